@@ -1,0 +1,50 @@
+"""Texts as line lists, so merges compare content and not line terminators.
+
+A file's line ending style (LF or CRLF) and whether it ends with a newline are
+kept apart from its lines: an editor that saved with CRLF, or dropped the final
+newline, must not make every line look changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LF = "\n"
+CRLF = "\r\n"
+
+
+@dataclass(frozen=True)
+class SplitText:
+    lines: list[str]
+    ends_with_newline: bool
+
+
+def split_text(text: str) -> SplitText:
+    """Lines of `text` without terminators; CRLF and LF both end a line."""
+    normalised = text.replace(CRLF, LF)
+    if not normalised:
+        return SplitText([], False)
+    ends_with_newline = normalised.endswith(LF)
+    if ends_with_newline:
+        normalised = normalised[:-1]
+    return SplitText(normalised.split(LF), ends_with_newline)
+
+
+def newline_style(text: str) -> str | None:
+    """CRLF when most of the text's line breaks are CRLF, LF otherwise; None without any."""
+    breaks = text.count(LF)
+    if breaks == 0:
+        return None
+    return CRLF if text.count(CRLF) * 2 > breaks else LF
+
+
+def join_lines(lines: list[str], ends_with_newline: bool, newline: str = LF) -> str:
+    if not lines:
+        return ""
+    text = newline.join(lines)
+    return text + newline if ends_with_newline else text
+
+
+def lines_as_text(lines: list[str]) -> str:
+    """Each line with its own "\\n", so an empty list is "" and one empty line is "\\n"."""
+    return "".join(line + LF for line in lines)
