@@ -1,0 +1,129 @@
+"""Features of a file's path: where it is, what it is called, its module path."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from server.context.languages import ELIXIR, GO, JAVASCRIPT, PYTHON, RUST, TSX, TYPESCRIPT
+
+
+@dataclass(frozen=True)
+class PathFeatures:
+    path: str
+    rel_path: str
+    stem: str
+    extension: str
+    folder: str
+    path_segments: tuple[str, ...]
+    module_path: str
+
+
+def path_features(path: str | Path | None, workspace: Path | None, language: str | None) -> PathFeatures:
+    """Path features of a document; an untitled document (no path) has empty ones."""
+    if path is None or str(path) == "":
+        return PathFeatures("", "", "", "", "", (), "")
+    given = Path(path)
+    if given.is_absolute():
+        absolute = Path(os.path.normpath(given))
+    elif workspace is not None:
+        absolute = Path(os.path.normpath(Path(workspace) / given))
+    else:
+        absolute = Path(os.path.abspath(given))
+    rel = _relative_path(absolute, given, workspace)
+    segments = tuple(rel.parts[:-1])
+    return PathFeatures(
+        path=str(absolute),
+        rel_path=rel.as_posix(),
+        stem=rel.stem,
+        extension=rel.suffix,
+        folder=absolute.parent.name,
+        path_segments=segments,
+        module_path=module_path(language, rel),
+    )
+
+
+def _relative_path(absolute: Path, given: Path, workspace: Path | None) -> PurePosixPath:
+    if workspace is not None:
+        root = Path(os.path.normpath(Path(workspace).absolute()))
+        if absolute.is_relative_to(root):
+            return PurePosixPath(absolute.relative_to(root).as_posix())
+    if not given.is_absolute():
+        return PurePosixPath(Path(os.path.normpath(given)).as_posix())
+    # Outside any known workspace the folders say nothing reliable about the
+    # project layout, so only the file name is kept.
+    return PurePosixPath(absolute.name)
+
+
+def module_path(language: str | None, rel_path: PurePosixPath | str) -> str:
+    """The name code uses to refer to this file, by the language's convention."""
+    rel = PurePosixPath(rel_path)
+    if not rel.name:
+        return ""
+    if language == PYTHON:
+        return _python_module(rel)
+    if language in (TYPESCRIPT, TSX, JAVASCRIPT):
+        return _import_path(rel)
+    if language == GO:
+        return _go_package(rel)
+    if language == RUST:
+        return _rust_path(rel)
+    if language == ELIXIR:
+        return _elixir_module(rel)
+    return ""
+
+
+def _after_last(parts: tuple[str, ...], root: str) -> tuple[str, ...]:
+    """Folders below the innermost `root` folder (e.g. "src"), or all of them."""
+    if root in parts:
+        last = len(parts) - 1 - parts[::-1].index(root)
+        return parts[last + 1 :]
+    return parts
+
+
+def _python_module(rel: PurePosixPath) -> str:
+    parts = _after_last(rel.parts[:-1], "src")
+    if rel.stem != "__init__":
+        parts += (rel.stem,)
+    return ".".join(parts)
+
+
+def _import_path(rel: PurePosixPath) -> str:
+    parts = _after_last(rel.parts[:-1], "src")
+    # `import x from "components"` resolves components/index.ts.
+    if rel.stem != "index" or not parts:
+        parts += (rel.stem,)
+    return "/".join(parts)
+
+
+def _go_package(rel: PurePosixPath) -> str:
+    folders = rel.parts[:-1]
+    if not folders or "cmd" in folders or rel.stem == "main":
+        return "main"
+    name = re.sub(r"\W", "", folders[-1].lower().replace("-", "_"))
+    return name or "main"
+
+
+def _rust_path(rel: PurePosixPath) -> str:
+    parts = _after_last(rel.parts[:-1], "src")
+    # src/bin/*.rs, tests/*.rs, examples/*.rs and benches/*.rs are crates of their own.
+    if "src" not in rel.parts[:-1] or (parts and parts[0] == "bin"):
+        return "crate"
+    if rel.stem == "mod" or (not parts and rel.stem in ("lib", "main")):
+        return "::".join(("crate",) + parts)
+    return "::".join(("crate",) + parts + (rel.stem,))
+
+
+def _camelize(segment: str) -> str:
+    return "".join(word[:1].upper() + word[1:] for word in segment.split("_") if word)
+
+
+def _elixir_module(rel: PurePosixPath) -> str:
+    folders = rel.parts[:-1]
+    for root in ("lib", "test"):
+        if root in folders:
+            folders = _after_last(folders, root)
+            break
+    return ".".join(_camelize(part) for part in folders + (rel.stem,))
