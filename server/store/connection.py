@@ -1,0 +1,117 @@
+"""Opening the database file, and turning SQLite failures into StoreErrors.
+
+Every failure here is something the user can fix (a wrong path, a file that is
+not a database, a read-only folder), so each message names the path and says
+what to do, and the server shows it instead of dying.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from server.errors import StoreError
+from server.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+MEMORY = ":memory:"
+_FIX_PATH = "set scion.database.path to another file"
+
+
+def open_database(path: Path | str) -> Database:
+    """A migrated sqlite-utils Database for `path` (":memory:" for a throwaway one)."""
+    if str(path) == MEMORY:
+        connection = sqlite3.connect(MEMORY, check_same_thread=False, isolation_level=None)
+        db = Database(connection)
+        migrate(db, MEMORY)
+        return db
+    path = Path(path)
+    _check_writable(path)
+    try:
+        connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=5.0)
+    except sqlite3.Error as error:
+        raise StoreError(f"cannot open the database ({error}); {_FIX_PATH}", path=path) from error
+    db = Database(connection)
+    try:
+        # WAL lets the CLI read while the server writes; NORMAL sync is
+        # durable enough under WAL (a power cut may lose the last commit only).
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        migrate(db, path)
+    except StoreError:
+        connection.close()
+        raise
+    except sqlite3.DatabaseError as error:
+        connection.close()
+        raise describe_error(error, path) from error
+    return db
+
+
+def _check_writable(path: Path) -> None:
+    if path.is_dir():
+        raise StoreError(f"the database path is a folder, not a file; {_FIX_PATH}", path=path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreError(
+            f"cannot create the database folder ({error.strerror}); {_FIX_PATH}", path=path
+        ) from error
+    # SQLite would open a read-only file silently and fail at the first write,
+    # long after startup; the folder must be writable for the WAL files.
+    if path.exists() and not os.access(path, os.W_OK):
+        raise StoreError(f"the database file is read-only; make it writable or {_FIX_PATH}", path=path)
+    if not os.access(path.parent, os.W_OK):
+        raise StoreError(
+            f"the database folder {path.parent} is read-only; make it writable or {_FIX_PATH}", path=path
+        )
+
+
+def migrate(db: Database, path: Path | str, upto: int = SCHEMA_VERSION) -> None:
+    """Run the migrations this database has not seen yet, each in a transaction."""
+    current = db.execute("PRAGMA user_version").fetchone()[0]
+    if current > SCHEMA_VERSION:
+        raise StoreError(
+            f"the database has schema version {current}, written by a newer Scion; this one knows up "
+            f"to version {SCHEMA_VERSION}. Upgrade Scion or {_FIX_PATH}",
+            path=path,
+        )
+    for version in range(current, upto):
+        with transaction(db):
+            MIGRATIONS[version](db)
+            db.execute(f"PRAGMA user_version = {version + 1}")
+
+
+@contextmanager
+def transaction(db: Database) -> Iterator[Database]:
+    """BEGIN IMMEDIATE ... COMMIT around the block, rolled back if it raises.
+
+    IMMEDIATE takes the write lock up front, so two processes (CLI and server)
+    wait on the busy timeout instead of failing midway with SQLITE_BUSY.
+    """
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.execute("COMMIT")
+
+
+def describe_error(error: sqlite3.Error, path: Path | str) -> StoreError:
+    """A StoreError telling the user what went wrong with the database at `path`."""
+    text = str(error)
+    if "not a database" in text or "malformed" in text:
+        message = f"the file is not a Scion database (not SQLite, or damaged); move it away or {_FIX_PATH}"
+    elif "readonly" in text or "read-only" in text:
+        message = f"the database is read-only; make the file and its folder writable or {_FIX_PATH}"
+    elif "locked" in text or "busy" in text:
+        message = "the database is locked by another process; close it (another Scion server?) and retry"
+    elif "disk" in text or "full" in text:
+        message = f"the database cannot be written ({text}); free some disk space or {_FIX_PATH}"
+    else:
+        message = f"database error: {text}"
+    return StoreError(message, path=path)

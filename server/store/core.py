@@ -1,0 +1,128 @@
+"""The connection owner every part of the Store builds on: locking, transactions, encoding."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from server.store.connection import MEMORY, describe_error, open_database, transaction
+
+Clock = Callable[[], datetime]
+Row = dict[str, Any]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def to_json(value: Any) -> str:
+    # `default=str`: YAML answers can hold dates, which JSON cannot.
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def from_json(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def decode(row: Row | None, json_columns: Sequence[str] = (), bool_columns: Sequence[str] = ()) -> Row | None:
+    """A row as plain Python values: JSON columns parsed, 0/1 flags as booleans (None stays None)."""
+    if row is None:
+        return None
+    for column in json_columns:
+        if column in row:
+            row[column] = from_json(row[column])
+    for column in bool_columns:
+        if column in row and row[column] is not None:
+            row[column] = bool(row[column])
+    return row
+
+
+class StoreCore:
+    """Owns the one SQLite connection; the Store's feature mixins build on these helpers.
+
+    The language server calls the store from its event loop and from worker
+    threads, over one connection (check_same_thread=False). One re-entrant lock
+    serialises every statement: it keeps one thread's multi-statement write
+    transaction from interleaving with another thread's statements on the same
+    connection, and results are materialised inside it.
+    """
+
+    def __init__(self, path: str | Path = MEMORY, *, clock: Clock = utc_now):
+        self.path: Path | str = path if str(path) == MEMORY else Path(path)
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._db: Database = open_database(self.path)
+
+    @property
+    def schema_version(self) -> int:
+        return self._scalar("PRAGMA user_version")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def now(self, at: datetime | str | None = None) -> str:
+        """`at` (or the clock's now) as an ISO 8601 UTC string; naive times count as UTC.
+
+        Always UTC with the same shape, so the strings sort in time order and
+        their first ten characters are the UTC day.
+        """
+        if at is None:
+            moment = self._clock()
+        elif isinstance(at, str):
+            moment = datetime.fromisoformat(at)
+        else:
+            moment = at
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with self._lock, self._translated_errors():
+            return list(self._db.query(sql, params))
+
+    def _row(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        rows = self._rows(sql, params)
+        return rows[0] if rows else None
+
+    def _scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        with self._lock, self._translated_errors():
+            row = self._db.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    @contextmanager
+    def _writing(self) -> Iterator[Database]:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT); rolled back if the block raises."""
+        with self._lock, self._translated_errors(), transaction(self._db) as db:
+            yield db
+
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        with self._writing() as db:
+            return db.execute(sql, params)
+
+    @contextmanager
+    def _translated_errors(self) -> Iterator[None]:
+        # Integrity errors are bugs in the caller (a duplicate id, a bad
+        # status), not something the user can fix, so they pass through.
+        try:
+            yield
+        except sqlite3.IntegrityError:
+            raise
+        except sqlite3.OperationalError as error:
+            raise describe_error(error, self.path) from error
+        except sqlite3.DatabaseError as error:
+            raise describe_error(error, self.path) from error
