@@ -33,6 +33,27 @@ class Question:
     def required(self) -> bool:
         return self.default is None
 
+    def choice_items(self) -> list[tuple[str, Any]]:
+        """Choices as (label, value) pairs, whichever of copier's spellings the manifest used.
+
+        A list of values, a list of `[label, value]` pairs, a mapping label -> value,
+        or a mapping label -> {value: ...}.
+        """
+        if not self.choices:
+            return []
+        if isinstance(self.choices, dict):
+            return [
+                (str(label), value["value"] if isinstance(value, dict) and "value" in value else value)
+                for label, value in self.choices.items()
+            ]
+        items = []
+        for choice in self.choices:
+            if isinstance(choice, (list, tuple)) and len(choice) == 2:
+                items.append((str(choice[0]), choice[1]))
+            else:
+                items.append((str(choice), choice))
+        return items
+
 
 @dataclass(frozen=True)
 class Migration:

@@ -1,0 +1,34 @@
+"""Small file-system helpers shared by the domain packages."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def atomic_write(path: str | Path, text: str, encoding: str = "utf-8") -> None:
+    """Write `text` so that readers see either the old file or the new one, never half.
+
+    The temporary file lives in the destination folder because `os.replace` is only
+    atomic within one file system. `newline=""` keeps the caller's line endings
+    exactly (a CRLF file stays CRLF).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with open(fd, "w", encoding=encoding, newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            # Keep the permissions of the file being replaced (an executable script stays one).
+            os.chmod(tmp_name, path.stat().st_mode & 0o7777)
+        os.replace(tmp_name, path)
+    except BaseException:
+        try:
+            os.unlink(tmp_name)
+        except FileNotFoundError:
+            pass
+        raise

@@ -1,0 +1,174 @@
+"""Sandboxed Jinja rendering of templates, expressions and output paths.
+
+Templates may come from a teammate's workspace or from the evolution engine, so
+they run in Jinja's sandbox. `StrictUndefined` turns a misspelt variable into an
+error that names the template file and line instead of silently rendering "".
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+from pathlib import Path, PurePosixPath
+from types import TracebackType
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from server.errors import PathEscapeError, TemplateError
+from server.templates.filters import CASE_FILTERS
+from server.templates.model import RenderedFile, Rendering, Template
+
+JINJA_SUFFIX = ".jinja"
+# A string that is one `{{ ... }}` and nothing else: evaluated to a native value.
+_SINGLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}\s*$", re.DOTALL)
+
+
+def _configure(env: SandboxedEnvironment) -> SandboxedEnvironment:
+    env.filters.update(CASE_FILTERS)
+    return env
+
+
+def _new_environment(loader: jinja2.BaseLoader | None = None) -> SandboxedEnvironment:
+    return _configure(
+        SandboxedEnvironment(
+            loader=loader,
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            autoescape=False,
+        )
+    )
+
+
+# Expressions, path segments, validators: no loader, so no file access at all.
+EXPRESSION_ENV = _new_environment()
+
+
+@functools.lru_cache(maxsize=256)
+def environment_for(files_dir: str) -> SandboxedEnvironment:
+    """One environment per template version, so `{% include %}` resolves inside its files/."""
+    return _new_environment(jinja2.FileSystemLoader(files_dir))
+
+
+def looks_like_jinja(text: str) -> bool:
+    return "{{" in text or "{%" in text or "{#" in text
+
+
+def _line_in(traceback: TracebackType | None, filename: str) -> int | None:
+    """Jinja rewrites tracebacks so frames of a template carry its file name and line."""
+    line = None
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_filename == filename:
+            line = traceback.tb_lineno
+        traceback = traceback.tb_next
+    return line
+
+
+def jinja_error(error: Exception, *, path: Path | None, what: str, line: int | None = None) -> TemplateError:
+    """Translate any Jinja failure into a TemplateError pointing at the source."""
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        return TemplateError(f"Jinja syntax error in {what}: {error.message}", path=path, line=error.lineno or line)
+    if path is not None and line is None:
+        line = _line_in(sys.exc_info()[2] or error.__traceback__, str(path))
+    reason = error.message if isinstance(error, jinja2.TemplateError) and error.message else str(error)
+    return TemplateError(f"cannot render {what}: {reason}", path=path, line=line)
+
+
+def template_variables(template: Template, answers: dict[str, Any], features: dict[str, Any]) -> dict[str, Any]:
+    """Every answer by name plus `ctx`; questions skipped by `when` are None, not undefined."""
+    variables: dict[str, Any] = {question.name: None for question in template.questions}
+    variables.update(answers)
+    variables["ctx"] = features
+    return variables
+
+
+def render_expression(expression: Any, variables: dict[str, Any], *, path: Path | None = None, line: int | None = None) -> Any:
+    """Evaluate a manifest value: `"{{ x }}"` gives x's native value, other Jinja gives text, literals pass through."""
+    if not isinstance(expression, str) or not looks_like_jinja(expression):
+        return expression
+    try:
+        single = _SINGLE_EXPRESSION.match(expression)
+        if single:
+            compiled = EXPRESSION_ENV.compile_expression(single["expr"], undefined_to_none=False)
+            value = compiled(**variables)
+            if isinstance(value, jinja2.Undefined):
+                value._fail_with_undefined_error()
+            return value
+        return EXPRESSION_ENV.from_string(expression).render(**variables)
+    except jinja2.TemplateError as error:
+        raise jinja_error(error, path=path, line=line, what=f"expression {expression!r}") from None
+    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as error:
+        raise TemplateError(f"cannot evaluate {expression!r}: {error}", path=path, line=line) from None
+
+
+def source_files(template: Template) -> list[str]:
+    """The files/ entries of a template, as sorted POSIX paths. Bodies are read only when rendered."""
+    root = template.files_dir
+    return sorted(path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file())
+
+
+def render_output_path(source: str, variables: dict[str, Any], *, template: Template) -> str | None:
+    """Render each segment of a files/ path. None when a segment renders empty (a conditional file)."""
+    if source.endswith(JINJA_SUFFIX):
+        source = source[: -len(JINJA_SUFFIX)]
+    segments = []
+    for segment in source.split("/"):
+        try:
+            rendered = EXPRESSION_ENV.from_string(segment).render(**variables) if looks_like_jinja(segment) else segment
+        except jinja2.TemplateError as error:
+            raise jinja_error(error, path=template.files_dir / source, what=f"the path {source!r}", line=1) from None
+        if not rendered.strip():
+            return None
+        segments.append(rendered)
+    return safe_relative_path("/".join(segments), origin=template.files_dir / source)
+
+
+def safe_relative_path(rel: str, *, origin: Path | None = None) -> str:
+    """Normalise a rendered path; refuse absolute paths and `..` (an answer must not write outside)."""
+    text = rel.replace("\\", "/")
+    pure = PurePosixPath(text)
+    if pure.is_absolute() or re.match(r"^[A-Za-z]:", text):
+        raise PathEscapeError(f"output path {rel!r} is absolute; template paths must be relative", path=origin)
+    if ".." in pure.parts:
+        raise PathEscapeError(f"output path {rel!r} contains '..'; template paths must stay in the target folder", path=origin)
+    parts = [part for part in pure.parts if part != "."]
+    if not parts:
+        raise PathEscapeError(f"output path {rel!r} is empty", path=origin)
+    return "/".join(parts)
+
+
+def _render_body(template: Template, source: str, variables: dict[str, Any]) -> str:
+    path = template.files_dir / source
+    try:
+        return environment_for(str(template.files_dir)).get_template(source).render(**variables)
+    except UnicodeDecodeError:
+        raise TemplateError("not UTF-8 text; template files must be text", path=path) from None
+    except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as error:
+        raise jinja_error(error, path=path, what=source) from None
+
+
+def render_template(template: Template, answers: dict[str, Any], features: dict[str, Any]) -> Rendering:
+    """Render every file of a template; the primary file first, then by output path."""
+    variables = template_variables(template, answers, features)
+    primary_source = template.primary
+    rendered: list[RenderedFile] = []
+    for source in source_files(template):
+        out_path = render_output_path(source, variables, template=template)
+        if out_path is None:
+            continue
+        rendered.append(RenderedFile(path=out_path, text=_render_body(template, source, variables), source=source))
+    if not rendered:
+        raise TemplateError("the template rendered no files (every path was conditional and empty)", path=template.files_dir)
+    rendered.sort(key=lambda file: (file.source != primary_source, file.path))
+    return Rendering(template_id=template.id, version=template.version, files=tuple(rendered))
+
+
+def confine_path(base: Path, rel: str, workspace: Path) -> Path:
+    """`base / rel`, refusing any result outside `workspace` (symlinks resolved)."""
+    target = (Path(base) / safe_relative_path(rel)).resolve()
+    root = Path(workspace).resolve()
+    if target != root and root not in target.parents:
+        raise PathEscapeError(f"{rel!r} would be written to {target}, outside the workspace {root}")
+    return target

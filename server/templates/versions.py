@@ -1,0 +1,33 @@
+"""Ordering of template versions.
+
+Versions are folder names, normally PEP 440 or semver-like (`1.2.0`). Anything
+else still sorts deterministically: after every valid version, by its natural
+(number-aware) order, so a stray folder never breaks the catalog.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+_CHUNK = re.compile(r"(\d+)")
+
+
+def version_key(version: str) -> tuple[Any, ...]:
+    """A key for `sorted()`: valid versions by PEP 440 order, then the others by natural order."""
+    text = str(version).strip()
+    try:
+        return (0, Version(text), ())
+    except InvalidVersion:
+        natural = tuple((0, int(chunk), "") if chunk.isdigit() else (1, 0, chunk) for chunk in _CHUNK.split(text) if chunk)
+        return (1, Version("0"), natural)
+
+
+def is_newer(candidate: str, than: str) -> bool:
+    return version_key(candidate) > version_key(than)
+
+
+def latest(versions: list[str]) -> str | None:
+    return max(versions, key=version_key, default=None)
