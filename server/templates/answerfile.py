@@ -1,0 +1,232 @@
+"""`<file>.template-answers.yml`: the answers each generation in a file used.
+
+The answer file is the source of truth for upgrades and people edit it by hand,
+so it is read strictly (every problem names the file and line) and written with
+ruamel's round-trip mode: comments, key order and generations we did not touch
+stay exactly as they were.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from server.errors import AnswerFileError
+from server.fsutil import atomic_write
+from server.templates.loader import item_line, line_of, plain
+
+SUFFIX = ".template-answers.yml"
+HEADER = "Scion answer file: the answers each generation in this file used. Safe to edit; comments are kept."
+# Field name -> key in the file, in the order new generations are written.
+_KEYS = {
+    "template": "template",
+    "version": "version",
+    "generation_id": "generation_id",
+    "generated_at": "generated_at",
+    "sha256": "sha256",
+    "files": "files",
+    "region": "region",
+    "answers": "answers",
+    "sources": "sources",
+    "upgraded_from": "_upgraded_from",
+    "upgraded_at": "_upgraded_at",
+}
+
+
+def answer_file_for(path: str | Path) -> Path:
+    path = Path(path)
+    return path.with_name(path.name + SUFFIX)
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class AnswerRecord:
+    """One generation recorded in an answer file."""
+
+    template: str
+    version: str
+    generation_id: str = ""
+    generated_at: str = ""
+    sha256: str = ""
+    files: dict[str, str] = field(default_factory=dict)  # rendered path (relative to the file's folder) -> sha256
+    region: dict | None = None  # insert mode: {"start": [line, character], "end": [line, character]}, 0-based
+    answers: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    upgraded_from: str | None = None
+    upgraded_at: str | None = None
+    line: int | None = field(default=None, compare=False)  # where this generation starts in the file
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096  # never fold long answers over lines
+    yaml.preserve_quotes = True
+    return yaml
+
+
+def _load(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise AnswerFileError("not UTF-8 text", path=path) from None
+    try:
+        return _yaml().load(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        problem = " ".join(part for part in (error.context, error.problem) if part)
+        raise AnswerFileError(f"YAML syntax error: {problem or error}", path=path, line=mark.line + 1 if mark else None) from None
+    except YAMLError as error:
+        raise AnswerFileError(f"YAML error: {error}", path=path) from None
+
+
+def _generations(data: Any, path: Path) -> CommentedSeq | list:
+    if data is None:
+        return []
+    if not isinstance(data, dict):
+        raise AnswerFileError("an answer file must be a mapping with a 'generations' list", path=path, line=1)
+    generations = data.get("generations")
+    if generations is None:
+        raise AnswerFileError("missing 'generations' list", path=path, line=1)
+    if not isinstance(generations, list):
+        raise AnswerFileError("'generations' must be a list", path=path, line=line_of(data, "generations"))
+    return generations
+
+
+def _text(entry: Any, key: str, path: Path, line: int | None, required: bool = False) -> str:
+    value = entry.get(key)
+    if value is None:
+        if required:
+            raise AnswerFileError(f"a generation needs {key!r}", path=path, line=line)
+        return ""
+    if isinstance(value, (_dt.datetime, _dt.date)):
+        return value.isoformat()
+    if isinstance(value, (dict, list)) or isinstance(value, bool):
+        raise AnswerFileError(f"{key!r} must be text", path=path, line=line_of(entry, key) or line)
+    return str(value)
+
+
+def _mapping(entry: Any, key: str, path: Path, line: int | None) -> dict:
+    value = entry.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise AnswerFileError(f"{key!r} must be a mapping", path=path, line=line_of(entry, key) or line)
+    return plain(value)
+
+
+def _region(entry: Any, path: Path, line: int | None) -> dict | None:
+    value = entry.get("region")
+    if value is None:
+        return None
+    where = line_of(entry, "region") or line
+    if not isinstance(value, dict) or set(value) != {"start", "end"}:
+        raise AnswerFileError("'region' must be {start: [line, character], end: [line, character]}", path=path, line=where)
+    region = plain(value)
+    for key in ("start", "end"):
+        position = region[key]
+        if not (isinstance(position, list) and len(position) == 2 and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in position)):
+            raise AnswerFileError(f"'region.{key}' must be [line, character] with two non-negative integers", path=path, line=where)
+    return region
+
+
+def _record(entry: Any, path: Path, line: int | None) -> AnswerRecord:
+    if not isinstance(entry, dict):
+        raise AnswerFileError("each generation must be a mapping (template, version, answers, ...)", path=path, line=line)
+    if "answers" not in entry:
+        raise AnswerFileError("a generation needs 'answers'", path=path, line=line)
+    files = _mapping(entry, "files", path, line)
+    sources = _mapping(entry, "sources", path, line)
+    return AnswerRecord(
+        template=_text(entry, "template", path, line, required=True),
+        version=_text(entry, "version", path, line, required=True),
+        generation_id=_text(entry, "generation_id", path, line),
+        generated_at=_text(entry, "generated_at", path, line),
+        sha256=_text(entry, "sha256", path, line),
+        files={str(name): str(sha) for name, sha in files.items()},
+        region=_region(entry, path, line),
+        answers=_mapping(entry, "answers", path, line),
+        sources={str(name): str(source) for name, source in sources.items()},
+        upgraded_from=_text(entry, "_upgraded_from", path, line) or None,
+        upgraded_at=_text(entry, "_upgraded_at", path, line) or None,
+        line=line,
+    )
+
+
+def read_answer_file(path: str | Path) -> list[AnswerRecord]:
+    """Every generation in the file, in file order; [] when there is no file."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    generations = _generations(_load(path), path)
+    return [_record(entry, path, item_line(generations, index)) for index, entry in enumerate(generations)]
+
+
+def _flow(values: list) -> CommentedSeq:
+    seq = CommentedSeq(values)
+    seq.fa.set_flow_style()
+    return seq
+
+
+def _values(record: AnswerRecord) -> dict[str, Any]:
+    """The record as file keys; optional fields that are empty are left out."""
+    values: dict[str, Any] = {}
+    for name, key in _KEYS.items():
+        value = getattr(record, name)
+        if name in ("template", "version", "answers"):
+            values[key] = value
+        elif value not in (None, "", {}):
+            values[key] = value
+    if record.region:
+        values["region"] = {"start": _flow(list(record.region["start"])), "end": _flow(list(record.region["end"]))}
+    return values
+
+
+def _update(target: CommentedMap, values: dict[str, Any], keys: list[str] | None = None) -> None:
+    """Set values in place: unchanged entries (and their comments) stay untouched."""
+    for key in list(target):
+        if keys is not None and key in keys and key not in values:
+            del target[key]  # an optional field that is now empty
+        elif keys is None and key not in values:
+            del target[key]
+    for key, value in values.items():
+        current = target.get(key)
+        if isinstance(value, dict) and isinstance(current, CommentedMap) and key != "region":
+            _update(current, value)
+        elif key not in target or plain(current) != plain(value):
+            target[key] = value
+
+
+def write_answer_record(path: str | Path, record: AnswerRecord) -> None:
+    """Append a generation, or replace the one with the same generation_id; atomically."""
+    path = Path(path)
+    data = _load(path) if path.exists() else None
+    generations = _generations(data, path)
+    if data is None:
+        data = CommentedMap()
+        data.yaml_set_start_comment(HEADER)
+        generations = CommentedSeq()
+        data["generations"] = generations
+    values = _values(record)
+    existing = next(
+        (entry for entry in generations if record.generation_id and isinstance(entry, dict) and str(entry.get("generation_id", "")) == record.generation_id),
+        None,
+    )
+    if existing is not None:
+        _update(existing, values, keys=list(_KEYS.values()))
+    else:
+        generations.append(CommentedMap(values))
+    buffer = io.StringIO()
+    _yaml().dump(data, buffer)
+    atomic_write(path, buffer.getvalue())
