@@ -244,3 +244,222 @@ def test_template_versions_are_noted_once(store):
     assert [(v["version"], v["root_kind"]) for v in store.template_versions("python/dataclass")] == [
         ("1.0.0", "builtin")
     ]
+
+
+# -- success statistics -------------------------------------------------------------------
+
+def decided(store: Store, verdict: str, **kw) -> str:
+    generation_id = generate(store, **kw)
+    store.decide(generation_id, verdict)
+    return generation_id
+
+
+def test_success_rates_per_version_and_per_template(store):
+    for verdict in ["accepted", "accepted", "accepted", "rejected"]:
+        decided(store, verdict, version="1.0.0")
+    decided(store, "rejected", version="1.1.0")
+    generate(store, version="1.1.0")  # applied, not decided yet
+    generate(store, template="python/pytest-module", version="1.0.0", status="offered")
+    assert store.success_rates() == [
+        {"template_id": "python/dataclass", "version": "1.0.0", "decided": 4, "accepted": 3,
+         "rejected": 1, "undecided": 0, "rate": 0.75},
+        {"template_id": "python/dataclass", "version": "1.1.0", "decided": 1, "accepted": 0,
+         "rejected": 1, "undecided": 1, "rate": 0.0},
+        {"template_id": "python/pytest-module", "version": "1.0.0", "decided": 0, "accepted": 0,
+         "rejected": 0, "undecided": 0, "rate": None},
+    ]
+    assert store.success_by_template()[0] == {
+        "template_id": "python/dataclass", "decided": 5, "accepted": 3, "rejected": 2, "undecided": 1,
+        "rate": 0.6,
+    }
+    assert store.success_of("python/dataclass", "1.0.0")["rate"] == 0.75
+    assert store.success_of("unknown/template") == {
+        "decided": 0, "accepted": 0, "rejected": 0, "undecided": 0, "rate": None
+    }
+
+
+def test_overruled_verdicts_and_edited_rows_move_their_counts(store):
+    generation_id = decided(store, "accepted")
+    store.set_status(generation_id, "rejected")
+    assert store.success_of("python/dataclass")["accepted"] == 0
+    store.update_generation(generation_id, template_version="2.0.0")
+    assert [(r["version"], r["rejected"]) for r in store.success_rates()] == [("2.0.0", 1)]
+
+
+def test_success_over_time_by_day_week_and_month(store):
+    days = ["2026-11-02", "2026-11-02", "2026-11-03", "2026-11-10", "2026-12-01"]
+    for day, verdict in zip(days, ["accepted", "rejected", "accepted", "accepted", "rejected"]):
+        decided(store, verdict, created_at=f"{day}T12:00:00+00:00")
+    by_day = store.success_over_time("python/dataclass")
+    assert [(r["period"], r["decided"], r["rate"]) for r in by_day] == [
+        ("2026-11-02", 2, 0.5), ("2026-11-03", 1, 1.0), ("2026-11-10", 1, 1.0), ("2026-12-01", 1, 0.0),
+    ]
+    by_week = store.success_over_time("python/dataclass", "1.0.0", bucket="week")
+    assert [(r["period"], r["decided"]) for r in by_week] == [
+        ("2026-11-02", 3), ("2026-11-09", 1), ("2026-11-30", 1),
+    ]
+    by_month = store.success_over_time("python/dataclass", bucket="month")
+    assert [(r["period"], r["accepted"]) for r in by_month] == [("2026-11", 3), ("2026-12", 0)]
+    with pytest.raises(ValueError):
+        store.success_over_time("python/dataclass", bucket="hour")
+
+
+def test_success_by_answer_value_keeps_json_types_apart(store):
+    decided(store, "accepted", answers={"frozen": True, "slots": 1})
+    decided(store, "accepted", answers={"frozen": True, "slots": "1"})
+    decided(store, "rejected", answers={"frozen": False, "slots": 1})
+    decided(store, "rejected", answers={"frozen": False, "fields": ["id", "name"]})
+    generate(store, answers={"frozen": False})  # undecided: not evidence
+    rows = store.success_by_answer("python/dataclass")
+    assert rows == [
+        {"question": "fields", "value": ["id", "name"], "decided": 1, "accepted": 0, "rate": 0.0},
+        {"question": "frozen", "value": False, "decided": 2, "accepted": 0, "rate": 0.0},
+        {"question": "frozen", "value": True, "decided": 2, "accepted": 2, "rate": 1.0},
+        {"question": "slots", "value": 1, "decided": 2, "accepted": 1, "rate": 0.5},
+        {"question": "slots", "value": "1", "decided": 1, "accepted": 1, "rate": 1.0},
+    ]
+    assert store.success_by_answer("python/dataclass", version="9.9.9") == []
+
+
+def test_learned_default_is_the_most_kept_answer_with_a_count_based_confidence(store):
+    assert store.learned_default("python/dataclass", "base") is None
+    for base in ["BaseModel", "BaseModel", "object"]:
+        decided(store, "accepted", answers={"base": base})
+    for _ in range(5):
+        decided(store, "rejected", answers={"base": "object"})  # rejected answers are not kept
+    value, kept, total, few = store.learned_default("python/dataclass", "base")
+    assert (value, kept, total) == ("BaseModel", 2, 3)
+    assert 0.0 < few < 2 / 3
+    for _ in range(60):
+        decided(store, "accepted", answers={"base": "BaseModel"})
+    value, kept, total, many = store.learned_default("python/dataclass", "base")
+    assert (value, kept, total) == ("BaseModel", 62, 63)
+    assert few < many < 62 / 63 and many > 0.9
+
+
+def test_wilson_lower_bound_grows_with_evidence():
+    from server.store.stats import wilson_lower_bound
+
+    assert wilson_lower_bound(0, 0) == 0.0
+    assert wilson_lower_bound(3, 3) < wilson_lower_bound(90, 100) < 0.9
+    assert wilson_lower_bound(0, 10) == 0.0
+    assert abs(wilson_lower_bound(50, 100) - 0.4038) < 1e-3
+
+
+# -- learned tasks -------------------------------------------------------------------------
+
+TASK = "python/dataclass:class_name"
+
+
+def test_executions_and_kept_rates(store):
+    for index, producer in enumerate(["llm", "user", "code", "code", "learned_default"]):
+        store.record_execution(TASK, {"stem": f"file{index}"}, f"File{index}", producer,
+                               generation_id=f"g{index}", confidence=0.5 if producer == "code" else None)
+    store.record_execution("other:task", {}, "x", "default", generation_id="g0")
+    assert store.mark_execution_kept("g0", TASK, True) == 1
+    assert store.mark_execution_kept("g2", None, True) == 1
+    store.mark_execution_kept("g3", TASK, False)
+    stats = store.task_stats(TASK)
+    assert stats == {
+        "task": TASK, "stage": "llm_only", "executions": 5, "known": 3, "kept": 2, "kept_rate": 2 / 3,
+        "code_executions": 2, "code_kept": 1, "code_kept_rate": 0.5,
+    }
+    assert store.task_stats(TASK, window=2)["executions"] == 2
+    assert store.task_stats("never:seen")["kept_rate"] is None
+    recent = store.executions(TASK, limit=2)
+    assert [e["answer"] for e in recent] == ["File3", "File4"]
+    assert recent[0]["kept"] is False and recent[1]["kept"] is None
+    assert [e["features"] for e in store.executions(TASK, kept=True)] == [{"stem": "file0"}, {"stem": "file2"}]
+    assert store.tasks() == ["other:task", TASK]
+    with pytest.raises(ValueError, match="producer"):
+        store.record_execution(TASK, {}, "x", "oracle")
+
+
+def test_stages_record_their_transitions(store):
+    assert store.get_stage(TASK) == "llm_only"
+    assert store.set_stage(TASK, "hybrid", "120 executions, 94% kept") is True
+    assert store.set_stage(TASK, "hybrid", "again") is False
+    store.set_stage(TASK, "llm_only", "kept rate fell to 70%")
+    assert store.get_stage(TASK) == "llm_only"
+    assert [(t["from_stage"], t["to_stage"], t["reason"]) for t in store.transitions(TASK)] == [
+        ("llm_only", "hybrid", "120 executions, 94% kept"),
+        ("hybrid", "llm_only", "kept rate fell to 70%"),
+    ]
+    assert store.task_stats(TASK)["stage"] == "llm_only"
+    with pytest.raises(ValueError, match="stage"):
+        store.set_stage(TASK, "expert", "")
+
+
+def test_programs_are_versioned_and_one_is_active(store):
+    assert store.active_program(TASK) is None
+    first = store.save_program(TASK, "def answer(ctx):\n    return pascal(ctx['stem'])\n",
+                               {"method": "synthesis", "examples": 12}, 0.95)
+    second = store.save_program(TASK, "def answer(ctx):\n    return ctx['stem']\n", {"method": "llm"}, 0.9)
+    assert (first, second) == (1, 2)
+    assert store.active_program(TASK)["version"] == 2
+    assert store.active_program(TASK)["provenance"] == {"method": "llm"}
+    store.activate_program(TASK, 1)
+    assert [(p["version"], p["active"]) for p in store.programs(TASK)] == [(1, True), (2, False)]
+    store.save_program(TASK, "candidate", {}, 0.5, activate=False)
+    assert store.active_program(TASK)["version"] == 1
+    store.activate_program(TASK, None)
+    assert store.active_program(TASK) is None
+    with pytest.raises(KeyError):
+        store.activate_program(TASK, 7)
+    assert store.save_program("other:task", "x", {}, None) == 1
+
+
+# -- upgrades ------------------------------------------------------------------------------
+
+def test_dismissals(store):
+    assert not store.is_dismissed("src/order.py", "python/dataclass", "1.1.0")
+    store.add_dismissal("src/order.py", "python/dataclass", "1.1.0")
+    store.add_dismissal("src/order.py", "python/dataclass", "1.1.0")
+    assert store.is_dismissed("src/order.py", "python/dataclass", "1.1.0")
+    assert not store.is_dismissed("src/order.py", "python/dataclass", "1.2.0")
+    assert not store.is_dismissed("src/user.py", "python/dataclass", "1.1.0")
+    assert len(store.dismissals("src/order.py")) == 1
+
+
+def test_upgrades_and_deployments(store):
+    store.record_upgrade("src/order.py", "python/dataclass", "1.0.0", "1.1.0", conflicts=2)
+    store.record_upgrade("src/user.py", "python/dataclass", "1.0.0", "1.1.0")
+    assert [u["conflicts"] for u in store.upgrades(file_path="src/order.py")] == [2]
+    assert len(store.upgrades(template_id="python/dataclass")) == 2
+    store.record_deployment("python/dataclass", "1.2.0", "1.1.0", "Folds in the common edit: slots=True",
+                            {"decided": 40, "rate": 0.55})
+    store.mark_rolled_back("python/dataclass", "1.2.0")
+    (deployment,) = store.deployments("python/dataclass")
+    assert deployment["evidence"] == {"decided": 40, "rate": 0.55} and deployment["rolled_back"] is True
+    with pytest.raises(KeyError):
+        store.mark_rolled_back("python/dataclass", "9.9.9")
+
+
+# -- threads -------------------------------------------------------------------------------
+
+def test_concurrent_writes_from_threads(tmp_path):
+    with Store(tmp_path / "scion.db") as shared:
+        errors: list[BaseException] = []
+
+        def work(worker: int) -> None:
+            try:
+                for index in range(50):
+                    generation_id = generate(shared, answers={"n": index}, file_path=f"w{worker}.py")
+                    shared.add_event(generation_id, "applied")
+                    shared.decide(generation_id, "accepted" if index % 2 else "rejected")
+                    shared.record_execution(TASK, {"worker": worker}, index, "user", generation_id=generation_id)
+                    shared.success_rates()
+            except BaseException as error:  # collected, so the test fails with the cause
+                errors.append(error)
+
+        threads = [threading.Thread(target=work, args=(worker,)) for worker in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert shared.success_of("python/dataclass") == {
+            "decided": 400, "accepted": 200, "rejected": 200, "undecided": 0, "rate": 0.5
+        }
+        assert shared.task_stats(TASK)["executions"] == 400
+        assert len(shared.generations_for_file("w3.py")) == 50

@@ -7,10 +7,12 @@ together so callers hold a single object (the server creates exactly one).
 from __future__ import annotations
 
 from server.store.generations import GenerationsMixin
+from server.store.learning import LearningMixin
 from server.store.stats import StatsMixin
+from server.store.upgrades import UpgradesMixin
 
 
-class Store(GenerationsMixin, StatsMixin):
+class Store(GenerationsMixin, StatsMixin, LearningMixin, UpgradesMixin):
     """Open (creating and migrating) the database at `path`; ":memory:" for a throwaway one.
 
     Raises server.errors.StoreError when the file cannot be used (not SQLite,
