@@ -1,0 +1,341 @@
+"""A small language of string transformations over editing-context features.
+
+A program turns the features of `EditingContext.features()` into one answer, e.g.
+`"Test" + pascal(stem.removesuffix("_test"))` or
+`".".join(pascal(part) for part in module_parts[1:])`. Every node knows its size
+(synthesis enumerates the smallest first), evaluates itself on a features dict,
+and prints itself as a Python expression over the helpers in `runtime.py`, so a
+found program can be saved as a readable, sandbox-safe Python file.
+
+Case conversions evaluate with `server/templates/filters.py`, so a learned
+answer and a template's `{{ ctx.stem | pascal }}` default always agree.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from dataclasses import dataclass
+from typing import Callable, Union
+
+from server.evolution import runtime
+from server.templates.filters import CASE_FILTERS
+
+TEXT_FEATURES = ("stem", "folder", "extension", "module_path", "enclosing_class", "enclosing_function")
+LIST_SOURCES = {"folders": runtime.folders, "module_parts": runtime.module_parts}
+CASES: dict[str, Callable[[str], str]] = {**CASE_FILTERS, "lower": str.lower, "upper": str.upper}
+
+Value = Union[str, tuple[str, ...], None]
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    size = 1
+
+    def evaluate(self, ctx: dict) -> Value:
+        return runtime.feature(ctx, self.name)
+
+    def python(self) -> str:
+        return f"feature(ctx, {self.name!r})"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Const:
+    text: str
+    size = 1
+
+    def evaluate(self, ctx: dict) -> Value:
+        return self.text
+
+    def python(self) -> str:
+        return repr(self.text)
+
+    def __str__(self) -> str:
+        return repr(self.text)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One folder of the path, counted from the start (0, 1, ...) or the end (-1, -2, ...)."""
+
+    source: str
+    index: int
+    size = 2
+
+    def evaluate(self, ctx: dict) -> Value:
+        return runtime.item(LIST_SOURCES[self.source](ctx), self.index)
+
+    def python(self) -> str:
+        return f"item({self.source}(ctx), {self.index})"
+
+    def __str__(self) -> str:
+        return f"{self.source}[{self.index}]"
+
+
+@dataclass(frozen=True)
+class Parts:
+    """A list source with its first `start` elements dropped (e.g. `lib/` of an Elixir path)."""
+
+    source: str
+    start: int
+
+    @property
+    def size(self) -> int:
+        return 1 if self.start == 0 else 2
+
+    def evaluate(self, ctx: dict) -> Value:
+        return tuple(LIST_SOURCES[self.source](ctx)[self.start :])
+
+    def python(self) -> str:
+        whole = f"{self.source}(ctx)"
+        return f"{whole}[{self.start}:]" if self.start else whole
+
+    def __str__(self) -> str:
+        return f"{self.source}[{self.start}:]" if self.start else self.source
+
+
+@dataclass(frozen=True)
+class MapCase:
+    case: str
+    parts: "ListExpr"
+
+    @property
+    def size(self) -> int:
+        return 1 + self.parts.size
+
+    def evaluate(self, ctx: dict) -> Value:
+        return self.apply(self.parts.evaluate(ctx))
+
+    def apply(self, parts: Value) -> Value:
+        return None if parts is None else tuple(CASES[self.case](part) for part in parts)
+
+    def python(self) -> str:
+        return f"[{self.case}(part) for part in {self.parts.python()}]"
+
+    def __str__(self) -> str:
+        return f"map({self.case}, {self.parts})"
+
+
+@dataclass(frozen=True)
+class Join:
+    separator: str
+    parts: "ListExpr"
+
+    @property
+    def size(self) -> int:
+        return 1 + self.parts.size
+
+    def evaluate(self, ctx: dict) -> Value:
+        return self.apply(self.parts.evaluate(ctx))
+
+    def apply(self, parts: Value) -> Value:
+        return None if parts is None else self.separator.join(parts)
+
+    def python(self) -> str:
+        inner = self.parts.python()
+        if isinstance(self.parts, MapCase):
+            inner = inner[1:-1]  # a generator reads better than a list inside join()
+        return f"{self.separator!r}.join({inner})"
+
+    def __str__(self) -> str:
+        return f"join({self.parts}, {self.separator!r})"
+
+
+@dataclass(frozen=True)
+class Case:
+    case: str
+    arg: "TextExpr"
+
+    @property
+    def size(self) -> int:
+        return 1 + self.arg.size
+
+    def evaluate(self, ctx: dict) -> Value:
+        return self.apply(self.arg.evaluate(ctx))
+
+    def apply(self, value: Value) -> Value:
+        return None if value is None else CASES[self.case](value)
+
+    def python(self) -> str:
+        return f"{self.case}({self.arg.python()})"
+
+    def __str__(self) -> str:
+        return f"{self.case}({self.arg})"
+
+
+@dataclass(frozen=True)
+class StripPrefix:
+    affix: str
+    arg: "TextExpr"
+
+    @property
+    def size(self) -> int:
+        return 1 + self.arg.size
+
+    def evaluate(self, ctx: dict) -> Value:
+        return self.apply(self.arg.evaluate(ctx))
+
+    def apply(self, value: Value) -> Value:
+        return None if value is None else value.removeprefix(self.affix)
+
+    def python(self) -> str:
+        return f"{atom(self.arg)}.removeprefix({self.affix!r})"
+
+    def __str__(self) -> str:
+        return f"strip_prefix({self.arg}, {self.affix!r})"
+
+
+@dataclass(frozen=True)
+class StripSuffix:
+    affix: str
+    arg: "TextExpr"
+
+    @property
+    def size(self) -> int:
+        return 1 + self.arg.size
+
+    def evaluate(self, ctx: dict) -> Value:
+        return self.apply(self.arg.evaluate(ctx))
+
+    def apply(self, value: Value) -> Value:
+        return None if value is None else value.removesuffix(self.affix)
+
+    def python(self) -> str:
+        return f"{atom(self.arg)}.removesuffix({self.affix!r})"
+
+    def __str__(self) -> str:
+        return f"strip_suffix({self.arg}, {self.affix!r})"
+
+
+@dataclass(frozen=True)
+class AddPrefix:
+    text: str
+    arg: "TextExpr"
+
+    @property
+    def size(self) -> int:
+        return 1 + self.arg.size
+
+    def evaluate(self, ctx: dict) -> Value:
+        return self.apply(self.arg.evaluate(ctx))
+
+    def apply(self, value: Value) -> Value:
+        return None if value is None else self.text + value
+
+    def python(self) -> str:
+        return f"{self.text!r} + {self.arg.python()}"
+
+    def __str__(self) -> str:
+        return f"{self.text!r} + {self.arg}"
+
+
+@dataclass(frozen=True)
+class AddSuffix:
+    text: str
+    arg: "TextExpr"
+
+    @property
+    def size(self) -> int:
+        return 1 + self.arg.size
+
+    def evaluate(self, ctx: dict) -> Value:
+        return self.apply(self.arg.evaluate(ctx))
+
+    def apply(self, value: Value) -> Value:
+        return None if value is None else value + self.text
+
+    def python(self) -> str:
+        return f"{self.arg.python()} + {self.text!r}"
+
+    def __str__(self) -> str:
+        return f"{self.arg} + {self.text!r}"
+
+
+@dataclass(frozen=True)
+class If:
+    """`then` when a feature (extension or folder) has a value, else `otherwise`."""
+
+    feature: str
+    value: str
+    then: "TextExpr"
+    otherwise: "TextExpr"
+
+    @property
+    def size(self) -> int:
+        return 1 + self.then.size + self.otherwise.size
+
+    def condition(self, ctx: dict) -> bool:
+        return runtime.feature(ctx, self.feature) == self.value
+
+    def evaluate(self, ctx: dict) -> Value:
+        return (self.then if self.condition(ctx) else self.otherwise).evaluate(ctx)
+
+    def python(self) -> str:
+        return f"({self.then.python()} if {self.condition_python()} else {self.otherwise.python()})"
+
+    def condition_python(self) -> str:
+        return f"feature(ctx, {self.feature!r}) == {self.value!r}"
+
+    def __str__(self) -> str:
+        return f"if {self.feature} == {self.value!r} then {self.then} else {self.otherwise}"
+
+
+TextExpr = Union[Feature, Const, Item, Join, Case, StripPrefix, StripSuffix, AddPrefix, AddSuffix, If]
+ListExpr = Union[Parts, MapCase]
+
+
+def atom(expr: TextExpr) -> str:
+    """The expression's Python text, parenthesised when a method call would bind too tightly."""
+    text = expr.python()
+    return f"({text})" if isinstance(expr, (AddPrefix, AddSuffix)) else text
+
+
+def runtime_source() -> str:
+    """The helper code every learned program carries: runtime.py without its docstring."""
+    source = inspect.getsource(runtime)
+    docstring_end = ast.parse(source).body[0].end_lineno
+    return "\n".join(source.splitlines()[docstring_end:]).strip() + "\n"
+
+
+@dataclass(frozen=True)
+class Program:
+    """A synthesised answer: an expression plus how to run and print it."""
+
+    root: TextExpr
+
+    @property
+    def size(self) -> int:
+        return self.root.size
+
+    def evaluate(self, features: dict) -> str | None:
+        """The answer for these features, or None when the program has none (empty or failed)."""
+        try:
+            value = self.root.evaluate(features)
+        except (TypeError, AttributeError, ValueError):
+            return None
+        return value if isinstance(value, str) and value else None
+
+    def to_python(self, func_name: str = "infer") -> str:
+        """Readable Python: the runtime helpers and `def <func_name>(ctx: dict) -> str`."""
+        if isinstance(self.root, If):
+            body = (
+                f"    if {self.root.condition_python()}:\n"
+                f"        return {self.root.then.python()}\n"
+                f"    return {self.root.otherwise.python()}\n"
+            )
+        else:
+            body = f"    return {self.root.python()}\n"
+        summary = str(self).replace("\\", "\\\\").replace('"""', "'''")
+        return (
+            f"{runtime_source()}\n\n"
+            f"def {func_name}(ctx: dict) -> str:\n"
+            f'    """{summary}"""\n'
+            f"{body}"
+        )
+
+    def __str__(self) -> str:
+        return str(self.root)
