@@ -1,0 +1,24 @@
+"""Acceptance tracking: follow generated regions through edits, measure what survives,
+and judge each generation accepted or rejected. Plain Python, no LSP types."""
+
+from server.tracking.pending import PendingGeneration
+from server.tracking.regions import Position, PositionEncoding, Region, shift_region, text_in_region
+from server.tracking.relocate import Located, locate
+from server.tracking.survival import Survival, survival
+from server.tracking.tracker import CheckpointResult, Tracker, Verdict
+
+__all__ = [
+    "CheckpointResult",
+    "Located",
+    "PendingGeneration",
+    "Position",
+    "PositionEncoding",
+    "Region",
+    "Survival",
+    "Tracker",
+    "Verdict",
+    "locate",
+    "shift_region",
+    "survival",
+    "text_in_region",
+]
