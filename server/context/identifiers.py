@@ -34,7 +34,7 @@ _NOISE = {
 }
 
 DEFAULT_LIMIT = 20
-_FIRST_WINDOW = 40  # rows each side; doubled until enough identifiers are found
+_FIRST_WINDOW = 16  # rows each side; doubled until enough identifiers are found
 
 
 @cache
@@ -45,15 +45,21 @@ def _query(language: str) -> Query | None:
     return Query(get_language(language), " ".join(f"({kind}) @id" for kind in kinds))
 
 
+def _captured(query: Query, root: Node, first_row: int, last_row: int) -> list[Node]:
+    cursor = QueryCursor(query)
+    cursor.set_point_range((first_row, 0), (last_row + 1, 0))
+    return cursor.captures(root).get("id", [])
+
+
 def identifiers_near(
     language: str, root: Node, point: tuple[int, int], limit: int = DEFAULT_LIMIT
 ) -> tuple[str, ...]:
     """Up to `limit` distinct identifiers, nearest to `point` first.
 
     Distance is the row distance, then rows above before rows below (what the
-    user just wrote), then the column distance. Only a window of rows around
-    the point is searched, grown until it holds enough, so a big file costs
-    no more than a small one.
+    user just wrote), then the column distance. Only a band of rows around
+    the point is searched, widened until it holds enough, so a big file costs
+    little more than a small one.
     """
     query = _query(language)
     if query is None:
@@ -61,21 +67,29 @@ def identifiers_near(
     noise = _NOISE.get(language, set())
     row, column = point
     last_row = root.end_point[0]
+    found: dict[str, tuple[int, bool, int]] = {}
+    start = end = row
+    nodes = _captured(query, root, max(0, row - _FIRST_WINDOW), min(last_row, row + _FIRST_WINDOW))
     window = _FIRST_WINDOW
     while True:
-        cursor = QueryCursor(query)
-        start, end = max(0, row - window), min(last_row, row + window)
-        cursor.set_point_range((start, 0), (end + 1, 0))
-        found: list[tuple[tuple[int, bool, int], str]] = []
-        for node in cursor.captures(root).get("id", ()):
+        for node in nodes:
+            node_row, node_column = node.start_point
+            # A node straddling a band edge is reported by both bands.
+            if start <= node_row <= end and (start, end) != (row, row):
+                continue
             name = node.text.decode("utf-8", "replace") if node.text else ""
             if not name or name in noise:
                 continue
-            node_row, node_column = node.start_point
             distance = (abs(node_row - row), node_row > row, abs(node_column - column))
-            found.append((distance, name))
-        found.sort()
-        nearest = list(dict.fromkeys(name for _, name in found))
-        if len(nearest) >= limit or (start == 0 and end >= last_row):
-            return tuple(nearest[:limit])
+            if name not in found or distance < found[name]:
+                found[name] = distance
+        start, end = max(0, row - window), min(last_row, row + window)
+        if len(found) >= limit or (start == 0 and end >= last_row):
+            return tuple(sorted(found, key=found.__getitem__)[:limit])
         window *= 2
+        new_start, new_end = max(0, row - window), min(last_row, row + window)
+        nodes = []
+        if new_start < start:
+            nodes += _captured(query, root, new_start, start - 1)
+        if new_end > end:
+            nodes += _captured(query, root, end + 1, new_end)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..errors import ScionError
-from .lines import LF, lines_as_text, split_text
+from .lines import LF, lines_as_text, lines_with_terminators, split_text
 
 MARKER_SIZE = 7
 START_MARKER = "<" * MARKER_SIZE + " yours"
@@ -94,7 +94,7 @@ def resolve_conflict(text: str, index: int, choice: Choice) -> str:
             "it may have been resolved already"
         )
     conflict = conflicts[index]
-    lines = _lines_with_terminators(text)
+    lines = lines_with_terminators(text)
     mine = lines[conflict.start_line + 1 : conflict.separator_line]
     template = lines[conflict.separator_line + 1 : conflict.end_line - 1]
     replacement = {"mine": mine, "template": template, "both": mine + template}[choice]
@@ -104,11 +104,3 @@ def resolve_conflict(text: str, index: int, choice: Choice) -> str:
         replacement = [*replacement[:-1], replacement[-1].rstrip("\r\n")]
     return "".join(lines[: conflict.start_line] + replacement + lines[conflict.end_line :])
 
-
-def _lines_with_terminators(text: str) -> list[str]:
-    """Lines split on "\\n" only (as split_text numbers them), each keeping its "\\r\\n" or "\\n"."""
-    parts = text.split(LF)
-    lines = [part + LF for part in parts[:-1]]
-    if parts[-1]:
-        lines.append(parts[-1])
-    return lines

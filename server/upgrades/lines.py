@@ -48,3 +48,12 @@ def join_lines(lines: list[str], ends_with_newline: bool, newline: str = LF) -> 
 def lines_as_text(lines: list[str]) -> str:
     """Each line with its own "\\n", so an empty list is "" and one empty line is "\\n"."""
     return "".join(line + LF for line in lines)
+
+
+def lines_with_terminators(text: str) -> list[str]:
+    """Lines split on "\\n" only (numbered as split_text numbers them), each keeping its "\\r\\n" or "\\n"."""
+    parts = text.split(LF)
+    lines = [part + LF for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines

@@ -1,0 +1,75 @@
+"""Answer sources that need the store or the evolution engine, and recording what was answered.
+
+The template package defines the order of sources; this module plugs in the
+learned ones (learned programs, learned defaults) and records one task
+execution per answered question, which is what the evolution engine learns from.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from server.errors import AnswerError
+from server.templates.answers import AnswerProviders, Candidate, Resolution
+
+log = logging.getLogger("scion.answering")
+
+# How a source maps onto the producer of a task execution.
+PRODUCERS = {
+    "user": "user",
+    "explicit": "user",
+    "learned_program": "code",
+    "learned_default": "learned_default",
+    "context": "context",
+    "llm": "llm",
+    "default": "default",
+}
+
+
+def providers_for(store, template, settings=None, engine=None) -> AnswerProviders:
+    """Answer providers backed by the store (learned defaults) and the engine (programs, LLM)."""
+
+    def learned_default(tmpl, question, answers, features) -> Candidate | None:
+        if store is None or question.secret:
+            return None
+        found = store.learned_default(tmpl.id, question.name)
+        if not found:
+            return None
+        value, _kept, _total, confidence = found
+        return Candidate(value, "learned_default", confidence=confidence)
+
+    program = engine.program_provider if engine is not None else None
+    llm = engine.llm_provider if engine is not None else None
+    return AnswerProviders(learned_program=program, learned_default=learned_default, llm=llm)
+
+
+def finish_resolution(resolution: Resolution, user_answers: dict[str, Any] | None) -> Resolution:
+    """Apply the answers a user typed; fail naming any required question still unanswered."""
+    if user_answers:
+        resolution = resolution.with_user_answers(user_answers)
+    if resolution.missing:
+        names = ", ".join(resolution.missing)
+        raise AnswerError(f"no answer for required question(s) {names}; pass --answer NAME=VALUE")
+    return resolution
+
+
+def record_task_executions(store, generation_id: str, template_id: str, resolution: Resolution, features: dict) -> None:
+    """One execution per answered question: the teaching signal of the evolution engine."""
+    if store is None:
+        return
+    for name, value in resolution.answers.items():
+        question = resolution.template.question(name)
+        if question is None or question.secret:
+            continue
+        source = resolution.sources.get(name, "default")
+        candidates = resolution.candidates.get(name) or []
+        best = candidates[0] if candidates else None
+        store.record_execution(
+            task=f"{template_id}:{name}",
+            features=features,
+            answer=value,
+            producer=PRODUCERS.get(source, source),
+            confidence=best.confidence if best is not None and best.source == source else None,
+            generation_id=generation_id,
+        )

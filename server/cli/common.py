@@ -1,0 +1,60 @@
+"""What every CLI command needs: the workspace, the catalog, the store, JSON output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+WORKSPACE_MARKERS = (".scion", ".git")
+
+
+def add_workspace_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workspace", type=Path, help="workspace folder (default: nearest folder with .scion or .git)")
+    parser.add_argument("--db", help="database path (default: WORKSPACE/.scion/scion.db)")
+
+
+def find_workspace(start: Path | None = None) -> Path:
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if any((folder / marker).exists() for marker in WORKSPACE_MARKERS):
+            return folder
+    return Path.cwd().resolve()
+
+
+def workspace_of(args: argparse.Namespace, near: Path | None = None) -> Path:
+    if getattr(args, "workspace", None):
+        return args.workspace.expanduser().resolve()
+    return find_workspace(near)
+
+
+def open_catalog(workspace: Path):
+    from server.templates.catalog import Catalog, default_roots
+
+    catalog = Catalog(default_roots(workspace))
+    for error in catalog.errors:
+        print(f"warning: template skipped: {error}", file=sys.stderr)
+    return catalog
+
+
+def open_store(args: argparse.Namespace, workspace: Path):
+    from server.store import Store
+
+    path = args.db or str(workspace / ".scion" / "scion.db")
+    return Store(path)
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def print_table(headers: list[str], rows: list[list[Any]]) -> None:
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
+    print("  ".join("-" * w for w in widths))
+    for row in cells:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())

@@ -1,0 +1,106 @@
+"""`scion generate ID --path FILE`: the same generation as the editor's code action."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from server.cli.common import add_workspace_options, open_catalog, open_store, print_json, workspace_of
+from server.errors import AnswerError
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("generate", help="generate code from a template")
+    add_workspace_options(parser)
+    parser.add_argument("id", help="template id, e.g. python/dataclass")
+    parser.add_argument("--path", required=True, type=Path, help="the file to create (file mode) or insert into")
+    parser.add_argument("--version", dest="template_version", help="template version (default: the newest)")
+    parser.add_argument("--answer", "-a", action="append", default=[], metavar="NAME=VALUE", help="an answer (repeatable)")
+    parser.add_argument("--line", type=int, help="insert mode: 1-based line to insert at (default: end of file)")
+    parser.add_argument("--defaults", action="store_true", help="take every pre-filled candidate without asking")
+    parser.add_argument("--force", action="store_true", help="overwrite an existing non-empty file")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.set_defaults(run=run)
+
+
+def parse_answer_args(pairs: list[str]) -> dict[str, str]:
+    answers = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise AnswerError(f"--answer expects NAME=VALUE, got {pair!r}")
+        answers[name.strip()] = value
+    return answers
+
+
+def run(args) -> int:
+    from server.answering import finish_resolution, providers_for, record_task_executions
+    from server.context import context_at, context_for_path
+    from server.generation import (
+        plan_file_generation,
+        plan_insert_generation,
+        record_generation,
+        write_answer_file,
+        write_files,
+        write_insert,
+    )
+    from server.templates.answers import ask_payload, resolve_answers
+
+    path = args.path.expanduser().resolve()
+    workspace = workspace_of(args, path.parent)
+    catalog = open_catalog(workspace)
+    template = catalog.get(args.id, args.template_version)
+    store = open_store(args, workspace)
+
+    if template.mode == "insert" and path.exists():
+        text = path.read_text(encoding="utf-8")
+        lines = text.split("\n")
+        line = (args.line - 1) if args.line else max(len(lines) - 1, 0)
+        context = context_at(text, path, line, 0, workspace=workspace)
+    else:
+        text, lines, line = "", [""], 0
+        context = context_for_path(path, workspace=workspace)
+    features = context.features()
+
+    explicit = parse_answer_args(args.answer)
+    resolution = resolve_answers(template, features, explicit, providers_for(store, template))
+    questions = ask_payload(resolution)
+    user_answers = None
+    if questions and not args.defaults and sys.stdin.isatty():
+        from server.cli.prompt import ask_on_tty
+
+        user_answers = ask_on_tty(questions)
+    resolution = finish_resolution(resolution, user_answers)
+
+    if template.mode == "insert":
+        line_text = lines[line] if line < len(lines) else ""
+        plan = plan_insert_generation(
+            template, resolution.answers, resolution.sources, features, path, line, line_text, context.indentation
+        )
+        write_insert(plan)
+        written = [str(path)]
+    else:
+        plan = plan_file_generation(template, resolution.answers, resolution.sources, features, path.parent, workspace)
+        written = [str(p) for p in write_files(plan, overwrite=args.force)]
+    answer_file = write_answer_file(plan)
+    record_generation(store, plan, status="applied")
+    record_task_executions(store, plan.generation_id, template.id, resolution, features)
+    result = {
+        "generation_id": plan.generation_id,
+        "template": template.id,
+        "version": template.version,
+        "files": written,
+        "answer_file": str(answer_file),
+        "answers": resolution.answers,
+        "sources": resolution.sources,
+    }
+    if args.json:
+        print_json(result)
+    else:
+        for file in written:
+            print(f"wrote {file}")
+        print(f"wrote {answer_file}")
+        for name, value in resolution.answers.items():
+            print(f"  {name} = {value!r}  ({resolution.sources.get(name, '?')})")
+    return 0
+

@@ -1,0 +1,7 @@
+"""`scion upgrade`."""
+
+from __future__ import annotations
+
+
+def add_parser(commands) -> None:
+    return None

@@ -1,0 +1,163 @@
+"""`make demo`: a scripted editor session against the real server over stdio.
+
+It creates a sample workspace, starts `python -m server`, asks for code actions
+in an empty Python file, generates a dataclass-style module, answers the
+server's questions like a user pressing Enter (taking the pre-filled answers),
+applies the edit to disk, and prints what was offered, written and recorded.
+Embedded defaults only: SQLite in the workspace, the builtin templates, no LLM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+from pygls.uris import from_fs_path
+
+from server.client_compat import fix_code_action_union
+from server.edits import apply_workspace_edit
+from server.jsonish import plain
+
+WORKSPACE = Path("demo-workspace")
+
+
+def prepare_workspace(root: Path) -> Path:
+    if root.exists():
+        shutil.rmtree(root)
+    (root / ".scion").mkdir(parents=True)
+    (root / "src" / "shop").mkdir(parents=True)
+    (root / "src" / "shop" / "__init__.py").write_text("")
+    (root / "src" / "shop" / "order_item.py").write_text("")
+    (root / "tests").mkdir()
+    (root / "tests" / "test_cart.py").write_text("")
+    return root.resolve()
+
+
+def heading(text: str) -> None:
+    print(f"\n== {text}")
+
+
+async def session(root: Path) -> int:
+    client = LanguageClient("scion-demo", "1")
+    fix_code_action_union(client.protocol._converter)
+    asked: list[dict] = []
+    open_texts: dict[str, str] = {}
+
+    @client.feature("scion/ask")
+    def ask(params):
+        questions = [q for q in plain(params)["questions"]]
+        asked.extend(questions)
+        print("  the server asks (the demo user presses Enter on each):")
+        for q in questions:
+            print(f"    {q['name']}: {q['help']}  [{q.get('default')!r}]")
+        return {q["name"]: q.get("default") for q in questions}
+
+    @client.feature(types.WORKSPACE_APPLY_EDIT)
+    def apply_edit(params: types.ApplyWorkspaceEditParams):
+        apply_workspace_edit(params.edit, open_texts)
+        return types.ApplyWorkspaceEditResult(applied=True)
+
+    @client.feature(types.WINDOW_SHOW_MESSAGE)
+    def show_message(params: types.ShowMessageParams):
+        print(f"  [server message] {params.message}")
+
+    @client.feature(types.WINDOW_LOG_MESSAGE)
+    def log_message(params):
+        pass
+
+    @client.feature("scion/status")
+    def status(params):
+        pass
+
+    started = time.perf_counter()
+    await client.start_io(sys.executable, "-m", "server")
+    await client.initialize_async(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(
+                workspace=types.WorkspaceClientCapabilities(
+                    apply_edit=True,
+                    workspace_edit=types.WorkspaceEditClientCapabilities(
+                        document_changes=True, resource_operations=[types.ResourceOperationKind.Create]
+                    ),
+                )
+            ),
+            root_uri=from_fs_path(str(root)),
+            workspace_folders=[types.WorkspaceFolder(uri=from_fs_path(str(root)), name="demo")],
+            initialization_options={"ask": True, "scion": {}},
+        )
+    )
+    client.initialized(types.InitializedParams())
+    print(f"server initialised in {time.perf_counter() - started:.2f} s")
+
+    for rel, language, pick in (
+        ("src/shop/order_item.py", "python", "Python dataclass"),
+        ("tests/test_cart.py", "python", "pytest"),
+    ):
+        path = root / rel
+        uri = from_fs_path(str(path))
+        open_texts[uri] = ""
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(uri=uri, language_id=language, version=1, text=""))
+        )
+        heading(f"code actions in {rel} (empty file)")
+        actions = await client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)),
+                context=types.CodeActionContext(diagnostics=[]),
+            )
+        )
+        for action in actions or []:
+            print(f"  {action.title}  [{action.kind}]")
+        chosen = next((a for a in actions or [] if pick.lower() in a.title.lower()), None)
+        if chosen is None:
+            print(f"error: no '{pick}' action offered", file=sys.stderr)
+            return 1
+        heading(f"choosing '{chosen.title}'")
+        result = await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command=chosen.command.command, arguments=chosen.command.arguments)
+        )
+        result = plain(result)
+        if not result:
+            print("error: generation did not happen", file=sys.stderr)
+            return 1
+        heading(f"written: {rel}")
+        print(path.read_text())
+        answer_file = Path(str(path) + ".template-answers.yml")
+        heading(f"written: {answer_file.relative_to(root)}")
+        print(answer_file.read_text())
+
+    stats = plain(await client.workspace_execute_command_async(types.ExecuteCommandParams(command="scion.stats", arguments=[{}])))
+    await client.shutdown_async(None)
+    client.exit(None)
+    await asyncio.sleep(0.2)
+
+    heading("recorded in .scion/scion.db")
+    from server.store import Store
+
+    store = Store(root / ".scion" / "scion.db")
+    for row in store.generations_for_file(str(root / "src/shop/order_item.py")) + store.generations_for_file(
+        str(root / "tests/test_cart.py")
+    ):
+        print(f"  generation {row['id'][:8]} {row['template_id']} {row['template_version']} status={row['status']}")
+        print(f"    sources: {row['answer_sources']}")
+    store.close()
+    heading("template stats (scion.stats)")
+    print(json.dumps(stats.get("json") if isinstance(stats, dict) else stats, indent=2)[:1500])
+    print(f"\ndemo finished: {len(asked)} questions answered, workspace at {root}")
+    return 0
+
+
+def main() -> int:
+    root = prepare_workspace(WORKSPACE)
+    return asyncio.run(session(root))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

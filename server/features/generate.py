@@ -1,0 +1,203 @@
+"""scion.generate / scion.listTemplates: answers, questions, rendering and the edit.
+
+Rendering runs in a worker thread; the user is asked through `scion/ask` when the
+client supports it. Nothing is written before the edit is applied, and nothing
+at all when the user cancels.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from lsprotocol import types
+from pygls.uris import from_fs_path
+
+from server.answering import providers_for, record_task_executions
+from server.errors import AnswerError, ScionError
+from server.features.code_actions import templates_here, title_for
+from server.generation import (
+    GenerationPlan,
+    plan_file_generation,
+    plan_insert_generation,
+    record_generation,
+    write_answer_file,
+)
+from server.jsonish import plain
+from server.lsp import ScionServer
+from server.templates.answers import ask_payload, resolve_answers
+
+log = logging.getLogger("scion.generate")
+
+
+@dataclass
+class GenerateRequest:
+    template_id: str
+    version: str | None
+    uri: str
+    line: int
+    character: int
+    answers: dict[str, Any]
+
+    @classmethod
+    def parse(cls, args: tuple) -> "GenerateRequest":
+        if not args or not isinstance(args[0], dict):
+            raise ScionError("scion.generate expects one object argument {templateId, uri, position}")
+        raw = args[0]
+        position = raw.get("position") or {}
+        try:
+            return cls(
+                template_id=str(raw["templateId"]),
+                version=raw.get("version"),
+                uri=str(raw["uri"]),
+                line=int(position.get("line", 0)),
+                character=int(position.get("character", 0)),
+                answers=dict(raw.get("answers") or {}),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise ScionError(f"scion.generate: bad argument ({error})") from error
+
+
+def register(server: ScionServer) -> None:
+    @server.command("scion.generate")
+    async def generate(ls: ScionServer, *args) -> dict | None:
+        try:
+            return await run_generation(ls, GenerateRequest.parse(args))
+        except ScionError as error:
+            ls.show_error(f"Scion: {error}")
+            raise
+
+    @server.command("scion.listTemplates")
+    def list_templates(ls: ScionServer, *args) -> list[dict]:
+        raw = args[0] if args and isinstance(args[0], dict) else {}
+        uri = raw.get("uri")
+        if not uri:
+            raise ScionError("scion.listTemplates expects {uri, position}")
+        position = raw.get("position") or {}
+        templates = templates_here(ls, uri, int(position.get("line", 0)), int(position.get("character", 0)))
+        result = []
+        for template in templates:
+            rate, decided = ls.success.get(template.id, (None, 0))
+            result.append(
+                {
+                    "id": template.id,
+                    "version": template.version,
+                    "title": template.title,
+                    "label": title_for(ls, template),
+                    "description": template.description,
+                    "mode": template.mode,
+                    "successRate": rate,
+                    "decided": decided,
+                }
+            )
+        return result
+
+
+async def run_generation(ls: ScionServer, request: GenerateRequest) -> dict | None:
+    template = ls.catalog.get(request.template_id, request.version)
+    path = ls.path_of(request.uri)
+    text = ls.document_text(request.uri)
+    lines = text.split("\n")
+    if request.line < 0 or request.line >= max(len(lines), 1) and text:
+        raise ScionError(f"position {request.line + 1}:{request.character + 1} is past the end of {path.name}")
+    context = ls.context_for(request.uri, request.line, request.character)
+    features = context.features()
+
+    providers = providers_for(ls.store, template, ls.settings, ls.evolution)
+    resolution = resolve_answers(template, features, request.answers, providers)
+    questions = ask_payload(resolution)
+    if questions and ls.client_can_ask:
+        reply = await ls.protocol.send_request_async(
+            "scion/ask", {"title": f"Generate: {template.title}", "templateId": template.id, "questions": questions}
+        )
+        reply = plain(reply)
+        if reply is None:
+            log.info("generation of %s cancelled by the user", template.id)
+            return None
+        if not isinstance(reply, dict):
+            raise AnswerError("the editor's answers were not an object")
+        resolution = resolution.with_user_answers(reply)
+    if resolution.missing:
+        names = ", ".join(resolution.missing)
+        ls.show_error(f"Scion: {template.title} needs an answer for {names}, and none could be inferred.")
+        return None
+
+    if template.mode == "insert":
+        line_text = lines[request.line] if request.line < len(lines) else ""
+        plan = await asyncio.to_thread(
+            plan_insert_generation,
+            template, resolution.answers, resolution.sources, features, path, request.line, line_text, context.indentation,
+        )
+    else:
+        workspace = ls.workspace_root or path.parent
+        plan = await asyncio.to_thread(
+            plan_file_generation, template, resolution.answers, resolution.sources, features, path.parent, workspace
+        )
+    edit = workspace_edit(ls, plan, request.uri, text)
+    applied = await ls.workspace_apply_edit_async(
+        types.ApplyWorkspaceEditParams(edit=edit, label=f"Generate: {template.title}")
+    )
+    if not applied.applied:
+        reason = applied.failure_reason or "the editor did not apply it"
+        ls.show_warning(f"Scion: {template.title} was not generated: {reason}.")
+        return None
+
+    await asyncio.to_thread(write_answer_file, plan)
+    record_generation(ls.store, plan, status="applied")
+    record_task_executions(ls.store, plan.generation_id, template.id, resolution, features)
+    if ls.tracking is not None:
+        ls.tracking.track(plan, request.uri)
+    files = [from_fs_path(str(p.path)) for p in plan.files] if plan.files else [request.uri]
+    return {"generationId": plan.generation_id, "files": files, "answerFile": from_fs_path(str(plan.answer_file))}
+
+
+def workspace_edit(ls: ScionServer, plan: GenerationPlan, uri: str, current_text: str) -> types.WorkspaceEdit:
+    if plan.insert is not None:
+        (sl, sc), (el, ec) = plan.insert.start, plan.insert.end
+        edit = types.TextEdit(range=_range(sl, sc, el, ec), new_text=plan.insert.new_text)
+        return types.WorkspaceEdit(
+            document_changes=[
+                types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=_version(ls, uri)),
+                    edits=[edit],
+                )
+            ]
+        )
+    changes: list = []
+    for planned in plan.files:
+        file_uri = from_fs_path(str(planned.path))
+        if file_uri == uri:
+            end = _end_of(current_text)
+            changes.append(_replace_all(file_uri, _version(ls, uri), end, planned.text))
+            continue
+        if planned.path.exists() and planned.path.read_text(encoding="utf-8").strip():
+            raise ScionError(f"{planned.path} already exists and is not empty; nothing was generated")
+        changes.append(types.CreateFile(uri=file_uri, options=types.CreateFileOptions(overwrite=True)))
+        changes.append(_replace_all(file_uri, None, (0, 0), planned.text))
+    if any(from_fs_path(str(p.path)) == uri for p in plan.files) and current_text.strip():
+        raise ScionError(f"{plan.files[0].path.name} is not empty; open an empty or new file to generate it")
+    return types.WorkspaceEdit(document_changes=changes)
+
+
+def _replace_all(uri: str, version: int | None, end: tuple[int, int], text: str) -> types.TextDocumentEdit:
+    return types.TextDocumentEdit(
+        text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+        edits=[types.TextEdit(range=_range(0, 0, end[0], end[1]), new_text=text)],
+    )
+
+
+def _range(sl: int, sc: int, el: int, ec: int) -> types.Range:
+    return types.Range(start=types.Position(line=sl, character=sc), end=types.Position(line=el, character=ec))
+
+
+def _end_of(text: str) -> tuple[int, int]:
+    lines = text.split("\n")
+    return len(lines) - 1, len(lines[-1].encode("utf-16-le")) // 2
+
+
+def _version(ls: ScionServer, uri: str) -> int | None:
+    document = ls.workspace.text_documents.get(uri)
+    return document.version if document is not None else None
+

@@ -1,0 +1,71 @@
+"""Hover on generated code or in an answer file: template, version, answers and their sources."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from lsprotocol import types
+
+from server.errors import ScionError
+from server.lsp import ScionServer
+from server.templates.answerfile import SUFFIX as ANSWER_SUFFIX, AnswerRecord, answer_file_for, read_answer_file
+
+log = logging.getLogger("scion.hover")
+
+
+def register(server: ScionServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: ScionServer, params: types.HoverParams) -> types.Hover | None:
+        path = ls.path_of(params.text_document.uri)
+        line = params.position.line
+        try:
+            if path.name.endswith(ANSWER_SUFFIX):
+                records = _records_at_line(path, line)
+            else:
+                answer_file = answer_file_for(path)
+                if not answer_file.exists():
+                    return None
+                records = [r for r in read_answer_file(answer_file) if _covers(r, path, line)]
+        except ScionError as error:
+            return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=f"**Scion**: {error}"))
+        if not records:
+            return None
+        text = "\n\n---\n\n".join(describe(ls, r) for r in records)
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text))
+
+
+def _records_at_line(path: Path, line: int) -> list[AnswerRecord]:
+    records = read_answer_file(path)
+    # The generation whose entry starts at or before the hovered line.
+    starts = [(r.line if r.line is not None else 0, r) for r in records]
+    before = [r for start, r in starts if start <= line + 1]
+    return [before[-1]] if before else records[:1]
+
+
+def _covers(record: AnswerRecord, path: Path, line: int) -> bool:
+    if record.region:
+        start, end = record.region["start"][0], record.region["end"][0]
+        return start <= line <= end
+    return path.name in (record.files or {}) or not record.files
+
+
+def describe(ls: ScionServer, record: AnswerRecord) -> str:
+    title = record.template
+    if ls.catalog is not None:
+        try:
+            title = f"{ls.catalog.get(record.template).title} (`{record.template}`)"
+        except ScionError:
+            pass
+    lines = [f"**{title}** version {record.version}"]
+    if record.upgraded_from:
+        lines.append(f"upgraded from {record.upgraded_from} on {record.upgraded_at}")
+    rate, decided = ls.success.get(record.template, (None, 0))
+    if rate is not None and decided:
+        lines.append(f"kept in {rate:.0%} of {decided} decided generations")
+    lines.append("")
+    lines.append("| question | answer | source |")
+    lines.append("|---|---|---|")
+    for name, value in record.answers.items():
+        lines.append(f"| {name} | `{value!r}` | {record.sources.get(name, '?')} |")
+    return "\n".join(lines)

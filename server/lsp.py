@@ -1,0 +1,152 @@
+"""The Scion language server: state lives here, handlers live in server/features/."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from server import __version__
+from server.background import BackgroundTasks
+from server.config import Settings, merge_settings, settings_from_client
+from server.context import context_at, language_for_path
+from server.errors import ScionError
+from server.logs import LEVELS, ForwardingHandler
+
+log = logging.getLogger("scion.server")
+
+_MESSAGE_TYPES = {
+    logging.DEBUG: types.MessageType.Log,
+    logging.INFO: types.MessageType.Info,
+    logging.WARNING: types.MessageType.Warning,
+    logging.ERROR: types.MessageType.Error,
+}
+
+
+class ScionServer(LanguageServer):
+    """Holds the settings, the store, the template catalog and the background work."""
+
+    def __init__(self, forward_log: ForwardingHandler | None = None) -> None:
+        super().__init__("scion", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.settings = Settings()
+        self.raw_settings: dict[str, Any] = {}
+        self.client_can_ask = False
+        self.workspace_root: Path | None = None
+        self.background = BackgroundTasks()
+        self.forward_log = forward_log
+        self.store = None  # server.store.Store, opened at initialize
+        self.catalog = None  # server.templates.catalog.Catalog
+        self.trees = None  # server.context.DocumentTrees
+        self.tracking = None  # server.features.tracking.TrackingService
+        self.upgrades = None  # server.features.upgrades.UpgradeService
+        self.evolution = None  # server.features.evolution.EvolutionService
+        # Callbacks other feature modules add to hear about document changes,
+        # because pygls keeps one handler per LSP method.
+        self.on_open: list = []
+        self.on_change: list = []
+        self.on_close: list = []
+        self.on_save: list = []
+        self.on_settings: list = []
+        # Code actions other than "Generate:" (quick-fixes, accept/reject) come from
+        # providers the features add here: (server, params) -> list[CodeAction].
+        self.code_action_providers: list = []
+        self.hover_providers: list = []
+        # template id -> (success rate, decided count); refreshed after verdicts.
+        self.success: dict[str, tuple[float, int]] = {}
+
+    # -- settings -----------------------------------------------------------
+
+    def apply_settings(self, raw: Any, *, replace: bool = False) -> list[str]:
+        """Merge a `scion` settings object; report bad values and keep the defaults for them."""
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, dict):
+            self.show_warning("Scion: the `scion` settings should be an object; using the defaults.")
+            raw = {}
+        self.raw_settings = raw if replace else merge_settings(self.raw_settings, raw)
+        self.settings, problems = settings_from_client(self.raw_settings)
+        if self.forward_log is not None:
+            self.forward_log.setLevel(LEVELS.get(self.settings.log.level, logging.INFO))
+        if problems:
+            self.show_warning("Scion settings: " + "; ".join(problems))
+        return problems
+
+    # -- paths --------------------------------------------------------------
+
+    def path_of(self, uri: str) -> Path:
+        path = to_fs_path(uri)
+        if path is None:
+            raise ValueError(f"not a file uri: {uri}")
+        return Path(path)
+
+    def database_path(self) -> str:
+        configured = self.settings.database.path
+        if configured:
+            if configured == ":memory:":
+                return configured
+            path = Path(configured).expanduser()
+            if not path.is_absolute() and self.workspace_root is not None:
+                path = self.workspace_root / path
+            return str(path)
+        base = self.workspace_root or Path.cwd()
+        return str(base / ".scion" / "scion.db")
+
+    # -- documents ----------------------------------------------------------
+
+    def document_text(self, uri: str) -> str:
+        """The open document's text, else the file on disk, else "" (a new file)."""
+        document = self.workspace.text_documents.get(uri)
+        if document is not None:
+            return document.source
+        path = self.path_of(uri)
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return ""
+        except (OSError, UnicodeDecodeError) as error:
+            raise ScionError(f"cannot read {path}: {error}") from error
+
+    def language_of(self, uri: str) -> str | None:
+        document = self.workspace.text_documents.get(uri)
+        if document is not None and document.language_id:
+            return document.language_id
+        return language_for_path(self.path_of(uri))
+
+    def context_for(self, uri: str, line: int, character: int):
+        """The editing context at a position, re-using the document's syntax tree."""
+        document = self.workspace.text_documents.get(uri)
+        text = self.document_text(uri)
+        language = self.language_of(uri)
+        tree = None
+        if document is not None and language is not None and self.trees is not None:
+            parsed = self.trees.get(uri)
+            if parsed is None or parsed.version != document.version or parsed.language != language:
+                parsed = self.trees.update(uri, document.version, text, language)
+            tree = parsed.tree
+        return context_at(
+            text, self.path_of(uri), line, character, workspace=self.workspace_root, language=language, tree=tree
+        )
+
+    # -- talking to the user ------------------------------------------------
+
+    def show_message(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        log.log(logging.WARNING if kind <= types.MessageType.Warning else logging.INFO, "%s", message)
+        self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+    def show_warning(self, message: str) -> None:
+        self.show_message(message, types.MessageType.Warning)
+
+    def show_error(self, message: str) -> None:
+        self.show_message(message, types.MessageType.Error)
+
+    def send_log(self, level: int, message: str) -> None:
+        kind = _MESSAGE_TYPES.get(level, types.MessageType.Log)
+        self.window_log_message(types.LogMessageParams(type=kind, message=message))
+
+    def send_status(self, state: str, message: str = "") -> None:
+        upgrades = self.upgrades.available_count() if self.upgrades is not None else 0
+        self.protocol.notify("scion/status", {"state": state, "message": message, "upgradesAvailable": upgrades})

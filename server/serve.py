@@ -1,0 +1,56 @@
+"""Start the language server on stdio (default) or TCP.
+
+stdout belongs to the LSP transport alone: before anything else runs, the real
+stdout is duplicated for pygls and file descriptor 1 (and `sys.stdout`) are
+pointed at stderr, so a stray print, a C library or litellm cannot corrupt the
+stream.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+log = logging.getLogger("scion.serve")
+
+
+def guard_stdout():
+    transport = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return transport
+
+
+def run(tcp: str | None = None, log_file: str | None = None) -> int:
+    transport = guard_stdout() if tcp is None else None
+    from pathlib import Path
+
+    from lsprotocol import types
+
+    from server.features import register_all
+    from server.logs import setup_logging
+    from server.lsp import ScionServer
+
+    forward = setup_logging(log_file=Path(log_file) if log_file else None)
+    server = ScionServer(forward)
+    register_all(server)
+
+    @server.feature(types.EXIT)
+    def exit_now(ls: ScionServer, params: None) -> None:
+        # Worker threads (a render, a merge) must not hold the process: the
+        # client asked us to go, and the store is already closed by shutdown.
+        code = 0 if ls.protocol._shutdown else 1
+        logging.shutdown()
+        try:
+            if transport is not None:
+                transport.flush()
+        finally:
+            os._exit(code)
+
+    if tcp is None:
+        server.start_io(sys.stdin.buffer, transport)
+    else:
+        host, _, port = tcp.rpartition(":")
+        server.start_tcp(host or "127.0.0.1", int(port))
+    return 0
