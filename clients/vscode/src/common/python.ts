@@ -1,0 +1,165 @@
+import { execFile } from 'node:child_process';
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { SECTION } from './settings';
+
+export type InterpreterSource = 'setting' | 'python-extension' | 'path';
+
+export interface Interpreter {
+    path: string;
+    source: InterpreterSource;
+}
+
+/** Where an interpreter may come from, in the order they are tried. */
+export interface InterpreterLookup {
+    /** `scion.server.pythonPath`, already expanded; empty when unset. */
+    configuredPath(): string;
+    /** The Python extension's active interpreter, when that extension is installed. */
+    pythonExtensionPath(): Promise<string | undefined>;
+    /** An executable of that name on PATH. */
+    findOnPath(name: string): Promise<string | undefined>;
+}
+
+export async function findInterpreter(lookup: InterpreterLookup): Promise<Interpreter | undefined> {
+    const configured = lookup.configuredPath();
+    if (configured) {
+        return { path: configured, source: 'setting' };
+    }
+    const fromExtension = await lookup.pythonExtensionPath().catch(() => undefined);
+    if (fromExtension) {
+        return { path: fromExtension, source: 'python-extension' };
+    }
+    const onPath = await lookup.findOnPath('python3');
+    return onPath ? { path: onPath, source: 'path' } : undefined;
+}
+
+/** Expands `~` and `${workspaceFolder}` in a configured path. */
+export function expandPath(raw: string, workspaceFolder: string | undefined, home = os.homedir()): string {
+    let expanded = raw.trim();
+    if (expanded === '~' || expanded.startsWith('~/')) {
+        expanded = home + expanded.slice(1);
+    }
+    if (workspaceFolder) {
+        expanded = expanded.split('${workspaceFolder}').join(workspaceFolder);
+    }
+    return expanded;
+}
+
+export async function findOnPath(
+    name: string,
+    pathVariable = process.env.PATH ?? '',
+    isExecutable: (file: string) => Promise<boolean> = executable,
+): Promise<string | undefined> {
+    for (const dir of pathVariable.split(path.delimiter)) {
+        if (dir) {
+            const candidate = path.join(dir, name);
+            if (await isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+    }
+    return undefined;
+}
+
+async function executable(file: string): Promise<boolean> {
+    try {
+        await fs.access(file, fsConstants.X_OK);
+        return (await fs.stat(file)).isFile();
+    } catch {
+        return false;
+    }
+}
+
+/** The command a user runs to make `python -m server` work with this interpreter. */
+export function pipInstallCommand(python: string): string {
+    const quoted = /[\s"'$`\\]/.test(python) ? `"${python.replace(/(["$`\\])/g, '\\$1')}"` : python;
+    return `${quoted} -m pip install scion`;
+}
+
+export interface ImportCheck {
+    ok: boolean;
+    detail: string;
+}
+
+/** Runs `python -c "import server"`; resolves with what went wrong when it fails. */
+export function checkServerImport(python: string, cwd: string | undefined): Promise<ImportCheck> {
+    return new Promise((resolve) => {
+        execFile(python, ['-c', 'import server'], { cwd, timeout: 30_000 }, (error, _stdout, stderr) => {
+            if (!error) {
+                resolve({ ok: true, detail: '' });
+                return;
+            }
+            const lastLine = stderr.trim().split('\n').pop();
+            resolve({ ok: false, detail: lastLine || error.message });
+        });
+    });
+}
+
+const OPEN_SETTING = 'Open Setting';
+const COPY_COMMAND = 'Copy Command';
+
+/** Tells the user how to install the server for `python`, with a button to pick another one. */
+export async function reportMissingServer(python: string, detail: string): Promise<void> {
+    const command = pipInstallCommand(python);
+    const choice = await vscode.window.showErrorMessage(
+        `Scion: the server cannot be imported by ${python} (${detail}). Install it with: ${command}`,
+        OPEN_SETTING,
+        COPY_COMMAND,
+    );
+    if (choice === OPEN_SETTING) {
+        await openPythonPathSetting();
+    } else if (choice === COPY_COMMAND) {
+        await vscode.env.clipboard.writeText(command);
+    }
+}
+
+export async function reportNoInterpreter(): Promise<void> {
+    const choice = await vscode.window.showErrorMessage(
+        'Scion: no Python interpreter found. Set scion.server.pythonPath or put python3 on PATH.',
+        OPEN_SETTING,
+    );
+    if (choice === OPEN_SETTING) {
+        await openPythonPathSetting();
+    }
+}
+
+function openPythonPathSetting(): Thenable<unknown> {
+    return vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.server.pythonPath`);
+}
+
+interface PythonExtensionApi {
+    ready?: Promise<void>;
+    environments?: {
+        getActiveEnvironmentPath(resource?: vscode.Uri): { id: string; path: string };
+        resolveEnvironment(env: { id: string; path: string }): Promise<
+            { executable: { uri: vscode.Uri | undefined } } | undefined
+        >;
+    };
+}
+
+/** The active interpreter of ms-python.python, read through its public API (no dependency). */
+async function pythonExtensionInterpreter(resource: vscode.Uri | undefined): Promise<string | undefined> {
+    const extension = vscode.extensions.getExtension<PythonExtensionApi>('ms-python.python');
+    if (!extension) {
+        return undefined;
+    }
+    const api = extension.isActive ? extension.exports : await extension.activate();
+    await api?.ready;
+    const environments = api?.environments;
+    if (!environments) {
+        return undefined;
+    }
+    const resolved = await environments.resolveEnvironment(environments.getActiveEnvironmentPath(resource));
+    return resolved?.executable.uri?.fsPath;
+}
+
+/** The lookup the extension uses: settings, the Python extension, PATH. */
+export function editorLookup(workspaceFolder: vscode.WorkspaceFolder | undefined, pythonPathSetting: string): InterpreterLookup {
+    return {
+        configuredPath: () => expandPath(pythonPathSetting, workspaceFolder?.uri.fsPath),
+        pythonExtensionPath: () => pythonExtensionInterpreter(workspaceFolder?.uri),
+        findOnPath: (name) => findOnPath(name),
+    };
+}

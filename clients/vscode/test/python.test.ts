@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { checkServerImport, expandPath, findInterpreter, findOnPath, pipInstallCommand, type InterpreterLookup } from '../src/common/python';
+
+function lookup(configured: string, extension: string | undefined | Error, onPath: string | undefined): InterpreterLookup & { asked: string[] } {
+    const asked: string[] = [];
+    return {
+        asked,
+        configuredPath: () => (asked.push('setting'), configured),
+        pythonExtensionPath: async () => {
+            asked.push('python-extension');
+            if (extension instanceof Error) {
+                throw extension;
+            }
+            return extension;
+        },
+        findOnPath: async (name) => (asked.push(`path:${name}`), onPath),
+    };
+}
+
+describe('interpreter selection', () => {
+    it('takes the setting first and asks nothing else', async () => {
+        const l = lookup('/venv/bin/python', '/ext/python', '/usr/bin/python3');
+        assert.deepEqual(await findInterpreter(l), { path: '/venv/bin/python', source: 'setting' });
+        assert.deepEqual(l.asked, ['setting']);
+    });
+
+    it("then the Python extension's active interpreter", async () => {
+        const l = lookup('', '/ext/python', '/usr/bin/python3');
+        assert.deepEqual(await findInterpreter(l), { path: '/ext/python', source: 'python-extension' });
+        assert.deepEqual(l.asked, ['setting', 'python-extension']);
+    });
+
+    it('then python3 on PATH, also when the Python extension fails', async () => {
+        assert.deepEqual(await findInterpreter(lookup('', undefined, '/usr/bin/python3')), { path: '/usr/bin/python3', source: 'path' });
+        const l = lookup('', new Error('extension crashed'), '/usr/bin/python3');
+        assert.deepEqual(await findInterpreter(l), { path: '/usr/bin/python3', source: 'path' });
+        assert.deepEqual(l.asked, ['setting', 'python-extension', 'path:python3']);
+    });
+
+    it('finds nothing when nothing is there', async () => {
+        assert.equal(await findInterpreter(lookup('', undefined, undefined)), undefined);
+    });
+
+    it('expands ~ and ${workspaceFolder} in the setting', () => {
+        assert.equal(expandPath('~/venv/bin/python', undefined, '/home/u'), '/home/u/venv/bin/python');
+        assert.equal(expandPath('${workspaceFolder}/.venv/bin/python', '/w'), '/w/.venv/bin/python');
+        assert.equal(expandPath(' /usr/bin/python3 ', '/w'), '/usr/bin/python3');
+    });
+
+    it('searches PATH in order', async () => {
+        const present = new Set(['/b/python3', '/c/python3']);
+        const found = await findOnPath('python3', ['/a', '', '/b', '/c'].join(path.delimiter), async (f) => present.has(f));
+        assert.equal(found, '/b/python3');
+        assert.equal(await findOnPath('python3', '/a', async () => false), undefined);
+    });
+
+    it('gives a pip command for that exact interpreter, quoted when needed', () => {
+        assert.equal(pipInstallCommand('/venv/bin/python'), '/venv/bin/python -m pip install scion');
+        assert.equal(pipInstallCommand('/my venv/bin/python'), '"/my venv/bin/python" -m pip install scion');
+    });
+
+    it('checks that the server imports, and says why not', async () => {
+        const python = (await findOnPath('python3')) ?? assert.fail('python3 is needed for this test');
+        const missing = await checkServerImport(python, os.tmpdir());
+        assert.equal(missing.ok, false);
+        assert.match(missing.detail, /No module named 'server'/);
+        const repoRoot = path.resolve(__dirname, '../../../..');
+        const found = await checkServerImport(python, repoRoot);
+        assert.deepEqual(found, { ok: true, detail: '' });
+        const broken = await checkServerImport('/nonexistent/python', os.tmpdir());
+        assert.equal(broken.ok, false);
+        assert.match(broken.detail, /ENOENT/);
+    });
+});
