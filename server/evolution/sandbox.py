@@ -1,0 +1,210 @@
+"""Run generated Python only after an AST allow-list check, and only in a limited child process.
+
+Two walls. `check_source` rejects anything outside a small, string-processing
+subset of Python (no imports beyond re/string/math, no names or attributes
+starting with "_", no eval/exec/open/getattr..., no frame or traceback
+attributes), so a candidate that tries to escape is never run. What passes runs
+in `sandbox_child.py`: a fresh `python -I -S` in an empty scratch folder, a
+minimal environment, restricted builtins, no network (its own network namespace
+when the machine allows, and the socket modules removed in any case), and
+memory, CPU, file-size, open-file and process limits; the parent kills the
+whole process group at the wall-clock deadline. One process runs a whole batch
+of inputs, so validating a candidate costs one interpreter start.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CHILD_SCRIPT = Path(__file__).with_name("sandbox_child.py")
+ALLOWED_IMPORTS = frozenset({"re", "string", "math"})
+MAX_SOURCE_CHARS = 50_000
+# Interpreter start-up and JSON on top of the candidate's own time budget.
+STARTUP_GRACE_S = 3.0
+
+ALLOWED_NODES = frozenset(
+    """
+    Module Expr FunctionDef arguments arg Return Assign AugAssign AnnAssign For While If Pass Break
+    Continue Try ExceptHandler Raise Assert Delete Import ImportFrom alias
+    BoolOp BinOp UnaryOp IfExp Dict Set List Tuple ListComp SetComp DictComp GeneratorExp comprehension
+    Compare Call keyword Constant JoinedStr FormattedValue Attribute Subscript Slice Starred Name
+    NamedExpr Lambda Load Store Del
+    And Or Add Sub Mult Div FloorDiv Mod Pow LShift RShift BitOr BitXor BitAnd MatMult
+    Invert Not UAdd USub Eq NotEq Lt LtE Gt GtE Is IsNot In NotIn
+    """.split()
+)
+
+FORBIDDEN_NAMES = frozenset(
+    """
+    eval exec compile open input globals locals vars getattr setattr delattr hasattr breakpoint help
+    memoryview type object super dir id print exit quit classmethod staticmethod property
+    BaseException SystemExit KeyboardInterrupt GeneratorExit
+    """.split()
+)
+
+# Public attributes that lead to frames, code objects or tracebacks, and from there to real globals.
+FORBIDDEN_ATTRIBUTES = frozenset(
+    """
+    gi_frame gi_code gi_yieldfrom gi_running cr_frame cr_code cr_await ag_frame ag_code
+    f_back f_globals f_locals f_builtins f_code f_trace tb_frame tb_next tb_lasti
+    co_code co_consts co_names mro format_map
+    """.split()
+)
+
+
+@dataclass(frozen=True)
+class SandboxResult:
+    ok: bool
+    value: Any = None
+    error: str | None = None
+
+
+def check_source(source: str) -> list[str]:
+    """Every rule the source breaks; an empty list means it may run in the sandbox."""
+    if len(source) > MAX_SOURCE_CHARS:
+        return [f"source is longer than {MAX_SOURCE_CHARS} characters"]
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        return [f"does not parse: {error}"]
+    violations: list[str] = []
+    for node in ast.walk(tree):
+        violations.extend(_node_violations(node))
+    return list(dict.fromkeys(violations))
+
+
+def _node_violations(node: ast.AST) -> list[str]:
+    where = f"line {getattr(node, 'lineno', '?')}"
+    kind = type(node).__name__
+    if kind not in ALLOWED_NODES:
+        return [f"{where}: {kind} is not allowed"]
+    found = []
+    if isinstance(node, ast.Name) and (node.id.startswith("_") or node.id in FORBIDDEN_NAMES):
+        found.append(f"{where}: name {node.id!r} is not allowed")
+    elif isinstance(node, ast.Attribute) and (node.attr.startswith("_") or node.attr in FORBIDDEN_ATTRIBUTES):
+        found.append(f"{where}: attribute {node.attr!r} is not allowed")
+    elif isinstance(node, (ast.FunctionDef, ast.arg)):
+        name = node.name if isinstance(node, ast.FunctionDef) else node.arg
+        if name.startswith("_") or name in FORBIDDEN_NAMES:
+            found.append(f"{where}: name {name!r} is not allowed")
+        if isinstance(node, ast.FunctionDef) and node.decorator_list:
+            found.append(f"{where}: decorators are not allowed")
+    elif isinstance(node, ast.Import):
+        found += [f"{where}: import {a.name!r} is not allowed" for a in node.names if a.name not in ALLOWED_IMPORTS]
+    elif isinstance(node, ast.ImportFrom):
+        if node.level or node.module not in ALLOWED_IMPORTS:
+            found.append(f"{where}: import from {node.module!r} is not allowed")
+    elif isinstance(node, ast.alias):
+        if node.name.startswith("_") or (node.asname or "").startswith("_") or node.name == "*":
+            found.append(f"{where}: import of {node.name!r} is not allowed")
+    elif isinstance(node, ast.ExceptHandler) and node.type is None:
+        found.append(f"{where}: a bare except is not allowed")
+    elif isinstance(node, ast.keyword) and node.arg is not None and node.arg.startswith("_"):
+        found.append(f"{where}: keyword {node.arg!r} is not allowed")
+    return found
+
+
+def run_in_sandbox(
+    source: str, func_name: str, inputs: list[dict], timeout_s: float = 2.0, memory_mb: int = 256
+) -> list[SandboxResult]:
+    """`func_name(input)` for every input, in one limited child process; rule breakers never run.
+
+    `timeout_s` is the budget for the whole batch; an input that runs past it, and
+    every input after it, fails with "timed out".
+    """
+    violations = check_source(source)
+    if not func_name.isidentifier() or func_name.startswith("_"):
+        violations.append(f"function name {func_name!r} is not allowed")
+    if violations:
+        return _all_failed(len(inputs), "rejected: " + "; ".join(violations))
+    if not inputs:
+        return []
+    request = json.dumps(
+        {"source": source, "func_name": func_name, "inputs": inputs, "timeout_s": timeout_s, "memory_mb": memory_mb}
+    )
+    scratch = tempfile.mkdtemp(prefix="scion-sandbox-")
+    try:
+        return _run_child(request, len(inputs), timeout_s, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run_child(request: str, count: int, timeout_s: float, scratch: str) -> list[SandboxResult]:
+    command = [*network_isolation_prefix(), sys.executable, "-I", "-S", str(CHILD_SCRIPT)]
+    environment = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": scratch, "TMPDIR": scratch}
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=scratch,
+        env=environment,
+        start_new_session=True,
+    )
+    try:
+        output, errors = process.communicate(request.encode(), timeout=timeout_s + STARTUP_GRACE_S)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        return _all_failed(count, f"timed out after {timeout_s:g} s (killed)")
+    finally:
+        _kill_group(process)  # anything the candidate left behind in its group
+    if process.returncode != 0:
+        return _all_failed(count, _death_reason(process.returncode, errors))
+    try:
+        rows = json.loads(output)
+    except ValueError:
+        return _all_failed(count, "the sandbox returned no result")
+    return [SandboxResult(bool(ok), value, error) for ok, value, error in rows]
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    if process.poll() is None:
+        process.communicate()
+
+
+def _death_reason(returncode: int, errors: bytes) -> str:
+    if returncode == -signal.SIGXCPU:
+        return "CPU time limit exceeded"
+    if returncode == -signal.SIGKILL:
+        return "killed (memory or time limit)"
+    tail = errors.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
+    if "MemoryError" in tail[0]:
+        return "memory limit exceeded"
+    return f"sandbox process failed ({returncode}): {tail[0][:500]}"
+
+
+def _all_failed(count: int, error: str) -> list[SandboxResult]:
+    return [SandboxResult(False, None, error) for _ in range(count)]
+
+
+@functools.cache
+def network_isolation_prefix() -> tuple[str, ...]:
+    """`unshare --net --map-root-user` when this machine lets us make a network namespace, else nothing.
+
+    Without it the child still has no socket module; with it there is no network
+    device to reach even through a hole in that.
+    """
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return ()
+    prefix = (unshare, "--net", "--map-root-user")
+    try:
+        probe = subprocess.run([*prefix, "true"], capture_output=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    return prefix if probe.returncode == 0 else ()

@@ -1,0 +1,155 @@
+"""The sandbox's child process: run one checked function on many inputs, under limits.
+
+Started by `sandbox.run_in_sandbox` as `python -I -S sandbox_child.py` in an
+empty scratch folder (inside a fresh network namespace when the machine allows
+it). Reads one JSON request on stdin: {source, func_name, inputs, timeout_s,
+memory_mb}; writes one JSON list of [ok, value, error] on stdout. It imports
+nothing from Scion: the isolated interpreter cannot see the package, and the
+less it loads, the less there is to reach.
+"""
+
+import json
+import math
+import os
+import re
+import resource
+import signal
+import string
+import sys
+import time
+from types import SimpleNamespace
+
+SAFE_BUILTINS = (
+    "abs all any ascii bin bool chr dict divmod enumerate filter float format frozenset hex int "
+    "isinstance len list map max min oct ord pow range repr reversed round set slice sorted str sum "
+    "tuple zip ArithmeticError AssertionError Exception IndexError KeyError LookupError "
+    "NotImplementedError OverflowError RuntimeError TypeError UnicodeError ValueError ZeroDivisionError"
+).split()
+
+RE_EXPORTS = (
+    "compile search match fullmatch split findall finditer sub subn escape error "
+    "IGNORECASE I MULTILINE M DOTALL S VERBOSE X ASCII A"
+).split()
+STRING_EXPORTS = (
+    "ascii_letters ascii_lowercase ascii_uppercase digits hexdigits octdigits punctuation printable "
+    "whitespace capwords"
+).split()
+
+# Each result is capped so a candidate cannot flood the parent's pipe.
+MAX_RESULT_CHARS = 100_000
+
+
+class TimeLimit(BaseException):
+    """Raised in the candidate when its time is up; BaseException so `except Exception` cannot swallow it."""
+
+
+def set_limit(kind, value):
+    try:
+        resource.setrlimit(kind, (value, value))
+    except (ValueError, OSError):
+        pass  # not allowed here (e.g. RLIMIT_NPROC in some containers): the other limits still hold
+
+
+def apply_limits(timeout_s, memory_mb):
+    set_limit(resource.RLIMIT_AS, memory_mb * 1024 * 1024)
+    set_limit(resource.RLIMIT_CPU, math.ceil(timeout_s) + 1)
+    set_limit(resource.RLIMIT_FSIZE, 0)
+    set_limit(resource.RLIMIT_CORE, 0)
+    set_limit(resource.RLIMIT_NPROC, 0)
+    # stdin, stdout and stderr are all the candidate ever gets: no other file can be opened.
+    set_limit(resource.RLIMIT_NOFILE, 3)
+    # A write past RLIMIT_FSIZE should fail as an error, not kill the batch.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+def block_network():
+    for name in ("socket", "_socket", "ssl", "_ssl", "select", "selectors", "asyncio"):
+        sys.modules[name] = None
+
+
+def module_view(module, names):
+    """Only the listed attributes: a real module leaks others (`re.enum.sys.modules`)."""
+    return SimpleNamespace(**{name: getattr(module, name) for name in names})
+
+
+def restricted_builtins():
+    import builtins
+
+    allowed = {name: getattr(builtins, name) for name in SAFE_BUILTINS}
+    modules = {
+        "re": module_view(re, RE_EXPORTS),
+        "string": module_view(string, STRING_EXPORTS),
+        "math": module_view(math, [name for name in dir(math) if not name.startswith("_")]),
+    }
+
+    def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
+        if level or name not in modules:
+            raise ImportError(f"import of {name!r} is not allowed")
+        return modules[name]
+
+    allowed["__import__"] = guarded_import
+    return allowed
+
+
+def on_alarm(signum, frame):
+    raise TimeLimit()
+
+
+def run(request):
+    namespace = {"__builtins__": restricted_builtins(), "__name__": "candidate"}
+    deadline = time.monotonic() + request["timeout_s"]
+    signal.signal(signal.SIGALRM, on_alarm)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, request["timeout_s"])
+        exec(compile(request["source"], "<candidate>", "exec"), namespace)
+        function = namespace.get(request["func_name"])
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    except TimeLimit:
+        return [[False, None, "timed out while loading"]] * len(request["inputs"])
+    except BaseException as error:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        return [[False, None, f"failed to load: {type(error).__name__}: {error}"]] * len(request["inputs"])
+    if not callable(function):
+        return [[False, None, f"no function {request['func_name']!r}"]] * len(request["inputs"])
+    results = []
+    for value in request["inputs"]:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            results.append([False, None, "timed out"])
+            continue
+        results.append(call(function, value, remaining))
+    return results
+
+
+def call(function, value, seconds):
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        answer = function(value)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        encoded = json.dumps(answer)
+    except TimeLimit:
+        return [False, None, "timed out"]
+    except MemoryError:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        return [False, None, "memory limit exceeded"]
+    except BaseException as error:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        return [False, None, f"{type(error).__name__}: {error}"[:1000]]
+    if len(encoded) > MAX_RESULT_CHARS:
+        return [False, None, "result too large"]
+    return [True, answer, None]
+
+
+def main():
+    request = json.loads(sys.stdin.read())
+    protocol = sys.stdout
+    sys.stdout = sys.stderr
+    apply_limits(request["timeout_s"], request["memory_mb"])
+    block_network()
+    results = run(request)
+    protocol.write(json.dumps(results))
+    protocol.flush()
+    os._exit(0)
+
+
+main()
