@@ -58,6 +58,19 @@ def _version_dirs(root: Path) -> list[Path]:
     return found
 
 
+def _stamp(version_dir: Path) -> tuple[int, ...]:
+    """Changes when the manifest or the top of files/ changes (what loading depends on)."""
+    stamp: list[int] = []
+    for path in (version_dir / MANIFEST_NAME, version_dir / "files"):
+        try:
+            info = path.stat()
+        except OSError:
+            stamp.extend((0, 0))
+            continue
+        stamp.extend((info.st_mtime_ns, info.st_size))
+    return tuple(stamp)
+
+
 class Catalog:
     def __init__(self, roots: list[tuple[Path, str]]):
         self.roots = [(Path(root).absolute(), kind) for root, kind in roots]
@@ -66,6 +79,8 @@ class Catalog:
         self._loaded: dict[tuple[int, str, str], Template] = {}
         self._failed: dict[Path, TemplateError] = {}  # version folder -> why it did not load
         self._by_id: dict[str, dict[str, Template]] = {}
+        # Parsing a manifest costs ~20 ms (pure-Python YAML); `reload()` skips unchanged ones.
+        self._parsed: dict[Path, tuple[tuple[int, ...], Template]] = {}
         self.reload()
 
     # discovery
@@ -90,18 +105,25 @@ class Catalog:
                 return index, relative.parent.as_posix(), relative.name
         return None
 
-    def _load(self, index: int, version_dir: Path) -> TemplateError | None:
+    def _load(self, index: int, version_dir: Path, force: bool = False) -> TemplateError | None:
         location = self._location(version_dir)
         if location is None:
             return None
         _, template_id, version = location
+        stamp = _stamp(version_dir)
+        cached = self._parsed.get(version_dir)
+        if cached is not None and cached[0] == stamp and not force:
+            self._loaded[location] = cached[1]
+            return None
         try:
             template = load_template(version_dir, self.roots[index][1], template_id)
         except TemplateError as error:
             log.warning("template %s %s skipped: %s", template_id, version, error)
             self._failed[version_dir] = error
+            self._parsed.pop(version_dir, None)
             return error
-        self._loaded[(index, template_id, version)] = template
+        self._loaded[location] = template
+        self._parsed[version_dir] = (stamp, template)
         return None
 
     def _merge(self) -> None:
@@ -127,7 +149,7 @@ class Catalog:
         self._failed.pop(version_dir, None)
         errors: list[TemplateError] = []
         if (version_dir / MANIFEST_NAME).is_file():
-            error = self._load(location[0], version_dir)
+            error = self._load(location[0], version_dir, force=True)
             if error is not None:
                 errors.append(error)
             else:
