@@ -543,3 +543,40 @@ def test_context_never_raises_on_random_positions():
         for _ in range(50):
             context = at(language, source, rng.randint(-2, 30), rng.randint(-2, 60))
             assert context.place in (MODULE, CLASS_BODY, FUNCTION_BODY)
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data())
+def test_full_updates_reuse_the_old_tree_correctly(data):
+    trees = DocumentTrees()
+    text = PYTHON_SOURCE
+    trees.update("doc", 0, text, "python")
+    for version in range(1, 4):
+        start = data.draw(st.integers(0, len(text)))
+        end = data.draw(st.integers(start, min(len(text), start + 40)))
+        inserted = "".join(data.draw(st.lists(_ALPHABET, max_size=6)))
+        text = text[:start] + inserted + text[end:]
+        document = trees.update("doc", version, text, "python")
+        assert sexp(document.tree) == sexp(parse("python", text))
+        assert document.tree.root_node.end_byte == len(text.encode("utf-8"))
+
+
+def test_full_update_with_same_text_keeps_the_tree():
+    trees = DocumentTrees()
+    first = trees.update("doc", 1, PYTHON_SOURCE, "python")
+    second = trees.update("doc", 2, PYTHON_SOURCE, "python")
+    assert second.tree is first.tree and second.version == 2
+
+
+def test_language_change_reparses():
+    trees = DocumentTrees()
+    trees.update("doc", 1, "x = 1\n", "python")
+    document = trees.update("doc", 2, "fn main() {}\n", "rust")
+    assert document.tree.root_node.type == "source_file"
+
+
+def test_full_update_diff_never_splits_a_character():
+    trees = DocumentTrees()
+    trees.update("doc", 1, "s = 'aé'\n", "python")
+    document = trees.update("doc", 2, "s = 'aè'\n", "python")
+    assert sexp(document.tree) == sexp(parse("python", "s = 'aè'\n"))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from tree_sitter import Parser, Point, Tree
+from tree_sitter import Parser, Tree
 
+from server.context.edits import TreeEdit, edit_between, replace_range
 from server.context.languages import is_supported, new_parser
-from server.context.positions import byte_offset, point_after, point_for_position, split_lines
 
 
 @dataclass(frozen=True)
@@ -22,10 +22,11 @@ class ParsedDocument:
 class DocumentTrees:
     """A small cache of (version, text, tree) per document uri.
 
-    Editors send many small changes; `apply_change` edits the old tree and
-    lets tree-sitter re-parse only what changed. The cache holds at most
-    `capacity` documents, dropping the least recently used. Not thread-safe:
-    use it from the server's event loop.
+    Every change re-parses with the previous tree, so tree-sitter only
+    re-reads what changed. The cache holds at most `capacity` documents,
+    dropping the least recently used. Not thread-safe: use it from the
+    server's event loop. Stored trees are never mutated, so a
+    ParsedDocument handed out earlier stays valid.
     """
 
     def __init__(self, capacity: int = 64) -> None:
@@ -49,13 +50,18 @@ class DocumentTrees:
         self._documents.pop(uri, None)
 
     def update(self, uri: str, version: int, text: str, language: str) -> ParsedDocument:
-        """The whole new text (didOpen, full-sync didChange); re-parses from scratch.
+        """The whole new text (didOpen, full-sync didChange).
 
-        A full text is not diffed against the old one: reusing the old tree
-        would need the edit's exact extent, and a wrong one corrupts the tree.
+        When the document is known in the same language, the difference with
+        the old text becomes one edit and the old tree is reused.
         """
-        tree = self._parse(language, text, None)
-        return self._store(uri, ParsedDocument(version, text, language, tree))
+        previous = self._documents.get(uri)
+        if previous is None or previous.tree is None or previous.language != language:
+            return self._store(uri, ParsedDocument(version, text, language, self._parse(language, text)))
+        if previous.text == text:
+            return self._store(uri, ParsedDocument(version, text, language, previous.tree))
+        edit = edit_between(previous.text.encode("utf-8"), text.encode("utf-8"))
+        return self._store(uri, ParsedDocument(version, text, language, self._reparse(previous, text, edit)))
 
     def apply_change(
         self,
@@ -70,34 +76,17 @@ class DocumentTrees:
         Raises KeyError when the document is unknown (the caller then sends
         the full text to `update`).
         """
-        document = self._documents[uri]
-        lines = split_lines(document.text)
-        start_byte = byte_offset(lines, *start)
-        old_end_byte = byte_offset(lines, *old_end)
-        if old_end_byte < start_byte:
-            start_byte, old_end_byte = old_end_byte, start_byte
-        source = document.text.encode("utf-8")
-        text = (source[:start_byte] + new_text.encode("utf-8") + source[old_end_byte:]).decode("utf-8")
-        if document.tree is None:
-            return self._store(uri, ParsedDocument(version, text, document.language, None))
-        start_point = point_for_position(lines, *start)
-        old_end_point = point_for_position(lines, *old_end)
-        if old_end_point < start_point:
-            start_point, old_end_point = old_end_point, start_point
-        new_end_point = point_after(start_point, new_text)
-        tree = document.tree.copy()
-        tree.edit(
-            start_byte=start_byte,
-            old_end_byte=old_end_byte,
-            new_end_byte=start_byte + len(new_text.encode("utf-8")),
-            start_point=Point(*start_point),
-            old_end_point=Point(*old_end_point),
-            new_end_point=Point(*new_end_point),
-        )
-        tree = self._parse(document.language, text, tree)
-        return self._store(uri, ParsedDocument(version, text, document.language, tree))
+        previous = self._documents[uri]
+        text, edit = replace_range(previous.text, start, old_end, new_text)
+        tree = self._reparse(previous, text, edit) if previous.tree is not None else None
+        return self._store(uri, ParsedDocument(version, text, previous.language, tree))
 
-    def _parse(self, language: str, text: str, old_tree: Tree | None) -> Tree | None:
+    def _reparse(self, previous: ParsedDocument, text: str, edit: TreeEdit) -> Tree | None:
+        old_tree = previous.tree.copy()
+        edit.apply_to(old_tree)
+        return self._parse(previous.language, text, old_tree)
+
+    def _parse(self, language: str, text: str, old_tree: Tree | None = None) -> Tree | None:
         if not is_supported(language):
             return None
         parser = self._parsers.get(language)

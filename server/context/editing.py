@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -81,8 +81,8 @@ def context_at(
 ) -> EditingContext:
     """The context at an LSP position (0-based line, UTF-16 character).
 
-    A position past the end is clamped. `tree` is the document's current
-    parse (see DocumentTrees); without it the text is parsed here.
+    A position past the end is clamped. `tree` must be the parse of this
+    very text (see DocumentTrees); without it the text is parsed here.
     """
     if language is None and path:
         language = language_for_path(path)
@@ -98,15 +98,13 @@ def context_at(
         tree = parse(language, text)
     enclosing = _enclosing(language, tree.root_node, lines, point)
     place = {CLASS: CLASS_BODY, "": MODULE}.get(enclosing.place_kind, FUNCTION_BODY)
-    return EditingContext(
-        **{
-            **asdict(base),
-            "place": place,
-            "enclosing_class": enclosing.class_name,
-            "enclosing_function": enclosing.function_name,
-            "identifiers": identifiers_near(language, tree.root_node, point),
-            "indentation": indentation_at(language, lines, point, enclosing.innermost),
-        }
+    return replace(
+        base,
+        place=place,
+        enclosing_class=enclosing.class_name,
+        enclosing_function=enclosing.function_name,
+        identifiers=identifiers_near(language, tree.root_node, point),
+        indentation=indentation_at(language, lines, point, enclosing.innermost),
     )
 
 

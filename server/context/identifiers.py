@@ -68,28 +68,26 @@ def identifiers_near(
     row, column = point
     last_row = root.end_point[0]
     found: dict[str, tuple[int, bool, int]] = {}
-    start = end = row
-    nodes = _captured(query, root, max(0, row - _FIRST_WINDOW), min(last_row, row + _FIRST_WINDOW))
     window = _FIRST_WINDOW
+    first, last = max(0, row - window), min(last_row, row + window)
+    nodes = _captured(query, root, first, last)
     while True:
         for node in nodes:
-            node_row, node_column = node.start_point
-            # A node straddling a band edge is reported by both bands.
-            if start <= node_row <= end and (start, end) != (row, row):
-                continue
             name = node.text.decode("utf-8", "replace") if node.text else ""
             if not name or name in noise:
                 continue
+            node_row, node_column = node.start_point
             distance = (abs(node_row - row), node_row > row, abs(node_column - column))
             if name not in found or distance < found[name]:
                 found[name] = distance
-        start, end = max(0, row - window), min(last_row, row + window)
-        if len(found) >= limit or (start == 0 and end >= last_row):
+        if len(found) >= limit or (first == 0 and last >= last_row):
             return tuple(sorted(found, key=found.__getitem__)[:limit])
+        # Widen the band, querying only the rows not seen yet.
         window *= 2
-        new_start, new_end = max(0, row - window), min(last_row, row + window)
+        wider_first, wider_last = max(0, row - window), min(last_row, row + window)
         nodes = []
-        if new_start < start:
-            nodes += _captured(query, root, new_start, start - 1)
-        if new_end > end:
-            nodes += _captured(query, root, end + 1, new_end)
+        if wider_first < first:
+            nodes += _captured(query, root, wider_first, first - 1)
+        if wider_last > last:
+            nodes += _captured(query, root, last + 1, wider_last)
+        first, last = wider_first, wider_last
