@@ -51,6 +51,7 @@ class ScionServer(LanguageServer):
         self.on_close: list = []
         self.on_save: list = []
         self.on_settings: list = []
+        self.on_verdict: list = []  # (generation_id, verdict) after tracking decides
         # Code actions other than "Generate:" (quick-fixes, accept/reject) come from
         # providers the features add here: (server, params) -> list[CodeAction].
         self.code_action_providers: list = []
