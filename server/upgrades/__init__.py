@@ -3,13 +3,21 @@
 Pure text in, text out; nothing here renders templates or touches the disk.
 """
 
+from .blocks import locate_block, splice
 from .conflicts import Conflict, parse_conflicts, resolve_conflict
 from .merge import MergeResult, three_way_merge
+from .planner import FileChange, UpgradePlan, plan_file_upgrades, text_sha256
 
 __all__ = [
     "Conflict",
+    "FileChange",
     "MergeResult",
+    "UpgradePlan",
+    "locate_block",
     "parse_conflicts",
+    "plan_file_upgrades",
     "resolve_conflict",
+    "splice",
+    "text_sha256",
     "three_way_merge",
 ]

@@ -2,10 +2,11 @@
 
 An inserted block has no file of its own: to upgrade it, Scion must first find
 where the old render ended up. The recorded region is the first guess, but
-edits above it shift it and the user may have edited the block itself, so
-when the region no longer holds the block, the file is searched for the window
-that looks most like the old render. Lines are compared without their
-indentation, because the caller re-indents a block to the cursor's column.
+edits above it shift it and the user may have edited the block itself, so the
+file is searched for the window that looks most like the old render, and the
+recorded region is kept only if none looks more like it. Lines are compared
+without their indentation, because the caller re-indents a block to the
+cursor's column.
 """
 
 from __future__ import annotations
@@ -14,37 +15,45 @@ import difflib
 
 from .lines import LF, lines_with_terminators, newline_style, split_text
 
-# The recorded region still holds the block if it is this similar to the old
-# render: small edits inside the block keep it, a shifted region does not.
-WELL_MATCHED = 0.8
 # Below this, the best window shares too little with the old render to be the
 # block (it was rewritten or deleted), and the upgrade has nowhere to go.
 ANY_MATCH = 0.5
+
+# How many windows the whole-line comparison hands on to the finer one: enough
+# for a few near-identical copies of a block, few enough to stay fast.
+LINE_CANDIDATES = 5
+# A block with no line left as rendered is searched for by characters, which is
+# slow: through the whole file only when it has at most this many lines, else
+# only near its recorded region.
+SHORT_BLOCK_LINES = 3
 
 Region = tuple[int, int]  # 0-based start line, exclusive end line
 
 
 def locate_block(file_text: str, recorded_region: Region | None, old_render: str) -> Region | None:
-    """Where the block rendered as `old_render` is in `file_text` now, or None if it is gone."""
+    """Where the block rendered as `old_render` is in `file_text` now, or None if it is gone.
+
+    The recorded region wins unless another window is more like the old render:
+    a region shifted by a line or two still looks much like the block, so
+    "looks like it" alone would keep a stale region.
+    """
     file_keys = _keys(file_text)
     render_keys = _keys(old_render)
     if not file_keys or not render_keys:
         return None
-    if recorded_region is not None:
-        start, end = recorded_region
-        if 0 <= start < end <= len(file_keys):
-            if similarity(file_keys[start:end], render_keys) >= WELL_MATCHED:
-                return recorded_region
+    candidates: list[Region] = []
+    if recorded_region is not None and 0 <= recorded_region[0] < recorded_region[1] <= len(file_keys):
+        candidates.append(recorded_region)  # first, so that it wins ties
     near = recorded_region[0] if recorded_region is not None else 0
     start = _best_window_start(file_keys, render_keys, near)
-    plain = (start, min(len(file_keys), start + len(render_keys)))
-    fitted = _fit_edges(file_keys, render_keys, start)
-    region = max(
-        (fitted, plain), key=lambda candidate: similarity(file_keys[slice(*candidate)], render_keys)
-    )
-    if similarity(file_keys[slice(*region)], render_keys) < ANY_MATCH:
+    if start is not None:
+        candidates.append(_fit_edges(file_keys, render_keys, start))
+        candidates.append((start, min(len(file_keys), start + len(render_keys))))
+    if not candidates:
         return None
-    return region
+    scores = [similarity(file_keys[slice(*region)], render_keys) for region in candidates]
+    best = max(range(len(candidates)), key=lambda index: (scores[index], -index))
+    return candidates[best] if scores[best] >= ANY_MATCH else None
 
 
 def splice(file_text: str, start_line: int, end_line: int, new_block: str) -> str:
@@ -76,25 +85,52 @@ def _keys(text: str) -> list[str]:
     return [line.strip() for line in split_text(text).lines]
 
 
-def _best_window_start(file_keys: list[str], render_keys: list[str], near: int) -> int:
+def _best_window_start(file_keys: list[str], render_keys: list[str], near: int) -> int | None:
     """Start of the render-sized window most like the render; ties go to the one nearest `near`.
 
-    difflib's cheap upper bounds skip most windows before the full ratio is
-    computed, which keeps a search through a long file fast.
+    Comparing whole lines first picks a few candidates cheaply; the character
+    comparison, slow on long files, only ranks those. When no line is left as
+    rendered (a reformatted block), characters are compared over the windows
+    near `near` only, or over the whole file for a short block.
     """
     size = len(render_keys)
+    starts = range(max(1, len(file_keys) - size + 1))
+    candidates = _best_by_lines(file_keys, render_keys, starts, near)
+    if not candidates:
+        reach = len(starts) if size <= SHORT_BLOCK_LINES else 2 * size
+        candidates = starts[max(0, near - reach) : near + reach + 1]
     matcher = difflib.SequenceMatcher(None, autojunk=False)
     matcher.set_seq2(LF.join(render_keys))
-    best_start, best_score = 0, -1.0
-    for start in range(max(1, len(file_keys) - size + 1)):
+    best_start, best_rank = None, (-1.0, 0)
+    for start in candidates:
         matcher.set_seq1(LF.join(file_keys[start : start + size]))
-        if matcher.real_quick_ratio() < best_score or matcher.quick_ratio() < best_score:
+        if matcher.real_quick_ratio() < best_rank[0] or matcher.quick_ratio() < best_rank[0]:
             continue
-        score = matcher.ratio()
-        closer = abs(start - near) < abs(best_start - near)
-        if score > best_score or (score == best_score and closer):
-            best_start, best_score = start, score
+        rank = (matcher.ratio(), -abs(start - near))
+        if rank > best_rank:
+            best_start, best_rank = start, rank
     return best_start
+
+
+def _best_by_lines(
+    file_keys: list[str], render_keys: list[str], starts: range, near: int
+) -> list[int]:
+    """The few window starts sharing the most whole lines with the render (none if none share any)."""
+    size = len(render_keys)
+    matcher = difflib.SequenceMatcher(None, autojunk=False)
+    matcher.set_seq2(render_keys)
+    ranked: list[tuple[float, int, int]] = []
+    floor = 0.0  # the score a window must beat to enter the shortlist
+    for start in starts:
+        matcher.set_seq1(file_keys[start : start + size])
+        if matcher.real_quick_ratio() <= floor or matcher.quick_ratio() <= floor:
+            continue
+        ranked.append((matcher.ratio(), -abs(start - near), start))
+        ranked.sort(reverse=True)
+        del ranked[LINE_CANDIDATES:]
+        if len(ranked) == LINE_CANDIDATES:
+            floor = ranked[-1][0]
+    return [start for score, _, start in ranked if score > 0]
 
 
 def _fit_edges(file_keys: list[str], render_keys: list[str], start: int) -> Region:
