@@ -44,14 +44,16 @@ def register(server: ScionServer) -> None:
 
 def _update_tree(ls: ScionServer, params: types.DidChangeTextDocumentParams) -> None:
     uri, version = params.text_document.uri, params.text_document.version
+    parsed = ls.trees.get(uri)
+    if parsed is None:
+        return  # parsed lazily at the next code action
     for change in params.content_changes:
-        if isinstance(change, types.TextDocumentContentChangePartial) and uri in ls.trees:
+        if isinstance(change, types.TextDocumentContentChangePartial):
             start, end = change.range.start, change.range.end
             ls.trees.apply_change(uri, version, (start.line, start.character), (end.line, end.character), change.text)
         else:
-            # A full-text change, or a document we have no tree for: parse lazily later.
-            ls.trees.remove(uri)
-            return
+            # A whole-document change: the trees diff it against the old text and reuse the old tree.
+            ls.trees.update(uri, version, change.text, parsed.language)
 
 
 def _notify(listeners: list, params) -> None:
