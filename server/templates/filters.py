@@ -17,15 +17,16 @@ _SEPARATORS = re.compile(r"[\W_]+")
 def _split_case(chunk: str) -> list[str]:
     """Split at case changes: `orderItem` -> order, Item; `HTTPServer` -> HTTP, Server.
 
-    Digits stay with the word before them (`v2`, `utf8`), and an upper-case letter
-    after a digit starts a new word (`OAuth2Client` -> O, Auth2, Client).
+    Digits stay with the word before them (`v2`, `utf8`); after a digit, only a
+    capitalised word starts a new one (`OAuth2Client` -> O, Auth2, Client), so
+    converted names convert to themselves again (`0A` stays one word).
     """
     found: list[str] = []
     start = 0
     for i in range(1, len(chunk)):
         prev, cur = chunk[i - 1], chunk[i]
         next_is_lower = i + 1 < len(chunk) and chunk[i + 1].islower()
-        if cur.isupper() and (prev.islower() or prev.isdigit() or (prev.isupper() and next_is_lower)):
+        if cur.isupper() and (prev.islower() or ((prev.isdigit() or prev.isupper()) and next_is_lower)):
             found.append(chunk[start:i])
             start = i
     found.append(chunk[start:])
@@ -49,8 +50,14 @@ def kebab(value: Any) -> str:
     return "-".join(word.lower() for word in words(value))
 
 
+def _capitalize(word: str) -> str:
+    """Upper-case the first letter, not the first character: `2fa` -> `2Fa`, keeping `0X` stable."""
+    first = next((index for index, char in enumerate(word) if char.isalpha()), 0)
+    return word[:first] + word[first : first + 1].upper() + word[first + 1 :].lower()
+
+
 def pascal(value: Any) -> str:
-    return "".join(word[:1].upper() + word[1:].lower() for word in words(value))
+    return "".join(_capitalize(word) for word in words(value))
 
 
 def camel(value: Any) -> str:

@@ -50,3 +50,28 @@ def test_latest_and_is_newer():
     assert latest(["1.2.0", "1.10.0", "1.9.9"]) == "1.10.0"
     assert latest([]) is None
     assert is_newer("2.0.0", "1.9.9") and not is_newer("1.0.0", "1.0.0")
+
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+ascii_names = st.text(alphabet="abcXYZ019_- .", max_size=20)
+
+
+@given(ascii_names)
+def test_separated_conversions_are_idempotent(name):
+    for convert in (snake, kebab, upper_snake):
+        assert convert(convert(name)) == convert(name)
+
+
+@given(ascii_names)
+def test_joined_conversions_depend_only_on_the_words(name):
+    # Not idempotent in general: "X.X" -> "XX" reads back as one word.
+    for convert in (pascal, camel):
+        assert convert(snake(name)) == convert(name) == convert(kebab(name))
+
+
+@given(ascii_names)
+def test_snake_output_is_an_identifier_or_empty(name):
+    converted = snake(name)
+    assert converted == "" or converted.replace("_", "a").isalnum()
