@@ -42,7 +42,7 @@ def locate_block(file_text: str, recorded_region: Region | None, old_render: str
     if not file_keys or not render_keys:
         return None
     candidates: list[Region] = []
-    if recorded_region is not None and 0 <= recorded_region[0] < recorded_region[1] <= len(file_keys):
+    if recorded_region is not None and _inside(recorded_region, len(file_keys)):
         candidates.append(recorded_region)  # first, so that it wins ties
     near = recorded_region[0] if recorded_region is not None else 0
     start = _best_window_start(file_keys, render_keys, near)
@@ -81,6 +81,11 @@ def similarity(window: list[str], render: list[str]) -> float:
     return difflib.SequenceMatcher(None, LF.join(window), LF.join(render), autojunk=False).ratio()
 
 
+def _inside(region: Region, line_count: int) -> bool:
+    start, end = region
+    return 0 <= start < end <= line_count
+
+
 def _keys(text: str) -> list[str]:
     return [line.strip() for line in split_text(text).lines]
 
@@ -115,7 +120,7 @@ def _best_window_start(file_keys: list[str], render_keys: list[str], near: int) 
 def _best_by_lines(
     file_keys: list[str], render_keys: list[str], starts: range, near: int
 ) -> list[int]:
-    """The few window starts sharing the most whole lines with the render (none if none share any)."""
+    """The few window starts sharing the most whole lines with the render, if any share one."""
     size = len(render_keys)
     matcher = difflib.SequenceMatcher(None, autojunk=False)
     matcher.set_seq2(render_keys)

@@ -51,7 +51,11 @@ def lines_as_text(lines: list[str]) -> str:
 
 
 def lines_with_terminators(text: str) -> list[str]:
-    """Lines split on "\\n" only (numbered as split_text numbers them), each keeping its "\\r\\n" or "\\n"."""
+    """Lines split on "\\n" only, numbered as split_text numbers them.
+
+    Each line keeps its own terminator ("\\r\\n" or "\\n"), so a text can be
+    rebuilt with its line endings untouched.
+    """
     parts = text.split(LF)
     lines = [part + LF for part in parts[:-1]]
     if parts[-1]:

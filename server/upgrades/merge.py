@@ -55,6 +55,7 @@ def three_way_merge(
     mine, template = split_text(ours), split_text(theirs)
     original = split_text(base) if base is not None else None
     if template == original or mine == template:
+        # Nothing of the template's to bring in: the user's file stays byte for byte.
         return MergeResult(ours)
 
     newline = newline_style(ours) or newline_style(theirs) or LF

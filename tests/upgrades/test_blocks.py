@@ -50,7 +50,9 @@ def test_block_with_its_first_line_edited_is_found_from_that_line():
 
 
 def test_indented_block_matches_the_unindented_render():
-    indented = "".join("    " + line if line.strip() else line for line in BLOCK.splitlines(keepends=True))
+    indented = "".join(
+        "    " + line if line.strip() else line for line in BLOCK.splitlines(keepends=True)
+    )
     text = "def factory():\n" + indented + "    return Order\n"
 
     assert locate_block(text, None, BLOCK) == (1, 6)

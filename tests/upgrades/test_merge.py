@@ -113,7 +113,8 @@ def test_template_unchanged_leaves_the_users_file_byte_for_byte():
 def test_repeated_similar_blocks_do_not_misplace_the_users_insertion():
     equal = '    print("This line is equal to the next one.")\n'
     body = equal * 4 + '    print("Previous line lied.")\n'
-    edited_body = equal * 2 + '    print("This line is new.")\n' + equal * 2 + body[len(equal) * 4 :]
+    new = '    print("This line is new.")\n'
+    edited_body = equal * 2 + new + equal * 2 + '    print("Previous line lied.")\n'
     base = "def function_one():\n" + body + "\ndef function_two():\n" + body
     ours = "def function_one():\n" + body + "\ndef function_two():\n" + edited_body
     theirs = "def function_zero():\n" + body + "\n" + base
@@ -136,7 +137,9 @@ def test_crlf_file_keeps_crlf_and_has_no_spurious_conflicts():
 def test_conflict_markers_in_a_crlf_file_use_crlf():
     result = three_way_merge("a\nb\n", "a\r\nmine\r\n", "a\ntheirs\n", LABEL)
 
-    assert result.text == "a\r\n<<<<<<< yours\r\nmine\r\n=======\r\ntheirs\r\n>>>>>>> template 1.1.0\r\n"
+    assert result.text == (
+        "a\r\n<<<<<<< yours\r\nmine\r\n=======\r\ntheirs\r\n>>>>>>> template 1.1.0\r\n"
+    )
 
 
 def test_missing_final_newline_in_ours_is_kept_and_not_a_conflict():
@@ -162,7 +165,9 @@ def test_base_not_reproducible_merges_two_way_and_conflicts_where_the_sides_diff
 
     result = three_way_merge(None, ours, theirs, LABEL)
 
-    assert result.text == "shared\n<<<<<<< yours\nmine\n=======\ntheirs\n>>>>>>> template 1.1.0\nshared too\n"
+    assert result.text == (
+        "shared\n<<<<<<< yours\nmine\n=======\ntheirs\n>>>>>>> template 1.1.0\nshared too\n"
+    )
     assert three_way_merge(None, ours, ours).text == ours
     assert three_way_merge(None, ours, ours).clean
 

@@ -59,7 +59,8 @@ def edits_in_separate_places(draw):
     """
     size = draw(st.integers(min_value=1, max_value=30))
     base = [f"base {number}" for number in range(size)]
-    owners = draw(st.lists(st.sampled_from(["none", "user", "template"]), min_size=size, max_size=size))
+    owner = st.sampled_from(["none", "user", "template"])
+    owners = draw(st.lists(owner, min_size=size, max_size=size))
     ours, theirs, user_lines, user_removed = [], [], [], []
     for number, (base_line, owner) in enumerate(zip(base, owners)):
         edit = draw(st.sampled_from(["replace", "insert after", "delete"]))

@@ -9,8 +9,9 @@ LABEL = "template 1.1.0"
 
 
 def plan(base, theirs, current, recorded=None):
-    shas = recorded if recorded is not None else {path: text_sha256(text) for path, text in base.items()}
-    return plan_file_upgrades(base, theirs, current, shas, LABEL)
+    if recorded is None:
+        recorded = {path: text_sha256(text) for path, text in base.items()}
+    return plan_file_upgrades(base, theirs, current, recorded, LABEL)
 
 
 def only(upgrade_plan):
@@ -53,10 +54,13 @@ def test_both_sides_changing_the_same_line_reports_the_conflict():
 
 
 def test_new_file_in_the_template_is_created():
-    upgrade_plan = plan({"order.py": V1}, {"order.py": V1, "test_order.py": "def test(): ...\n"}, {"order.py": V1})
+    theirs = {"order.py": V1, "test_order.py": "def test(): ...\n"}
+
+    upgrade_plan = plan({"order.py": V1}, theirs, {"order.py": V1})
 
     created = upgrade_plan.changes[1]
-    assert (created.path, created.action, created.new_text) == ("test_order.py", "create", "def test(): ...\n")
+    assert (created.path, created.action) == ("test_order.py", "create")
+    assert created.new_text == "def test(): ...\n"
     assert upgrade_plan.writes == [created]
 
 
@@ -87,7 +91,9 @@ def test_file_the_user_deleted_is_not_recreated():
 
 
 def test_dropped_file_is_deleted_when_the_user_never_changed_it():
-    upgrade_plan = plan({"order.py": V1, "old.py": "x = 1\n"}, {"order.py": V1}, {"order.py": V1, "old.py": "x = 1\n"})
+    files = {"order.py": V1, "old.py": "x = 1\n"}
+
+    upgrade_plan = plan(files, {"order.py": V1}, files)
 
     dropped = upgrade_plan.changes[1]
     assert (dropped.path, dropped.action, dropped.new_text) == ("old.py", "delete", None)
@@ -111,20 +117,26 @@ def test_old_render_that_does_not_match_the_recorded_sha_is_not_trusted():
     drifted_render = V1.replace("name", "title")
     ours = EDITED.replace("id: int", "id: str")
 
-    change = only(plan({"order.py": drifted_render}, {"order.py": V2}, {"order.py": ours}, {"order.py": text_sha256(V1)}))
+    recorded = {"order.py": text_sha256(V1)}
+
+    change = only(plan({"order.py": drifted_render}, {"order.py": V2}, {"order.py": ours}, recorded))
 
     assert change.two_way
     assert change.conflicts
 
 
 def test_without_the_old_render_an_untouched_file_still_upgrades_cleanly():
-    change = only(plan_file_upgrades(None, {"order.py": V2}, {"order.py": V1}, {"order.py": text_sha256(V1)}))
+    recorded = {"order.py": text_sha256(V1)}
+
+    change = only(plan_file_upgrades(None, {"order.py": V2}, {"order.py": V1}, recorded))
 
     assert (change.action, change.new_text, change.two_way) == ("update", V2, False)
 
 
 def test_without_the_old_render_an_edited_file_is_merged_two_way():
-    change = only(plan_file_upgrades(None, {"order.py": V2}, {"order.py": EDITED}, {"order.py": text_sha256(V1)}))
+    recorded = {"order.py": text_sha256(V1)}
+
+    change = only(plan_file_upgrades(None, {"order.py": V2}, {"order.py": EDITED}, recorded))
 
     assert change.two_way and change.conflicts
 
@@ -132,7 +144,9 @@ def test_without_the_old_render_an_edited_file_is_merged_two_way():
 def test_without_the_old_render_dropped_files_are_found_from_the_recorded_shas():
     shas = {"order.py": text_sha256(V1), "old.py": text_sha256("x\n")}
 
-    upgrade_plan = plan_file_upgrades(None, {"order.py": V1}, {"order.py": V1, "old.py": "x\n"}, shas)
+    current = {"order.py": V1, "old.py": "x\n"}
+
+    upgrade_plan = plan_file_upgrades(None, {"order.py": V1}, current, shas)
 
     assert [(change.path, change.action) for change in upgrade_plan.changes] == [
         ("order.py", "unchanged"),
