@@ -256,21 +256,23 @@ def _read_migrations(reader: _ManifestReader, data: Any) -> tuple[Migration, ...
         reader.unknown_keys(entry, MIGRATION_KEYS, "a migration")
         if entry.get("version") is None:
             raise reader.fail("a migration needs a 'version'", line)
+        version = str(entry["version"])
         rename = plain(reader.mapping(entry, "rename", "a migration"))
+        defaults = plain(reader.mapping(entry, "defaults", "a migration"))
         transform = plain(reader.mapping(entry, "transform", "a migration"))
         for key, value in list(rename.items()) + list(transform.items()):
             if not isinstance(value, str):
-                raise reader.fail(f"migration {entry['version']}: the value for {key!r} must be text", line)
-        for expression in list(transform.values()) + [v for v in plain(reader.mapping(entry, "defaults", "a migration")).values() if isinstance(v, str)]:
+                raise reader.fail(f"migration {version}: the value for {key!r} must be text", line)
+        for expression in [*transform.values(), *(value for value in defaults.values() if isinstance(value, str))]:
             try:
                 EXPRESSION_ENV.parse(expression)
             except jinja2.TemplateSyntaxError as error:
-                raise reader.fail(f"migration {entry['version']}: Jinja syntax error: {error.message}", line) from None
+                raise reader.fail(f"migration {version}: Jinja syntax error: {error.message}", line) from None
         migrations.append(
             Migration(
-                version=str(entry["version"]),
+                version=version,
                 rename={str(k): str(v) for k, v in rename.items()},
-                defaults=plain(reader.mapping(entry, "defaults", "a migration")),
+                defaults=defaults,
                 transform={str(k): str(v) for k, v in transform.items()},
             )
         )

@@ -210,3 +210,8 @@ def test_check_sources_reports_unknown_variables(tmp_path):
 def test_check_sources_clean(tmp_path):
     template = load(tmp_path, DATACLASS, {"{{ module }}.py.jinja": "{% for f in fields.split(',') %}{{ f }}{{ ctx.stem }}{% endfor %}\n"})
     assert check_sources(template) == []
+
+
+def test_migration_expression_syntax_error(tmp_path):
+    error = load_error(tmp_path, "title: T\nmigrations:\n  - version: 1.1.0\n    transform: {a: '{{ value | }}'}\n")
+    assert "migration 1.1.0: Jinja syntax error" in error.message and error.line == 3
