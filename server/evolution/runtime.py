@@ -14,13 +14,13 @@ SEPARATORS = re.compile(r"[\W_]+")
 
 
 def split_case(chunk):
-    """`orderItem` -> order, Item; `HTTPServer` -> HTTP, Server; digits stay with the word before."""
+    """`orderItem` -> order, Item; `HTTPServer` -> HTTP, Server; after a digit only a capitalised word starts."""
     found = []
     start = 0
     for i in range(1, len(chunk)):
         prev, cur = chunk[i - 1], chunk[i]
         next_is_lower = i + 1 < len(chunk) and chunk[i + 1].islower()
-        if cur.isupper() and (prev.islower() or prev.isdigit() or (prev.isupper() and next_is_lower)):
+        if cur.isupper() and (prev.islower() or ((prev.isdigit() or prev.isupper()) and next_is_lower)):
             found.append(chunk[start:i])
             start = i
     found.append(chunk[start:])
@@ -43,8 +43,14 @@ def kebab(text):
     return "-".join(word.lower() for word in words(text))
 
 
+def capitalize(word):
+    """Upper-case the first letter (not the first character): `2fa` -> `2Fa`."""
+    first = next((index for index, char in enumerate(word) if char.isalpha()), 0)
+    return word[:first] + word[first : first + 1].upper() + word[first + 1 :].lower()
+
+
 def pascal(text):
-    return "".join(word[:1].upper() + word[1:].lower() for word in words(text))
+    return "".join(capitalize(word) for word in words(text))
 
 
 def camel(text):

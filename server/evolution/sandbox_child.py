@@ -21,7 +21,7 @@ from types import SimpleNamespace
 
 SAFE_BUILTINS = (
     "abs all any ascii bin bool chr dict divmod enumerate filter float format frozenset hex int "
-    "isinstance len list map max min oct ord pow range repr reversed round set slice sorted str sum "
+    "isinstance iter len list map max min next oct ord pow range repr reversed round set slice sorted str sum "
     "tuple zip ArithmeticError AssertionError Exception IndexError KeyError LookupError "
     "NotImplementedError OverflowError RuntimeError TypeError UnicodeError ValueError ZeroDivisionError"
 ).split()
