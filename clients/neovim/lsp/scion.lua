@@ -1,0 +1,29 @@
+-- The Scion language server for vim.lsp.config: `vim.lsp.enable('scion')` is all a user needs.
+-- Read when the config is first resolved, so `vim.g.scion` may be set any time before that.
+
+local config, err = require('scion.config').get()
+if err then
+  vim.schedule(function()
+    vim.notify('Scion: ' .. err .. '; using the defaults.', vim.log.levels.ERROR)
+  end)
+end
+local cfg = require('scion.config')
+
+---@type vim.lsp.Config
+return {
+  cmd = cfg.cmd(config),
+  filetypes = config.filetypes,
+  root_markers = { '.scion', '.git' },
+  init_options = {
+    ask = true,
+    scion = cfg.server_settings(config),
+  },
+  handlers = {
+    ['scion/ask'] = function(...)
+      return require('scion.ask').handler(...)
+    end,
+    ['scion/status'] = function(...)
+      return require('scion.status').handler(...)
+    end,
+  },
+}
