@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,9 @@ class ScionServer(LanguageServer):
         self.forward_log = forward_log
         self.store = None  # server.store.Store, opened at initialize
         self.catalog = None  # server.templates.catalog.Catalog
+        # The catalog loads in a worker thread so `initialize` answers at once;
+        # features that need templates await `ready()`.
+        self.catalog_loading: asyncio.Future | None = None
         self.trees = None  # server.context.DocumentTrees
         self.tracking = None  # server.features.tracking.TrackingService
         self.upgrades = None  # server.features.upgrades.UpgradeService
@@ -58,6 +62,11 @@ class ScionServer(LanguageServer):
         self.hover_providers: list = []
         # template id -> (success rate, decided count); refreshed after verdicts.
         self.success: dict[str, tuple[float, int]] = {}
+
+    async def ready(self) -> None:
+        loading = self.catalog_loading
+        if loading is not None and not loading.done():
+            await asyncio.shield(loading)
 
     # -- settings -----------------------------------------------------------
 

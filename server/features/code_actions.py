@@ -27,7 +27,8 @@ def register(server: ScionServer) -> None:
             resolve_provider=False,
         ),
     )
-    def code_actions(ls: ScionServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    async def code_actions(ls: ScionServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        await ls.ready()
         actions: list[types.CodeAction] = []
         for provider in ls.code_action_providers:
             try:

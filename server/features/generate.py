@@ -70,7 +70,8 @@ def register(server: ScionServer) -> None:
             raise
 
     @server.command("scion.listTemplates")
-    def list_templates(ls: ScionServer, *args) -> list[dict]:
+    async def list_templates(ls: ScionServer, *args) -> list[dict]:
+        await ls.ready()
         raw = args[0] if args and isinstance(args[0], dict) else {}
         uri = raw.get("uri")
         if not uri:
@@ -96,6 +97,7 @@ def register(server: ScionServer) -> None:
 
 
 async def run_generation(ls: ScionServer, request: GenerateRequest) -> dict | None:
+    await ls.ready()
     template = ls.catalog.get(request.template_id, request.version)
     path = ls.path_of(request.uri)
     text = ls.document_text(request.uri)

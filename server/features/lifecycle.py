@@ -6,6 +6,7 @@ is reported and replaced by an in-memory one so the server keeps working.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -33,7 +34,8 @@ def register(server: ScionServer) -> None:
         log.info("Scion initialised for %s (ask=%s)", ls.workspace_root, ls.client_can_ask)
 
     @server.feature(types.INITIALIZED)
-    def initialized(ls: ScionServer, params: types.InitializedParams) -> None:
+    async def initialized(ls: ScionServer, params: types.InitializedParams) -> None:
+        await ls.ready()
         ls.send_status("ready", f"{len(ls.catalog.templates())} templates")
         for listener in ls.on_settings:
             _safely(listener)
@@ -74,12 +76,27 @@ def open_store(ls: ScionServer) -> None:
 
 
 def load_catalog(ls: ScionServer) -> None:
+    """Load the template catalog in a worker thread; `ls.ready()` waits for it."""
     extra = [Path(root).expanduser() for root in ls.settings.templates.roots]
     if ls.workspace_root is not None:
         extra = [root if root.is_absolute() else ls.workspace_root / root for root in extra]
-    ls.catalog = Catalog(default_roots(ls.workspace_root, extra))
-    for error in ls.catalog.errors:
-        log.warning("template skipped: %s", error)
+    roots = default_roots(ls.workspace_root, extra)
+
+    def build() -> Catalog:
+        catalog = Catalog(roots)
+        catalog.templates()
+        return catalog
+
+    async def load() -> None:
+        try:
+            ls.catalog = await asyncio.to_thread(build)
+        except Exception as error:  # an unreadable root must not leave the server without templates
+            log.error("loading templates failed: %s", error)
+            ls.catalog = Catalog([(root, kind) for root, kind in roots if kind == "builtin"])
+        for problem in ls.catalog.errors:
+            log.warning("template skipped: %s", problem)
+
+    ls.catalog_loading = ls.background.spawn(load(), name="load-catalog")
 
 
 def _workspace_root(ls: ScionServer, params: types.InitializeParams) -> Path | None:

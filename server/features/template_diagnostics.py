@@ -5,6 +5,7 @@ A broken template is skipped by the catalog; the others keep working.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -23,12 +24,13 @@ def register(server: ScionServer) -> None:
     def templates_root(ls: ScionServer) -> Path | None:
         return ls.workspace_root / ".scion" / "templates" if ls.workspace_root else None
 
-    def reload(ls: ScionServer, uri: str) -> None:
+    async def reload(ls: ScionServer, uri: str) -> None:
+        await ls.ready()
         root = templates_root(ls)
         path = ls.path_of(uri)
         if root is None or ls.catalog is None or root not in path.parents:
             return
-        errors = ls.catalog.reload_path(path)
+        errors = await asyncio.to_thread(ls.catalog.reload_path, path)
         publish(ls, errors)
         summary = f"{len(errors)} problem(s)" if errors else "loaded"
         log.info("template reloaded after saving %s: %s", path, summary)
@@ -48,7 +50,7 @@ def register(server: ScionServer) -> None:
         published.update(by_uri)
 
     def on_save(params: types.DidSaveTextDocumentParams) -> None:
-        reload(server, params.text_document.uri)
+        server.background.spawn(reload(server, params.text_document.uri), name="reload-template")
 
     def on_ready() -> None:
         # Templates already broken at startup get their diagnostics too.

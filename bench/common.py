@@ -1,0 +1,82 @@
+"""Shared helpers for the benchmarks: a real server over stdio, percentiles, tables."""
+
+from __future__ import annotations
+
+import statistics
+import sys
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+from pygls.uris import from_fs_path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from server.client_compat import fix_code_action_union  # noqa: E402
+from server.edits import apply_workspace_edit  # noqa: E402
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(samples: list[float]) -> tuple[float, float]:
+    return statistics.median(samples), percentile(samples, 99)
+
+
+def table(headers: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---:" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(f"{c:.2f}" if isinstance(c, float) else str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+async def start_server(workspace: Path, options: dict | None = None) -> LanguageClient:
+    client = LanguageClient("scion-bench", "1")
+    fix_code_action_union(client.protocol._converter)
+
+    @client.feature(types.WORKSPACE_APPLY_EDIT)
+    def apply_edit(params: types.ApplyWorkspaceEditParams):
+        apply_workspace_edit(params.edit)
+        return types.ApplyWorkspaceEditResult(applied=True)
+
+    for method in (types.WINDOW_LOG_MESSAGE, types.WINDOW_SHOW_MESSAGE, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "scion/status"):
+        client.feature(method)(lambda *args: None)
+
+    await client.start_io(sys.executable, "-m", "server")
+    await client.initialize_async(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(
+                workspace=types.WorkspaceClientCapabilities(
+                    apply_edit=True,
+                    workspace_edit=types.WorkspaceEditClientCapabilities(
+                        document_changes=True, resource_operations=[types.ResourceOperationKind.Create]
+                    ),
+                )
+            ),
+            root_uri=from_fs_path(str(workspace)),
+            workspace_folders=[types.WorkspaceFolder(uri=from_fs_path(str(workspace)), name="bench")],
+            initialization_options=options or {"ask": False, "scion": {}},
+        )
+    )
+    client.initialized(types.InitializedParams())
+    return client
+
+
+async def stop_server(client: LanguageClient) -> None:
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+
+
+def python_source(lines: int) -> str:
+    """A plausible module: classes with methods, roughly `lines` long."""
+    out = ["import os", "", ""]
+    index = 0
+    while len(out) < lines:
+        out += [f"class Model{index}:", f"    def method_{index}(self, value):", f"        total = value + {index}", "        return total", "", ""]
+        index += 1
+    return "\n".join(out[:lines]) + "\n"
