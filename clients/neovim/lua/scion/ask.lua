@@ -45,7 +45,7 @@ local function await(start)
   local waiting, done, values = true, false, nil
   start(function(...)
     if waiting then
-      done, values = true, table.pack(...)
+      done, values = true, { n = select('#', ...), ... }
       return
     end
     local ok, err = coroutine.resume(co, ...)
