@@ -104,6 +104,28 @@ local function check_server(config)
   return nil
 end
 
+--- Whether the database (and its WAL files beside it) can be written: probes the folder
+--- that holds it, or the nearest existing one, with a real file (access() says yes to root).
+---@param path string
+---@return boolean
+local function writable(path)
+  local stat = vim.uv.fs_stat(path)
+  if stat and (stat.type ~= 'file' or not vim.uv.fs_access(path, 'W')) then
+    return false
+  end
+  local folder = vim.fs.dirname(path)
+  while vim.uv.fs_stat(folder) == nil and vim.fs.dirname(folder) ~= folder do
+    folder = vim.fs.dirname(folder)
+  end
+  local fd, probe = vim.uv.fs_mkstemp(vim.fs.joinpath(folder, '.scion-health-XXXXXX'))
+  if not fd then
+    return false
+  end
+  vim.uv.fs_close(fd)
+  vim.uv.fs_unlink(probe)
+  return true
+end
+
 ---@param config scion.Config
 local function check_database(config)
   health.start('Database')
@@ -117,18 +139,10 @@ local function check_database(config)
   if not vim.startswith(path, '/') and not path:match('^%a:[/\\]') then
     path = vim.fs.joinpath(root, path)
   end
-  local target = path
-  while vim.uv.fs_stat(target) == nil do
-    local parent = vim.fs.dirname(target)
-    if parent == target then
-      break
-    end
-    target = parent
-  end
-  if vim.uv.fs_access(target, 'W') then
+  if writable(path) then
     health.ok(('writable: %s'):format(path))
   else
-    health.warn(('not writable: %s (%s)'):format(path, target), {
+    health.warn(('not writable: %s'):format(path), {
       'The server falls back to an in-memory database and forgets its history.',
       'Set vim.g.scion.settings.database.path to a writable file.',
     })

@@ -1,0 +1,49 @@
+-- :checkhealth scion in a good setup, and with interpreters that cannot run the server.
+local H = dofile(vim.env.SCION_TEST_HELPERS)
+H.setup()
+
+H.test('a good setup has no ERROR', function()
+  local _, client = H.open('src/app.py')
+  H.wait('the server status', function()
+    return require('scion.status').by_client[client.id] ~= nil
+  end)
+  local report = H.checkhealth('scion')
+  H.ok(not report:find('ERROR'), report)
+  H.contains(report, 'Neovim 0.')
+  H.contains(report, 'Python 3.')
+  H.contains(report, 'the server imports (Scion ')
+  H.contains(report, 'writable: ' .. H.path('.scion/scion.db'))
+  H.contains(report, 'no LLM configured')
+  H.contains(report, 'ready')
+end)
+
+H.test('a python without the server is a clear ERROR with the fix', function()
+  vim.g.scion = { python = '/usr/bin/python3' }
+  local report = H.checkhealth('scion')
+  H.contains(report, 'ERROR the server cannot be imported by /usr/bin/python3')
+  H.contains(report, "No module named 'server'")
+  H.contains(report, '/usr/bin/python3 -m pip install scion')
+end)
+
+H.test('a python that does not exist is a clear ERROR', function()
+  vim.g.scion = { python = '/nonexistent/bin/python' }
+  local report = H.checkhealth('scion')
+  H.contains(report, 'ERROR Python not found: /nonexistent/bin/python')
+end)
+
+H.test('an invalid vim.g.scion is an ERROR; a configured LLM is reported', function()
+  vim.g.scion = { python = H.python, settings = { llm = { model = 'hosted_vllm/tiny', apiBase = 'http://127.0.0.1:9' } }, bogus = 1 }
+  H.contains(H.checkhealth('scion'), 'ERROR vim.g.scion.bogus: unknown option')
+  vim.g.scion = { python = H.python, settings = { llm = { model = 'hosted_vllm/tiny', apiBase = 'http://127.0.0.1:9' } } }
+  local report = H.checkhealth('scion')
+  H.contains(report, 'model hosted_vllm/tiny at http://127.0.0.1:9')
+  H.ok(not report:find('ERROR'), report)
+end)
+
+H.test('an unwritable database folder is a WARNING', function()
+  H.write('a-file', 'not a folder')
+  vim.g.scion = { python = H.python, settings = { database = { path = 'a-file/scion.db' } } }
+  H.contains(H.checkhealth('scion'), 'WARNING not writable: ' .. H.path('a-file/scion.db'))
+end)
+
+H.finish()
