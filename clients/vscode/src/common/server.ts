@@ -5,7 +5,6 @@ import {
     type LanguageClientOptions,
     type ServerOptions,
     State,
-    TransportKind,
 } from 'vscode-languageclient/node';
 import { askQuestions, type AskParams } from './ask';
 import { openGeneratedFiles } from './commands';
@@ -78,8 +77,9 @@ export class ServerManager implements vscode.Disposable {
 
         const serverOptions: ServerOptions = {
             command: interpreter.path,
+            // No `transport`: with TransportKind.stdio the client would append `--stdio`,
+            // and `python -m server` serves stdio only when it has no arguments.
             args: ['-m', 'server'],
-            transport: TransportKind.stdio,
             options: { cwd },
         };
         const clientOptions: LanguageClientOptions = {

@@ -1,0 +1,426 @@
+// End to end in a real VS Code: code-server + Debian's Chromium, driven by
+// playwright-core. Started by tests/vscode/run.py, which installs the tools
+// (setup.sh), builds the .vsix and passes their paths in the environment.
+//
+// Every step leaves a screenshot in OUT_DIR (NN-step.png); after the first
+// failure the remaining steps are skipped. The last line is
+// "N passed, N failed, N skipped"; the exit code is 1 when anything failed.
+
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const env = (name) => process.env[name] || fail(`${name} is not set (run tests/vscode/run.py)`);
+function fail(message) {
+    console.error(`e2e: ${message}`);
+    process.exit(2);
+}
+
+const CODE_SERVER = env('CODE_SERVER_BIN');
+const NODE24_BIN = env('NODE24_BIN');
+const CHROMIUM = env('CHROMIUM');
+const VSIX = env('VSIX');
+const PYTHON = env('SCION_PYTHON');
+const SCION_CLI = env('SCION_CLI');
+const OUT_DIR = env('OUT_DIR');
+const { chromium } = createRequire(import.meta.url)(env('PLAYWRIGHT_CORE'));
+
+const RUN = path.join(OUT_DIR, 'run');
+const WORKSPACE = path.join(RUN, 'workspace');
+const USER_DATA = path.join(RUN, 'user-data');
+const EXTENSIONS = path.join(RUN, 'extensions');
+const SERVER_START_MS = 90_000;
+const STEP_MS = 30_000;
+
+// ---------------------------------------------------------------- the run folder
+
+function prepareRunFolder() {
+    fs.mkdirSync(OUT_DIR, { recursive: true });
+    for (const entry of fs.readdirSync(OUT_DIR)) {
+        if (entry.endsWith('.png')) fs.rmSync(path.join(OUT_DIR, entry));
+    }
+    fs.rmSync(RUN, { recursive: true, force: true });
+    for (const dir of ['workspace', 'user-data/User', 'user-data/Machine', 'extensions', 'xdg-config', 'xdg-data', 'xdg-cache', 'tmp', 'xdg-runtime']) {
+        fs.mkdirSync(path.join(RUN, dir), { recursive: true });
+    }
+    fs.chmodSync(path.join(RUN, 'xdg-runtime'), 0o700);
+    const settings = {
+        'security.workspace.trust.enabled': false,
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'workbench.welcomePage.walkthroughs.openOnInstall': false,
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoUpdate': false,
+        'extensions.autoCheckUpdates': false,
+        'extensions.ignoreRecommendations': true,
+        'chat.disableAIFeatures': true,
+        'git.enabled': false,
+        'update.mode': 'none',
+        'window.restoreWindows': 'none',
+        'editor.minimap.enabled': false,
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'scion.log.level': 'debug',
+    };
+    fs.writeFileSync(path.join(USER_DATA, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+    // pythonPath is machine-overridable: code-server, like any remote, reads it
+    // from the machine's settings (its "Remote" tab), not the browser user's.
+    fs.writeFileSync(path.join(USER_DATA, 'Machine', 'settings.json'), JSON.stringify({ 'scion.server.pythonPath': PYTHON }, null, 2));
+    fs.writeFileSync(path.join(RUN, 'config.yaml'), 'auth: none\ncert: false\n');
+    // A workspace marker, so the CLI and the server agree on the workspace root.
+    fs.mkdirSync(path.join(WORKSPACE, '.scion'));
+    fs.writeFileSync(path.join(WORKSPACE, 'orders.py'), '');
+}
+
+/** A file generated from python/dataclass 1.0.0 by the CLI, then edited by its "user". */
+function prepareLegacyFile() {
+    const legacy = path.join(WORKSPACE, 'legacy.py');
+    const result = spawnSync(
+        SCION_CLI,
+        [
+            'generate', 'python/dataclass', '--version', '1.0.0', '--path', legacy, '--workspace', WORKSPACE,
+            '--defaults', '-a', 'class_name=Invoice', '-a', 'fields=id: int, total: float',
+        ],
+        { encoding: 'utf8', cwd: WORKSPACE },
+    );
+    if (result.status !== 0) {
+        throw new Error(`scion generate failed (${result.status}): ${result.stderr || result.stdout}`);
+    }
+    const generated = fs.readFileSync(legacy, 'utf8');
+    if (!generated.includes('class Invoice')) {
+        throw new Error(`unexpected legacy.py:\n${generated}`);
+    }
+    // The user's own addition, which the upgrade must keep.
+    const edited = generated.replace(/\n*$/, '\n\n    def with_tax(self) -> float:\n        return self.total * 1.2\n');
+    fs.writeFileSync(legacy, edited);
+}
+
+// ---------------------------------------------------------------- code-server
+
+function freePort() {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => {
+            const { port } = server.address();
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+function codeServerEnv() {
+    return {
+        ...process.env,
+        PATH: `${NODE24_BIN}:${process.env.PATH}`,
+        XDG_CONFIG_HOME: path.join(RUN, 'xdg-config'),
+        XDG_DATA_HOME: path.join(RUN, 'xdg-data'),
+        XDG_CACHE_HOME: path.join(RUN, 'xdg-cache'),
+        XDG_RUNTIME_DIR: path.join(RUN, 'xdg-runtime'),
+        TMPDIR: path.join(RUN, 'tmp'),
+    };
+}
+
+function installExtension() {
+    const result = spawnSync(
+        CODE_SERVER,
+        ['--install-extension', VSIX, '--extensions-dir', EXTENSIONS, '--user-data-dir', USER_DATA, '--config', path.join(RUN, 'config.yaml')],
+        { encoding: 'utf8', env: codeServerEnv() },
+    );
+    if (result.status !== 0 || !/successfully installed/i.test(result.stdout + result.stderr)) {
+        throw new Error(`--install-extension failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+    }
+}
+
+let codeServer;
+
+async function startCodeServer() {
+    const port = await freePort();
+    const log = fs.openSync(path.join(RUN, 'code-server.log'), 'w');
+    codeServer = spawn(
+        CODE_SERVER,
+        [
+            '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
+            '--disable-workspace-trust', '--config', path.join(RUN, 'config.yaml'), '--user-data-dir', USER_DATA,
+            '--extensions-dir', EXTENSIONS,
+        ],
+        { detached: true, stdio: ['ignore', log, log], env: codeServerEnv() },
+    );
+    const url = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+        if (codeServer.exitCode !== null) throw new Error(`code-server exited with ${codeServer.exitCode}; see ${RUN}/code-server.log`);
+        try {
+            const response = await fetch(`${url}/healthz`);
+            if (response.ok) return url;
+        } catch {
+            // not listening yet
+        }
+        await sleep(200);
+    }
+    throw new Error('code-server did not answer /healthz within 60 s');
+}
+
+/** Ends code-server's whole process group (extension hosts and the Python server with it). */
+async function stopCodeServer() {
+    if (!codeServer || codeServer.exitCode !== null) return;
+    const group = -codeServer.pid;
+    try {
+        process.kill(group, 'SIGTERM');
+    } catch {
+        return;
+    }
+    for (let i = 0; i < 50; i++) {
+        await sleep(100);
+        try {
+            process.kill(group, 0);
+        } catch {
+            return;
+        }
+    }
+    try {
+        process.kill(group, 'SIGKILL');
+    } catch {
+        // already gone
+    }
+}
+
+// ---------------------------------------------------------------- steps
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const results = [];
+let page;
+let shotCount = 0;
+
+async function screenshot(name) {
+    if (!page) return;
+    shotCount += 1;
+    const file = path.join(OUT_DIR, `${String(shotCount).padStart(2, '0')}-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
+    await page.screenshot({ path: file }).catch((error) => console.log(`     (no screenshot: ${error.message})`));
+}
+
+async function step(name, run) {
+    if (results.some((r) => r.status === 'failed')) {
+        results.push({ name, status: 'skipped' });
+        console.log(`skip ${name}`);
+        return;
+    }
+    const started = Date.now();
+    try {
+        await run();
+        results.push({ name, status: 'passed' });
+        console.log(`ok   ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    } catch (error) {
+        results.push({ name, status: 'failed' });
+        console.log(`FAIL ${name} (${((Date.now() - started) / 1000).toFixed(1)} s): ${error.stack || error}`);
+    }
+    await screenshot(name);
+}
+
+/** Polls `check` until it returns a truthy value; the last error explains a time-out. */
+async function until(description, check, timeout = STEP_MS) {
+    const deadline = Date.now() + timeout;
+    let last;
+    while (Date.now() < deadline) {
+        try {
+            const value = await check();
+            if (value) return value;
+        } catch (error) {
+            last = error;
+        }
+        await sleep(250);
+    }
+    throw new Error(`timed out waiting for ${description}${last ? `: ${last.message}` : ''}`);
+}
+
+/** The text of the visible editor lines (Monaco renders spaces as U+00A0). */
+async function editorText() {
+    const lines = await page.locator('.editor-group-container.active .monaco-editor .view-lines .view-line').allTextContents();
+    return lines.join('\n').replace(/\u00a0/g, ' ');
+}
+
+async function openFile(name) {
+    await page.getByRole('treeitem', { name, exact: true }).click();
+    await page.locator(`.tab.active[aria-label^="${name}"]`).waitFor({ timeout: STEP_MS });
+    await page.locator('.editor-group-container.active .monaco-editor .view-lines').click();
+}
+
+/** Presses Ctrl+. until an action whose text matches shows (the server may still be starting), then runs it. */
+async function runCodeAction(pattern) {
+    const row = page.locator('.action-widget .monaco-list-row').filter({ hasText: pattern });
+    await until(`a code action matching ${pattern}`, async () => {
+        await page.keyboard.press('Control+.');
+        try {
+            await row.first().waitFor({ state: 'visible', timeout: 2000 });
+            return true;
+        } catch {
+            await page.keyboard.press('Escape');
+            return false;
+        }
+    });
+    await screenshot(`code actions ${pattern.source}`);
+    await row.first().click();
+}
+
+const quickInput = () => page.locator('.quick-input-widget');
+
+/** What the open quick input asks: its title (with the step), the prompt, the text and whether it is a list. */
+async function currentQuestion() {
+    const widget = quickInput();
+    const title = (await widget.locator('.quick-input-title').textContent()) ?? '';
+    const input = widget.locator('.quick-input-box input');
+    const placeholder = (await input.getAttribute('placeholder')) ?? '';
+    const value = await input.inputValue();
+    const message = (await widget.locator('.quick-input-message').textContent().catch(() => '')) ?? '';
+    const isList = (await widget.locator('.quick-input-list .monaco-list-row').count()) > 0;
+    return { title, prompt: `${placeholder} ${message}`.trim(), value, isList, key: JSON.stringify([title, placeholder, message, isList]) };
+}
+
+/** The next question once the widget has settled (the same state twice in a row), or done when it closed. */
+async function waitForNextQuestion(previousKey) {
+    let candidate;
+    return until('the next question (or the end of the questions)', async () => {
+        if (!(await quickInput().isVisible())) return { done: true };
+        const question = await currentQuestion();
+        if (question.key === previousKey) return undefined;
+        const settled = candidate && JSON.stringify(candidate) === JSON.stringify(question);
+        candidate = question;
+        return settled ? question : undefined;
+    });
+}
+
+async function replaceInput(text) {
+    const input = quickInput().locator('.quick-input-box input');
+    await input.fill(text);
+}
+
+/** Answers the dataclass questions as a user would; checks Back keeps an earlier answer. */
+async function answerDataclassQuestions() {
+    await quickInput().waitFor({ state: 'visible', timeout: STEP_MS });
+    let question = await currentQuestion();
+    const seen = [];
+    let wentBack = false;
+    for (let guard = 0; guard < 20 && !question.done; guard++) {
+        seen.push(question.prompt);
+        let shotName = `question ${seen.length}`;
+        if (/name of the class/i.test(question.prompt)) {
+            const value = question.value;
+            if (value !== 'Orders') throw new Error(`class_name pre-filled with ${JSON.stringify(value)}, expected "Orders"`);
+            await replaceInput('Order');
+            shotName = 'question class name';
+        } else if (/^Fields as/.test(question.prompt)) {
+            const value = question.value;
+            if (wentBack) {
+                if (value !== 'id: int, customer: str, total: float = 0.0') throw new Error(`Back lost the fields answer: ${value}`);
+            } else {
+                await replaceInput('id: int, customer: str, total: float = 0.0');
+            }
+            shotName = 'question fields';
+        } else if (/immutable/i.test(question.prompt)) {
+            if (!wentBack) {
+                wentBack = true;
+                await screenshot('question frozen before back');
+                await quickInput().locator('.quick-input-left-action-bar .action-label').first().click();
+                await page.mouse.move(700, 600); // away from the Back tooltip
+                question = await waitForNextQuestion(question.key);
+                continue;
+            }
+            await quickInput().locator('.quick-input-list .monaco-list-row').filter({ hasText: /^Yes/ }).first().click();
+            await screenshot('question frozen yes');
+            question = await waitForNextQuestion(question.key);
+            continue;
+        }
+        await screenshot(shotName);
+        await page.keyboard.press('Enter');
+        question = await waitForNextQuestion(question.key);
+    }
+    if (!question.done) throw new Error('still asking after 20 questions');
+    if (!wentBack) throw new Error(`never asked "frozen"; asked: ${seen.join(' / ')}`);
+    return seen;
+}
+
+// ---------------------------------------------------------------- the test
+
+async function main() {
+    prepareRunFolder();
+    let browser;
+    try {
+        let url;
+        await step('prepare a file from python/dataclass 1.0.0 with the CLI', async () => prepareLegacyFile());
+        await step('install the extension into code-server', async () => installExtension());
+        await step('start code-server', async () => {
+            url = await startCodeServer();
+        });
+        await step('open the workspace in Chromium', async () => {
+            browser = await chromium.launch({
+                executablePath: CHROMIUM,
+                headless: true,
+                args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+                    '--disable-component-update', '--disable-sync'],
+            });
+            page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+            await page.goto(`${url}/?folder=${encodeURIComponent(WORKSPACE)}`);
+            await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+            await page.getByRole('treeitem', { name: 'orders.py', exact: true }).waitFor({ timeout: STEP_MS });
+        });
+        await step('open a Python file: the extension starts the server', async () => {
+            await openFile('orders.py');
+            const item = page.locator('.statusbar-item').filter({ hasText: 'Scion' });
+            await item.first().waitFor({ timeout: STEP_MS });
+            await until('the Scion status bar item to show ready', async () => (await item.first().locator('.codicon-check').count()) > 0, SERVER_START_MS);
+        });
+        await step('generate code action (Ctrl+.) asks the template questions', async () => {
+            await page.locator('.editor-group-container.active .monaco-editor .view-lines').click();
+            await runCodeAction(/Generate: Python dataclass/);
+            await answerDataclassQuestions();
+        });
+        await step('the generated code is in the editor', async () => {
+            await until('class Order in the editor', async () => {
+                const text = await editorText();
+                return text.includes('class Order:') && text.includes('@dataclass(frozen=True, slots=True)') && text.includes('customer: str');
+            });
+        });
+        await step('the answer file is on disk', async () => {
+            const answers = path.join(WORKSPACE, 'orders.py.template-answers.yml');
+            await until(`${answers}`, async () => {
+                const text = fs.readFileSync(answers, 'utf8');
+                return text.includes('template: python/dataclass') && text.includes('class_name: Order');
+            });
+        });
+        await step('a file from an older template version shows the upgrade diagnostic', async () => {
+            await openFile('legacy.py');
+            await until('the upgrade diagnostic', async () => (await page.locator('.editor-group-container.active .squiggly-info').count()) > 0);
+            await page.keyboard.press('F8');
+            await page.locator('.marker-widget').waitFor({ timeout: STEP_MS });
+            const message = await page.locator('.marker-widget').textContent();
+            if (!/python\/dataclass|upgrade|1\.1\.0/i.test(message ?? '')) throw new Error(`unexpected diagnostic: ${message}`);
+        });
+        await step('the upgrade quick-fix merges the new version with the edits', async () => {
+            await page.keyboard.press('Escape');
+            await runCodeAction(/upgrade/i);
+            await until('the merged result in the editor', async () => {
+                const text = await editorText();
+                return text.includes('slots=True') && text.includes('def with_tax(self) -> float:') && text.includes('class Invoice:');
+            });
+        });
+    } finally {
+        await screenshot('final');
+        await browser?.close().catch(() => undefined);
+        await stopCodeServer();
+    }
+    const count = (status) => results.filter((r) => r.status === status).length;
+    const failed = count('failed');
+    if (failed) {
+        console.log(`screenshots: ${OUT_DIR}; code-server log: ${RUN}/code-server.log; extension logs under ${USER_DATA}/logs`);
+    }
+    console.log(`${count('passed')} passed, ${failed} failed, ${count('skipped')} skipped`);
+    process.exitCode = failed ? 1 : 0;
+}
+
+process.on('SIGINT', () => void stopCodeServer().then(() => process.exit(130)));
+process.on('SIGTERM', () => void stopCodeServer().then(() => process.exit(143)));
+main().catch(async (error) => {
+    console.error(error);
+    await stopCodeServer();
+    process.exit(1);
+});
