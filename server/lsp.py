@@ -17,6 +17,7 @@ from server.config import Settings, merge_settings, settings_from_client
 from server.context import context_at, language_for_path
 from server.errors import ScionError
 from server.logs import LEVELS, ForwardingHandler
+from server.protocol import ScionProtocol
 
 log = logging.getLogger("scion.server")
 
@@ -32,7 +33,12 @@ class ScionServer(LanguageServer):
     """Holds the settings, the store, the template catalog and the background work."""
 
     def __init__(self, forward_log: ForwardingHandler | None = None) -> None:
-        super().__init__("scion", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "scion",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=ScionProtocol,
+        )
         self.settings = Settings()
         self.raw_settings: dict[str, Any] = {}
         self.client_can_ask = False

@@ -64,7 +64,9 @@ def register(server: ScionServer) -> None:
     @server.command("scion.generate")
     async def generate(ls: ScionServer, *args) -> dict | None:
         try:
-            return await run_generation(ls, GenerateRequest.parse(args))
+            request = GenerateRequest.parse(args)
+            # A tracked task: shutdown cancels it instead of waiting for a long render.
+            return await ls.background.spawn(run_generation(ls, request), name=f"generate:{request.template_id}")
         except ScionError as error:
             ls.show_error(f"Scion: {error}")
             raise

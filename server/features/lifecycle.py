@@ -56,7 +56,10 @@ def register(server: ScionServer) -> None:
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: ScionServer, params: None) -> None:
+        # Long requests (generation, upgrades) run as background tasks, so this
+        # cancels them too; their responses go out before pygls tidies up.
         await ls.background.cancel_all()
+        await asyncio.sleep(0.05)
         if ls.evolution is not None:
             ls.evolution.close()
         if ls.store is not None:

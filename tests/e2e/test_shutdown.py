@@ -1,0 +1,67 @@
+"""Shutdown while a generation is still rendering: the server exits promptly."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+from pygls.uris import from_fs_path
+
+# Jinja's sandbox caps range() at 100,000 items; two nested loops never finish in practice.
+ENDLESS_TEMPLATE = """\
+title: Endless
+mode: file
+where: [empty_file, module]
+languages: [python]
+questions:
+  name:
+    type: str
+    default: slow
+"""
+ENDLESS_BODY = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}done\n"
+
+# A liveness bound, not a speed target: without the prompt exit the process waits for the render forever.
+EXIT_BOUND_S = 20
+
+
+async def test_shutdown_while_rendering_exits_promptly(workspace):
+    version = workspace / ".scion" / "templates" / "acme" / "endless" / "1.0.0"
+    (version / "files").mkdir(parents=True)
+    (version / "template.yml").write_text(ENDLESS_TEMPLATE)
+    (version / "files" / "{{ name }}.py.jinja").write_text(ENDLESS_BODY)
+    target = workspace / "src" / "slow.py"
+    target.parent.mkdir(parents=True)
+    target.write_text("")
+
+    client = LanguageClient("shutdown-test", "1")
+    client.feature(types.WORKSPACE_APPLY_EDIT)(lambda params: types.ApplyWorkspaceEditResult(applied=True))
+    for method in (types.WINDOW_LOG_MESSAGE, types.WINDOW_SHOW_MESSAGE, "scion/status", types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS):
+        client.feature(method)(lambda params: None)
+    await client.start_io(sys.executable, "-m", "server")
+    await client.initialize_async(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(),
+            root_uri=from_fs_path(str(workspace)),
+            initialization_options={"ask": False},
+        )
+    )
+    client.initialized(types.InitializedParams())
+    generation = asyncio.ensure_future(
+        client.workspace_execute_command_async(
+            types.ExecuteCommandParams(
+                command="scion.generate",
+                arguments=[{"templateId": "acme/endless", "uri": from_fs_path(str(target)), "position": {"line": 0, "character": 0}}],
+            )
+        )
+    )
+    await asyncio.sleep(1.0)
+    assert not generation.done(), "the render should still be running"
+    await asyncio.wait_for(client.shutdown_async(None), EXIT_BOUND_S)
+    client.exit(None)
+    returncode = await asyncio.wait_for(client._server.wait(), EXIT_BOUND_S)
+    assert returncode == 0
+    assert target.read_text() == ""
+    generation.cancel()
+    await client.stop()
