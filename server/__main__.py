@@ -4,5 +4,12 @@ import sys
 
 from server.cli import main
 
+def _arguments(argv: list[str]) -> list[str]:
+    # Language clients often start servers with `--stdio`; it means `serve`.
+    if not argv or argv[0] == "--stdio":
+        return ["serve", *argv[1:]]
+    return argv
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:] or ["serve"]))
+    sys.exit(main(_arguments(sys.argv[1:])))
