@@ -256,16 +256,18 @@ function M.restart()
   if #buffers == 0 then
     buffers = { vim.api.nvim_get_current_buf() }
   end
-  vim.lsp.enable(NAME, false)
-  vim.wait(5000, function()
+  local function gone()
     return vim.iter(clients):all(function(client)
-      return client:is_stopped()
+      return vim.lsp.get_client_by_id(client.id) == nil
     end)
-  end, 20)
-  for _, client in ipairs(clients) do
-    if not client:is_stopped() then
+  end
+  vim.lsp.enable(NAME, false)
+  -- A stopped client stays listed until its exit is processed, and would be reused.
+  if not vim.wait(5000, gone, 20) then
+    for _, client in ipairs(clients) do
       client:stop(true)
     end
+    vim.wait(2000, gone, 20)
   end
   vim.lsp.enable(NAME)
   if vim.v.vim_did_enter ~= 1 then
