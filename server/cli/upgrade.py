@@ -1,7 +1,135 @@
-"""`scion upgrade`."""
+"""`scion upgrade` and `scion check`: template upgrades in batch, for terminals, hooks and CI.
+
+Exit codes follow the design: upgrade exits 0 when clean, 1 when conflicts
+remain in files, 2 when a file could not be upgraded; check exits 1 when
+upgrades are available, so a pre-commit hook or CI job can fail on it.
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+from server.cli.common import add_workspace_options, open_catalog, open_store, print_json, workspace_of
+from server.errors import ScionError
+
+# Below this many files a progress bar is more noise than help.
+PROGRESS_MIN_FILES = 10
+BAR_WIDTH = 30
+
 
 def add_parser(commands) -> None:
-    return None
+    upgrade = commands.add_parser("upgrade", help="upgrade generated files to newer template versions")
+    add_workspace_options(upgrade)
+    upgrade.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="generated files (or their answer files)")
+    upgrade.add_argument("--all", action="store_true", help="every generated file in the workspace")
+    upgrade.add_argument("--to", dest="to_version", metavar="VERSION", help="target version (default: the newest)")
+    upgrade.add_argument("--dry-run", action="store_true", help="show the changes as unified diffs; write nothing")
+    upgrade.add_argument("--defaults", action="store_true", help="answer new questions with their defaults, never ask")
+    upgrade.add_argument("--json", action="store_true", help="print the result as JSON")
+    upgrade.set_defaults(run=run_upgrade)
+
+    check = commands.add_parser("check", help="list generated files with template upgrades available (exit 1 if any)")
+    add_workspace_options(check)
+    check.add_argument("--json", action="store_true", help="print JSON")
+    check.set_defaults(run=run_check)
+
+
+def run_upgrade(args) -> int:
+    from server.upgrades.batch import generated_files, upgrade_many
+    from server.upgrades.service import Upgrader
+
+    if not args.paths and not args.all:
+        raise ScionError("name the generated files to upgrade, or pass --all for the whole workspace")
+    near = args.paths[0].expanduser().resolve().parent if args.paths else None
+    workspace = workspace_of(args, near)
+    paths = [path.expanduser() for path in args.paths] if args.paths else generated_files(workspace)
+    store = None if args.dry_run else open_store(args, workspace)
+    asks = not args.defaults and sys.stdin.isatty()
+    upgrader = Upgrader(
+        open_catalog(workspace), workspace, store, ask=_ask_on_tty if asks else None, honour_skips=args.all and not args.paths
+    )
+    progress = _ProgressBar() if len(paths) >= PROGRESS_MIN_FILES and sys.stderr.isatty() and not asks else None
+    result = upgrade_many(upgrader, paths, args.to_version, dry_run=args.dry_run, progress=progress)
+    if progress is not None:
+        progress.finish()
+    if args.json:
+        files = []
+        for upgrade in result.files:
+            entry = upgrade.as_json(workspace)
+            if args.dry_run:
+                entry["diff"] = upgrade.diff(workspace)
+            files.append(entry)
+        print_json({"summary": result.counts, "dryRun": args.dry_run, "files": files})
+        return result.exit_code
+    for upgrade in result.files:
+        if args.dry_run and upgrade.writes:
+            sys.stdout.write(upgrade.diff(workspace))
+    for upgrade in result.files:
+        if upgrade.status != "unchanged" or upgrade.generations:
+            print(upgrade.summary(), file=sys.stderr if args.dry_run else sys.stdout)
+    counts = ", ".join(f"{status} {count}" for status, count in result.counts.items())
+    print(("dry run: " if args.dry_run else "") + counts, file=sys.stderr if args.dry_run else sys.stdout)
+    if result.count("conflicted") and not args.dry_run:
+        print("conflicts remain: resolve the <<<<<<< yours / >>>>>>> template blocks, then commit", file=sys.stderr)
+    return result.exit_code
+
+
+def run_check(args) -> int:
+    from server.upgrades.detect import Detector
+    from server.upgrades.records import find_answer_files
+
+    workspace = workspace_of(args)
+    detector = Detector(open_catalog(workspace), workspace)
+    store_path = Path(args.db) if args.db else workspace / ".scion" / "scion.db"
+    store = open_store(args, workspace) if store_path.exists() else None
+    offers = []
+    for answer_file in find_answer_files(workspace):
+        for offer in detector.offers(answer_file):
+            if store is None or not store.is_dismissed(str(offer.primary), offer.template_id, offer.to_version):
+                offers.append(offer)
+    if args.json:
+        print_json(
+            [
+                {
+                    "file": _relative(offer.primary, workspace),
+                    "template": offer.template_id,
+                    "from": offer.from_version,
+                    "to": offer.to_version,
+                    "summary": offer.summary,
+                }
+                for offer in offers
+            ]
+        )
+    else:
+        for offer in offers:
+            print(f"{_relative(offer.primary, workspace)}: {offer.message}")
+        print(f"{len(offers)} upgrade{'s' if len(offers) != 1 else ''} available", file=sys.stderr)
+    return 1 if offers else 0
+
+
+def _ask_on_tty(params: dict) -> dict | None:
+    from server.cli.prompt import ask_on_tty
+
+    print(params["title"], file=sys.stderr)
+    return ask_on_tty(params["questions"])
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+class _ProgressBar:
+    """A one-line bar on stderr, redrawn in place."""
+
+    def __call__(self, done: int, total: int, upgrade) -> None:
+        filled = BAR_WIDTH * done // total
+        bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+        sys.stderr.write(f"\r[{bar}] {done}/{total} {upgrade.primary.name[:40]:<40}")
+        sys.stderr.flush()
+
+    def finish(self) -> None:
+        sys.stderr.write("\n")

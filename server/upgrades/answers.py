@@ -1,0 +1,75 @@
+"""The answers a generation gets at a newer template version.
+
+Recorded answers are carried over by the declarative migrations; only the
+questions the migrations leave open (new ones, and old answers the new
+version's validator rejects) are asked, each pre-filled with its best
+candidate, so the user confirms with Enter. Without anyone to ask (detection,
+`--defaults`), the candidates are taken as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from server.errors import AnswerError
+from server.templates.answers import ask_params, resolve_answers
+from server.templates.answerfile import AnswerRecord
+from server.templates.migrations import MigrationResult, migrate_answers
+from server.templates.model import Template
+
+# Given `scion/ask` params, the user's raw answers, or None when they cancelled.
+Ask = Callable[[dict[str, Any]], "dict[str, Any] | None"]
+MIGRATION_DEFAULT = "default"
+
+
+@dataclass
+class MigratedAnswers:
+    answers: dict[str, Any]
+    sources: dict[str, str]
+    migration: MigrationResult
+    asked: list[str] = field(default_factory=list)  # the questions put to the user
+    missing: list[str] = field(default_factory=list)  # required questions nobody could answer
+    cancelled: bool = False
+
+
+def migrate_record(
+    versions: list[Template],
+    target: Template,
+    record: AnswerRecord,
+    features: dict[str, Any],
+    ask: Ask | None = None,
+) -> MigratedAnswers:
+    """Carry `record`'s answers to `target`, asking (when `ask` is given) only what is open."""
+    migration = migrate_answers(versions, record.answers, record.version, target.version, features)
+    kept = {name: value for name, value in migration.answers.items() if name not in migration.reasks}
+    resolution = resolve_answers(target, features, kept)
+    asked: list[str] = []
+    if resolution.pending and ask is not None:
+        params = ask_params(resolution, title=f"Upgrade {target.title} to {target.version}")
+        reply = ask(params)
+        if reply is None:
+            return MigratedAnswers({}, {}, migration, cancelled=True)
+        if not isinstance(reply, dict):
+            raise AnswerError("the answers to the upgrade questions were not an object")
+        asked = [question["name"] for question in params["questions"]]
+        resolution = resolution.with_user_answers(reply)
+    sources = _sources(record, migration, kept, resolution.sources)
+    return MigratedAnswers(resolution.answers, sources, migration, asked, list(resolution.missing))
+
+
+def _sources(
+    record: AnswerRecord, migration: MigrationResult, kept: dict[str, Any], resolved: dict[str, str]
+) -> dict[str, str]:
+    """A carried-over answer keeps where it first came from; the rest say how they were settled now."""
+    old_name = {new: old for old, new in migration.renamed}
+    sources: dict[str, str] = {}
+    for name, source in resolved.items():
+        if name in migration.defaulted and name in kept:
+            sources[name] = MIGRATION_DEFAULT
+        elif name in kept:
+            sources[name] = record.sources.get(old_name.get(name, name), source)
+        else:
+            sources[name] = source
+    return sources

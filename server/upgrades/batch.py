@@ -1,0 +1,74 @@
+"""Upgrading many generated files at once (`scion upgrade --all`, `scion.upgradeAll`).
+
+One file's failure never stops the others: it is counted and reported with
+its reason, and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from server.errors import ScionError
+from server.upgrades.outcome import STATUSES, FileUpgrade
+from server.upgrades.records import answer_file_of, find_answer_files, primary_file
+from server.upgrades.service import Upgrader
+
+log = logging.getLogger("scion.upgrades")
+
+# Called after each file with (files done, files in all, that file's upgrade).
+Progress = Callable[[int, int, FileUpgrade], None]
+
+
+@dataclass
+class BatchResult:
+    files: list[FileUpgrade] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for upgrade in self.files if upgrade.status == status)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {status: self.count(status) for status in STATUSES}
+
+    @property
+    def exit_code(self) -> int:
+        """0 clean, 1 conflicts remain, 2 some file failed."""
+        if self.count("failed"):
+            return 2
+        return 1 if self.count("conflicted") else 0
+
+
+def generated_files(root: Path) -> list[Path]:
+    """The primary file of every answer file below `root`."""
+    return [primary_file(answer_file) for answer_file in find_answer_files(root)]
+
+
+def upgrade_many(
+    upgrader: Upgrader,
+    paths: Iterable[Path],
+    to_version: str | None = None,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> BatchResult:
+    """Upgrade each file (a generated file or its answer file), in order."""
+    unique = list(dict.fromkeys(answer_file_of(Path(path).resolve()) for path in paths))
+    result = BatchResult()
+    for done, answer_file in enumerate(unique, 1):
+        upgrade = upgrade_one(upgrader, answer_file, to_version, dry_run)
+        result.files.append(upgrade)
+        if progress is not None:
+            progress(done, len(unique), upgrade)
+    return result
+
+
+def upgrade_one(upgrader: Upgrader, answer_file: Path, to_version: str | None, dry_run: bool) -> FileUpgrade:
+    try:
+        return upgrader.upgrade(answer_file, to_version, dry_run=dry_run)
+    except ScionError as error:
+        return FileUpgrade(answer_file, primary_file(answer_file), "failed", str(error))
+    except (OSError, UnicodeDecodeError) as error:
+        return FileUpgrade(answer_file, primary_file(answer_file), "failed", f"cannot read or write: {error}")

@@ -1,0 +1,134 @@
+"""Is there an upgrade worth offering for a generated file?
+
+Only when the newest version, rendered with the migrated answers, differs from
+what the recorded version rendered: a new version that changes nothing for
+these answers is not worth the user's attention. Nothing is asked here: open
+questions take their pre-filled candidate, and a question with no candidate at
+all makes the offer (the upgrade will ask it).
+
+Results are cached per answer file under the hash of its content and the
+newest versions of its templates, so re-checking an unchanged workspace costs
+one file read and one hash per file.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from server.context import context_for_path
+from server.errors import ScionError
+from server.templates.answerfile import AnswerRecord
+from server.templates.versions import version_key
+from server.upgrades.answers import migrate_record
+from server.upgrades.planner import text_sha256
+from server.upgrades.records import content_hash, primary_file, read_records
+from server.upgrades.renders import Renderer
+
+log = logging.getLogger("scion.upgrades")
+
+SUMMARY_WIDTH = 160
+
+
+@dataclass(frozen=True)
+class UpgradeOffer:
+    answer_file: Path
+    primary: Path
+    generation_id: str
+    template_id: str
+    from_version: str
+    to_version: str
+    summary: str
+    line: int  # 0-based line where the generated code starts (insert mode: its region)
+
+    @property
+    def message(self) -> str:
+        text = f"{self.template_id} {self.from_version} → {self.to_version}"
+        return f"{text}: {self.summary}" if self.summary else text
+
+
+class Detector:
+    def __init__(self, catalog, workspace: Path, renderer: Renderer | None = None) -> None:
+        self.catalog = catalog
+        self.workspace = Path(workspace).resolve()
+        self.renderer = renderer or Renderer()
+        self._cache: dict[Path, tuple[tuple, list[UpgradeOffer]]] = {}
+
+    def offers(self, answer_file: Path) -> list[UpgradeOffer]:
+        """The upgrades worth offering for the generations of one answer file (cached)."""
+        answer_file = Path(answer_file)
+        try:
+            text = answer_file.read_text(encoding="utf-8")
+        except (FileNotFoundError, UnicodeDecodeError):
+            self._cache.pop(answer_file, None)
+            return []
+        records = read_records(answer_file, text)
+        key = (content_hash(text), self._newest(records))
+        cached = self._cache.get(answer_file)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        primary = primary_file(answer_file)
+        features = context_for_path(primary, self.workspace).features()
+        offers = [offer for record in records if (offer := self._offer(answer_file, primary, record, features))]
+        self._cache[answer_file] = (key, offers)
+        return offers
+
+    def forget(self, answer_file: Path) -> None:
+        self._cache.pop(Path(answer_file), None)
+
+    def _newest(self, records: list[AnswerRecord]) -> tuple:
+        newest = []
+        for template_id in sorted({record.template for record in records}):
+            versions = self.catalog.versions(template_id) if template_id in self.catalog.ids() else []
+            newest.append((template_id, versions[-1] if versions else None))
+        return tuple(newest)
+
+    def _offer(self, answer_file: Path, primary: Path, record: AnswerRecord, features: dict[str, Any]) -> UpgradeOffer | None:
+        try:
+            target = self.catalog.get(record.template)
+            if version_key(target.version) <= version_key(record.version):
+                return None
+            if not self._render_changes(answer_file, record, target, features):
+                return None
+        except ScionError as error:
+            log.info("no upgrade offered for %s (%s %s): %s", primary, record.template, record.version, error)
+            return None
+        summary = changelog_summary(self.catalog.all_versions(record.template), record.version, target.version)
+        line = record.region["start"][0] if record.region else 0
+        return UpgradeOffer(answer_file, primary, record.generation_id, record.template, record.version, target.version, summary, line)
+
+    def _render_changes(self, answer_file: Path, record: AnswerRecord, target, features: dict[str, Any]) -> bool:
+        versions = self.catalog.all_versions(record.template)
+        answers = migrate_record(versions, target, record, features)
+        if answers.missing:
+            return True  # a new question only the user can answer: the upgrade will ask it
+        theirs = self.renderer.files(target, answers.answers, features, answer_file, self.workspace)
+        new = {key: text_sha256(text) for key, text in theirs.items()}
+        old_render = self._old_render(answer_file, record, features)
+        if old_render is None:
+            # The recorded version is gone: its shas stand for its render (an
+            # inserted block's sha covers its indentation, so it cannot be compared).
+            return target.mode == "insert" or new != record.files
+        return new != {key: text_sha256(text) for key, text in old_render.items()}
+
+    def _old_render(self, answer_file: Path, record: AnswerRecord, features: dict[str, Any]) -> dict[str, str] | None:
+        try:
+            template = self.catalog.get(record.template, record.version)
+        except ScionError:
+            return None
+        return self.renderer.files(template, record.answers, features, answer_file, self.workspace)
+
+
+def changelog_summary(versions: list, from_version: str, to_version: str) -> str:
+    """The changelog entries of the versions after `from_version` up to `to_version`, newest first, shortened."""
+    newest = next((t for t in versions if t.version == to_version), None)
+    changelog = dict(newest.changelog) if newest is not None else {}
+    entries = [
+        " ".join(str(text).split())
+        for version, text in sorted(changelog.items(), key=lambda item: version_key(str(item[0])), reverse=True)
+        if version_key(from_version) < version_key(str(version)) <= version_key(to_version)
+    ]
+    summary = "; ".join(entries)
+    return summary if len(summary) <= SUMMARY_WIDTH else summary[: SUMMARY_WIDTH - 1].rstrip() + "…"

@@ -1,0 +1,79 @@
+"""Rendering one recorded generation at a template version, keyed as its answer file keys files.
+
+An answer file names each generated file relative to its own folder, while a
+template renders paths relative to the folder the generation ran in. The run
+folder is found again from the primary file: it sits as deep below that folder
+as the template's primary output path is long.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from server.templates.model import Rendering, Template
+from server.templates.render import confine_path, render_template
+from server.upgrades.records import primary_file
+
+# Detection renders the recorded and the newest version of every generated
+# file, and an upgrade renders them again: a small cache serves both.
+CACHE_SIZE = 4096
+
+
+class Renderer:
+    """render_template with a bounded cache keyed by version folder, answers and context."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self._cache: OrderedDict[tuple, Rendering] = OrderedDict()
+        self._size = size
+
+    def render(self, template: Template, answers: dict[str, Any], features: dict[str, Any]) -> Rendering:
+        key = (str(template.path), _stable(answers), _stable(features))
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        rendering = render_template(template, answers, features)
+        self._cache[key] = rendering
+        if len(self._cache) > self._size:
+            self._cache.popitem(last=False)
+        return rendering
+
+    def files(
+        self,
+        template: Template,
+        answers: dict[str, Any],
+        features: dict[str, Any],
+        answer_file: Path,
+        workspace: Path,
+    ) -> dict[str, str]:
+        """Rendered texts by answer-file key. Insert mode: the one block, not yet indented."""
+        rendering = self.render(template, answers, features)
+        primary = primary_file(answer_file)
+        if template.mode == "insert":
+            return {primary.name: rendering.primary.text}
+        target = run_folder(primary, rendering.primary.path)
+        return {
+            file_key(confine_path(target, rendered.path, workspace), answer_file.parent): rendered.text
+            for rendered in rendering.files
+        }
+
+
+def run_folder(primary: Path, primary_rel: str) -> Path:
+    """The folder the generation rendered into: `primary` minus its rendered relative path."""
+    depth = len(Path(primary_rel).parts)
+    return primary.parents[depth - 1] if depth > 0 else primary.parent
+
+
+def file_key(path: Path, folder: Path) -> str:
+    """How the answer file names `path`: as generation records it (relative, else absolute)."""
+    try:
+        return path.relative_to(folder.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _stable(values: dict[str, Any]) -> str:
+    return json.dumps(values, sort_keys=True, default=str)
