@@ -54,11 +54,11 @@ def test_new_database_has_every_table_and_the_current_version(tmp_path):
     db = Database(path)
     assert {
         "generations", "events", "template_versions", "task_executions", "learned_programs",
-        "stage_transitions", "tasks", "dismissals", "upgrades", "template_deployments", "generation_counts",
+        "stage_transitions", "tasks", "dismissals", "upgrades", "template_deployments", "generation_totals",
     } <= set(db.table_names())
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     indexed = {tuple(index.columns) for index in db["generations"].indexes}
-    assert ("template_id", "template_version", "status") in indexed
+    assert ("template_id", "template_version", "status", "created_at") in indexed
     assert ("instance_id",) in indexed and ("created_at",) in indexed
     assert ("task", "id") in {tuple(index.columns) for index in db["task_executions"].indexes}
 

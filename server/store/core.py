@@ -110,6 +110,17 @@ class StoreCore:
         with self._lock, self._translated_errors(), transaction(self._db) as db:
             yield db
 
+    @contextmanager
+    def _larger_page_cache(self, kibibytes: int) -> Iterator[None]:
+        """Raise SQLite's page cache (a maximum, allocated as used) for the block."""
+        with self._lock:
+            previous = self._scalar("PRAGMA cache_size")
+            self._db.execute(f"PRAGMA cache_size = {-int(kibibytes)}")
+            try:
+                yield
+            finally:
+                self._db.execute(f"PRAGMA cache_size = {int(previous)}")
+
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         with self._writing() as db:
             return db.execute(sql, params)

@@ -50,11 +50,10 @@ def create_base_tables(db: Database) -> None:
             retained_text TEXT,
             decided_at TEXT
         )""",
-        # (template_id, template_version, status) also serves lookups by
-        # template_id alone and by (template_id, template_version).
-        "CREATE INDEX generations_by_version ON generations (template_id, template_version, status)",
-        # Learned defaults read the accepted generations of a template across versions.
-        "CREATE INDEX generations_by_template_status ON generations (template_id, status)",
+        # Serves lookups by template_id, by (template_id, template_version), by
+        # status within those, and covers the per-day series (created_at) so
+        # success_over_time never reads the wide rows.
+        "CREATE INDEX generations_by_version ON generations (template_id, template_version, status, created_at)",
         "CREATE INDEX generations_by_instance ON generations (instance_id)",
         "CREATE INDEX generations_by_created ON generations (created_at)",
         "CREATE INDEX generations_by_file ON generations (file_path)",
@@ -143,50 +142,46 @@ def create_base_tables(db: Database) -> None:
     ])
 
 
-def add_generation_counts(db: Database) -> None:
-    """Version 2: per-day status counts of generations, kept by triggers.
+def add_generation_totals(db: Database) -> None:
+    """Version 2: status counts per template version, kept by triggers.
 
     The stats page must answer in well under 100 ms over a million generations.
     Even a covering index on (template_id, template_version, status) makes
-    SQLite walk a million index entries per query (hundreds of ms), so the
+    SQLite walk a million index entries per query (well over 100 ms), so the
     counts are kept up to date as rows change instead: one row per (template,
-    version, creation day, status). Triggers (not the Python methods) maintain
-    it, so no write path can forget to, and a verdict that is later overruled
-    moves its count. The day is the UTC day the generation was created, which
-    also serves `success_over_time` without touching the generations table.
+    version, status), a table of a few hundred rows. Triggers (not the Python
+    methods) maintain it, so no write path can forget to, and a verdict that is
+    later overruled moves its count. Counts per day were considered and left
+    out: with every template used every day they grow to hundreds of thousands
+    of rows, which slows both the stats query and every insert; the per-day
+    series reads the covering index instead, one template at a time.
     """
-    key_old = (
-        "template_id = OLD.template_id AND template_version = OLD.template_version"
-        " AND day = substr(OLD.created_at, 1, 10) AND status = OLD.status"
-    )
+    key = "template_id = OLD.template_id AND template_version = OLD.template_version AND status = OLD.status"
     add_new = (
-        "INSERT INTO generation_counts (template_id, template_version, day, status, n)"
-        " VALUES (NEW.template_id, NEW.template_version, substr(NEW.created_at, 1, 10), NEW.status, 1)"
+        "INSERT INTO generation_totals (template_id, template_version, status, n)"
+        " VALUES (NEW.template_id, NEW.template_version, NEW.status, 1)"
         " ON CONFLICT DO UPDATE SET n = n + 1;"
     )
     remove_old = (
-        f"UPDATE generation_counts SET n = n - 1 WHERE {key_old};"
-        f" DELETE FROM generation_counts WHERE {key_old} AND n <= 0;"
+        f"UPDATE generation_totals SET n = n - 1 WHERE {key};"
+        f" DELETE FROM generation_totals WHERE {key} AND n <= 0;"
     )
     _run(db, [
-        """CREATE TABLE generation_counts (
+        """CREATE TABLE generation_totals (
             template_id TEXT NOT NULL,
             template_version TEXT NOT NULL,
-            day TEXT NOT NULL,
             status TEXT NOT NULL,
             n INTEGER NOT NULL,
-            PRIMARY KEY (template_id, template_version, day, status)
+            PRIMARY KEY (template_id, template_version, status)
         ) WITHOUT ROWID""",
-        """INSERT INTO generation_counts (template_id, template_version, day, status, n)
-           SELECT template_id, template_version, substr(created_at, 1, 10), status, count(*)
-           FROM generations GROUP BY 1, 2, 3, 4""",
-        f"CREATE TRIGGER generation_counts_on_insert AFTER INSERT ON generations BEGIN {add_new} END",
-        f"CREATE TRIGGER generation_counts_on_delete AFTER DELETE ON generations BEGIN {remove_old} END",
-        f"""CREATE TRIGGER generation_counts_on_update
-            AFTER UPDATE OF status, template_id, template_version, created_at ON generations
+        """INSERT INTO generation_totals (template_id, template_version, status, n)
+           SELECT template_id, template_version, status, count(*) FROM generations GROUP BY 1, 2, 3""",
+        f"CREATE TRIGGER generation_totals_on_insert AFTER INSERT ON generations BEGIN {add_new} END",
+        f"CREATE TRIGGER generation_totals_on_delete AFTER DELETE ON generations BEGIN {remove_old} END",
+        f"""CREATE TRIGGER generation_totals_on_update
+            AFTER UPDATE OF status, template_id, template_version ON generations
             WHEN OLD.status IS NOT NEW.status OR OLD.template_id IS NOT NEW.template_id
               OR OLD.template_version IS NOT NEW.template_version
-              OR substr(OLD.created_at, 1, 10) IS NOT substr(NEW.created_at, 1, 10)
             BEGIN {remove_old} {add_new} END""",
     ])
 
@@ -194,5 +189,5 @@ def add_generation_counts(db: Database) -> None:
 Migration = Callable[[Database], None]
 
 # Index i holds the migration from version i to i + 1. Append only.
-MIGRATIONS: list[Migration] = [create_base_tables, add_generation_counts]
+MIGRATIONS: list[Migration] = [create_base_tables, add_generation_totals]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,9 +1,10 @@
 """Success statistics and learned defaults, as plain JSON-friendly dicts and lists.
 
 Success rate = accepted / decided, where decided = accepted + rejected.
-The per-version and per-template numbers and the time series read the
-`generation_counts` aggregate (see schema.add_generation_counts for why), so
-they cost the same at a thousand or a million generations.
+The per-version and per-template numbers read the `generation_totals`
+aggregate (see schema.add_generation_totals for why), so they cost the same at
+a thousand or a million generations; the rest read one template's rows through
+the (template_id, template_version, status, created_at) index.
 """
 
 from __future__ import annotations
@@ -17,18 +18,25 @@ from server.store.core import Row, StoreCore
 # 95% two-sided normal quantile for the Wilson interval.
 _Z = 1.959963984540054
 
-_COUNT_COLUMNS = """
-    sum(CASE WHEN status IN ('accepted', 'rejected') THEN n ELSE 0 END) AS decided,
-    sum(CASE WHEN status = 'accepted' THEN n ELSE 0 END) AS accepted,
-    sum(CASE WHEN status = 'rejected' THEN n ELSE 0 END) AS rejected,
-    sum(CASE WHEN status IN ('applied', 'pending') THEN n ELSE 0 END) AS undecided
-"""
 
-# The period a creation day falls in, per bucket size (weeks start on Monday).
+def _count_columns(weight: str) -> str:
+    """Counts by verdict; `weight` is `n` over generation_totals and `1` over generations."""
+    return f"""
+        sum(CASE WHEN status IN ('accepted', 'rejected') THEN {weight} ELSE 0 END) AS decided,
+        sum(CASE WHEN status = 'accepted' THEN {weight} ELSE 0 END) AS accepted,
+        sum(CASE WHEN status = 'rejected' THEN {weight} ELSE 0 END) AS rejected,
+        sum(CASE WHEN status IN ('applied', 'pending') THEN {weight} ELSE 0 END) AS undecided
+    """
+
+
+_TOTALS = _count_columns("n")
+_ROWS = _count_columns("1")
+
+# The period a generation's (UTC, ISO) creation time falls in; weeks start on Monday.
 _BUCKETS = {
-    "day": "day",
-    "week": "date(day, 'weekday 0', '-6 days')",
-    "month": "substr(day, 1, 7)",
+    "day": "substr(created_at, 1, 10)",
+    "week": "date(substr(created_at, 1, 10), 'weekday 0', '-6 days')",
+    "month": "substr(created_at, 1, 7)",
 }
 
 # json_each gives SQL values (true -> 1); this rebuilds canonical JSON text so
@@ -69,8 +77,8 @@ class StatsMixin(StoreCore):
         `rate` is None while nothing is decided; `undecided` counts applied and pending generations.
         """
         rows = self._rows(
-            f"SELECT template_id, template_version AS version, {_COUNT_COLUMNS}"
-            " FROM generation_counts GROUP BY template_id, template_version"
+            f"SELECT template_id, template_version AS version, {_TOTALS}"
+            " FROM generation_totals GROUP BY template_id, template_version"
             " ORDER BY template_id, template_version"
         )
         return [with_rate(row) for row in rows]
@@ -78,7 +86,7 @@ class StatsMixin(StoreCore):
     def success_by_template(self) -> list[Row]:
         """Per template, all versions together: {template_id, decided, accepted, rejected, undecided, rate}."""
         rows = self._rows(
-            f"SELECT template_id, {_COUNT_COLUMNS} FROM generation_counts"
+            f"SELECT template_id, {_TOTALS} FROM generation_totals"
             " GROUP BY template_id ORDER BY template_id"
         )
         return [with_rate(row) for row in rows]
@@ -88,7 +96,7 @@ class StatsMixin(StoreCore):
         version_clause = "" if version is None else " AND template_version = ?"
         params = (template_id,) if version is None else (template_id, version)
         row = self._row(
-            f"SELECT {_COUNT_COLUMNS} FROM generation_counts WHERE template_id = ?{version_clause}", params
+            f"SELECT {_TOTALS} FROM generation_totals WHERE template_id = ?{version_clause}", params
         )
         return with_rate({key: value or 0 for key, value in row.items()})
 
@@ -104,7 +112,7 @@ class StatsMixin(StoreCore):
         version_clause = "" if version is None else " AND template_version = ?"
         params = (template_id,) if version is None else (template_id, version)
         rows = self._rows(
-            f"SELECT {_BUCKETS[bucket]} AS period, {_COUNT_COLUMNS} FROM generation_counts"
+            f"SELECT {_BUCKETS[bucket]} AS period, {_ROWS} FROM generations"
             f" WHERE template_id = ?{version_clause} GROUP BY period ORDER BY period",
             params,
         )
