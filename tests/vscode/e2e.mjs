@@ -71,6 +71,7 @@ function prepareRunFolder() {
     // A workspace marker, so the CLI and the server agree on the workspace root.
     fs.mkdirSync(path.join(WORKSPACE, '.scion'));
     fs.writeFileSync(path.join(WORKSPACE, 'orders.py'), '');
+    fs.writeFileSync(path.join(WORKSPACE, 'shipping_note.py'), '');
 }
 
 /** A file generated from python/dataclass 1.0.0 by the CLI, then edited by its "user". */
@@ -339,6 +340,28 @@ async function answerDataclassQuestions() {
     return seen;
 }
 
+/** Takes every pre-filled answer with Enter until the questions end. */
+async function acceptDefaults() {
+    await quickInput().waitFor({ state: 'visible', timeout: STEP_MS });
+    let question = await waitForNextQuestion(undefined);
+    for (let guard = 0; guard < 20 && !question.done; guard++) {
+        await page.keyboard.press('Enter');
+        question = await waitForNextQuestion(question.key);
+    }
+    if (!question.done) throw new Error('still asking after 20 questions');
+}
+
+/** Runs a command from the palette (F1) by its title. */
+async function runFromPalette(title) {
+    await page.keyboard.press('F1');
+    await quickInput().waitFor({ state: 'visible', timeout: STEP_MS });
+    await page.keyboard.type(title);
+    const row = quickInput().locator('.quick-input-list .monaco-list-row').filter({ hasText: title });
+    await row.first().waitFor({ timeout: STEP_MS });
+    await screenshot(`palette ${title}`);
+    await page.keyboard.press('Enter');
+}
+
 // ---------------------------------------------------------------- the test
 
 async function main() {
@@ -386,6 +409,25 @@ async function main() {
                 const text = fs.readFileSync(answers, 'utf8');
                 return text.includes('template: python/dataclass') && text.includes('class_name: Order');
             });
+        });
+        await step('palette: Generate from Template… lists templates with success rates', async () => {
+            await openFile('shipping_note.py');
+            await runFromPalette('Scion: Generate from Template');
+            const row = quickInput().locator('.quick-input-list .monaco-list-row').filter({ hasText: 'python/dataclass' });
+            await row.first().waitFor({ timeout: STEP_MS });
+            const text = await row.first().textContent();
+            if (!/kept \d+% of \d+|no decided generations yet/.test(text ?? '')) throw new Error(`no success rate in ${JSON.stringify(text)}`);
+            await screenshot('template list');
+            await row.first().click();
+            await acceptDefaults();
+            await until('class ShippingNote in the editor', async () => (await editorText()).includes('class ShippingNote:'));
+            await until('its answer file', async () => fs.existsSync(path.join(WORKSPACE, 'shipping_note.py.template-answers.yml')));
+        });
+        await step('palette: Show Template Stats opens the report in a webview', async () => {
+            await runFromPalette('Scion: Show Template Stats');
+            await page.locator('.tab.active[aria-label^="Scion: Template Stats"]').waitFor({ timeout: STEP_MS });
+            const body = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame').locator('body');
+            await until('the report in the webview', async () => /python\/dataclass/.test((await body.textContent()) ?? ''));
         });
         await step('a file from an older template version shows the upgrade diagnostic', async () => {
             await openFile('legacy.py');

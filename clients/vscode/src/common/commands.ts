@@ -79,8 +79,9 @@ export async function openGeneratedFiles(result: unknown): Promise<void> {
     }
 }
 
-function showError(action: string, error: unknown): void {
+function showError(output: vscode.LogOutputChannel, action: string, error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
+    output.error(`Scion: ${action} failed: ${message}`);
     void vscode.window.showErrorMessage(`Scion: ${action} failed: ${message}`);
 }
 
@@ -159,7 +160,7 @@ export function registerCommands(server: ServerManager, output: vscode.LogOutput
         try {
             await run();
         } catch (error) {
-            showError(action, error);
+            showError(output, action, error);
         }
     };
     return [
