@@ -12,6 +12,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlite_utils import Database
 
 from server.errors import StoreError
@@ -143,13 +145,12 @@ def shared_folder():
 
 @pytest.mark.parametrize("locked", ["file", "folder"])
 def test_a_read_only_database_is_refused(shared_folder, locked):
-    tmp_path = shared_folder
-    path = tmp_path / "scion.db"
+    path = shared_folder / "scion.db"
     Store(path).close()
-    for leftover in tmp_path.glob("scion.db-*"):
+    for leftover in shared_folder.glob("scion.db-*"):
         leftover.unlink()
     path.chmod(0o444 if locked == "file" else 0o644)
-    tmp_path.chmod(0o555 if locked == "folder" else 0o755)
+    shared_folder.chmod(0o555 if locked == "folder" else 0o755)
     try:
         if os.geteuid() == 0:
             assert _refused_as_unprivileged_user(path)
@@ -158,7 +159,7 @@ def test_a_read_only_database_is_refused(shared_folder, locked):
             Store(path)
         assert str(path) in str(raised.value)
     finally:
-        tmp_path.chmod(0o755)
+        shared_folder.chmod(0o755)
         path.chmod(0o644)
 
 
@@ -195,6 +196,8 @@ def test_update_generation_encodes_json_and_refuses_unknown_fields(store):
     assert row["region"] == {"start": [1, 0], "end": [2, 0]} and row["rendered_text"] == "x"
     with pytest.raises(ValueError, match="created_at"):
         store.update_generation(generation_id, created_at="2020-01-01")
+    with pytest.raises(ValueError, match="cannot go from"):
+        store.update_generation(generation_id, status="offered")
     with pytest.raises(KeyError):
         store.update_generation("missing", rendered_text="x")
 
@@ -284,6 +287,55 @@ def test_overruled_verdicts_and_edited_rows_move_their_counts(store):
     assert store.success_of("python/dataclass")["accepted"] == 0
     store.update_generation(generation_id, template_version="2.0.0")
     assert [(r["version"], r["rejected"]) for r in store.success_rates()] == [("2.0.0", 1)]
+
+
+def test_bulk_import_counts_like_single_records(store):
+    rows = [
+        {"template_id": "t", "template_version": "1", "file_path": f"f{i}.py", "mode": "file",
+         "answers": {"i": i}, "status": "accepted" if i % 4 else "rejected", "created_at": START}
+        for i in range(100)
+    ]
+    assert store.import_generations(rows) == 100
+    assert store.success_of("t") == {"decided": 100, "accepted": 75, "rejected": 25, "undecided": 0, "rate": 0.75}
+    assert store.generations_for_file("f7.py")[0]["answers"] == {"i": 7}
+
+
+# Every way a generation's counted fields can change, as (status moves, version edits).
+_histories = st.lists(
+    st.tuples(
+        st.sampled_from(["offered", "applied"]),
+        st.lists(st.sampled_from(["applied", "pending", "accepted", "rejected", "cancelled"]), max_size=4),
+        st.sampled_from(["1.0", "1.1", None]),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(histories=_histories)
+def test_totals_always_match_a_recount(histories):
+    with Store() as fresh:
+        for start, moves, new_version in histories:
+            generation_id = fresh.record_generation("t", "1.0", "a.py", "file", {}, status=start)
+            for move in moves:
+                try:
+                    fresh.set_status(generation_id, move)
+                except ValueError:
+                    pass  # an impossible move changes nothing
+            if new_version:
+                fresh.update_generation(generation_id, template_version=new_version)
+        rows = [fresh.get_generation(g["id"]) for g in fresh.generations_for_file("a.py")]
+        expected = {}
+        for row in rows:
+            counts = expected.setdefault(row["template_version"], {"accepted": 0, "rejected": 0, "undecided": 0})
+            if row["status"] in ("accepted", "rejected"):
+                counts[row["status"]] += 1
+            elif row["status"] in ("applied", "pending"):
+                counts["undecided"] += 1
+        assert {
+            r["version"]: {"accepted": r["accepted"], "rejected": r["rejected"], "undecided": r["undecided"]}
+            for r in fresh.success_rates()
+        } == expected
 
 
 def test_success_over_time_by_day_week_and_month(store):

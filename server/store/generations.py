@@ -108,7 +108,10 @@ class GenerationsMixin(StoreCore):
         return decode(row, _JSON_COLUMNS)
 
     def update_generation(self, generation_id: str, **fields: Any) -> None:
-        """Set columns of a generation; JSON columns take Python values. Unknown names raise ValueError."""
+        """Set columns of a generation; JSON columns take Python values.
+
+        Unknown names raise ValueError, and so does a status move set_status would refuse.
+        """
         unknown = set(fields) - _UPDATABLE
         if unknown:
             raise ValueError(f"not updatable generation fields: {', '.join(sorted(unknown))}")
@@ -120,7 +123,9 @@ class GenerationsMixin(StoreCore):
         # Column names come from the allow-list above, never from the caller's text.
         assignments = ", ".join(f"{name} = ?" for name in fields)
         with self._writing() as db:
-            self._require(db, generation_id)
+            current = self._require(db, generation_id)
+            if "status" in fields:
+                _check_move(generation_id, current, fields["status"])
             db.execute(f"UPDATE generations SET {assignments} WHERE id = ?", [*values, generation_id])
 
     def set_status(self, generation_id: str, status: str) -> None:
