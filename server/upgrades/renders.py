@@ -9,6 +9,7 @@ as the template's primary output path is long.
 from __future__ import annotations
 
 import json
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -28,17 +29,21 @@ class Renderer:
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self._cache: OrderedDict[tuple, Rendering] = OrderedDict()
         self._size = size
+        # The server's detection and upgrades share one cache from worker threads.
+        self._lock = threading.Lock()
 
     def render(self, template: Template, answers: dict[str, Any], features: dict[str, Any]) -> Rendering:
         key = (str(template.path), _stable(answers), _stable(features))
-        cached = self._cache.get(key)
-        if cached is not None:
-            self._cache.move_to_end(key)
-            return cached
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
         rendering = render_template(template, answers, features)
-        self._cache[key] = rendering
-        if len(self._cache) > self._size:
-            self._cache.popitem(last=False)
+        with self._lock:
+            self._cache[key] = rendering
+            if len(self._cache) > self._size:
+                self._cache.popitem(last=False)
         return rendering
 
     def files(

@@ -1,0 +1,187 @@
+"""Template upgrades through the real server: offers, quick-fixes, preview, skip, conflicts."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+
+from server.cli import main as scion
+
+# A workspace template whose 1.1.0 changes nothing for the default answers,
+# and whose 2.0.0 asks a new question that has no default.
+NOTE_V1 = {
+    "template.yml": "title: Note\nmode: file\nwhere: [empty_file, module]\nlanguages: [python]\n"
+    "questions:\n  topic:\n    type: str\n    default: notes\n",
+    "files/{{ topic }}.py.jinja": '"""{{ topic }}"""\n',
+}
+NOTE_V11 = {
+    "template.yml": NOTE_V1["template.yml"] + "  footer:\n    type: str\n    default: ''\n"
+    "changelog:\n  1.1.0: An optional footer\nmigrations:\n  - version: 1.1.0\n    defaults: {footer: ''}\n",
+    "files/{{ topic }}.py.jinja": '"""{{ topic }}"""\n{% if footer %}# {{ footer }}\n{% endif %}',
+}
+NOTE_V2 = {
+    "template.yml": NOTE_V11["template.yml"].replace("changelog:", "  owner:\n    type: str\n    help: Who owns it\nchangelog:")
+    + "  - version: 2.0.0\n    defaults: {}\n",
+    "files/{{ topic }}.py.jinja": '"""{{ topic }}"""\n# owner: {{ owner }}\n',
+}
+
+
+def generate(workspace: Path, template: str, path: str, version: str) -> None:
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = scion(["generate", template, "--path", str(workspace / path), "--version", version, "--defaults", "--workspace", str(workspace)])
+    assert code == 0
+
+
+def write_template(workspace: Path, template: str, version: str, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = workspace / ".scion" / "templates" / template / version / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def dataclass_and_note(workspace: Path) -> None:
+    generate(workspace, "python/dataclass", "src/order.py", "1.0.0")
+    write_template(workspace, "demo/note", "1.0.0", NOTE_V1)
+    generate(workspace, "demo/note", "docs/notes.py", "1.0.0")
+    write_template(workspace, "demo/note", "1.1.0", NOTE_V11)
+
+
+def elixir_cache_edited(workspace: Path) -> None:
+    generate(workspace, "elixir/genserver-ets-cache", "lib/cache.ex", "1.0.0")
+    path = workspace / "lib/cache.ex"
+    path.write_text(path.read_text().replace("  defp now, do:", "  # mine\n  defp now, do:"))
+
+
+def note_with_new_question(workspace: Path) -> None:
+    write_template(workspace, "demo/note", "1.0.0", NOTE_V1)
+    generate(workspace, "demo/note", "docs/notes.py", "1.0.0")
+    write_template(workspace, "demo/note", "2.0.0", NOTE_V2)
+
+
+def upgrade_diagnostics(editor, uri: str) -> list[types.Diagnostic]:
+    return [d for d in editor.diagnostics(uri) if d.code == "scion.upgrade"]
+
+
+def conflict_diagnostics(editor, uri: str) -> list[types.Diagnostic]:
+    return [d for d in editor.diagnostics(uri) if d.code == "scion.conflict"]
+
+
+async def fixes(editor, uri: str, diagnostic: types.Diagnostic) -> dict[str, types.CodeAction]:
+    line = diagnostic.range.start.line
+    actions = await editor.code_actions(uri, line, 0, diagnostics=[diagnostic], only=[types.CodeActionKind.QuickFix])
+    return {action.title: action for action in actions}
+
+
+@pytest.mark.setup.with_args(dataclass_and_note)
+async def test_offer_only_when_the_render_changes_then_upgrade_from_the_quick_fix(editor):
+    order = editor.open("src/order.py")
+    [diagnostic] = await editor.wait_for(lambda: upgrade_diagnostics(editor, order))
+    assert diagnostic.severity == types.DiagnosticSeverity.Information
+    assert diagnostic.message.startswith("python/dataclass 1.0.0 → 1.1.0: Adds slots=True")
+    assert diagnostic.data["to"] == "1.1.0"
+    notes = editor.open("docs/notes.py")
+    await editor.code_actions(notes)  # a round trip: the check of notes.py has had its chance
+    assert upgrade_diagnostics(editor, notes) == []
+
+    actions = await fixes(editor, order, diagnostic)
+    assert set(actions) == {"Upgrade python/dataclass to 1.1.0", "Preview upgrade", "Skip 1.1.0 for this file"}
+    result = await editor.run(actions["Upgrade python/dataclass to 1.1.0"])
+
+    assert result["status"] == "upgraded" and result["applied"]
+    assert "@dataclass(slots=True)" in editor.text(order)
+    answers = editor.path("src/order.py.template-answers.yml").read_text()
+    assert "version: 1.1.0" in answers and "_upgraded_from: 1.0.0" in answers and "slots: true" in answers
+    await editor.wait_for(lambda: not upgrade_diagnostics(editor, order))
+
+
+@pytest.mark.setup.with_args(dataclass_and_note)
+async def test_preview_sends_an_edit_that_needs_confirmation(editor):
+    order = editor.open("src/order.py")
+    [diagnostic] = await editor.wait_for(lambda: upgrade_diagnostics(editor, order))
+    apply = editor._apply
+
+    def apply_confirmed(edit: types.WorkspaceEdit) -> None:
+        # The scripted editor "confirms" the preview: annotated edits become plain ones.
+        for change in edit.document_changes or []:
+            if isinstance(change, types.TextDocumentEdit):
+                change.edits = [types.TextEdit(range=e.range, new_text=e.new_text) for e in change.edits]
+        apply(edit)
+
+    editor._apply = apply_confirmed
+    result = await editor.run((await fixes(editor, order, diagnostic))["Preview upgrade"])
+
+    edit = editor.applied[-1]
+    [annotation] = edit.change_annotations.values()
+    assert annotation.needs_confirmation is True
+    assert result["applied"] and "@dataclass(slots=True)" in editor.text(order)
+
+
+@pytest.mark.setup.with_args(dataclass_and_note)
+async def test_a_declined_preview_changes_nothing(editor):
+    order = editor.open("src/order.py")
+    [diagnostic] = await editor.wait_for(lambda: upgrade_diagnostics(editor, order))
+    editor.apply_edits = False
+    result = await editor.run((await fixes(editor, order, diagnostic))["Preview upgrade"])
+    assert not result["applied"]
+    assert "version: 1.0.0" in editor.path("src/order.py.template-answers.yml").read_text()
+
+
+@pytest.mark.setup.with_args(dataclass_and_note)
+async def test_skip_this_version(editor):
+    order = editor.open("src/order.py")
+    [diagnostic] = await editor.wait_for(lambda: upgrade_diagnostics(editor, order))
+    await editor.run((await fixes(editor, order, diagnostic))["Skip 1.1.0 for this file"])
+    await editor.wait_for(lambda: not upgrade_diagnostics(editor, order))
+    editor.close(order)
+    order = editor.open("src/order.py")
+    await editor.code_actions(order)
+    assert upgrade_diagnostics(editor, order) == []
+    counts = await editor.command("scion.upgradeAll", {})
+    assert counts["upgraded"] == 0 and counts["skipped"] == 1
+
+
+@pytest.mark.setup.with_args(elixir_cache_edited)
+async def test_conflicts_get_diagnostics_and_fixes(editor):
+    uri = editor.open("lib/cache.ex")
+    await editor.wait_for(lambda: upgrade_diagnostics(editor, uri))
+    result = await editor.command("scion.upgrade", {"uri": uri})
+
+    assert result["status"] == "conflicted" and result["conflicts"] == 1
+    assert "<<<<<<< yours" in editor.text(uri) and ">>>>>>> template 1.1.0" in editor.text(uri)
+    await editor.wait_for(lambda: any("1 conflict" in m.message for m in editor.messages))
+    [conflict] = await editor.wait_for(lambda: conflict_diagnostics(editor, uri))
+    assert conflict.severity == types.DiagnosticSeverity.Error
+    actions = await fixes(editor, uri, conflict)
+    assert set(actions) == {"Keep mine", "Take template", "Keep both"}
+
+    await editor.run(actions["Keep both"])
+    text = editor.text(uri)
+    assert "<<<<<<<" not in text and "  # mine\n" in text and "def handle_info(:sweep, state) do" in text
+    await editor.wait_for(lambda: not conflict_diagnostics(editor, uri))
+
+
+@pytest.mark.setup.with_args(note_with_new_question)
+async def test_only_the_new_question_is_asked(editor):
+    uri = editor.open("docs/notes.py")
+    await editor.wait_for(lambda: upgrade_diagnostics(editor, uri))
+    editor.answer = lambda params: {"owner": "ada"}
+    result = await editor.command("scion.upgrade", {"uri": uri})
+
+    assert [q["name"] for q in editor.asked[-1]["questions"]] == ["owner"]
+    assert result["status"] == "upgraded"
+    assert editor.text(uri) == '"""notes"""\n# owner: ada\n'
+    assert "owner: ada" in editor.path("docs/notes.py.template-answers.yml").read_text()
+
+
+@pytest.mark.setup.with_args(dataclass_and_note)
+async def test_upgrade_all_counts_every_file(editor):
+    counts = await editor.command("scion.upgradeAll", {})
+    assert counts == {"upgraded": 1, "unchanged": 1, "conflicted": 0, "skipped": 0, "failed": 0}
+    assert "slots=True" in editor.path("src/order.py").read_text()
+    # The note renders the same at 1.1.0: its code stays, its answer file moves on.
+    assert editor.path("docs/notes.py").read_text() == '"""notes"""\n'
+    assert "version: 1.1.0" in editor.path("docs/notes.py.template-answers.yml").read_text()
