@@ -45,11 +45,14 @@ def propose_with_llm(
     evidence: dict,
     analysis: EditAnalysis,
     scratch: Path,
-    ask: Callable[[LlmConfig, list[dict[str, str]]], str] = complete,
+    ask: Callable[[LlmConfig, list[dict[str, str]]], str] | None = None,
 ) -> Candidate:
-    """Ask the LLM for an improved version of the template's main file; raise LlmUnavailable when it cannot."""
+    """Ask the LLM (`ask`, default `llm.complete`) for an improved version of the template's main file.
+
+    Raises LlmUnavailable when there is no usable proposal.
+    """
     current = (template.files_dir / source).read_text(encoding="utf-8")
-    reply = ask(config, _messages(template, source, current, evidence, analysis))
+    reply = (ask or complete)(config, _messages(template, source, current, evidence, analysis))
     blocks = FENCED_BLOCK.findall(reply)
     proposed = max(blocks, key=len) if blocks else ""
     if not proposed.strip():

@@ -1,0 +1,155 @@
+"""Template self-improvement: analyse weak template versions, build candidates, validate, deploy the best.
+
+A version is analysed when it is the newest of its template, has at least
+`min_decided` decided generations and a success rate below `improve_below`.
+Candidates are the folded common edits and, with an LLM configured, the LLM's
+rewrite; each is validated in the isolated render process and the one that
+replays history closest to what users kept is deployed as a new version. A
+version whose evolved successor was rolled back is left alone until more
+generations have been decided than the rolled-back one was based on.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from server.errors import ScionError
+from server.evolution.analysis import EditAnalysis, analyse_edits, history_from_rows, rejection_answers
+from server.evolution.candidates import Candidate, propose_with_llm
+from server.evolution.deploy import deploy
+from server.evolution.folding import describe, edits_to_fold, fold
+from server.evolution.llm import LlmConfig, LlmUnavailable
+from server.evolution.validate import Validation, current_score, validate_candidate
+from server.templates.model import Template
+from server.templates.render import source_files
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, float], None]
+MAX_REPORTED_EDITS = 5
+
+
+def run_improvement(
+    store,
+    catalog,
+    workspace: Path,
+    evolution_settings,
+    llm_config: LlmConfig | None,
+    progress: Progress | None = None,
+    dry_run: bool = False,
+) -> dict:
+    """Improve every template version that qualifies; return a report of what was analysed and deployed."""
+    report: dict[str, list] = {"analysed": [], "deployed": [], "skipped": []}
+    targets = _targets(store, catalog, evolution_settings, report["skipped"])
+    for index, (template, totals) in enumerate(targets):
+        if progress is not None:
+            progress(f"Improving {template.id} {template.version}", index / len(targets))
+        try:
+            entry = improve_version(store, catalog, Path(workspace), template, totals, llm_config, dry_run)
+        except ScionError as error:
+            log.warning("improving %s %s failed: %s", template.id, template.version, error)
+            entry = {"template_id": template.id, "version": template.version, "error": str(error)}
+        report["analysed"].append(entry)
+        if entry.get("deployed"):
+            report["deployed"].append({"template_id": template.id, "version": entry["deployed"], "parent": template.version})
+    if report["deployed"]:
+        catalog.reload()
+    if progress is not None:
+        progress("Template improvement done", 1.0)
+    return report
+
+
+def _targets(store, catalog, settings, skipped: list) -> list[tuple[Template, dict]]:
+    targets = []
+    for totals in store.success_rates():
+        template_id, version, rate = totals["template_id"], totals["version"], totals["rate"]
+        if totals["decided"] < settings.min_decided or rate is None or rate >= settings.improve_below:
+            continue
+        why = _reason_to_skip(store, catalog, template_id, version, totals["decided"])
+        if why:
+            skipped.append({"template_id": template_id, "version": version, "reason": why})
+            continue
+        targets.append((catalog.get(template_id, version), totals))
+    return targets
+
+
+def _reason_to_skip(store, catalog, template_id: str, version: str, decided: int) -> str | None:
+    try:
+        newest = catalog.get(template_id).version
+        catalog.get(template_id, version)
+    except ScionError:
+        return "the template version is no longer in the catalog"
+    if newest != version:
+        return f"a newer version ({newest}) exists"
+    for deployment in store.deployments(template_id):
+        based_on = (deployment.get("evidence") or {}).get("decided", 0)
+        if deployment["parent_version"] == version and deployment["rolled_back"] and decided <= based_on:
+            return f"its evolved version {deployment['version']} was rolled back; waiting for new evidence"
+    return None
+
+
+def improve_version(store, catalog, workspace: Path, template: Template, totals: dict, llm_config: LlmConfig | None, dry_run: bool) -> dict:
+    """Analyse one version, build and validate candidates, and deploy the winner unless `dry_run`."""
+    history = history_from_rows(store.decided_generations(template.id, template.version), workspace)
+    decided = len(history)
+    analysis = analyse_edits(template, history)
+    evidence: dict[str, Any] = {
+        "decided": decided,
+        "accepted": totals["accepted"],
+        "success_rate": totals["rate"],
+        "rejection_answers": rejection_answers(store.success_by_answer(template.id, template.version), totals["rate"]),
+    }
+    baseline = current_score(template, history)
+    entry: dict[str, Any] = {
+        "template_id": template.id,
+        "version": template.version,
+        **evidence,
+        "common_edits": [describe(e, decided) for e in analysis.edits[:MAX_REPORTED_EDITS]],
+        "traced": analysis.traced,
+        "replay_before": baseline,
+        "candidates": [],
+        "deployed": None,
+    }
+    with tempfile.TemporaryDirectory(prefix="scion-improve-") as scratch:
+        candidates = _candidates(template, analysis, decided, evidence, llm_config, Path(scratch), entry)
+        results = [(candidate, validate_candidate(candidate.folder, template, history, baseline)) for candidate in candidates]
+        entry["candidates"] = [_describe_result(candidate, result) for candidate, result in results]
+        passing = [(candidate, result) for candidate, result in results if result.ok]
+        if not passing:
+            return entry
+        winner, result = min(passing, key=lambda pair: pair[1].score)
+        entry["winner"] = winner.kind
+        entry["replay_after"] = result.score
+        if not dry_run:
+            deployed_evidence = {**evidence, "replay_before": baseline, "replay_after": result.score, "candidate": winner.kind}
+            entry["deployed"] = deploy(
+                workspace, store, template, winner.folder, catalog.versions(template.id), winner.changes, deployed_evidence
+            )
+    return entry
+
+
+def _candidates(
+    template: Template, analysis: EditAnalysis, decided: int, evidence: dict, llm_config: LlmConfig | None, scratch: Path, entry: dict
+) -> list[Candidate]:
+    candidates = []
+    folded = fold(template, edits_to_fold(analysis, decided), decided, scratch)
+    if folded is not None:
+        candidates.append(folded)
+    if llm_config is not None:
+        try:
+            candidates.append(propose_with_llm(llm_config, template, _main_source(template), evidence, analysis, scratch))
+        except LlmUnavailable as error:
+            entry["llm"] = str(error)
+    return candidates
+
+
+def _main_source(template: Template) -> str:
+    return template.primary or source_files(template)[0]
+
+
+def _describe_result(candidate: Candidate, result: Validation) -> dict:
+    return {"kind": candidate.kind, "ok": result.ok, "score": result.score, "reasons": result.reasons, "changes": candidate.changes}
