@@ -65,11 +65,13 @@ def record_task_executions(store, generation_id: str, template_id: str, resoluti
         source = resolution.sources.get(name, "default")
         candidates = resolution.candidates.get(name) or []
         best = candidates[0] if candidates else None
+        task, producer = f"{template_id}:{name}", PRODUCERS.get(source, source)
         store.record_execution(
-            task=f"{template_id}:{name}",
+            task=task,
             features=features,
             answer=value,
-            producer=PRODUCERS.get(source, source),
+            producer=producer,
+            program_version=(store.active_program(task) or {}).get("version") if producer == "code" else None,
             confidence=best.confidence if best is not None and best.source == source else None,
             generation_id=generation_id,
         )

@@ -212,6 +212,10 @@ class LearnedTasks:
         self._models: dict[tuple[str, int], TaskModel] = {}
         self._lock = threading.Lock()
 
+    def tasks(self) -> list[str]:
+        """Tasks with answers or a stage, and tasks that only have a program (imported ones)."""
+        return sorted(set(self.store.tasks()) | {row["task"] for row in self.store.programs()})
+
     # -- request path ---------------------------------------------------------
 
     def code_answer(self, task: str, features: dict) -> CodeAnswer | None:
@@ -296,7 +300,7 @@ class LearnedTasks:
     ) -> EvolutionReport:
         started = time.perf_counter()
         report = EvolutionReport(dry_run=dry_run)
-        tasks = self.store.tasks()
+        tasks = self.tasks()
         for index, task in enumerate(tasks):
             if should_stop is not None and should_stop():
                 report.cancelled = True
@@ -472,7 +476,7 @@ class LearnedTasks:
     def status(self) -> list[dict]:
         """One row per task: stage, executions, kept rate, active program, last transition."""
         rows = []
-        for task in self.store.tasks():
+        for task in self.tasks():
             counts = self.store.task_stats(task)
             active = self.store.active_program(task)
             transitions = self.store.transitions(task)

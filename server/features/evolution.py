@@ -1,9 +1,249 @@
-"""The evolution feature area (filled in by its issue)."""
+"""The evolution engine in the server: answer providers, background runs after verdicts, commands.
+
+- Providers: `program_provider` (the learned program of a task) and `llm_provider`
+  (the LLM teacher) are what `answering.providers_for` plugs into answer
+  resolution. They may run in a worker thread.
+- Runs: a verdict schedules one run, debounced by `scion.evolution.debounce`, so a
+  burst of verdicts costs one run. The run's Python work goes through a thread and
+  synthesis through a one-worker process pool (spawned, with stdout pointed at
+  stderr: stdout is the LSP stream), so the event loop keeps answering requests.
+  One run at a time; it reports `$/progress` and stops between tasks when the
+  client cancels or the server shuts down.
+- Commands: `scion.evolve {dryRun?}` runs now and returns the summary;
+  `scion.evolveStatus {}` lists every task's stage, evidence and program.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import multiprocessing
+import os
+import sys
+import threading
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+
+from lsprotocol import types
+
+from server.errors import ScionError
+from server.evolution.engine import LearnedTasks, run_evolution, thresholds_from
+from server.evolution.teacher import LlmTeacher, llm_config_from
 from server.lsp import ScionServer
+from server.store import task_name
+from server.templates.answers import Candidate
+
+log = logging.getLogger("scion.evolution")
+
+EVOLVE = "scion.evolve"
+STATUS = "scion.evolveStatus"
 
 
 def register(server: ScionServer) -> None:
-    return None
+    service = EvolutionService(server)
+    server.evolution = service
+    server.on_verdict.append(service.verdict_heard)
+
+    @server.command(EVOLVE)
+    async def evolve(ls: ScionServer, *args) -> dict:
+        options = args[0] if args and isinstance(args[0], dict) else {}
+        return await ls.evolution.run(dry_run=bool(options.get("dryRun", False)))
+
+    @server.command(STATUS)
+    async def status(ls: ScionServer, *args) -> dict:
+        return await ls.evolution.status()
+
+
+def _quiet_worker() -> None:
+    # A worker inherits the server's stdout, which is the LSP stream: nothing may reach it.
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+
+
+class EvolutionService:
+    def __init__(self, server: ScionServer) -> None:
+        self.server = server
+        self._engine: LearnedTasks | None = None
+        self._engine_key: tuple | None = None
+        self._teacher: LlmTeacher | None = None
+        self._pool: ProcessPoolExecutor | None = None
+        self._run_lock: asyncio.Lock | None = None
+        self._stop = threading.Event()
+        self._closed = False
+        self.runs = 0
+        self.last_report: dict | None = None
+
+    # -- the engine for the current store and settings ------------------------
+
+    def engine(self) -> LearnedTasks | None:
+        server = self.server
+        if server.store is None:
+            return None
+        thresholds = thresholds_from(server.settings.evolution)
+        llm = llm_config_from(server.settings.llm)
+        key = (id(server.store), thresholds, llm, server.workspace_root)
+        if self._engine is None or self._engine_key != key:
+            self._engine = LearnedTasks(server.store, server.workspace_root, thresholds, llm, executor=self._executor())
+            self._engine_key = key
+        return self._engine
+
+    def teacher(self) -> LlmTeacher | None:
+        config = llm_config_from(self.server.settings.llm)
+        if config is None:
+            return None
+        if self._teacher is None or self._teacher.config != config:
+            self._teacher = LlmTeacher(config)
+        return self._teacher
+
+    def _executor(self) -> ProcessPoolExecutor | None:
+        if self._closed:
+            return None
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet_worker
+            )
+        return self._pool
+
+    # -- answer providers ------------------------------------------------------
+
+    def program_provider(self, template, question, answers: dict, features: dict) -> Candidate | None:
+        if not self.server.settings.evolution.enabled or question.secret:
+            return None
+        engine = self.engine()
+        if engine is None:
+            return None
+        found = engine.code_answer(task_name(template.id, question.name), features)
+        if found is None:
+            return None
+        return Candidate(found.value, "learned_program", confidence=found.confidence, settled=found.settled)
+
+    def llm_provider(self, template, question, answers: dict, features: dict) -> Candidate | None:
+        teacher = self.teacher()
+        if teacher is None:
+            return None
+        value = teacher.answer(template, question, answers, features)
+        if value is None:
+            return None
+        # No evidence stands behind a single LLM answer, so it claims none; it is only a pre-fill.
+        return Candidate(value, "llm", confidence=0.0, settled=False)
+
+    # -- background runs -------------------------------------------------------
+
+    def verdict_heard(self, generation_id: str, verdict: str) -> None:
+        settings = self.server.settings.evolution
+        if not settings.enabled or self._closed:
+            return
+        self.server.background.debounce("evolution", settings.debounce, self._run_in_background)
+
+    async def _run_in_background(self) -> None:
+        try:
+            await self.run(dry_run=False)
+        except ScionError as error:
+            log.warning("evolution run failed: %s", error)
+
+    async def run(self, *, dry_run: bool) -> dict:
+        if self._closed:
+            raise ScionError("the server is shutting down")
+        await self.server.ready()
+        if self._run_lock is None:
+            self._run_lock = asyncio.Lock()
+        async with self._run_lock:
+            engine = self.engine()
+            if engine is None:
+                raise ScionError("scion.evolve: the server is not initialised yet")
+            progress = await self._begin_progress(dry_run)
+            try:
+                report = await asyncio.to_thread(
+                    run_evolution,
+                    self.server.store,
+                    self.server.catalog,
+                    self.server.workspace_root,
+                    self.server.settings.evolution,
+                    llm_config_from(self.server.settings.llm),
+                    dry_run=dry_run,
+                    progress=progress.report if progress else None,
+                    should_stop=lambda: self._stop.is_set() or (progress is not None and progress.cancelled()),
+                    engine=engine,
+                )
+            finally:
+                if progress is not None:
+                    progress.end()
+        summary = report.as_json()
+        self.runs += 1
+        self.last_report = summary
+        self._announce(summary)
+        return summary
+
+    def _announce(self, summary: dict) -> None:
+        for task in summary["tasks"]:
+            if task["new_stage"] and not summary["dryRun"]:
+                log.info("learned task %s: %s -> %s (%s)", task["task"], task["stage"], task["new_stage"], task["reason"])
+        if summary.get("promoted") and not summary["dryRun"]:
+            self.server.send_status("ready", f"evolution: {summary['promoted']} task(s) promoted")
+
+    async def _begin_progress(self, dry_run: bool) -> "RunProgress | None":
+        capabilities = self.server.client_capabilities
+        window = capabilities.window if capabilities is not None else None
+        if window is None or not window.work_done_progress:
+            return None
+        token = f"scion-evolve-{uuid.uuid4().hex[:8]}"
+        try:
+            await asyncio.wait_for(self.server.work_done_progress.create_async(token), timeout=2.0)
+        except Exception as error:  # a client that refuses progress still gets the run
+            log.debug("no $/progress for evolution: %s", error)
+            return None
+        return RunProgress(self.server, token, "Scion: evolving (dry run)" if dry_run else "Scion: evolving")
+
+    async def status(self) -> dict:
+        engine = self.engine()
+        if engine is None:
+            raise ScionError("scion.evolveStatus: the server is not initialised yet")
+        tasks = await asyncio.to_thread(engine.status)
+        teacher = self._teacher.health if self._teacher is not None else None
+        return {
+            "enabled": self.server.settings.evolution.enabled,
+            "runs": self.runs,
+            "tasks": tasks,
+            "teacher": None if teacher is None else {
+                "answered": teacher.answered, "failed": teacher.failed, "lastError": teacher.last_error,
+            },
+            "lastRun": self.last_report,
+        }
+
+    def close(self) -> None:
+        """Stop a run between tasks and drop the worker process; never waits for it."""
+        self._closed = True
+        self._stop.set()
+        if self._pool is not None:
+            # An idle worker is joined (a clean exit); a busy one is left to finish its bounded search.
+            busy = self._run_lock is not None and self._run_lock.locked()
+            self._pool.shutdown(wait=not busy, cancel_futures=True)
+            self._pool = None
+
+
+class RunProgress:
+    """`$/progress` for one run; reports come from the worker thread, so they hop to the loop."""
+
+    def __init__(self, server: ScionServer, token: str, title: str) -> None:
+        self.server = server
+        self.token = token
+        self.loop = asyncio.get_running_loop()
+        server.work_done_progress.begin(
+            token, types.WorkDoneProgressBegin(title=title, cancellable=True, percentage=0)
+        )
+
+    def report(self, message: str, percentage: float | None) -> None:
+        """Percent 0-100; a float up to 1.0 is read as a fraction (both spellings reach here)."""
+        if isinstance(percentage, float) and percentage <= 1.0:
+            percentage *= 100
+        shown = None if percentage is None else max(0, min(100, int(percentage)))
+        value = types.WorkDoneProgressReport(message=message, percentage=shown)
+        self.loop.call_soon_threadsafe(self.server.work_done_progress.report, self.token, value)
+
+    def cancelled(self) -> bool:
+        future = self.server.work_done_progress.tokens.get(self.token)
+        return future is not None and future.cancelled()
+
+    def end(self) -> None:
+        self.server.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message="done"))
+        self.server.work_done_progress.tokens.pop(self.token, None)
