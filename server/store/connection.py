@@ -32,6 +32,8 @@ def open_database(path: Path | str) -> Database:
     path = Path(path)
     _check_writable(path)
     try:
+        # The timeout is SQLite's busy wait: the CLI and the server share the
+        # file and wait for each other's write instead of failing at once.
         connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=5.0)
     except sqlite3.Error as error:
         raise StoreError(f"cannot open the database ({error}); {_FIX_PATH}", path=path) from error
