@@ -110,7 +110,7 @@ async def run_generation(ls: ScionServer, request: GenerateRequest) -> dict | No
     features = context.features()
 
     providers = providers_for(ls.store, template, ls.settings, ls.evolution)
-    resolution = resolve_answers(template, features, request.answers, providers)
+    resolution = await asyncio.to_thread(resolve_answers, template, features, request.answers, providers)
     questions = ask_payload(resolution)
     if questions and ls.client_can_ask:
         reply = await ls.protocol.send_request_async(
