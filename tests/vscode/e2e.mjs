@@ -229,7 +229,7 @@ async function until(description, check, timeout = STEP_MS) {
         } catch (error) {
             last = error;
         }
-        await sleep(250);
+        await sleep(100);
     }
     throw new Error(`timed out waiting for ${description}${last ? `: ${last.message}` : ''}`);
 }
@@ -362,6 +362,23 @@ async function runFromPalette(title) {
     await page.keyboard.press('Enter');
 }
 
+/** How often `pattern` occurs in the extension's log (the Scion output channel, as written to disk). */
+function countInLog(pattern) {
+    const logs = path.join(USER_DATA, 'logs');
+    let count = 0;
+    for (const session of fs.existsSync(logs) ? fs.readdirSync(logs) : []) {
+        const file = path.join(logs, session, 'exthost1', 'scion.scion', 'Scion.log');
+        if (fs.existsSync(file)) count += (fs.readFileSync(file, 'utf8').match(pattern) ?? []).length;
+    }
+    return count;
+}
+
+async function waitForReady() {
+    const item = page.locator('.statusbar-item').filter({ hasText: 'Scion' }).first();
+    await item.waitFor({ timeout: STEP_MS });
+    await until('the Scion status bar item to show ready', async () => (await item.locator('.codicon-check').count()) > 0, SERVER_START_MS);
+}
+
 // ---------------------------------------------------------------- the test
 
 async function main() {
@@ -388,9 +405,7 @@ async function main() {
         });
         await step('open a Python file: the extension starts the server', async () => {
             await openFile('orders.py');
-            const item = page.locator('.statusbar-item').filter({ hasText: 'Scion' });
-            await item.first().waitFor({ timeout: STEP_MS });
-            await until('the Scion status bar item to show ready', async () => (await item.first().locator('.codicon-check').count()) > 0, SERVER_START_MS);
+            await waitForReady();
         });
         await step('generate code action (Ctrl+.) asks the template questions', async () => {
             await page.locator('.editor-group-container.active .monaco-editor .view-lines').click();
@@ -429,6 +444,36 @@ async function main() {
             const body = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame').locator('body');
             await until('the report in the webview', async () => /python\/dataclass/.test((await body.textContent()) ?? ''));
         });
+        await step('palette: Restart Server starts a new server', async () => {
+            const before = countInLog(/Scion initialised/g);
+            await runFromPalette('Scion: Restart Server');
+            await until('a second server start in the Scion log', async () => countInLog(/Scion initialised/g) > before);
+            await waitForReady();
+        });
+        await step('changing a scion.* setting in the Settings editor restarts the server once', async () => {
+            const before = countInLog(/Scion initialised/g);
+            await page.keyboard.press('Control+,');
+            const editor = page.locator('.settings-editor');
+            await editor.waitFor({ timeout: STEP_MS });
+            await page.keyboard.type('scion.llm.timeout');
+            const input = editor.locator('.setting-item-number').filter({ hasText: 'Llm: Timeout' }).locator('input').first();
+            await input.waitFor({ timeout: STEP_MS });
+            await input.click();
+            await page.keyboard.press('Control+A');
+            await page.keyboard.type('45', { delay: 80 });
+            await screenshot('settings editor');
+            await until('the restart after the settings change', async () => countInLog(/Scion initialised/g) > before);
+            await sleep(1500);
+            const restarts = countInLog(/Scion settings changed/g);
+            if (restarts !== 1) throw new Error(`expected one debounced restart, saw ${restarts}`);
+            const settings = JSON.parse(fs.readFileSync(path.join(USER_DATA, 'User', 'settings.json'), 'utf8'));
+            if (settings['scion.llm.timeout'] !== 45) throw new Error(`settings.json has scion.llm.timeout = ${settings['scion.llm.timeout']}`);
+            await waitForReady();
+            await until('the Settings editor to close', async () => {
+                await page.keyboard.press('Escape');
+                return !(await editor.isVisible());
+            }, 5000);
+        });
         await step('a file from an older template version shows the upgrade diagnostic', async () => {
             await openFile('legacy.py');
             await until('the upgrade diagnostic', async () => (await page.locator('.editor-group-container.active .squiggly-info').count()) > 0);
@@ -437,12 +482,22 @@ async function main() {
             const message = await page.locator('.marker-widget').textContent();
             if (!/python\/dataclass|upgrade|1\.1\.0/i.test(message ?? '')) throw new Error(`unexpected diagnostic: ${message}`);
         });
+        await step('the status bar counts the file with an upgrade available', async () => {
+            const item = page.locator('.statusbar-item').filter({ hasText: 'Scion' }).first();
+            await until('an upgrade count in the Scion status bar item', async () =>
+                (await item.locator('.codicon-arrow-up').count()) > 0 && /\b1\b/.test((await item.textContent()) ?? ''));
+        });
         await step('the upgrade quick-fix merges the new version with the edits', async () => {
             await page.keyboard.press('Escape');
-            await runCodeAction(/upgrade/i);
+            await runCodeAction(/^\s*Upgrade/i);
             await until('the merged result in the editor', async () => {
                 const text = await editorText();
                 return text.includes('slots=True') && text.includes('def with_tax(self) -> float:') && text.includes('class Invoice:');
+            });
+            const answers = path.join(WORKSPACE, 'legacy.py.template-answers.yml');
+            await until('version 1.1.0 with _upgraded_from in the answer file', async () => {
+                const text = fs.readFileSync(answers, 'utf8');
+                return /version: '?1\.1\.0/.test(text) && /_upgraded_from: '?1\.0\.0/.test(text);
             });
         });
     } finally {
