@@ -4,8 +4,12 @@ abstaining, the LLM teacher and the LLM code path."""
 from __future__ import annotations
 
 import functools
+import json
 import multiprocessing
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -256,3 +260,74 @@ def test_teacher_leaves_booleans_and_secrets_alone():
     teacher = LlmTeacher(LLM, ask=lambda *args: pytest.fail("asked"))
     assert teacher.answer(Template(), Question(name="frozen", type="bool"), {}, {}) is None
     assert teacher.answer(Template(), Question(name="token", secret=True), {}, {}) is None
+
+
+# -- the same paths through litellm and a local OpenAI-compatible server ----------------
+
+
+class CompletionStub(BaseHTTPRequestHandler):
+    """Answers every chat completion with `reply` after `delay_s` seconds."""
+
+    reply = ""
+    delay_s = 0.0
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        time.sleep(self.delay_s)
+        message = {"role": "assistant", "content": self.reply}
+        body = json.dumps({
+            "id": "stub", "object": "chat.completion", "created": 0, "model": "stub",
+            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        }).encode()
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client timed out first
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def local_llm():
+    pytest.importorskip("litellm")
+    servers = []
+
+    def start(reply: str, delay_s: float = 0.0, timeout_s: float = 10.0) -> LlmConfig:
+        handler = type("Stub", (CompletionStub,), {"reply": reply, "delay_s": delay_s})
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return LlmConfig("hosted_vllm/stub", f"http://127.0.0.1:{server.server_address[1]}/v1", timeout_s=timeout_s)
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_llm_written_program_through_a_local_server(local_llm, store, tmp_path):
+    config = local_llm("```python\ndef infer(ctx: dict) -> str:\n    return ctx['stem'][::-1]\n```")
+    engine = LearnedTasks(store, tmp_path, SMALL, config)
+    for path in PATHS[:6]:
+        answer(store, path, value=features_for(path)["stem"][::-1])
+    report = engine.run().tasks[0]
+    assert report.new_program["origin"] == "llm"
+    assert engine.code_answer(TASK, features_for("geo/map_tile.py")).value == "elit_pam"
+
+
+def test_teacher_through_a_local_server_and_its_timeout(local_llm):
+    question = Question(name="class_name", help="Name of the class")
+    teacher = LlmTeacher(local_llm("'OrderItem'"))
+    assert teacher.answer(Template(), question, {}, features_for("shop/order_item.py")) == "OrderItem"
+    slow = LlmTeacher(local_llm("'Late'", delay_s=5, timeout_s=0.5))
+    started = time.monotonic()
+    assert slow.answer(Template(), question, {}, features_for("shop/order_item.py")) is None
+    assert time.monotonic() - started < 4
+    assert "did not answer within 0.5 s" in slow.health.last_error
