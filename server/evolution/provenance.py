@@ -16,6 +16,7 @@ so no folding) rather than a wrong one.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -187,6 +188,20 @@ def _read_marks(marked: str) -> tuple[str, list[Origin | None], dict[int, int]] 
     return "".join(text), origins, emissions
 
 
+@functools.lru_cache(maxsize=64)
+def _marked_template(files_dir: str, source_text: str) -> tuple[tuple[LiteralPiece, ...], jinja2.Template] | None:
+    """The marked template compiled once per source text: analysis traces every generation of a version."""
+    environment = environment_for(files_dir)
+    pieces = literal_pieces(environment, source_text)
+    if pieces is None:
+        return None
+    try:
+        tree = _marked_tree(environment, source_text, pieces)
+        return None if tree is None else (pieces, environment.from_string(tree))
+    except jinja2.TemplateError:
+        return None
+
+
 def traced_render(template: Template, answers: dict[str, Any], features: dict[str, Any]) -> TracedRender | None:
     """The primary file's render with character origins; None when it cannot be traced faithfully.
 
@@ -202,15 +217,12 @@ def traced_render(template: Template, answers: dict[str, Any], features: dict[st
         source_text = source_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    environment = environment_for(str(template.files_dir))
-    pieces = literal_pieces(environment, source_text)
-    if pieces is None:
+    marked_template = _marked_template(str(template.files_dir), source_text)
+    if marked_template is None:
         return None
+    pieces, compiled = marked_template
     try:
-        tree = _marked_tree(environment, source_text, pieces)
-        if tree is None:
-            return None
-        marked = environment.from_string(tree).render(**template_variables(template, answers, features))
+        marked = compiled.render(**template_variables(template, answers, features))
     except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError):
         return None
     read = _read_marks(marked)

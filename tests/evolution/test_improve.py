@@ -9,7 +9,7 @@ import pytest
 from server.config import EvolutionSettings
 from server.evolution.deploy import rollback
 from server.evolution.improve import run_improvement
-from server.evolution.llm import LlmConfig
+from server.evolution.llm import LlmConfig, LlmUnavailable
 from server.store import Store
 from server.templates.answers import resolve_answers
 from server.templates.catalog import BUILTIN_ROOT, Catalog
@@ -168,11 +168,15 @@ def test_a_sound_llm_candidate_passes_validation(workspace, monkeypatch):
     assert "from __future__ import annotations" in prompts[0] and "block.py.jinja" in prompts[0]
 
 
-def test_an_unreachable_llm_leaves_folding_in_charge(workspace):
+def test_an_unreachable_llm_leaves_folding_in_charge(workspace, monkeypatch):
     store, catalog = Store(), catalog_of(workspace)
     seed(store, catalog, edited=10, accepted=8)
 
-    report = run_improvement(store, catalog, workspace, settings(), LlmConfig(model="openai/none", api_base="http://127.0.0.1:9", timeout_s=2))
+    def unreachable(config, messages):
+        raise LlmUnavailable("LLM stub at http://127.0.0.1:9 did not answer within 2 s")
+
+    monkeypatch.setattr("server.evolution.candidates.complete", unreachable)
+    report = run_improvement(store, catalog, workspace, settings(), LlmConfig(model="stub"))
 
     [entry] = report["analysed"]
-    assert "llm" in entry and entry["deployed"] == "1.2.0"
+    assert "did not answer" in entry["llm"] and entry["deployed"] == "1.2.0"
