@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
@@ -64,14 +65,25 @@ describe('interpreter selection', () => {
 
     it('checks that the server imports, and says why not', async () => {
         const python = (await findOnPath('python3')) ?? assert.fail('python3 is needed for this test');
-        const missing = await checkServerImport(python, os.tmpdir());
-        assert.equal(missing.ok, false);
-        assert.match(missing.detail, /No module named 'server'/);
-        const repoRoot = path.resolve(__dirname, '../../../..');
-        const found = await checkServerImport(python, repoRoot);
-        assert.deepEqual(found, { ok: true, detail: '' });
-        const broken = await checkServerImport('/nonexistent/python', os.tmpdir());
-        assert.equal(broken.ok, false);
-        assert.match(broken.detail, /ENOENT/);
+        const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'scion-import-'));
+        try {
+            // An interpreter that cannot see any installed `server` (isolated mode, no site-packages).
+            const isolated = path.join(scratch, 'isolated-python');
+            fs.writeFileSync(isolated, `#!/bin/sh\nexec ${python} -I -S "$@"\n`, { mode: 0o755 });
+            const missing = await checkServerImport(isolated, scratch);
+            assert.equal(missing.ok, false);
+            assert.match(missing.detail, /No module named 'server'/);
+
+            // A `server` package in the working folder imports.
+            fs.mkdirSync(path.join(scratch, 'server'));
+            fs.writeFileSync(path.join(scratch, 'server', '__init__.py'), '');
+            assert.deepEqual(await checkServerImport(python, scratch), { ok: true, detail: '' });
+
+            const broken = await checkServerImport(path.join(scratch, 'no-such-python'), scratch);
+            assert.equal(broken.ok, false);
+            assert.match(broken.detail, /ENOENT/);
+        } finally {
+            fs.rmSync(scratch, { recursive: true, force: true });
+        }
     });
 });
