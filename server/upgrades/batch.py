@@ -15,6 +15,7 @@ from server.errors import ScionError
 from server.upgrades.outcome import STATUSES, FileUpgrade
 from server.upgrades.records import answer_file_of, find_answer_files, primary_file
 from server.upgrades.service import Upgrader
+from server.upgrades.writes import StagedWrites
 
 log = logging.getLogger("scion.upgrades")
 
@@ -54,21 +55,41 @@ def upgrade_many(
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> BatchResult:
-    """Upgrade each file (a generated file or its answer file), in order."""
+    """Upgrade each file (a generated file or its answer file), in order.
+
+    Files and answer files are staged and written together with one disk sync
+    (see writes.py); the database records the upgrades once they are on disk.
+    """
     unique = list(dict.fromkeys(answer_file_of(Path(path).resolve()) for path in paths))
     result = BatchResult()
-    for done, answer_file in enumerate(unique, 1):
-        upgrade = upgrade_one(upgrader, answer_file, to_version, dry_run)
-        result.files.append(upgrade)
-        if progress is not None:
-            progress(done, len(unique), upgrade)
+    staged = StagedWrites()
+    written: list[FileUpgrade] = []
+    try:
+        for done, answer_file in enumerate(unique, 1):
+            upgrade = _prepare_one(upgrader, answer_file, to_version)
+            if not dry_run and upgrade.generations and upgrade.status != "failed":
+                try:
+                    upgrader.write_files(upgrade, staged)
+                    upgrader.write_answer_file(upgrade, staged)
+                    written.append(upgrade)
+                except (ScionError, OSError) as error:
+                    upgrade = FileUpgrade(answer_file, primary_file(answer_file), "failed", str(error))
+            result.files.append(upgrade)
+            if progress is not None:
+                progress(done, len(unique), upgrade)
+        staged.commit()
+    except BaseException:
+        staged.discard()
+        raise
+    for upgrade in written:
+        upgrader.record(upgrade)
     return result
 
 
-def upgrade_one(upgrader: Upgrader, answer_file: Path, to_version: str | None, dry_run: bool) -> FileUpgrade:
+def _prepare_one(upgrader: Upgrader, answer_file: Path, to_version: str | None) -> FileUpgrade:
     try:
-        return upgrader.upgrade(answer_file, to_version, dry_run=dry_run)
+        return upgrader.prepare(answer_file, to_version)
     except ScionError as error:
         return FileUpgrade(answer_file, primary_file(answer_file), "failed", str(error))
     except (OSError, UnicodeDecodeError) as error:
-        return FileUpgrade(answer_file, primary_file(answer_file), "failed", f"cannot read or write: {error}")
+        return FileUpgrade(answer_file, primary_file(answer_file), "failed", f"cannot read: {error}")

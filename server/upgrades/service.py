@@ -24,9 +24,10 @@ from server.context import context_for_path
 from server.errors import AnswerError, ScionError, TemplateError, TemplateNotFound
 from server.fsutil import atomic_write
 from server.generation import now_iso
-from server.templates.answerfile import AnswerRecord, write_answer_record
+from server.templates.answerfile import AnswerRecord
 from server.templates.model import Template
 from server.templates.versions import version_key
+from server.upgrades.answer_text import upgraded_answer_text
 from server.upgrades.answers import Ask, MigratedAnswers, migrate_record
 from server.upgrades.inserted import upgrade_block
 from server.upgrades.outcome import FileUpdate, FileUpgrade, GenerationUpgrade, Status
@@ -34,6 +35,7 @@ from server.upgrades.conflicts import parse_conflicts
 from server.upgrades.planner import plan_file_upgrades, text_sha256
 from server.upgrades.records import answer_file_of, primary_file, read_records
 from server.upgrades.renders import Renderer
+from server.upgrades.writes import StagedWrites
 
 log = logging.getLogger("scion.upgrades")
 
@@ -213,17 +215,36 @@ class Upgrader:
 
     # -- writing ---------------------------------------------------------------
 
-    def write_files(self, upgrade: FileUpgrade) -> None:
+    def write_files(self, upgrade: FileUpgrade, staged: StagedWrites | None = None) -> None:
+        """Put the upgraded files on disk (or stage them in `staged`, for a batch)."""
         for update in upgrade.writes:
-            if update.new_text is None:
+            if update.new_text is None and staged is not None:
+                staged.delete(update.path)
+            elif update.new_text is None:
                 update.path.unlink(missing_ok=True)
+            elif staged is not None:
+                staged.write(update.path, update.new_text)
             else:
                 atomic_write(update.path, update.new_text)
 
-    def commit(self, upgrade: FileUpgrade) -> None:
+    def commit(self, upgrade: FileUpgrade, staged: StagedWrites | None = None) -> None:
         """Record the upgrade: the answer file's generations, then the database."""
-        for generation in upgrade.generations:
-            write_answer_record(upgrade.answer_file, generation.new)
+        self.write_answer_file(upgrade, staged)
+        self.record(upgrade)
+
+    def write_answer_file(self, upgrade: FileUpgrade, staged: StagedWrites | None = None) -> None:
+        if not upgrade.generations:
+            return
+        old_text = read_from_disk(upgrade.answer_file) or ""
+        records = read_records(upgrade.answer_file, old_text)
+        text = upgraded_answer_text(upgrade.answer_file, old_text, records, [g.new for g in upgrade.generations])
+        if staged is not None:
+            staged.write(upgrade.answer_file, text)
+        else:
+            atomic_write(upgrade.answer_file, text)
+
+    def record(self, upgrade: FileUpgrade) -> None:
+        """The upgrade in the database: one row per generation, and the new render for the next upgrade's base."""
         if self.store is None:
             return
         for generation in upgrade.generations:
