@@ -90,7 +90,7 @@ def main() -> int:
     if not broken and not args.e2e_only:
         started = time.monotonic()
         result = run(["npm", "run", "-s", "test:unit"], EXTENSION, env, capture=True)
-        unit_passed, unit_failed = counts(result.stdout, r"^# pass (\d+)", r"^# fail (\d+)")
+        unit_passed, unit_failed = counts(result.stdout, r"^(?:#|ℹ) pass (\d+)", r"^(?:#|ℹ) fail (\d+)")
         passed, failed = passed + unit_passed, failed + unit_failed
         if result.returncode != 0 or unit_passed == 0:
             broken.append("unit tests")
