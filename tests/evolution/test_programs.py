@@ -171,3 +171,29 @@ def test_not_a_library_is_a_clear_error(tmp_path):
     path.write_text('{"format": "something else"}')
     with Store(":memory:") as store, pytest.raises(ScionError, match="not a Scion pattern library"):
         import_library(store, tmp_path, path, 0.9)
+
+
+def test_cli_evolve_status_export_and_import(tmp_path, capsys):
+    from server.cli import main
+
+    source = tmp_path / "source"
+    with Store(source / ".scion" / "scion.db") as store:
+        for path in ELIXIR[:4]:
+            store.record_execution(TASK, features_for(path, "elixir"), elixir_module(path), "user", kept=True)
+    assert main(["evolve", "--workspace", str(source), "--dry-run", "--min-executions", "3"]) == 0
+    assert "(dry run) 1 new program(s), 1 promotion(s)" in capsys.readouterr().out
+    assert main(["evolve", "--workspace", str(source), "--min-executions", "3"]) == 0
+    assert main(["evolve", "status", "--workspace", str(source), "--json"]) == 0
+    capsys.readouterr()
+    assert main(["evolve", "status", "--workspace", str(source), "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["stage"] == "hybrid" and row["program"]["version"] == 1
+    library = tmp_path / "lib.json"
+    assert main(["learned", "export", str(library), "--workspace", str(source)]) == 0
+    target = tmp_path / "target"
+    (target / ".scion").mkdir(parents=True)
+    assert main(["learned", "import", str(library), "--workspace", str(target)]) == 0
+    assert "imported elixir/phoenix-context:module as v1" in capsys.readouterr().out
+    tamper(library, malicious_source)
+    assert main(["learned", "import", str(library), "--workspace", str(target)]) == 1
+    assert "breaks the sandbox rules" in capsys.readouterr().out
