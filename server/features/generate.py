@@ -169,6 +169,8 @@ def workspace_edit(ls: ScionServer, plan: GenerationPlan, uri: str, current_text
                 )
             ]
         )
+    if any(from_fs_path(str(p.path)) == uri for p in plan.files) and current_text.strip():
+        raise ScionError(f"{ls.path_of(uri).name} is not empty; open an empty or new file to generate it")
     changes: list = []
     for planned in plan.files:
         file_uri = from_fs_path(str(planned.path))
@@ -180,8 +182,6 @@ def workspace_edit(ls: ScionServer, plan: GenerationPlan, uri: str, current_text
             raise ScionError(f"{planned.path} already exists and is not empty; nothing was generated")
         changes.append(types.CreateFile(uri=file_uri, options=types.CreateFileOptions(overwrite=True)))
         changes.append(_replace_all(file_uri, None, (0, 0), planned.text))
-    if any(from_fs_path(str(p.path)) == uri for p in plan.files) and current_text.strip():
-        raise ScionError(f"{plan.files[0].path.name} is not empty; open an empty or new file to generate it")
     return types.WorkspaceEdit(document_changes=changes)
 
 
