@@ -74,24 +74,35 @@ function prepareRunFolder() {
     fs.writeFileSync(path.join(WORKSPACE, 'shipping_note.py'), '');
 }
 
-/** A file generated from python/dataclass 1.0.0 by the CLI, then edited by its "user". */
-function prepareLegacyFile() {
-    const legacy = path.join(WORKSPACE, 'legacy.py');
+/** Runs `scion generate python/dataclass --version 1.0.0` into `file`; returns the generated text. */
+function generateOldDataclass(file, className) {
     const result = spawnSync(
         SCION_CLI,
         [
-            'generate', 'python/dataclass', '--version', '1.0.0', '--path', legacy, '--workspace', WORKSPACE,
-            '--defaults', '-a', 'class_name=Invoice', '-a', 'fields=id: int, total: float',
+            'generate', 'python/dataclass', '--version', '1.0.0', '--path', file, '--workspace', WORKSPACE,
+            '--defaults', '-a', `class_name=${className}`, '-a', 'fields=id: int, total: float',
         ],
         { encoding: 'utf8', cwd: WORKSPACE },
     );
     if (result.status !== 0) {
         throw new Error(`scion generate failed (${result.status}): ${result.stderr || result.stdout}`);
     }
-    const generated = fs.readFileSync(legacy, 'utf8');
-    if (!generated.includes('class Invoice')) {
-        throw new Error(`unexpected legacy.py:\n${generated}`);
+    const generated = fs.readFileSync(file, 'utf8');
+    if (!generated.includes(`class ${className}`)) {
+        throw new Error(`unexpected ${file}:\n${generated}`);
     }
+    return generated;
+}
+
+/**
+ * Two files from python/dataclass 1.0.0: legacy.py, edited by its "user"
+ * (upgraded by the quick-fix), and models/archive.py (upgraded by Upgrade All).
+ */
+function prepareOldFiles() {
+    const legacy = path.join(WORKSPACE, 'legacy.py');
+    const generated = generateOldDataclass(legacy, 'Invoice');
+    fs.mkdirSync(path.join(WORKSPACE, 'models'));
+    generateOldDataclass(path.join(WORKSPACE, 'models', 'archive.py'), 'Archive');
     // The user's own addition, which the upgrade must keep.
     const edited = generated.replace(/\n*$/, '\n\n    def with_tax(self) -> float:\n        return self.total * 1.2\n');
     fs.writeFileSync(legacy, edited);
@@ -247,7 +258,7 @@ async function openFile(name) {
 }
 
 /** Presses Ctrl+. until an action whose text matches shows (the server may still be starting), then runs it. */
-async function runCodeAction(pattern) {
+async function runCodeAction(pattern, name) {
     const row = page.locator('.action-widget .monaco-list-row').filter({ hasText: pattern });
     await until(`a code action matching ${pattern}`, async () => {
         await page.keyboard.press('Control+.');
@@ -259,7 +270,7 @@ async function runCodeAction(pattern) {
             return false;
         }
     });
-    await screenshot(`code actions ${pattern.source}`);
+    await screenshot(`code actions ${name}`);
     await row.first().click();
 }
 
@@ -373,6 +384,18 @@ function countInLog(pattern) {
     return count;
 }
 
+/** The number after the arrow in the Scion status bar item; 0 when there is none. */
+async function upgradeCount() {
+    const item = page.locator('.statusbar-item').filter({ hasText: 'Scion' }).first();
+    if ((await item.locator('.codicon-arrow-up').count()) === 0) return 0;
+    const match = /(\d+)\s*$/.exec(((await item.textContent()) ?? '').trim());
+    return match ? Number(match[1]) : NaN;
+}
+
+function notification(pattern) {
+    return page.locator('.notification-list-item-message').filter({ hasText: pattern });
+}
+
 async function waitForReady() {
     const item = page.locator('.statusbar-item').filter({ hasText: 'Scion' }).first();
     await item.waitFor({ timeout: STEP_MS });
@@ -386,7 +409,7 @@ async function main() {
     let browser;
     try {
         let url;
-        await step('prepare a file from python/dataclass 1.0.0 with the CLI', async () => prepareLegacyFile());
+        await step('prepare files from python/dataclass 1.0.0 with the CLI', async () => prepareOldFiles());
         await step('install the extension into code-server', async () => installExtension());
         await step('start code-server', async () => {
             url = await startCodeServer();
@@ -409,7 +432,7 @@ async function main() {
         });
         await step('generate code action (Ctrl+.) asks the template questions', async () => {
             await page.locator('.editor-group-container.active .monaco-editor .view-lines').click();
-            await runCodeAction(/Generate: Python dataclass/);
+            await runCodeAction(/Generate: Python dataclass/, 'generate');
             await answerDataclassQuestions();
         });
         await step('the generated code is in the editor', async () => {
@@ -445,13 +468,13 @@ async function main() {
             await until('the report in the webview', async () => /python\/dataclass/.test((await body.textContent()) ?? ''));
         });
         await step('palette: Restart Server starts a new server', async () => {
-            const before = countInLog(/Scion initialised/g);
+            const before = countInLog(/Python: .* \(from setting\)/g);
             await runFromPalette('Scion: Restart Server');
-            await until('a second server start in the Scion log', async () => countInLog(/Scion initialised/g) > before);
+            await until('a second server start in the Scion log', async () => countInLog(/Python: .* \(from setting\)/g) > before);
             await waitForReady();
         });
         await step('changing a scion.* setting in the Settings editor restarts the server once', async () => {
-            const before = countInLog(/Scion initialised/g);
+            const before = countInLog(/Python: .* \(from setting\)/g);
             await page.keyboard.press('Control+,');
             const editor = page.locator('.settings-editor');
             await editor.waitFor({ timeout: STEP_MS });
@@ -462,7 +485,7 @@ async function main() {
             await page.keyboard.press('Control+A');
             await page.keyboard.type('45', { delay: 80 });
             await screenshot('settings editor');
-            await until('the restart after the settings change', async () => countInLog(/Scion initialised/g) > before);
+            await until('the restart after the settings change', async () => countInLog(/Python: .* \(from setting\)/g) > before);
             await sleep(1500);
             const restarts = countInLog(/Scion settings changed/g);
             if (restarts !== 1) throw new Error(`expected one debounced restart, saw ${restarts}`);
@@ -482,14 +505,12 @@ async function main() {
             const message = await page.locator('.marker-widget').textContent();
             if (!/python\/dataclass|upgrade|1\.1\.0/i.test(message ?? '')) throw new Error(`unexpected diagnostic: ${message}`);
         });
-        await step('the status bar counts the file with an upgrade available', async () => {
-            const item = page.locator('.statusbar-item').filter({ hasText: 'Scion' }).first();
-            await until('an upgrade count in the Scion status bar item', async () =>
-                (await item.locator('.codicon-arrow-up').count()) > 0 && /\b1\b/.test((await item.textContent()) ?? ''));
+        await step('the status bar counts the 2 files with an upgrade available', async () => {
+            await until('the upgrade count 2 in the Scion status bar item', async () => (await upgradeCount()) === 2);
         });
         await step('the upgrade quick-fix merges the new version with the edits', async () => {
             await page.keyboard.press('Escape');
-            await runCodeAction(/^\s*Upgrade/i);
+            await runCodeAction(/^\s*Upgrade python\/dataclass to 1\.1\.0/, 'upgrade');
             await until('the merged result in the editor', async () => {
                 const text = await editorText();
                 return text.includes('slots=True') && text.includes('def with_tax(self) -> float:') && text.includes('class Invoice:');
@@ -499,6 +520,18 @@ async function main() {
                 const text = fs.readFileSync(answers, 'utf8');
                 return /version: '?1\.1\.0/.test(text) && /_upgraded_from: '?1\.0\.0/.test(text);
             });
+            await until('the upgrade count 1 in the status bar', async () => (await upgradeCount()) === 1);
+        });
+        await step('palette: Upgrade All Generated Files upgrades the other file and reports', async () => {
+            await runFromPalette('Scion: Upgrade All Generated Files');
+            await until('the summary notification', async () => (await notification(/Scion: Upgraded 1, .*failed 0/).count()) > 0);
+            const archive = fs.readFileSync(path.join(WORKSPACE, 'models', 'archive.py'), 'utf8');
+            if (!archive.includes('@dataclass(slots=True)')) throw new Error(`models/archive.py was not upgraded:\n${archive}`);
+            await until('no upgrade count in the status bar', async () => (await upgradeCount()) === 0);
+        });
+        await step('palette: Run Evolution reports a summary', async () => {
+            await runFromPalette('Scion: Run Evolution');
+            await until('the evolution notification', async () => (await notification(/Scion: Evolution finished/).count()) > 0, SERVER_START_MS);
         });
     } finally {
         await screenshot('final');

@@ -34,8 +34,13 @@ describe('commands', () => {
         assert.equal(summarizeUpgrade(null), 'Upgraded 0, unchanged 0, conflicted 0, skipped 0, failed 0');
     });
 
-    it('summarizes evolution with its scalar fields', () => {
-        assert.equal(summarizeEvolution({ programs: 2, proposals: ['x'], details: { a: 1 } }), 'Evolution finished: programs: 2, proposals: 1.');
+    it('summarizes an evolution run', () => {
+        assert.equal(
+            summarizeEvolution({ dryRun: false, cancelled: false, seconds: 0.42, tasks: [{}, {}, {}], promoted: 1, demoted: 0, programs: 2 }),
+            'Evolution finished in 0.4 s: 3 tasks checked, 1 promoted, 0 demoted, 2 new programs.',
+        );
+        assert.equal(summarizeEvolution({ dryRun: true, tasks: [{}], programs: 1 }), 'Evolution dry run finished: 1 task checked, 0 promoted, 0 demoted, 1 new program.');
+        assert.match(summarizeEvolution({ cancelled: true }), /^Evolution cancelled: /);
         assert.equal(summarizeEvolution(null), 'Evolution finished.');
     });
 });

@@ -55,16 +55,24 @@ export function summarizeUpgrade(result: Record<string, unknown> | null | undefi
     return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** One line for the evolution summary: its scalar fields, `key: value`. */
+/** One line for the `scion.evolve` summary: tasks looked at, promoted, demoted, new programs. */
 export function summarizeEvolution(result: unknown): string {
     if (!result || typeof result !== 'object') {
         return 'Evolution finished.';
     }
-    const parts = Object.entries(result as Record<string, unknown>)
-        .map(([key, value]) => [key, Array.isArray(value) ? value.length : value] as const)
-        .filter(([, value]) => ['number', 'string', 'boolean'].includes(typeof value))
-        .map(([key, value]) => `${key}: ${value}`);
-    return parts.length ? `Evolution finished: ${parts.join(', ')}.` : 'Evolution finished.';
+    const summary = result as Record<string, unknown>;
+    const count = (key: string) => (typeof summary[key] === 'number' ? (summary[key] as number) : 0);
+    const tasks = Array.isArray(summary.tasks) ? summary.tasks.length : 0;
+    const seconds = typeof summary.seconds === 'number' ? ` in ${summary.seconds.toFixed(1)} s` : '';
+    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+    const parts = [
+        `${plural(tasks, 'task')} checked`,
+        `${count('promoted')} promoted`,
+        `${count('demoted')} demoted`,
+        `${plural(count('programs'), 'new program')}`,
+    ];
+    const how = summary.cancelled ? 'Evolution cancelled' : summary.dryRun ? 'Evolution dry run finished' : 'Evolution finished';
+    return `${how}${seconds}: ${parts.join(', ')}.`;
 }
 
 /** After `scion.generate`: bring the primary generated file to the front when it is not the active one. */
@@ -142,11 +150,9 @@ async function showStats(server: ServerManager): Promise<void> {
     statsPanel.reveal();
 }
 
+/** The server reports its own progress ($/progress) while evolution runs. */
 async function runEvolution(server: ServerManager, output: vscode.LogOutputChannel): Promise<void> {
-    const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: 'Scion: running evolution…' },
-        () => server.executeCommand<unknown>('scion.evolve', {}),
-    );
+    const result = await server.executeCommand<unknown>('scion.evolve', {});
     output.info(`Evolution: ${JSON.stringify(result, null, 2)}`);
     const choice = await vscode.window.showInformationMessage(`Scion: ${summarizeEvolution(result)}`, 'Show Details');
     if (choice) {

@@ -16,7 +16,7 @@ import type { ServerStatus, StatusBar } from './status';
 export const LANGUAGES = ['python', 'typescript', 'typescriptreact', 'javascript', 'go', 'rust', 'elixir'];
 
 /** Starts, restarts and stops the `python -m server` language client; one at a time. */
-export class ServerManager implements vscode.Disposable {
+export class ServerManager {
     private client: LanguageClient | undefined;
     private queue: Promise<void> = Promise.resolve();
 
@@ -143,9 +143,5 @@ export class ServerManager implements vscode.Disposable {
     private fail(message: string): void {
         this.output.error(`Scion: ${message}`);
         this.status.update({ state: 'failed', message });
-    }
-
-    dispose(): void {
-        void this.stop();
     }
 }
