@@ -42,7 +42,7 @@ function prepareRunFolder() {
         if (entry.endsWith('.png')) fs.rmSync(path.join(OUT_DIR, entry));
     }
     fs.rmSync(RUN, { recursive: true, force: true });
-    for (const dir of ['workspace', 'user-data/User', 'user-data/Machine', 'extensions', 'xdg-config', 'xdg-data', 'xdg-cache', 'tmp', 'xdg-runtime']) {
+    for (const dir of ['workspace', 'user-data/User', 'extensions', 'xdg-config', 'xdg-data', 'xdg-cache', 'tmp', 'xdg-runtime']) {
         fs.mkdirSync(path.join(RUN, dir), { recursive: true });
     }
     fs.chmodSync(path.join(RUN, 'xdg-runtime'), 0o700);
@@ -61,12 +61,10 @@ function prepareRunFolder() {
         'window.restoreWindows': 'none',
         'editor.minimap.enabled': false,
         'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'scion.server.pythonPath': PYTHON,
         'scion.log.level': 'debug',
     };
     fs.writeFileSync(path.join(USER_DATA, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
-    // pythonPath is machine-overridable: code-server, like any remote, reads it
-    // from the machine's settings (its "Remote" tab), not the browser user's.
-    fs.writeFileSync(path.join(USER_DATA, 'Machine', 'settings.json'), JSON.stringify({ 'scion.server.pythonPath': PYTHON }, null, 2));
     fs.writeFileSync(path.join(RUN, 'config.yaml'), 'auth: none\ncert: false\n');
     // A workspace marker, so the CLI and the server agree on the workspace root.
     fs.mkdirSync(path.join(WORKSPACE, '.scion'));
@@ -532,6 +530,36 @@ async function main() {
         await step('palette: Run Evolution reports a summary', async () => {
             await runFromPalette('Scion: Run Evolution');
             await until('the evolution notification', async () => (await notification(/Scion: Evolution finished/).count()) > 0, SERVER_START_MS);
+        });
+        await step('an interpreter without the server: the pip command and a button to the setting', async () => {
+            // A python3 that sees no installed packages (isolated mode, no site-packages).
+            const isolated = path.join(RUN, 'isolated-python');
+            fs.writeFileSync(isolated, `#!/bin/sh\nexec python3 -I -S "$@"\n`, { mode: 0o755 });
+            await page.keyboard.press('Control+,');
+            const editor = page.locator('.settings-editor');
+            await editor.waitFor({ timeout: STEP_MS });
+            await page.keyboard.type('scion.server.pythonPath');
+            const input = editor.locator('.setting-item').filter({ hasText: 'Python Path' }).locator('input').first();
+            await input.waitFor({ timeout: STEP_MS });
+            await input.fill(isolated);
+            await page.keyboard.press('Tab');
+            await until('the new pythonPath in the user settings', async () =>
+                fs.readFileSync(path.join(USER_DATA, 'User', 'settings.json'), 'utf8').includes(isolated));
+            await screenshot('python path setting');
+            await until('the Settings editor to close', async () => {
+                await page.keyboard.press('Escape');
+                return !(await editor.isVisible());
+            }, 5000);
+            const message = notification(`Install it with: ${isolated} -m pip install scion`);
+            await until('the missing-server notification', async () => (await message.count()) > 0, SERVER_START_MS);
+            const statusItem = page.locator('.statusbar-item').filter({ hasText: 'Scion' }).first();
+            await until('the failed state in the status bar', async () => (await statusItem.locator('.codicon-error').count()) > 0);
+            await sleep(500); // let the toast finish sliding in
+            await screenshot('missing server notification');
+            await page.locator('.notification-toast').filter({ hasText: 'Install it with' }).getByRole('button', { name: 'Open Setting' }).click();
+            await until('the Settings editor on scion.server.pythonPath', async () =>
+                (await editor.isVisible()) && (await editor.locator('.setting-item').filter({ hasText: 'Python Path' }).count()) > 0);
+            await screenshot('open setting');
         });
     } finally {
         await screenshot('final');
