@@ -7,6 +7,12 @@ import tempfile
 from pathlib import Path
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def atomic_write(path: str | Path, text: str, encoding: str = "utf-8") -> None:
     """Write `text` so that readers see either the old file or the new one, never half.
 
@@ -25,6 +31,9 @@ def atomic_write(path: str | Path, text: str, encoding: str = "utf-8") -> None:
         if path.exists():
             # Keep the permissions of the file being replaced (an executable script stays one).
             os.chmod(tmp_name, path.stat().st_mode & 0o7777)
+        else:
+            # mkstemp makes 0600 files; a new file gets what open() would give it.
+            os.chmod(tmp_name, 0o666 & ~_umask())
         os.replace(tmp_name, path)
     except BaseException:
         try:

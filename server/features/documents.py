@@ -27,9 +27,10 @@ def register(server: ScionServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: ScionServer, params: types.DidChangeTextDocumentParams) -> None:
-        # Each change's range is relative to the text after the previous change,
-        # so trees (and the tracked regions of the listeners) follow them in order.
-        _update_tree(ls, params)
+        # Syntax trees are brought up to date only when a code action needs one
+        # (DocumentTrees diffs the texts and re-parses incrementally then): a
+        # keystroke must not pay for a parse. Listeners see every change in
+        # order; each range is relative to the text after the previous change.
         _notify(ls.on_change, params)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -40,20 +41,6 @@ def register(server: ScionServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: ScionServer, params: types.DidSaveTextDocumentParams) -> None:
         _notify(ls.on_save, params)
-
-
-def _update_tree(ls: ScionServer, params: types.DidChangeTextDocumentParams) -> None:
-    uri, version = params.text_document.uri, params.text_document.version
-    parsed = ls.trees.get(uri)
-    if parsed is None:
-        return  # parsed lazily at the next code action
-    for change in params.content_changes:
-        if isinstance(change, types.TextDocumentContentChangePartial):
-            start, end = change.range.start, change.range.end
-            ls.trees.apply_change(uri, version, (start.line, start.character), (end.line, end.character), change.text)
-        else:
-            # A whole-document change: the trees diff it against the old text and reuse the old tree.
-            ls.trees.update(uri, version, change.text, parsed.language)
 
 
 def _notify(listeners: list, params) -> None:
