@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 const env = (name) => process.env[name] || fail(`${name} is not set (run tests/vscode/run.py)`);
 function fail(message) {
@@ -27,6 +28,7 @@ const SCION_CLI = env('SCION_CLI');
 const OUT_DIR = env('OUT_DIR');
 const { chromium } = createRequire(import.meta.url)(env('PLAYWRIGHT_CORE'));
 
+const CHECKOUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RUN = path.join(OUT_DIR, 'run');
 const WORKSPACE = path.join(RUN, 'workspace');
 const USER_DATA = path.join(RUN, 'user-data');
@@ -550,7 +552,7 @@ async function main() {
                 await page.keyboard.press('Escape');
                 return !(await editor.isVisible());
             }, 5000);
-            const message = notification(`Install it with: ${isolated} -m pip install scion`);
+            const message = notification(`Install it with: ${isolated} -m pip install -e ${CHECKOUT}`);
             await until('the missing-server notification', async () => (await message.count()) > 0, SERVER_START_MS);
             const statusItem = page.locator('.statusbar-item').filter({ hasText: 'Scion' }).first();
             await until('the failed state in the status bar', async () => (await statusItem.locator('.codicon-error').count()) > 0);

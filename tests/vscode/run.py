@@ -108,7 +108,7 @@ def main() -> int:
         e2e_env = {
             **env,
             **tools,
-            "VSIX": str(EXTENSION / "dist" / "scion.vsix"),
+            "VSIX": str(EXTENSION / "scion.vsix"),
             "SCION_PYTHON": str(python),
             "SCION_CLI": str(python.parent / "scion"),
             "OUT_DIR": str(OUT_DIR),

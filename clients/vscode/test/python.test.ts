@@ -58,9 +58,10 @@ describe('interpreter selection', () => {
         assert.equal(await findOnPath('python3', '/a', async () => false), undefined);
     });
 
-    it('gives a pip command for that exact interpreter, quoted when needed', () => {
-        assert.equal(pipInstallCommand('/venv/bin/python'), '/venv/bin/python -m pip install scion');
-        assert.equal(pipInstallCommand('/my venv/bin/python'), '"/my venv/bin/python" -m pip install scion');
+    it('gives a pip command for that exact interpreter and checkout, quoted when needed', () => {
+        assert.equal(pipInstallCommand('/venv/bin/python', '/src/scion'), '/venv/bin/python -m pip install -e /src/scion');
+        assert.equal(pipInstallCommand('/my venv/bin/python', '/my src/scion'), '"/my venv/bin/python" -m pip install -e "/my src/scion"');
+        assert.equal(pipInstallCommand('python3', undefined), 'python3 -m pip install -e <path of your Scion checkout>');
     });
 
     it('checks that the server imports, and says why not', async () => {

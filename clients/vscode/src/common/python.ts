@@ -72,10 +72,40 @@ async function executable(file: string): Promise<boolean> {
     }
 }
 
-/** The command a user runs to make `python -m server` work with this interpreter. */
-export function pipInstallCommand(python: string): string {
-    const quoted = /[\s"'$`\\]/.test(python) ? `"${python.replace(/(["$`\\])/g, '\\$1')}"` : python;
-    return `${quoted} -m pip install scion`;
+/**
+ * The Scion checkout this extension was built from, set by scripts/bundle.mjs.
+ * The server is installed from a checkout (the "scion" name on PyPI is another project).
+ */
+declare const SCION_CHECKOUT: string | undefined;
+
+export function builtFromCheckout(): string | undefined {
+    return typeof SCION_CHECKOUT === 'string' ? SCION_CHECKOUT : undefined;
+}
+
+function shellQuote(text: string): string {
+    return /[\s"'$`\\]/.test(text) ? `"${text.replace(/(["$`\\])/g, '\\$1')}"` : text;
+}
+
+/**
+ * The command a user runs to make `python -m server` work with this
+ * interpreter: an editable install of the checkout, when it is still there.
+ */
+export function pipInstallCommand(python: string, checkout: string | undefined): string {
+    const source = checkout ? shellQuote(checkout) : '<path of your Scion checkout>';
+    return `${shellQuote(python)} -m pip install -e ${source}`;
+}
+
+async function existingCheckout(): Promise<string | undefined> {
+    const checkout = builtFromCheckout();
+    if (!checkout) {
+        return undefined;
+    }
+    try {
+        await fs.access(path.join(checkout, 'pyproject.toml'));
+        return checkout;
+    } catch {
+        return undefined;
+    }
 }
 
 export interface ImportCheck {
@@ -102,7 +132,7 @@ const COPY_COMMAND = 'Copy Command';
 
 /** Tells the user how to install the server for `python`, with a button to pick another one. */
 export async function reportMissingServer(python: string, detail: string): Promise<void> {
-    const command = pipInstallCommand(python);
+    const command = pipInstallCommand(python, await existingCheckout());
     const choice = await vscode.window.showErrorMessage(
         `Scion: the server cannot be imported by ${python} (${detail}). Install it with: ${command}`,
         OPEN_SETTING,
