@@ -103,10 +103,29 @@ def render_expression(expression: Any, variables: dict[str, Any], *, path: Path 
         raise TemplateError(f"cannot evaluate {expression!r}: {error}", path=path, line=line) from None
 
 
+# Template objects are immutable and a reload makes new ones, so the listing of
+# files/ is cached per object (kept alive by the cache, so ids are never reused).
+_SOURCE_FILES: dict[int, tuple[Template, list[str]]] = {}
+_SOURCE_FILES_LIMIT = 512
+
+
 def source_files(template: Template) -> list[str]:
     """The files/ entries of a template, as sorted POSIX paths. Bodies are read only when rendered."""
+    cached = _SOURCE_FILES.get(id(template))
+    if cached is not None and cached[0] is template:
+        return cached[1]
     root = template.files_dir
-    return sorted(path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file())
+    files = sorted(path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file())
+    if len(_SOURCE_FILES) >= _SOURCE_FILES_LIMIT:
+        _SOURCE_FILES.clear()
+    _SOURCE_FILES[id(template)] = (template, files)
+    return files
+
+
+@functools.lru_cache(maxsize=2048)
+def _path_segment(segment: str) -> jinja2.Template:
+    """Compiling is most of a path's render cost; a segment's source fully determines it."""
+    return EXPRESSION_ENV.from_string(segment)
 
 
 def render_output_path(source: str, variables: dict[str, Any], *, template: Template) -> str | None:
@@ -116,7 +135,7 @@ def render_output_path(source: str, variables: dict[str, Any], *, template: Temp
     segments = []
     for segment in source.split("/"):
         try:
-            rendered = EXPRESSION_ENV.from_string(segment).render(**variables) if looks_like_jinja(segment) else segment
+            rendered = _path_segment(segment).render(**variables) if looks_like_jinja(segment) else segment
         except jinja2.TemplateError as error:
             raise jinja_error(error, path=template.files_dir / source, what=f"the path {source!r}", line=1) from None
         if not rendered.strip():
