@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -20,6 +19,8 @@ def atomic_write(path: str | Path, text: str, encoding: str = "utf-8") -> None:
     atomic within one file system. `newline=""` keeps the caller's line endings
     exactly (a CRLF file stays CRLF).
     """
+    import tempfile  # not at module level: it pulls in `random`, which start-up does not need
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

@@ -11,7 +11,6 @@ import logging.handlers
 from collections.abc import Callable
 from pathlib import Path
 
-import platformdirs
 
 LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -34,26 +33,48 @@ class ForwardingHandler(logging.Handler):
 
 
 def default_log_file() -> Path:
+    import platformdirs
+
     return Path(platformdirs.user_log_dir("scion")) / "scion.log"
 
 
-def setup_logging(level: str = "info", log_file: Path | None = None) -> ForwardingHandler:
+def setup_logging(level: str = "info", log_file: Path | None = None, *, defer_file: bool = False) -> ForwardingHandler:
+    """Route logging to the client and to a rotating file.
+
+    With `defer_file`, records are buffered until `open_log_file()` runs (the
+    server does that off the start-up path: finding the log folder costs more
+    than answering `initialize`).
+    """
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
     root.setLevel(logging.DEBUG)
-    path = log_file or default_log_file()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
-        file_handler.setFormatter(logging.Formatter(FORMAT))
-        file_handler.setLevel(logging.DEBUG)
-        root.addHandler(file_handler)
-    except OSError:
-        pass  # an unwritable log folder must not stop the server; the client still gets logMessage
+    if defer_file:
+        root.addHandler(logging.handlers.MemoryHandler(capacity=10_000, flushLevel=logging.CRITICAL + 1))
+    else:
+        open_log_file(log_file)
     forward = ForwardingHandler()
     forward.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     forward.setLevel(LEVELS.get(level, logging.INFO))
     root.addHandler(forward)
     logging.getLogger("pygls").setLevel(logging.WARNING)
     return forward
+
+
+def open_log_file(log_file: Path | None = None) -> None:
+    """Attach the rotating file; records buffered since start-up are written to it first."""
+    root = logging.getLogger()
+    path = log_file or default_log_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+    except OSError:
+        return  # an unwritable log folder must not stop the server; the client still gets logMessage
+    file_handler.setFormatter(logging.Formatter(FORMAT))
+    file_handler.setLevel(logging.DEBUG)
+    for handler in list(root.handlers):
+        if isinstance(handler, logging.handlers.MemoryHandler):
+            handler.setTarget(file_handler)
+            handler.flush()
+            root.removeHandler(handler)
+    root.addHandler(file_handler)

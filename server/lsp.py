@@ -45,6 +45,7 @@ class ScionServer(LanguageServer):
         self.workspace_root: Path | None = None
         self.background = BackgroundTasks()
         self.forward_log = forward_log
+        self.log_file: Path | None = None  # None: the user log folder
         self.store = None  # server.store.Store, opened at initialize
         self.catalog = None  # server.templates.catalog.Catalog
         # The catalog loads in a worker thread so `initialize` answers at once;

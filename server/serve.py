@@ -32,8 +32,9 @@ def run(tcp: str | None = None, log_file: str | None = None) -> int:
     from server.logs import setup_logging
     from server.lsp import ScionServer
 
-    forward = setup_logging(log_file=Path(log_file) if log_file else None)
+    forward = setup_logging(defer_file=True)
     server = ScionServer(forward)
+    server.log_file = Path(log_file) if log_file else None
     register_all(server)
 
     @server.feature(types.EXIT)

@@ -17,19 +17,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
 import sys
 import threading
 import uuid
-from concurrent.futures import ProcessPoolExecutor
+
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 from server.errors import ScionError
-from server.evolution.engine import LearnedTasks, run_evolution, thresholds_from
-from server.evolution.teacher import LlmTeacher, llm_config_from
 from server.lsp import ScionServer
+
+if TYPE_CHECKING:  # the engine (synthesis, sandbox) loads on first use, not at start-up
+    from concurrent.futures import ProcessPoolExecutor
+
+    from server.evolution.engine import LearnedTasks
+    from server.evolution.teacher import LlmTeacher
 from server.store import task_name
 from server.templates.answers import Candidate
 
@@ -76,6 +80,9 @@ class EvolutionService:
     # -- the engine for the current store and settings ------------------------
 
     def engine(self) -> LearnedTasks | None:
+        from server.evolution.engine import LearnedTasks, thresholds_from
+        from server.evolution.teacher import llm_config_from
+
         server = self.server
         if server.store is None:
             return None
@@ -88,6 +95,8 @@ class EvolutionService:
         return self._engine
 
     def teacher(self) -> LlmTeacher | None:
+        from server.evolution.teacher import LlmTeacher, llm_config_from
+
         config = llm_config_from(self.server.settings.llm)
         if config is None:
             return None
@@ -99,6 +108,9 @@ class EvolutionService:
         if self._closed:
             return None
         if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
             self._pool = ProcessPoolExecutor(
                 max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet_worker
             )
@@ -151,6 +163,9 @@ class EvolutionService:
             engine = self.engine()
             if engine is None:
                 raise ScionError("scion.evolve: the server is not initialised yet")
+            from server.evolution.engine import run_evolution
+            from server.evolution.teacher import llm_config_from
+
             progress = await self._begin_progress(dry_run)
             try:
                 report = await asyncio.to_thread(

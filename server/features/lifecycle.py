@@ -13,8 +13,8 @@ from pathlib import Path
 from lsprotocol import types
 
 from server.errors import ScionError
+from server.logs import open_log_file
 from server.lsp import ScionServer
-from server.store import Store
 from server.templates.catalog import Catalog, default_roots
 
 log = logging.getLogger("scion.lifecycle")
@@ -29,8 +29,7 @@ def register(server: ScionServer) -> None:
         if ls.forward_log is not None:
             ls.forward_log.sender = ls.send_log
         ls.apply_settings(options.get("scion", {}), replace=True)
-        open_store(ls)
-        load_catalog(ls)
+        load_catalog(ls, with_store=True)
         log.info("Scion initialised for %s (ask=%s)", ls.workspace_root, ls.client_can_ask)
 
     @server.feature(types.INITIALIZED)
@@ -68,36 +67,61 @@ def register(server: ScionServer) -> None:
 
 
 def open_store(ls: ScionServer) -> None:
+    """(Re)open the database; problems are shown and an in-memory database stands in."""
     if ls.store is not None:
         ls.store.close()
-    path = ls.database_path()
+    ls.store, problem = _open_store(ls.database_path())
+    if problem:
+        ls.show_error(problem)
+
+
+def _open_store(path: str):
+    from server.store import Store
+
+    
     try:
-        ls.store = Store(path)
+        return Store(path), None
     except ScionError as error:
-        ls.show_error(f"Scion: {error} Using a temporary in-memory database until this is fixed.")
-        ls.store = Store(":memory:")
+        return Store(":memory:"), f"Scion: {error} Using a temporary in-memory database until this is fixed."
 
 
-def load_catalog(ls: ScionServer) -> None:
-    """Load the template catalog in a worker thread; `ls.ready()` waits for it."""
+def load_catalog(ls: ScionServer, *, with_store: bool = False) -> None:
+    """Load the templates (and at start-up open the database) in a worker thread.
+
+    `initialize` answers at once; `ls.ready()` waits for this. Importing
+    sqlite-utils, reading every manifest and opening SQLite cost more than
+    the whole handshake.
+    """
     extra = [Path(root).expanduser() for root in ls.settings.templates.roots]
     if ls.workspace_root is not None:
         extra = [root if root.is_absolute() else ls.workspace_root / root for root in extra]
     roots = default_roots(ls.workspace_root, extra)
+    database = ls.database_path()
 
-    def build() -> Catalog:
+    def build():
+        open_log_file(ls.log_file)
+        store, problem = _open_store(database) if with_store else (None, None)
         catalog = Catalog(roots)
         catalog.templates()
-        return catalog
+        # Warm what the first generation needs, while the editor is still idle.
+        import server.evolution.engine  # noqa: F401
+        import server.generation  # noqa: F401
+
+        return catalog, store, problem
 
     async def load() -> None:
         try:
-            ls.catalog = await asyncio.to_thread(build)
+            catalog, store, problem = await asyncio.to_thread(build)
         except Exception as error:  # an unreadable root must not leave the server without templates
             log.error("loading templates failed: %s", error)
-            ls.catalog = Catalog([(root, kind) for root, kind in roots if kind == "builtin"])
-        for problem in ls.catalog.errors:
-            log.warning("template skipped: %s", problem)
+            catalog, store, problem = Catalog([(root, kind) for root, kind in roots if kind == "builtin"]), None, None
+        ls.catalog = catalog
+        if with_store:
+            ls.store = store if store is not None else _open_store(":memory:")[0]
+        if problem:
+            ls.show_error(problem)
+        for error in ls.catalog.errors:
+            log.warning("template skipped: %s", error)
 
     ls.catalog_loading = ls.background.spawn(load(), name="load-catalog")
 

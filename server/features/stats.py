@@ -17,6 +17,7 @@ from server.reports import build_stats, render_html
 def register(server: ScionServer) -> None:
     @server.command("scion.stats")
     async def stats(ls: ScionServer, *args) -> dict:
+        await ls.ready()
         if ls.store is None:
             raise ScionError("scion.stats: the server is not initialised yet")
         data = await asyncio.to_thread(build_stats, ls.store)

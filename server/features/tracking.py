@@ -168,6 +168,7 @@ class TrackingService:
         return None
 
     async def files_deleted(self, uris: list[str]) -> None:
+        await self.server.ready()
         for pending in self.tracker.pending():
             if any(pending.uri == uri or pending.uri.startswith(uri.rstrip("/") + "/") for uri in uris):
                 result = self.tracker.judge_from_disk(pending.generation_id, None)
@@ -264,6 +265,7 @@ class TrackingService:
 
     async def decide(self, generation_id: str, verdict: Verdict) -> dict:
         """scion.accept / scion.reject: measured now when still watched, else overruling the stored verdict."""
+        await self.server.ready()
         try:
             pending = self.tracker.get(generation_id)
         except KeyError:

@@ -12,8 +12,10 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
+if TYPE_CHECKING:  # sqlite-utils is imported when a database is opened, not at start-up
+    from sqlite_utils import Database
 
 from server.errors import StoreError
 from server.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -24,6 +26,8 @@ _FIX_PATH = "set scion.database.path to another file"
 
 def open_database(path: Path | str) -> Database:
     """A migrated sqlite-utils Database for `path` (":memory:" for a throwaway one)."""
+    from sqlite_utils import Database
+
     if str(path) == MEMORY:
         connection = sqlite3.connect(MEMORY, check_same_thread=False, isolation_level=None)
         db = Database(connection)

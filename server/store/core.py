@@ -9,9 +9,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database
+if TYPE_CHECKING:  # sqlite-utils is imported when a database is opened, not at start-up
+    from sqlite_utils import Database
 
 from server.store.connection import MEMORY, describe_error, open_database, transaction
 

@@ -9,8 +9,10 @@ never edited once released: a schema change is a new function at the end.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
+if TYPE_CHECKING:  # sqlite-utils is imported when a database is opened, not at start-up
+    from sqlite_utils import Database
 
 GENERATION_STATUSES = ("offered", "applied", "pending", "accepted", "rejected", "cancelled")
 DECIDED_STATUSES = ("accepted", "rejected")
@@ -186,7 +188,7 @@ def add_generation_totals(db: Database) -> None:
     ])
 
 
-Migration = Callable[[Database], None]
+Migration = Callable[["Database"], None]
 
 # Index i holds the migration from version i to i + 1. Append only.
 MIGRATIONS: list[Migration] = [create_base_tables, add_generation_totals]
