@@ -10,7 +10,6 @@ Embedded defaults only: SQLite in the workspace, the builtin templates, no LLM.
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
 import sys
 import time
@@ -20,11 +19,13 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path
 
+from server.cli.stats import print_tables
 from server.client_compat import fix_code_action_union
 from server.edits import apply_workspace_edit
 from server.jsonish import plain
 
 WORKSPACE = Path("demo-workspace")
+CHECKPOINTS = (1.0, 2.0)
 
 
 def prepare_workspace(root: Path) -> Path:
@@ -58,9 +59,24 @@ async def session(root: Path) -> int:
             print(f"    {q['name']}: {q['help']}  [{q.get('default')!r}]")
         return {q["name"]: q.get("default") for q in questions}
 
+    versions: dict[str, int] = {}
+
     @client.feature(types.WORKSPACE_APPLY_EDIT)
     def apply_edit(params: types.ApplyWorkspaceEditParams):
         apply_workspace_edit(params.edit, open_texts)
+        # Like an editor, tell the server what changed in the documents it has open.
+        for change in params.edit.document_changes or []:
+            uri = getattr(getattr(change, "text_document", None), "uri", None)
+            if uri not in versions:
+                continue
+            edits = sorted(change.edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True)
+            versions[uri] += 1
+            client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=versions[uri]),
+                    content_changes=[types.TextDocumentContentChangePartial(range=e.range, text=e.new_text) for e in edits],
+                )
+            )
         return types.ApplyWorkspaceEditResult(applied=True)
 
     @client.feature(types.WINDOW_SHOW_MESSAGE)
@@ -89,7 +105,8 @@ async def session(root: Path) -> int:
             ),
             root_uri=from_fs_path(str(root)),
             workspace_folders=[types.WorkspaceFolder(uri=from_fs_path(str(root)), name="demo")],
-            initialization_options={"ask": True, "scion": {}},
+            # Short tracking windows so the demo shows a verdict; the defaults are 30 s to 10 min.
+            initialization_options={"ask": True, "scion": {"tracking": {"checkpoints": list(CHECKPOINTS)}}},
         )
     )
     client.initialized(types.InitializedParams())
@@ -102,6 +119,7 @@ async def session(root: Path) -> int:
         path = root / rel
         uri = from_fs_path(str(path))
         open_texts[uri] = ""
+        versions[uri] = 1
         client.text_document_did_open(
             types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(uri=uri, language_id=language, version=1, text=""))
         )
@@ -133,6 +151,8 @@ async def session(root: Path) -> int:
         heading(f"written: {answer_file.relative_to(root)}")
         print(answer_file.read_text())
 
+    heading(f"waiting {CHECKPOINTS[-1]:.0f} s for the tracking checkpoints (the code is kept as generated)")
+    await asyncio.sleep(CHECKPOINTS[-1] + 1.0)
     stats = plain(await client.workspace_execute_command_async(types.ExecuteCommandParams(command="scion.stats", arguments=[{}])))
     await client.shutdown_async(None)
     client.exit(None)
@@ -145,11 +165,14 @@ async def session(root: Path) -> int:
     for row in store.generations_for_file(str(root / "src/shop/order_item.py")) + store.generations_for_file(
         str(root / "tests/test_cart.py")
     ):
-        print(f"  generation {row['id'][:8]} {row['template_id']} {row['template_version']} status={row['status']}")
+        print(
+            f"  generation {row['id'][:8]} {row['template_id']} {row['template_version']} "
+            f"status={row['status']} quality={row['quality_score']}"
+        )
         print(f"    sources: {row['answer_sources']}")
     store.close()
-    heading("template stats (scion.stats)")
-    print(json.dumps(stats.get("json") if isinstance(stats, dict) else stats, indent=2)[:1500])
+    heading("template stats (scion.stats; `scion stats` prints the same)")
+    print_tables(stats["json"])
     print(f"\ndemo finished: {len(asked)} questions answered, workspace at {root}")
     return 0
 
