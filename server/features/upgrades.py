@@ -347,9 +347,12 @@ class UpgradeService:
         if progress is not None:
             self.server.work_done_progress.end(progress, types.WorkDoneProgressEnd(message=_counts_text(result)))
         conflicted = result.count("conflicted")
-        (self.server.show_warning if conflicted or result.count("failed") else self.server.show_message)(
-            f"Scion: {_counts_text(result)}" + (f"; resolve the conflicts in {conflicted} file(s)" if conflicted else "")
-        )
+        # The summary is the command's result (the clients show it); only what
+        # needs the user's hands is also a message.
+        if conflicted or result.count("failed"):
+            self.server.show_warning(
+                f"Scion: {_counts_text(result)}" + (f"; resolve the conflicts in {conflicted} file(s)" if conflicted else "")
+            )
         return result.counts
 
     async def _upgrade_in_batch(self, upgrader: Upgrader, versions: dict[str, int], answer_file: Path) -> FileUpgrade:
