@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,23 @@ class ScionServer(LanguageServer):
         return context_at(
             text, self.path_of(uri), line, character, workspace=self.workspace_root, language=language, tree=tree
         )
+
+    async def create_progress(self, kind: str) -> str | None:
+        """A `$/progress` token when the client supports work-done progress, else None.
+
+        A client that refuses or never answers the create request still gets the work done.
+        """
+        capabilities = self.client_capabilities
+        window = capabilities.window if capabilities is not None else None
+        if window is None or not window.work_done_progress:
+            return None
+        token = f"scion-{kind}-{uuid.uuid4().hex[:8]}"
+        try:
+            await asyncio.wait_for(self.work_done_progress.create_async(token), timeout=2.0)
+        except Exception as error:
+            log.debug("no $/progress for %s: %s", kind, error)
+            return None
+        return token
 
     # -- talking to the user ------------------------------------------------
 

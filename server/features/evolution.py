@@ -20,7 +20,6 @@ import logging
 import os
 import sys
 import threading
-import uuid
 
 from typing import TYPE_CHECKING
 
@@ -197,15 +196,8 @@ class EvolutionService:
             self.server.send_status("ready", f"evolution: {summary['promoted']} task(s) promoted")
 
     async def _begin_progress(self, dry_run: bool) -> "RunProgress | None":
-        capabilities = self.server.client_capabilities
-        window = capabilities.window if capabilities is not None else None
-        if window is None or not window.work_done_progress:
-            return None
-        token = f"scion-evolve-{uuid.uuid4().hex[:8]}"
-        try:
-            await asyncio.wait_for(self.server.work_done_progress.create_async(token), timeout=2.0)
-        except Exception as error:  # a client that refuses progress still gets the run
-            log.debug("no $/progress for evolution: %s", error)
+        token = await self.server.create_progress("evolve")
+        if token is None:
             return None
         return RunProgress(self.server, token, "Scion: evolving (dry run)" if dry_run else "Scion: evolving")
 

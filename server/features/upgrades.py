@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import uuid
 from pathlib import Path
 
 from lsprotocol import types
@@ -376,15 +375,8 @@ class UpgradeService:
             return FileUpgrade(answer_file, primary_file(answer_file), "failed", str(error))
 
     async def _progress(self, title: str) -> str | None:
-        capabilities = self.server.client_capabilities
-        window = capabilities.window if capabilities is not None else None
-        if window is None or not window.work_done_progress:
-            return None
-        token = f"scion-upgrade-{uuid.uuid4().hex[:8]}"
-        try:
-            await asyncio.wait_for(self.server.work_done_progress.create_async(token), timeout=2.0)
-        except Exception as error:  # a client that refuses progress still gets the upgrades
-            log.debug("no $/progress for upgrades: %s", error)
+        token = await self.server.create_progress("upgrade")
+        if token is None:
             return None
         self.server.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, percentage=0))
         return token
