@@ -1,0 +1,98 @@
+"""The `scion` CLI as users run it: real processes for the edges, `main()` for the rest."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from server.cli import main
+from server.store import Store
+
+REQUIRED_TEMPLATE = """\
+title: Service
+mode: file
+where: [empty_file]
+languages: [python]
+questions:
+  service_name:
+    type: str
+    help: Name of the service
+  port:
+    type: int
+    default: 8000
+"""
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    (root / ".scion").mkdir(parents=True)
+    return root
+
+
+def scion(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "server", *args], cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+
+
+def test_templates_list_and_show(workspace, capsys):
+    assert main(["templates", "list", "--json", "--workspace", str(workspace)]) == 0
+    listed = {entry["id"]: entry for entry in json.loads(capsys.readouterr().out)}
+    assert len(listed) >= 12 and listed["python/dataclass"]["versions"] == ["1.0.0", "1.1.0"]
+    assert main(["templates", "show", "python/dataclass", "--version", "1.0.0", "--workspace", str(workspace)]) == 0
+    shown = capsys.readouterr().out
+    assert "1.0.0" in shown and "class_name" in shown
+
+
+def test_generate_writes_the_file_the_answer_file_and_the_record(workspace, capsys):
+    target = workspace / "src" / "shop" / "order_item.py"
+    code = main(["generate", "python/dataclass", "--path", str(target), "--answer", "frozen=yes", "--workspace", str(workspace), "--json"])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["answers"]["class_name"] == "OrderItem" and result["sources"]["class_name"] == "context"
+    assert result["answers"]["frozen"] is True and result["sources"]["frozen"] == "explicit"
+    assert "class OrderItem" in target.read_text() and "frozen=True" in target.read_text()
+    assert "generation_id: " + result["generation_id"] in Path(result["answer_file"]).read_text()
+    store = Store(workspace / ".scion" / "scion.db")
+    assert store.get_generation(result["generation_id"])["status"] == "applied"
+
+
+def test_insert_mode_goes_into_an_existing_file(workspace):
+    target = workspace / "models.py"
+    target.write_text("import os\n")
+    assert main(["generate", "python/dataclass", "--path", str(target), "--line", "2", "--defaults", "--answer", "class_name=Point", "--workspace", str(workspace)]) == 0
+    text = target.read_text()
+    assert text.startswith("import os\n") and "class Point" in text
+
+
+def test_errors_are_messages_with_exit_codes(workspace):
+    unknown = scion("generate", "no/such", "--path", "a.py", "--workspace", str(workspace), cwd=workspace)
+    assert unknown.returncode == 2 and unknown.stderr.startswith("error:") and "Traceback" not in unknown.stderr
+    wrong_type = scion("generate", "python/dataclass", "--path", "b.py", "--answer", "frozen=perhaps", cwd=workspace)
+    assert wrong_type.returncode == 2 and "frozen" in wrong_type.stderr and "Traceback" not in wrong_type.stderr
+    assert not (workspace / "b.py").exists()
+    (workspace / ".scion" / "scion.db").write_text("not a database")
+    broken_db = scion("generate", "python/dataclass", "--path", "c.py", cwd=workspace)
+    assert broken_db.returncode == 2 and "scion.db" in broken_db.stderr and "Traceback" not in broken_db.stderr
+
+
+def test_a_required_question_without_a_terminal_is_named(workspace):
+    version = workspace / ".scion" / "templates" / "acme" / "service" / "1.0.0"
+    (version / "files").mkdir(parents=True)
+    (version / "template.yml").write_text(REQUIRED_TEMPLATE)
+    (version / "files" / "{{ service_name }}.py.jinja").write_text("PORT = {{ port }}\n")
+    result = scion("generate", "acme/service", "--path", "svc.py", cwd=workspace)
+    assert result.returncode == 2 and "service_name" in result.stderr
+    assert not list(workspace.glob("*.py"))
+    ok = scion("generate", "acme/service", "--path", "svc.py", "--answer", "service_name=billing", "--answer", "port=9000", cwd=workspace)
+    assert ok.returncode == 0, ok.stderr
+    assert (workspace / "billing.py").read_text() == "PORT = 9000\n"
+
+
+@pytest.mark.parametrize("command", [[], ["templates"], ["templates", "list"], ["generate"], ["stats"], ["upgrade"], ["check"], ["evolve"], ["learned"], ["serve"]])
+def test_help_everywhere(command, workspace):
+    result = scion(*command, "--help", cwd=workspace)
+    assert result.returncode == 0 and "usage:" in result.stdout
