@@ -11,6 +11,7 @@ through the round-trip writer.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from pathlib import Path
@@ -33,10 +34,10 @@ _SPECIAL_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "null", "
 
 def upgraded_answer_text(answer_file: Path, old_text: str, old: list[AnswerRecord], new: list[AnswerRecord]) -> str:
     """`old_text` with each record of `old` replaced by the record of `new` with the same generation id."""
-    fast_old = _emit(old)
+    fast_old = emit_answer_text(old)
     if fast_old is not None and fast_old == old_text:
         replaced = {record.generation_id: record for record in new}
-        fast_new = _emit([replaced.get(record.generation_id, record) for record in old])
+        fast_new = emit_answer_text([replaced.get(record.generation_id, record) for record in old])
         if fast_new is not None:
             return fast_new
     return _round_trip(answer_file, old_text, new)
@@ -61,7 +62,7 @@ def _round_trip(answer_file: Path, old_text: str, new: list[AnswerRecord]) -> st
     return buffer.getvalue()
 
 
-def _emit(records: list[AnswerRecord]) -> str | None:
+def emit_answer_text(records: list[AnswerRecord]) -> str | None:
     """The answer file in the layout write_answer_record produces, or None for values it cannot write."""
     lines = [f"# {HEADER}", "generations:"]
     for record in records:
@@ -100,8 +101,30 @@ def _scalar(value: Any) -> str | None:
         return None
     if _PLAIN.match(value) and value.lower() not in _SPECIAL_WORDS:
         return value
-    if _FAST_DUMPER is None:
+    return _text_scalar(value)
+
+
+# Versions, shas, ids and timestamps: libyaml writes these plain, or in single
+# quotes when a plain scalar would read back as another type (a number, a date).
+_SAFE_PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*\Z")
+_SAFE_QUOTED = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./:+-]*\Z")
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_scalar(value: str) -> str | None:
+    """How libyaml writes the string `value` as a one-line scalar (None: it cannot), without asking it when that is sure."""
+    if _pyyaml is None or _FAST_DUMPER is None:
         return None
+    if _SAFE_QUOTED.match(value):
+        # What the dumper asks its resolver: would the plain scalar read back as another type?
+        typed = any(regexp.match(value) for _, regexp in (*_IMPLICIT.get(value[0], ()), *_IMPLICIT.get(None, ())))
+        if typed:
+            return f"'{value}'"
+        if _SAFE_PLAIN.match(value):
+            return value
     dumped = _pyyaml.dump(value, Dumper=_FAST_DUMPER, width=4096, allow_unicode=True)
     dumped = dumped.removesuffix("\n...\n").removesuffix("\n")
     return None if "\n" in dumped else dumped
+
+
+_IMPLICIT = _FAST_DUMPER.yaml_implicit_resolvers if _FAST_DUMPER is not None else {}

@@ -70,7 +70,7 @@ def upgrade_many(
             if not dry_run and upgrade.generations and upgrade.status != "failed":
                 try:
                     upgrader.write_files(upgrade, staged)
-                    upgrader.write_answer_file(upgrade, staged)
+                    upgrader.write_answer_file(upgrade, staged, reread=False)
                     written.append(upgrade)
                 except (ScionError, OSError) as error:
                     upgrade = FileUpgrade(answer_file, primary_file(answer_file), "failed", str(error))

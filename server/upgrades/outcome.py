@@ -64,6 +64,8 @@ class FileUpgrade:
     message: str = ""
     generations: list[GenerationUpgrade] = field(default_factory=list)
     updates: dict[Path, FileUpdate] = field(default_factory=dict)
+    # The answer file's text and generations as prepare read them (None: no file).
+    answer_source: tuple[str, list[AnswerRecord]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def conflicts(self) -> int:

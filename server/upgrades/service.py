@@ -33,7 +33,7 @@ from server.upgrades.inserted import upgrade_block
 from server.upgrades.outcome import FileUpdate, FileUpgrade, GenerationUpgrade, Status
 from server.upgrades.conflicts import parse_conflicts
 from server.upgrades.planner import plan_file_upgrades, text_sha256
-from server.upgrades.records import answer_file_of, primary_file, read_records
+from server.upgrades.records import answer_file_of, primary_file, read_answer_source, read_records
 from server.upgrades.renders import Renderer
 from server.upgrades.writes import StagedWrites
 
@@ -80,7 +80,9 @@ class Upgrader:
         answer_file = answer_file_of(Path(path).resolve())
         primary = primary_file(answer_file)
         result = FileUpgrade(answer_file, primary)
-        records = read_records(answer_file)
+        text, records = read_answer_source(answer_file)
+        # Kept so a batch writes the answer file without reading and parsing it again.
+        result.answer_source = (text, records) if text is not None else None
         if not records:
             result.status, result.message = "skipped", "no generation is recorded for this file"
             return result
@@ -153,14 +155,22 @@ class Upgrader:
                 "upgrade in an editor or on a terminal to answer it"
             )
         theirs = self.renderer.files(target, answers.answers, features, answer_file, self.workspace)
-        base = self._base_files(record, features, answer_file)
         label = f"template {target.version}"
-        stored = self._stored_render(record)
+        folder = answer_file.parent
 
         def current(path: Path) -> str | None:
             if path not in texts:
                 originals[path] = texts[path] = self.read_text(path)
             return texts[path]
+
+        if target.mode != "insert" and _untouched(record, folder, current):
+            # Every file is as generated (its recorded sha): the files themselves
+            # are the old render, so the recorded version need not be rendered.
+            base: dict[str, str] | None = {key: current(folder / key) for key in record.files}
+            stored = None
+        else:
+            base = self._base_files(record, features, answer_file)
+            stored = self._stored_render(record)
 
         if target.mode == "insert":
             key = primary.name
@@ -174,7 +184,6 @@ class Upgrader:
             new = _new_record(record, answers, target, {key: text_sha256(block.new_block)}, text_sha256(block.new_block), block.region)
             return GenerationUpgrade(record, new, target, answers, len(block.change.conflicts), block.new_block)
 
-        folder = answer_file.parent
         if stored is not None:
             primary_key = next(iter(record.files), primary.name)
             base = dict(base or {})
@@ -232,11 +241,19 @@ class Upgrader:
         self.write_answer_file(upgrade, staged)
         self.record(upgrade)
 
-    def write_answer_file(self, upgrade: FileUpgrade, staged: StagedWrites | None = None) -> None:
+    def write_answer_file(self, upgrade: FileUpgrade, staged: StagedWrites | None = None, *, reread: bool = True) -> None:
+        """Write the upgraded generations into the answer file.
+
+        `reread=False` (a batch, writing right after prepare) reuses the text
+        prepare read instead of reading and parsing the file again.
+        """
         if not upgrade.generations:
             return
-        old_text = read_from_disk(upgrade.answer_file) or ""
-        records = read_records(upgrade.answer_file, old_text)
+        if not reread and upgrade.answer_source is not None:
+            old_text, records = upgrade.answer_source
+        else:
+            old_text = read_from_disk(upgrade.answer_file) or ""
+            records = read_records(upgrade.answer_file, old_text)
         text = upgraded_answer_text(upgrade.answer_file, old_text, records, [g.new for g in upgrade.generations])
         if staged is not None:
             staged.write(upgrade.answer_file, text)
@@ -291,6 +308,17 @@ def _new_record(
         upgraded_from=record.version,
         upgraded_at=now_iso(),
     )
+
+
+def _untouched(record: AnswerRecord, folder: Path, current: Callable[[Path], str | None]) -> bool:
+    """Whether every file the generation recorded still has its recorded sha."""
+    if not record.files:
+        return False
+    for key, sha in record.files.items():
+        text = current(folder / key)
+        if text is None or text_sha256(text) != sha:
+            return False
+    return True
 
 
 def _final_update(path: Path, old: str | None, new: str | None) -> FileUpdate:
