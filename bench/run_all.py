@@ -17,6 +17,7 @@ BENCHMARKS = [
     "bench_server.py",
     "bench_context.py",
     "bench_didchange.py",
+    "bench_text_document.py",
     "bench_tracking_lsp.py",
     "bench_stats.py",
     "bench_upgrade.py",
