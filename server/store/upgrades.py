@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +46,31 @@ class UpgradesMixin(StoreCore):
             " VALUES (?, ?, ?, ?, ?, ?)",
             (str(file_path), template_id, from_version, to_version, conflicts, self.now(at)),
         ).lastrowid
+
+    def record_upgrades(
+        self,
+        upgrades: Iterable[tuple[str, str, str, str, int]],
+        events: Iterable[tuple[str, str, Mapping[str, Any]]] = (),
+        *,
+        at: datetime | str | None = None,
+    ) -> None:
+        """Record many upgrades in one transaction (a batch upgrade): all are recorded, or none.
+
+        upgrades: (file_path, template_id, from_version, to_version, conflicts);
+        events: (generation_id, kind, data), appended to those generations' histories.
+        """
+        moment = self.now(at)
+        upgrade_rows = [(str(path), template, old, new, conflicts, moment) for path, template, old, new, conflicts in upgrades]
+        event_rows = [(generation_id, kind, to_json(dict(data or {})), moment) for generation_id, kind, data in events]
+        if not upgrade_rows and not event_rows:
+            return
+        with self._writing() as db:
+            db.conn.executemany(
+                "INSERT INTO upgrades (file_path, template_id, from_version, to_version, conflicts, at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                upgrade_rows,
+            )
+            db.conn.executemany("INSERT INTO events (generation_id, kind, data, at) VALUES (?, ?, ?, ?)", event_rows)
 
     def upgrades(self, file_path: str | None = None, template_id: str | None = None) -> list[Row]:
         """Upgrades, oldest first, optionally of one file and/or one template."""

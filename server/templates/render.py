@@ -8,7 +8,9 @@ error that names the template file and line instead of silently rendering "".
 from __future__ import annotations
 
 import functools
+import os
 import re
+import stat
 import sys
 from pathlib import Path, PurePosixPath
 from types import TracebackType
@@ -184,10 +186,47 @@ def render_template(template: Template, answers: dict[str, Any], features: dict[
     return Rendering(template_id=template.id, version=template.version, files=tuple(rendered))
 
 
-def confine_path(base: Path, rel: str, workspace: Path) -> Path:
-    """`base / rel`, refusing any result outside `workspace` (symlinks resolved)."""
-    target = (Path(base) / safe_relative_path(rel)).resolve()
-    root = Path(workspace).resolve()
-    if target != root and root not in target.parents:
-        raise PathEscapeError(f"{rel!r} would be written to {target}, outside the workspace {root}")
+def confine_path(base: Path, rel: str, workspace: Path, *, resolved_workspace: bool = False) -> Path:
+    """`base / rel`, refusing any result outside `workspace` (symlinks resolved).
+
+    `resolved_workspace`: the caller passes `workspace` already resolved, so it
+    is not resolved again for every file of a batch. The result is the resolved
+    path; when it lies below the workspace through no symlink (each existing
+    component checked with lstat) it is found without resolving it.
+    """
+    safe = safe_relative_path(rel)
+    root = os.fspath(workspace) if resolved_workspace else os.path.realpath(workspace)
+    unlinked = _below_without_links(os.fspath(base), safe, root)
+    if unlinked is not None:
+        return Path(unlinked)
+    target = (Path(base) / safe).resolve()
+    root_path = Path(root)
+    if target != root_path and root_path not in target.parents:
+        raise PathEscapeError(f"{rel!r} would be written to {target}, outside the workspace {root_path}")
+    return target
+
+
+def _below_without_links(base: str, rel: str, root: str) -> str | None:
+    """`base/rel` when it is below the resolved folder `root` and no existing component under `root` is a symlink.
+
+    Such a path is its own resolved form. None: not sure (a symlink, `..`,
+    another spelling of the folder, not POSIX), so the caller resolves.
+    """
+    if os.sep != "/" or not base.startswith("/") or not root.startswith("/") or os.path.normpath(base) != base:
+        return None
+    target = f"{base}/{rel}" if base != "/" else f"/{rel}"
+    prefix = root if root.endswith("/") else root + "/"
+    if not target.startswith(prefix):
+        return None
+    current = prefix[:-1]
+    for part in target[len(prefix):].split("/"):
+        current = f"{current}/{part}"
+        try:
+            mode = os.lstat(current).st_mode
+        except FileNotFoundError:
+            return target  # nothing below exists, so nothing below is a link
+        except OSError:
+            return None
+        if stat.S_ISLNK(mode):
+            return None
     return target

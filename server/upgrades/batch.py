@@ -7,6 +7,8 @@ its reason, and the batch goes on.
 from __future__ import annotations
 
 import logging
+import os
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,11 +61,13 @@ def upgrade_many(
 
     Files and answer files are staged and written together with one disk sync
     (see writes.py); the database records the upgrades once they are on disk.
+    A file whose new text could not be staged is left as it was, with its
+    answer file, and reported failed (progress has already seen it prepared).
     """
-    unique = list(dict.fromkeys(answer_file_of(Path(path).resolve()) for path in paths))
+    unique = list(dict.fromkeys(answer_file_of(path) for path in resolved_paths(paths)))
     result = BatchResult()
     staged = StagedWrites()
-    written: list[FileUpgrade] = []
+    written: dict[Path, int] = {}  # answer file -> index in result.files
     try:
         for done, answer_file in enumerate(unique, 1):
             upgrade = _prepare_one(upgrader, answer_file, to_version)
@@ -71,24 +75,53 @@ def upgrade_many(
                 try:
                     upgrader.write_files(upgrade, staged)
                     upgrader.write_answer_file(upgrade, staged, reread=False)
-                    written.append(upgrade)
+                    written[answer_file] = len(result.files)
                 except (ScionError, OSError) as error:
+                    staged.drop(answer_file)
                     upgrade = FileUpgrade(answer_file, primary_file(answer_file), "failed", str(error))
             result.files.append(upgrade)
             if progress is not None:
                 progress(done, len(unique), upgrade)
-        staged.commit()
+        failed = staged.commit()
     except BaseException:
         staged.discard()
         raise
-    for upgrade in written:
-        upgrader.record(upgrade)
+    for answer_file, error in failed.items():
+        index = written.pop(answer_file)
+        result.files[index] = FileUpgrade(answer_file, primary_file(answer_file), "failed", f"cannot write: {error}")
+    upgrader.record_many([result.files[index] for index in written.values()])
     return result
+
+
+def resolved_paths(paths: Iterable[Path]) -> list[Path]:
+    """Each path as Path.resolve() gives it; a folder many paths share is resolved once."""
+    folders: dict[str, str] = {}
+    resolved: list[Path] = []
+    for path in paths:
+        text = os.fspath(path)
+        if not os.path.isabs(text):
+            text = os.path.join(os.getcwd(), text)
+        folder, name = os.path.split(text)
+        if name in ("", ".", ".."):
+            resolved.append(Path(os.path.realpath(text)))
+            continue
+        real_folder = folders.get(folder)
+        if real_folder is None:
+            real_folder = folders[folder] = os.path.realpath(folder)
+        full = os.path.join(real_folder, name)
+        try:
+            is_link = stat.S_ISLNK(os.lstat(full).st_mode)
+        except FileNotFoundError:
+            is_link = False  # resolve() keeps a missing last component as it is
+        except OSError:
+            is_link = True
+        resolved.append(Path(os.path.realpath(full) if is_link else full))
+    return resolved
 
 
 def _prepare_one(upgrader: Upgrader, answer_file: Path, to_version: str | None) -> FileUpgrade:
     try:
-        return upgrader.prepare(answer_file, to_version)
+        return upgrader.prepare(answer_file, to_version, resolved=True)
     except ScionError as error:
         return FileUpgrade(answer_file, primary_file(answer_file), "failed", str(error))
     except (OSError, UnicodeDecodeError) as error:

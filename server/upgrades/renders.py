@@ -9,6 +9,7 @@ as the template's primary output path is long.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -53,17 +54,28 @@ class Renderer:
         features: dict[str, Any],
         answer_file: Path,
         workspace: Path,
+        *,
+        answer_file_resolved: bool = False,
     ) -> dict[str, str]:
-        """Rendered texts by answer-file key. Insert mode: the one block, not yet indented."""
+        """Rendered texts by answer-file key. Insert mode: the one block, not yet indented.
+
+        `workspace` must be resolved (Upgrader and Detector resolve theirs once);
+        `answer_file_resolved`: so is `answer_file` (the Upgrader's are).
+        """
         rendering = self.render(template, answers, features)
         primary = primary_file(answer_file)
         if template.mode == "insert":
             return {primary.name: rendering.primary.text}
         target = run_folder(primary, rendering.primary.path)
-        return {
-            file_key(confine_path(target, rendered.path, workspace), answer_file.parent): rendered.text
-            for rendered in rendering.files
-        }
+        folder = os.fspath(answer_file.parent) if answer_file_resolved else os.path.realpath(answer_file.parent)
+        folder = folder if folder.endswith(os.sep) else folder + os.sep
+        files = {}
+        for rendered in rendering.files:
+            path = os.fspath(confine_path(target, rendered.path, workspace, resolved_workspace=True))
+            # How the answer file names it: relative to its folder, else absolute (as file_key).
+            key = path[len(folder):] if path.startswith(folder) else path
+            files[Path(key).as_posix() if os.sep != "/" else key] = rendered.text
+        return files
 
 
 def run_folder(primary: Path, primary_rel: str) -> Path:

@@ -75,9 +75,12 @@ class Upgrader:
 
     # -- deciding --------------------------------------------------------------
 
-    def prepare(self, path: Path, to_version: str | None = None) -> FileUpgrade:
-        """What upgrading `path` (a generated file or its answer file) would do; writes nothing."""
-        answer_file = answer_file_of(Path(path).resolve())
+    def prepare(self, path: Path, to_version: str | None = None, *, resolved: bool = False) -> FileUpgrade:
+        """What upgrading `path` (a generated file or its answer file) would do; writes nothing.
+
+        `resolved`: the caller has resolved `path` already (a batch resolves all its paths at once).
+        """
+        answer_file = answer_file_of(Path(path) if resolved else Path(path).resolve())
         primary = primary_file(answer_file)
         result = FileUpgrade(answer_file, primary)
         text, records = read_answer_source(answer_file)
@@ -154,7 +157,7 @@ class Upgrader:
                 f"{record.template} {target.version} needs an answer for {names} and has no default; "
                 "upgrade in an editor or on a terminal to answer it"
             )
-        theirs = self.renderer.files(target, answers.answers, features, answer_file, self.workspace)
+        theirs = self.renderer.files(target, answers.answers, features, answer_file, self.workspace, answer_file_resolved=True)
         label = f"template {target.version}"
         folder = answer_file.parent
 
@@ -204,7 +207,7 @@ class Upgrader:
         """The recorded version's render, or None when that version is gone or no longer renders."""
         try:
             template = self.catalog.get(record.template, record.version)
-            return self.renderer.files(template, record.answers, features, answer_file, self.workspace)
+            return self.renderer.files(template, record.answers, features, answer_file, self.workspace, answer_file_resolved=True)
         except (TemplateNotFound, TemplateError) as error:
             log.info("no base render for %s %s: %s", record.template, record.version, error)
             return None
@@ -225,14 +228,14 @@ class Upgrader:
     # -- writing ---------------------------------------------------------------
 
     def write_files(self, upgrade: FileUpgrade, staged: StagedWrites | None = None) -> None:
-        """Put the upgraded files on disk (or stage them in `staged`, for a batch)."""
+        """Put the upgraded files on disk (or stage them in `staged`, for a batch, grouped by answer file)."""
         for update in upgrade.writes:
             if update.new_text is None and staged is not None:
-                staged.delete(update.path)
+                staged.delete(update.path, upgrade.answer_file)
             elif update.new_text is None:
                 update.path.unlink(missing_ok=True)
             elif staged is not None:
-                staged.write(update.path, update.new_text)
+                staged.write(update.path, update.new_text, upgrade.answer_file)
             else:
                 atomic_write(update.path, update.new_text)
 
@@ -256,29 +259,33 @@ class Upgrader:
             records = read_records(upgrade.answer_file, old_text)
         text = upgraded_answer_text(upgrade.answer_file, old_text, records, [g.new for g in upgrade.generations])
         if staged is not None:
-            staged.write(upgrade.answer_file, text)
+            staged.write(upgrade.answer_file, text, upgrade.answer_file)
         else:
             atomic_write(upgrade.answer_file, text)
 
     def record(self, upgrade: FileUpgrade) -> None:
         """The upgrade in the database: one row per generation, and the new render for the next upgrade's base."""
+        self.record_many([upgrade])
+
+    def record_many(self, upgrades: list[FileUpgrade]) -> None:
+        """Several upgrades in the database, in one transaction."""
         if self.store is None:
             return
-        for generation in upgrade.generations:
-            old, new = generation.old, generation.new
-            self.store.record_upgrade(str(upgrade.primary), old.template, old.version, new.version, generation.conflicts)
-            if old.generation_id:
-                self.store.add_event(
-                    old.generation_id,
-                    UPGRADED_EVENT,
-                    {
+        rows, events = [], []
+        for upgrade in upgrades:
+            for generation in upgrade.generations:
+                old, new = generation.old, generation.new
+                rows.append((str(upgrade.primary), old.template, old.version, new.version, generation.conflicts))
+                if old.generation_id:
+                    data = {
                         "from": old.version,
                         "to": new.version,
                         "conflicts": generation.conflicts,
                         "sha256": new.sha256,
                         "rendered_text": generation.rendered_text,
-                    },
-                )
+                    }
+                    events.append((old.generation_id, UPGRADED_EVENT, data))
+        self.store.record_upgrades(rows, events)
 
     def upgrade(self, path: Path, to_version: str | None = None, *, dry_run: bool = False) -> FileUpgrade:
         """Prepare, and unless `dry_run`, write and record."""
