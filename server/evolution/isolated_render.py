@@ -8,18 +8,12 @@ kills the child's whole process group, whatever the child did.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import signal
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import server
-from server.evolution.sandbox import network_isolation_prefix
+from server.evolution.sandbox import run_limited_child
 
 CHILD_SCRIPT = Path(__file__).with_name("render_child.py")
 PACKAGE_ROOT = Path(server.__file__).resolve().parent.parent
@@ -61,35 +55,15 @@ def render_isolated(
         },
         default=str,
     )
-    scratch = tempfile.mkdtemp(prefix="scion-render-")
-    try:
-        return _run(request, len(answer_sets), timeout_s * len(answer_sets) + STARTUP_GRACE_S, scratch)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _run(request: str, count: int, deadline_s: float, scratch: str) -> list[RenderOutcome]:
-    command = [*network_isolation_prefix(), sys.executable, "-I", str(CHILD_SCRIPT)]
-    environment = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": scratch, "TMPDIR": scratch}
-    process = subprocess.Popen(
-        command,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=scratch,
-        env=environment,
-        start_new_session=True,
-    )
-    try:
-        output, errors = process.communicate(request.encode(), timeout=deadline_s)
-    except subprocess.TimeoutExpired:
+    count = len(answer_sets)
+    deadline_s = timeout_s * count + STARTUP_GRACE_S
+    run = run_limited_child(CHILD_SCRIPT, request, deadline_s)
+    if run.timed_out:
         return _failed(count, f"the render process ran past {deadline_s:g} s and was killed")
-    finally:
-        _end_group(process)
     try:
-        reply = json.loads(output)
+        reply = json.loads(run.output)
     except ValueError:
-        tail = errors.decode(errors="replace").strip().splitlines()[-1:] or [f"exit status {process.returncode}"]
+        tail = run.errors.decode(errors="replace").strip().splitlines()[-1:] or [f"exit status {run.returncode}"]
         return _failed(count, f"the render process failed: {tail[0][:500]}")
     if "load_error" in reply:
         return _failed(count, f"the template does not load: {reply['load_error']}")
@@ -97,16 +71,6 @@ def _run(request: str, count: int, deadline_s: float, scratch: str) -> list[Rend
         RenderOutcome(bool(item.get("ok")), tuple((path, text) for path, text in item.get("files", [])), item.get("error"))
         for item in reply["results"]
     ]
-
-
-def _end_group(process: subprocess.Popen) -> None:
-    """Kill whatever is left in the child's process group, then reap the child."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    if process.poll() is None:
-        process.communicate()
 
 
 def _failed(count: int, error: str) -> list[RenderOutcome]:

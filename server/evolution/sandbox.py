@@ -133,42 +133,57 @@ def run_in_sandbox(
     request = json.dumps(
         {"source": source, "func_name": func_name, "inputs": inputs, "timeout_s": timeout_s, "memory_mb": memory_mb}
     )
-    scratch = tempfile.mkdtemp(prefix="scion-sandbox-")
+    run = run_limited_child(CHILD_SCRIPT, request, timeout_s + STARTUP_GRACE_S, flags=("-I", "-S"))
+    if run.timed_out:
+        return _all_failed(len(inputs), f"timed out after {timeout_s:g} s (killed)")
+    if run.returncode != 0:
+        return _all_failed(len(inputs), _death_reason(run.returncode, run.errors))
     try:
-        return _run_child(request, len(inputs), timeout_s, scratch)
+        rows = json.loads(run.output)
+    except ValueError:
+        return _all_failed(len(inputs), "the sandbox returned no result")
+    return [SandboxResult(bool(ok), value, error) for ok, value, error in rows]
+
+
+@dataclass(frozen=True)
+class ChildRun:
+    timed_out: bool
+    returncode: int | None
+    output: bytes
+    errors: bytes
+
+
+def run_limited_child(script: Path, request: str, deadline_s: float, *, flags: tuple[str, ...] = ("-I",)) -> ChildRun:
+    """Run `script` on `request` (stdin) in a scratch folder, its own session and no network.
+
+    The child sets its own resource limits; the parent enforces the wall-clock
+    deadline and kills the child's whole process group afterwards, whatever
+    the child started.
+    """
+    scratch = tempfile.mkdtemp(prefix="scion-child-")
+    try:
+        process = subprocess.Popen(
+            [*network_isolation_prefix(), sys.executable, *flags, str(script)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=scratch,
+            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": scratch, "TMPDIR": scratch},
+            start_new_session=True,
+        )
+        try:
+            output, errors = process.communicate(request.encode(), timeout=deadline_s)
+        except subprocess.TimeoutExpired:
+            return ChildRun(True, None, b"", b"")
+        finally:
+            _end_group(process)
+        return ChildRun(False, process.returncode, output, errors)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _run_child(request: str, count: int, timeout_s: float, scratch: str) -> list[SandboxResult]:
-    command = [*network_isolation_prefix(), sys.executable, "-I", "-S", str(CHILD_SCRIPT)]
-    environment = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": scratch, "TMPDIR": scratch}
-    process = subprocess.Popen(
-        command,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=scratch,
-        env=environment,
-        start_new_session=True,
-    )
-    try:
-        output, errors = process.communicate(request.encode(), timeout=timeout_s + STARTUP_GRACE_S)
-    except subprocess.TimeoutExpired:
-        _kill_group(process)
-        return _all_failed(count, f"timed out after {timeout_s:g} s (killed)")
-    finally:
-        _kill_group(process)  # anything the candidate left behind in its group
-    if process.returncode != 0:
-        return _all_failed(count, _death_reason(process.returncode, errors))
-    try:
-        rows = json.loads(output)
-    except ValueError:
-        return _all_failed(count, "the sandbox returned no result")
-    return [SandboxResult(bool(ok), value, error) for ok, value, error in rows]
-
-
-def _kill_group(process: subprocess.Popen) -> None:
+def _end_group(process: subprocess.Popen) -> None:
+    """Kill whatever is left in the child's process group, then reap the child."""
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
