@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m server.demo
+	$(PY) scripts/demo.py
 
 test: test-python test-neovim test-vscode
 

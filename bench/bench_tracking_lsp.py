@@ -39,7 +39,7 @@ from pygls.uris import from_fs_path
 from bench_stats import fake_generations  # (these two put the repository root on sys.path)
 from common import python_source, stop_server, summary, table
 
-from server.client_compat import fix_code_action_union
+from server.client_compat import editor_initialize_params, fix_code_action_union
 from server.reports import build_stats, render_html
 from server.store import Store
 
@@ -107,18 +107,7 @@ async def start(workspace: Path) -> tuple[LanguageClient, dict]:
         client.feature(method)(lambda *args: None)
 
     await client.start_io(sys.executable, "-m", "server")
-    await client.initialize_async(
-        types.InitializeParams(
-            capabilities=types.ClientCapabilities(
-                workspace=types.WorkspaceClientCapabilities(
-                    apply_edit=True, workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=True)
-                )
-            ),
-            root_uri=from_fs_path(str(workspace)),
-            workspace_folders=[types.WorkspaceFolder(uri=from_fs_path(str(workspace)), name="bench")],
-            initialization_options=OPTIONS,
-        )
-    )
+    await client.initialize_async(editor_initialize_params(workspace, OPTIONS, "bench"))
     client.initialized(types.InitializedParams())
     return client, state
 

@@ -8,11 +8,10 @@ from pathlib import Path
 
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
-from pygls.uris import from_fs_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from server.client_compat import fix_code_action_union  # noqa: E402
+from server.client_compat import editor_initialize_params, fix_code_action_union  # noqa: E402
 from server.edits import apply_workspace_edit  # noqa: E402
 
 
@@ -47,21 +46,7 @@ async def start_server(workspace: Path, options: dict | None = None) -> Language
         client.feature(method)(lambda *args: None)
 
     await client.start_io(sys.executable, "-m", "server")
-    await client.initialize_async(
-        types.InitializeParams(
-            capabilities=types.ClientCapabilities(
-                workspace=types.WorkspaceClientCapabilities(
-                    apply_edit=True,
-                    workspace_edit=types.WorkspaceEditClientCapabilities(
-                        document_changes=True, resource_operations=[types.ResourceOperationKind.Create]
-                    ),
-                )
-            ),
-            root_uri=from_fs_path(str(workspace)),
-            workspace_folders=[types.WorkspaceFolder(uri=from_fs_path(str(workspace)), name="bench")],
-            initialization_options=options or {"ask": False, "scion": {}},
-        )
-    )
+    await client.initialize_async(editor_initialize_params(workspace, options or {"ask": False, "scion": {}}, "bench"))
     client.initialized(types.InitializedParams())
     return client
 

@@ -1,4 +1,4 @@
-"""Fix-ups for Python LSP clients (the demo and the end-to-end tests play the editor).
+"""Helpers for Python LSP clients (the demo, the benchmarks and the tests play the editor).
 
 lsprotocol structures `Command | CodeAction` by checking for a "command" key,
 so a CodeAction that carries a command (ours all do) comes back as a broken
@@ -8,9 +8,11 @@ or by the object-typed `command` field; this hook decides on that instead.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Union
 
 from lsprotocol import types
+from pygls.uris import from_fs_path
 
 
 def fix_code_action_union(converter) -> None:
@@ -20,3 +22,21 @@ def fix_code_action_union(converter) -> None:
         return converter.structure(value, types.CodeAction)
 
     converter.register_structure_hook(Union[types.Command, types.CodeAction], structure)
+
+
+def editor_initialize_params(workspace: Path, options: dict, name: str = "workspace") -> types.InitializeParams:
+    """What an editor sends: applyEdit with document changes and file creation, one workspace folder."""
+    uri = from_fs_path(str(workspace))
+    return types.InitializeParams(
+        capabilities=types.ClientCapabilities(
+            workspace=types.WorkspaceClientCapabilities(
+                apply_edit=True,
+                workspace_edit=types.WorkspaceEditClientCapabilities(
+                    document_changes=True, resource_operations=[types.ResourceOperationKind.Create]
+                ),
+            )
+        ),
+        root_uri=uri,
+        workspace_folders=[types.WorkspaceFolder(uri=uri, name=name)],
+        initialization_options=options,
+    )

@@ -1,7 +1,8 @@
-"""Small file-system helpers shared by the domain packages."""
+"""Small helpers for files and their text, shared by the domain packages."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -42,3 +43,8 @@ def atomic_write(path: str | Path, text: str, encoding: str = "utf-8") -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def sha256_text(text: str) -> str:
+    """The hex sha256 of the UTF-8 text: how answer files, the store and upgrades fingerprint renders."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -14,7 +14,7 @@ from typing import Any
 
 from server.errors import ScionError
 from server.fsutil import atomic_write
-from server.templates.answerfile import AnswerRecord, answer_file_for, read_answer_file, sha256_text, write_answer_record
+from server.templates.answerfile import AnswerRecord, answer_file_for, sha256_text, write_answer_record
 from server.templates.model import Template
 from server.templates.render import confine_path, render_template
 
@@ -206,7 +206,3 @@ def record_generation(store, plan: GenerationPlan, status: str = "applied") -> s
     )
     return plan.generation_id
 
-
-def existing_records(path: Path) -> list[AnswerRecord]:
-    answer_file = answer_file_for(path)
-    return read_answer_file(answer_file) if answer_file.exists() else []

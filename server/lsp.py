@@ -83,14 +83,14 @@ class ScionServer(LanguageServer):
         if raw is None:
             raw = {}
         if not isinstance(raw, dict):
-            self.show_warning("Scion: the `scion` settings should be an object; using the defaults.")
+            self.warn_user("Scion: the `scion` settings should be an object; using the defaults.")
             raw = {}
         self.raw_settings = raw if replace else merge_settings(self.raw_settings, raw)
         self.settings, problems = settings_from_client(self.raw_settings)
         if self.forward_log is not None:
             self.forward_log.setLevel(LEVELS.get(self.settings.log.level, logging.INFO))
         if problems:
-            self.show_warning("Scion settings: " + "; ".join(problems))
+            self.warn_user("Scion settings: " + "; ".join(problems))
         return problems
 
     # -- paths --------------------------------------------------------------
@@ -168,15 +168,15 @@ class ScionServer(LanguageServer):
 
     # -- talking to the user ------------------------------------------------
 
-    def show_message(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+    def inform_user(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
         log.log(logging.WARNING if kind <= types.MessageType.Warning else logging.INFO, "%s", message)
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
-    def show_warning(self, message: str) -> None:
-        self.show_message(message, types.MessageType.Warning)
+    def warn_user(self, message: str) -> None:
+        self.inform_user(message, types.MessageType.Warning)
 
-    def show_error(self, message: str) -> None:
-        self.show_message(message, types.MessageType.Error)
+    def alert_user(self, message: str) -> None:
+        self.inform_user(message, types.MessageType.Error)
 
     def send_log(self, level: int, message: str) -> None:
         kind = _MESSAGE_TYPES.get(level, types.MessageType.Log)

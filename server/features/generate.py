@@ -68,7 +68,7 @@ def register(server: ScionServer) -> None:
             # A tracked task: shutdown cancels it instead of waiting for a long render.
             return await ls.background.spawn(run_generation(ls, request), name=f"generate:{request.template_id}")
         except ScionError as error:
-            ls.show_error(f"Scion: {error}")
+            ls.alert_user(f"Scion: {error}")
             raise
 
     @server.command("scion.listTemplates")
@@ -125,7 +125,7 @@ async def run_generation(ls: ScionServer, request: GenerateRequest) -> dict | No
         resolution = resolution.with_user_answers(reply)
     if resolution.missing:
         names = ", ".join(resolution.missing)
-        ls.show_error(f"Scion: {template.title} needs an answer for {names}, and none could be inferred.")
+        ls.alert_user(f"Scion: {template.title} needs an answer for {names}, and none could be inferred.")
         return None
 
     if template.mode == "insert":
@@ -145,7 +145,7 @@ async def run_generation(ls: ScionServer, request: GenerateRequest) -> dict | No
     )
     if not applied.applied:
         reason = applied.failure_reason or "the editor did not apply it"
-        ls.show_warning(f"Scion: {template.title} was not generated: {reason}.")
+        ls.warn_user(f"Scion: {template.title} was not generated: {reason}.")
         return None
 
     await asyncio.to_thread(write_answer_file, plan)

@@ -72,7 +72,7 @@ def open_store(ls: ScionServer) -> None:
         ls.store.close()
     ls.store, problem = _open_store(ls.database_path())
     if problem:
-        ls.show_error(problem)
+        ls.alert_user(problem)
 
 
 def _open_store(path: str):
@@ -119,7 +119,7 @@ def load_catalog(ls: ScionServer, *, with_store: bool = False) -> None:
         if with_store:
             ls.store = store if store is not None else _open_store(":memory:")[0]
         if problem:
-            ls.show_error(problem)
+            ls.alert_user(problem)
         for error in ls.catalog.errors:
             log.warning("template skipped: %s", error)
 

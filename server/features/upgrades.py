@@ -74,7 +74,7 @@ async def _reporting(ls: ScionServer, work) -> dict:
     try:
         return await work
     except ScionError as error:
-        ls.show_error(f"Scion: {error}")
+        ls.alert_user(f"Scion: {error}")
         raise
 
 
@@ -268,7 +268,7 @@ class UpgradeService:
         upgrader, versions = self._upgrader()
         upgrade = await asyncio.to_thread(upgrader.prepare, path, to_version)
         if not upgrade.generations:
-            self.server.show_message(f"Scion: {upgrade.primary.name} is up to date" + (f" ({upgrade.message})" if upgrade.message else ""))
+            self.server.inform_user(f"Scion: {upgrade.primary.name} is up to date" + (f" ({upgrade.message})" if upgrade.message else ""))
             return _result(upgrade, applied=False)
         if upgrade.writes:
             edit = upgrade_edit(upgrade, versions, preview=preview)
@@ -276,7 +276,7 @@ class UpgradeService:
             applied = await self.server.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit=edit, label=label))
             if not applied.applied:
                 reason = applied.failure_reason or "the editor did not apply it"
-                self.server.show_warning(f"Scion: {upgrade.primary.name} was not upgraded: {reason}.")
+                self.server.warn_user(f"Scion: {upgrade.primary.name} was not upgraded: {reason}.")
                 upgrade.status = "skipped"
                 return _result(upgrade, applied=False)
         await asyncio.to_thread(upgrader.commit, upgrade)
@@ -299,12 +299,12 @@ class UpgradeService:
         steps = ", ".join(f"{g.old.template} {g.new.version}" for g in upgrade.generations)
         if upgrade.conflicts:
             count = f"{upgrade.conflicts} conflict{'s' if upgrade.conflicts != 1 else ''}"
-            self.server.show_warning(
+            self.server.warn_user(
                 f"Scion: upgraded {upgrade.primary.name} to {steps} with {count} to resolve "
                 "(quick-fixes: keep mine, take template, keep both)."
             )
         else:
-            self.server.show_message(f"Scion: upgraded {upgrade.primary.name} to {steps}.")
+            self.server.inform_user(f"Scion: upgraded {upgrade.primary.name} to {steps}.")
 
     async def skip(self, uri: str, template_id: str, version: str) -> dict:
         path = self.server.path_of(uri).resolve()
@@ -349,7 +349,7 @@ class UpgradeService:
         # The summary is the command's result (the clients show it); only what
         # needs the user's hands is also a message.
         if conflicted or result.count("failed"):
-            self.server.show_warning(
+            self.server.warn_user(
                 f"Scion: {_counts_text(result)}" + (f"; resolve the conflicts in {conflicted} file(s)" if conflicted else "")
             )
         return result.counts

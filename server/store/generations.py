@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from server.fsutil import sha256_text
 from server.store.core import Row, StoreCore, decode, to_json
 from server.store.schema import DECIDED_STATUSES, GENERATION_STATUSES
 
@@ -40,8 +40,6 @@ _COLUMNS = (
 )
 
 
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class GenerationsMixin(StoreCore):

@@ -9,7 +9,6 @@ stay exactly as they were.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from server.errors import AnswerFileError
-from server.fsutil import atomic_write
+from server.fsutil import atomic_write, sha256_text
 from server.templates.loader import item_line, line_of, plain
 
 SUFFIX = ".template-answers.yml"
@@ -46,8 +45,6 @@ def answer_file_for(path: str | Path) -> Path:
     return path.with_name(path.name + SUFFIX)
 
 
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass

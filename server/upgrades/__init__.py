@@ -6,7 +6,9 @@ Pure text in, text out; nothing here renders templates or touches the disk.
 from .blocks import locate_block, splice
 from .conflicts import Conflict, parse_conflicts, resolve_conflict
 from .merge import MergeResult, three_way_merge
-from .planner import FileChange, UpgradePlan, plan_file_upgrades, text_sha256
+from server.fsutil import sha256_text
+
+from .planner import FileChange, UpgradePlan, plan_file_upgrades
 
 __all__ = [
     "Conflict",
@@ -18,6 +20,6 @@ __all__ = [
     "plan_file_upgrades",
     "resolve_conflict",
     "splice",
-    "text_sha256",
+    "sha256_text",
     "three_way_merge",
 ]

@@ -23,8 +23,8 @@ from server.errors import ScionError
 from server.templates.answerfile import AnswerRecord
 from server.templates.versions import version_key
 from server.upgrades.answers import migrate_record
-from server.upgrades.planner import text_sha256
-from server.upgrades.records import content_hash, primary_file, read_records
+from server.fsutil import sha256_text
+from server.upgrades.records import primary_file, read_records
 from server.upgrades.renders import Renderer
 
 log = logging.getLogger("scion.upgrades")
@@ -65,7 +65,7 @@ class Detector:
             self._cache.pop(answer_file, None)
             return []
         records = read_records(answer_file, text)
-        key = (content_hash(text), self._newest(records))
+        key = (sha256_text(text), self._newest(records))
         cached = self._cache.get(answer_file)
         if cached is not None and cached[0] == key:
             return cached[1]
@@ -105,13 +105,13 @@ class Detector:
         if answers.missing:
             return True  # a new question only the user can answer: the upgrade will ask it
         theirs = self.renderer.files(target, answers.answers, features, answer_file, self.workspace)
-        new = {key: text_sha256(text) for key, text in theirs.items()}
+        new = {key: sha256_text(text) for key, text in theirs.items()}
         old_render = self._old_render(answer_file, record, features)
         if old_render is None:
             # The recorded version is gone: its shas stand for its render (an
             # inserted block's sha covers its indentation, so it cannot be compared).
             return target.mode == "insert" or new != record.files
-        return new != {key: text_sha256(text) for key, text in old_render.items()}
+        return new != {key: sha256_text(text) for key, text in old_render.items()}
 
     def _old_render(self, answer_file: Path, record: AnswerRecord, features: dict[str, Any]) -> dict[str, str] | None:
         try:

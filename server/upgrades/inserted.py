@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from server.generation import end_position, indent_block
 from server.upgrades.blocks import locate_block, splice
 from server.upgrades.lines import lines_with_terminators
-from server.upgrades.planner import FileChange, plan_file_upgrades, text_sha256
+from server.fsutil import sha256_text
+from server.upgrades.planner import FileChange, plan_file_upgrades
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def upgrade_block(
     ours = _without_final_newline("".join(lines_with_terminators(file_text)[start:end]))
     indentation = _indentation(ours, looked_for or new_render)
     base = indent_block(old_render, indentation).rstrip("\n") if old_render is not None else None
-    if stored_block is not None and (base is None or text_sha256(base) != recorded_sha):
+    if stored_block is not None and (base is None or sha256_text(base) != recorded_sha):
         base = stored_block  # the caller checked it against the recorded sha
     theirs = indent_block(new_render, indentation).rstrip("\n")
     plan = plan_file_upgrades({key: base} if base is not None else None, {key: theirs}, {key: ours}, {key: recorded_sha}, label)

@@ -15,7 +15,7 @@ The rules, per path:
 
 from __future__ import annotations
 
-import hashlib
+from server.fsutil import sha256_text
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -57,9 +57,6 @@ class UpgradePlan:
         return not self.writes
 
 
-def text_sha256(text: str) -> str:
-    """The sha recorded for a generated file: sha256 of its UTF-8 text, hex."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def plan_file_upgrades(
@@ -109,9 +106,9 @@ def _trusted_base(
     """
     recorded = recorded_shas.get(path)
     base = (base_files or {}).get(path)
-    if base is not None and text_sha256(base) == recorded:
+    if base is not None and sha256_text(base) == recorded:
         return base
-    if text_sha256(current) == recorded:
+    if sha256_text(current) == recorded:
         return current
     return None
 
@@ -125,6 +122,6 @@ def _merged(path: str, base: str | None, current: str, theirs: str, label: str) 
 def _dropped(path: str, current: str | None, recorded_shas: dict[str, str]) -> FileChange:
     if current is None:
         return FileChange(path, "keep_deleted", None)
-    if text_sha256(current) == recorded_shas.get(path):
+    if sha256_text(current) == recorded_shas.get(path):
         return FileChange(path, "delete", None)
     return FileChange(path, "keep_user_file", current)

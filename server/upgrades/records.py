@@ -16,13 +16,13 @@ cheap: ruamel's pure-Python round-trip parser costs about 5 ms a file, which is
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from pathlib import Path
 from typing import Any
 
 from server.errors import AnswerFileError
+from server.fsutil import sha256_text
 from server.templates import answerfile
 from server.templates.answerfile import HEADER, SUFFIX, AnswerRecord, read_answer_file
 from server.upgrades.answer_text import emit_answer_text
@@ -61,8 +61,6 @@ def answer_file_of(path: Path) -> Path:
     return path if is_answer_file(path) else answerfile.answer_file_for(path)
 
 
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def read_answer_source(answer_file: Path) -> tuple[str | None, list[AnswerRecord]]:

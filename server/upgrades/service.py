@@ -32,7 +32,8 @@ from server.upgrades.answers import Ask, MigratedAnswers, migrate_record
 from server.upgrades.inserted import upgrade_block
 from server.upgrades.outcome import FileUpdate, FileUpgrade, GenerationUpgrade, Status
 from server.upgrades.conflicts import parse_conflicts
-from server.upgrades.planner import plan_file_upgrades, text_sha256
+from server.fsutil import sha256_text
+from server.upgrades.planner import plan_file_upgrades
 from server.upgrades.records import answer_file_of, primary_file, read_answer_source, read_records
 from server.upgrades.renders import Renderer
 from server.upgrades.writes import StagedWrites
@@ -184,13 +185,13 @@ class Upgrader:
             if block is None:
                 return f"the {record.template} block was not found in {primary.name}; it was left as it is"
             texts[primary] = block.file_text
-            new = _new_record(record, answers, target, {key: text_sha256(block.new_block)}, text_sha256(block.new_block), block.region)
+            new = _new_record(record, answers, target, {key: sha256_text(block.new_block)}, sha256_text(block.new_block), block.region)
             return GenerationUpgrade(record, new, target, answers, len(block.change.conflicts), block.new_block)
 
         if stored is not None:
             primary_key = next(iter(record.files), primary.name)
             base = dict(base or {})
-            if text_sha256(base.get(primary_key, "")) != record.files.get(primary_key, record.sha256):
+            if sha256_text(base.get(primary_key, "")) != record.files.get(primary_key, record.sha256):
                 base[primary_key] = stored
         keys = dict.fromkeys([*theirs, *(base or {}), *record.files])
         now = {key: current(folder / key) for key in keys}
@@ -198,9 +199,9 @@ class Upgrader:
         for change in plan.changes:
             if change.action in ("update", "create", "delete"):
                 texts[folder / change.path] = change.new_text
-        shas = {key: text_sha256(text) for key, text in theirs.items()}
+        shas = {key: sha256_text(text) for key, text in theirs.items()}
         primary_text = next(iter(theirs.values()), "")
-        new = _new_record(record, answers, target, shas, text_sha256(primary_text), None)
+        new = _new_record(record, answers, target, shas, sha256_text(primary_text), None)
         return GenerationUpgrade(record, new, target, answers, plan.conflict_count, primary_text)
 
     def _base_files(self, record: AnswerRecord, features: dict[str, Any], answer_file: Path) -> dict[str, str] | None:
@@ -323,7 +324,7 @@ def _untouched(record: AnswerRecord, folder: Path, current: Callable[[Path], str
         return False
     for key, sha in record.files.items():
         text = current(folder / key)
-        if text is None or text_sha256(text) != sha:
+        if text is None or sha256_text(text) != sha:
             return False
     return True
 

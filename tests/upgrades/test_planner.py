@@ -1,6 +1,6 @@
 """plan_file_upgrades: what happens to each file of a generation on upgrade."""
 
-from server.upgrades import plan_file_upgrades, text_sha256
+from server.upgrades import plan_file_upgrades, sha256_text
 
 V1 = "class Order:\n    id: int\n    name: str\n"
 V2 = "class Order:\n    __slots__ = ()\n    id: int\n    name: str\n"
@@ -10,7 +10,7 @@ LABEL = "template 1.1.0"
 
 def plan(base, theirs, current, recorded=None):
     if recorded is None:
-        recorded = {path: text_sha256(text) for path, text in base.items()}
+        recorded = {path: sha256_text(text) for path, text in base.items()}
     return plan_file_upgrades(base, theirs, current, recorded, LABEL)
 
 
@@ -117,7 +117,7 @@ def test_old_render_that_does_not_match_the_recorded_sha_is_not_trusted():
     drifted_render = V1.replace("name", "title")
     ours = EDITED.replace("id: int", "id: str")
 
-    recorded = {"order.py": text_sha256(V1)}
+    recorded = {"order.py": sha256_text(V1)}
 
     change = only(plan({"order.py": drifted_render}, {"order.py": V2}, {"order.py": ours}, recorded))
 
@@ -126,7 +126,7 @@ def test_old_render_that_does_not_match_the_recorded_sha_is_not_trusted():
 
 
 def test_without_the_old_render_an_untouched_file_still_upgrades_cleanly():
-    recorded = {"order.py": text_sha256(V1)}
+    recorded = {"order.py": sha256_text(V1)}
 
     change = only(plan_file_upgrades(None, {"order.py": V2}, {"order.py": V1}, recorded))
 
@@ -134,7 +134,7 @@ def test_without_the_old_render_an_untouched_file_still_upgrades_cleanly():
 
 
 def test_without_the_old_render_an_edited_file_is_merged_two_way():
-    recorded = {"order.py": text_sha256(V1)}
+    recorded = {"order.py": sha256_text(V1)}
 
     change = only(plan_file_upgrades(None, {"order.py": V2}, {"order.py": EDITED}, recorded))
 
@@ -142,7 +142,7 @@ def test_without_the_old_render_an_edited_file_is_merged_two_way():
 
 
 def test_without_the_old_render_dropped_files_are_found_from_the_recorded_shas():
-    shas = {"order.py": text_sha256(V1), "old.py": text_sha256("x\n")}
+    shas = {"order.py": sha256_text(V1), "old.py": sha256_text("x\n")}
 
     current = {"order.py": V1, "old.py": "x\n"}
 

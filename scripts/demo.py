@@ -5,6 +5,8 @@ in an empty Python file, generates a dataclass-style module, answers the
 server's questions like a user pressing Enter (taking the pre-filled answers),
 applies the edit to disk, and prints what was offered, written and recorded.
 Embedded defaults only: SQLite in the workspace, the builtin templates, no LLM.
+It is a client, outside the server package: its stdout is the user's terminal,
+while the server it starts keeps stdout for LSP.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path
 
 from server.cli.stats import print_tables
-from server.client_compat import fix_code_action_union
+from server.client_compat import editor_initialize_params, fix_code_action_union
 from server.edits import apply_workspace_edit
 from server.jsonish import plain
 
@@ -93,22 +95,9 @@ async def session(root: Path) -> int:
 
     started = time.perf_counter()
     await client.start_io(sys.executable, "-m", "server")
-    await client.initialize_async(
-        types.InitializeParams(
-            capabilities=types.ClientCapabilities(
-                workspace=types.WorkspaceClientCapabilities(
-                    apply_edit=True,
-                    workspace_edit=types.WorkspaceEditClientCapabilities(
-                        document_changes=True, resource_operations=[types.ResourceOperationKind.Create]
-                    ),
-                )
-            ),
-            root_uri=from_fs_path(str(root)),
-            workspace_folders=[types.WorkspaceFolder(uri=from_fs_path(str(root)), name="demo")],
-            # Short tracking windows so the demo shows a verdict; the defaults are 30 s to 10 min.
-            initialization_options={"ask": True, "scion": {"tracking": {"checkpoints": list(CHECKPOINTS)}}},
-        )
-    )
+    # Short tracking windows so the demo shows a verdict; the defaults are 30 s to 10 min.
+    options = {"ask": True, "scion": {"tracking": {"checkpoints": list(CHECKPOINTS)}}}
+    await client.initialize_async(editor_initialize_params(root, options, "demo"))
     client.initialized(types.InitializedParams())
     print(f"server initialised in {time.perf_counter() - started:.2f} s")
 
