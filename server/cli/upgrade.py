@@ -53,6 +53,8 @@ def run_upgrade(args) -> int:
     result = upgrade_many(upgrader, paths, args.to_version, dry_run=args.dry_run, progress=progress)
     if progress is not None:
         progress.finish()
+    if result.rolled_back:
+        print(f"an interrupted upgrade was rolled back first: {len(result.rolled_back)} file(s) put back as they were", file=sys.stderr)
     if args.json:
         files = []
         for upgrade in result.files:

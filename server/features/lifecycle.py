@@ -97,9 +97,11 @@ def load_catalog(ls: ScionServer, *, with_store: bool = False) -> None:
         extra = [root if root.is_absolute() else ls.workspace_root / root for root in extra]
     roots = default_roots(ls.workspace_root, extra)
     database = ls.database_path()
+    workspace = ls.workspace_root
 
     def build():
         open_log_file(ls.log_file)
+        rolled_back = _roll_back_interrupted_upgrade(workspace) if with_store else []
         store, problem = _open_store(database) if with_store else (None, None)
         catalog = Catalog(roots)
         catalog.templates()
@@ -107,14 +109,19 @@ def load_catalog(ls: ScionServer, *, with_store: bool = False) -> None:
         import server.evolution.engine  # noqa: F401
         import server.generation  # noqa: F401
 
-        return catalog, store, problem
+        return catalog, store, problem, rolled_back
 
     async def load() -> None:
         try:
-            catalog, store, problem = await asyncio.to_thread(build)
+            catalog, store, problem, rolled_back = await asyncio.to_thread(build)
         except Exception as error:  # an unreadable root must not leave the server without templates
             log.error("loading templates failed: %s", error)
-            catalog, store, problem = Catalog([(root, kind) for root, kind in roots if kind == "builtin"]), None, None
+            catalog, store, problem, rolled_back = Catalog([(root, kind) for root, kind in roots if kind == "builtin"]), None, None, []
+        if rolled_back:
+            ls.warn_user(
+                f"Scion: an upgrade of this workspace was interrupted; {len(rolled_back)} file(s) were put back as they were. "
+                "Run the upgrade again."
+            )
         ls.catalog = catalog
         if with_store:
             ls.store = store if store is not None else _open_store(":memory:")[0]
@@ -124,6 +131,15 @@ def load_catalog(ls: ScionServer, *, with_store: bool = False) -> None:
             log.warning("template skipped: %s", error)
 
     ls.catalog_loading = ls.background.spawn(load(), name="load-catalog")
+
+
+def _roll_back_interrupted_upgrade(workspace: Path | None) -> list[Path]:
+    """Before anything reads the workspace: undo a batch upgrade that was killed half way (see upgrades/writes.py)."""
+    if workspace is None:
+        return []
+    from server.upgrades.writes import recover
+
+    return recover(workspace)
 
 
 def _workspace_root(ls: ScionServer, params: types.InitializeParams) -> Path | None:

@@ -17,7 +17,7 @@ from server.errors import ScionError
 from server.upgrades.outcome import STATUSES, FileUpgrade
 from server.upgrades.records import answer_file_of, find_answer_files, primary_file
 from server.upgrades.service import Upgrader
-from server.upgrades.writes import StagedWrites
+from server.upgrades.writes import StagedWrites, recover
 
 log = logging.getLogger("scion.upgrades")
 
@@ -28,6 +28,8 @@ Progress = Callable[[int, int, FileUpgrade], None]
 @dataclass
 class BatchResult:
     files: list[FileUpgrade] = field(default_factory=list)
+    # Files an earlier, interrupted batch had changed, put back before this one began.
+    rolled_back: list[Path] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for upgrade in self.files if upgrade.status == status)
@@ -59,14 +61,17 @@ def upgrade_many(
 ) -> BatchResult:
     """Upgrade each file (a generated file or its answer file), in order.
 
-    Files and answer files are staged and written together with one disk sync
-    (see writes.py); the database records the upgrades once they are on disk.
-    A file whose new text could not be staged is left as it was, with its
-    answer file, and reported failed (progress has already seen it prepared).
+    Files and answer files are staged and written together behind a rollback
+    journal (see writes.py); the database records the upgrades once they are
+    on disk. A file whose new text could not be staged or written is left as
+    it was, with its answer file, and reported failed (progress has already
+    seen it prepared). An earlier batch that was interrupted is rolled back
+    first.
     """
+    # Even before a dry run: its diffs must start from the files as the user had them.
+    result = BatchResult(rolled_back=recover(upgrader.workspace))
     unique = list(dict.fromkeys(answer_file_of(path) for path in resolved_paths(paths)))
-    result = BatchResult()
-    staged = StagedWrites()
+    staged = StagedWrites(upgrader.workspace)
     written: dict[Path, int] = {}  # answer file -> index in result.files
     try:
         for done, answer_file in enumerate(unique, 1):

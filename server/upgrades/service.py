@@ -36,7 +36,7 @@ from server.fsutil import sha256_text
 from server.upgrades.planner import plan_file_upgrades
 from server.upgrades.records import answer_file_of, primary_file, read_answer_source, read_records
 from server.upgrades.renders import Renderer
-from server.upgrades.writes import StagedWrites
+from server.upgrades.writes import UNCHECKED, StagedWrites
 
 log = logging.getLogger("scion.upgrades")
 
@@ -232,11 +232,11 @@ class Upgrader:
         """Put the upgraded files on disk (or stage them in `staged`, for a batch, grouped by answer file)."""
         for update in upgrade.writes:
             if update.new_text is None and staged is not None:
-                staged.delete(update.path, upgrade.answer_file)
+                staged.delete(update.path, upgrade.answer_file, expected=update.old_text)
             elif update.new_text is None:
                 update.path.unlink(missing_ok=True)
             elif staged is not None:
-                staged.write(update.path, update.new_text, upgrade.answer_file)
+                staged.write(update.path, update.new_text, upgrade.answer_file, expected=update.old_text)
             else:
                 atomic_write(update.path, update.new_text)
 
@@ -253,14 +253,16 @@ class Upgrader:
         """
         if not upgrade.generations:
             return
+        expected: object = UNCHECKED
         if not reread and upgrade.answer_source is not None:
             old_text, records = upgrade.answer_source
+            expected = old_text
         else:
             old_text = read_from_disk(upgrade.answer_file) or ""
             records = read_records(upgrade.answer_file, old_text)
         text = upgraded_answer_text(upgrade.answer_file, old_text, records, [g.new for g in upgrade.generations])
         if staged is not None:
-            staged.write(upgrade.answer_file, text, upgrade.answer_file)
+            staged.write(upgrade.answer_file, text, upgrade.answer_file, expected=expected)
         else:
             atomic_write(upgrade.answer_file, text)
 

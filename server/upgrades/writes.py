@@ -1,159 +1,339 @@
-"""Writing the files of a batch upgrade: each file atomically, one disk sync for them all.
+"""Writing the files of a batch upgrade: in place, behind a rollback journal.
 
-atomic_write syncs every file before renaming it into place, which costs
-several milliseconds a file: most of a thousand-file upgrade. Here every new
-text is first written to a temporary file beside its target, the disk is
-synced once, and only then are the temporary files renamed over the targets.
-A crash before the renames leaves every file as it was; after the sync, each
-rename puts a complete file in place.
+Replacing a file by renaming a new one over it allocates a new inode and frees
+the old one's blocks. On a VM disk that costs about half a millisecond a file
+(2,000 files: 0.9-1.3 s measured here), while overwriting the same file in
+place costs 15 µs (0.03 s). So a batch overwrites files in place, and stays
+safe the way a database does, with a rollback journal:
 
-Creating a file is the slow part on some disks (an inode costs up to a
-millisecond), and it does not need the interpreter: the temporary files are
-written by one background thread while the caller prepares the next upgrade.
-Writes are grouped (one group per upgraded answer file): when any write of a
-group fails, none of that group's files is replaced, and commit() reports it.
+1. every file the batch will change is read, and its bytes (or its absence)
+   go into one journal file in `.scion/journal/`, which is synced;
+2. the files are overwritten in place (new files created, dropped ones deleted);
+3. the disk is synced, and only then is the journal deleted.
+
+A batch killed anywhere in between (Ctrl-C, a crash, power loss) leaves the
+journal behind, and `recover()` (run before the next batch and when the server
+starts) puts every file back as it was. A live batch holds a lock on its
+journal, so nobody rolls it back under its feet.
+
+Writes are grouped (one group per upgraded answer file): when a write of a
+group fails, that group's files are put back and commit() reports it; the
+other groups go on.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import os
 import secrets
-import threading
 from collections.abc import Hashable
-from concurrent.futures import Future, ThreadPoolExecutor
-from itertools import count
+from dataclasses import dataclass
 from pathlib import Path
 
-_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+try:  # flock tells a live batch's journal from an abandoned one
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+
+log = logging.getLogger("scion.upgrades")
+
+JOURNAL_FOLDER = Path(".scion") / "journal"
+_MAGIC = b"scion-upgrade-journal 1\n"
+_END = b'{"end": true}\n'
+# Never through a symlink swapped in after the paths were checked.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+ROLLBACK_SUFFIX = ".scion-rollback"
+
+
+# write(expected=UNCHECKED): whatever the file holds at commit may be replaced.
+UNCHECKED = object()
+
+
+class ChangedMeanwhile(OSError):
+    """A file no longer holds the text the upgrade was prepared from."""
+
+
+@dataclass
+class _Write:
+    path: Path
+    data: bytes | None  # None: delete the file
+    expected: object = UNCHECKED  # the text the upgrade was computed from (None: no file)
+    original: bytes | None = None  # the bytes before the batch; None: there was no file
 
 
 class StagedWrites:
-    def __init__(self, *, background: bool = True) -> None:
-        # Per group: (temporary, target) pairs in the order written, then the deletes.
-        self._renames: dict[Hashable, list[tuple[str, Path]]] = {}
-        self._deletes: dict[Hashable, list[Path]] = {}
-        self._pending: list[tuple[Hashable, Path, Future]] = []
-        self._failed: dict[Hashable, Exception] = {}
-        self._lock = threading.Lock()
-        self._token = secrets.token_hex(4)
-        self._numbers = count()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scion-writes") if background else None
+    """Writes collected during a batch, put on disk together by commit()."""
 
-    def write(self, path: Path, text: str, group: Hashable = None) -> None:
-        """Stage `text` for `path`. Without a background thread, an OSError is raised here."""
-        data = text.encode("utf-8")
-        if self._pool is None:
-            self._staged(group, path, self._stage(path, data))
-        else:
-            self._pending.append((group, path, self._pool.submit(self._stage, path, data)))
+    def __init__(self, workspace: Path) -> None:
+        self.journal_folder = Path(workspace) / JOURNAL_FOLDER
+        self._groups: dict[Hashable, list[_Write]] = {}
 
-    def delete(self, path: Path, group: Hashable = None) -> None:
-        self._deletes.setdefault(group, []).append(path)
+    def write(self, path: Path, text: str, group: Hashable = None, *, expected: object = UNCHECKED) -> None:
+        """Stage `text` for `path`. `expected`: the text the file must still hold at commit (None: no file), else its group fails."""
+        self._groups.setdefault(group, []).append(_Write(Path(path), text.encode("utf-8"), expected))
+
+    def delete(self, path: Path, group: Hashable = None, *, expected: object = UNCHECKED) -> None:
+        self._groups.setdefault(group, []).append(_Write(Path(path), None, expected))
 
     def drop(self, group: Hashable) -> None:
         """Forget a group's writes and deletes (its upgrade failed before it was staged whole)."""
-        self._wait()
-        _unlink_all(temporary for temporary, _ in self._renames.pop(group, []))
-        self._deletes.pop(group, None)
-        self._failed.pop(group, None)
-
-    def commit(self) -> dict[Hashable, Exception]:
-        """Sync once, then put every file of every whole group in place; returns the groups that failed."""
-        self._wait()
-        failed, self._failed = self._failed, {}
-        for group in failed:
-            _unlink_all(temporary for temporary, _ in self._renames.pop(group, []))
-            self._deletes.pop(group, None)
-        renames = [pair for pairs in self._renames.values() for pair in pairs]
-        if renames:
-            _sync([temporary for temporary, _ in renames])
-        for temporary, path in renames:
-            os.replace(temporary, path)
-        for paths in self._deletes.values():
-            for path in paths:
-                path.unlink(missing_ok=True)
-        self._renames, self._deletes = {}, {}
-        self._close()
-        return failed
+        self._groups.pop(group, None)
 
     def discard(self) -> None:
-        self._wait()
-        _unlink_all(temporary for pairs in self._renames.values() for temporary, _ in pairs)
-        self._renames, self._deletes, self._failed = {}, {}, {}
-        self._close()
+        self._groups = {}
 
-    # -- staging -----------------------------------------------------------------
-
-    def _wait(self) -> None:
-        pending, self._pending = self._pending, []
-        for group, path, future in pending:
+    def commit(self) -> dict[Hashable, Exception]:
+        """Journal, write every group, sync, drop the journal; returns the groups that failed (left as they were)."""
+        groups, self._groups = self._groups, {}
+        failed: dict[Hashable, Exception] = {}
+        changes: dict[Hashable, list[_Write]] = {}
+        for group, writes in groups.items():
             try:
-                self._staged(group, path, future.result())
-            except Exception as error:  # every pending write is accounted for, whatever failed
-                self._failed.setdefault(group, error)
-
-    def _staged(self, group: Hashable, path: Path, temporary: str) -> None:
-        self._renames.setdefault(group, []).append((temporary, path))
-
-    def _stage(self, path: Path, data: bytes) -> str:
-        """Write `data` to a new temporary file beside `path`, with `path`'s permissions; its name."""
-        try:
-            mode = os.stat(path).st_mode & 0o7777
-        except FileNotFoundError:
-            mode = None
-        folder = os.fspath(path.parent)
-        made_folder = False
-        while True:
-            with self._lock:
-                number = next(self._numbers)
-            temporary = os.path.join(folder, f".{path.name}.{self._token}{number}.tmp")
-            try:
-                # A new file gets what open() would give it (0666 less the umask).
-                fd = os.open(temporary, _FLAGS, 0o666 if mode is None else 0o600)
-            except FileExistsError:
+                for write in writes:
+                    write.original = _read_original(write.path)
+                    _check_unchanged(write)
+            except OSError as error:
+                failed[group] = error
                 continue
-            except FileNotFoundError:
-                if made_folder:
-                    raise
-                os.makedirs(folder, exist_ok=True)
-                made_folder = True
-                continue
-            break
+            # Writing what a file already holds is skipped; a group with nothing left needs no journal.
+            changed = [write for write in writes if write.data != write.original]
+            if changed:
+                changes[group] = changed
+        if not changes:
+            return failed
         try:
-            if mode is not None:  # an executable script stays executable
-                if hasattr(os, "fchmod"):
-                    os.fchmod(fd, mode)
-                else:  # pragma: no cover - Windows
-                    os.chmod(temporary, mode)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            journal = Journal.begin(self.journal_folder, [write for writes in changes.values() for write in writes])
+        except OSError as error:
+            problem = OSError(f"cannot write the upgrade journal in {self.journal_folder}: {error}")
+            return {**failed, **{group: problem for group in changes}}
+        consistent = True
+        for group, writes in changes.items():
+            error = _apply(writes)
+            if error is not None:
+                failed[group] = error
+                consistent = _put_back(writes) and consistent
+        _sync([write.path for writes in changes.values() for write in writes if write.data is not None])
+        if consistent:
+            journal.finish()
+        else:  # a file could not be put back: the journal stays for recover()
+            journal.release()
+        return failed
+
+
+class Journal:
+    """The journal of one live batch: written and synced before any file changes; locked while the batch runs."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path, self._fd = path, fd
+
+    @classmethod
+    def begin(cls, folder: Path, writes: list[_Write]) -> Journal:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"upgrade-{os.getpid()}-{secrets.token_hex(4)}.journal"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            chunks = [_MAGIC]
+            for write in writes:
+                entry = {
+                    "path": os.fspath(write.path),
+                    "size": None if write.original is None else len(write.original),
+                    "written": None if write.data is None else hashlib.sha256(write.data).hexdigest(),
+                }
+                chunks.append(json.dumps(entry).encode("utf-8") + b"\n")
+                if write.original is not None:
+                    chunks.append(write.original)
+            chunks.append(_END)
+            _write_all(fd, b"".join(chunks))
+            os.fsync(fd)
+            _sync_folder(folder)
         except BaseException:
             os.close(fd)
-            os.unlink(temporary)
+            path.unlink(missing_ok=True)
             raise
-        os.close(fd)
-        return temporary
+        return cls(path, fd)
 
-    def _close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+    def finish(self) -> None:
+        """Every file is on disk: the journal is no longer needed."""
+        self.path.unlink(missing_ok=True)
+        self.release()
+
+    def release(self) -> None:
+        os.close(self._fd)  # also drops the lock
 
 
-def _unlink_all(paths) -> None:
-    for path in paths:
+def recover(workspace: Path) -> list[Path]:
+    """Roll back every batch that was interrupted; the files put back as they were.
+
+    A file the user changed since the interruption (neither what the batch
+    found nor anything it could have written) is left as it is, and what the
+    batch found is saved beside it as `<name>.scion-rollback`.
+    """
+    folder = Path(workspace) / JOURNAL_FOLDER
+    try:
+        journals = sorted(folder.glob("upgrade-*.journal"))
+    except OSError:
+        return []
+    restored: list[Path] = []
+    for path in journals:
         try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
+            restored.extend(_recover_one(path))
+        except OSError as error:
+            log.warning("cannot roll back the interrupted upgrade in %s: %s", path, error)
+    return restored
 
 
-def _sync(paths: list[str]) -> None:
-    """Flush the written files to disk: one system-wide sync where there is one, else each file."""
+def _recover_one(path: Path) -> list[Path]:
+    fd = os.open(path, os.O_RDWR | _NOFOLLOW)
+    try:
+        if fcntl is None:
+            return []  # cannot tell a live batch from a dead one: leave it
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return []  # a batch running now
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            entries = _read_journal(handle)
+        restored = []
+        for target, original, written in entries or []:
+            if _restore(target, original, written):
+                restored.append(target)
+        path.unlink()
+        if entries is None:
+            log.info("dropped an unfinished upgrade journal %s (no file had been changed)", path.name)
+        else:
+            log.warning("rolled back an interrupted upgrade: %d file(s) put back", len(restored))
+        return restored
+    finally:
+        os.close(fd)
+
+
+def _read_journal(handle) -> list[tuple[Path, bytes | None, str | None]] | None:
+    """(file, original bytes, sha of what the batch wrote) of each change; None when the journal was never finished (no file was touched)."""
+    if handle.readline() != _MAGIC:
+        return None
+    entries = []
+    while True:
+        line = handle.readline()
+        if line == _END:
+            return entries
+        try:
+            entry = json.loads(line)
+            size = entry["size"]
+            original = None if size is None else handle.read(size)
+            entries.append((Path(entry["path"]), original, entry["written"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+        if original is not None and len(original) != size:
+            return None
+
+
+def _restore(target: Path, original: bytes | None, written: str | None = "") -> bool:
+    """Put `target` back to `original` (None: remove it); whether it changed anything.
+
+    `written`: the sha of what the batch wrote there (None: it deleted the
+    file). Anything else found there is newer than the batch (the user's):
+    it is kept beside the file as `<name>.scion-rollback`. "" skips that check
+    (the caller knows the file holds what the batch wrote).
+    """
+    try:
+        current = _read_original(target)
+    except OSError:
+        current = None
+    if current == original:
+        return False
+    if written != "" and current is not None and hashlib.sha256(current).hexdigest() != written:
+        _write_in_place(target.with_name(target.name + ROLLBACK_SUFFIX), current)
+    if original is None:
+        target.unlink(missing_ok=True)
+    else:
+        _write_in_place(target, original)
+    return True
+
+
+def _check_unchanged(write: _Write) -> None:
+    """Refuse to replace what somebody changed after the upgrade read it (an editor saving, another tool)."""
+    if write.expected is UNCHECKED:
+        return
+    expected = None if write.expected is None else str(write.expected).encode("utf-8")
+    if write.original != expected:
+        raise ChangedMeanwhile(f"{write.path} changed while the upgrade ran; run it again")
+
+
+def _read_original(path: Path) -> bytes | None:
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+    except FileNotFoundError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
+
+
+def _apply(writes: list[_Write]) -> OSError | None:
+    """Write (or delete) a group's files in order; the error that stopped it."""
+    try:
+        for write in writes:
+            if write.data is None:
+                write.path.unlink(missing_ok=True)
+            else:
+                _write_in_place(write.path, write.data, new=write.original is None)
+    except OSError as error:
+        return error
+    return None
+
+
+def _put_back(writes: list[_Write]) -> bool:
+    """Undo a failed group's writes; False when some file could not be put back."""
+    whole = True
+    for write in writes:
+        try:
+            _restore(write.path, write.original, written="")
+        except OSError as error:
+            log.warning("cannot put %s back after a failed upgrade: %s", write.path, error)
+            whole = False
+    return whole
+
+
+def _write_in_place(path: Path, data: bytes, *, new: bool = False) -> None:
+    """Overwrite `path` keeping its inode (and so its mode and blocks); a new file gets open()'s usual mode."""
+    if new:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o666)
+    else:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | _NOFOLLOW, 0o666)
+    try:
+        _write_all(fd, data)
+        os.ftruncate(fd, len(data))  # after writing, so the blocks the file had are reused, not freed
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _sync(paths: list[Path]) -> None:
+    """Flush the overwritten files before the journal goes: one system-wide sync where there is one, else each file."""
     if hasattr(os, "sync"):
         os.sync()
         return
-    for path in paths:
+    for path in paths:  # pragma: no cover - Windows
         with open(path, "rb+") as handle:
             os.fsync(handle.fileno())
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the journal's name durable too (a new file's directory entry is not covered by its fsync)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - Windows cannot open folders
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -185,3 +187,39 @@ async def test_upgrade_all_counts_every_file(editor):
     # The note renders the same at 1.1.0: its code stays, its answer file moves on.
     assert editor.path("docs/notes.py").read_text() == '"""notes"""\n'
     assert "version: 1.1.0" in editor.path("docs/notes.py.template-answers.yml").read_text()
+
+
+_KILLED_BATCH = """
+import os, sys
+from pathlib import Path
+from server.upgrades import writes
+
+root = Path(sys.argv[1])
+real = writes._apply
+
+def apply_then_die(group):
+    real(group)
+    os._exit(9)  # killed right after writing: the journal is left behind
+
+writes._apply = apply_then_die
+staged = writes.StagedWrites(root)
+staged.write(root / "src/order.py", "half upgraded\\n", "order")
+staged.write(root / "src/order.py.template-answers.yml", "half upgraded\\n", "order")
+staged.commit()
+"""
+
+
+def killed_batch(workspace: Path) -> None:
+    generate(workspace, "python/dataclass", "src/order.py", "1.0.0")
+    before = (workspace / "src/order.py").read_text()
+    done = subprocess.run([sys.executable, "-c", _KILLED_BATCH, str(workspace)], cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 9 and (workspace / "src/order.py").read_text() == "half upgraded\n"
+    (workspace / "expected-order.py").write_text(before)
+
+
+@pytest.mark.setup.with_args(killed_batch)
+async def test_the_server_rolls_back_a_batch_that_was_killed_half_way(editor):
+    await editor.wait_for(lambda: any("interrupted" in m.message for m in editor.messages))
+    assert editor.path("src/order.py").read_text() == editor.path("expected-order.py").read_text()
+    assert "version: 1.0.0" in editor.path("src/order.py.template-answers.yml").read_text()
+    assert list(editor.path(".scion/journal").iterdir()) == []

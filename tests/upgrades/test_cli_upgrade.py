@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 from server.cli import main as scion
 from tests.upgrades.test_service import V1, V2
@@ -53,3 +56,37 @@ def test_a_refused_downgrade_exits_2(tmp_path, capsys):
     scion(["upgrade", "--all", "--workspace", str(ws.root)])
     code, out = run(capsys, "upgrade", str(ws.root / "src/app.py"), "--to", "1.0.0", "--workspace", str(ws.root))
     assert code == 2 and "refusing to downgrade" in out
+
+
+def test_an_upgrade_killed_half_way_is_rolled_back_and_done_again(tmp_path, capsys):
+    ws = workspace(tmp_path)
+    before = ws.read("src/app.py")
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILL_AFTER_FIRST_WRITE, "upgrade", "--all", "--defaults", "--workspace", str(ws.root)],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True,
+    )
+    assert killed.returncode == 9, killed.stderr
+    assert ws.read("src/app.py") != before  # half upgraded: the answer file still says 1.0.0
+    assert "version: 1.0.0" in ws.read("src/app.py.template-answers.yml")
+
+    code = scion(["upgrade", "--all", "--defaults", "--workspace", str(ws.root)])
+    err = capsys.readouterr().err
+    assert code == 0 and "an interrupted upgrade was rolled back first" in err
+    assert '"""app"""' in ws.read("src/app.py") and "version: 2.0.0" in ws.read("src/app.py.template-answers.yml")
+
+
+# `scion upgrade` whose process dies right after writing its first file.
+_KILL_AFTER_FIRST_WRITE = """
+import os, sys
+from server.upgrades import writes
+from server.cli import main
+
+real = writes._write_in_place
+
+def write_then_die(path, data, *, new=False):
+    real(path, data, new=new)
+    os._exit(9)
+
+writes._write_in_place = write_then_die
+main(sys.argv[1:])
+"""

@@ -17,7 +17,7 @@ from server.upgrades import records as records_module
 from server.upgrades.answer_text import _text_scalar, emit_answer_text
 from server.upgrades.batch import generated_files, resolved_paths, upgrade_many
 from server.upgrades.records import read_own_layout, read_records
-from server.upgrades.writes import StagedWrites
+from server.upgrades import writes as writes_module
 from tests.upgrades.test_service import MANIFEST, V1, V2, V1_MAIN
 from tests.upgrades.trees import Workspace, template_files
 
@@ -202,50 +202,17 @@ def test_resolved_paths_are_what_resolve_gives(tmp_path):
 # -- writes -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("background", [True, False])
-def test_staged_writes_keep_modes_and_give_new_files_the_usual_mode(tmp_path, background):
-    script = tmp_path / "run.sh"
-    script.write_text("old")
-    script.chmod(0o755)
-    staged = StagedWrites(background=background)
-    staged.write(script, "new", "g")
-    staged.write(tmp_path / "deep/new.txt", "fresh", "g")
-    assert staged.commit() == {}
-
-    umask = os.umask(0)
-    os.umask(umask)
-    assert script.read_text() == "new" and stat.S_IMODE(script.stat().st_mode) == 0o755
-    assert stat.S_IMODE((tmp_path / "deep/new.txt").stat().st_mode) == 0o666 & ~umask
-    assert sorted(p.name for p in tmp_path.rglob("*")) == ["deep", "new.txt", "run.sh"]
-
-
-def test_a_group_with_a_failed_write_replaces_nothing(tmp_path):
-    (tmp_path / "a.txt").write_text("a")
-    (tmp_path / "b.txt").write_text("b")
-    (tmp_path / "blocker").write_text("a file, not a folder")
-    staged = StagedWrites()
-    staged.write(tmp_path / "a.txt", "A", "one")
-    staged.write(tmp_path / "blocker/c.txt", "C", "one")
-    staged.delete(tmp_path / "b.txt", "one")
-    staged.write(tmp_path / "b.txt", "B", "two")
-    failed = staged.commit()
-
-    assert set(failed) == {"one"}
-    assert (tmp_path / "a.txt").read_text() == "a" and (tmp_path / "b.txt").read_text() == "B"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt", "blocker"]
-
-
 def test_a_file_that_cannot_be_written_fails_alone_in_a_batch(ws, monkeypatch):
     ws.generate("demo/module", "1.0.0", "lib/tool.py", {"name": "tool"})
     before = ws.read("lib/tool.py"), ws.read("lib/tool.py.template-answers.yml"), ws.read("lib/tool_notes.md")
-    real = StagedWrites._stage
+    real = writes_module._write_in_place
 
-    def stage(self, path, data):
-        if path.name == "tool_test.py":  # 2.0.0 adds it; its temporary file cannot be made
+    def write_in_place(path, data, *, new=False):
+        if path.name == "tool_test.py":  # 2.0.0 adds it; it cannot be created
             raise PermissionError(13, "Permission denied", str(path))
-        return real(self, path, data)
+        return real(path, data, new=new)
 
-    monkeypatch.setattr(StagedWrites, "_stage", stage)
+    monkeypatch.setattr(writes_module, "_write_in_place", write_in_place)
     result = upgrade_many(ws.upgrader(), generated_files(ws.root))
 
     assert result.counts["upgraded"] == 1 and result.counts["failed"] == 1
