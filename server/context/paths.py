@@ -25,36 +25,45 @@ def path_features(path: str | Path | None, workspace: Path | None, language: str
     """Path features of a document; an untitled document (no path) has empty ones."""
     if path is None or str(path) == "":
         return PathFeatures("", "", "", "", "", (), "")
-    given = Path(path)
-    if given.is_absolute():
-        absolute = Path(os.path.normpath(given))
+    # Plain strings rather than Path objects: a batch upgrade asks this of every
+    # generated file, and building Paths was most of its cost.
+    given = os.fspath(path)
+    if os.path.isabs(given):
+        absolute = os.path.normpath(given)
     elif workspace is not None:
-        absolute = Path(os.path.normpath(Path(workspace) / given))
+        absolute = os.path.normpath(os.path.join(os.fspath(workspace), given))
     else:
-        absolute = Path(os.path.abspath(given))
-    rel = _relative_path(absolute, given, workspace)
-    segments = tuple(rel.parts[:-1])
+        absolute = os.path.abspath(given)
+    rel = PurePosixPath(_relative_path(absolute, given, workspace))
     return PathFeatures(
-        path=str(absolute),
+        path=absolute,
         rel_path=rel.as_posix(),
         stem=rel.stem,
         extension=rel.suffix,
-        folder=absolute.parent.name,
-        path_segments=segments,
+        folder=os.path.basename(os.path.dirname(absolute)),
+        path_segments=tuple(rel.parts[:-1]),
         module_path=module_path(language, rel),
     )
 
 
-def _relative_path(absolute: Path, given: Path, workspace: Path | None) -> PurePosixPath:
+def _relative_path(absolute: str, given: str, workspace: Path | None) -> str:
+    """`absolute` relative to the workspace as a POSIX path; else `given` normalised, or only the file name."""
     if workspace is not None:
-        root = Path(os.path.normpath(Path(workspace).absolute()))
-        if absolute.is_relative_to(root):
-            return PurePosixPath(absolute.relative_to(root).as_posix())
-    if not given.is_absolute():
-        return PurePosixPath(Path(os.path.normpath(given)).as_posix())
+        root = os.path.normpath(os.path.abspath(workspace))
+        prefix = root if root.endswith(os.sep) else root + os.sep
+        if os.path.normcase(absolute) == os.path.normcase(root):
+            return "."
+        if os.path.normcase(absolute).startswith(os.path.normcase(prefix)):
+            return _posix(absolute[len(prefix):])
+    if not os.path.isabs(given):
+        return _posix(os.path.normpath(given))
     # Outside any known workspace the folders say nothing reliable about the
     # project layout, so only the file name is kept.
-    return PurePosixPath(absolute.name)
+    return os.path.basename(absolute)
+
+
+def _posix(path: str) -> str:
+    return path.replace(os.sep, "/") if os.sep != "/" else path
 
 
 def module_path(language: str | None, rel_path: PurePosixPath | str) -> str:

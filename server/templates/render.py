@@ -130,6 +130,33 @@ def _path_segment(segment: str) -> jinja2.Template:
     return EXPRESSION_ENV.from_string(segment)
 
 
+# `{{ name }}` and nothing fancier: most path segments are only that.
+_PLAIN_SUBSTITUTION = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+_JINJA_CONSTANTS = frozenset({"true", "false", "none", "True", "False", "None"})
+
+
+@functools.lru_cache(maxsize=2048)
+def _plain_parts(segment: str) -> tuple[str, ...] | None:
+    """The segment as literal, name, literal, name, ..., literal; None when it uses more of Jinja than `{{ name }}`."""
+    parts = tuple(_PLAIN_SUBSTITUTION.split(segment))
+    literals, names = parts[0::2], parts[1::2]
+    if any(looks_like_jinja(text) or "}}" in text for text in literals) or _JINJA_CONSTANTS.intersection(names):
+        return None
+    return parts
+
+
+def _render_segment(segment: str, variables: dict[str, Any]) -> str:
+    """A path segment rendered; `{{ name }}` of a text answer is substituted without Jinja (same result, a tenth of the time)."""
+    parts = _plain_parts(segment)
+    if parts is not None:
+        values = [variables.get(name) for name in parts[1::2]]
+        if all(type(value) is str for value in values):
+            pieces = list(parts)
+            pieces[1::2] = values
+            return "".join(pieces)
+    return _path_segment(segment).render(**variables)
+
+
 def render_output_path(source: str, variables: dict[str, Any], *, template: Template) -> str | None:
     """Render each segment of a files/ path. None when a segment renders empty (a conditional file)."""
     if source.endswith(JINJA_SUFFIX):
@@ -137,7 +164,7 @@ def render_output_path(source: str, variables: dict[str, Any], *, template: Temp
     segments = []
     for segment in source.split("/"):
         try:
-            rendered = _path_segment(segment).render(**variables) if looks_like_jinja(segment) else segment
+            rendered = _render_segment(segment, variables) if looks_like_jinja(segment) else segment
         except jinja2.TemplateError as error:
             raise jinja_error(error, path=template.files_dir / source, what=f"the path {source!r}", line=1) from None
         if not rendered.strip():

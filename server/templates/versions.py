@@ -7,6 +7,7 @@ else still sorts deterministically: after every valid version, by its natural
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -15,14 +16,19 @@ from packaging.version import InvalidVersion, Version
 _CHUNK = re.compile(r"(\d+)")
 
 
-def version_key(version: str) -> tuple[Any, ...]:
-    """A key for `sorted()`: valid versions by PEP 440 order, then the others by natural order."""
-    text = str(version).strip()
+@functools.lru_cache(maxsize=4096)
+def _key(text: str) -> tuple[Any, ...]:
+    # A batch upgrade compares the same few versions thousands of times; parsing is the cost.
     try:
         return (0, Version(text), ())
     except InvalidVersion:
         natural = tuple((0, int(chunk), "") if chunk.isdigit() else (1, 0, chunk) for chunk in _CHUNK.split(text) if chunk)
         return (1, Version("0"), natural)
+
+
+def version_key(version: str) -> tuple[Any, ...]:
+    """A key for `sorted()`: valid versions by PEP 440 order, then the others by natural order."""
+    return _key(str(version).strip())
 
 
 def is_newer(candidate: str, than: str) -> bool:

@@ -1,6 +1,8 @@
 import os
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from server.errors import PathEscapeError, TemplateError
 from server.templates.render import confine_path, render_expression, render_template
@@ -128,3 +130,31 @@ def test_confine_path_resolves_symlinks(tmp_path):
     os.symlink(outside, workspace / "link")
     with pytest.raises(PathEscapeError):
         confine_path(workspace, "link/a.py", workspace)
+
+
+# -- path segments: the plain-substitution shortcut renders exactly what Jinja does
+
+
+_SEGMENT_TEXT = st.text(alphabet="ab_.-{}%# 1", max_size=6)
+_SEGMENT = st.lists(
+    st.one_of(_SEGMENT_TEXT, st.sampled_from(["{{ name }}", "{{name}}", "{{  kind }}", "{{ true }}", "{{ name | upper }}"])),
+    max_size=4,
+).map("".join)
+_VALUE = st.one_of(st.text(max_size=5), st.integers(), st.none(), st.booleans())
+
+
+@settings(max_examples=400, deadline=None)
+@given(segment=_SEGMENT, name=_VALUE, kind=_VALUE)
+def test_path_segment_shortcut_matches_jinja(segment, name, kind):
+    from server.templates.render import _path_segment, _render_segment
+
+    variables = {"name": name, "kind": kind}
+
+    def outcome(render):
+        try:
+            return render()
+        except Exception as error:  # noqa: BLE001 - both must fail alike
+            return type(error)
+
+    expected = outcome(lambda: _path_segment(segment).render(**variables))
+    assert outcome(lambda: _render_segment(segment, variables)) == expected
