@@ -37,6 +37,7 @@ def add_parser(commands) -> None:
 
 def run_upgrade(args) -> int:
     from server.upgrades.batch import generated_files, upgrade_many
+    from server.upgrades.parallel import default_workers
     from server.upgrades.service import Upgrader
 
     if not args.paths and not args.all:
@@ -50,7 +51,8 @@ def run_upgrade(args) -> int:
         open_catalog(workspace), workspace, store, ask=_ask_on_tty if asks else None, honour_skips=args.all and not args.paths
     )
     progress = _ProgressBar() if len(paths) >= PROGRESS_MIN_FILES and sys.stderr.isatty() and not asks else None
-    result = upgrade_many(upgrader, paths, args.to_version, dry_run=args.dry_run, progress=progress)
+    workers = 1 if asks else default_workers(len(paths))
+    result = upgrade_many(upgrader, paths, args.to_version, dry_run=args.dry_run, progress=progress, workers=workers)
     if progress is not None:
         progress.finish()
     if result.rolled_back:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from server.errors import ScionError
 from server.upgrades.outcome import STATUSES, FileUpgrade
+from server.upgrades.parallel import prepare_all
 from server.upgrades.records import answer_file_of, find_answer_files, primary_file
 from server.upgrades.service import Upgrader
 from server.upgrades.writes import StagedWrites, recover
@@ -58,6 +59,7 @@ def upgrade_many(
     *,
     dry_run: bool = False,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> BatchResult:
     """Upgrade each file (a generated file or its answer file), in order.
 
@@ -66,7 +68,8 @@ def upgrade_many(
     on disk. A file whose new text could not be staged or written is left as
     it was, with its answer file, and reported failed (progress has already
     seen it prepared). An earlier batch that was interrupted is rolled back
-    first.
+    first. `workers` > 1 prepares in that many processes where that is safe
+    (see parallel.py; default_workers() picks a number).
     """
     # Even before a dry run: its diffs must start from the files as the user had them.
     result = BatchResult(rolled_back=recover(upgrader.workspace))
@@ -74,8 +77,8 @@ def upgrade_many(
     staged = StagedWrites(upgrader.workspace)
     written: dict[Path, int] = {}  # answer file -> index in result.files
     try:
-        for done, answer_file in enumerate(unique, 1):
-            upgrade = _prepare_one(upgrader, answer_file, to_version)
+        for done, upgrade in enumerate(prepare_all(upgrader, unique, to_version, workers), 1):
+            answer_file = upgrade.answer_file
             if not dry_run and upgrade.generations and upgrade.status != "failed":
                 try:
                     upgrader.write_files(upgrade, staged)
@@ -122,12 +125,3 @@ def resolved_paths(paths: Iterable[Path]) -> list[Path]:
             is_link = True
         resolved.append(Path(os.path.realpath(full) if is_link else full))
     return resolved
-
-
-def _prepare_one(upgrader: Upgrader, answer_file: Path, to_version: str | None) -> FileUpgrade:
-    try:
-        return upgrader.prepare(answer_file, to_version, resolved=True)
-    except ScionError as error:
-        return FileUpgrade(answer_file, primary_file(answer_file), "failed", str(error))
-    except (OSError, UnicodeDecodeError) as error:
-        return FileUpgrade(answer_file, primary_file(answer_file), "failed", f"cannot read: {error}")

@@ -64,8 +64,9 @@ class FileUpgrade:
     message: str = ""
     generations: list[GenerationUpgrade] = field(default_factory=list)
     updates: dict[Path, FileUpdate] = field(default_factory=dict)
-    # The answer file's text and generations as prepare read them (None: no file).
-    answer_source: tuple[str, list[AnswerRecord]] | None = field(default=None, repr=False, compare=False)
+    # The answer file as prepare read it and as the upgrade leaves it (None: nothing to write),
+    # so a batch writes it without reading and parsing it again.
+    answer_change: tuple[str, str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def conflicts(self) -> int:

@@ -76,17 +76,16 @@ class Upgrader:
 
     # -- deciding --------------------------------------------------------------
 
-    def prepare(self, path: Path, to_version: str | None = None, *, resolved: bool = False) -> FileUpgrade:
+    def prepare(self, path: Path, to_version: str | None = None, *, resolved: bool = False, answer_text: bool = False) -> FileUpgrade:
         """What upgrading `path` (a generated file or its answer file) would do; writes nothing.
 
         `resolved`: the caller has resolved `path` already (a batch resolves all its paths at once).
+        `answer_text`: also compute the answer file's new text (`answer_change`), for a batch.
         """
         answer_file = answer_file_of(Path(path) if resolved else Path(path).resolve())
         primary = primary_file(answer_file)
         result = FileUpgrade(answer_file, primary)
         text, records = read_answer_source(answer_file)
-        # Kept so a batch writes the answer file without reading and parsing it again.
-        result.answer_source = (text, records) if text is not None else None
         if not records:
             result.status, result.message = "skipped", "no generation is recorded for this file"
             return result
@@ -111,6 +110,9 @@ class Upgrader:
             result.generations.append(upgrade)
         result.updates = {path: _final_update(path, originals[path], texts[path]) for path in texts}
         result.status = _status(result)
+        if answer_text and result.generations and text is not None:
+            new_text = upgraded_answer_text(answer_file, text, records, [g.new for g in result.generations])
+            result.answer_change = (text, new_text)
         return result
 
     def target_version(self, record: AnswerRecord, to_version: str | None = None) -> Template | None:
@@ -248,19 +250,18 @@ class Upgrader:
     def write_answer_file(self, upgrade: FileUpgrade, staged: StagedWrites | None = None, *, reread: bool = True) -> None:
         """Write the upgraded generations into the answer file.
 
-        `reread=False` (a batch, writing right after prepare) reuses the text
-        prepare read instead of reading and parsing the file again.
+        `reread=False` (a batch, writing right after prepare) writes the text
+        prepare computed, provided the file still holds what prepare read.
         """
         if not upgrade.generations:
             return
-        expected: object = UNCHECKED
-        if not reread and upgrade.answer_source is not None:
-            old_text, records = upgrade.answer_source
-            expected = old_text
+        if not reread and upgrade.answer_change is not None:
+            expected, text = upgrade.answer_change
         else:
+            expected = UNCHECKED
             old_text = read_from_disk(upgrade.answer_file) or ""
             records = read_records(upgrade.answer_file, old_text)
-        text = upgraded_answer_text(upgrade.answer_file, old_text, records, [g.new for g in upgrade.generations])
+            text = upgraded_answer_text(upgrade.answer_file, old_text, records, [g.new for g in upgrade.generations])
         if staged is not None:
             staged.write(upgrade.answer_file, text, upgrade.answer_file, expected=expected)
         else:

@@ -72,10 +72,10 @@ class StagedWrites:
 
     def write(self, path: Path, text: str, group: Hashable = None, *, expected: object = UNCHECKED) -> None:
         """Stage `text` for `path`. `expected`: the text the file must still hold at commit (None: no file), else its group fails."""
-        self._groups.setdefault(group, []).append(_Write(Path(path), text.encode("utf-8"), expected))
+        self._groups.setdefault(group, []).append(_Write(path, text.encode("utf-8"), expected))
 
     def delete(self, path: Path, group: Hashable = None, *, expected: object = UNCHECKED) -> None:
-        self._groups.setdefault(group, []).append(_Write(Path(path), None, expected))
+        self._groups.setdefault(group, []).append(_Write(path, None, expected))
 
     def drop(self, group: Hashable) -> None:
         """Forget a group's writes and deletes (its upgrade failed before it was staged whole)."""
