@@ -30,13 +30,22 @@ def workspace_of(args: argparse.Namespace, near: Path | None = None) -> Path:
     return find_workspace(near)
 
 
-def open_catalog(workspace: Path):
+def open_catalog(workspace: Path, lazy: bool = False):
+    """The workspace's catalog; each template that fails to load is warned about once, when it is parsed.
+
+    A lazy catalog parses a template only when the command first needs it, so
+    templates the command never touches cost nothing and warn about nothing.
+    """
     from server.templates.catalog import Catalog, default_roots
 
-    catalog = Catalog(default_roots(workspace))
-    for error in catalog.errors:
-        print(f"warning: template skipped: {error}", file=sys.stderr)
-    return catalog
+    warned: set[str] = set()
+
+    def warn(error) -> None:
+        if str(error) not in warned:  # `reload()` re-parses broken templates
+            warned.add(str(error))
+            print(f"warning: template skipped: {error}", file=sys.stderr)
+
+    return Catalog(default_roots(workspace), lazy=lazy, on_error=warn)
 
 
 def open_store(args: argparse.Namespace, workspace: Path):

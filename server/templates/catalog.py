@@ -4,6 +4,11 @@ Roots are searched in priority order (workspace, extra, user, builtin): when two
 roots hold the same id and version, the earlier one wins, so a workspace can
 shadow a builtin version. A template that fails to load is recorded in
 `errors` and skipped; it never hides the others.
+
+A lazy catalog (for CLI commands that need a few templates) only lists the
+version folders up front and parses an id's manifests when a query first needs
+that id; queries over everything parse everything first, so every answer
+equals the eager catalog's.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from __future__ import annotations
 import difflib
 import logging
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from platformdirs import user_data_path
@@ -72,15 +79,25 @@ def _stamp(version_dir: Path) -> tuple[int, ...]:
 
 
 class Catalog:
-    def __init__(self, roots: list[tuple[Path, str]]):
+    def __init__(
+        self,
+        roots: list[tuple[Path, str]],
+        lazy: bool = False,
+        on_error: Callable[[TemplateError], None] | None = None,
+    ):
+        """`on_error` is called with each load failure as it happens (lazy catalogs load late)."""
         self.roots = [(Path(root).absolute(), kind) for root, kind in roots]
-        self.errors: list[TemplateError] = []
+        self.lazy = lazy
+        self.on_error = on_error
         # (root index, id, version) -> template; the merged view picks the lowest root index.
         self._loaded: dict[tuple[int, str, str], Template] = {}
         self._failed: dict[Path, TemplateError] = {}  # version folder -> why it did not load
         self._by_id: dict[str, dict[str, Template]] = {}
         # Parsing a manifest costs ~20 ms (pure-Python YAML); `reload()` skips unchanged ones.
         self._parsed: dict[Path, tuple[tuple[int, ...], Template]] = {}
+        # id -> (root index, version folder) found but not parsed yet; empty once an eager catalog is (re)loaded.
+        self._pending: dict[str, list[tuple[int, Path]]] = {}
+        self._pending_lock = threading.Lock()
         self.reload()
 
     # discovery
@@ -88,12 +105,34 @@ class Catalog:
     def reload(self) -> None:
         self._loaded.clear()
         self._failed.clear()
-        for index, (root, kind) in enumerate(self.roots):
+        pending: dict[str, list[tuple[int, Path]]] = {}
+        for index, (root, _) in enumerate(self.roots):
             if not root.is_dir():
                 continue
             for version_dir in _version_dirs(root):
-                self._load(index, version_dir)
+                location = self._location(version_dir)
+                if location is not None:
+                    pending.setdefault(location[1], []).append((index, version_dir))
+        self._pending = pending
+        if not self.lazy:
+            self._load_pending(list(pending))
         self._merge()
+
+    def _need(self, template_id: str | None = None) -> None:
+        """Parse the pending versions of `template_id`, or of every id when None (lazy catalogs only)."""
+        if not self.lazy or not self._pending or template_id is not None and template_id not in self._pending:
+            return  # an eager catalog's queries never write, even while another thread reloads it
+        with self._pending_lock:  # two threads asking at once parse once
+            self._load_pending(list(self._pending) if template_id is None else [template_id])
+            self._merge()
+
+    def _load_pending(self, template_ids: list[str]) -> None:
+        for template_id in template_ids:
+            for index, version_dir in self._pending.get(template_id, ()):
+                self._load(index, version_dir)
+        for template_id in template_ids:
+            # Dropped only after loading: a reader that still sees the id pending waits on the lock.
+            self._pending.pop(template_id, None)
 
     def _location(self, version_dir: Path) -> tuple[int, str, str] | None:
         for index, (root, _) in enumerate(self.roots):
@@ -121,6 +160,8 @@ class Catalog:
             log.warning("template %s %s skipped: %s", template_id, version, error)
             self._failed[version_dir] = error
             self._parsed.pop(version_dir, None)
+            if self.on_error is not None:
+                self.on_error(error)
             return error
         self._loaded[location] = template
         self._parsed[version_dir] = (stamp, template)
@@ -131,13 +172,19 @@ class Catalog:
         for (_, template_id, version), template in sorted(self._loaded.items(), key=lambda item: -item[0][0]):
             by_id.setdefault(template_id, {})[version] = template  # lower root index written last: it wins
         self._by_id = by_id
-        self.errors = list(self._failed.values())
+
+    @property
+    def errors(self) -> list[TemplateError]:
+        """Why versions did not load, by folder (a lazy catalog parses everything first)."""
+        self._need()
+        return [self._failed[folder] for folder in sorted(self._failed)]
 
     def reload_path(self, path: Path) -> list[TemplateError]:
         """Re-load the one template version holding `path` (a manifest or one of its files).
 
         Returns that version's problems: the load error, or else its Jinja source errors.
         """
+        self._need()  # the folder may be one not parsed yet, and the errors must stay complete
         path = Path(path).absolute()
         version_dir = self._version_dir_of(path)
         if version_dir is None:
@@ -169,6 +216,7 @@ class Catalog:
     # queries
 
     def ids(self) -> list[str]:
+        self._need()
         return sorted(self._by_id)
 
     def templates(self) -> list[Template]:
@@ -200,13 +248,14 @@ class Catalog:
         ]
 
     def _versions_of(self, template_id: str) -> dict[str, Template]:
+        self._need(template_id)
         versions = self._by_id.get(template_id)
         if versions:
             return versions
         close = difflib.get_close_matches(template_id, self.ids(), n=3, cutoff=0.5)
         close += [known for known in self.ids() if known.endswith("/" + template_id) and known not in close]
         hint = f"; did you mean {', '.join(close)}?" if close else ""
-        broken = [error for folder, error in self._failed.items() if self._location(folder) and self._location(folder)[1] == template_id]
+        broken = [self._failed[folder] for folder in sorted(self._failed) if self._location(folder) and self._location(folder)[1] == template_id]
         if broken:
             hint += f" (it exists but failed to load: {broken[0]})"
         raise TemplateNotFound(f"no template {template_id!r}{hint}")
