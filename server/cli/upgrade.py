@@ -48,7 +48,7 @@ def run_upgrade(args) -> int:
     store = None if args.dry_run else open_store(args, workspace)
     asks = not args.defaults and sys.stdin.isatty()
     upgrader = Upgrader(
-        open_catalog(workspace), workspace, store, ask=_ask_on_tty if asks else None, honour_skips=args.all and not args.paths
+        open_catalog(workspace, lazy=True), workspace, store, ask=_ask_on_tty if asks else None, honour_skips=args.all and not args.paths
     )
     progress = _ProgressBar() if len(paths) >= PROGRESS_MIN_FILES and sys.stderr.isatty() and not asks else None
     workers = 1 if asks else default_workers(len(paths))
@@ -84,7 +84,7 @@ def run_check(args) -> int:
     from server.upgrades.records import find_answer_files
 
     workspace = workspace_of(args)
-    detector = Detector(open_catalog(workspace), workspace)
+    detector = Detector(open_catalog(workspace, lazy=True), workspace)
     store_path = Path(args.db) if args.db else workspace / ".scion" / "scion.db"
     store = open_store(args, workspace) if store_path.exists() else None
     offers = []

@@ -140,7 +140,8 @@ def _plain_parts(segment: str) -> tuple[str, ...] | None:
     """The segment as literal, name, literal, name, ..., literal; None when it uses more of Jinja than `{{ name }}`."""
     parts = tuple(_PLAIN_SUBSTITUTION.split(segment))
     literals, names = parts[0::2], parts[1::2]
-    if any(looks_like_jinja(text) or "}}" in text for text in literals) or _JINJA_CONSTANTS.intersection(names):
+    # Any other brace could join a neighbouring `{{` into different Jinja (`{{{ name }}`).
+    if any("{" in text or "}" in text for text in literals) or _JINJA_CONSTANTS.intersection(names):
         return None
     return parts
 

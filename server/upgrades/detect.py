@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from server.context import context_for_path
-from server.errors import ScionError
+from server.errors import ScionError, TemplateNotFound
 from server.templates.answerfile import AnswerRecord
 from server.templates.versions import version_key
 from server.upgrades.answers import migrate_record
@@ -81,7 +81,10 @@ class Detector:
     def _newest(self, records: list[AnswerRecord]) -> tuple:
         newest = []
         for template_id in sorted({record.template for record in records}):
-            versions = self.catalog.versions(template_id) if template_id in self.catalog.ids() else []
+            try:  # not `in catalog.ids()`: that parses every template of a lazy catalog
+                versions = self.catalog.versions(template_id)
+            except TemplateNotFound:
+                versions = []
             newest.append((template_id, versions[-1] if versions else None))
         return tuple(newest)
 

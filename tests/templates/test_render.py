@@ -1,7 +1,7 @@
 import os
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from server.errors import PathEscapeError, TemplateError
@@ -145,6 +145,7 @@ _VALUE = st.one_of(st.text(max_size=5), st.integers(), st.none(), st.booleans())
 
 @settings(max_examples=400, deadline=None)
 @given(segment=_SEGMENT, name=_VALUE, kind=_VALUE)
+@example(segment="{{{ name }}", name="", kind=None)
 def test_path_segment_shortcut_matches_jinja(segment, name, kind):
     from server.templates.render import _path_segment, _render_segment
 
