@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -94,7 +96,7 @@ class Template:
     primary: str | None = None  # files/ path of the main file (file mode); default the first
     root_kind: str = "builtin"
 
-    @property
+    @functools.cached_property  # asked for every file of every render of a batch
     def files_dir(self) -> Path:
         return self.path / "files"
 

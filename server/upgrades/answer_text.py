@@ -32,10 +32,14 @@ _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*\Z")
 _SPECIAL_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "null", "y", "n"})
 
 
-def upgraded_answer_text(answer_file: Path, old_text: str, old: list[AnswerRecord], new: list[AnswerRecord]) -> str:
-    """`old_text` with each record of `old` replaced by the record of `new` with the same generation id."""
-    fast_old = emit_answer_text(old)
-    if fast_old is not None and fast_old == old_text:
+def upgraded_answer_text(
+    answer_file: Path, old_text: str, old: list[AnswerRecord], new: list[AnswerRecord], *, own_layout: bool = False
+) -> str:
+    """`old_text` with each record of `old` replaced by the record of `new` with the same generation id.
+
+    `own_layout`: the caller knows emit_answer_text(old) == old_text (read_own_layout proved it).
+    """
+    if own_layout or emit_answer_text(old) == old_text:
         replaced = {record.generation_id: record for record in new}
         fast_new = emit_answer_text([replaced.get(record.generation_id, record) for record in old])
         if fast_new is not None:

@@ -63,16 +63,20 @@ def answer_file_of(path: Path) -> Path:
 
 
 
-def read_answer_source(answer_file: Path) -> tuple[str | None, list[AnswerRecord]]:
-    """The answer file's text (None when it does not exist) and its generations."""
+def read_answer_source(answer_file: Path) -> tuple[str | None, list[AnswerRecord], bool]:
+    """The answer file's text (None when it does not exist), its generations, and
+    whether the file is exactly in Scion's own layout (emit_answer_text(records) == text)."""
     try:
         with open(answer_file, encoding="utf-8", newline="") as handle:
             text = handle.read()
     except FileNotFoundError:
-        return None, []
+        return None, [], False
     except UnicodeDecodeError:
         raise AnswerFileError("not UTF-8 text", path=answer_file) from None
-    return text, read_records(answer_file, text)
+    records = read_own_layout(answer_file, text)
+    if records is not None:
+        return text, records, True
+    return text, _read_other_layout(answer_file, text), False
 
 
 def read_records(answer_file: Path, text: str | None = None) -> list[AnswerRecord]:
@@ -85,8 +89,12 @@ def read_records(answer_file: Path, text: str | None = None) -> list[AnswerRecor
         except UnicodeDecodeError:
             raise AnswerFileError("not UTF-8 text", path=answer_file) from None
     records = read_own_layout(answer_file, text)
-    if records is None:
-        records = _read_fast(answer_file, text)
+    return records if records is not None else _read_other_layout(answer_file, text)
+
+
+def _read_other_layout(answer_file: Path, text: str) -> list[AnswerRecord]:
+    """A file the own-layout reader refused: libyaml, else the strict reader (which names the line of a problem)."""
+    records = _read_fast(answer_file, text)
     return records if records is not None else read_answer_file(answer_file)
 
 

@@ -85,7 +85,7 @@ class Upgrader:
         answer_file = answer_file_of(Path(path) if resolved else Path(path).resolve())
         primary = primary_file(answer_file)
         result = FileUpgrade(answer_file, primary)
-        text, records = read_answer_source(answer_file)
+        text, records, own_layout = read_answer_source(answer_file)
         if not records:
             result.status, result.message = "skipped", "no generation is recorded for this file"
             return result
@@ -111,7 +111,7 @@ class Upgrader:
         result.updates = {path: _final_update(path, originals[path], texts[path]) for path in texts}
         result.status = _status(result)
         if answer_text and result.generations and text is not None:
-            new_text = upgraded_answer_text(answer_file, text, records, [g.new for g in result.generations])
+            new_text = upgraded_answer_text(answer_file, text, records, [g.new for g in result.generations], own_layout=own_layout)
             result.answer_change = (text, new_text)
         return result
 

@@ -14,6 +14,7 @@ from server.store import Store
 from server.templates.answerfile import AnswerRecord, read_answer_file, write_answer_record
 from server.templates.render import confine_path
 from server.upgrades import records as records_module
+from server.upgrades import service as service_module
 from server.upgrades.answer_text import _text_scalar, emit_answer_text
 from server.upgrades.batch import generated_files, resolved_paths, upgrade_many
 from server.upgrades.records import read_own_layout, read_records
@@ -104,8 +105,10 @@ def test_scalars_are_written_as_libyaml_writes_them():
 def test_upgrading_reads_each_answer_file_once(ws, monkeypatch):
     ws.generate("demo/module", "1.0.0", "lib/tool.py", {"name": "tool"})
     calls = []
-    real = records_module.read_records
-    monkeypatch.setattr(records_module, "read_records", lambda *args: calls.append(args[0]) or real(*args))
+    real = records_module.read_answer_source
+    monkeypatch.setattr(records_module, "read_answer_source", lambda path: calls.append(path) or real(path))
+    monkeypatch.setattr(service_module, "read_answer_source", records_module.read_answer_source)
+    monkeypatch.setattr(service_module, "read_records", lambda *args: pytest.fail("read again"))
     result = upgrade_many(ws.upgrader(), generated_files(ws.root))
 
     assert result.counts["upgraded"] == 2
