@@ -109,11 +109,18 @@ class StagedWrites:
             problem = OSError(f"cannot write the upgrade journal in {self.journal_folder}: {error}")
             return {**failed, **{group: problem for group in changes}}
         consistent = True
-        for group, writes in changes.items():
-            error = _apply(writes)
-            if error is not None:
-                failed[group] = error
-                consistent = _put_back(writes) and consistent
+        try:
+            for group, writes in changes.items():
+                error = _apply(writes)
+                if error is not None:
+                    failed[group] = error
+                    consistent = _put_back(writes) and consistent
+        except BaseException:  # Ctrl-C half way: put everything back now rather than at the next start
+            if all([_put_back(writes) for writes in changes.values()]):
+                journal.finish()
+            else:
+                journal.release()
+            raise
         _sync([write.path for writes in changes.values() for write in writes if write.data is not None])
         if consistent:
             journal.finish()

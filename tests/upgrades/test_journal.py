@@ -159,3 +159,27 @@ def test_an_unfinished_journal_is_dropped_without_touching_files(tmp_path):
 
     assert recover(tmp_path) == []
     assert (tmp_path / "a.txt").read_text() == "as it is" and _journals(tmp_path) == []
+
+
+def test_an_interrupt_while_writing_puts_every_file_back_at_once(tmp_path, monkeypatch):
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text(f"{name} before")
+    real = writes._write_in_place
+    done = []
+
+    def write_then_interrupt(path, data, *, new=False):
+        done.append(path)
+        if len(done) == 2:  # Ctrl-C before the second file; putting back writes normally
+            raise KeyboardInterrupt
+        real(path, data, new=new)
+
+    monkeypatch.setattr(writes, "_write_in_place", write_then_interrupt)
+    staged = StagedWrites(tmp_path)
+    staged.write(tmp_path / "a.txt", "A", "one")
+    staged.write(tmp_path / "b.txt", "B", "two")
+    with pytest.raises(KeyboardInterrupt):
+        staged.commit()
+
+    monkeypatch.setattr(writes, "_write_in_place", real)
+    assert [(tmp_path / name).read_text() for name in ("a.txt", "b.txt")] == ["a.txt before", "b.txt before"]
+    assert _journals(tmp_path) == []
