@@ -64,7 +64,8 @@ def run_upgrade(args) -> int:
             if args.dry_run:
                 entry["diff"] = upgrade.diff(workspace)
             files.append(entry)
-        print_json({"summary": result.counts, "dryRun": args.dry_run, "files": files})
+        rolled_back = [_relative(path, workspace) for path in result.rolled_back]
+        print_json({"summary": result.counts, "dryRun": args.dry_run, "rolledBack": rolled_back, "files": files})
         return result.exit_code
     for upgrade in result.files:
         if args.dry_run and upgrade.writes:

@@ -90,3 +90,14 @@ def write_then_die(path, data, *, new=False):
 writes._write_in_place = write_then_die
 main(sys.argv[1:])
 """
+
+
+def test_json_lists_the_files_an_interrupted_batch_put_back(tmp_path, capsys):
+    ws = workspace(tmp_path)
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILL_AFTER_FIRST_WRITE, "upgrade", "--all", "--defaults", "--workspace", str(ws.root)],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True,
+    )
+    assert killed.returncode == 9, killed.stderr
+    code, out = run(capsys, "upgrade", "--all", "--defaults", "--json", "--workspace", str(ws.root))
+    assert code == 0 and json.loads(out)["rolledBack"] == ["src/app.py"]
