@@ -26,7 +26,7 @@ from server.features import upgrade_diagnostics as diags
 from server.features.upgrade_edits import replace_lines_edit, upgrade_edit
 from server.jsonish import plain
 from server.lsp import ScionServer
-from server.upgrades.batch import BatchResult
+from server.upgrades.batch import BatchCancelled, BatchResult, upgrade_many
 from server.upgrades.conflicts import resolve_conflict
 from server.upgrades.detect import Detector, UpgradeOffer
 from server.upgrades.outcome import FileUpgrade
@@ -327,22 +327,32 @@ class UpgradeService:
         return {"applied": bool(applied.applied), "remaining": remaining}
 
     async def upgrade_all(self) -> dict:
+        """Every generated file: the batch path (journaled disk writes) in a thread; files open in the editor through it."""
         await self.server.ready()
         answer_files = await asyncio.to_thread(find_answer_files, self._root())
         upgrader, versions = self._upgrader(honour_skips=True)
         progress = await self._progress("Scion: upgrading generated files")
-        result = BatchResult()
-        done: list[FileUpgrade] = []
-        for number, answer_file in enumerate(answer_files, 1):
-            upgrade = await self._upgrade_in_batch(upgrader, versions, answer_file)
-            result.files.append(upgrade)
-            if upgrade.generations and upgrade.status != "failed":
-                done.append(upgrade)
-            if progress is not None and (number % 20 == 0 or number == len(answer_files)):
-                self.server.work_done_progress.report(
-                    progress, types.WorkDoneProgressReport(message=f"{number}/{len(answer_files)}", percentage=100 * number // len(answer_files))
-                )
-        await self._after_upgrade(done)
+        loop = asyncio.get_running_loop()
+        cancelled = threading.Event()
+
+        def report(done: int, total: int, upgrade: FileUpgrade) -> None:  # in the batch's thread
+            if cancelled.is_set():
+                raise BatchCancelled("the upgrade was cancelled; no file was changed")
+            if progress is not None and (done % 20 == 0 or done == total):
+                message = types.WorkDoneProgressReport(message=f"{done}/{total}", percentage=100 * done // total)
+                loop.call_soon_threadsafe(self.server.work_done_progress.report, progress, message)
+
+        def in_editor(upgrade: FileUpgrade) -> bool:
+            return any(from_fs_path(str(update.path)) in versions for update in upgrade.writes)
+
+        try:
+            result = await asyncio.to_thread(upgrade_many, upgrader, answer_files, progress=report, in_editor=in_editor)
+        except asyncio.CancelledError:
+            cancelled.set()  # the batch stops at its next file and writes nothing
+            raise
+        for index in result.in_editor:
+            result.files[index] = await self._upgrade_in_editor(upgrader, versions, result.files[index])
+        await self._after_upgrade([upgrade for upgrade in result.files if upgrade.generations and upgrade.status != "failed"])
         if progress is not None:
             self.server.work_done_progress.end(progress, types.WorkDoneProgressEnd(message=_counts_text(result)))
         conflicted = result.count("conflicted")
@@ -354,25 +364,19 @@ class UpgradeService:
             )
         return result.counts
 
-    async def _upgrade_in_batch(self, upgrader: Upgrader, versions: dict[str, int], answer_file: Path) -> FileUpgrade:
-        """One file of upgradeAll: open documents change through the editor, the others on disk."""
+    async def _upgrade_in_editor(self, upgrader: Upgrader, versions: dict[str, int], upgrade: FileUpgrade) -> FileUpgrade:
+        """One prepared upgrade that touches open documents: the editor applies it, then the answer file and the store follow."""
         try:
-            upgrade = await asyncio.to_thread(upgrader.prepare, answer_file)
-            if not upgrade.generations:
+            edit = upgrade_edit(upgrade, versions)
+            applied = await self.server.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit=edit, label="Upgrade"))
+            if not applied.applied:
+                upgrade.status, upgrade.message = "skipped", applied.failure_reason or "the editor did not apply the edit"
+                upgrade.generations = []
                 return upgrade
-            open_uris = {from_fs_path(str(update.path)) for update in upgrade.writes} & set(versions)
-            if open_uris:
-                edit = upgrade_edit(upgrade, versions)
-                applied = await self.server.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit=edit, label="Upgrade"))
-                if not applied.applied:
-                    upgrade.status, upgrade.message = "skipped", applied.failure_reason or "the editor did not apply the edit"
-                    return upgrade
-            else:
-                await asyncio.to_thread(upgrader.write_files, upgrade)
             await asyncio.to_thread(upgrader.commit, upgrade)
             return upgrade
         except (ScionError, OSError) as error:
-            return FileUpgrade(answer_file, primary_file(answer_file), "failed", str(error))
+            return FileUpgrade(upgrade.answer_file, upgrade.primary, "failed", str(error))
 
     async def _progress(self, title: str) -> str | None:
         token = await self.server.create_progress("upgrade")

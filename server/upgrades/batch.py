@@ -22,7 +22,12 @@ from server.upgrades.writes import StagedWrites, recover
 
 log = logging.getLogger("scion.upgrades")
 
+class BatchCancelled(ScionError):
+    """Raised by a progress callback to stop a batch before anything is written."""
+
+
 # Called after each file with (files done, files in all, that file's upgrade).
+# It may raise (BatchCancelled) to stop the batch: nothing is written then.
 Progress = Callable[[int, int, FileUpgrade], None]
 
 
@@ -31,6 +36,8 @@ class BatchResult:
     files: list[FileUpgrade] = field(default_factory=list)
     # Files an earlier, interrupted batch had changed, put back before this one began.
     rolled_back: list[Path] = field(default_factory=list)
+    # Indexes in `files` of upgrades left for the editor to apply (see upgrade_many's `in_editor`).
+    in_editor: list[int] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for upgrade in self.files if upgrade.status == status)
@@ -60,6 +67,7 @@ def upgrade_many(
     dry_run: bool = False,
     progress: Progress | None = None,
     workers: int = 1,
+    in_editor: Callable[[FileUpgrade], bool] | None = None,
 ) -> BatchResult:
     """Upgrade each file (a generated file or its answer file), in order.
 
@@ -69,7 +77,9 @@ def upgrade_many(
     it was, with its answer file, and reported failed (progress has already
     seen it prepared). An earlier batch that was interrupted is rolled back
     first. `workers` > 1 prepares in that many processes where that is safe
-    (see parallel.py; default_workers() picks a number).
+    (see parallel.py; default_workers() picks a number). Upgrades for which
+    `in_editor` is true (files open in an editor) are prepared but neither
+    written nor recorded: their indexes are in `result.in_editor`.
     """
     # Even before a dry run: its diffs must start from the files as the user had them.
     result = BatchResult(rolled_back=recover(upgrader.workspace))
@@ -78,15 +88,14 @@ def upgrade_many(
     written: dict[Path, int] = {}  # answer file -> index in result.files
     try:
         for done, upgrade in enumerate(prepare_all(upgrader, unique, to_version, workers), 1):
-            answer_file = upgrade.answer_file
-            if not dry_run and upgrade.generations and upgrade.status != "failed":
-                try:
-                    upgrader.write_files(upgrade, staged)
-                    upgrader.write_answer_file(upgrade, staged, reread=False)
-                    written[answer_file] = len(result.files)
-                except (ScionError, OSError) as error:
-                    staged.drop(answer_file)
-                    upgrade = FileUpgrade(answer_file, primary_file(answer_file), "failed", str(error))
+            if dry_run or not upgrade.generations or upgrade.status == "failed":
+                pass
+            elif in_editor is not None and in_editor(upgrade):
+                result.in_editor.append(len(result.files))
+            elif _staged(upgrader, upgrade, staged):
+                written[upgrade.answer_file] = len(result.files)
+            else:
+                upgrade = FileUpgrade(upgrade.answer_file, upgrade.primary, "failed", upgrade.message)
             result.files.append(upgrade)
             if progress is not None:
                 progress(done, len(unique), upgrade)
@@ -99,6 +108,18 @@ def upgrade_many(
         result.files[index] = FileUpgrade(answer_file, primary_file(answer_file), "failed", f"cannot write: {error}")
     upgrader.record_many([result.files[index] for index in written.values()])
     return result
+
+
+def _staged(upgrader: Upgrader, upgrade: FileUpgrade, staged: StagedWrites) -> bool:
+    """Stage the upgrade's files and answer file; False (the reason in `upgrade.message`) when it cannot be."""
+    try:
+        upgrader.write_files(upgrade, staged)
+        upgrader.write_answer_file(upgrade, staged, reread=False)
+        return True
+    except (ScionError, OSError) as error:
+        staged.drop(upgrade.answer_file)
+        upgrade.message = str(error)
+        return False
 
 
 def resolved_paths(paths: Iterable[Path]) -> list[Path]:

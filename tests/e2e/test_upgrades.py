@@ -223,3 +223,26 @@ async def test_the_server_rolls_back_a_batch_that_was_killed_half_way(editor):
     assert editor.path("src/order.py").read_text() == editor.path("expected-order.py").read_text()
     assert "version: 1.0.0" in editor.path("src/order.py.template-answers.yml").read_text()
     assert list(editor.path(".scion/journal").iterdir()) == []
+
+
+def two_dataclasses(workspace: Path) -> None:
+    generate(workspace, "python/dataclass", "src/order.py", "1.0.0")
+    generate(workspace, "python/dataclass", "src/invoice.py", "1.0.0")
+
+
+@pytest.mark.setup.with_args(two_dataclasses)
+async def test_upgrade_all_edits_open_documents_in_the_editor_and_the_rest_on_disk(editor):
+    order = editor.open("src/order.py")
+    editor.change(order, 0, 0, 0, 0, "# unsaved note\n")
+    on_disk = editor.path("src/order.py").read_text()
+
+    counts = await editor.command("scion.upgradeAll", {})
+
+    assert counts["upgraded"] == 2 and counts["failed"] == 0
+    assert "slots=True" in editor.path("src/invoice.py").read_text()
+    # The open document changed through the editor, keeping the unsaved line; its file on disk did not.
+    assert [change.text_document.uri for edit in editor.applied for change in edit.document_changes] == [order]
+    assert editor.text(order).startswith("# unsaved note\n") and "slots=True" in editor.text(order)
+    assert editor.path("src/order.py").read_text() == on_disk
+    for name in ("order", "invoice"):
+        assert "version: 1.1.0" in editor.path(f"src/{name}.py.template-answers.yml").read_text()

@@ -251,3 +251,18 @@ def test_record_upgrades_writes_all_rows_at_once():
 
     assert [(row["file_path"], row["conflicts"]) for row in store.upgrades()] == [("a.py", 0), ("b.py", 3)]
     assert [event["data"] for event in store.events_for("g1")] == [{"to": "2"}]
+
+
+def test_a_progress_callback_that_raises_stops_the_batch_before_any_write(ws):
+    from server.upgrades.batch import BatchCancelled
+
+    ws.generate("demo/module", "1.0.0", "lib/tool.py", {"name": "tool"})
+    before = ws.read("src/app.py"), ws.read("lib/tool.py")
+
+    def cancel(done, total, upgrade):
+        if done == 2:
+            raise BatchCancelled("cancelled")
+
+    with pytest.raises(BatchCancelled):
+        upgrade_many(ws.upgrader(), generated_files(ws.root), progress=cancel)
+    assert (ws.read("src/app.py"), ws.read("lib/tool.py")) == before
