@@ -171,11 +171,21 @@ def render_output_path(source: str, variables: dict[str, Any], *, template: Temp
         if not rendered.strip():
             return None
         segments.append(rendered)
-    return safe_relative_path("/".join(segments), origin=template.files_dir / source)
+    joined = "/".join(segments)
+    return joined if _already_safe(joined) else safe_relative_path(joined, origin=template.files_dir / source)
+
+
+def _already_safe(rel: str) -> bool:
+    """A plain relative POSIX path that safe_relative_path would return unchanged (checked without building a Path)."""
+    if not rel or "\\" in rel or rel[0] == "/" or rel[1:2] == ":":
+        return False
+    return all(part not in ("", ".", "..") for part in rel.split("/"))
 
 
 def safe_relative_path(rel: str, *, origin: Path | None = None) -> str:
     """Normalise a rendered path; refuse absolute paths and `..` (an answer must not write outside)."""
+    if _already_safe(rel):
+        return rel
     text = rel.replace("\\", "/")
     pure = PurePosixPath(text)
     if pure.is_absolute() or re.match(r"^[A-Za-z]:", text):

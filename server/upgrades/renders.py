@@ -79,9 +79,16 @@ class Renderer:
 
 
 def run_folder(primary: Path, primary_rel: str) -> Path:
-    """The folder the generation rendered into: `primary` minus its rendered relative path."""
-    depth = len(Path(primary_rel).parts)
-    return primary.parents[depth - 1] if depth > 0 else primary.parent
+    """The folder the generation rendered into: `primary` minus its rendered relative path.
+
+    `primary_rel` is a rendered path (safe_relative_path's form: POSIX, no
+    empty, `.` or `..` parts), so its depth is its number of parts.
+    """
+    depth = primary_rel.count("/") + 1 if primary_rel else 0
+    folder = os.fspath(primary)
+    for _ in range(max(depth, 1)):
+        folder = os.path.dirname(folder)
+    return Path(folder)
 
 
 def file_key(path: Path, folder: Path) -> str:

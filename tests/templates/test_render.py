@@ -159,3 +159,31 @@ def test_path_segment_shortcut_matches_jinja(segment, name, kind):
 
     expected = outcome(lambda: _path_segment(segment).render(**variables))
     assert outcome(lambda: _render_segment(segment, variables)) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(rel=st.text(alphabet="ab./\\:C", max_size=8))
+def test_the_already_safe_shortcut_agrees_with_safe_relative_path(rel):
+    from server.templates.render import _already_safe
+
+    # A path the shortcut lets through is one the full normalisation returns unchanged.
+    if _already_safe(rel):
+        assert _slow_safe(rel) == rel
+
+
+def _slow_safe(rel):
+    """safe_relative_path without its shortcut (PurePosixPath normalisation)."""
+    from pathlib import PurePosixPath
+
+    from server.errors import PathEscapeError
+
+    text = rel.replace("\\", "/")
+    pure = PurePosixPath(text)
+    if pure.is_absolute() or (len(text) > 1 and text[0].isalpha() and text[1] == ":"):
+        raise PathEscapeError("absolute")
+    if ".." in pure.parts:
+        raise PathEscapeError("..")
+    parts = [part for part in pure.parts if part != "."]
+    if not parts:
+        raise PathEscapeError("empty")
+    return "/".join(parts)
