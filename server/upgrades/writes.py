@@ -206,7 +206,7 @@ def _recover_one(path: Path) -> list[Path]:
             entries = _read_journal(handle)
         restored = []
         for target, original, written in entries or []:
-            if _restore(target, original, written):
+            if _restore(target, original, keep_newer=True, written=written):
                 restored.append(target)
         path.unlink()
         if entries is None:
@@ -238,13 +238,13 @@ def _read_journal(handle) -> list[tuple[Path, bytes | None, str | None]] | None:
             return None
 
 
-def _restore(target: Path, original: bytes | None, written: str | None = "") -> bool:
+def _restore(target: Path, original: bytes | None, *, keep_newer: bool = False, written: str | None = None) -> bool:
     """Put `target` back to `original` (None: remove it); whether it changed anything.
 
-    `written`: the sha of what the batch wrote there (None: it deleted the
-    file). Anything else found there is newer than the batch (the user's):
-    it is kept beside the file as `<name>.scion-rollback`. "" skips that check
-    (the caller knows the file holds what the batch wrote).
+    `keep_newer` (after a crash): `written` is the sha of what the batch wrote
+    there (None: it deleted the file), and anything else found there is newer
+    than the batch (the user's), so it is kept beside the file as
+    `<name>.scion-rollback`.
     """
     try:
         current = _read_original(target)
@@ -252,7 +252,7 @@ def _restore(target: Path, original: bytes | None, written: str | None = "") -> 
         current = None
     if current == original:
         return False
-    if written != "" and current is not None and hashlib.sha256(current).hexdigest() != written:
+    if keep_newer and current is not None and hashlib.sha256(current).hexdigest() != written:
         _write_in_place(target.with_name(target.name + ROLLBACK_SUFFIX), current)
     if original is None:
         target.unlink(missing_ok=True)
@@ -297,7 +297,7 @@ def _put_back(writes: list[_Write]) -> bool:
     whole = True
     for write in writes:
         try:
-            _restore(write.path, write.original, written="")
+            _restore(write.path, write.original)
         except OSError as error:
             log.warning("cannot put %s back after a failed upgrade: %s", write.path, error)
             whole = False
