@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from functools import cache
 from pathlib import PurePath
 
@@ -37,7 +39,7 @@ _EXTENSIONS = {
 
 def language_for_path(path: str | PurePath) -> str | None:
     """The LSP language id of a file, from its extension; None when unknown."""
-    return _EXTENSIONS.get(PurePath(path).suffix.lower())
+    return _EXTENSIONS.get(os.path.splitext(os.fspath(path))[1].lower())
 
 
 def _grammar(language: str):

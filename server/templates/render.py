@@ -199,13 +199,12 @@ def safe_relative_path(rel: str, *, origin: Path | None = None) -> str:
 
 
 def _render_body(template: Template, source: str, variables: dict[str, Any]) -> str:
-    path = template.files_dir / source
     try:
         return environment_for(str(template.files_dir)).get_template(source).render(**variables)
     except UnicodeDecodeError:
-        raise TemplateError("not UTF-8 text; template files must be text", path=path) from None
+        raise TemplateError("not UTF-8 text; template files must be text", path=template.files_dir / source) from None
     except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as error:
-        raise jinja_error(error, path=path, what=source) from None
+        raise jinja_error(error, path=template.files_dir / source, what=source) from None
 
 
 def render_template(template: Template, answers: dict[str, Any], features: dict[str, Any]) -> Rendering:
@@ -232,16 +231,21 @@ def confine_path(base: Path, rel: str, workspace: Path, *, resolved_workspace: b
     path; when it lies below the workspace through no symlink (each existing
     component checked with lstat) it is found without resolving it.
     """
+    return Path(confined_text(base, rel, workspace, resolved_workspace=resolved_workspace))
+
+
+def confined_text(base: str | Path, rel: str, workspace: str | Path, *, resolved_workspace: bool = False) -> str:
+    """confine_path as a string (a batch upgrade confines every file it renders, and Paths cost)."""
     safe = safe_relative_path(rel)
     root = os.fspath(workspace) if resolved_workspace else os.path.realpath(workspace)
     unlinked = _below_without_links(os.fspath(base), safe, root)
     if unlinked is not None:
-        return Path(unlinked)
+        return unlinked
     target = (Path(base) / safe).resolve()
     root_path = Path(root)
     if target != root_path and root_path not in target.parents:
         raise PathEscapeError(f"{rel!r} would be written to {target}, outside the workspace {root_path}")
-    return target
+    return str(target)
 
 
 def _below_without_links(base: str, rel: str, root: str) -> str | None:

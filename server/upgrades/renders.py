@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from server.templates.model import Rendering, Template
-from server.templates.render import confine_path, render_template
+from server.templates.render import confined_text, render_template
 from server.upgrades.records import primary_file
 
 # Detection renders the recorded and the newest version of every generated
@@ -66,29 +66,29 @@ class Renderer:
         primary = primary_file(answer_file)
         if template.mode == "insert":
             return {primary.name: rendering.primary.text}
-        target = run_folder(primary, rendering.primary.path)
-        folder = os.fspath(answer_file.parent) if answer_file_resolved else os.path.realpath(answer_file.parent)
+        target = run_folder(os.fspath(primary), rendering.primary.path)
+        folder = os.path.dirname(os.fspath(answer_file)) if answer_file_resolved else os.path.realpath(answer_file.parent)
         folder = folder if folder.endswith(os.sep) else folder + os.sep
         files = {}
         for rendered in rendering.files:
-            path = os.fspath(confine_path(target, rendered.path, workspace, resolved_workspace=True))
+            path = confined_text(target, rendered.path, workspace, resolved_workspace=True)
             # How the answer file names it: relative to its folder, else absolute (as file_key).
             key = path[len(folder):] if path.startswith(folder) else path
             files[Path(key).as_posix() if os.sep != "/" else key] = rendered.text
         return files
 
 
-def run_folder(primary: Path, primary_rel: str) -> Path:
+def run_folder(primary: str, primary_rel: str) -> str:
     """The folder the generation rendered into: `primary` minus its rendered relative path.
 
     `primary_rel` is a rendered path (safe_relative_path's form: POSIX, no
     empty, `.` or `..` parts), so its depth is its number of parts.
     """
     depth = primary_rel.count("/") + 1 if primary_rel else 0
-    folder = os.fspath(primary)
+    folder = primary
     for _ in range(max(depth, 1)):
         folder = os.path.dirname(folder)
-    return Path(folder)
+    return folder
 
 
 def file_key(path: Path, folder: Path) -> str:

@@ -82,7 +82,8 @@ class Upgrader:
         `resolved`: the caller has resolved `path` already (a batch resolves all its paths at once).
         `answer_text`: also compute the answer file's new text (`answer_change`), for a batch.
         """
-        answer_file = answer_file_of(Path(path) if resolved else Path(path).resolve())
+        path = path if isinstance(path, Path) else Path(path)
+        answer_file = answer_file_of(path if resolved else path.resolve())
         primary = primary_file(answer_file)
         result = FileUpgrade(answer_file, primary)
         text, records, own_layout = read_answer_source(answer_file)
