@@ -83,8 +83,12 @@ def run_upgrade(args) -> int:
 def run_check(args) -> int:
     from server.upgrades.detect import Detector
     from server.upgrades.records import find_answer_files
+    from server.upgrades.writes import interrupted
 
     workspace = workspace_of(args)
+    if interrupted(workspace):
+        # check only reads: the rollback is left to the next `scion upgrade` (or server start).
+        print("warning: an upgrade of this workspace was interrupted; `scion upgrade` puts its files back first", file=sys.stderr)
     detector = Detector(open_catalog(workspace, lazy=True), workspace)
     store_path = Path(args.db) if args.db else workspace / ".scion" / "scion.db"
     store = open_store(args, workspace) if store_path.exists() else None

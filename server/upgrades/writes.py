@@ -172,6 +172,14 @@ class Journal:
         os.close(self._fd)  # also drops the lock
 
 
+def interrupted(workspace: Path) -> list[Path]:
+    """The journals of batches that did not finish (or are running now) in `workspace`."""
+    try:
+        return sorted((Path(workspace) / JOURNAL_FOLDER).glob("upgrade-*.journal"))
+    except OSError:
+        return []
+
+
 def recover(workspace: Path) -> list[Path]:
     """Roll back every batch that was interrupted; the files put back as they were.
 
@@ -179,13 +187,8 @@ def recover(workspace: Path) -> list[Path]:
     found nor anything it could have written) is left as it is, and what the
     batch found is saved beside it as `<name>.scion-rollback`.
     """
-    folder = Path(workspace) / JOURNAL_FOLDER
-    try:
-        journals = sorted(folder.glob("upgrade-*.journal"))
-    except OSError:
-        return []
     restored: list[Path] = []
-    for path in journals:
+    for path in interrupted(workspace):
         try:
             restored.extend(_recover_one(path))
         except OSError as error:

@@ -61,11 +61,7 @@ def test_a_refused_downgrade_exits_2(tmp_path, capsys):
 def test_an_upgrade_killed_half_way_is_rolled_back_and_done_again(tmp_path, capsys):
     ws = workspace(tmp_path)
     before = ws.read("src/app.py")
-    killed = subprocess.run(
-        [sys.executable, "-c", _KILL_AFTER_FIRST_WRITE, "upgrade", "--all", "--defaults", "--workspace", str(ws.root)],
-        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True,
-    )
-    assert killed.returncode == 9, killed.stderr
+    _kill_upgrade_after_first_write(ws)
     assert ws.read("src/app.py") != before  # half upgraded: the answer file still says 1.0.0
     assert "version: 1.0.0" in ws.read("src/app.py.template-answers.yml")
 
@@ -94,10 +90,23 @@ main(sys.argv[1:])
 
 def test_json_lists_the_files_an_interrupted_batch_put_back(tmp_path, capsys):
     ws = workspace(tmp_path)
+    _kill_upgrade_after_first_write(ws)
+    code, out = run(capsys, "upgrade", "--all", "--defaults", "--json", "--workspace", str(ws.root))
+    assert code == 0 and json.loads(out)["rolledBack"] == ["src/app.py"]
+
+
+def test_check_warns_about_an_interrupted_upgrade_and_leaves_the_files(tmp_path, capsys):
+    ws = workspace(tmp_path)
+    _kill_upgrade_after_first_write(ws)
+    half = ws.read("src/app.py")
+    scion(["check", "--workspace", str(ws.root)])
+    assert "an upgrade of this workspace was interrupted" in capsys.readouterr().err
+    assert ws.read("src/app.py") == half
+
+
+def _kill_upgrade_after_first_write(ws: Workspace) -> None:
     killed = subprocess.run(
         [sys.executable, "-c", _KILL_AFTER_FIRST_WRITE, "upgrade", "--all", "--defaults", "--workspace", str(ws.root)],
         cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True,
     )
     assert killed.returncode == 9, killed.stderr
-    code, out = run(capsys, "upgrade", "--all", "--defaults", "--json", "--workspace", str(ws.root))
-    assert code == 0 and json.loads(out)["rolledBack"] == ["src/app.py"]
