@@ -9,7 +9,6 @@ at 10,000 lines, cold start < 0.8 s, idle RSS < 100 MB.
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import sys
 import tempfile

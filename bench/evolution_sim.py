@@ -34,7 +34,7 @@ from pygls.uris import from_fs_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import percentile, summary, table  # noqa: E402
+from bench.common import summary, table  # noqa: E402
 from server.client_compat import fix_code_action_union  # noqa: E402
 from server.edits import apply_workspace_edit  # noqa: E402
 from server.jsonish import plain  # noqa: E402

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from server.errors import ScionError
-from server.fsutil import atomic_write
-from server.templates.answerfile import AnswerRecord, answer_file_for, sha256_text, write_answer_record
+from server.fsutil import atomic_write, sha256_text
+from server.templates.answerfile import AnswerRecord, answer_file_for, write_answer_record
 from server.templates.model import Template
 from server.templates.render import confine_path, render_template
 

@@ -19,7 +19,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from server.errors import AnswerFileError
-from server.fsutil import atomic_write, sha256_text
+from server.fsutil import atomic_write
 from server.templates.loader import item_line, line_of, plain
 
 SUFFIX = ".template-answers.yml"

@@ -6,7 +6,6 @@ its reason, and the batch goes on.
 
 from __future__ import annotations
 
-import logging
 import os
 import stat
 from collections.abc import Callable, Iterable
@@ -19,8 +18,6 @@ from server.upgrades.parallel import prepare_all
 from server.upgrades.records import answer_file_of, find_answer_files, primary_file
 from server.upgrades.service import Upgrader
 from server.upgrades.writes import StagedWrites, recover
-
-log = logging.getLogger("scion.upgrades")
 
 class BatchCancelled(ScionError):
     """Raised by a progress callback to stop a batch before anything is written."""
@@ -92,10 +89,10 @@ def upgrade_many(
                 pass
             elif in_editor is not None and in_editor(upgrade):
                 result.in_editor.append(len(result.files))
-            elif _staged(upgrader, upgrade, staged):
+            elif (problem := _stage(upgrader, upgrade, staged)) is None:
                 written[upgrade.answer_file] = len(result.files)
             else:
-                upgrade = FileUpgrade(upgrade.answer_file, upgrade.primary, "failed", upgrade.message)
+                upgrade = FileUpgrade(upgrade.answer_file, upgrade.primary, "failed", problem)
             result.files.append(upgrade)
             if progress is not None:
                 progress(done, len(unique), upgrade)
@@ -110,16 +107,15 @@ def upgrade_many(
     return result
 
 
-def _staged(upgrader: Upgrader, upgrade: FileUpgrade, staged: StagedWrites) -> bool:
-    """Stage the upgrade's files and answer file; False (the reason in `upgrade.message`) when it cannot be."""
+def _stage(upgrader: Upgrader, upgrade: FileUpgrade, staged: StagedWrites) -> str | None:
+    """Stage the upgrade's files and answer file; why it cannot be, or None."""
     try:
         upgrader.write_files(upgrade, staged)
         upgrader.write_answer_file(upgrade, staged, reread=False)
-        return True
+        return None
     except (ScionError, OSError) as error:
         staged.drop(upgrade.answer_file)
-        upgrade.message = str(error)
-        return False
+        return str(error)
 
 
 def resolved_paths(paths: Iterable[Path]) -> list[Path]:

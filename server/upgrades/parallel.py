@@ -17,7 +17,6 @@ Forking is used only where it is safe and worth it:
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 import sys
@@ -28,8 +27,6 @@ from server.errors import ScionError
 from server.upgrades.outcome import FileUpgrade
 from server.upgrades.records import primary_file
 from server.upgrades.service import Upgrader
-
-log = logging.getLogger("scion.upgrades")
 
 # Below this many files one process is as fast: forking and sending results back cost ~30 ms.
 PARALLEL_MIN_FILES = 200

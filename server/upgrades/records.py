@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from server.errors import AnswerFileError
-from server.fsutil import sha256_text
 from server.templates import answerfile
 from server.templates.answerfile import HEADER, SUFFIX, AnswerRecord, read_answer_file
 from server.upgrades.answer_text import emit_answer_text

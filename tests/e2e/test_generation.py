@@ -6,7 +6,6 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from tests.e2e.conftest import default_options
 
 WORKSPACE_TEMPLATE = """\
 title: Needs a name

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import random
-import stat
 
 import pytest
 import yaml
@@ -15,7 +14,7 @@ from server.templates.answerfile import AnswerRecord, read_answer_file, write_an
 from server.templates.render import confine_path
 from server.upgrades import records as records_module
 from server.upgrades import service as service_module
-from server.upgrades.answer_text import _text_scalar, emit_answer_text
+from server.upgrades.answer_text import _text_scalar
 from server.upgrades.batch import generated_files, resolved_paths, upgrade_many
 from server.upgrades.records import read_own_layout, read_records
 from server.upgrades import writes as writes_module
