@@ -1,12 +1,12 @@
 import pytest
 
 from server.errors import AnswerFileError
+from server.fsutil import sha256_text
 from server.templates.answerfile import (
     HEADER,
     AnswerRecord,
     answer_file_for,
     read_answer_file,
-    sha256_text,
     write_answer_record,
 )
 

@@ -253,7 +253,7 @@ def test_an_indented_block_keeps_its_indentation(tmp_path):
     ws = Workspace(tmp_path / "ws")
     block = "    @dataclass\n    class Inner:\n        x: int\n"
     ws.add({"src/outer.py": "class Outer:\n" + block})
-    from server.generation import sha256_text
+    from server.fsutil import sha256_text
     from server.templates.answerfile import AnswerRecord, write_answer_record
 
     answers = {"class_name": "Inner", "fields": "x: int", "frozen": False, "order": False, "docstring": "", "add_import": False}
