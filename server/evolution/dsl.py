@@ -28,6 +28,28 @@ CASES: dict[str, Callable[[str], str]] = {**CASE_FILTERS, "lower": str.lower, "u
 Value = Union[str, tuple[str, ...], None]
 
 
+class _OnText:
+    """A node that applies its `apply` to the value of one text expression, `arg`, and is one node bigger."""
+
+    @property
+    def size(self) -> int:
+        return 1 + self.arg.size
+
+    def evaluate(self, ctx: dict) -> Value:
+        return self.apply(self.arg.evaluate(ctx))
+
+
+class _OnParts:
+    """A node that applies its `apply` to the value of one list expression, `parts`, and is one node bigger."""
+
+    @property
+    def size(self) -> int:
+        return 1 + self.parts.size
+
+    def evaluate(self, ctx: dict) -> Value:
+        return self.apply(self.parts.evaluate(ctx))
+
+
 @dataclass(frozen=True)
 class Feature:
     name: str
@@ -99,16 +121,9 @@ class Parts:
 
 
 @dataclass(frozen=True)
-class MapCase:
+class MapCase(_OnParts):
     case: str
     parts: "ListExpr"
-
-    @property
-    def size(self) -> int:
-        return 1 + self.parts.size
-
-    def evaluate(self, ctx: dict) -> Value:
-        return self.apply(self.parts.evaluate(ctx))
 
     def apply(self, parts: Value) -> Value:
         return None if parts is None else tuple(CASES[self.case](part) for part in parts)
@@ -121,16 +136,9 @@ class MapCase:
 
 
 @dataclass(frozen=True)
-class Join:
+class Join(_OnParts):
     separator: str
     parts: "ListExpr"
-
-    @property
-    def size(self) -> int:
-        return 1 + self.parts.size
-
-    def evaluate(self, ctx: dict) -> Value:
-        return self.apply(self.parts.evaluate(ctx))
 
     def apply(self, parts: Value) -> Value:
         return None if parts is None else self.separator.join(parts)
@@ -146,16 +154,9 @@ class Join:
 
 
 @dataclass(frozen=True)
-class Case:
+class Case(_OnText):
     case: str
     arg: "TextExpr"
-
-    @property
-    def size(self) -> int:
-        return 1 + self.arg.size
-
-    def evaluate(self, ctx: dict) -> Value:
-        return self.apply(self.arg.evaluate(ctx))
 
     def apply(self, value: Value) -> Value:
         return None if value is None else CASES[self.case](value)
@@ -168,16 +169,9 @@ class Case:
 
 
 @dataclass(frozen=True)
-class StripPrefix:
+class StripPrefix(_OnText):
     affix: str
     arg: "TextExpr"
-
-    @property
-    def size(self) -> int:
-        return 1 + self.arg.size
-
-    def evaluate(self, ctx: dict) -> Value:
-        return self.apply(self.arg.evaluate(ctx))
 
     def apply(self, value: Value) -> Value:
         return None if value is None else value.removeprefix(self.affix)
@@ -190,16 +184,9 @@ class StripPrefix:
 
 
 @dataclass(frozen=True)
-class StripSuffix:
+class StripSuffix(_OnText):
     affix: str
     arg: "TextExpr"
-
-    @property
-    def size(self) -> int:
-        return 1 + self.arg.size
-
-    def evaluate(self, ctx: dict) -> Value:
-        return self.apply(self.arg.evaluate(ctx))
 
     def apply(self, value: Value) -> Value:
         return None if value is None else value.removesuffix(self.affix)
@@ -212,16 +199,9 @@ class StripSuffix:
 
 
 @dataclass(frozen=True)
-class AddPrefix:
+class AddPrefix(_OnText):
     text: str
     arg: "TextExpr"
-
-    @property
-    def size(self) -> int:
-        return 1 + self.arg.size
-
-    def evaluate(self, ctx: dict) -> Value:
-        return self.apply(self.arg.evaluate(ctx))
 
     def apply(self, value: Value) -> Value:
         return None if value is None else self.text + value
@@ -234,16 +214,9 @@ class AddPrefix:
 
 
 @dataclass(frozen=True)
-class AddSuffix:
+class AddSuffix(_OnText):
     text: str
     arg: "TextExpr"
-
-    @property
-    def size(self) -> int:
-        return 1 + self.arg.size
-
-    def evaluate(self, ctx: dict) -> Value:
-        return self.apply(self.arg.evaluate(ctx))
 
     def apply(self, value: Value) -> Value:
         return None if value is None else value + self.text
