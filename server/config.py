@@ -11,6 +11,8 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
+from server.evolution.stages import StageThresholds
+
 
 @dataclass(frozen=True)
 class DatabaseSettings:
@@ -40,10 +42,11 @@ class TrackingSettings:
 @dataclass(frozen=True)
 class EvolutionSettings:
     enabled: bool = True
-    min_executions: int = 100
-    min_kept_rate: float = 0.9
-    hybrid_confidence: float = 0.8
-    code_first_confidence: float = 0.7
+    # The stage thresholds' defaults are the domain's own (one place to change them).
+    min_executions: int = StageThresholds.min_executions
+    min_kept_rate: float = StageThresholds.min_kept_rate
+    hybrid_confidence: float = StageThresholds.hybrid_confidence
+    code_first_confidence: float = StageThresholds.code_first_confidence
     min_decided: int = 10
     improve_below: float = 0.8
     debounce: float = 5.0

@@ -11,7 +11,7 @@ from tree_sitter import Node, Tree
 from server.context.identifiers import identifiers_near
 from server.context.indentation import indentation_at, is_blank, leading_whitespace, next_nonblank
 from server.context.languages import PYTHON, is_supported, language_for_path, parse
-from server.context.paths import path_features
+from server.context.paths import PathFeatures, path_features
 from server.context.positions import point_for_position, split_lines
 from server.context.scopes import CLASS, Enclosing, Scope, enclosing_at
 
@@ -23,15 +23,10 @@ PLACES = (MODULE, CLASS_BODY, FUNCTION_BODY, EMPTY_FILE)
 
 
 @dataclass(frozen=True)
-class EditingContext:
+class EditingContext(PathFeatures):
+    """Where the user is: the path's features plus the language and the place in the code."""
+
     language: str
-    path: str
-    rel_path: str
-    stem: str
-    extension: str
-    folder: str
-    path_segments: tuple[str, ...]
-    module_path: str
     place: str
     enclosing_class: str
     enclosing_function: str
@@ -51,14 +46,8 @@ class EditingContext:
 def _path_only(language: str, path, workspace: Path | None, place: str) -> EditingContext:
     paths = path_features(path, workspace, language or None)
     return EditingContext(
+        **vars(paths),
         language=language,
-        path=paths.path,
-        rel_path=paths.rel_path,
-        stem=paths.stem,
-        extension=paths.extension,
-        folder=paths.folder,
-        path_segments=paths.path_segments,
-        module_path=paths.module_path,
         place=place,
         enclosing_class="",
         enclosing_function="",
