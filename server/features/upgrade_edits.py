@@ -11,7 +11,7 @@ from __future__ import annotations
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from server.upgrades.lines import lines_with_terminators
+from server.upgrades.lines import common_ends, lines_with_terminators
 from server.upgrades.outcome import FileUpgrade
 
 PREVIEW_ANNOTATION = "scion.upgrade"
@@ -49,16 +49,7 @@ def upgrade_edit(upgrade: FileUpgrade, versions: dict[str, int], preview: bool =
 def minimal_edit(old: str, new: str, annotation: str | None = None) -> types.TextEdit | types.AnnotatedTextEdit:
     """One edit replacing only the lines between the common first and last lines of `old` and `new`."""
     old_lines, new_lines = lines_with_terminators(old), lines_with_terminators(new)
-    prefix = 0
-    while prefix < min(len(old_lines), len(new_lines)) and old_lines[prefix] == new_lines[prefix]:
-        prefix += 1
-    suffix = 0
-    while (
-        suffix < min(len(old_lines), len(new_lines)) - prefix
-        and old_lines[-1 - suffix] == new_lines[-1 - suffix]
-        and old_lines[-1 - suffix].endswith("\n")
-    ):
-        suffix += 1
+    prefix, suffix = common_ends(old_lines, new_lines, suffix_line=lambda line: line.endswith("\n"))
     start = types.Position(line=prefix, character=0)
     end = _position_after(old_lines[: len(old_lines) - suffix])
     text = "".join(new_lines[prefix : len(new_lines) - suffix])

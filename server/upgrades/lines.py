@@ -61,3 +61,19 @@ def lines_with_terminators(text: str) -> list[str]:
     if parts[-1]:
         lines.append(parts[-1])
     return lines
+
+
+def common_ends(a: list[str], b: list[str], *, suffix_line=None) -> tuple[int, int]:
+    """How many lines `a` and `b` share at their start, and then at their end (never overlapping).
+
+    `suffix_line`: a test every shared end line must pass too (a line without
+    its terminator cannot end an edit).
+    """
+    shortest = min(len(a), len(b))
+    prefix = 0
+    while prefix < shortest and a[prefix] == b[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < shortest - prefix and a[-1 - suffix] == b[-1 - suffix] and (suffix_line is None or suffix_line(a[-1 - suffix])):
+        suffix += 1
+    return prefix, suffix

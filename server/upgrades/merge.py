@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from merge3 import Merge3
 
 from .conflicts import Conflict, conflict_block
-from .lines import LF, SplitText, join_lines, lines_as_text, newline_style, split_text
+from .lines import LF, SplitText, common_ends, join_lines, lines_as_text, newline_style, split_text
 
 Hunk = tuple[list[str], list[str]]  # (mine, template); equal sides mean no conflict
 
@@ -118,15 +118,7 @@ def _append_conflict(
     markers (as git's "zealous" merge does), so the block shows only the real
     disagreement.
     """
-    prefix = 0
-    while prefix < min(len(mine), len(template)) and mine[prefix] == template[prefix]:
-        prefix += 1
-    suffix = 0
-    while (
-        suffix < min(len(mine), len(template)) - prefix
-        and mine[-1 - suffix] == template[-1 - suffix]
-    ):
-        suffix += 1
+    prefix, suffix = common_ends(mine, template)
     lines.extend(mine[:prefix])
     mine_rest = mine[prefix : len(mine) - suffix]
     template_rest = template[prefix : len(template) - suffix]
