@@ -10,6 +10,7 @@ them on demand, so loading a whole catalog stays fast.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,22 @@ class _ManifestReader:
             raise self.fail(f"{what}: {key!r} must be a mapping", line_of(parent, key))
         return value
 
+    def entries(self, data: Any, key: str, noun: str, needs: str, allowed: tuple[str, ...]) -> Iterator[tuple[int, Any, int | None]]:
+        """(index, mapping, line) of each item of the list under `key` (e.g. migrations), its keys checked."""
+        entries = data.get(key) or []
+        if not isinstance(entries, list):
+            raise self.fail(f"{key!r} must be a list", line_of(data, key))
+        for index, entry in enumerate(entries):
+            line = item_line(entries, index)
+            if not isinstance(entry, dict):
+                raise self.fail(f"each {noun} must be a mapping with {needs!r}", line)
+            self.unknown_keys(entry, allowed, _with_article(noun))
+            yield index, entry, line
+
+
+def _with_article(noun: str) -> str:
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
+
 
 def _check_names(
     reader: _ManifestReader,
@@ -245,15 +262,8 @@ def _read_questions(reader: _ManifestReader, data: Any) -> tuple[Question, ...]:
 
 
 def _read_migrations(reader: _ManifestReader, data: Any) -> tuple[Migration, ...]:
-    entries = data.get("migrations") or []
-    if not isinstance(entries, list):
-        raise reader.fail("'migrations' must be a list", line_of(data, "migrations"))
     migrations = []
-    for index, entry in enumerate(entries):
-        line = item_line(entries, index)
-        if not isinstance(entry, dict):
-            raise reader.fail("each migration must be a mapping with 'version'", line)
-        reader.unknown_keys(entry, MIGRATION_KEYS, "a migration")
+    for _, entry, line in reader.entries(data, "migrations", "migration", "version", MIGRATION_KEYS):
         if entry.get("version") is None:
             raise reader.fail("a migration needs a 'version'", line)
         version = str(entry["version"])
@@ -280,15 +290,8 @@ def _read_migrations(reader: _ManifestReader, data: Any) -> tuple[Migration, ...
 
 
 def _read_examples(reader: _ManifestReader, data: Any, question_names: set[str]) -> tuple[Example, ...]:
-    entries = data.get("examples") or []
-    if not isinstance(entries, list):
-        raise reader.fail("'examples' must be a list", line_of(data, "examples"))
     examples = []
-    for index, entry in enumerate(entries):
-        line = item_line(entries, index)
-        if not isinstance(entry, dict):
-            raise reader.fail("each example must be a mapping with 'answers'", line)
-        reader.unknown_keys(entry, EXAMPLE_KEYS, "an example")
+    for index, entry, line in reader.entries(data, "examples", "example", "answers", EXAMPLE_KEYS):
         answers = plain(reader.mapping(entry, "answers", "an example"))
         for name in answers:
             if name not in question_names:

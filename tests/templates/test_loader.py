@@ -122,6 +122,11 @@ def test_unknown_manifest_key(tmp_path):
         ("", "empty", 1),
         ("title: T\nmigrations:\n  - rename: {a: b}\n", "needs a 'version'", 3),
         ("title: T\nexamples:\n  - answers: {nope: 1}\n", "unknown question 'nope'", 3),
+        ("title: T\nmigrations: 1.1.0\n", "'migrations' must be a list", 2),
+        ("title: T\nmigrations:\n  - 1.1.0\n", "each migration must be a mapping with 'version'", 3),
+        ("title: T\nmigrations:\n  - version: 1.1.0\n    drop: [a]\n", "unknown key 'drop' in a migration", 4),
+        ("title: T\nexamples:\n  - {}\n  - [a]\n", "each example must be a mapping with 'answers'", 4),
+        ("title: T\nexamples:\n  - answers: {}\n    expect: x\n", "unknown key 'expect' in an example", 4),
     ],
 )
 def test_bad_manifest_values(tmp_path, manifest, fragment, line):
