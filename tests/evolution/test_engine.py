@@ -4,12 +4,9 @@ abstaining, the LLM teacher and the LLM code path."""
 from __future__ import annotations
 
 import functools
-import json
 import multiprocessing
-import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -265,51 +262,15 @@ def test_teacher_leaves_booleans_and_secrets_alone():
 # -- the same paths through litellm and a local OpenAI-compatible server ----------------
 
 
-class CompletionStub(BaseHTTPRequestHandler):
-    """Answers every chat completion with `reply` after `delay_s` seconds."""
-
-    reply = ""
-    delay_s = 0.0
-
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        time.sleep(self.delay_s)
-        message = {"role": "assistant", "content": self.reply}
-        body = json.dumps({
-            "id": "stub", "object": "chat.completion", "created": 0, "model": "stub",
-            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-        }).encode()
-        try:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client timed out first
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
-def local_llm():
+def local_llm(stub_server):
     pytest.importorskip("litellm")
-    servers = []
 
     def start(reply: str, delay_s: float = 0.0, timeout_s: float = 10.0) -> LlmConfig:
-        handler = type("Stub", (CompletionStub,), {"reply": reply, "delay_s": delay_s})
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return LlmConfig("hosted_vllm/stub", f"http://127.0.0.1:{server.server_address[1]}/v1", timeout_s=timeout_s)
+        api_base, _ = stub_server(reply=reply, delay_s=delay_s)
+        return LlmConfig("hosted_vllm/stub", api_base, timeout_s=timeout_s)
 
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    return start
 
 
 def test_llm_written_program_through_a_local_server(local_llm, store, tmp_path):

@@ -5,14 +5,11 @@ Needs litellm (the `llm` extra); skipped without it.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import textwrap
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -70,57 +67,6 @@ def test_write_program_with_a_mock_reply():
     reply = "```python\ndef infer(ctx: dict) -> str:\n    return ctx['stem'].title()\n```"
     source = write_program(LlmConfig(model="gpt-4o-mini"), "t", [(features_for("a/b.py"), "B")], mock_response=reply)
     assert source.startswith("def infer(ctx: dict) -> str:")
-
-
-class StubHandler(BaseHTTPRequestHandler):
-    """POST /v1/chat/completions -> a fixed chat completion, after an optional delay."""
-
-    reply = "stub answer"
-    delay_s = 0.0
-    requests: list[dict] = []
-
-    def do_POST(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        type(self).requests.append({"path": self.path, "body": json.loads(self.rfile.read(length) or b"{}")})
-        time.sleep(self.delay_s)
-        body = json.dumps(
-            {
-                "id": "chatcmpl-stub",
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": "stub",
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": self.reply}, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-            }
-        ).encode()
-        try:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (the timeout test)
-
-    def log_message(self, format, *args):
-        pass  # keep the test output clean
-
-
-@pytest.fixture
-def stub_server():
-    def start(reply="stub answer", delay_s=0.0):
-        handler = type("Handler", (StubHandler,), {"reply": reply, "delay_s": delay_s, "requests": []})
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}/v1", handler
-
-    servers: list[ThreadingHTTPServer] = []
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.mark.parametrize(("model", "api_key"), [("hosted_vllm/stub", None), ("openai/stub", "sk-test")])
