@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from server.cli import main as scion
-from tests.upgrades.test_service import V1, V2
 from tests.upgrades.trees import Workspace
 
 
@@ -17,16 +16,7 @@ def run(capsys, *args: str) -> tuple[int, str]:
     return code, capsys.readouterr().out
 
 
-def workspace(tmp_path) -> Workspace:
-    ws = Workspace(tmp_path / "ws")
-    ws.add(V1)
-    ws.generate("demo/module", "1.0.0", "src/app.py")
-    ws.add(V2)
-    return ws
-
-
-def test_check_exits_1_while_upgrades_are_available(tmp_path, capsys):
-    ws = workspace(tmp_path)
+def test_check_exits_1_while_upgrades_are_available(ws, capsys):
     code, out = run(capsys, "check", "--json", "--workspace", str(ws.root))
     assert code == 1 and json.loads(out) == [
         {"file": "src/app.py", "template": "demo/module", "from": "1.0.0", "to": "2.0.0", "summary": "Docstring, tests, no notes"}
@@ -35,15 +25,13 @@ def test_check_exits_1_while_upgrades_are_available(tmp_path, capsys):
     assert run(capsys, "check", "--workspace", str(ws.root))[0] == 0
 
 
-def test_dry_run_prints_diffs_and_writes_nothing(tmp_path, capsys):
-    ws = workspace(tmp_path)
+def test_dry_run_prints_diffs_and_writes_nothing(ws, capsys):
     before = ws.read("src/app.py")
     code, out = run(capsys, "upgrade", "--all", "--dry-run", "--workspace", str(ws.root))
     assert code == 0 and '+"""app"""' in out and ws.read("src/app.py") == before
 
 
-def test_conflicts_exit_1_and_json_lists_them(tmp_path, capsys):
-    ws = workspace(tmp_path)
+def test_conflicts_exit_1_and_json_lists_them(ws, capsys):
     ws.write("src/app.py", ws.read("src/app.py").replace("return 1", "return 7"))
     code, out = run(capsys, "upgrade", str(ws.root / "src/app.py"), "--json", "--workspace", str(ws.root))
     result = json.loads(out)
@@ -51,15 +39,13 @@ def test_conflicts_exit_1_and_json_lists_them(tmp_path, capsys):
     assert result["files"][0]["conflicts"] == 1
 
 
-def test_a_refused_downgrade_exits_2(tmp_path, capsys):
-    ws = workspace(tmp_path)
+def test_a_refused_downgrade_exits_2(ws, capsys):
     scion(["upgrade", "--all", "--workspace", str(ws.root)])
     code, out = run(capsys, "upgrade", str(ws.root / "src/app.py"), "--to", "1.0.0", "--workspace", str(ws.root))
     assert code == 2 and "refusing to downgrade" in out
 
 
-def test_an_upgrade_killed_half_way_is_rolled_back_and_done_again(tmp_path, capsys):
-    ws = workspace(tmp_path)
+def test_an_upgrade_killed_half_way_is_rolled_back_and_done_again(ws, capsys):
     before = ws.read("src/app.py")
     _kill_upgrade_after_first_write(ws)
     assert ws.read("src/app.py") != before  # half upgraded: the answer file still says 1.0.0
@@ -88,15 +74,13 @@ main(sys.argv[1:])
 """
 
 
-def test_json_lists_the_files_an_interrupted_batch_put_back(tmp_path, capsys):
-    ws = workspace(tmp_path)
+def test_json_lists_the_files_an_interrupted_batch_put_back(ws, capsys):
     _kill_upgrade_after_first_write(ws)
     code, out = run(capsys, "upgrade", "--all", "--defaults", "--json", "--workspace", str(ws.root))
     assert code == 0 and json.loads(out)["rolledBack"] == ["src/app.py"]
 
 
-def test_check_warns_about_an_interrupted_upgrade_and_leaves_the_files(tmp_path, capsys):
-    ws = workspace(tmp_path)
+def test_check_warns_about_an_interrupted_upgrade_and_leaves_the_files(ws, capsys):
     _kill_upgrade_after_first_write(ws)
     half = ws.read("src/app.py")
     scion(["check", "--workspace", str(ws.root)])

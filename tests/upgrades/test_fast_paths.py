@@ -18,17 +18,8 @@ from server.upgrades.answer_text import _text_scalar
 from server.upgrades.batch import generated_files, resolved_paths, upgrade_many
 from server.upgrades.records import read_own_layout, read_records
 from server.upgrades import writes as writes_module
-from tests.upgrades.test_service import MANIFEST, V1, V2, V1_MAIN
-from tests.upgrades.trees import Workspace, template_files
-
-
-@pytest.fixture
-def ws(tmp_path) -> Workspace:
-    workspace = Workspace(tmp_path / "ws")
-    workspace.add(V1)
-    workspace.generate("demo/module", "1.0.0", "src/app.py")
-    workspace.add(V2)
-    return workspace
+from tests.upgrades.test_service import MANIFEST, V1_MAIN
+from tests.upgrades.trees import template_files
 
 
 # -- reading answer files --------------------------------------------------------------

@@ -31,15 +31,6 @@ V2 = template_files(
 )
 
 
-@pytest.fixture
-def ws(tmp_path) -> Workspace:
-    workspace = Workspace(tmp_path / "ws")
-    workspace.add(V1)
-    workspace.generate("demo/module", "1.0.0", "src/app.py")
-    workspace.add(V2)
-    return workspace
-
-
 def record(ws: Workspace, rel: str):
     [generation] = read_answer_file(ws.root / f"{rel}.template-answers.yml")
     return generation
