@@ -495,7 +495,10 @@ async function main() {
             await page.keyboard.type('scion.llm.timeout');
             const input = editor.locator('.setting-item-number').filter({ hasText: 'Llm: Timeout' }).locator('input').first();
             await input.waitFor({ timeout: STEP_MS });
-            await input.fill('');
+            // Select and type over the value: clearing it first let the editor write the
+            // empty value back as the default (20) under the typing, which gave "205".
+            await input.click();
+            await page.keyboard.press('Control+A');
             await input.pressSequentially('45', { delay: 50 });
             await screenshot('settings editor');
             await until('scion.llm.timeout = 45 in settings.json', async () =>
