@@ -35,6 +35,7 @@ const USER_DATA = path.join(RUN, 'user-data');
 const EXTENSIONS = path.join(RUN, 'extensions');
 const SERVER_START_MS = 90_000;
 const STEP_MS = 30_000;
+const HIJACK_MARKER = path.join(RUN, 'hijacked.txt');
 
 // ---------------------------------------------------------------- the run folder
 
@@ -72,6 +73,13 @@ function prepareRunFolder() {
     fs.mkdirSync(path.join(WORKSPACE, '.scion'));
     fs.writeFileSync(path.join(WORKSPACE, 'orders.py'), '');
     fs.writeFileSync(path.join(WORKSPACE, 'shipping_note.py'), '');
+    // The project's own server package (most web services have one): opening the
+    // folder must never run it, in the import check or in the server's start.
+    const hostile = `open(${JSON.stringify(HIJACK_MARKER)}, 'a').write(__file__ + '\\n')\nraise SystemExit(3)\n`;
+    fs.mkdirSync(path.join(WORKSPACE, 'server'));
+    for (const file of ['server.py', 'server/__init__.py', 'server/__main__.py', 'server/lsp.py']) {
+        fs.writeFileSync(path.join(WORKSPACE, file), hostile);
+    }
 }
 
 /** Runs `scion generate python/dataclass --version 1.0.0` into `file`; returns the generated text. */
@@ -373,6 +381,37 @@ async function runFromPalette(title) {
     await page.keyboard.press('Enter');
 }
 
+/**
+ * Edits the user settings the way a user can without racing the Settings editor's
+ * debounced writes: opens settings.json in the editor, replaces its text with
+ * `change(current)` (one line: nothing for auto-indent or auto-closing to add) and
+ * saves. Resolves once the file on disk holds the new settings.
+ */
+async function editUserSettings(change) {
+    const file = path.join(USER_DATA, 'User', 'settings.json');
+    const wanted = change(JSON.parse(fs.readFileSync(file, 'utf8')));
+    await runFromPalette('Preferences: Open User Settings (JSON)');
+    // Found by its model (data-uri): VS Code opens settings.json in a tab or in a modal editor.
+    const editor = page.locator('.monaco-editor[data-uri$="/User/settings.json"]').first();
+    await editor.locator('.view-lines').click({ timeout: STEP_MS });
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText(JSON.stringify(wanted));
+    // Whatever auto-closing added after the cursor goes.
+    await page.keyboard.press('Shift+Control+End');
+    await page.keyboard.press('Delete');
+    const shown = async () => (await editor.locator('.view-lines .view-line').allTextContents()).join('').replace(/\u00a0/g, ' ');
+    await until('the new settings in the editor', async () => (await shown()) === JSON.stringify(wanted));
+    await page.keyboard.press('Control+S');
+    await screenshot('settings.json');
+    await until('the new settings in settings.json on disk', async () =>
+        JSON.stringify(JSON.parse(fs.readFileSync(file, 'utf8'))) === JSON.stringify(wanted));
+    // Escape closes the modal editor (the palette does not open over it).
+    await until('settings.json to close', async () => {
+        await page.keyboard.press('Escape');
+        return (await editor.count()) === 0;
+    });
+}
+
 /** How often `pattern` occurs in the extension's log (the Scion output channel, as written to disk). */
 function countInLog(pattern) {
     const logs = path.join(USER_DATA, 'logs');
@@ -487,30 +526,13 @@ async function main() {
             await until('a second server start in the Scion log', async () => countInLog(/Python: .* \(from setting\)/g) > before);
             await waitForReady();
         });
-        await step('changing a scion.* setting in the Settings editor restarts the server', async () => {
+        await step('changing a scion.* setting in settings.json restarts the server', async () => {
             const before = countInLog(/Python: .* \(from setting\)/g);
-            await page.keyboard.press('Control+,');
-            const editor = page.locator('.settings-editor');
-            await editor.waitFor({ timeout: STEP_MS });
-            await page.keyboard.type('scion.llm.timeout');
-            const input = editor.locator('.setting-item-number').filter({ hasText: 'Llm: Timeout' }).locator('input').first();
-            await input.waitFor({ timeout: STEP_MS });
-            // Select and type over the value: clearing it first let the editor write the
-            // empty value back as the default (20) under the typing, which gave "205".
-            await input.click();
-            await page.keyboard.press('Control+A');
-            await input.pressSequentially('45', { delay: 50 });
-            await screenshot('settings editor');
-            await until('scion.llm.timeout = 45 in settings.json', async () =>
-                JSON.parse(fs.readFileSync(path.join(USER_DATA, 'User', 'settings.json'), 'utf8'))['scion.llm.timeout'] === 45);
+            await editUserSettings((settings) => ({ ...settings, 'scion.llm.timeout': 45 }));
             await until('the restart after the settings change', async () => countInLog(/Python: .* \(from setting\)/g) > before);
             if (countInLog(/Scion settings changed/g) < 1) throw new Error('the restart was not caused by the settings change');
             await settled(() => countInLog(/Python: .* \(from setting\)/g), 1500);
             await waitForReady();
-            await until('the Settings editor to close', async () => {
-                await page.keyboard.press('Escape');
-                return !(await editor.isVisible());
-            }, 5000);
         });
         await step('a file from an older template version shows the upgrade diagnostic', async () => {
             await openFile('legacy.py');
@@ -548,25 +570,14 @@ async function main() {
             await runFromPalette('Scion: Run Evolution');
             await until('the evolution notification', async () => (await notification(/Scion: Evolution finished/).count()) > 0, SERVER_START_MS);
         });
+        await step("the workspace's own server package was never imported", async () => {
+            if (fs.existsSync(HIJACK_MARKER)) throw new Error(`imported: ${fs.readFileSync(HIJACK_MARKER, 'utf8')}`);
+        });
         await step('an interpreter without the server: the pip command and a button to the setting', async () => {
             // A python3 that sees no installed packages (isolated mode, no site-packages).
             const isolated = path.join(RUN, 'isolated-python');
             fs.writeFileSync(isolated, `#!/bin/sh\nexec python3 -I -S "$@"\n`, { mode: 0o755 });
-            await page.keyboard.press('Control+,');
-            const editor = page.locator('.settings-editor');
-            await editor.waitFor({ timeout: STEP_MS });
-            await page.keyboard.type('scion.server.pythonPath');
-            const input = editor.locator('.setting-item').filter({ hasText: 'Python Path' }).locator('input').first();
-            await input.waitFor({ timeout: STEP_MS });
-            await input.fill(isolated);
-            await page.keyboard.press('Tab');
-            await until('the new pythonPath in the user settings', async () =>
-                fs.readFileSync(path.join(USER_DATA, 'User', 'settings.json'), 'utf8').includes(isolated));
-            await screenshot('python path setting');
-            await until('the Settings editor to close', async () => {
-                await page.keyboard.press('Escape');
-                return !(await editor.isVisible());
-            }, 5000);
+            await editUserSettings((settings) => ({ ...settings, 'scion.server.pythonPath': isolated }));
             const message = notification(`Install it with: ${isolated} -m pip install -e ${CHECKOUT}`);
             await until('the missing-server notification', async () => (await message.count()) > 0, SERVER_START_MS);
             const statusItem = page.locator('.statusbar-item').filter({ hasText: 'Scion' }).first();
@@ -574,6 +585,7 @@ async function main() {
             await sleep(500); // let the toast finish sliding in
             await screenshot('missing server notification');
             await page.locator('.notification-toast').filter({ hasText: 'Install it with' }).getByRole('button', { name: 'Open Setting' }).click();
+            const editor = page.locator('.settings-editor');
             await until('the Settings editor on scion.server.pythonPath', async () =>
                 (await editor.isVisible()) && (await editor.locator('.setting-item').filter({ hasText: 'Python Path' }).count()) > 0);
             await screenshot('open setting');
