@@ -106,7 +106,7 @@ async def start(workspace: Path) -> tuple[LanguageClient, dict]:
     for method in (types.WINDOW_LOG_MESSAGE, types.WINDOW_SHOW_MESSAGE, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "scion/status"):
         client.feature(method)(lambda *args: None)
 
-    await client.start_io(sys.executable, "-m", "server")
+    await client.start_io(sys.executable, "-P", "-m", "server")
     await client.initialize_async(editor_initialize_params(workspace, OPTIONS, "bench"))
     client.initialized(types.InitializedParams())
     return client, state

@@ -110,7 +110,7 @@ def time_scion_cli(pristine: Path, scratch: Path, runs: int) -> list[float]:
         shutil.copytree(pristine, work)
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "server", "upgrade", "--all", "--defaults", "--workspace", str(work)],
+            [sys.executable, "-P", "-m", "server", "upgrade", "--all", "--defaults", "--workspace", str(work)],
             check=True, stdout=subprocess.DEVNULL, cwd=Path(__file__).resolve().parent.parent,
         )
         times.append(time.perf_counter() - started)
@@ -185,7 +185,7 @@ async def time_server_diagnostics(workspace: Path, files: int) -> tuple[float, f
         client.feature(method)(lambda *args: None)
     # The opened file's upgrade comes as an edit for the editor to apply: accepted.
     client.feature(types.WORKSPACE_APPLY_EDIT)(lambda params: types.ApplyWorkspaceEditResult(applied=True))
-    await client.start_io(sys.executable, "-m", "server")
+    await client.start_io(sys.executable, "-P", "-m", "server")
     uri = from_fs_path(str(workspace))
     await client.initialize_async(
         types.InitializeParams(

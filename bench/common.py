@@ -45,7 +45,7 @@ async def start_server(workspace: Path, options: dict | None = None) -> Language
     for method in (types.WINDOW_LOG_MESSAGE, types.WINDOW_SHOW_MESSAGE, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "scion/status"):
         client.feature(method)(lambda *args: None)
 
-    await client.start_io(sys.executable, "-m", "server")
+    await client.start_io(sys.executable, "-P", "-m", "server")
     await client.initialize_async(editor_initialize_params(workspace, options or {"ask": False, "scion": {}}, "bench"))
     client.initialized(types.InitializedParams())
     return client

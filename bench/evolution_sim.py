@@ -106,7 +106,7 @@ class ScriptedUser:
             self.client.feature(method)(lambda *args: None)
 
     async def start(self, evolution: dict) -> None:
-        await self.client.start_io(sys.executable, "-m", "server")
+        await self.client.start_io(sys.executable, "-P", "-m", "server")
         options = {"ask": True, "scion": {"tracking": {"checkpoints": [0.2, 0.4]}, "evolution": {"debounce": 0.1, **evolution}}}
         await self.client.initialize_async(
             types.InitializeParams(

@@ -1,6 +1,6 @@
 """`make demo`: a scripted editor session against the real server over stdio.
 
-It creates a sample workspace, starts `python -m server`, asks for code actions
+It creates a sample workspace, starts `python -P -m server`, asks for code actions
 in an empty Python file, generates a dataclass-style module, answers the
 server's questions like a user pressing Enter (taking the pre-filled answers),
 applies the edit to disk, and prints what was offered, written and recorded.
@@ -94,7 +94,7 @@ async def session(root: Path) -> int:
         pass
 
     started = time.perf_counter()
-    await client.start_io(sys.executable, "-m", "server")
+    await client.start_io(sys.executable, "-P", "-m", "server")
     # Short tracking windows so the demo shows a verdict; the defaults are 30 s to 10 min.
     options = {"ask": True, "scion": {"tracking": {"checkpoints": list(CHECKPOINTS)}}}
     await client.initialize_async(editor_initialize_params(root, options, "demo"))

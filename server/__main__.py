@@ -1,4 +1,4 @@
-"""`python -m server` starts the language server on stdio; with arguments it is the `scion` CLI."""
+"""`python -P -m server` starts the language server on stdio; with arguments it is the `scion` CLI."""
 
 import sys
 

@@ -35,7 +35,7 @@ def workspace(tmp_path: Path) -> Path:
 
 
 def scion(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "server", *args], cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    return subprocess.run([sys.executable, "-P", "-m", "server", *args], cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
 
 
 def test_templates_list_and_show(workspace, capsys):

@@ -40,7 +40,7 @@ def default_options(workspace: Path) -> dict:
 
 @pytest_lsp.fixture(
     params=CLIENTS,
-    config=ClientServerConfig(server_command=[sys.executable, "-m", "server"]),
+    config=ClientServerConfig(server_command=[sys.executable, "-P", "-m", "server"]),
 )
 async def client(request, lsp_client: LanguageClient, workspace: Path):
     """An initialised session. Markers: `options(dict)` = initializationOptions, `setup(fn)` prepares the workspace."""

@@ -39,7 +39,7 @@ async def test_shutdown_while_rendering_exits_promptly(workspace):
     client.feature(types.WORKSPACE_APPLY_EDIT)(lambda params: types.ApplyWorkspaceEditResult(applied=True))
     for method in (types.WINDOW_LOG_MESSAGE, types.WINDOW_SHOW_MESSAGE, "scion/status", types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS):
         client.feature(method)(lambda params: None)
-    await client.start_io(sys.executable, "-m", "server")
+    await client.start_io(sys.executable, "-P", "-m", "server")
     await client.initialize_async(
         types.InitializeParams(
             capabilities=types.ClientCapabilities(),

@@ -31,7 +31,7 @@ async def connect(port: int, client: LanguageClient, attempts: int = 100) -> Non
 
 async def test_code_actions_over_tcp(workspace):
     port = free_port()
-    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "server", "serve", "--tcp", f"127.0.0.1:{port}")
+    process = await asyncio.create_subprocess_exec(sys.executable, "-P", "-m", "server", "serve", "--tcp", f"127.0.0.1:{port}")
     client = LanguageClient("tcp-test", "1")
     fix_code_action_union(client.protocol._converter)
     for method in (types.WINDOW_LOG_MESSAGE, types.WINDOW_SHOW_MESSAGE, "scion/status", types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS):

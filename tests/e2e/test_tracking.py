@@ -214,7 +214,7 @@ async def start_session(profile: str, workspace: Path, options: dict) -> tuple[L
     def log_message(params):
         return None
 
-    await client.start_io(sys.executable, "-m", "server")
+    await client.start_io(sys.executable, "-P", "-m", "server")
     await client.initialize_async(initialize_params(profile, workspace, options))
     client.initialized(types.InitializedParams())
     return client, scripted

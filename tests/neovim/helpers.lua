@@ -8,7 +8,7 @@ H.python = assert(vim.env.SCION_TEST_PYTHON)
 H.plugin = assert(vim.env.SCION_PLUGIN)
 H.scion = vim.env.SCION_TEST_SCION
 
-local counts = { passed = 0, failed = 0, pending = 0 }
+local counts = { passed = 0, failed = 0 }
 
 local function say(line)
   io.stdout:write(line .. '\n')
@@ -29,18 +29,12 @@ end
 function H.test(name, fn)
   local started = vim.uv.hrtime()
   local ok, err = xpcall(fn, function(e)
-    if type(e) == 'table' and e.pending then
-      return e
-    end
     return debug.traceback(tostring(e), 2)
   end)
   local ms = (vim.uv.hrtime() - started) / 1e6
   if ok then
     counts.passed = counts.passed + 1
     say(('ok - %s (%.0f ms)'):format(name, ms))
-  elseif type(err) == 'table' and err.pending then
-    counts.pending = counts.pending + 1
-    say(('pending - %s: %s'):format(name, err.pending))
   else
     counts.failed = counts.failed + 1
     say(('not ok - %s (%.0f ms)'):format(name, ms))
@@ -48,12 +42,6 @@ function H.test(name, fn)
       say('    ' .. line)
     end
   end
-end
-
---- Ends the test as pending (a feature that has not landed yet).
----@param reason string
-function H.pending(reason)
-  error({ pending = reason }, 0)
 end
 
 --- Stops the servers and exits: cquit on any failure.
@@ -64,7 +52,7 @@ function H.finish()
   vim.wait(3000, function()
     return #vim.lsp.get_clients() == 0
   end, 20)
-  if counts.failed > 0 then
+  if counts.failed > 0 or counts.passed == 0 then
     vim.cmd('cquit 1')
   end
   vim.cmd('qall!')

@@ -2,8 +2,9 @@
 
 Each tests/neovim/test_*.lua runs as `nvim --headless --clean -l FILE` in its own
 temporary workspace (a folder with `.git`) and its own XDG folders, with the
-plugin on the runtimepath. A file reports `ok - `, `not ok - ` and `pending - `
-lines and exits non-zero on failure. The last line is `N passed, N failed`.
+plugin on the runtimepath. A file reports `ok - ` and `not ok - ` lines and
+exits non-zero on failure; a file that reports no test at all fails too. The
+last line is `N passed, N failed`.
 
 Usage: run.py [-j JOBS] [-k] [NAME_PART ...]
 """
@@ -19,7 +20,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -36,7 +37,6 @@ class FileResult:
     output: str
     passed: int = 0
     failed: int = 0
-    pending: list[str] = field(default_factory=list)
     kept: Path | None = None
 
 
@@ -89,10 +89,8 @@ def run_file(nvim: str, test: Path, keep: bool) -> FileResult:
             result.passed += 1
         elif line.startswith("not ok - "):
             result.failed += 1
-        elif line.startswith("pending - "):
-            result.pending.append(line[len("pending - "):])
-    if code != 0 and result.failed == 0:
-        result.failed = 1  # crashed before reporting, or exited non-zero on its own
+    if result.failed == 0 and (code != 0 or result.passed == 0):
+        result.failed = 1  # crashed before reporting, exited non-zero on its own, or ran no test
     if result.failed or keep:
         result.kept = scratch
     else:
@@ -120,12 +118,11 @@ def main(argv: list[str]) -> int:
         results = list(pool.map(lambda t: run_file(nvim, t, args.keep), tests))
 
     passed = failed = 0
-    pending: list[str] = []
     for result in results:
         status = "FAIL" if result.failed else "ok"
         print(f"== {result.path.name}: {status} ({result.seconds:.1f} s)")
         for line in result.output.splitlines():
-            if result.failed or line.startswith(("ok - ", "not ok - ", "pending - ")):
+            if result.failed or line.startswith(("ok - ", "not ok - ")):
                 print(f"   {line}")
         if result.failed and result.code != 0:
             print(f"   (exit code {result.code})")
@@ -133,12 +130,7 @@ def main(argv: list[str]) -> int:
             print(f"   workspace kept: {result.kept}")
         passed += result.passed
         failed += result.failed
-        pending += [f"{result.path.name}: {p}" for p in result.pending]
     print(f"-- {len(results)} files in {time.monotonic() - started:.1f} s")
-    if pending:
-        print(f"{len(pending)} pending:")
-        for line in pending:
-            print(f"   {line}")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -7,10 +7,10 @@ local function resolved()
   return assert(loadfile(vim.api.nvim_get_runtime_file('lsp/scion.lua', false)[1]))()
 end
 
-H.test('defaults: python3 -m server, the builtin filetypes, .scion/.git roots, ask and empty settings', function()
+H.test('defaults: python3 -P -m server, the builtin filetypes, .scion/.git roots, ask and empty settings', function()
   vim.g.scion = nil
   local lsp = resolved()
-  H.eq({ 'python3', '-m', 'server' }, lsp.cmd)
+  H.eq({ 'python3', '-P', '-m', 'server' }, lsp.cmd)
   H.eq({ '.scion', '.git' }, lsp.root_markers)
   for _, filetype in ipairs({ 'python', 'typescript', 'typescriptreact', 'javascript', 'go', 'rust', 'elixir' }) do
     H.ok(vim.tbl_contains(lsp.filetypes, filetype), filetype)
@@ -23,17 +23,17 @@ end)
 H.test('python and settings from vim.g.scion; server.pythonPath is client-only', function()
   vim.g.scion = { settings = { server = { pythonPath = '/opt/py/bin/python' }, llm = { model = 'm' } } }
   local lsp = resolved()
-  H.eq({ '/opt/py/bin/python', '-m', 'server' }, lsp.cmd)
+  H.eq({ '/opt/py/bin/python', '-P', '-m', 'server' }, lsp.cmd)
   H.eq({ llm = { model = 'm' } }, lsp.init_options.scion)
   vim.g.scion = { python = '/usr/bin/python3.11', settings = { server = { pythonPath = '/opt/py/bin/python' } } }
-  H.eq({ '/usr/bin/python3.11', '-m', 'server' }, resolved().cmd)
+  H.eq({ '/usr/bin/python3.11', '-P', '-m', 'server' }, resolved().cmd)
 end)
 
 H.test('cmd overrides python; log_file is passed to serve', function()
   vim.g.scion = { cmd = { 'scion', 'serve' }, python = 'ignored' }
   H.eq({ 'scion', 'serve' }, resolved().cmd)
   vim.g.scion = { python = 'py', log_file = '/tmp/s.log' }
-  H.eq({ 'py', '-m', 'server', 'serve', '--log-file', '/tmp/s.log' }, resolved().cmd)
+  H.eq({ 'py', '-P', '-m', 'server', 'serve', '--log-file', '/tmp/s.log' }, resolved().cmd)
   H.eq('/tmp/s.log', config.log_file(config.get()))
 end)
 
@@ -63,7 +63,7 @@ H.test('an invalid vim.g.scion is reported once the config is resolved', functio
   vim.wait(100, function()
     return #messages > 0
   end)
-  H.eq({ 'python3', '-m', 'server' }, lsp.cmd)
+  H.eq({ 'python3', '-P', '-m', 'server' }, lsp.cmd)
   H.contains(messages[1][1], 'vim.g.scion.python')
   H.eq(vim.log.levels.ERROR, messages[1][2])
 end)

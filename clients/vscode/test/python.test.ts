@@ -75,10 +75,27 @@ describe('interpreter selection', () => {
             assert.equal(missing.ok, false);
             assert.match(missing.detail, /No module named 'server'/);
 
-            // A `server` package in the working folder imports.
+            // A `server` package in the working folder (the workspace) is never imported.
+            const marker = path.join(scratch, 'hijacked');
             fs.mkdirSync(path.join(scratch, 'server'));
-            fs.writeFileSync(path.join(scratch, 'server', '__init__.py'), '');
-            assert.deepEqual(await checkServerImport(python, scratch), { ok: true, detail: '' });
+            fs.writeFileSync(path.join(scratch, 'server', '__init__.py'), `open(${JSON.stringify(marker)}, 'w')\n`);
+            const hostile = await checkServerImport(python, scratch);
+            assert.equal(hostile.ok, false);
+            assert.match(hostile.detail, /No module named 'server'/);
+            assert.equal(fs.existsSync(marker), false, 'the workspace server package was imported');
+
+            // An installed `server` (here: on PYTHONPATH) imports.
+            const site = path.join(scratch, 'site');
+            fs.mkdirSync(path.join(site, 'server'), { recursive: true });
+            fs.writeFileSync(path.join(site, 'server', '__init__.py'), '');
+            const installed = path.join(scratch, 'installed-python');
+            fs.writeFileSync(installed, `#!/bin/sh\nPYTHONPATH=${site} exec ${python} "$@"\n`, { mode: 0o755 });
+            assert.deepEqual(await checkServerImport(installed, scratch), { ok: true, detail: '' });
+
+            // An interpreter older than 3.11 does not know -P.
+            const old = path.join(scratch, 'old-python');
+            fs.writeFileSync(old, '#!/bin/sh\necho "Unknown option: -P" >&2\nexit 2\n', { mode: 0o755 });
+            assert.deepEqual(await checkServerImport(old, scratch), { ok: false, detail: 'Scion needs Python 3.11 or newer' });
 
             const broken = await checkServerImport(path.join(scratch, 'no-such-python'), scratch);
             assert.equal(broken.ok, false);

@@ -99,14 +99,15 @@ function M.python(config)
   return vim.fs.normalize(python)
 end
 
---- The command that starts the server.
+--- The command that starts the server. `-P` keeps the working directory (the
+--- workspace) off `sys.path`, so a project's own `server.py` or `server/` is never run.
 ---@param config scion.Config
 ---@return string[]
 function M.cmd(config)
   if config.cmd then
     return vim.deepcopy(config.cmd)
   end
-  local cmd = { M.python(config), '-m', 'server' }
+  local cmd = { M.python(config), '-P', '-m', 'server' }
   if config.log_file then
     vim.list_extend(cmd, { 'serve', '--log-file', vim.fs.normalize(config.log_file) })
   end

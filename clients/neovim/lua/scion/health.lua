@@ -50,14 +50,37 @@ local function check_config()
   return config
 end
 
---- The interpreter the server runs with, when the command is `PYTHON -m server ...`.
+--- The interpreter the server runs with, when the command is `PYTHON [-P] -m server ...`.
 ---@param cmd string[]
 ---@return string?
 local function python_of(cmd)
-  if cmd[2] == '-m' and cmd[3] == 'server' then
+  local rest = cmd[2] == '-P' and 3 or 2
+  if cmd[rest] == '-m' and cmd[rest + 1] == 'server' then
     return cmd[1]
   end
   return nil
+end
+
+--- The Scion checkout this plugin was loaded from (`<checkout>/clients/neovim`), when it is one.
+---@return string?
+local function checkout()
+  local here = debug.getinfo(1, 'S').source:gsub('^@', '')
+  local root = vim.fs.normalize(vim.fn.fnamemodify(here, ':p:h:h:h:h:h'))
+  if vim.uv.fs_stat(vim.fs.joinpath(root, 'pyproject.toml')) then
+    return root
+  end
+  return nil
+end
+
+--- The command that installs Scion (with `extra`, e.g. `[llm]`) into `python`. Scion is not
+--- on PyPI yet (it will be `scion-lsp` there; `scion` on PyPI is another project), so the
+--- command installs this plugin's own checkout.
+---@param python string
+---@param extra? string
+---@return string
+function M.install_command(python, extra)
+  local source = checkout() or '<path of your Scion checkout>'
+  return ("%s -m pip install -e '%s%s'"):format(python, source, extra or '')
 end
 
 ---@param config scion.Config
@@ -82,7 +105,8 @@ local function check_server(config)
     })
     return nil
   end
-  local version_check = run({ found, '-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])' })
+  -- -I: nothing from the working directory (the workspace) is imported; -P needs 3.11.
+  local version_check = run({ found, '-I', '-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])' })
   local version = version_check and vim.trim(version_check.stdout or '') or '?'
   local parsed = vim.version.parse(version)
   if parsed and vim.version.lt(parsed, { 3, 11, 0 }) then
@@ -91,14 +115,15 @@ local function check_server(config)
   end
   health.ok(('Python %s: %s'):format(version, found))
 
-  local import = run({ found, '-c', 'import server, server.lsp; print(server.__version__)' })
+  -- -P, as the server is started: the workspace's own `server` package must not answer.
+  local import = run({ found, '-P', '-c', 'import server, server.lsp; print(server.__version__)' })
   if import and import.code == 0 then
     health.ok(('the server imports (Scion %s)'):format(vim.trim(import.stdout or '')))
     return found
   end
   local reason = import and last_line(import.stderr) or 'could not run Python'
   health.error(('the server cannot be imported by %s: %s'):format(found, reason), {
-    ('Install Scion into that interpreter: %s -m pip install scion'):format(found),
+    'Install Scion into that interpreter from its checkout (it is not on PyPI yet): ' .. M.install_command(found),
     'or point vim.g.scion.python at the interpreter of the virtualenv where Scion is installed.',
   })
   return nil
@@ -161,11 +186,11 @@ local function check_llm(config, python)
   local base = vim.tbl_get(config.settings, 'llm', 'apiBase')
   health.ok(('model %s%s'):format(model, base and (' at ' .. base) or ''))
   if python then
-    local found = run({ python, '-c', 'import importlib.util, sys; sys.exit(importlib.util.find_spec("litellm") is None)' })
+    local found = run({ python, '-P', '-c', 'import importlib.util, sys; sys.exit(importlib.util.find_spec("litellm") is None)' })
     if found and found.code == 0 then
       health.ok('litellm is installed')
     else
-      health.warn('litellm is not installed: the LLM is not used', ("%s -m pip install 'scion[llm]'"):format(python))
+      health.warn('litellm is not installed: the LLM is not used', M.install_command(python, '[llm]'))
     end
   end
 end

@@ -87,8 +87,16 @@ function shellQuote(text: string): string {
 }
 
 /**
- * The command a user runs to make `python -m server` work with this
- * interpreter: an editable install of the checkout, when it is still there.
+ * How the server is started: `-P` keeps the working directory (the workspace)
+ * off `sys.path`, so a project's own `server.py` or `server/` package is never
+ * imported in its place. `-P` needs Python 3.11, as Scion does.
+ */
+export const SERVER_ARGS: readonly string[] = ['-P', '-m', 'server'];
+
+/**
+ * The command a user runs to make the server importable by this interpreter:
+ * an editable install of the checkout, when it is still there. Scion is not on
+ * PyPI yet (it will be published as `scion-lsp`; `scion` there is another project).
  */
 export function pipInstallCommand(python: string, checkout: string | undefined): string {
     const source = checkout ? shellQuote(checkout) : '<path of your Scion checkout>';
@@ -113,12 +121,16 @@ export interface ImportCheck {
     detail: string;
 }
 
-/** Runs `python -c "import server"`; resolves with what went wrong when it fails. */
+/** Runs `python -P -c "import server"` (as the server starts); resolves with what went wrong when it fails. */
 export function checkServerImport(python: string, cwd: string | undefined): Promise<ImportCheck> {
     return new Promise((resolve) => {
-        execFile(python, ['-c', 'import server'], { cwd, timeout: 30_000 }, (error, _stdout, stderr) => {
+        execFile(python, ['-P', '-c', 'import server'], { cwd, timeout: 30_000 }, (error, _stdout, stderr) => {
             if (!error) {
                 resolve({ ok: true, detail: '' });
+                return;
+            }
+            if (/Unknown option: -P/.test(stderr)) {
+                resolve({ ok: false, detail: 'Scion needs Python 3.11 or newer' });
                 return;
             }
             const lastLine = stderr.trim().split('\n').pop();
@@ -134,7 +146,7 @@ const COPY_COMMAND = 'Copy Command';
 export async function reportMissingServer(python: string, detail: string): Promise<void> {
     const command = pipInstallCommand(python, await existingCheckout());
     const choice = await vscode.window.showErrorMessage(
-        `Scion: the server cannot be imported by ${python} (${detail}). Install it with: ${command}`,
+        `Scion: the server cannot be imported by ${python} (${detail}). Install it with: ${command} (from the Scion checkout; Scion is not on PyPI yet)`,
         OPEN_SETTING,
         COPY_COMMAND,
     );

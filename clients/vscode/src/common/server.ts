@@ -8,14 +8,14 @@ import {
 } from 'vscode-languageclient/node';
 import { askQuestions, type AskParams } from './ask';
 import { openGeneratedFiles } from './commands';
-import { checkServerImport, editorLookup, findInterpreter, reportMissingServer, reportNoInterpreter } from './python';
+import { SERVER_ARGS, checkServerImport, editorLookup, findInterpreter, reportMissingServer, reportNoInterpreter } from './python';
 import { configuredPythonPath, serverSettings } from './settings';
 import type { ServerStatus, StatusBar } from './status';
 
 /** The languages Scion's builtin templates cover (LSP language ids). */
 export const LANGUAGES = ['python', 'typescript', 'typescriptreact', 'javascript', 'go', 'rust', 'elixir'];
 
-/** Starts, restarts and stops the `python -m server` language client; one at a time. */
+/** Starts, restarts and stops the `python -P -m server` language client; one at a time. */
 export class ServerManager {
     private client: LanguageClient | undefined;
     private queue: Promise<void> = Promise.resolve();
@@ -70,7 +70,7 @@ export class ServerManager {
         const check = await checkServerImport(interpreter.path, cwd);
         if (!check.ok) {
             this.fail(`the server is not installed for ${interpreter.path}`);
-            this.output.error(`${interpreter.path} -c "import server": ${check.detail}`);
+            this.output.error(`${interpreter.path} -P -c "import server": ${check.detail}`);
             void reportMissingServer(interpreter.path, check.detail);
             return;
         }
@@ -78,8 +78,8 @@ export class ServerManager {
         const serverOptions: ServerOptions = {
             command: interpreter.path,
             // No `transport`: with TransportKind.stdio the client would append `--stdio`,
-            // and `python -m server` serves stdio only when it has no arguments.
-            args: ['-m', 'server'],
+            // and `python -P -m server` serves stdio only when it has no arguments.
+            args: [...SERVER_ARGS],
             options: { cwd },
         };
         const clientOptions: LanguageClientOptions = {
@@ -114,7 +114,7 @@ export class ServerManager {
             }
         });
         this.client = client;
-        this.status.update({ state: 'starting', message: `starting ${interpreter.path} -m server` });
+        this.status.update({ state: 'starting', message: `starting ${interpreter.path} ${SERVER_ARGS.join(' ')}` });
         try {
             await client.start();
         } catch (error) {
