@@ -20,7 +20,6 @@ from server.templates.questions import applies, coerce, default_for, reads_conte
 
 log = logging.getLogger(__name__)
 
-SOURCES: tuple[str, ...] = ("explicit", "learned_program", "learned_default", "context", "llm", "default")
 USER = "user"
 
 

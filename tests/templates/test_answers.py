@@ -1,7 +1,7 @@
 import pytest
 
 from server.errors import AnswerError
-from server.templates.answers import SOURCES, AnswerProviders, Candidate, ask_params, ask_payload, resolve_answers
+from server.templates.answers import AnswerProviders, Candidate, ask_params, ask_payload, resolve_answers
 
 from .helpers import load
 
@@ -38,8 +38,28 @@ def names(pending):
     return [p.question.name for p in pending]
 
 
-def test_source_order_is_explicit():
-    assert SOURCES == ("explicit", "learned_program", "learned_default", "context", "llm", "default")
+def _offering(name):
+    """A provider that proposes `From<Name>` for class_name and nothing else."""
+    value = "From" + name.title().replace("_", "")
+    return lambda template, question, answers, features: Candidate(value, name) if question.name == "class_name" else None
+
+
+def test_each_source_wins_over_the_sources_after_it(template):
+    everything = {"learned_program": _offering("learned_program"), "learned_default": _offering("learned_default"), "llm": _offering("llm")}
+    context = {"stem": "order_item"}
+
+    def winner(features, explicit=None, **providers):
+        resolution = resolve_answers(template, features, explicit or {}, AnswerProviders(**providers))
+        return resolution.answers.get("class_name"), resolution.sources.get("class_name")
+
+    assert winner(context, {"class_name": "Mine"}, **everything) == ("Mine", "explicit")
+    assert winner(context, **everything) == ("FromLearnedProgram", "learned_program")
+    del everything["learned_program"]
+    assert winner(context, **everything) == ("FromLearnedDefault", "learned_default")
+    del everything["learned_default"]
+    assert winner(context, **everything) == ("OrderItem", "context")
+    assert winner({}, **everything) == ("FromLlm", "llm")  # no file stem: the context default cannot render
+    assert winner({}) == (None, None)
 
 
 def test_walks_in_order_with_sources(template):

@@ -72,6 +72,22 @@ def test_asking_or_a_memory_store_keeps_the_batch_in_one_process(ws, monkeypatch
     list(prepare_all(ws.upgrader(Store(":memory:")), answer_files, None, workers=4))
 
 
-def test_small_batches_use_one_process():
-    assert default_workers(10) == 1
-    assert default_workers(10_000) >= 1
+def test_small_batches_use_one_process(monkeypatch):
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    monkeypatch.setattr(parallel.sys, "platform", "linux")
+    assert default_workers(parallel.PARALLEL_MIN_FILES - 1) == 1
+    assert default_workers(parallel.PARALLEL_MIN_FILES) == 4
+
+
+def test_large_batches_use_one_process_per_usable_core_up_to_the_cap(monkeypatch):
+    monkeypatch.setattr(parallel.sys, "platform", "linux")
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert default_workers(10_000) == 1
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    assert default_workers(10_000) == parallel.MAX_WORKERS
+
+
+def test_other_systems_prepare_in_one_process(monkeypatch):
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    monkeypatch.setattr(parallel.sys, "platform", "darwin")
+    assert default_workers(10_000) == 1
