@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+from server import install_command
 from server.errors import ScionError
 
 # The context features worth showing the model; identifiers are long and rarely help.
@@ -59,7 +60,9 @@ def _litellm() -> ModuleType:
         with contextlib.redirect_stdout(sys.stderr):
             import litellm
     except ImportError as error:
-        raise LlmUnavailable(f"litellm is not installed ({error}); install Scion with the `llm` extra") from error
+        raise LlmUnavailable(
+            f"litellm is not installed ({error}); install it with: {install_command('[llm]')} (from the Scion checkout)"
+        ) from error
     litellm.suppress_debug_info = True
     return litellm
 
