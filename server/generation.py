@@ -12,11 +12,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from server.confine import confine_relative, relative_key
 from server.errors import ScionError
 from server.fsutil import atomic_write, sha256_text
 from server.templates.answerfile import AnswerRecord, answer_file_for, write_answer_record
 from server.templates.model import Template
-from server.templates.render import confine_path, render_template
+from server.templates.render import render_template
 
 
 @dataclass
@@ -74,9 +75,9 @@ def plan_file_generation(
     rendering = render_template(template, answers, features)
     if not rendering.files:
         raise ScionError(f"template {template.id} {template.version} rendered no files for these answers")
-    planned = [PlannedFile(confine_path(target_dir, f.path, workspace), f.text) for f in rendering.files]
+    planned = [PlannedFile(Path(confine_relative(workspace, target_dir, f.path)), f.text) for f in rendering.files]
     answer_file = answer_file_for(planned[0].path)
-    shas = {_relative(p.path, answer_file.parent): sha256_text(p.text) for p in planned}
+    shas = {relative_key(p.path, answer_file.parent): sha256_text(p.text) for p in planned}
     record = _record(template, answers, sources, sha256_text(planned[0].text), shas, None)
     return GenerationPlan(template, answers, sources, features, record.generation_id, answer_file, record, files=planned)
 
@@ -141,13 +142,6 @@ def _record(template, answers, sources, sha, shas, region) -> AnswerRecord:
         answers=dict(answers),
         sources=dict(sources),
     )
-
-
-def _relative(path: Path, folder: Path) -> str:
-    try:
-        return path.relative_to(folder).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def write_files(plan: GenerationPlan, *, overwrite: bool = False) -> list[Path]:

@@ -46,8 +46,12 @@ def run(args) -> int:
     )
     from server.templates.answers import ask_payload, resolve_answers
 
-    path = args.path.expanduser().resolve()
-    workspace = workspace_of(args, path.parent)
+    from server.confine import inside_workspace
+
+    requested = args.path.expanduser().absolute()
+    workspace = workspace_of(args, requested.parent)
+    # Not resolve(): a symlink on the way must not carry the write (insert mode, the answer file) outside.
+    path = Path(inside_workspace(workspace, requested, what="--path"))
     catalog = open_catalog(workspace)
     template = catalog.get(args.id, args.template_version)
     store = open_store(args, workspace)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from server.answering import providers_for, record_task_executions
+from server.confine import inside_workspace
 from server.errors import AnswerError, ScionError
 from server.features.code_actions import templates_here, title_for
 from server.generation import (
@@ -102,6 +104,9 @@ async def run_generation(ls: ScionServer, request: GenerateRequest) -> dict | No
     await ls.ready()
     template = ls.catalog.get(request.template_id, request.version)
     path = ls.path_of(request.uri)
+    if ls.workspace_root is not None:
+        # The client names the document; what is written beside it must stay in the workspace.
+        path = Path(inside_workspace(ls.workspace_root, path, what="document"))
     text = ls.document_text(request.uri)
     lines = text.split("\n")
     if request.line < 0 or request.line >= max(len(lines), 1) and text:

@@ -10,15 +10,16 @@ from __future__ import annotations
 import functools
 import os
 import re
-import stat
 import sys
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from types import TracebackType
+from collections.abc import Callable
 from typing import Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from server.confine import already_safe, inside_workspace, safe_relative_path
 from server.errors import PathEscapeError, TemplateError
 from server.templates.filters import CASE_FILTERS
 from server.templates.model import RenderedFile, Rendering, Template
@@ -51,7 +52,7 @@ EXPRESSION_ENV = _new_environment()
 @functools.lru_cache(maxsize=256)
 def environment_for(files_dir: str) -> SandboxedEnvironment:
     """One environment per template version, so `{% include %}` resolves inside its files/."""
-    return _new_environment(jinja2.FileSystemLoader(files_dir))
+    return _new_environment(_ConfinedLoader(files_dir))
 
 
 def looks_like_jinja(text: str) -> bool:
@@ -116,12 +117,41 @@ def source_files(template: Template) -> list[str]:
     cached = _SOURCE_FILES.get(id(template))
     if cached is not None and cached[0] is template:
         return cached[1]
-    root = template.files_dir
-    files = sorted(path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file())
+    files = _regular_files(template.files_dir)
     if len(_SOURCE_FILES) >= _SOURCE_FILES_LIMIT:
         _SOURCE_FILES.clear()
     _SOURCE_FILES[id(template)] = (template, files)
     return files
+
+
+def _regular_files(root: Path) -> list[str]:
+    """The files below `root` as sorted POSIX paths; a symlink anywhere is refused.
+
+    A template may come from a cloned repository: a link in files/ to
+    /etc/hostname or ~/.ssh would copy the host's files into the output.
+    """
+    files = []
+    for folder, folders, names in os.walk(root):
+        for name in folders + names:
+            path = os.path.join(folder, name)
+            if os.path.islink(path):
+                raise TemplateError(
+                    f"{os.path.relpath(path, root)} is a symlink; template files must be regular files", path=Path(path)
+                )
+        files.extend(os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/") for name in names)
+    return sorted(files)
+
+
+class _ConfinedLoader(jinja2.FileSystemLoader):
+    """`{% include %}` and friends read only files inside the template's files/, never through a link out of it."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        try:
+            inside_workspace(self.searchpath[0], filename, what="template file")
+        except PathEscapeError as error:
+            raise jinja2.TemplateNotFound(f"{template} ({error})") from None
+        return source, filename, uptodate
 
 
 @functools.lru_cache(maxsize=2048)
@@ -172,30 +202,7 @@ def render_output_path(source: str, variables: dict[str, Any], *, template: Temp
             return None
         segments.append(rendered)
     joined = "/".join(segments)
-    return joined if _already_safe(joined) else safe_relative_path(joined, origin=template.files_dir / source)
-
-
-def _already_safe(rel: str) -> bool:
-    """A plain relative POSIX path that safe_relative_path would return unchanged (checked without building a Path)."""
-    if not rel or "\\" in rel or rel[0] == "/" or rel[1:2] == ":":
-        return False
-    return all(part not in ("", ".", "..") for part in rel.split("/"))
-
-
-def safe_relative_path(rel: str, *, origin: Path | None = None) -> str:
-    """Normalise a rendered path; refuse absolute paths and `..` (an answer must not write outside)."""
-    if _already_safe(rel):
-        return rel
-    text = rel.replace("\\", "/")
-    pure = PurePosixPath(text)
-    if pure.is_absolute() or re.match(r"^[A-Za-z]:", text):
-        raise PathEscapeError(f"output path {rel!r} is absolute; template paths must be relative", path=origin)
-    if ".." in pure.parts:
-        raise PathEscapeError(f"output path {rel!r} contains '..'; template paths must stay in the target folder", path=origin)
-    parts = [part for part in pure.parts if part != "."]
-    if not parts:
-        raise PathEscapeError(f"output path {rel!r} is empty", path=origin)
-    return "/".join(parts)
+    return joined if already_safe(joined) else safe_relative_path(joined, origin=template.files_dir / source)
 
 
 def _render_body(template: Template, source: str, variables: dict[str, Any]) -> str:
@@ -221,54 +228,3 @@ def render_template(template: Template, answers: dict[str, Any], features: dict[
         raise TemplateError("the template rendered no files (every path was conditional and empty)", path=template.files_dir)
     rendered.sort(key=lambda file: (file.source != primary_source, file.path))
     return Rendering(template_id=template.id, version=template.version, files=tuple(rendered))
-
-
-def confine_path(base: Path, rel: str, workspace: Path, *, resolved_workspace: bool = False) -> Path:
-    """`base / rel`, refusing any result outside `workspace` (symlinks resolved).
-
-    `resolved_workspace`: the caller passes `workspace` already resolved, so it
-    is not resolved again for every file of a batch. The result is the resolved
-    path; when it lies below the workspace through no symlink (each existing
-    component checked with lstat) it is found without resolving it.
-    """
-    return Path(confined_text(base, rel, workspace, resolved_workspace=resolved_workspace))
-
-
-def confined_text(base: str | Path, rel: str, workspace: str | Path, *, resolved_workspace: bool = False) -> str:
-    """confine_path as a string (a batch upgrade confines every file it renders, and Paths cost)."""
-    safe = safe_relative_path(rel)
-    root = os.fspath(workspace) if resolved_workspace else os.path.realpath(workspace)
-    unlinked = _below_without_links(os.fspath(base), safe, root)
-    if unlinked is not None:
-        return unlinked
-    target = (Path(base) / safe).resolve()
-    root_path = Path(root)
-    if target != root_path and root_path not in target.parents:
-        raise PathEscapeError(f"{rel!r} would be written to {target}, outside the workspace {root_path}")
-    return str(target)
-
-
-def _below_without_links(base: str, rel: str, root: str) -> str | None:
-    """`base/rel` when it is below the resolved folder `root` and no existing component under `root` is a symlink.
-
-    Such a path is its own resolved form. None: not sure (a symlink, `..`,
-    another spelling of the folder, not POSIX), so the caller resolves.
-    """
-    if os.sep != "/" or not base.startswith("/") or not root.startswith("/") or os.path.normpath(base) != base:
-        return None
-    target = f"{base}/{rel}" if base != "/" else f"/{rel}"
-    prefix = root if root.endswith("/") else root + "/"
-    if not target.startswith(prefix):
-        return None
-    current = prefix[:-1]
-    for part in target[len(prefix):].split("/"):
-        current = f"{current}/{part}"
-        try:
-            mode = os.lstat(current).st_mode
-        except FileNotFoundError:
-            return target  # nothing below exists, so nothing below is a link
-        except OSError:
-            return None
-        if stat.S_ISLNK(mode):
-            return None
-    return target

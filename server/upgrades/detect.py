@@ -14,17 +14,18 @@ one file read and one hash per file.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from server.context import context_for_path
-from server.errors import ScionError, TemplateNotFound
+from server.errors import AnswerFileError, ScionError, TemplateNotFound
 from server.templates.answerfile import AnswerRecord
 from server.templates.versions import version_key
 from server.upgrades.answers import migrate_record
 from server.fsutil import sha256_text
-from server.upgrades.records import primary_file, read_records
+from server.upgrades.records import primary_file, read_records, with_confined_files
 from server.upgrades.renders import Renderer
 
 log = logging.getLogger("scion.upgrades")
@@ -61,9 +62,12 @@ class Detector:
         answer_file = Path(answer_file)
         try:
             text = answer_file.read_text(encoding="utf-8")
-        except (FileNotFoundError, UnicodeDecodeError):
+        except FileNotFoundError:
             self._cache.pop(answer_file, None)
             return []
+        except UnicodeDecodeError:
+            self._cache.pop(answer_file, None)
+            raise AnswerFileError("not UTF-8 text; answer files are UTF-8 YAML", path=answer_file) from None
         records = read_records(answer_file, text)
         key = (sha256_text(text), self._newest(records))
         cached = self._cache.get(answer_file)
@@ -90,6 +94,7 @@ class Detector:
 
     def _offer(self, answer_file: Path, primary: Path, record: AnswerRecord, features: dict[str, Any]) -> UpgradeOffer | None:
         try:
+            record = with_confined_files(record, self.workspace, os.path.realpath(answer_file.parent))
             target = self.catalog.get(record.template)
             if version_key(target.version) <= version_key(record.version):
                 return None

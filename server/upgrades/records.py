@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from server.confine import confine_key, relative_key
 from server.errors import AnswerFileError
 from server.templates import answerfile
 from server.templates.answerfile import HEADER, SUFFIX, AnswerRecord, read_answer_file
@@ -60,6 +62,40 @@ def answer_file_of(path: Path) -> Path:
     return path if is_answer_file(path) else answerfile.answer_file_for(path)
 
 
+
+
+def with_confined_files(record: AnswerRecord, workspace: str | Path, folder: str | Path) -> AnswerRecord:
+    """`record` with every `files:` key checked to stay in the workspace, and absolute keys made relative.
+
+    An answer file is untrusted input (a cloned repository may carry a key such
+    as `/home/me/.bashrc` or `../../outside`, which an upgrade would overwrite
+    or delete): a key that leaves the workspace raises PathEscapeError. Older
+    versions recorded files outside the answer file's folder by absolute path;
+    such a key is read relative to the workspace as it is now (its longest tail
+    that exists here), so a moved or cloned workspace upgrades as it did in place.
+    """
+    if not record.files:
+        return record
+    files = {}
+    for key, sha in record.files.items():
+        if os.path.isabs(key):
+            key = relative_key(_relocated(key, workspace), folder)
+        confine_key(workspace, folder, key)
+        files[key] = sha
+    return replace(record, files=files)
+
+
+def _relocated(absolute: str, workspace: str | Path) -> str:
+    """Where an absolute key recorded by an older Scion points in this workspace."""
+    root = os.path.abspath(workspace)
+    if absolute == root or absolute.startswith(root.rstrip(os.sep) + os.sep):
+        return absolute
+    parts = Path(absolute).parts[1:]
+    for start in range(len(parts)):
+        candidate = os.path.join(workspace, *parts[start:])
+        if os.path.lexists(candidate):
+            return candidate
+    return absolute  # nothing matches: confine_key refuses it, naming the key
 
 
 def read_answer_source(answer_file: Path) -> tuple[str | None, list[AnswerRecord], bool]:

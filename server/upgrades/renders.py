@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from server.templates.model import Rendering, Template
-from server.templates.render import confined_text, render_template
+from server.confine import confine_relative, relative_key
+from server.templates.render import render_template
 from server.upgrades.records import primary_file
 
 # Detection renders the recorded and the newest version of every generated
@@ -68,13 +69,10 @@ class Renderer:
             return {primary.name: rendering.primary.text}
         target = run_folder(os.fspath(primary), rendering.primary.path)
         folder = os.path.dirname(os.fspath(answer_file)) if answer_file_resolved else os.path.realpath(answer_file.parent)
-        folder = folder if folder.endswith(os.sep) else folder + os.sep
         files = {}
         for rendered in rendering.files:
-            path = confined_text(target, rendered.path, workspace, resolved_workspace=True)
-            # How the answer file names it: relative to its folder, else absolute (as file_key).
-            key = path[len(folder):] if path.startswith(folder) else path
-            files[Path(key).as_posix() if os.sep != "/" else key] = rendered.text
+            path = confine_relative(workspace, target, rendered.path)
+            files[relative_key(path, folder)] = rendered.text
         return files
 
 
@@ -89,14 +87,6 @@ def run_folder(primary: str, primary_rel: str) -> str:
     for _ in range(max(depth, 1)):
         folder = os.path.dirname(folder)
     return folder
-
-
-def file_key(path: Path, folder: Path) -> str:
-    """How the answer file names `path`: as generation records it (relative, else absolute)."""
-    try:
-        return path.relative_to(folder.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _stable(values: dict[str, Any]) -> str:

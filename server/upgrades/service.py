@@ -20,6 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from server.confine import inside_workspace
 from server.context import context_for_path
 from server.errors import AnswerError, ScionError, TemplateError, TemplateNotFound
 from server.fsutil import atomic_write
@@ -34,7 +35,7 @@ from server.upgrades.outcome import FileUpdate, FileUpgrade, GenerationUpgrade, 
 from server.upgrades.conflicts import parse_conflicts
 from server.fsutil import sha256_text
 from server.upgrades.planner import plan_file_upgrades
-from server.upgrades.records import answer_file_of, primary_file, read_answer_source, read_records
+from server.upgrades.records import answer_file_of, primary_file, read_answer_source, read_records, with_confined_files
 from server.upgrades.renders import Renderer
 from server.upgrades.writes import UNCHECKED, StagedWrites
 
@@ -84,9 +85,12 @@ class Upgrader:
         """
         path = path if isinstance(path, Path) else Path(path)
         answer_file = answer_file_of(path if resolved else path.resolve())
+        # The answer file names what an upgrade writes and deletes: it must be in the workspace.
+        inside_workspace(self.workspace, answer_file, what="answer file")
         primary = primary_file(answer_file)
         result = FileUpgrade(answer_file, primary)
         text, records, own_layout = read_answer_source(answer_file)
+        records = [with_confined_files(record, self.workspace, answer_file.parent) for record in records]
         if not records:
             result.status, result.message = "skipped", "no generation is recorded for this file"
             return result

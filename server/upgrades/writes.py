@@ -16,6 +16,13 @@ journal behind, and `recover()` (run before the next batch and when the server
 starts) puts every file back as it was. A live batch holds a lock on its
 journal, so nobody rolls it back under its feet.
 
+A journal says which files to overwrite or delete with which bytes, so a
+forged one (committed to a cloned repository) could write anywhere the user
+can. Three walls: each journal is signed with an HMAC under a key kept in the
+user's data folder (outside every workspace), and one that does not verify is
+never applied; its paths are stored relative to the workspace and confined to
+it when read back; and `.scion/.gitignore` keeps journals out of commits.
+
 Writes are grouped (one group per upgraded answer file): when a write of a
 group fails, that group's files are put back and commit() reports it; the
 other groups go on.
@@ -23,7 +30,9 @@ other groups go on.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import hmac
 import json
 import logging
 import os
@@ -31,6 +40,9 @@ import secrets
 from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
+
+from server.confine import confine_relative, inside_workspace, relative_key
+from server.errors import PathEscapeError
 
 try:  # flock tells a live batch's journal from an abandoned one
     import fcntl
@@ -40,8 +52,9 @@ except ImportError:  # pragma: no cover - Windows
 log = logging.getLogger("scion.upgrades")
 
 JOURNAL_FOLDER = Path(".scion") / "journal"
-_MAGIC = b"scion-upgrade-journal 1\n"
-_END = b'{"end": true}\n'
+_MAGIC = b"scion-upgrade-journal 2\n"
+_END_PREFIX = b'{"end": true, "mac": "'
+REJECTED_SUFFIX = ".rejected"
 # Never through a symlink swapped in after the paths were checked.
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 ROLLBACK_SUFFIX = ".scion-rollback"
@@ -67,7 +80,8 @@ class StagedWrites:
     """Writes collected during a batch, put on disk together by commit()."""
 
     def __init__(self, workspace: Path) -> None:
-        self.journal_folder = Path(workspace) / JOURNAL_FOLDER
+        self.workspace = Path(workspace)
+        self.journal_folder = self.workspace / JOURNAL_FOLDER
         self._groups: dict[Hashable, list[_Write]] = {}
 
     def write(self, path: Path, text: str, group: Hashable = None, *, expected: object = UNCHECKED) -> None:
@@ -104,8 +118,8 @@ class StagedWrites:
         if not changes:
             return failed
         try:
-            journal = Journal.begin(self.journal_folder, [write for writes in changes.values() for write in writes])
-        except OSError as error:
+            journal = Journal.begin(self.workspace, [write for writes in changes.values() for write in writes])
+        except (OSError, PathEscapeError) as error:
             problem = OSError(f"cannot write the upgrade journal in {self.journal_folder}: {error}")
             return {**failed, **{group: problem for group in changes}}
         consistent = True
@@ -136,8 +150,8 @@ class Journal:
         self.path, self._fd = path, fd
 
     @classmethod
-    def begin(cls, folder: Path, writes: list[_Write]) -> Journal:
-        folder.mkdir(parents=True, exist_ok=True)
+    def begin(cls, workspace: Path, writes: list[_Write]) -> Journal:
+        folder = _journal_folder(workspace)
         path = folder / f"upgrade-{os.getpid()}-{secrets.token_hex(4)}.journal"
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
         try:
@@ -146,15 +160,15 @@ class Journal:
             chunks = [_MAGIC]
             for write in writes:
                 entry = {
-                    "path": os.fspath(write.path),
+                    "path": relative_key(inside_workspace(workspace, write.path), workspace),
                     "size": None if write.original is None else len(write.original),
                     "written": None if write.data is None else hashlib.sha256(write.data).hexdigest(),
                 }
                 chunks.append(json.dumps(entry).encode("utf-8") + b"\n")
                 if write.original is not None:
                     chunks.append(write.original)
-            chunks.append(_END)
-            _write_all(fd, b"".join(chunks))
+            body = b"".join(chunks)
+            _write_all(fd, body + _END_PREFIX + _mac(body).encode("ascii") + b'"}\n')
             os.fsync(fd)
             _sync_folder(folder)
         except BaseException:
@@ -175,8 +189,9 @@ class Journal:
 def interrupted(workspace: Path) -> list[Path]:
     """The journals of batches that did not finish (or are running now) in `workspace`."""
     try:
-        return sorted((Path(workspace) / JOURNAL_FOLDER).glob("upgrade-*.journal"))
-    except OSError:
+        folder = Path(inside_workspace(workspace, Path(workspace) / JOURNAL_FOLDER, what="journal folder"))
+        return sorted(folder.glob("upgrade-*.journal"))
+    except (OSError, PathEscapeError):
         return []
 
 
@@ -185,18 +200,19 @@ def recover(workspace: Path) -> list[Path]:
 
     A file the user changed since the interruption (neither what the batch
     found nor anything it could have written) is left as it is, and what the
-    batch found is saved beside it as `<name>.scion-rollback`.
+    batch found is saved beside it as `<name>.scion-rollback`. A journal this
+    user's Scion did not sign is never applied (it is renamed `.rejected`).
     """
     restored: list[Path] = []
     for path in interrupted(workspace):
         try:
-            restored.extend(_recover_one(path))
+            restored.extend(_recover_one(Path(workspace), path))
         except OSError as error:
             log.warning("cannot roll back the interrupted upgrade in %s: %s", path, error)
     return restored
 
 
-def _recover_one(path: Path) -> list[Path]:
+def _recover_one(workspace: Path, path: Path) -> list[Path]:
     fd = os.open(path, os.O_RDWR | _NOFOLLOW)
     try:
         if fcntl is None:
@@ -206,39 +222,104 @@ def _recover_one(path: Path) -> list[Path]:
         except BlockingIOError:
             return []  # a batch running now
         with os.fdopen(os.dup(fd), "rb") as handle:
-            entries = _read_journal(handle)
+            data = handle.read()
+        body, signed = _verified_body(data)
+        if body is None:
+            path.unlink()
+            log.info("dropped an unfinished upgrade journal %s (no file had been changed)", path.name)
+            return []
+        if not signed:
+            path.replace(path.with_name(path.name + REJECTED_SUFFIX))
+            log.warning("ignored %s: it was not written by this user's Scion (a journal from elsewhere is never applied)", path)
+            return []
         restored = []
-        for target, original, written in entries or []:
+        for target, original, written in _entries(workspace, body):
             if _restore(target, original, keep_newer=True, written=written):
                 restored.append(target)
         path.unlink()
-        if entries is None:
-            log.info("dropped an unfinished upgrade journal %s (no file had been changed)", path.name)
-        else:
-            log.warning("rolled back an interrupted upgrade: %d file(s) put back", len(restored))
+        log.warning("rolled back an interrupted upgrade: %d file(s) put back", len(restored))
         return restored
     finally:
         os.close(fd)
 
 
-def _read_journal(handle) -> list[tuple[Path, bytes | None, str | None]] | None:
-    """(file, original bytes, sha of what the batch wrote) of each change; None when the journal was never finished (no file was touched)."""
-    if handle.readline() != _MAGIC:
-        return None
+def _verified_body(data: bytes) -> tuple[bytes | None, bool]:
+    """(the journal's entries, whether its signature verifies); None when it was never finished."""
+    end = data.rfind(_END_PREFIX)
+    if not data.startswith(_MAGIC) or end < 0 or not data.endswith(b'"}\n'):
+        return None, False
+    body, mac = data[:end], data[end + len(_END_PREFIX) : -3].decode("ascii", "replace")
+    return body, hmac.compare_digest(mac, _mac(body))
+
+
+def _entries(workspace: Path, body: bytes) -> list[tuple[Path, bytes | None, str | None]]:
+    """(file, original bytes, sha of what the batch wrote) of each change in a verified journal body."""
     entries = []
-    while True:
-        line = handle.readline()
-        if line == _END:
-            return entries
+    position = len(_MAGIC)
+    while position < len(body):
+        line_end = body.index(b"\n", position)
+        entry = json.loads(body[position:line_end])
+        position = line_end + 1
+        size = entry["size"]
+        original = None if size is None else body[position : position + size]
+        position += size or 0
+        try:  # signed by us, and still confined: the workspace may have changed since
+            target = Path(confine_relative(workspace, workspace, entry["path"], what="journal entry"))
+        except PathEscapeError as error:
+            log.warning("skipped a journal entry: %s", error)
+            continue
+        entries.append((target, original, entry["written"]))
+    return entries
+
+
+def _journal_folder(workspace: Path) -> Path:
+    """`.scion/journal` of `workspace`, created, confined and kept out of version control."""
+    folder = Path(inside_workspace(workspace, Path(workspace) / JOURNAL_FOLDER, what="journal folder"))
+    folder.mkdir(parents=True, exist_ok=True)
+    inside_workspace(workspace, folder, what="journal folder")  # no link swapped in by mkdir's race
+    ignore = folder.parent / ".gitignore"
+    if not os.path.lexists(ignore):
         try:
-            entry = json.loads(line)
-            size = entry["size"]
-            original = None if size is None else handle.read(size)
-            entries.append((Path(entry["path"]), original, entry["written"]))
-        except (ValueError, KeyError, TypeError):
-            return None
-        if original is not None and len(original) != size:
-            return None
+            fd = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o666)
+        except FileExistsError:
+            return folder
+        try:
+            _write_all(fd, b"# Scion's local state: never commit it.\njournal/\n")
+        finally:
+            os.close(fd)
+    return folder
+
+
+def _mac(body: bytes) -> str:
+    return hmac.new(_journal_key(), body, hashlib.sha256).hexdigest()
+
+
+@functools.cache
+def _journal_key() -> bytes:
+    """This user's secret for signing journals, in the user data folder (never in a workspace)."""
+    from platformdirs import user_data_path
+
+    path = user_data_path("scion", appauthor=False) / "journal.key"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Written whole beside it, then linked into place: another process never reads half a key.
+    scratch = path.with_name(f".journal.key.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(32))
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(scratch, path)
+        except FileExistsError:  # another process made it first: use theirs
+            pass
+    finally:
+        scratch.unlink(missing_ok=True)
+    return path.read_bytes()
 
 
 def _restore(target: Path, original: bytes | None, *, keep_newer: bool = False, written: str | None = None) -> bool:

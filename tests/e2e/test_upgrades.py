@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from lsprotocol import types
 
 from server.cli import main as scion
+from server.upgrades import writes
 
 # A workspace template whose 1.1.0 changes nothing for the default answers,
 # and whose 2.0.0 asks a new question that has no default.
@@ -223,6 +225,27 @@ async def test_the_server_rolls_back_a_batch_that_was_killed_half_way(editor):
     assert editor.path("src/order.py").read_text() == editor.path("expected-order.py").read_text()
     assert "version: 1.0.0" in editor.path("src/order.py.template-answers.yml").read_text()
     assert list(editor.path(".scion/journal").iterdir()) == []
+
+
+def forged_journal(workspace: Path) -> None:
+    """A cloned repository carrying a journal that would write a script outside and overwrite a file inside."""
+    generate(workspace, "python/dataclass", "src/order.py", "1.0.0")
+    outside = workspace.parent / "outside"
+    outside.mkdir()
+    body = writes._MAGIC
+    for target, data in ((outside / "pwned_by_server.sh", b"echo pwned\n"), (workspace / "src/order.py", b"overwritten\n")):
+        body += json.dumps({"path": str(target), "size": len(data), "written": None}).encode() + b"\n" + data
+    journal = workspace / writes.JOURNAL_FOLDER / "upgrade-1-cafe.journal"
+    journal.parent.mkdir(parents=True)
+    journal.write_bytes(body + writes._END_PREFIX + b"0" * 64 + b'"}\n')
+
+
+@pytest.mark.setup.with_args(forged_journal)
+async def test_opening_a_folder_with_a_forged_journal_writes_nothing(editor):
+    journal = editor.path(".scion/journal/upgrade-1-cafe.journal")
+    await editor.wait_for(lambda: journal.with_name(journal.name + writes.REJECTED_SUFFIX).exists())
+    assert not (editor.path("..") / "outside" / "pwned_by_server.sh").exists()
+    assert "class " in editor.path("src/order.py").read_text()
 
 
 def two_dataclasses(workspace: Path) -> None:

@@ -8,10 +8,8 @@ import random
 import pytest
 import yaml
 
-from server.errors import PathEscapeError
 from server.store import Store
 from server.templates.answerfile import AnswerRecord, read_answer_file, write_answer_record
-from server.templates.render import confine_path
 from server.upgrades import records as records_module
 from server.upgrades import service as service_module
 from server.upgrades.answer_text import _text_scalar
@@ -152,34 +150,6 @@ def test_an_edited_file_still_merges_against_the_old_render(ws):
 
 
 # -- paths ----------------------------------------------------------------------------------
-
-
-def test_confine_path_without_links_gives_the_resolved_path(tmp_path):
-    workspace = (tmp_path / "ws").resolve()
-    (workspace / "pkg").mkdir(parents=True)
-    for flag in (False, True):
-        assert confine_path(workspace / "pkg", "new/dir/a.py", workspace, resolved_workspace=flag) == workspace / "pkg/new/dir/a.py"
-
-
-def test_confine_path_follows_links_inside_and_refuses_links_out(tmp_path):
-    workspace = (tmp_path / "ws").resolve()
-    (workspace / "real").mkdir(parents=True)
-    (tmp_path / "outside").mkdir()
-    os.symlink(workspace / "real", workspace / "inside")
-    os.symlink(tmp_path / "outside", workspace / "real" / "out")
-    for flag in (False, True):
-        assert confine_path(workspace, "inside/a.py", workspace, resolved_workspace=flag) == workspace / "real/a.py"
-        with pytest.raises(PathEscapeError):
-            confine_path(workspace, "inside/out/a.py", workspace, resolved_workspace=flag)
-        with pytest.raises(PathEscapeError):
-            confine_path(workspace / "inside" / "..", "x/../../a.py", workspace, resolved_workspace=flag)
-
-
-def test_confine_path_through_a_linked_workspace(tmp_path):
-    real = (tmp_path / "real").resolve()
-    (real / "pkg").mkdir(parents=True)
-    os.symlink(real, tmp_path / "link")
-    assert confine_path(tmp_path / "link" / "pkg", "a.py", tmp_path / "link") == real / "pkg/a.py"
 
 
 def test_resolved_paths_are_what_resolve_gives(tmp_path):

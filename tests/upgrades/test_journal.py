@@ -141,7 +141,7 @@ def test_recover_keeps_what_the_user_wrote_after_the_crash_beside_the_file(tmp_p
 def test_recover_leaves_a_live_batch_alone(tmp_path):
     (tmp_path / "a.txt").write_text("before")
     write = writes._Write(tmp_path / "a.txt", b"after", original=b"before")
-    journal = Journal.begin(tmp_path / JOURNAL_FOLDER, [write])
+    journal = Journal.begin(tmp_path, [write])
     (tmp_path / "a.txt").write_text("after")
     try:
         assert recover(tmp_path) == []

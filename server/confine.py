@@ -1,0 +1,133 @@
+"""The trust boundary for paths: everything a workspace carries is untrusted.
+
+A cloned repository can hold hostile answer files, journals, template sources
+and symlinks; a client can send any URI. Every path built from such input goes
+through `inside_workspace`, the one confinement check, before anything reads,
+writes or deletes there:
+
+- the path, normalised lexically, lies inside the workspace root;
+- no existing component between the root and the path is a symlink that
+  leads outside the root (each component checked with `lstat`; a link that
+  stays inside is fine, since editors and monorepos use them).
+
+Callers with a narrower rule call the helpers built on it: `confine_relative`
+for paths that must be plain relative paths below a folder (rendered template
+output, journal entries: no absolute path, no `..`), `confine_key` for
+answer-file keys (relative to the answer file's folder; `..` allowed as long as
+the result stays in the workspace, so a template may write `../tests/x.py`).
+A refusal is a `PathEscapeError` whose message names the path and the rule.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import stat
+from pathlib import Path, PurePosixPath
+
+from server.errors import PathEscapeError
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def inside_workspace(root: str | Path, path: str | Path, *, what: str = "path") -> str:
+    """`path` (absolute, or relative to the working folder), when it stays in the workspace `root`.
+
+    The result is `path` normalised; resolved when it passes through a symlink
+    (one that stays inside), so callers compare it with resolved folders.
+    """
+    real_root = _realpath(os.fspath(root))
+    candidate = os.path.normpath(os.path.abspath(path))
+    # Both spellings of the root: the caller's (which may pass through a symlink the
+    # user chose, e.g. /home -> /data/home) and its resolved form.
+    for spelling in dict.fromkeys((os.path.normpath(os.path.abspath(root)), real_root)):
+        relative = _below(spelling, candidate)
+        if relative is not None:
+            crossed_link = _check_links(spelling, relative, real_root, path, what)
+            return os.path.realpath(candidate) if crossed_link else candidate
+    raise PathEscapeError(f"refusing {what} {os.fspath(path)!r}: it is outside the workspace {real_root}")
+
+
+@functools.lru_cache(maxsize=64)
+def _realpath(root: str) -> str:
+    # A batch confines every file against the same root; the user's root does not move under a run.
+    return os.path.realpath(root)
+
+
+def confine_relative(root: str | Path, base: str | Path, rel: str, *, what: str = "path") -> str:
+    """`base/rel` for a plain relative `rel` (no absolute path, no `..`), inside the workspace `root`."""
+    safe = safe_relative_path(rel, what=what)
+    return inside_workspace(root, os.path.join(base, safe), what=what)
+
+
+def confine_key(root: str | Path, folder: str | Path, key: str) -> str:
+    """Where an answer file's `files:` key points: relative to the answer file's `folder`, inside `root`."""
+    text = key.replace("\\", "/")
+    if not text or PurePosixPath(text).is_absolute() or _DRIVE.match(text):
+        raise PathEscapeError(f"refusing answer-file entry {key!r}: file paths in answer files must be relative")
+    return inside_workspace(root, os.path.join(folder, text), what="answer-file entry")
+
+
+def relative_key(path: str | Path, folder: str | Path) -> str:
+    """How an answer file in `folder` names `path`: relative to `folder`, POSIX, `..` where needed.
+
+    Never absolute, so an answer file keeps working when the workspace is moved
+    or cloned elsewhere (confine_key reads it back).
+    """
+    return os.path.relpath(path, folder).replace(os.sep, "/")
+
+
+def safe_relative_path(rel: str, *, what: str = "output path", origin: Path | None = None) -> str:
+    """`rel` as a normalised POSIX relative path; refuses absolute paths, `..` and empty paths."""
+    if already_safe(rel):
+        return rel
+    text = rel.replace("\\", "/")
+    pure = PurePosixPath(text)
+    if pure.is_absolute() or _DRIVE.match(text):
+        raise PathEscapeError(f"{what} {rel!r} is absolute; it must be relative", path=origin)
+    if ".." in pure.parts:
+        raise PathEscapeError(f"{what} {rel!r} contains '..'; it must stay in its folder", path=origin)
+    parts = [part for part in pure.parts if part != "."]
+    if not parts:
+        raise PathEscapeError(f"{what} {rel!r} is empty", path=origin)
+    return "/".join(parts)
+
+
+def already_safe(rel: str) -> bool:
+    """A plain relative POSIX path that safe_relative_path returns unchanged (checked without building a Path)."""
+    if not rel or "\\" in rel or rel[0] == "/" or rel[1:2] == ":":
+        return False
+    return all(part not in ("", ".", "..") for part in rel.split("/"))
+
+
+def _below(root: str, candidate: str) -> str | None:
+    """`candidate` relative to `root` when it is `root` or below it (both normalised), else None."""
+    if candidate == root:
+        return ""
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    return candidate[len(prefix):] if candidate.startswith(prefix) else None
+
+
+def _check_links(root: str, relative: str, real_root: str, original: str | Path, what: str) -> bool:
+    """Refuse when an existing component below `root` is a symlink that resolves outside `real_root`.
+
+    Returns whether the path passes through a symlink (one that stays inside).
+    """
+    current, crossed = root, False
+    for part in relative.split(os.sep) if relative else ():
+        current = os.path.join(current, part)
+        try:
+            mode = os.lstat(current).st_mode
+        except FileNotFoundError:
+            return crossed  # nothing below exists, so nothing below is a link
+        except OSError as error:
+            raise PathEscapeError(f"refusing {what} {os.fspath(original)!r}: cannot check {current}: {error}") from None
+        if stat.S_ISLNK(mode):
+            target = os.path.realpath(current)
+            if _below(real_root, target) is None:
+                raise PathEscapeError(
+                    f"refusing {what} {os.fspath(original)!r}: {current} is a symlink to {target}, outside the workspace"
+                )
+            crossed = True
+    return crossed
