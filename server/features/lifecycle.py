@@ -102,9 +102,15 @@ def load_catalog(ls: ScionServer, *, with_store: bool = False) -> None:
     def build():
         open_log_file(ls.log_file)
         rolled_back = _roll_back_interrupted_upgrade(workspace) if with_store else []
+        # The database first and on its own: a template that breaks the catalog must not cost the history.
         store, problem = _open_store(database) if with_store else (None, None)
-        catalog = Catalog(roots)
-        catalog.templates()
+        try:
+            catalog = Catalog(roots)
+            catalog.templates()
+        except Exception as error:  # an unreadable root must not leave the server without templates
+            log.exception("loading templates failed")
+            catalog = Catalog([(root, kind) for root, kind in roots if kind == "builtin"])
+            problem = f"Scion: loading the templates failed ({error}); only the builtin templates are available."
         # Warm what the first generation needs, while the editor is still idle.
         import server.evolution.engine  # noqa: F401
         import server.generation  # noqa: F401
@@ -114,9 +120,10 @@ def load_catalog(ls: ScionServer, *, with_store: bool = False) -> None:
     async def load() -> None:
         try:
             catalog, store, problem, rolled_back = await asyncio.to_thread(build)
-        except Exception as error:  # an unreadable root must not leave the server without templates
-            log.error("loading templates failed: %s", error)
-            catalog, store, problem, rolled_back = Catalog([(root, kind) for root, kind in roots if kind == "builtin"]), None, None, []
+        except Exception as error:
+            log.exception("starting up failed")
+            catalog, store, rolled_back = Catalog([(root, kind) for root, kind in roots if kind == "builtin"]), None, []
+            problem = f"Scion: starting up failed ({error}); only the builtin templates are available."
         if rolled_back:
             ls.warn_user(
                 f"Scion: an upgrade of this workspace was interrupted; {len(rolled_back)} file(s) were put back as they were. "

@@ -78,6 +78,17 @@ def _stamp(version_dir: Path) -> tuple[int, ...]:
     return tuple(stamp)
 
 
+def _load_confined(version_dir: Path, root_kind: str, template_id: str) -> Template:
+    """load_template, where any failure is this template's TemplateError: one template never takes the catalog down."""
+    try:
+        return load_template(version_dir, root_kind, template_id)
+    except TemplateError:
+        raise
+    except Exception as error:  # a manifest from a cloned repository may break the loader in ways not foreseen
+        log.exception("template %s failed to load", version_dir)
+        raise TemplateError(f"cannot load this template: {type(error).__name__}: {error}", path=version_dir / MANIFEST_NAME) from None
+
+
 class Catalog:
     def __init__(
         self,
@@ -155,7 +166,7 @@ class Catalog:
             self._loaded[location] = cached[1]
             return None
         try:
-            template = load_template(version_dir, self.roots[index][1], template_id)
+            template = _load_confined(version_dir, self.roots[index][1], template_id)
         except TemplateError as error:
             log.warning("template %s %s skipped: %s", template_id, version, error)
             self._failed[version_dir] = error

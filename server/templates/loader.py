@@ -167,10 +167,13 @@ def _check_names(
 ) -> None:
     """Parse a Jinja expression and refuse variables it cannot see when evaluated."""
     try:
-        tree = EXPRESSION_ENV.parse(expression)
-    except jinja2.TemplateSyntaxError as error:
+        # Compiling (inside find_undeclared_variables) is what finds an unknown filter or test.
+        undeclared = meta.find_undeclared_variables(EXPRESSION_ENV.parse(expression))
+    except jinja2.TemplateSyntaxError as error:  # an unknown filter or test is one too
         raise reader.fail(f"question {question!r}: Jinja syntax error in {field_name}: {error.message}", line) from None
-    for name in sorted(meta.find_undeclared_variables(tree) - set(EXPRESSION_ENV.globals)):
+    except jinja2.TemplateError as error:
+        raise reader.fail(f"question {question!r}: Jinja error in {field_name}: {error.message or error}", line) from None
+    for name in sorted(undeclared - set(EXPRESSION_ENV.globals)):
         if name in allowed:
             continue
         if name == question:
