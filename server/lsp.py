@@ -42,6 +42,7 @@ class ScionServer(LanguageServer):
         )
         self.settings = Settings()
         self.raw_settings: dict[str, Any] = {}
+        self._llm_warned = ""  # the model a missing litellm was reported for
         self.client_can_ask = False
         self.workspace_root: Path | None = None
         self.background = BackgroundTasks()
@@ -91,6 +92,7 @@ class ScionServer(LanguageServer):
             self.forward_log.setLevel(LEVELS.get(self.settings.log.level, logging.INFO))
         if problems:
             self.warn_user("Scion settings: " + "; ".join(problems))
+        self._warn_unusable_llm()
         return problems
 
     # -- paths --------------------------------------------------------------
@@ -104,8 +106,8 @@ class ScionServer(LanguageServer):
     def database_path(self) -> str:
         configured = self.settings.database.path
         if configured:
-            if configured == ":memory:":
-                return configured
+            if configured == ":memory:" or "://" in configured:
+                return configured  # a URL is refused, with a message, when the store opens it
             path = Path(configured).expanduser()
             if not path.is_absolute() and self.workspace_root is not None:
                 path = self.workspace_root / path
@@ -171,6 +173,18 @@ class ScionServer(LanguageServer):
     def inform_user(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
         log.log(logging.WARNING if kind <= types.MessageType.Warning else logging.INFO, "%s", message)
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+    def _warn_unusable_llm(self) -> None:
+        """A configured model without litellm would be skipped silently: say so, once per model."""
+        model = self.settings.llm.model
+        if not model or model == self._llm_warned:
+            return
+        from server.evolution.llm import missing_message
+
+        problem = missing_message()
+        if problem is not None:
+            self._llm_warned = model
+            self.warn_user(f"Scion: scion.llm.model is {model!r} but {problem}. Until then answers come from learned programs, context and defaults.")
 
     def warn_user(self, message: str) -> None:
         self.inform_user(message, types.MessageType.Warning)

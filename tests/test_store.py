@@ -515,3 +515,12 @@ def test_concurrent_writes_from_threads(tmp_path):
         }
         assert shared.task_stats(TASK)["executions"] == 400
         assert len(shared.generations_for_file("w3.py")) == 50
+
+
+def test_a_url_is_refused_instead_of_becoming_a_file_named_after_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(StoreError) as refused:
+        Store("postgresql://bob:secret@db.example/scion")
+    assert "postgresql://db.example/scion is a URL" in str(refused.value)
+    assert "secret" not in str(refused.value)
+    assert list(tmp_path.iterdir()) == []

@@ -93,8 +93,16 @@ def run_check(args) -> int:
     store_path = Path(args.db) if args.db else workspace / ".scion" / "scion.db"
     store = open_store(args, workspace) if store_path.exists() else None
     offers = []
+    unreadable = 0
     for answer_file in find_answer_files(workspace):
-        for offer in detector.offers(answer_file):
+        try:
+            found = detector.offers(answer_file)
+        except ScionError as error:  # one broken answer file must not hide the other upgrades
+            where = f":{error.line}" if error.line else ""
+            print(f"warning: {_relative(answer_file, workspace)}{where}: cannot check it: {error.message}", file=sys.stderr)
+            unreadable += 1
+            continue
+        for offer in found:
             if store is None or not store.is_dismissed(str(offer.primary), offer.template_id, offer.to_version):
                 offers.append(offer)
     if args.json:
@@ -114,6 +122,9 @@ def run_check(args) -> int:
         for offer in offers:
             print(f"{_relative(offer.primary, workspace)}: {offer.message}")
         print(f"{len(offers)} upgrade{'s' if len(offers) != 1 else ''} available", file=sys.stderr)
+    if unreadable:
+        print(f"{unreadable} answer file{'s' if unreadable != 1 else ''} could not be checked", file=sys.stderr)
+        return 2
     return 1 if offers else 0
 
 

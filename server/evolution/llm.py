@@ -52,6 +52,15 @@ class LlmConfig:
     timeout_s: float = 20.0
 
 
+def missing_message() -> str | None:
+    """Why a configured LLM cannot be used here (litellm not installed), without importing it (seconds)."""
+    import importlib.util
+
+    if importlib.util.find_spec("litellm") is not None:
+        return None
+    return f"litellm is not installed; install it with: {install_command('[llm]')} (from the Scion checkout)"
+
+
 @functools.cache
 def _litellm() -> ModuleType:
     # Without this litellm downloads a price list at import; it must not touch the network then.
@@ -60,9 +69,7 @@ def _litellm() -> ModuleType:
         with contextlib.redirect_stdout(sys.stderr):
             import litellm
     except ImportError as error:
-        raise LlmUnavailable(
-            f"litellm is not installed ({error}); install it with: {install_command('[llm]')} (from the Scion checkout)"
-        ) from error
+        raise LlmUnavailable(missing_message() or f"litellm cannot be imported: {error}") from error
     litellm.suppress_debug_info = True
     return litellm
 

@@ -8,6 +8,7 @@ what to do, and the server shows it instead of dying.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from server.errors import StoreError
 from server.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 MEMORY = ":memory:"
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _FIX_PATH = "set scion.database.path to another file"
 
 
@@ -33,6 +35,13 @@ def open_database(path: Path | str) -> Database:
         db = Database(connection)
         migrate(db, MEMORY)
         return db
+    url = _URL.match(str(path))
+    if url:
+        # Path("postgresql://h/db") is a valid file name; it would quietly become a SQLite file there.
+        shown = url.group(0) + str(path).split("@")[-1].split("://")[-1]  # never the password
+        raise StoreError(
+            f"{shown} is a URL, but the local database is a SQLite file: set scion.database.path (or --db) to a file path"
+        )
     path = Path(path)
     _check_writable(path)
     try:

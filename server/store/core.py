@@ -57,10 +57,10 @@ class StoreCore:
     """
 
     def __init__(self, path: str | Path = MEMORY, *, clock: Clock = utc_now):
-        self.path: Path | str = path if str(path) == MEMORY else Path(path)
         self._clock = clock
         self._lock = threading.RLock()
-        self._db: Database = open_database(self.path)
+        self._db: Database = open_database(path)  # the raw text: Path() would fold a URL's `//`
+        self.path: Path | str = path if str(path) == MEMORY else Path(path)
 
     @property
     def schema_version(self) -> int:
