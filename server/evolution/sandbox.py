@@ -19,6 +19,7 @@ import functools
 import json
 import os
 import shutil
+import string
 import signal
 import subprocess
 import sys
@@ -112,7 +113,31 @@ def _node_violations(node: ast.AST) -> list[str]:
         found.append(f"{where}: a bare except is not allowed")
     elif isinstance(node, ast.keyword) and node.arg is not None and node.arg.startswith("_"):
         found.append(f"{where}: keyword {node.arg!r} is not allowed")
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        found += [f"{where}: {problem}" for problem in _format_call_violations(node.func.value)]
     return found
+
+
+def _format_call_violations(receiver: ast.expr) -> list[str]:
+    """`.format` reads attributes and items named in its string (`"{0.__class__}"`), out of the AST's sight.
+
+    So it is allowed only on a literal string whose fields name plain positions
+    or keywords, nested specs included.
+    """
+    if not (isinstance(receiver, ast.Constant) and isinstance(receiver.value, str)):
+        return ["str.format is allowed only on a literal string (use an f-string)"]
+    pending = [receiver.value]
+    while pending:
+        try:
+            fields = list(string.Formatter().parse(pending.pop()))
+        except ValueError as error:
+            return [f"bad format string: {error}"]
+        for _, field, spec, _ in fields:
+            if field is not None and ("." in field or "[" in field):
+                return [f"format field {field!r} reads an attribute or item; use an f-string"]
+            if spec:
+                pending.append(spec)
+    return []
 
 
 def run_in_sandbox(
@@ -209,17 +234,20 @@ def _all_failed(count: int, error: str) -> list[SandboxResult]:
 
 @functools.cache
 def network_isolation_prefix() -> tuple[str, ...]:
-    """`unshare --net --map-root-user` when this machine lets us make a network namespace, else nothing.
+    """`unshare` into new user, network and PID namespaces when this machine allows it, else nothing.
 
     Without it the child still has no socket module; with it there is no network
-    device to reach even through a hole in that.
+    device to reach even through a hole in that, no other process it can name
+    (its parent is pid 0 to it), and it may chroot into its scratch folder.
     """
     unshare = shutil.which("unshare")
     if unshare is None:
         return ()
-    prefix = (unshare, "--net", "--map-root-user")
-    try:
-        probe = subprocess.run([*prefix, "true"], capture_output=True, timeout=5)
-    except (OSError, subprocess.TimeoutExpired):
-        return ()
-    return prefix if probe.returncode == 0 else ()
+    for prefix in ((unshare, "--net", "--map-root-user", "--pid", "--fork"), (unshare, "--net", "--map-root-user")):
+        try:
+            probe = subprocess.run([*prefix, "true"], capture_output=True, timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            return ()
+        if probe.returncode == 0:
+            return prefix
+    return ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 
 import pytest
@@ -101,7 +102,9 @@ RUNTIME_STOPS = {
 @pytest.mark.parametrize(("source", "expected"), RUNTIME_STOPS.values(), ids=RUNTIME_STOPS.keys())
 def test_runaway_programs_are_stopped(source, expected):
     assert check_source(source) == []
-    results = run_in_sandbox(source, "infer", [{}], timeout_s=1.0, memory_mb=128)
+    # What must stop a program by memory or recursion gets time to spare on a busy machine.
+    timeout_s = 1.0 if "time" in expected else 20.0
+    results = run_in_sandbox(source, "infer", [{}], timeout_s=timeout_s, memory_mb=128)
     assert not results[0].ok
     assert expected in results[0].error
 
@@ -155,3 +158,55 @@ def test_program_to_python_is_sandbox_safe_for_every_node_kind():
     assert check_source(program.to_python()) == []
     results = run_in_sandbox(program.to_python(), "infer", [features_for("w/e.tsx"), features_for("w/f.ts")])
     assert [result.value for result in results] == ["component", "module"]
+
+
+# -- the second wall: the child process itself, for code that got past the source checks
+
+_ESCAPED = '''
+def run(ctx):
+    for cls in ().__class__.__base__.__subclasses__():
+        if cls.__name__ == "_wrap_close":
+            real = cls.__init__.__globals__
+    seen = {"ppid": real["getppid"]()}
+    for name, call in (("unlink", lambda: real["unlink"](ctx["victim"])), ("truncate", lambda: real["truncate"](ctx["victim"], 0))):
+        try:
+            call()
+            seen[name] = "done"
+        except Exception as error:
+            seen[name] = error.__class__.__name__
+    return seen
+'''
+
+
+def test_code_past_the_source_checks_cannot_touch_files_or_its_parent(tmp_path):
+    if "--pid" not in sandbox.network_isolation_prefix():
+        pytest.skip("this machine allows no user namespaces")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    assert check_source(_ESCAPED)  # the source checks refuse it: this runs it as if they had not
+    request = json.dumps({"source": _ESCAPED, "func_name": "run", "inputs": [{"victim": str(victim)}], "timeout_s": 5, "memory_mb": 256})
+
+    child = sandbox.run_limited_child(sandbox.CHILD_SCRIPT, request, 20, flags=("-I", "-S"))
+
+    [[ok, seen, error]] = json.loads(child.output)
+    assert ok, error
+    assert seen == {"ppid": 0, "unlink": "FileNotFoundError", "truncate": "FileNotFoundError"}
+    assert victim.read_text() == "keep me\n"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def f(x):\n    return '{0.__class__}'.format(x)\n",
+        "def f(x):\n    return '{0[__builtins__]}'.format(x)\n",
+        "def f(x):\n    return '{0:{1.__doc__}}'.format(x, x)\n",
+        "def f(x):\n    fmt = '{0.__class__}'\n    return fmt.format(x)\n",
+        "def f(x):\n    return str.format('{0.real}', x)\n",
+    ],
+)
+def test_format_strings_cannot_read_attributes(source):
+    assert any("format" in problem for problem in check_source(source))
+
+
+def test_plain_format_strings_are_fine():
+    assert check_source("def f(x):\n    return '{0}-{name:>{width}}'.format(x, name='a', width=3)\n") == []
