@@ -24,7 +24,7 @@ from server.context import context_for_path
 from server.errors import AnswerError, ScionError, TemplateError, TemplateNotFound
 from server.fsutil import atomic_write
 from server.generation import now_iso
-from server.templates.answerfile import AnswerRecord
+from server.templates.answerfile import AnswerRecord, locked
 from server.templates.model import Template
 from server.templates.versions import version_key
 from server.upgrades.answer_text import upgraded_answer_text
@@ -258,15 +258,24 @@ class Upgrader:
             return
         if not reread and upgrade.answer_change is not None:
             expected, text = upgrade.answer_change
+        elif staged is None:
+            # Read, change and write under the answer file's lock: a generation
+            # appending to it meanwhile (server or CLI) keeps its record.
+            with locked(upgrade.answer_file):
+                atomic_write(upgrade.answer_file, self._upgraded_answer_text(upgrade))
+            return
         else:
-            expected = UNCHECKED
-            old_text = read_from_disk(upgrade.answer_file) or ""
-            records = read_records(upgrade.answer_file, old_text)
-            text = upgraded_answer_text(upgrade.answer_file, old_text, records, [g.new for g in upgrade.generations])
+            expected, text = UNCHECKED, self._upgraded_answer_text(upgrade)
         if staged is not None:
             staged.write(upgrade.answer_file, text, upgrade.answer_file, expected=expected)
         else:
             atomic_write(upgrade.answer_file, text)
+
+    @staticmethod
+    def _upgraded_answer_text(upgrade: FileUpgrade) -> str:
+        old_text = read_from_disk(upgrade.answer_file) or ""
+        records = read_records(upgrade.answer_file, old_text)
+        return upgraded_answer_text(upgrade.answer_file, old_text, records, [g.new for g in upgrade.generations])
 
     def record(self, upgrade: FileUpgrade) -> None:
         """The upgrade in the database: one row per generation, and the new render for the next upgrade's base."""
