@@ -2,11 +2,21 @@
 
 The CLI writes a plan to disk; the language server turns the same plan into a
 WorkspaceEdit. Both record it in the store the same way.
+
+A generation is one unit: its code, its answer-file record and its database
+record are all there, or none is. The store's transaction is opened first (it
+is the cheapest to undo and the likeliest to fail: a damaged or read-only
+database), the files are written inside it, and the transaction commits last;
+any failure rolls the transaction back and puts every file back as it was.
+Secret answers are used to render and never recorded (templates/secrets.py).
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,9 +25,16 @@ from typing import Any
 from server.confine import confine_relative, relative_key
 from server.errors import ScionError
 from server.fsutil import atomic_write, sha256_text
-from server.templates.answerfile import AnswerRecord, answer_file_for, write_answer_record
+from server.templates.answerfile import AnswerRecord, answer_file_for, remove_answer_record, write_answer_record
 from server.templates.model import Template
 from server.templates.render import render_template
+from server.templates.secrets import redact, secret_values, without_secrets
+
+log = logging.getLogger("scion.generation")
+
+
+class GenerationFailed(ScionError):
+    """A generation that could not be completed; everything it had written was undone."""
 
 
 @dataclass
@@ -57,6 +74,11 @@ class GenerationPlan:
     @property
     def rendered_text(self) -> str:
         return self.insert.block if self.insert else self.files[0].text
+
+    @property
+    def secrets(self) -> list[str]:
+        """The secret answers' texts: kept in memory to redact what is stored, never written."""
+        return secret_values(self.template, self.answers)
 
 
 def now_iso() -> str:
@@ -131,6 +153,7 @@ def end_position(line: int, character: int, inserted: str) -> tuple[int, int]:
 
 
 def _record(template, answers, sources, sha, shas, region) -> AnswerRecord:
+    """The answer-file record: the answers without secrets (the file is committed to git)."""
     return AnswerRecord(
         template=template.id,
         version=template.version,
@@ -139,16 +162,14 @@ def _record(template, answers, sources, sha, shas, region) -> AnswerRecord:
         sha256=sha,
         files=shas,
         region=region,
-        answers=dict(answers),
-        sources=dict(sources),
+        answers=without_secrets(template, answers),
+        sources=without_secrets(template, sources),
     )
 
 
 def write_files(plan: GenerationPlan, *, overwrite: bool = False) -> list[Path]:
-    """Write a file-mode plan (CLI). Refuses to overwrite a non-empty file unless asked."""
-    for planned in plan.files:
-        if planned.path.exists() and planned.path.read_text(encoding="utf-8").strip() and not overwrite:
-            raise ScionError(f"{planned.path} already exists and is not empty; pass --force to overwrite it")
+    """Write a file-mode plan's files alone (no record). Refuses to overwrite a non-empty file unless asked."""
+    check_files_free(plan, overwrite=overwrite)
     for planned in plan.files:
         atomic_write(planned.path, planned.text)
     return [p.path for p in plan.files]
@@ -163,13 +184,13 @@ def write_insert(plan: GenerationPlan) -> None:
     (start_line, start_char), (end_line, end_char) = plan.insert.start, plan.insert.end
     while len(lines) <= end_line:
         lines.append("")
-    before = "\n".join(lines[:start_line] + [lines[start_line][: _char_index(lines[start_line], start_char)]])
-    after = lines[end_line][_char_index(lines[end_line], end_char) :] + "".join("\n" + l for l in lines[end_line + 1 :])
+    before = "\n".join(lines[:start_line] + [lines[start_line][: char_index(lines[start_line], start_char)]])
+    after = lines[end_line][char_index(lines[end_line], end_char) :] + "".join("\n" + l for l in lines[end_line + 1 :])
     result = before + plan.insert.new_text + after
     atomic_write(path, result if result.endswith("\n") else result + "\n")
 
 
-def _char_index(line: str, utf16_character: int) -> int:
+def char_index(line: str, utf16_character: int) -> int:
     units = 0
     for index, char in enumerate(line):
         if units >= utf16_character:
@@ -184,19 +205,187 @@ def write_answer_file(plan: GenerationPlan) -> Path:
 
 
 def record_generation(store, plan: GenerationPlan, status: str = "applied") -> str:
-    """Store the generation and its first events; returns the generation id."""
+    """Store the generation; returns its id.
+
+    Secret answers are left out and their values redacted from the stored
+    text; the sha stays that of the real render (upgrades compare against it).
+    """
     store.record_generation(
         plan.template.id,
         plan.template.version,
         str(plan.primary_path),
         plan.template.mode,
-        plan.answers,
+        without_secrets(plan.template, plan.answers),
         generation_id=plan.generation_id,
-        answer_sources=plan.sources,
-        rendered_text=plan.rendered_text,
+        answer_sources=without_secrets(plan.template, plan.sources),
+        rendered_text=redact(plan.rendered_text, plan.secrets),
+        rendered_sha=sha256_text(plan.rendered_text),
         region=plan.insert.region if plan.insert else None,
         instance_id=plan.generation_id,
         status=status,
     )
     return plan.generation_id
 
+
+# -- one unit: record, files, answer file ---------------------------------------
+
+
+class Undo:
+    """What a generation changed on disk, and how to put it back (last change first)."""
+
+    def __init__(self) -> None:
+        self._steps: list[tuple[str, Callable[[], None]]] = []
+
+    def file(self, path: Path) -> None:
+        """Remember `path` as it is now, before it is written."""
+        created_folders = _missing_folders(path.parent)
+        try:
+            before: str | None = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            before = None
+
+        def restore() -> None:
+            if before is None:
+                path.unlink(missing_ok=True)
+            else:
+                atomic_write(path, before)
+            for folder in created_folders:  # innermost first; only folders this generation made
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
+
+        self._steps.append((str(path), restore))
+
+    def answer_record(self, plan: GenerationPlan) -> None:
+        # Only this generation's record goes: records others added meanwhile stay.
+        self._steps.append((str(plan.answer_file), lambda: remove_answer_record(plan.answer_file, plan.generation_id)))
+
+    def run(self) -> list[str]:
+        """Undo everything; returns what could not be put back (also logged)."""
+        failed = []
+        for what, step in reversed(self._steps):
+            try:
+                step()
+            except Exception as error:  # go on: put back as much as possible
+                log.info("could not undo the change to %s: %s", what, error)  # the caller reports it
+                failed.append(f"{what} ({error})")
+        self._steps.clear()
+        return failed
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    missing = []
+    while not folder.exists() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+@contextmanager
+def generation_unit(store, plan: GenerationPlan) -> Iterator[Undo]:
+    """Record `plan` in an open transaction; the block writes files through the Undo it gets.
+
+    Commits when the block ends. On any failure (the block's, the store's or
+    the commit's) the transaction rolls back, every change the block
+    registered is undone, and GenerationFailed says why in one line.
+    """
+    undo = Undo()
+    try:
+        with _store_unit(store):
+            if store is not None:
+                record_generation(store, plan, status="applied")
+            yield undo
+    except BaseException as error:
+        left = undo.run()
+        if not isinstance(error, Exception):
+            raise  # Ctrl-C, cancellation: undone, and passed on as they are
+        raise _failure(plan, error, left) from error
+
+
+def _store_unit(store):
+    if store is None:
+        from contextlib import nullcontext
+
+        return nullcontext()
+    return store.unit()
+
+
+def _failure(plan: GenerationPlan, error: Exception, left: list[str]) -> GenerationFailed:
+    reason = str(error) if isinstance(error, ScionError) else _reason(error)
+    what = f"{plan.template.id} {plan.template.version} was not generated"
+    if left:
+        return GenerationFailed(f"{what}: {reason}; could not put back {', '.join(left)}")
+    return GenerationFailed(f"{what}, nothing was changed: {reason}")
+
+
+def _reason(error: Exception) -> str:
+    """A one-line reason for an unexpected failure (its traceback goes to the log)."""
+    log.debug("generation failed", exc_info=error)  # the log file keeps the traceback; the user gets one line
+    if isinstance(error, OSError) and error.strerror:
+        where = f" ({error.filename})" if error.filename else ""
+        return f"{error.strerror}{where}"
+    text = " ".join(str(error).split()) or type(error).__name__
+    return f"database error: {text}" if type(error).__module__ == "sqlite3" else text
+
+
+def check_files_free(plan: GenerationPlan, *, overwrite: bool = False) -> None:
+    """Refuse, before anything is written, to overwrite a non-empty file unless asked."""
+    for planned in plan.files:
+        if planned.path.exists() and planned.path.read_text(encoding="utf-8").strip() and not overwrite:
+            raise ScionError(f"{planned.path} already exists and is not empty; pass --force to overwrite it")
+
+
+def generate_on_disk(store, plan: GenerationPlan, *, overwrite: bool = False, also: Callable[[], None] | None = None) -> list[Path]:
+    """The CLI's generation as one unit: record, code, answer file; `also` records more in the same transaction.
+
+    Returns the files written. Raises GenerationFailed (nothing left behind) on any failure.
+    """
+    if plan.files:
+        check_files_free(plan, overwrite=overwrite)
+    with generation_unit(store, plan) as undo:
+        if also is not None:
+            also()
+        written = _write_code(plan, undo)
+        write_answer_file(plan)  # atomic: when it fails, there is no record to take out
+        undo.answer_record(plan)
+    return written
+
+
+def _write_code(plan: GenerationPlan, undo: Undo) -> list[Path]:
+    if plan.insert is not None:
+        undo.file(plan.insert.path)
+        write_insert(plan)
+        return [plan.insert.path]
+    for planned in plan.files:
+        undo.file(planned.path)
+        atomic_write(planned.path, planned.text)
+    return [p.path for p in plan.files]
+
+
+def record_applied(store, plan: GenerationPlan, also: Callable[[], None] | None = None) -> None:
+    """The server's half of the unit, once the editor applied the code: record and answer file together."""
+    with generation_unit(store, plan) as undo:
+        if also is not None:
+            also()
+        write_answer_file(plan)
+        undo.answer_record(plan)
+
+
+class _Probe(Exception):
+    pass
+
+
+def check_recordable(store, plan: GenerationPlan) -> None:
+    """Try the store's half of the unit and roll it back: a damaged or read-only database
+    is found before the editor changes anything. Raises GenerationFailed."""
+    if store is None:
+        return
+    try:
+        with store.unit():
+            record_generation(store, plan, status="applied")
+            raise _Probe
+    except _Probe:
+        return
+    except Exception as error:
+        raise _failure(plan, error, []) from error

@@ -36,15 +36,9 @@ def parse_answer_args(pairs: list[str]) -> dict[str, str]:
 def run(args) -> int:
     from server.answering import finish_resolution, providers_for, record_task_executions
     from server.context import context_at, context_for_path
-    from server.generation import (
-        plan_file_generation,
-        plan_insert_generation,
-        record_generation,
-        write_answer_file,
-        write_files,
-        write_insert,
-    )
+    from server.generation import generate_on_disk, plan_file_generation, plan_insert_generation
     from server.templates.answers import ask_payload, resolve_answers
+    from server.templates.secrets import without_secrets
 
     from server.confine import inside_workspace
 
@@ -81,22 +75,23 @@ def run(args) -> int:
         plan = plan_insert_generation(
             template, resolution.answers, resolution.sources, features, path, line, line_text, context.indentation
         )
-        write_insert(plan)
-        written = [str(path)]
     else:
         plan = plan_file_generation(template, resolution.answers, resolution.sources, features, path.parent, workspace)
-        written = [str(p) for p in write_files(plan, overwrite=args.force)]
-    answer_file = write_answer_file(plan)
-    record_generation(store, plan, status="applied")
-    record_task_executions(store, plan.generation_id, template.id, resolution, features)
+    # Code, answer file and database record as one unit: all written, or none (see generation.py).
+    written = [str(p) for p in generate_on_disk(
+        store, plan, overwrite=args.force,
+        also=lambda: record_task_executions(store, plan.generation_id, template.id, resolution, features),
+    )]
+    answer_file = plan.answer_file
     result = {
         "generation_id": plan.generation_id,
         "template": template.id,
         "version": template.version,
         "files": written,
         "answer_file": str(answer_file),
-        "answers": resolution.answers,
-        "sources": resolution.sources,
+        # Secret answers are never echoed: output gets captured in logs and CI.
+        "answers": without_secrets(template, resolution.answers),
+        "sources": without_secrets(template, resolution.sources),
     }
     if args.json:
         print_json(result)
@@ -105,6 +100,11 @@ def run(args) -> int:
             print(f"wrote {file}")
         print(f"wrote {answer_file}")
         for name, value in resolution.answers.items():
-            print(f"  {name} = {value!r}  ({resolution.sources.get(name, '?')})")
+            shown = "(secret)" if _is_secret(template, name) else repr(value)
+            print(f"  {name} = {shown}  ({resolution.sources.get(name, '?')})")
     return 0
 
+
+def _is_secret(template, name: str) -> bool:
+    question = template.question(name)
+    return question is not None and question.secret

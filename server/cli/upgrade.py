@@ -26,6 +26,10 @@ def add_parser(commands) -> None:
     upgrade.add_argument("--to", dest="to_version", metavar="VERSION", help="target version (default: the newest)")
     upgrade.add_argument("--dry-run", action="store_true", help="show the changes as unified diffs; write nothing")
     upgrade.add_argument("--defaults", action="store_true", help="answer new questions with their defaults, never ask")
+    upgrade.add_argument(
+        "--answer", "-a", action="append", default=[], metavar="NAME=VALUE",
+        help="an answer for the new version (repeatable): how to give a secret again without a prompt",
+    )
     upgrade.add_argument("--json", action="store_true", help="print the result as JSON")
     upgrade.set_defaults(run=run_upgrade)
 
@@ -36,6 +40,7 @@ def add_parser(commands) -> None:
 
 
 def run_upgrade(args) -> int:
+    from server.cli.generate import parse_answer_args
     from server.upgrades.batch import generated_files, upgrade_many
     from server.upgrades.parallel import default_workers
     from server.upgrades.service import Upgrader
@@ -48,7 +53,8 @@ def run_upgrade(args) -> int:
     store = None if args.dry_run else open_store(args, workspace)
     asks = not args.defaults and sys.stdin.isatty()
     upgrader = Upgrader(
-        open_catalog(workspace, lazy=True), workspace, store, ask=_ask_on_tty if asks else None, honour_skips=args.all and not args.paths
+        open_catalog(workspace, lazy=True), workspace, store, ask=_ask_on_tty if asks else None,
+        honour_skips=args.all and not args.paths, answers=parse_answer_args(args.answer),
     )
     progress = _ProgressBar() if len(paths) >= PROGRESS_MIN_FILES and sys.stderr.isatty() and not asks else None
     workers = 1 if asks else default_workers(len(paths))

@@ -3,6 +3,12 @@
 Rendering runs in a worker thread; the user is asked through `scion/ask` when the
 client supports it. Nothing is written before the edit is applied, and nothing
 at all when the user cancels.
+
+A generation is one unit (see generation.py): before the editor changes
+anything, the store's half is tried and rolled back (a damaged or read-only
+database is found then); once the edit is applied, the record, the task
+executions and the answer file are written together, and if that fails the
+edit is reverted in the editor and the user is told in one line.
 """
 
 from __future__ import annotations
@@ -21,11 +27,14 @@ from server.confine import inside_workspace
 from server.errors import AnswerError, ScionError
 from server.features.code_actions import templates_here, title_for
 from server.generation import (
+    GenerationFailed,
     GenerationPlan,
+    char_index,
+    check_recordable,
+    end_position,
     plan_file_generation,
     plan_insert_generation,
-    record_generation,
-    write_answer_file,
+    record_applied,
 )
 from server.jsonish import plain
 from server.lsp import ScionServer
@@ -145,6 +154,7 @@ async def run_generation(ls: ScionServer, request: GenerateRequest) -> dict | No
             plan_file_generation, template, resolution.answers, resolution.sources, features, path.parent, workspace
         )
     edit = workspace_edit(ls, plan, request.uri, text)
+    await asyncio.to_thread(check_recordable, ls.store, plan)
     applied = await ls.workspace_apply_edit_async(
         types.ApplyWorkspaceEditParams(edit=edit, label=f"Generate: {template.title}")
     )
@@ -153,9 +163,14 @@ async def run_generation(ls: ScionServer, request: GenerateRequest) -> dict | No
         ls.warn_user(f"Scion: {template.title} was not generated: {reason}.")
         return None
 
-    await asyncio.to_thread(write_answer_file, plan)
-    record_generation(ls.store, plan, status="applied")
-    record_task_executions(ls.store, plan.generation_id, template.id, resolution, features)
+    def executions() -> None:
+        record_task_executions(ls.store, plan.generation_id, template.id, resolution, features)
+
+    try:
+        await asyncio.to_thread(record_applied, ls.store, plan, executions)
+    except GenerationFailed:
+        await _revert(ls, plan, request.uri, text)
+        raise
     if ls.tracking is not None:
         ls.tracking.track(plan, request.uri)
     files = [from_fs_path(str(p.path)) for p in plan.files] if plan.files else [request.uri]
@@ -188,6 +203,58 @@ def workspace_edit(ls: ScionServer, plan: GenerationPlan, uri: str, current_text
         changes.append(types.CreateFile(uri=file_uri, options=types.CreateFileOptions(overwrite=True)))
         changes.append(_replace_all(file_uri, None, (0, 0), planned.text))
     return types.WorkspaceEdit(document_changes=changes)
+
+
+async def _revert(ls: ScionServer, plan: GenerationPlan, uri: str, before: str) -> None:
+    """Take the generated code out of the editor again (the record could not be written)."""
+    try:
+        result = await ls.workspace_apply_edit_async(
+            types.ApplyWorkspaceEditParams(edit=revert_edit(plan, uri, before), label="Undo: generation failed")
+        )
+        if not result.applied:
+            log.warning("the editor did not take back the generated code: %s", result.failure_reason)
+    except Exception as error:  # the failure itself is what the user must hear about
+        log.warning("could not take back the generated code: %s", error)
+
+
+def revert_edit(plan: GenerationPlan, uri: str, before: str) -> types.WorkspaceEdit:
+    """The edit that puts the documents back as they were before `plan`'s edit.
+
+    Unversioned: it follows the generation's own edit, whose version the
+    server may not have seen yet.
+    """
+    if plan.insert is not None:
+        (sl, sc), (el, ec) = plan.insert.start, plan.insert.end
+        old = _slice(before, (sl, sc), (el, ec))
+        end = end_position(sl, sc, plan.insert.new_text)
+        return types.WorkspaceEdit(document_changes=[_replace_range(uri, (sl, sc), end, old)])
+    changes: list = []
+    for planned in plan.files:
+        file_uri = from_fs_path(str(planned.path))
+        if file_uri == uri:
+            changes.append(_replace_range(uri, (0, 0), _end_of(planned.text), before))
+        else:
+            changes.append(types.DeleteFile(uri=file_uri, options=types.DeleteFileOptions(ignore_if_not_exists=True)))
+    return types.WorkspaceEdit(document_changes=changes)
+
+
+def _replace_range(uri: str, start: tuple[int, int], end: tuple[int, int], text: str) -> types.TextDocumentEdit:
+    return types.TextDocumentEdit(
+        text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
+        edits=[types.TextEdit(range=_range(start[0], start[1], end[0], end[1]), new_text=text)],
+    )
+
+
+def _slice(text: str, start: tuple[int, int], end: tuple[int, int]) -> str:
+    """The text between two (line, UTF-16 character) positions."""
+    return text[_offset(text, *start) : _offset(text, *end)]
+
+
+def _offset(text: str, line: int, character: int) -> int:
+    lines = text.split("\n")
+    if line >= len(lines):
+        return len(text)
+    return sum(len(l) + 1 for l in lines[:line]) + char_index(lines[line], character)
 
 
 def _replace_all(uri: str, version: int | None, end: tuple[int, int], text: str) -> types.TextDocumentEdit:

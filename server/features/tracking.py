@@ -31,6 +31,7 @@ from server.errors import ScionError
 from server.features import tracking_records as records
 from server.lsp import ScionServer
 from server.store import task_name
+from server.templates.secrets import redact
 from server.tracking import CheckpointResult, Region, Tracker, Verdict, text_in_region
 from server.tracking.regions import end_of_insert
 from server.tracking.survival import normalise
@@ -78,6 +79,9 @@ class TrackingService:
         tracking = server.settings.tracking
         self.tracker = Tracker(checkpoints=tracking.checkpoints, keep_threshold=tracking.keep_threshold)
         self._resumed_store = None
+        # Secret answers of watched generations, in memory only: to redact the
+        # retained text stored with the verdict (see templates/secrets.py).
+        self._secrets: dict[str, list[str]] = {}
         self._timer: asyncio.Task | None = None
         self._timer_at: float | None = None
         self._running = False
@@ -96,6 +100,8 @@ class TrackingService:
             # find the block when it is first measured instead of following a wrong range.
             region = None
         pending = self.tracker.track(plan.generation_id, uri, region or Region((0, 0), (0, 0)), plan.rendered_text)
+        if plan.secrets:
+            self._secrets[plan.generation_id] = plan.secrets
         pending.region = region
         try:
             self.server.store.set_status(plan.generation_id, "pending")
@@ -298,7 +304,8 @@ class TrackingService:
         try:
             if window is not None and result.survival is not None:
                 store.record_checkpoint(generation_id, window, result.survival, result.retained or 0)
-            store.decide(generation_id, verdict, quality_score=result.survival, retained_text=result.retained_text)
+            retained = self._storable_retained(generation_id, result.retained_text)
+            store.decide(generation_id, verdict, quality_score=result.survival, retained_text=retained)
             store.add_event(
                 generation_id,
                 records.VERDICT_EVENT,
@@ -315,6 +322,20 @@ class TrackingService:
                 listener(generation_id, verdict)
             except Exception:
                 log.exception("verdict listener failed")
+
+    def _storable_retained(self, generation_id: str, retained: str | None) -> str | None:
+        """The retained text with the generation's secrets redacted; None when they are no longer known.
+
+        After a restart the secret values are gone (they are never stored); a
+        generation whose stored render was redacted then keeps no retained text.
+        """
+        secrets = self._secrets.pop(generation_id, None)
+        if secrets:
+            return redact(retained, secrets)
+        row = self.server.store.get_generation(generation_id) if retained else None
+        if row is not None and records.was_redacted(row):
+            return None
+        return retained
 
     def _mark_answers(self, row: dict, accepted: bool) -> None:
         kept = records.kept_answers(row["answers"] or {}, row["rendered_text"], row.get("retained_text"), accepted)

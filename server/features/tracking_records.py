@@ -21,6 +21,7 @@ from typing import Any
 
 from pygls.uris import from_fs_path
 
+from server.fsutil import sha256_text
 from server.tracking import CheckpointResult, PendingGeneration, Region, Tracker, locate
 from server.tracking.survival import normalise
 
@@ -40,6 +41,12 @@ def region_of(value: Any) -> Region | None:
     if isinstance(value, (list, tuple)) and len(value) == 2:
         return Region(tuple(value[0]), tuple(value[1]))
     return None
+
+
+def was_redacted(row: dict) -> bool:
+    """Whether the stored render had secret answers taken out: it no longer matches its sha."""
+    text, sha = row.get("rendered_text"), row.get("rendered_sha")
+    return bool(text is not None and sha and sha256_text(text) != sha)
 
 
 def region_json(region: Region | None) -> dict | None:

@@ -107,9 +107,40 @@ class StoreCore:
 
     @contextmanager
     def _writing(self) -> Iterator[Database]:
-        """One write transaction (BEGIN IMMEDIATE ... COMMIT); rolled back if the block raises."""
-        with self._lock, self._translated_errors(), transaction(self._db) as db:
-            yield db
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT); rolled back if the block raises.
+
+        Inside `unit()` the writes join the unit's transaction instead: only
+        the thread holding the lock can see it open, and the unit commits or
+        rolls back everything at once.
+        """
+        with self._lock, self._translated_errors():
+            if self._db.conn.in_transaction:
+                yield self._db
+                return
+            with transaction(self._db) as db:
+                yield db
+
+    @contextmanager
+    def unit(self) -> Iterator[None]:
+        """Several writes as one: all committed when the block ends, none if it raises.
+
+        A generation records its row and its task executions in one unit, and
+        writes its files inside it, so a failure anywhere leaves no record of
+        code that was not written (and the caller undoes the files). The lock
+        is held for the whole block: keep the block short.
+        """
+        with self._lock, self._translated_errors():
+            if self._db.conn.in_transaction:  # nested: the outer unit decides
+                yield
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.conn.in_transaction:  # a failed COMMIT may leave it open
+                    self._db.conn.rollback()
+                raise
 
     @contextmanager
     def _larger_page_cache(self, kibibytes: int) -> Iterator[None]:

@@ -9,7 +9,10 @@ stay exactly as they were.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import io
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,10 +22,14 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from server.errors import AnswerFileError
+from server.filelock import exclusive
 from server.fsutil import atomic_write
 from server.templates.loader import item_line, line_of, plain
 
 SUFFIX = ".template-answers.yml"
+LOCK_FOLDER = Path(".scion") / "locks"
+# What a locks folder holds: nothing anyone should commit.
+_LOCKS_GITIGNORE = "# Scion: answer-file locks (empty files; safe to delete when no Scion runs)\n*\n"
 HEADER = "Scion answer file: the answers each generation in this file used. Safe to edit; comments are kept."
 # Field name -> key in the file, in the order new generations are written.
 _KEYS = {
@@ -45,6 +52,48 @@ def answer_file_for(path: str | Path) -> Path:
     return path.with_name(path.name + SUFFIX)
 
 
+def lock_file_for(answer_file: str | Path) -> Path:
+    """The lock every writer of `answer_file` takes, derived from its real path alone.
+
+    In `.scion/locks/` of the nearest folder above it that has a `.scion`
+    folder (no clutter beside the user's files), keyed by a hash of the real
+    path, so the server, the CLI and a batch agree whatever each takes for its
+    workspace. With no `.scion` above it, a hidden `.<name>.lock` beside it:
+    the only place every writer still agrees on. A symlinked `.scion` or
+    `locks` (a hostile clone) is not followed.
+    """
+    real = Path(os.path.realpath(answer_file))
+    key = hashlib.sha256(os.fsencode(real)).hexdigest()[:32]
+    for folder in real.parents:
+        if _is_real_folder(folder / ".scion"):
+            locks = folder / LOCK_FOLDER
+            if _is_real_folder(locks) or _make_locks_folder(locks):
+                return locks / f"{key}.lock"
+            break
+    return real.with_name(f".{real.name}.lock")
+
+
+def _is_real_folder(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _make_locks_folder(locks: Path) -> bool:
+    try:
+        locks.mkdir(exist_ok=True)
+        ignore = locks / ".gitignore"
+        if not ignore.exists():
+            atomic_write(ignore, _LOCKS_GITIGNORE)
+    except OSError:
+        return False
+    return _is_real_folder(locks)
+
+
+def locked(answer_file: str | Path):
+    """Hold the answer file's lock (across processes and threads) around a read-modify-write."""
+    return exclusive(lock_file_for(answer_file), what=f"the answer file {answer_file}")
 
 
 @dataclass
@@ -206,8 +255,47 @@ def _update(target: CommentedMap, values: dict[str, Any], keys: list[str] | None
 
 
 def write_answer_record(path: str | Path, record: AnswerRecord) -> None:
-    """Append a generation, or replace the one with the same generation_id; atomically."""
+    """Append a generation, or replace the one with the same generation_id.
+
+    Read, change and write happen under the answer file's lock, and the write
+    is atomic: concurrent writers (server, CLI, threads) never drop each other's
+    records, and a reader never sees half a file.
+    """
     path = Path(path)
+    with locked(path):
+        data, generations = _load_for_update(path)
+        values = _values(record)
+        existing = _entry_of(generations, record.generation_id)
+        if existing is not None:
+            _update(existing, values, keys=list(_KEYS.values()))
+        else:
+            generations.append(CommentedMap(values))
+        _dump(path, data)
+
+
+def remove_answer_record(path: str | Path, generation_id: str) -> bool:
+    """Take the generation out again (undoing a generation that failed); True if it was there.
+
+    Only that record goes: records other writers added meanwhile stay. A file
+    left with no generation is deleted (it was created for this one).
+    """
+    path = Path(path)
+    with locked(path):
+        if not path.exists():
+            return False
+        data, generations = _load_for_update(path)
+        entry = _entry_of(generations, generation_id)
+        if entry is None:
+            return False
+        generations.remove(entry)
+        if generations:
+            _dump(path, data)
+        else:
+            path.unlink()
+        return True
+
+
+def _load_for_update(path: Path) -> tuple[Any, Any]:
     data = _load(path) if path.exists() else None
     generations = _generations(data, path)
     if data is None:
@@ -215,15 +303,19 @@ def write_answer_record(path: str | Path, record: AnswerRecord) -> None:
         data.yaml_set_start_comment(HEADER)
         generations = CommentedSeq()
         data["generations"] = generations
-    values = _values(record)
-    existing = next(
-        (entry for entry in generations if record.generation_id and isinstance(entry, dict) and str(entry.get("generation_id", "")) == record.generation_id),
+    return data, generations
+
+
+def _entry_of(generations: Any, generation_id: str) -> Any:
+    if not generation_id:
+        return None
+    return next(
+        (entry for entry in generations if isinstance(entry, dict) and str(entry.get("generation_id", "")) == generation_id),
         None,
     )
-    if existing is not None:
-        _update(existing, values, keys=list(_KEYS.values()))
-    else:
-        generations.append(CommentedMap(values))
+
+
+def _dump(path: Path, data: Any) -> None:
     buffer = io.StringIO()
     _yaml().dump(data, buffer)
     atomic_write(path, buffer.getvalue())

@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
-from server.errors import AnswerError, TemplateError
+from server.errors import AnswerError, ScionError, TemplateError
 from server.templates.model import Question, Template
 from server.templates.questions import applies, coerce, default_for, reads_context, validate
 
@@ -106,6 +106,11 @@ def _ask_provider(provider: Provider | None, template: Template, question: Quest
         return None
     try:
         return provider(template, question, dict(answers), features)
+    except ScionError as error:
+        # A known failure (a damaged database): the next source answers, and
+        # whatever needs the failing part reports it once, not once per question.
+        log.info("answer provider unavailable for %s.%s: %s", template.id, question.name, error)
+        return None
     except Exception:  # a broken provider must fall back to the next source, never fail a generation
         log.exception("answer provider failed for %s.%s", template.id, question.name)
         return None

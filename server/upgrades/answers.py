@@ -5,6 +5,11 @@ questions the migrations leave open (new ones, and old answers the new
 version's validator rejects) are asked, each pre-filled with its best
 candidate, so the user confirms with Enter. Without anyone to ask (detection,
 `--defaults`), the candidates are taken as they are.
+
+Secret answers are never recorded (templates/secrets.py), so a secret question
+of the new version is open too: it is asked again, or taken from the explicit
+answers (`scion upgrade --answer`); its default is never taken silently, since
+that would replace the user's secret in the code. With neither, it is missing.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from server.templates.answers import ask_params, resolve_answers
 from server.templates.answerfile import AnswerRecord
 from server.templates.migrations import MigrationResult, migrate_answers
 from server.templates.model import Template
+from server.templates.secrets import secret_names
 
 # Given `scion/ask` params, the user's raw answers, or None when they cancelled.
 Ask = Callable[[dict[str, Any]], "dict[str, Any] | None"]
@@ -32,6 +38,11 @@ class MigratedAnswers:
     asked: list[str] = field(default_factory=list)  # the questions put to the user
     missing: list[str] = field(default_factory=list)  # required questions nobody could answer
     cancelled: bool = False
+    withheld: list[str] = field(default_factory=list)  # secrets neither recorded (never are) nor given
+
+    def secrets(self, template: Template) -> dict[str, Any]:
+        """The secret answers given again (asked or explicit), for rendering the recorded version too."""
+        return {name: value for name, value in self.answers.items() if name in secret_names(template)}
 
 
 def migrate_record(
@@ -40,10 +51,15 @@ def migrate_record(
     record: AnswerRecord,
     features: dict[str, Any],
     ask: Ask | None = None,
+    explicit: dict[str, Any] | None = None,
 ) -> MigratedAnswers:
-    """Carry `record`'s answers to `target`, asking (when `ask` is given) only what is open."""
+    """Carry `record`'s answers to `target`, asking (when `ask` is given) only what is open.
+
+    `explicit`: answers given for the upgrade (by name; names `target` does not ask are ignored).
+    """
     migration = migrate_answers(versions, record.answers, record.version, target.version, features)
     kept = {name: value for name, value in migration.answers.items() if name not in migration.reasks}
+    kept |= {name: value for name, value in (explicit or {}).items() if target.question(name) is not None}
     resolution = resolve_answers(target, features, kept)
     asked: list[str] = []
     if resolution.pending and ask is not None:
@@ -55,8 +71,16 @@ def migrate_record(
             raise AnswerError("the answers to the upgrade questions were not an object")
         asked = [question["name"] for question in params["questions"]]
         resolution = resolution.with_user_answers(reply)
+    withheld = [] if ask is not None else _withheld_secrets(resolution)
+    answers = {name: value for name, value in resolution.answers.items() if name not in withheld}
     sources = _sources(record, migration, kept, resolution.sources)
-    return MigratedAnswers(resolution.answers, sources, migration, asked, list(resolution.missing))
+    missing = list(dict.fromkeys([*resolution.missing, *withheld]))
+    return MigratedAnswers(answers, sources, migration, asked, missing, withheld=withheld)
+
+
+def _withheld_secrets(resolution) -> list[str]:
+    """Secret questions still open with nobody to ask: only their defaults would answer them."""
+    return [pending.question.name for pending in resolution.pending if pending.question.secret]
 
 
 def _sources(

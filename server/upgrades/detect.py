@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,9 @@ from server.upgrades.answers import migrate_record
 from server.fsutil import sha256_text
 from server.upgrades.records import primary_file, read_records, with_confined_files
 from server.upgrades.renders import Renderer
+
+# What a secret answer (never recorded) renders as when detection compares two versions.
+SECRET_STAND_IN = "secret"
 
 log = logging.getLogger("scion.upgrades")
 
@@ -110,10 +113,13 @@ class Detector:
     def _render_changes(self, answer_file: Path, record: AnswerRecord, target, features: dict[str, Any]) -> bool:
         versions = self.catalog.all_versions(record.template)
         answers = migrate_record(versions, target, record, features)
-        if answers.missing:
+        if set(answers.missing) - set(answers.withheld):
             return True  # a new question only the user can answer: the upgrade will ask it
-        theirs = self.renderer.files(target, answers.answers, features, answer_file, self.workspace)
+        # Secrets are never recorded: one stand-in on both sides shows what the template changed.
+        stand_ins = {name: SECRET_STAND_IN for name in answers.withheld}
+        theirs = self.renderer.files(target, {**answers.answers, **stand_ins}, features, answer_file, self.workspace)
         new = {key: sha256_text(text) for key, text in theirs.items()}
+        record = replace(record, answers={**stand_ins, **record.answers})
         old_render = self._old_render(answer_file, record, features)
         if old_render is None:
             # The recorded version is gone: its shas stand for its render (an

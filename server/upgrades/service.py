@@ -25,8 +25,9 @@ from server.context import context_for_path
 from server.errors import AnswerError, ScionError, TemplateError, TemplateNotFound
 from server.fsutil import atomic_write
 from server.generation import now_iso
-from server.templates.answerfile import AnswerRecord
+from server.templates.answerfile import AnswerRecord, locked
 from server.templates.model import Template
+from server.templates.secrets import redact, secret_values, without_secrets
 from server.templates.versions import version_key
 from server.upgrades.answer_text import upgraded_answer_text
 from server.upgrades.answers import Ask, MigratedAnswers, migrate_record
@@ -65,6 +66,7 @@ class Upgrader:
         read_text: ReadText = read_from_disk,
         renderer: Renderer | None = None,
         honour_skips: bool = False,
+        answers: dict[str, Any] | None = None,
     ) -> None:
         self.catalog = catalog
         self.workspace = Path(workspace).resolve()
@@ -74,6 +76,8 @@ class Upgrader:
         self.renderer = renderer or Renderer()
         # Batch upgrades leave alone the versions a user chose to skip for a file.
         self.honour_skips = honour_skips
+        # Answers given for the upgrade (`--answer`): how a secret is given again without a prompt.
+        self.explicit = dict(answers or {})
 
     # -- deciding --------------------------------------------------------------
 
@@ -156,15 +160,13 @@ class Upgrader:
     ) -> GenerationUpgrade | str | None:
         """The generation's upgrade; None when the user cancelled; a message when there is nothing to upgrade."""
         versions = self.catalog.all_versions(record.template)
-        answers = migrate_record(versions, target, record, features, self.ask)
+        answers = migrate_record(versions, target, record, features, self.ask, self.explicit)
         if answers.cancelled:
             return None
         if answers.missing:
-            names = ", ".join(answers.missing)
-            raise AnswerError(
-                f"{record.template} {target.version} needs an answer for {names} and has no default; "
-                "upgrade in an editor or on a terminal to answer it"
-            )
+            raise _missing_answers(record, target, answers)
+        # Secrets are not recorded: the recorded version is rendered with the ones given again.
+        record_for_base = replace(record, answers={**record.answers, **answers.secrets(target)})
         theirs = self.renderer.files(target, answers.answers, features, answer_file, self.workspace, answer_file_resolved=True)
         label = f"template {target.version}"
         folder = answer_file.parent
@@ -180,7 +182,7 @@ class Upgrader:
             base: dict[str, str] | None = {key: current(folder / key) for key in record.files}
             stored = None
         else:
-            base = self._base_files(record, features, answer_file)
+            base = self._base_files(record_for_base, features, answer_file)
             stored = self._stored_render(record)
 
         if target.mode == "insert":
@@ -225,11 +227,11 @@ class Upgrader:
         if self.store is None or not record.generation_id:
             return None
         row = self.store.get_generation(record.generation_id)
-        if row is not None and row.get("rendered_sha") == record.sha256:
+        if row is not None and row.get("rendered_sha") == record.sha256 and _intact(row.get("rendered_text"), record.sha256):
             return row.get("rendered_text")
         for event in reversed(self.store.events_for(record.generation_id)):
             data = event.get("data") or {}
-            if event.get("kind") == UPGRADED_EVENT and data.get("sha256") == record.sha256:
+            if event.get("kind") == UPGRADED_EVENT and data.get("sha256") == record.sha256 and _intact(data.get("rendered_text"), record.sha256):
                 return data.get("rendered_text")
         return None
 
@@ -262,15 +264,24 @@ class Upgrader:
             return
         if not reread and upgrade.answer_change is not None:
             expected, text = upgrade.answer_change
+        elif staged is None:
+            # Read, change and write under the answer file's lock: a generation
+            # appending to it meanwhile (server or CLI) keeps its record.
+            with locked(upgrade.answer_file):
+                atomic_write(upgrade.answer_file, self._upgraded_answer_text(upgrade))
+            return
         else:
-            expected = UNCHECKED
-            old_text = read_from_disk(upgrade.answer_file) or ""
-            records = read_records(upgrade.answer_file, old_text)
-            text = upgraded_answer_text(upgrade.answer_file, old_text, records, [g.new for g in upgrade.generations])
+            expected, text = UNCHECKED, self._upgraded_answer_text(upgrade)
         if staged is not None:
             staged.write(upgrade.answer_file, text, upgrade.answer_file, expected=expected)
         else:
             atomic_write(upgrade.answer_file, text)
+
+    @staticmethod
+    def _upgraded_answer_text(upgrade: FileUpgrade) -> str:
+        old_text = read_from_disk(upgrade.answer_file) or ""
+        records = read_records(upgrade.answer_file, old_text)
+        return upgraded_answer_text(upgrade.answer_file, old_text, records, [g.new for g in upgrade.generations])
 
     def record(self, upgrade: FileUpgrade) -> None:
         """The upgrade in the database: one row per generation, and the new render for the next upgrade's base."""
@@ -291,7 +302,8 @@ class Upgrader:
                         "to": new.version,
                         "conflicts": generation.conflicts,
                         "sha256": new.sha256,
-                        "rendered_text": generation.rendered_text,
+                        # Secrets redacted: the sha above then marks the text as not usable as a merge base.
+                        "rendered_text": redact(generation.rendered_text, secret_values(generation.template, generation.answers.answers)),
                     }
                     events.append((old.generation_id, UPGRADED_EVENT, data))
         self.store.record_upgrades(rows, events)
@@ -319,10 +331,31 @@ def _new_record(
         sha256=sha,
         files=shas,
         region=region,
-        answers=dict(answers.answers),
-        sources=dict(answers.sources),
+        answers=without_secrets(target, answers.answers),  # the answer file never holds a secret
+        sources=without_secrets(target, answers.sources),
         upgraded_from=record.version,
         upgraded_at=now_iso(),
+    )
+
+
+def _intact(text: str | None, sha: str) -> bool:
+    """Whether a stored render is the real one (a render with secrets redacted is not)."""
+    return text is not None and sha256_text(text) == sha
+
+
+def _missing_answers(record: AnswerRecord, target: Template, answers: MigratedAnswers) -> AnswerError:
+    if answers.withheld:
+        names = ", ".join(answers.withheld)
+        first = answers.withheld[0]
+        return AnswerError(
+            f"{record.template} {target.version} needs the secret answer {names} again (secrets are never saved); "
+            f"upgrade on a terminal or in an editor to be asked, or pass --answer {first}=VALUE",
+            question=first,
+        )
+    names = ", ".join(answers.missing)
+    return AnswerError(
+        f"{record.template} {target.version} needs an answer for {names} and has no default; "
+        "upgrade in an editor or on a terminal to answer it"
     )
 
 
