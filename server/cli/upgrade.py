@@ -2,7 +2,8 @@
 
 Exit codes follow the design: upgrade exits 0 when clean, 1 when conflicts
 remain in files, 2 when a file could not be upgraded; check exits 1 when
-upgrades are available, so a pre-commit hook or CI job can fail on it.
+upgrades are available, so a pre-commit hook or CI job can fail on it, and 2
+when an answer file could not be read (the others are still checked).
 """
 
 from __future__ import annotations
@@ -93,8 +94,16 @@ def run_check(args) -> int:
     store_path = Path(args.db) if args.db else workspace / ".scion" / "scion.db"
     store = open_store(args, workspace) if store_path.exists() else None
     offers = []
+    unreadable = 0
     for answer_file in find_answer_files(workspace):
-        for offer in detector.offers(answer_file):
+        try:
+            found = detector.offers(answer_file)
+        except ScionError as error:
+            # One broken (or hostile) answer file must not hide the upgrades of the others.
+            print(f"error: {error}", file=sys.stderr)
+            unreadable += 1
+            continue
+        for offer in found:
             if store is None or not store.is_dismissed(str(offer.primary), offer.template_id, offer.to_version):
                 offers.append(offer)
     if args.json:
@@ -114,7 +123,7 @@ def run_check(args) -> int:
         for offer in offers:
             print(f"{_relative(offer.primary, workspace)}: {offer.message}")
         print(f"{len(offers)} upgrade{'s' if len(offers) != 1 else ''} available", file=sys.stderr)
-    return 1 if offers else 0
+    return 2 if unreadable else 1 if offers else 0
 
 
 def _ask_on_tty(params: dict) -> dict | None:

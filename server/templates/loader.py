@@ -31,6 +31,7 @@ from server.templates.model import (
 )
 from server.templates.questions import coerce
 from server.templates.render import EXPRESSION_ENV, JINJA_SUFFIX, environment_for, looks_like_jinja, source_files
+from server.templates.safe_yaml import MAX_YAML_DEPTH, read_bounded_text, untrusted, yaml_problem
 
 MANIFEST_NAME = "template.yml"
 MANIFEST_KEYS = ("title", "description", "mode", "where", "languages", "primary", "questions", "changelog", "migrations", "examples")
@@ -41,12 +42,18 @@ MODES = ("file", "insert")
 CONTEXT_NAME = "ctx"
 
 
-def plain(node: Any) -> Any:
-    """Round-trip YAML nodes -> ordinary dict/list/str/int/float/bool values."""
+def plain(node: Any, depth: int = 0) -> Any:
+    """Round-trip YAML nodes -> ordinary dict/list/str/int/float/bool values.
+
+    ValueError past MAX_YAML_DEPTH levels: values read by another parser than
+    safe_yaml's (libyaml) get the same bound instead of a RecursionError.
+    """
+    if isinstance(node, (dict, list, tuple)) and depth >= MAX_YAML_DEPTH:
+        raise ValueError(f"nested more than {MAX_YAML_DEPTH} levels deep")
     if isinstance(node, dict):
-        return {str(key) if not isinstance(key, (int, float, bool)) else key: plain(value) for key, value in node.items()}
+        return {str(key) if not isinstance(key, (int, float, bool)) else key: plain(value, depth + 1) for key, value in node.items()}
     if isinstance(node, (list, tuple)):
-        return [plain(item) for item in node]
+        return [plain(item, depth + 1) for item in node]
     if isinstance(node, bool):
         return bool(node)
     if isinstance(node, int):
@@ -74,20 +81,19 @@ def item_line(sequence: Any, index: int) -> int | None:
 
 
 def read_yaml(path: Path) -> Any:
-    """Parse YAML keeping positions; syntax errors become TemplateError with the line."""
+    """Parse untrusted YAML keeping positions; every problem becomes TemplateError with the line.
+
+    Aliases are refused (safe_yaml): `plain()` below would expand an alias bomb.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded_text(path, TemplateError)
     except FileNotFoundError:
         raise TemplateError(f"missing {path.name}", path=path) from None
-    except UnicodeDecodeError:
-        raise TemplateError("not UTF-8 text", path=path) from None
     try:
-        return YAML(typ="rt").load(text)
+        return untrusted(YAML(typ="rt")).load(text)
     except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = " ".join(part for part in (error.context, error.problem) if part)
-        raise TemplateError(f"YAML syntax error: {problem or error}", path=path, line=line) from None
+        message, line = yaml_problem(error)
+        raise TemplateError(message, path=path, line=line) from None
     except YAMLError as error:
         raise TemplateError(f"YAML error: {error}", path=path) from None
 
