@@ -31,7 +31,7 @@ from server.templates.model import (
 )
 from server.templates.questions import coerce
 from server.templates.render import EXPRESSION_ENV, JINJA_SUFFIX, environment_for, looks_like_jinja, source_files
-from server.templates.safe_yaml import MAX_YAML_DEPTH, read_bounded_text, untrusted, yaml_problem
+from server.templates.safe_yaml import read_bounded_text, untrusted, yaml_problem
 
 MANIFEST_NAME = "template.yml"
 MANIFEST_KEYS = ("title", "description", "mode", "where", "languages", "primary", "questions", "changelog", "migrations", "examples")
@@ -42,18 +42,12 @@ MODES = ("file", "insert")
 CONTEXT_NAME = "ctx"
 
 
-def plain(node: Any, depth: int = 0) -> Any:
-    """Round-trip YAML nodes -> ordinary dict/list/str/int/float/bool values.
-
-    ValueError past MAX_YAML_DEPTH levels: values read by another parser than
-    safe_yaml's (libyaml) get the same bound instead of a RecursionError.
-    """
-    if isinstance(node, (dict, list, tuple)) and depth >= MAX_YAML_DEPTH:
-        raise ValueError(f"nested more than {MAX_YAML_DEPTH} levels deep")
+def plain(node: Any) -> Any:
+    """Round-trip YAML nodes -> ordinary dict/list/str/int/float/bool values."""
     if isinstance(node, dict):
-        return {str(key) if not isinstance(key, (int, float, bool)) else key: plain(value, depth + 1) for key, value in node.items()}
+        return {str(key) if not isinstance(key, (int, float, bool)) else key: plain(value) for key, value in node.items()}
     if isinstance(node, (list, tuple)):
-        return [plain(item, depth + 1) for item in node]
+        return [plain(item) for item in node]
     if isinstance(node, bool):
         return bool(node)
     if isinstance(node, int):

@@ -24,7 +24,7 @@ from typing import Any
 from server.errors import AnswerFileError
 from server.templates import answerfile
 from server.templates.answerfile import HEADER, SUFFIX, AnswerRecord, read_answer_file
-from server.templates.safe_yaml import read_bounded_text
+from server.templates.safe_yaml import MAX_YAML_DEPTH, read_bounded_text
 from server.upgrades.answer_text import emit_answer_text
 
 try:  # PyYAML with libyaml is optional: it only makes reading faster.
@@ -218,6 +218,8 @@ def _read_fast(answer_file: Path, text: str) -> list[AnswerRecord] | None:
         return None  # a possible alias: the strict reader refuses aliases with their line (safe_yaml)
     try:
         data = _pyyaml.load(text, Loader=_FAST_LOADER)
+        if _too_deep(data):
+            return None  # libyaml allows a thousand levels; the strict reader refuses past safe_yaml's bound
         generations = data["generations"] if isinstance(data, dict) else None
         if not isinstance(generations, list):
             return None
@@ -225,3 +227,13 @@ def _read_fast(answer_file: Path, text: str) -> list[AnswerRecord] | None:
         return [answerfile._record(entry, answer_file, None) for entry in generations]
     except (AnswerFileError, _pyyaml.YAMLError, KeyError, TypeError, ValueError):
         return None
+
+
+def _too_deep(value: Any, depth: int = 0) -> bool:
+    if depth >= MAX_YAML_DEPTH:
+        return True
+    if isinstance(value, dict):
+        return any(_too_deep(item, depth + 1) for item in value.values())
+    if isinstance(value, list):
+        return any(_too_deep(item, depth + 1) for item in value)
+    return False
