@@ -2,7 +2,8 @@
 
 Exit codes follow the design: upgrade exits 0 when clean, 1 when conflicts
 remain in files, 2 when a file could not be upgraded; check exits 1 when
-upgrades are available, so a pre-commit hook or CI job can fail on it.
+upgrades are available, so a pre-commit hook or CI job can fail on it, and 2
+when an answer file could not be read (the others are still checked).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from server.errors import AnswerFileError
 from server.filelock import exclusive
 from server.fsutil import atomic_write
 from server.templates.loader import item_line, line_of, plain
+from server.templates.safe_yaml import read_bounded_text, untrusted, yaml_problem
 
 SUFFIX = ".template-answers.yml"
 LOCK_FOLDER = Path(".scion") / "locks"
@@ -115,7 +116,7 @@ class AnswerRecord:
 
 
 def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
+    yaml = untrusted(YAML(typ="rt"))  # answer files come with the workspace: no aliases (see safe_yaml)
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096  # never fold long answers over lines
     yaml.preserve_quotes = True
@@ -123,16 +124,12 @@ def _yaml() -> YAML:
 
 
 def _load(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise AnswerFileError("not UTF-8 text", path=path) from None
+    text = read_bounded_text(path, AnswerFileError)
     try:
         return _yaml().load(text)
     except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        problem = " ".join(part for part in (error.context, error.problem) if part)
-        raise AnswerFileError(f"YAML syntax error: {problem or error}", path=path, line=mark.line + 1 if mark else None) from None
+        message, line = yaml_problem(error)
+        raise AnswerFileError(message, path=path, line=line) from None
     except YAMLError as error:
         raise AnswerFileError(f"YAML error: {error}", path=path) from None
 

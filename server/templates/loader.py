@@ -31,6 +31,7 @@ from server.templates.model import (
 )
 from server.templates.questions import coerce
 from server.templates.render import EXPRESSION_ENV, JINJA_SUFFIX, environment_for, looks_like_jinja, source_files
+from server.templates.safe_yaml import read_bounded_text, untrusted, yaml_problem
 
 MANIFEST_NAME = "template.yml"
 MANIFEST_KEYS = ("title", "description", "mode", "where", "languages", "primary", "questions", "changelog", "migrations", "examples")
@@ -74,20 +75,19 @@ def item_line(sequence: Any, index: int) -> int | None:
 
 
 def read_yaml(path: Path) -> Any:
-    """Parse YAML keeping positions; syntax errors become TemplateError with the line."""
+    """Parse untrusted YAML keeping positions; every problem becomes TemplateError with the line.
+
+    Aliases are refused (safe_yaml): `plain()` below would expand an alias bomb.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded_text(path, TemplateError)
     except FileNotFoundError:
         raise TemplateError(f"missing {path.name}", path=path) from None
-    except UnicodeDecodeError:
-        raise TemplateError("not UTF-8 text", path=path) from None
     try:
-        return YAML(typ="rt").load(text)
+        return untrusted(YAML(typ="rt")).load(text)
     except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = " ".join(part for part in (error.context, error.problem) if part)
-        raise TemplateError(f"YAML syntax error: {problem or error}", path=path, line=line) from None
+        message, line = yaml_problem(error)
+        raise TemplateError(message, path=path, line=line) from None
     except YAMLError as error:
         raise TemplateError(f"YAML error: {error}", path=path) from None
 

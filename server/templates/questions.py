@@ -18,6 +18,7 @@ from ruamel.yaml.error import YAMLError
 from server.errors import AnswerError, TemplateError
 from server.templates.model import Question, Template
 from server.templates.render import EXPRESSION_ENV, looks_like_jinja, render_expression
+from server.templates.safe_yaml import untrusted
 
 TRUE_WORDS = frozenset({"y", "yes", "true", "on", "1"})
 FALSE_WORDS = frozenset({"n", "no", "false", "off", "0", "", "none", "null"})
@@ -86,11 +87,16 @@ def _to_str(question: Question, raw: Any) -> str:
     raise _wrong(question, raw)
 
 
+def _answer_yaml() -> YAML:
+    # An answer may come from a teammate's answer file or manifest: aliases refused, like there.
+    return untrusted(YAML(typ="safe", pure=True))
+
+
 def _to_yaml(question: Question, raw: Any) -> Any:
     if not isinstance(raw, str):
         return raw
     try:
-        return YAML(typ="safe", pure=True).load(raw)
+        return _answer_yaml().load(raw)
     except YAMLError as error:
         raise AnswerError(f"question {question.name!r} expects a YAML value: {error}", question=question.name) from None
 
@@ -128,7 +134,7 @@ def _split_multi(raw: Any) -> list[Any]:
         text = raw.strip()
         if text.startswith("["):
             try:
-                loaded = YAML(typ="safe", pure=True).load(text)
+                loaded = _answer_yaml().load(text)
             except YAMLError:
                 loaded = None
             if isinstance(loaded, list):

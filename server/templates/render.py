@@ -1,7 +1,7 @@
 """Sandboxed Jinja rendering of templates, expressions and output paths.
 
 Templates may come from a teammate's workspace or from the evolution engine, so
-they run in Jinja's sandbox. `StrictUndefined` turns a misspelt variable into an
+they run in Jinja's sandbox, bounded in time and size (limits.py). `StrictUndefined` turns a misspelt variable into an
 error that names the template file and line instead of silently rendering "".
 """
 
@@ -17,11 +17,11 @@ from collections.abc import Callable
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
 from server.confine import already_safe, inside_workspace, safe_relative_path
 from server.errors import PathEscapeError, TemplateError
 from server.templates.filters import CASE_FILTERS
+from server.templates.limits import BoundedEnvironment, exhausted, render_budget
 from server.templates.model import RenderedFile, Rendering, Template
 
 JINJA_SUFFIX = ".jinja"
@@ -29,14 +29,14 @@ JINJA_SUFFIX = ".jinja"
 _SINGLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}\s*$", re.DOTALL)
 
 
-def _configure(env: SandboxedEnvironment) -> SandboxedEnvironment:
+def _configure(env: BoundedEnvironment) -> BoundedEnvironment:
     env.filters.update(CASE_FILTERS)
     return env
 
 
-def _new_environment(loader: jinja2.BaseLoader | None = None) -> SandboxedEnvironment:
+def _new_environment(loader: jinja2.BaseLoader | None = None) -> BoundedEnvironment:
     return _configure(
-        SandboxedEnvironment(
+        BoundedEnvironment(
             loader=loader,
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
@@ -50,7 +50,7 @@ EXPRESSION_ENV = _new_environment()
 
 
 @functools.lru_cache(maxsize=256)
-def environment_for(files_dir: str) -> SandboxedEnvironment:
+def environment_for(files_dir: str) -> BoundedEnvironment:
     """One environment per template version, so `{% include %}` resolves inside its files/."""
     return _new_environment(_ConfinedLoader(files_dir))
 
@@ -95,7 +95,8 @@ def render_expression(expression: Any, variables: dict[str, Any], *, path: Path 
         single = _SINGLE_EXPRESSION.match(expression)
         if single:
             compiled = EXPRESSION_ENV.compile_expression(single["expr"], undefined_to_none=False)
-            value = compiled(**variables)
+            with render_budget():  # an expression is not joined by concat, which bounds templates
+                value = compiled(**variables)
             if isinstance(value, jinja2.Undefined):
                 value._fail_with_undefined_error()
             return value
@@ -104,6 +105,8 @@ def render_expression(expression: Any, variables: dict[str, Any], *, path: Path 
         raise jinja_error(error, path=path, line=line, what=f"expression {expression!r}") from None
     except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as error:
         raise TemplateError(f"cannot evaluate {expression!r}: {error}", path=path, line=line) from None
+    except (RecursionError, MemoryError) as error:
+        raise TemplateError(f"cannot evaluate {expression!r}: {exhausted(error)}", path=path, line=line) from None
 
 
 # Template objects are immutable and a reload makes new ones, so the listing of
@@ -198,6 +201,8 @@ def render_output_path(source: str, variables: dict[str, Any], *, template: Temp
             rendered = _render_segment(segment, variables) if looks_like_jinja(segment) else segment
         except jinja2.TemplateError as error:
             raise jinja_error(error, path=template.files_dir / source, what=f"the path {source!r}", line=1) from None
+        except (RecursionError, MemoryError) as error:
+            raise TemplateError(f"cannot render the path {source!r}: {exhausted(error)}", path=template.files_dir / source, line=1) from None
         if not rendered.strip():
             return None
         segments.append(rendered)
@@ -212,6 +217,8 @@ def _render_body(template: Template, source: str, variables: dict[str, Any]) -> 
         raise TemplateError("not UTF-8 text; template files must be text", path=template.files_dir / source) from None
     except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as error:
         raise jinja_error(error, path=template.files_dir / source, what=source) from None
+    except (RecursionError, MemoryError) as error:
+        raise TemplateError(f"cannot render {source}: {exhausted(error)}", path=template.files_dir / source) from None
 
 
 def render_template(template: Template, answers: dict[str, Any], features: dict[str, Any]) -> Rendering:

@@ -22,6 +22,7 @@ from typing import Any
 from server.context import context_for_path
 from server.errors import AnswerFileError, ScionError, TemplateNotFound
 from server.templates.answerfile import AnswerRecord
+from server.templates.safe_yaml import read_bounded_text
 from server.templates.versions import version_key
 from server.upgrades.answers import migrate_record
 from server.fsutil import sha256_text
@@ -64,13 +65,13 @@ class Detector:
         """The upgrades worth offering for the generations of one answer file (cached)."""
         answer_file = Path(answer_file)
         try:
-            text = answer_file.read_text(encoding="utf-8")
+            text = read_bounded_text(answer_file, AnswerFileError)
         except FileNotFoundError:
             self._cache.pop(answer_file, None)
             return []
-        except UnicodeDecodeError:
+        except AnswerFileError:
             self._cache.pop(answer_file, None)
-            raise AnswerFileError("not UTF-8 text; answer files are UTF-8 YAML", path=answer_file) from None
+            raise
         records = read_records(answer_file, text)
         key = (sha256_text(text), self._newest(records))
         cached = self._cache.get(answer_file)

@@ -26,6 +26,7 @@ from server.confine import confine_key, relative_key
 from server.errors import AnswerFileError
 from server.templates import answerfile
 from server.templates.answerfile import HEADER, SUFFIX, AnswerRecord, read_answer_file
+from server.templates.safe_yaml import MAX_YAML_DEPTH, read_bounded_text
 from server.upgrades.answer_text import emit_answer_text
 
 try:  # PyYAML with libyaml is optional: it only makes reading faster.
@@ -102,12 +103,9 @@ def read_answer_source(answer_file: Path) -> tuple[str | None, list[AnswerRecord
     """The answer file's text (None when it does not exist), its generations, and
     whether the file is exactly in Scion's own layout (emit_answer_text(records) == text)."""
     try:
-        with open(answer_file, encoding="utf-8", newline="") as handle:
-            text = handle.read()
+        text = read_bounded_text(answer_file, AnswerFileError, universal_newlines=False)
     except FileNotFoundError:
         return None, [], False
-    except UnicodeDecodeError:
-        raise AnswerFileError("not UTF-8 text", path=answer_file) from None
     records = read_own_layout(answer_file, text)
     if records is not None:
         return text, records, True
@@ -118,11 +116,9 @@ def read_records(answer_file: Path, text: str | None = None) -> list[AnswerRecor
     """The generations recorded in `answer_file` ([] when it does not exist)."""
     if text is None:
         try:
-            text = answer_file.read_text(encoding="utf-8")
+            text = read_bounded_text(answer_file, AnswerFileError)
         except FileNotFoundError:
             return []
-        except UnicodeDecodeError:
-            raise AnswerFileError("not UTF-8 text", path=answer_file) from None
     records = read_own_layout(answer_file, text)
     return records if records is not None else _read_other_layout(answer_file, text)
 
@@ -254,10 +250,12 @@ def _value(raw: str) -> Any:
 
 def _read_fast(answer_file: Path, text: str) -> list[AnswerRecord] | None:
     """The records via libyaml, or None to let the strict reader explain the problem."""
-    if _FAST_LOADER is None:
-        return None
+    if _FAST_LOADER is None or "*" in text:
+        return None  # a possible alias: the strict reader refuses aliases with their line (safe_yaml)
     try:
         data = _pyyaml.load(text, Loader=_FAST_LOADER)
+        if _too_deep(data):
+            return None  # libyaml allows a thousand levels; the strict reader refuses past safe_yaml's bound
         generations = data["generations"] if isinstance(data, dict) else None
         if not isinstance(generations, list):
             return None
@@ -265,3 +263,13 @@ def _read_fast(answer_file: Path, text: str) -> list[AnswerRecord] | None:
         return [answerfile._record(entry, answer_file, None) for entry in generations]
     except (AnswerFileError, _pyyaml.YAMLError, KeyError, TypeError, ValueError):
         return None
+
+
+def _too_deep(value: Any, depth: int = 0) -> bool:
+    if depth >= MAX_YAML_DEPTH:
+        return True
+    if isinstance(value, dict):
+        return any(_too_deep(item, depth + 1) for item in value.values())
+    if isinstance(value, list):
+        return any(_too_deep(item, depth + 1) for item in value)
+    return False

@@ -77,7 +77,8 @@ def test_a_candidate_that_replays_no_better_is_rejected(tmp_path):
 
 def test_runaway_and_memory_hungry_templates_are_stopped(tmp_path):
     template = greeter(tmp_path / "root")
-    loop = candidate_with(tmp_path / "loop", template, "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}")
+    # Within the in-process limits (templates/limits.py: steps, range, sizes) but slow: each step copies a megabyte.
+    loop = candidate_with(tmp_path / "loop", template, "{% for i in range(9999) %}{{ ('x' * 1000000).replace('x', 'y')|length }}{% endfor %}")
     bomb = candidate_with(tmp_path / "bomb", template, "{{ 'x' * 4000000000 }}")
 
     slow = render_isolated(loop, template.id, [({}, {})], timeout_s=1.0)
