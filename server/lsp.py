@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import FeatureRequestError
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
@@ -16,7 +17,7 @@ from server import __version__
 from server.background import BackgroundTasks
 from server.config import Settings, merge_settings, settings_from_client
 from server.context import context_at, language_for_path
-from server.errors import ScionError
+from server.errors import NotAFileError, ScionError, failure_message
 from server.logs import LEVELS, ForwardingHandler
 from server.protocol import ScionProtocol
 
@@ -70,6 +71,17 @@ class ScionServer(LanguageServer):
         self.hover_providers: list = []
         # template id -> (success rate, decided count); refreshed after verdicts.
         self.success: dict[str, tuple[float, int]] = {}
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        # pygls calls this for what it could not handle outside a request (a
+        # body that is not JSON, a message it could not send): its default shows
+        # the raw exception. Requests are answered by ScionProtocol itself.
+        log.error("server error (%s): %s", getattr(source, "__name__", source), error)
+        if source is FeatureRequestError:
+            return
+        self.window_show_message(
+            types.ShowMessageParams(type=types.MessageType.Error, message=failure_message(error, "read a message from the editor"))
+        )
 
     async def ready(self) -> None:
         loading = self.catalog_loading
