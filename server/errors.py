@@ -61,6 +61,12 @@ class Cancelled(ScionError):
     exit_code = 130
 
 
+class InvalidArgument(ScionError):
+    """A command argument of the wrong shape or type; the server answers it as InvalidParams."""
+
+    rpc_code = -32602
+
+
 class NotAFileError(ScionError, ValueError):
     """A document URI that names no file on disk (`untitled:`, `vscode-notebook-cell:`, ...).
 

@@ -17,7 +17,7 @@ from server import __version__
 from server.background import BackgroundTasks
 from server.config import Settings, merge_settings, settings_from_client
 from server.context import context_at, language_for_path
-from server.errors import NotAFileError, ScionError, failure_message
+from server.errors import NotAFileError, ScionError, failure_message, one_line
 from server.logs import LEVELS, ForwardingHandler
 from server.protocol import ScionProtocol
 
@@ -48,6 +48,7 @@ class ScionServer(LanguageServer):
         self.background = BackgroundTasks()
         self.forward_log = forward_log
         self.log_file: Path | None = None  # None: the user log folder
+        self.stdin = None  # serve.RememberingReader when serving on stdio
         self.store = None  # server.store.Store, opened at initialize
         self.catalog = None  # server.templates.catalog.Catalog
         # The catalog loads in a worker thread so `initialize` answers at once;
@@ -79,6 +80,13 @@ class ScionServer(LanguageServer):
         log.error("server error (%s): %s", getattr(source, "__name__", source), error)
         if source is FeatureRequestError:
             return
+        body = getattr(self.stdin, "last_body", None)
+        if isinstance(error, ValueError) and body is not None:
+            # json.loads failed on this body (ValueError covers JSONDecodeError,
+            # UnicodeDecodeError and the integer digit limit): answer the request
+            # it was, when an id can be found in it.
+            if self.protocol.answer_unparsable(body, error):
+                return
         self.window_show_message(
             types.ShowMessageParams(type=types.MessageType.Error, message=failure_message(error, "read a message from the editor"))
         )
@@ -108,10 +116,30 @@ class ScionServer(LanguageServer):
     # -- paths --------------------------------------------------------------
 
     def path_of(self, uri: str) -> Path:
-        path = to_fs_path(uri)
+        """The file a `file:` URI names; NotAFileError (a ScionError and a ValueError) for any other URI."""
+        path = self.file_path(uri)
         if path is None:
-            raise ValueError(f"not a file uri: {uri}")
+            raise NotAFileError(f"{one_line(uri, 120)} is not a file on disk; save it first")
+        return path
+
+    def file_path(self, uri: str) -> Path | None:
+        """The file a URI names, or None for documents that are not files (`untitled:` and the like).
+
+        A name with a NUL character names no file either: the OS would refuse it.
+        """
+        if not isinstance(uri, str) or not uri.startswith("file:"):
+            return None
+        path = to_fs_path(uri)
+        if not path or "\x00" in path:
+            return None
         return Path(path)
+
+    def document_name(self, uri: str) -> str:
+        """A short name for messages: the file name, or the last part of any other URI (`Untitled-1`)."""
+        path = self.file_path(uri)
+        if path is not None:
+            return path.name
+        return one_line(uri.rsplit("/", 1)[-1].rsplit(":", 1)[-1] or uri, 80)
 
     def database_path(self) -> str:
         configured = self.settings.database.path
@@ -132,7 +160,9 @@ class ScionServer(LanguageServer):
         document = self.workspace.text_documents.get(uri)
         if document is not None:
             return document.source
-        path = self.path_of(uri)
+        path = self.file_path(uri)
+        if path is None:
+            return ""  # an untitled document that is not open: nothing typed yet
         try:
             return path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -144,7 +174,8 @@ class ScionServer(LanguageServer):
         document = self.workspace.text_documents.get(uri)
         if document is not None and document.language_id:
             return document.language_id
-        return language_for_path(self.path_of(uri))
+        path = self.file_path(uri)
+        return language_for_path(path) if path is not None else None
 
     def context_for(self, uri: str, line: int, character: int):
         """The editing context at a position, re-using the document's syntax tree."""
@@ -157,8 +188,9 @@ class ScionServer(LanguageServer):
             if parsed is None or parsed.version != document.version or parsed.language != language:
                 parsed = self.trees.update(uri, document.version, text, language)
             tree = parsed.tree
+        # An untitled document has no path: its context has empty path features.
         return context_at(
-            text, self.path_of(uri), line, character, workspace=self.workspace_root, language=language, tree=tree
+            text, self.file_path(uri), line, character, workspace=self.workspace_root, language=language, tree=tree
         )
 
     async def create_progress(self, kind: str) -> str | None:

@@ -36,7 +36,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage, JsonRPCResponseMessage
 from pygls.protocol.language_server import lsp_method
 
-from server.errors import failure_message, one_line
+from server.errors import ScionError, failure_message, one_line
 from server.workspace import ChunkedWorkspace
 
 log = logging.getLogger("scion.protocol")
@@ -142,6 +142,35 @@ class ScionProtocol(LanguageServerProtocol):
                 log.warning("dropped notification %s with invalid params: %s", method or "(no method)", reason)
             return None
 
+    def answer_unparsable(self, body: bytes, error: ValueError) -> bool:
+        """Answer a message json.loads could not read with -32700, when its id can be found.
+
+        Returns False when no id was found (a notification, or too broken to tell):
+        then there is nobody waiting for an answer.
+        """
+        match = _ID.search(body)
+        if match is None:
+            log.warning("dropped a message that is not valid JSON: %s", error)
+            return False
+        raw_id = match.group(1)
+        msg_id: Any = int(raw_id) if raw_id[:1] != b'"' else raw_id[1:-1].decode("utf-8", "replace")
+        if "integer string conversion" in str(error):
+            reason = "a number in it has more than 4300 digits"
+        elif isinstance(error, UnicodeDecodeError):
+            reason = "it is not UTF-8"
+        else:
+            reason = f"it is not valid JSON ({one_line(str(error), 120)})"
+        message = f"Parse error: Scion could not read this message: {reason}."
+        if b'"method"' not in body and msg_id in self._request_futures:
+            # The editor's answer to one of our requests (scion/ask): fail that request.
+            future = self._request_futures.pop(msg_id)
+            if not future.done():
+                future.set_exception(JsonRpcException(message, code=_PARSE_ERROR))
+            return True
+        log.warning("request %r could not be parsed: %s", msg_id, error)
+        self._send_response(msg_id, None, types.ResponseError(code=_PARSE_ERROR, message=message))
+        return True
+
     def _answer_error(self, msg_id: Any, error: JsonRpcException) -> None:
         self._send_response(msg_id, None, error.to_response_error())
 
@@ -153,9 +182,13 @@ class ScionProtocol(LanguageServerProtocol):
                 # as data; the user gets one line, the log gets the traceback.
                 self._request_futures.pop(msg_id, None)
                 method = self._methods.pop(msg_id, "the request")
-                log.error("request %r (%s) failed", msg_id, method, exc_info=error)
+                if isinstance(error, ScionError):
+                    log.warning("request %r (%s) failed: %s", msg_id, method, error)
+                else:
+                    log.error("request %r (%s) failed", msg_id, method, exc_info=error)
                 message = failure_message(error, f"answer {method}")
-                self._send_response(msg_id, None, types.ResponseError(code=REQUEST_FAILED, message=message))
+                code = getattr(error, "rpc_code", None) or REQUEST_FAILED
+                self._send_response(msg_id, None, types.ResponseError(code=code, message=message))
                 return
         self._methods.pop(msg_id, None)
         super()._send_handler_result(future, msg_id=msg_id)
@@ -178,6 +211,12 @@ class ScionProtocol(LanguageServerProtocol):
         self._methods[msg_id] = method_name
         super()._handle_request(msg_id, method_name, params)
 
+
+
+_PARSE_ERROR = -32700
+# The "id" of a message that is not valid JSON: the first one, which clients
+# write before "params" (LSP params seldom hold an "id" key anyway).
+_ID = re.compile(rb'"id"\s*:\s*(-?\d{1,18}|"(?:[^"\\]|\\.){0,200}")')
 
 
 def _valid_id(msg_id: Any) -> bool:

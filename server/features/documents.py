@@ -22,7 +22,10 @@ def register(server: ScionServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: ScionServer, params: types.DidOpenTextDocumentParams) -> None:
         document = params.text_document
-        ls.trees.update(document.uri, document.version, document.text, document.language_id)
+        # The workspace's copy, not the params': the same string (no copy), with
+        # lone surrogates already replaced (see server.text_document.scrub).
+        opened = ls.workspace.get_text_document(document.uri)
+        ls.trees.update(document.uri, document.version, opened.source, document.language_id)
         _notify(ls.on_open, params)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)

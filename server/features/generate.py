@@ -10,14 +10,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from server.answering import providers_for, record_task_executions
-from server.errors import AnswerError, ScionError
-from server.features.code_actions import templates_here, title_for
+from server.errors import AnswerError, ScionError, failure_message
+from server.features.arguments import command_argument, optional, required
+from server.features.code_actions import GENERATE, NEEDS_A_FILE, templates_here, title_for
 from server.generation import (
     GenerationPlan,
     plan_file_generation,
@@ -43,25 +45,30 @@ class GenerateRequest:
 
     @classmethod
     def parse(cls, args: tuple) -> "GenerateRequest":
-        if not args or not isinstance(args[0], dict):
-            raise ScionError("scion.generate expects one object argument {templateId, uri, position}")
-        raw = args[0]
-        position = raw.get("position") or {}
-        try:
-            return cls(
-                template_id=str(raw["templateId"]),
-                version=raw.get("version"),
-                uri=str(raw["uri"]),
-                line=int(position.get("line", 0)),
-                character=int(position.get("character", 0)),
-                answers=dict(raw.get("answers") or {}),
-            )
-        except (KeyError, TypeError, ValueError) as error:
-            raise ScionError(f"scion.generate: bad argument ({error})") from error
+        raw = command_argument(
+            GENERATE,
+            args,
+            {
+                "templateId": required("str"),
+                "version": optional("str"),
+                "uri": required("uri"),
+                "position": optional("position"),
+                "answers": optional("object"),
+            },
+        )
+        position = raw.get("position") or {"line": 0, "character": 0}
+        return cls(
+            template_id=raw["templateId"],
+            version=raw.get("version"),
+            uri=raw["uri"],
+            line=position["line"],
+            character=position["character"],
+            answers=dict(raw.get("answers") or {}),
+        )
 
 
 def register(server: ScionServer) -> None:
-    @server.command("scion.generate")
+    @server.command(GENERATE)
     async def generate(ls: ScionServer, *args) -> dict | None:
         try:
             request = GenerateRequest.parse(args)
@@ -70,16 +77,19 @@ def register(server: ScionServer) -> None:
         except ScionError as error:
             ls.alert_user(f"Scion: {error}")
             raise
+        except Exception as error:
+            # Raised again for the response (ScionProtocol answers it with the same
+            # one line and logs the traceback); the editor may not show a failed
+            # command, so the user is told here too.
+            ls.alert_user(failure_message(error, "generate"))
+            raise
 
     @server.command("scion.listTemplates")
     async def list_templates(ls: ScionServer, *args) -> list[dict]:
         await ls.ready()
-        raw = args[0] if args and isinstance(args[0], dict) else {}
-        uri = raw.get("uri")
-        if not uri:
-            raise ScionError("scion.listTemplates expects {uri, position}")
-        position = raw.get("position") or {}
-        templates = templates_here(ls, uri, int(position.get("line", 0)), int(position.get("character", 0)))
+        raw = command_argument("scion.listTemplates", args, {"uri": required("uri"), "position": optional("position")})
+        position = raw.get("position") or {"line": 0, "character": 0}
+        templates = templates_here(ls, raw["uri"], position["line"], position["character"])
         result = []
         for template in templates:
             rate, decided = ls.success.get(template.id, (None, 0))
@@ -101,11 +111,15 @@ def register(server: ScionServer) -> None:
 async def run_generation(ls: ScionServer, request: GenerateRequest) -> dict | None:
     await ls.ready()
     template = ls.catalog.get(request.template_id, request.version)
-    path = ls.path_of(request.uri)
+    # None for a document that is not a file (VS Code's `untitled:` buffers).
+    path = ls.file_path(request.uri)
+    if path is None and template.mode != "insert":
+        raise ScionError(NEEDS_A_FILE)
+    name = path.name if path is not None else ls.document_name(request.uri)
     text = ls.document_text(request.uri)
     lines = text.split("\n")
     if request.line < 0 or request.line >= max(len(lines), 1) and text:
-        raise ScionError(f"position {request.line + 1}:{request.character + 1} is past the end of {path.name}")
+        raise ScionError(f"position {request.line + 1}:{request.character + 1} is past the end of {name}")
     context = ls.context_for(request.uri, request.line, request.character)
     features = context.features()
 
@@ -132,7 +146,8 @@ async def run_generation(ls: ScionServer, request: GenerateRequest) -> dict | No
         line_text = lines[request.line] if request.line < len(lines) else ""
         plan = await asyncio.to_thread(
             plan_insert_generation,
-            template, resolution.answers, resolution.sources, features, path, request.line, line_text, context.indentation,
+            template, resolution.answers, resolution.sources, features, path or Path(name), request.line, line_text,
+            context.indentation,
         )
     else:
         workspace = ls.workspace_root or path.parent
@@ -148,6 +163,15 @@ async def run_generation(ls: ScionServer, request: GenerateRequest) -> dict | No
         ls.warn_user(f"Scion: {template.title} was not generated: {reason}.")
         return None
 
+    if path is None:
+        # An untitled buffer: the block is in the editor, and that is all. No
+        # answer file (there is no folder to put it in, and nothing on disk to
+        # upgrade later) and no record: the tracker judges a generation by
+        # reading its file once the editor lets go of it, and an untitled
+        # buffer is discarded or saved under a new URI, so any verdict would
+        # be a guess that skews the template's success rate.
+        log.info("generated %s into %s (not a file: no answer file, not tracked)", template.id, request.uri)
+        return {"generationId": plan.generation_id, "files": [request.uri]}
     await asyncio.to_thread(write_answer_file, plan)
     record_generation(ls.store, plan, status="applied")
     record_task_executions(ls.store, plan.generation_id, template.id, resolution, features)

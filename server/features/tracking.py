@@ -29,6 +29,7 @@ from pygls.uris import from_fs_path
 
 from server.errors import ScionError
 from server.features import tracking_records as records
+from server.features.arguments import command_argument, required
 from server.lsp import ScionServer
 from server.store import task_name
 from server.tracking import CheckpointResult, Region, Tracker, Verdict, text_in_region
@@ -67,9 +68,7 @@ def register(server: ScionServer) -> None:
 
 
 def _generation_id(command: str, args: tuple) -> str:
-    if args and isinstance(args[0], dict) and args[0].get("generationId"):
-        return str(args[0]["generationId"])
-    raise ScionError(f"{command} expects one object argument {{generationId}}")
+    return command_argument(command, args, {"generationId": required("str")})["generationId"]
 
 
 class TrackingService:
