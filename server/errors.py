@@ -67,6 +67,10 @@ class InvalidArgument(ScionError):
     rpc_code = -32602
 
 
+class DocumentTooLarge(ScionError):
+    """A document over the size Scion analyses (see server.context.documents.MAX_PARSED_CHARS)."""
+
+
 class NotAFileError(ScionError, ValueError):
     """A document URI that names no file on disk (`untitled:`, `vscode-notebook-cell:`, ...).
 

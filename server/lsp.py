@@ -16,8 +16,8 @@ from pygls.uris import to_fs_path
 from server import __version__
 from server.background import BackgroundTasks
 from server.config import Settings, merge_settings, settings_from_client
-from server.context import context_at, language_for_path
-from server.errors import NotAFileError, ScionError, failure_message, one_line
+from server.context import MAX_PARSED_CHARS, context_at, language_for_path, too_large
+from server.errors import DocumentTooLarge, NotAFileError, ScionError, failure_message, one_line
 from server.logs import LEVELS, ForwardingHandler
 from server.protocol import ScionProtocol
 
@@ -177,8 +177,34 @@ class ScionServer(LanguageServer):
         path = self.file_path(uri)
         return language_for_path(path) if path is not None else None
 
+    def document_size(self, uri: str) -> int:
+        """The document's length in characters (open), else its file's size in bytes; 0 when unknown."""
+        document = self.workspace.text_documents.get(uri)
+        if document is not None:
+            length = getattr(document, "length", None)
+            return length if length is not None else len(document.source)
+        path = self.file_path(uri)
+        try:
+            return path.stat().st_size if path is not None else 0
+        except (OSError, ValueError):
+            return 0
+
+    def check_size(self, uri: str) -> None:
+        """DocumentTooLarge when the document is over the size Scion analyses (checked before any copy)."""
+        size = self.document_size(uri)
+        if too_large(size):
+            raise DocumentTooLarge(
+                f"{self.document_name(uri)} is {size / 1e6:.1f} MB; Scion does not analyse documents over "
+                f"{MAX_PARSED_CHARS / 1e6:.0f} MB (no templates or tracking there)"
+            )
+
     def context_for(self, uri: str, line: int, character: int):
-        """The editing context at a position, re-using the document's syntax tree."""
+        """The editing context at a position, re-using the document's syntax tree.
+
+        DocumentTooLarge for a document over the size limit: parsing it would
+        cost about 30 times its size in memory.
+        """
+        self.check_size(uri)
         document = self.workspace.text_documents.get(uri)
         text = self.document_text(uri)
         language = self.language_of(uri)

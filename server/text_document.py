@@ -75,9 +75,17 @@ class ChunkedTextDocument(TextDocument):
         # it on every access); the chunks are built at the first change.
         self._chunks: list[list[str]] | None = None
         self._line_count = 0
+        self._length = 0  # characters, kept up to date by every change
         self._lines: tuple[str, ...] | None = None
         if self._source is not None:
             self._load(self._source)
+
+    @property
+    def length(self) -> int:
+        """The text's length in characters, without joining the chunks."""
+        if self._chunks is None:
+            return len(super().source)
+        return self._length
 
     # -- pygls's interface -------------------------------------------------
 
@@ -137,6 +145,7 @@ class ChunkedTextDocument(TextDocument):
         size = self._chunk_lines
         self._chunks = [lines[i : i + size] for i in range(0, len(lines), size)]
         self._line_count = len(lines)
+        self._length = len(text)
         self._source = text
         self._lines = None
 
@@ -163,6 +172,7 @@ class ChunkedTextDocument(TextDocument):
     def _replace(self, first: int, last: int, new_lines: list[str]) -> None:
         """Replace lines [first, last) with `new_lines` and re-balance the chunks touched."""
         chunks = self._chunks
+        self._length += sum(map(len, new_lines)) - sum(map(len, self._slice(first, min(last, self._line_count))))
         self._line_count += len(new_lines) - (last - first)
         self._source = None
         self._lines = None

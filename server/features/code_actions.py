@@ -10,6 +10,7 @@ import logging
 
 from lsprotocol import types
 
+from server.errors import DocumentTooLarge
 from server.lsp import ScionServer
 
 log = logging.getLogger("scion.code_actions")
@@ -71,7 +72,11 @@ def templates_here(ls: ScionServer, uri: str, line: int, character: int) -> list
     """The templates offered at a position, best success rate first, then by title."""
     if ls.catalog is None:
         return []
-    context = ls.context_for(uri, line, character)
+    try:
+        context = ls.context_for(uri, line, character)
+    except DocumentTooLarge as error:
+        log.info("no template actions: %s", error)
+        return []
     if context.language is None:
         return []
     templates = ls.catalog.applicable(context.language, context.place)

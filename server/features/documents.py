@@ -10,7 +10,7 @@ import logging
 
 from lsprotocol import types
 
-from server.context import DocumentTrees
+from server.context import MAX_PARSED_CHARS, DocumentTrees, too_large
 from server.lsp import ScionServer
 
 log = logging.getLogger("scion.documents")
@@ -25,7 +25,10 @@ def register(server: ScionServer) -> None:
         # The workspace's copy, not the params': the same string (no copy), with
         # lone surrogates already replaced (see server.text_document.scrub).
         opened = ls.workspace.get_text_document(document.uri)
-        ls.trees.update(document.uri, document.version, opened.source, document.language_id)
+        if too_large(len(opened.source)):
+            log.info("%s is %.1f MB: not parsed (over %d MB)", document.uri, len(opened.source) / 1e6, MAX_PARSED_CHARS // 1_000_000)
+        else:
+            ls.trees.update(document.uri, document.version, opened.source, document.language_id)
         _notify(ls.on_open, params)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)

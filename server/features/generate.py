@@ -116,6 +116,7 @@ async def run_generation(ls: ScionServer, request: GenerateRequest) -> dict | No
     if path is None and template.mode != "insert":
         raise ScionError(NEEDS_A_FILE)
     name = path.name if path is not None else ls.document_name(request.uri)
+    ls.check_size(request.uri)  # before reading (and copying) a huge text
     text = ls.document_text(request.uri)
     lines = text.split("\n")
     if request.line < 0 or request.line >= max(len(lines), 1) and text:

@@ -153,3 +153,19 @@ def test_nul_and_surrogate_text_and_odd_names(wire):
     assert wire.ping()["result"] is None
     for shown in wire.shown():
         assert_one_line(shown)
+
+
+def test_a_document_over_the_size_limit_gets_no_templates_and_a_clear_refusal(wire):
+    from server.context import MAX_PARSED_CHARS
+
+    uri = (wire.workspace / "huge.py").as_uri()
+    line = "value = 12345678901234567890\n"
+    open_doc(wire, uri, line * (MAX_PARSED_CHARS // len(line) + 10))
+    middle = {"line": 1000, "character": 0}
+    wire.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"range": {"start": middle, "end": middle}, "text": "x = 1\n"}]})
+    assert code_actions(wire, uri, 1000)["result"] == []
+    refused = command(wire, "scion.generate", {"templateId": "python/dataclass", "uri": uri, "position": middle, "answers": {"class_name": "A"}})
+    assert "does not analyse documents over 5 MB" in refused["error"]["message"]
+    assert_one_line(refused["error"]["message"])
+    wire.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+    assert wire.ping()["result"] is None
