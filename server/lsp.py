@@ -84,9 +84,11 @@ class ScionServer(LanguageServer):
         if isinstance(error, ValueError) and body is not None:
             # json.loads failed on this body (ValueError covers JSONDecodeError,
             # UnicodeDecodeError and the integer digit limit): answer the request
-            # it was, when an id can be found in it.
-            if self.protocol.answer_unparsable(body, error):
-                return
+            # it was, when an id can be found in it. Otherwise it was a
+            # notification nobody waits for: logged, and not worth an alert the
+            # user cannot act on.
+            self.protocol.answer_unparsable(body, error)
+            return
         self.window_show_message(
             types.ShowMessageParams(type=types.MessageType.Error, message=failure_message(error, "read a message from the editor"))
         )
@@ -110,7 +112,10 @@ class ScionServer(LanguageServer):
         if self.forward_log is not None:
             self.forward_log.setLevel(LEVELS.get(self.settings.log.level, logging.INFO))
         if problems:
-            self.warn_user("Scion settings: " + "; ".join(problems))
+            # One short line even when a client sends hundreds of odd keys.
+            shown = "; ".join(one_line(problem, 120) for problem in problems[:3])
+            more = f" (and {len(problems) - 3} more problems)" if len(problems) > 3 else ""
+            self.warn_user("Scion settings: " + shown + more)
         return problems
 
     # -- paths --------------------------------------------------------------

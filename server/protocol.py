@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import unquote
 from collections.abc import Generator
 from typing import Any
 
@@ -71,6 +72,15 @@ class ScionProtocol(LanguageServerProtocol):
                 step = steps.send(value)
             except StopIteration as finished:
                 return finished.value
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Generator[Any, Any, None]:
+        # pygls raises KeyError for a change to a document that is not open (a
+        # client bug, or a change racing a close); there is nothing to apply it to.
+        if unquote(params.text_document.uri) not in self.workspace.text_documents:
+            log.warning("didChange for %s, which is not open: ignored", one_line(params.text_document.uri, 200))
+            return None
+        return (yield from super().lsp_text_document__did_change(params))
 
     @lsp_method(types.SHUTDOWN)
     def lsp_shutdown(self, *args) -> Generator[Any, Any, None]:
@@ -181,7 +191,7 @@ class ScionProtocol(LanguageServerProtocol):
                 # pygls would answer "-32603 ValueError: ..." with the traceback
                 # as data; the user gets one line, the log gets the traceback.
                 self._request_futures.pop(msg_id, None)
-                method = self._methods.pop(msg_id, "the request")
+                method = self._methods.get(msg_id, "the request")
                 if isinstance(error, ScionError):
                     log.warning("request %r (%s) failed: %s", msg_id, method, error)
                 else:
@@ -190,8 +200,12 @@ class ScionProtocol(LanguageServerProtocol):
                 code = getattr(error, "rpc_code", None) or REQUEST_FAILED
                 self._send_response(msg_id, None, types.ResponseError(code=code, message=message))
                 return
-        self._methods.pop(msg_id, None)
         super()._send_handler_result(future, msg_id=msg_id)
+
+    def _send_response(self, msg_id, result=None, error=None) -> None:
+        # Every answer goes through here, whichever path produced it.
+        self._methods.pop(msg_id, None)
+        super()._send_response(msg_id, result, error)
 
     def _check_handler_result(self, future) -> None:
         # A notification handler failed: there is no response to carry the
