@@ -101,6 +101,15 @@ def failure_message(error: BaseException, doing: str) -> str:
     if isinstance(error, ValueError) and "integer string conversion" in str(error):
         # Python refuses to convert integers of more than 4300 digits (CVE-2020-10735).
         return f"Scion could not {doing}: a number has too many digits (more than 4300)."
+    if isinstance(error, OSError) and error.strerror:
+        # The OS's reason and the file's name, shortened: a 300-character name
+        # would otherwise be the whole message.
+        name = _shorten(str(error.filename).rsplit("/", 1)[-1]) if error.filename else ""
+        return one_line(f"Scion could not {doing}: {error.strerror}" + (f" ({name})" if name else ""))
     if isinstance(error, UnicodeError):
         return f"Scion could not {doing}: the text holds characters that are not valid Unicode (such as a lone surrogate)."
     return one_line(f"Scion could not {doing}: {type(error).__name__}: {error} (details in the Scion log)")
+
+
+def _shorten(name: str, limit: int = 40) -> str:
+    return name if len(name) <= limit else name[: limit // 2 - 1] + "…" + name[-(limit // 2) :]

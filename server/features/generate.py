@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,8 @@ async def run_generation(ls: ScionServer, request: GenerateRequest) -> dict | No
         plan = await asyncio.to_thread(
             plan_file_generation, template, resolution.answers, resolution.sources, features, path.parent, workspace
         )
+    if path is not None:
+        _check_answer_file_name(plan.answer_file)
     edit = workspace_edit(ls, plan, request.uri, text)
     applied = await ls.workspace_apply_edit_async(
         types.ApplyWorkspaceEditParams(edit=edit, label=f"Generate: {template.title}")
@@ -180,6 +183,24 @@ async def run_generation(ls: ScionServer, request: GenerateRequest) -> dict | No
         ls.tracking.track(plan, request.uri)
     files = [from_fs_path(str(p.path)) for p in plan.files] if plan.files else [request.uri]
     return {"generationId": plan.generation_id, "files": files, "answerFile": from_fs_path(str(plan.answer_file))}
+
+
+def _check_answer_file_name(answer_file: Path) -> None:
+    """Refuse before editing anything when the answer file's name is longer than the OS allows.
+
+    `<name>.template-answers.yml` adds 19 characters: a file name near the
+    limit can be edited but gets no answer file, and the generation would be
+    half done.
+    """
+    try:
+        limit = os.pathconf(answer_file.parent if answer_file.parent.exists() else "/", "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    if len(os.fsencode(answer_file.name)) > limit:
+        raise ScionError(
+            f"the file name is too long for an answer file beside it ({len(os.fsencode(answer_file.name))} bytes "
+            f"with the answers suffix, the limit is {limit}); rename the file to generate here"
+        )
 
 
 def workspace_edit(ls: ScionServer, plan: GenerationPlan, uri: str, current_text: str) -> types.WorkspaceEdit:

@@ -169,3 +169,13 @@ def test_a_document_over_the_size_limit_gets_no_templates_and_a_clear_refusal(wi
     assert_one_line(refused["error"]["message"])
     wire.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
     assert wire.ping()["result"] is None
+
+
+def test_a_file_name_too_long_for_its_answer_file_is_refused_before_any_edit(wire):
+    uri = (wire.workspace / ("L" * 240 + ".py")).as_uri()
+    open_doc(wire, uri, "")
+    edits_before = len([r for r in wire.server_requests if r["method"] == "workspace/applyEdit"])
+    response = command(wire, "scion.generate", {"templateId": "python/dataclass", "uri": uri, "answers": {"class_name": "P"}})
+    assert "the file name is too long for an answer file" in response["error"]["message"]
+    assert_one_line(response["error"]["message"])
+    assert len([r for r in wire.server_requests if r["method"] == "workspace/applyEdit"]) == edits_before
