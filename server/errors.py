@@ -104,12 +104,13 @@ def failure_message(error: BaseException, doing: str) -> str:
     if isinstance(error, OSError) and error.strerror:
         # The OS's reason and the file's name, shortened: a 300-character name
         # would otherwise be the whole message.
-        name = _shorten(str(error.filename).rsplit("/", 1)[-1]) if error.filename else ""
+        name = shorten_name(str(error.filename).rsplit("/", 1)[-1]) if error.filename else ""
         return one_line(f"Scion could not {doing}: {error.strerror}" + (f" ({name})" if name else ""))
     if isinstance(error, UnicodeError):
         return f"Scion could not {doing}: the text holds characters that are not valid Unicode (such as a lone surrogate)."
     return one_line(f"Scion could not {doing}: {type(error).__name__}: {error} (details in the Scion log)")
 
 
-def _shorten(name: str, limit: int = 40) -> str:
+def shorten_name(name: str, limit: int = 40) -> str:
+    """A file name cut in the middle to `limit` characters, keeping its end (the extension)."""
     return name if len(name) <= limit else name[: limit // 2 - 1] + "…" + name[-(limit // 2) :]

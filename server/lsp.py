@@ -17,7 +17,7 @@ from server import __version__
 from server.background import BackgroundTasks
 from server.config import Settings, merge_settings, settings_from_client
 from server.context import MAX_PARSED_CHARS, context_at, language_for_path, too_large
-from server.errors import DocumentTooLarge, NotAFileError, ScionError, failure_message, one_line
+from server.errors import DocumentTooLarge, NotAFileError, ScionError, failure_message, one_line, shorten_name
 from server.logs import LEVELS, ForwardingHandler
 from server.protocol import ScionProtocol
 
@@ -172,8 +172,10 @@ class ScionServer(LanguageServer):
             return path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return ""
-        except (OSError, UnicodeDecodeError) as error:
-            raise ScionError(f"cannot read {path}: {error}") from error
+        except OSError as error:
+            raise ScionError(f"cannot read {shorten_name(path.name)}: {error.strerror or error}") from error
+        except UnicodeDecodeError as error:
+            raise ScionError(f"cannot read {shorten_name(path.name)}: it is not UTF-8 ({error.reason})") from error
 
     def language_of(self, uri: str) -> str | None:
         document = self.workspace.text_documents.get(uri)
@@ -244,6 +246,7 @@ class ScionServer(LanguageServer):
     # -- talking to the user ------------------------------------------------
 
     def inform_user(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        message = one_line(message)  # a message box, not a log: one short line whatever went in
         log.log(logging.WARNING if kind <= types.MessageType.Warning else logging.INFO, "%s", message)
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
