@@ -218,7 +218,11 @@ class ScionServer(LanguageServer):
         tree = None
         if document is not None and language is not None and self.trees is not None:
             parsed = self.trees.get(uri)
-            if parsed is None or parsed.version != document.version or parsed.language != language:
+            # The text must be the very one parsed: a client may send the same
+            # version number twice (the fuzzer did), and a tree of other text
+            # gives rows past its end. `source` is cached until the next change,
+            # so identity is exact and costs nothing.
+            if parsed is None or parsed.version != document.version or parsed.language != language or parsed.text is not text:
                 parsed = self.trees.update(uri, document.version, text, language)
             tree = parsed.tree
         # An untitled document has no path: its context has empty path features.

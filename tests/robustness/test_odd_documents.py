@@ -179,3 +179,14 @@ def test_a_file_name_too_long_for_its_answer_file_is_refused_before_any_edit(wir
     assert "the file name is too long for an answer file" in response["error"]["message"]
     assert_one_line(response["error"]["message"])
     assert len([r for r in wire.server_requests if r["method"] == "workspace/applyEdit"]) == edits_before
+
+
+def test_a_change_that_repeats_the_version_number_still_gets_a_fresh_context(wire):
+    # Found by the fuzz soak: the syntax tree was cached by version alone.
+    uri = (wire.workspace / "same_version.py").as_uri()
+    open_doc(wire, uri, "x = 1\n", version=7)
+    assert "result" in code_actions(wire, uri, 0)
+    many = "class A:\n    pass\n" * 40
+    wire.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 7}, "contentChanges": [{"text": many}]})
+    response = code_actions(wire, uri, 70, 4)
+    assert "result" in response, response
