@@ -21,6 +21,7 @@ BENCHMARKS = [
     "bench_tracking_lsp.py",
     "bench_stats.py",
     "bench_upgrade.py",
+    "bench_big_document.py",
     "evolution_sim.py",
     "evolution_improve_sim.py",
 ]

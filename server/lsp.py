@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import FeatureRequestError
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from server import __version__
 from server.background import BackgroundTasks
 from server.config import Settings, merge_settings, settings_from_client
-from server.context import context_at, language_for_path
-from server.errors import ScionError
+from server.context import MAX_PARSED_CHARS, context_at, language_for_path, too_large
+from server.errors import DocumentTooLarge, NotAFileError, ScionError, failure_message, one_line, shorten_name
 from server.logs import LEVELS, ForwardingHandler
 from server.protocol import ScionProtocol
 
@@ -48,6 +49,7 @@ class ScionServer(LanguageServer):
         self.background = BackgroundTasks()
         self.forward_log = forward_log
         self.log_file: Path | None = None  # None: the user log folder
+        self.stdin = None  # serve.RememberingReader when serving on stdio
         self.store = None  # server.store.Store, opened at initialize
         self.catalog = None  # server.templates.catalog.Catalog
         # The catalog loads in a worker thread so `initialize` answers at once;
@@ -72,6 +74,26 @@ class ScionServer(LanguageServer):
         # template id -> (success rate, decided count); refreshed after verdicts.
         self.success: dict[str, tuple[float, int]] = {}
 
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        # pygls calls this for what it could not handle outside a request (a
+        # body that is not JSON, a message it could not send): its default shows
+        # the raw exception. Requests are answered by ScionProtocol itself.
+        log.error("server error (%s): %s", getattr(source, "__name__", source), error)
+        if source is FeatureRequestError:
+            return
+        body = getattr(self.stdin, "last_body", None)
+        if isinstance(error, ValueError) and body is not None:
+            # json.loads failed on this body (ValueError covers JSONDecodeError,
+            # UnicodeDecodeError and the integer digit limit): answer the request
+            # it was, when an id can be found in it. Otherwise it was a
+            # notification nobody waits for: logged, and not worth an alert the
+            # user cannot act on.
+            self.protocol.answer_unparsable(body, error)
+            return
+        self.window_show_message(
+            types.ShowMessageParams(type=types.MessageType.Error, message=failure_message(error, "read a message from the editor"))
+        )
+
     async def ready(self) -> None:
         loading = self.catalog_loading
         if loading is not None and not loading.done():
@@ -91,17 +113,40 @@ class ScionServer(LanguageServer):
         if self.forward_log is not None:
             self.forward_log.setLevel(LEVELS.get(self.settings.log.level, logging.INFO))
         if problems:
-            self.warn_user("Scion settings: " + "; ".join(problems))
+            # One short line even when a client sends hundreds of odd keys.
+            shown = "; ".join(one_line(problem, 120) for problem in problems[:3])
+            more = f" (and {len(problems) - 3} more problems)" if len(problems) > 3 else ""
+            self.warn_user("Scion settings: " + shown + more)
         self._warn_unusable_llm()
         return problems
 
     # -- paths --------------------------------------------------------------
 
     def path_of(self, uri: str) -> Path:
-        path = to_fs_path(uri)
+        """The file a `file:` URI names; NotAFileError (a ScionError and a ValueError) for any other URI."""
+        path = self.file_path(uri)
         if path is None:
-            raise ValueError(f"not a file uri: {uri}")
+            raise NotAFileError(f"{one_line(uri, 120)} is not a file on disk; save it first")
+        return path
+
+    def file_path(self, uri: str) -> Path | None:
+        """The file a URI names, or None for documents that are not files (`untitled:` and the like).
+
+        A name with a NUL character names no file either: the OS would refuse it.
+        """
+        if not isinstance(uri, str) or not uri.startswith("file:"):
+            return None
+        path = to_fs_path(uri)
+        if not path or "\x00" in path:
+            return None
         return Path(path)
+
+    def document_name(self, uri: str) -> str:
+        """A short name for messages: the file name, or the last part of any other URI (`Untitled-1`)."""
+        path = self.file_path(uri)
+        if path is not None:
+            return path.name
+        return one_line(uri.rsplit("/", 1)[-1].rsplit(":", 1)[-1] or uri, 80)
 
     def database_path(self) -> str:
         configured = self.settings.database.path
@@ -122,33 +167,69 @@ class ScionServer(LanguageServer):
         document = self.workspace.text_documents.get(uri)
         if document is not None:
             return document.source
-        path = self.path_of(uri)
+        path = self.file_path(uri)
+        if path is None:
+            return ""  # an untitled document that is not open: nothing typed yet
         try:
             return path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return ""
-        except (OSError, UnicodeDecodeError) as error:
-            raise ScionError(f"cannot read {path}: {error}") from error
+        except OSError as error:
+            raise ScionError(f"cannot read {shorten_name(path.name)}: {error.strerror or error}") from error
+        except UnicodeDecodeError as error:
+            raise ScionError(f"cannot read {shorten_name(path.name)}: it is not UTF-8 ({error.reason})") from error
 
     def language_of(self, uri: str) -> str | None:
         document = self.workspace.text_documents.get(uri)
         if document is not None and document.language_id:
             return document.language_id
-        return language_for_path(self.path_of(uri))
+        path = self.file_path(uri)
+        return language_for_path(path) if path is not None else None
+
+    def document_size(self, uri: str) -> int:
+        """The document's length in characters (open), else its file's size in bytes; 0 when unknown."""
+        document = self.workspace.text_documents.get(uri)
+        if document is not None:
+            length = getattr(document, "length", None)
+            return length if length is not None else len(document.source)
+        path = self.file_path(uri)
+        try:
+            return path.stat().st_size if path is not None else 0
+        except (OSError, ValueError):
+            return 0
+
+    def check_size(self, uri: str) -> None:
+        """DocumentTooLarge when the document is over the size Scion analyses (checked before any copy)."""
+        size = self.document_size(uri)
+        if too_large(size):
+            raise DocumentTooLarge(
+                f"{self.document_name(uri)} is {size / 1e6:.1f} MB; Scion does not analyse documents over "
+                f"{MAX_PARSED_CHARS / 1e6:.0f} MB (no templates or tracking there)"
+            )
 
     def context_for(self, uri: str, line: int, character: int):
-        """The editing context at a position, re-using the document's syntax tree."""
+        """The editing context at a position, re-using the document's syntax tree.
+
+        DocumentTooLarge for a document over the size limit: parsing it would
+        cost about 30 times its size in memory.
+        """
+        self.check_size(uri)
         document = self.workspace.text_documents.get(uri)
         text = self.document_text(uri)
         language = self.language_of(uri)
         tree = None
         if document is not None and language is not None and self.trees is not None:
             parsed = self.trees.get(uri)
-            if parsed is None or parsed.version != document.version or parsed.language != language:
+            # The text must be the very one parsed: a client may send the same
+            # version number twice (the fuzzer did), and a tree of other text
+            # gives rows past its end. `source` is cached until the next change,
+            # so identity is exact and costs nothing.
+            if parsed is None or parsed.version != document.version or parsed.language != language or parsed.text is not text:
                 parsed = self.trees.update(uri, document.version, text, language)
             tree = parsed.tree
+        # An untitled document has no path: its context has empty path features.
         return context_at(
-            text, self.path_of(uri), line, character, workspace=self.workspace_root, language=language, tree=tree
+            text, self.file_path(uri), line, character, workspace=self.workspace_root, language=language, tree=tree
         )
 
     async def create_progress(self, kind: str) -> str | None:
@@ -171,6 +252,7 @@ class ScionServer(LanguageServer):
     # -- talking to the user ------------------------------------------------
 
     def inform_user(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
+        message = one_line(message)  # a message box, not a log: one short line whatever went in
         log.log(logging.WARNING if kind <= types.MessageType.Warning else logging.INFO, "%s", message)
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
 

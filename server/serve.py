@@ -22,6 +22,30 @@ def guard_stdout():
     return transport
 
 
+class RememberingReader:
+    """stdin for pygls, remembering the last message body it read.
+
+    pygls parses each body with `json.loads` and, when that fails (not JSON,
+    not UTF-8, a number of more than 4300 digits), only logs it: a request
+    that cannot be parsed was never answered. With the body at hand the server
+    can find the request's id and answer it (`ScionProtocol.answer_unparsable`).
+    The body is dropped at the next read, so this holds no more than pygls
+    itself still holds.
+    """
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+        self.last_body: bytes | None = None
+
+    def readline(self) -> bytes:
+        self.last_body = None
+        return self._stream.readline()
+
+    def read(self, size: int = -1) -> bytes:
+        self.last_body = self._stream.read(size)
+        return self.last_body
+
+
 def run(tcp: str | None = None, log_file: str | None = None) -> int:
     transport = guard_stdout() if tcp is None else None
     from pathlib import Path
@@ -50,7 +74,8 @@ def run(tcp: str | None = None, log_file: str | None = None) -> int:
             os._exit(code)
 
     if tcp is None:
-        server.start_io(sys.stdin.buffer, transport)
+        server.stdin = RememberingReader(sys.stdin.buffer)
+        server.start_io(server.stdin, transport)
     else:
         host, _, port = tcp.rpartition(":")
         server.start_tcp(host or "127.0.0.1", int(port))

@@ -13,6 +13,7 @@ TextDocument would give them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from itertools import chain
 
@@ -20,6 +21,22 @@ from lsprotocol import types
 from pygls.workspace import TextDocument
 
 CHUNK_LINES = 512
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scrub(text: str) -> str:
+    """`text` with lone surrogates replaced by U+FFFD.
+
+    JSON may carry "\\ud800" alone; Python keeps it in a str, but it cannot be
+    encoded (tree-sitter, the database, answer files and the LSP stream all
+    need UTF-8). U+FFFD has the same length in UTF-16 units, code points and
+    UTF-8 bytes as a lone surrogate, so every position the client sends still
+    means the same place. The search copies nothing when there is none.
+    """
+    if text.isascii() or _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub("\ufffd", text)
 
 
 class ChunkedLines(Sequence[str]):
@@ -58,9 +75,17 @@ class ChunkedTextDocument(TextDocument):
         # it on every access); the chunks are built at the first change.
         self._chunks: list[list[str]] | None = None
         self._line_count = 0
+        self._length = 0  # characters, kept up to date by every change
         self._lines: tuple[str, ...] | None = None
         if self._source is not None:
             self._load(self._source)
+
+    @property
+    def length(self) -> int:
+        """The text's length in characters, without joining the chunks."""
+        if self._chunks is None:
+            return len(super().source)
+        return self._length
 
     # -- pygls's interface -------------------------------------------------
 
@@ -87,6 +112,7 @@ class ChunkedTextDocument(TextDocument):
     def _apply_incremental_change(self, change: types.TextDocumentContentChangePartial) -> None:
         if self._chunks is None:
             self._load(super().source)
+        change.text = scrub(change.text)
         span = self._position_codec.range_from_client_units(ChunkedLines(self), change.range)
         start_line, start_col = span.start.line, span.start.character
         end_line, end_col = span.end.line, span.end.character
@@ -114,10 +140,12 @@ class ChunkedTextDocument(TextDocument):
     # -- chunks ------------------------------------------------------------
 
     def _load(self, text: str) -> None:
+        text = scrub(text)
         lines = text.splitlines(True)
         size = self._chunk_lines
         self._chunks = [lines[i : i + size] for i in range(0, len(lines), size)]
         self._line_count = len(lines)
+        self._length = len(text)
         self._source = text
         self._lines = None
 
@@ -144,6 +172,7 @@ class ChunkedTextDocument(TextDocument):
     def _replace(self, first: int, last: int, new_lines: list[str]) -> None:
         """Replace lines [first, last) with `new_lines` and re-balance the chunks touched."""
         chunks = self._chunks
+        self._length += sum(map(len, new_lines)) - sum(map(len, self._slice(first, min(last, self._line_count))))
         self._line_count += len(new_lines) - (last - first)
         self._source = None
         self._lines = None

@@ -75,6 +75,7 @@ def test_random_changes_match_pygls(source, edits, encoding, chunk_lines, read_b
     for change in edits:
         apply_to_both(reference, chunked, change)
         assert_chunks_sound(chunked)
+        assert chunked.length == len(reference.source)  # kept without joining the text
         if read_between:
             assert chunked.lines == reference.lines
             assert chunked.source == reference.source
@@ -91,6 +92,7 @@ def test_multi_line_edits_across_small_chunks(lines, edits):
         first, last = min(first, last), max(first, last)
         apply_to_both(reference, chunked, partial((first, 2), (last, 1), text))
         assert_chunks_sound(chunked)
+        assert chunked.length == len(reference.source)
     assert chunked.source == reference.source
     assert chunked.lines == reference.lines
 
@@ -191,3 +193,11 @@ def test_initialize_swaps_in_the_chunked_workspace_before_the_handler_runs():
 def test_initialize_without_a_handler_also_gets_the_chunked_workspace():
     server, _ = run_initialize(with_handler=False)
     assert isinstance(server.workspace, ChunkedWorkspace)
+
+
+def test_lone_surrogates_become_replacement_characters_at_the_same_positions():
+    chunked = ChunkedTextDocument("file:///a.py", source="a\ud800b\n")
+    assert chunked.source == "a\ufffdb\n"
+    chunked.apply_change(partial((0, 2), (0, 2), "\udfff"))
+    assert chunked.source == "a\ufffd\ufffdb\n"
+    chunked.source.encode("utf-8")

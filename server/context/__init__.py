@@ -1,6 +1,6 @@
 """Tree-sitter editing context: the language, the syntactic place and the features of a position."""
 
-from server.context.documents import DocumentTrees, ParsedDocument
+from server.context.documents import MAX_PARSED_CHARS, DocumentTrees, ParsedDocument, too_large
 from server.context.editing import (
     CLASS_BODY,
     EMPTY_FILE,
@@ -19,6 +19,7 @@ __all__ = [
     "EMPTY_FILE",
     "FUNCTION_BODY",
     "LANGUAGES",
+    "MAX_PARSED_CHARS",
     "MODULE",
     "PLACES",
     "DocumentTrees",
@@ -31,4 +32,5 @@ __all__ = [
     "module_path",
     "parse",
     "parse_errors",
+    "too_large",
 ]

@@ -10,6 +10,17 @@ from tree_sitter import Parser, Tree
 from server.context.edits import TreeEdit, edit_between, replace_range
 from server.context.languages import is_supported, new_parser
 
+# Above this many characters a document is not parsed: tree-sitter's tree takes
+# about 30 times the text (a 50 MB file took the server to 1.8 GB at didOpen),
+# and the features that need a tree (code actions' context, tracking's scans)
+# are not worth that. Such documents get no template actions; see
+# ScionServer.context_for.
+MAX_PARSED_CHARS = 5_000_000
+
+
+def too_large(characters: int) -> bool:
+    return characters > MAX_PARSED_CHARS
+
 
 @dataclass(frozen=True)
 class ParsedDocument:
@@ -55,6 +66,10 @@ class DocumentTrees:
         When the document is known in the same language, the difference with
         the old text becomes one edit and the old tree is reused.
         """
+        if too_large(len(text)):
+            # Neither parsed nor kept (the cache would hold the text and a tree).
+            self._documents.pop(uri, None)
+            return ParsedDocument(version, "", language, None)
         previous = self._documents.get(uri)
         if previous is None or previous.tree is None or previous.language != language:
             return self._store(uri, ParsedDocument(version, text, language, self._parse(language, text)))
@@ -78,6 +93,9 @@ class DocumentTrees:
         """
         previous = self._documents[uri]
         text, edit = replace_range(previous.text, start, old_end, new_text)
+        if too_large(len(text)):
+            self._documents.pop(uri, None)
+            return ParsedDocument(version, "", previous.language, None)
         tree = self._reparse(previous, text, edit) if previous.tree is not None else None
         return self._store(uri, ParsedDocument(version, text, previous.language, tree))
 

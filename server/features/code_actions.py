@@ -10,11 +10,13 @@ import logging
 
 from lsprotocol import types
 
+from server.errors import DocumentTooLarge
 from server.lsp import ScionServer
 
 log = logging.getLogger("scion.code_actions")
 
 GENERATE = "scion.generate"
+NEEDS_A_FILE = "save the file first: file templates need a file on disk"
 LOW_SUCCESS = 0.5
 LOW_SUCCESS_MIN_DECIDED = 10
 
@@ -41,14 +43,40 @@ def register(server: ScionServer) -> None:
 
 def generate_actions(ls: ScionServer, params: types.CodeActionParams) -> list[types.CodeAction]:
     uri, position = params.text_document.uri, params.range.start
-    return [_action(t, uri, position, ls) for t in templates_here(ls, uri, position.line, position.character)]
+    templates = templates_here(ls, uri, position.line, position.character)
+    actions = []
+    is_file = ls.file_path(uri) is not None
+    for template in templates:
+        action = _action(template, uri, position, ls)
+        if not is_file and template.mode != "insert":
+            # A file template writes files beside the document, and an untitled
+            # buffer has no folder. Clients that show disabled actions tell the
+            # user why it cannot run here; others simply do not list it (and the
+            # command refuses with the same reason if called anyway).
+            if not _shows_disabled(ls):
+                continue
+            action.disabled = types.CodeActionDisabled(reason=NEEDS_A_FILE)
+            action.command = None
+        actions.append(action)
+    return actions
+
+
+def _shows_disabled(ls: ScionServer) -> bool:
+    capabilities = ls.client_capabilities
+    document = capabilities.text_document if capabilities is not None else None
+    code_action = document.code_action if document is not None else None
+    return bool(code_action is not None and code_action.disabled_support)
 
 
 def templates_here(ls: ScionServer, uri: str, line: int, character: int) -> list:
     """The templates offered at a position, best success rate first, then by title."""
     if ls.catalog is None:
         return []
-    context = ls.context_for(uri, line, character)
+    try:
+        context = ls.context_for(uri, line, character)
+    except DocumentTooLarge as error:
+        log.info("no template actions: %s", error)
+        return []
     if context.language is None:
         return []
     templates = ls.catalog.applicable(context.language, context.place)

@@ -10,7 +10,7 @@ import logging
 
 from lsprotocol import types
 
-from server.context import DocumentTrees
+from server.context import MAX_PARSED_CHARS, DocumentTrees, too_large
 from server.lsp import ScionServer
 
 log = logging.getLogger("scion.documents")
@@ -22,7 +22,13 @@ def register(server: ScionServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: ScionServer, params: types.DidOpenTextDocumentParams) -> None:
         document = params.text_document
-        ls.trees.update(document.uri, document.version, document.text, document.language_id)
+        # The workspace's copy, not the params': the same string (no copy), with
+        # lone surrogates already replaced (see server.text_document.scrub).
+        opened = ls.workspace.get_text_document(document.uri)
+        if too_large(len(opened.source)):
+            log.info("%s is %.1f MB: not parsed (over %d MB)", document.uri, len(opened.source) / 1e6, MAX_PARSED_CHARS // 1_000_000)
+        else:
+            ls.trees.update(document.uri, document.version, opened.source, document.language_id)
         _notify(ls.on_open, params)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from server.errors import ScionError
+from server.features.arguments import command_argument, optional
 from server.lsp import ScionServer
 
 if TYPE_CHECKING:  # the engine (synthesis, sandbox) loads on first use, not at start-up
@@ -49,8 +50,8 @@ def register(server: ScionServer) -> None:
 
     @server.command(EVOLVE)
     async def evolve(ls: ScionServer, *args) -> dict:
-        options = args[0] if args and isinstance(args[0], dict) else {}
-        return await ls.evolution.run(dry_run=bool(options.get("dryRun", False)))
+        options = command_argument(EVOLVE, args, {"dryRun": optional("bool")}, may_be_absent=True)
+        return await ls.evolution.run(dry_run=options.get("dryRun", False))
 
     @server.command(STATUS)
     async def status(ls: ScionServer, *args) -> dict:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,9 @@ from pygls.uris import from_fs_path
 
 from server.answering import providers_for, record_task_executions
 from server.confine import inside_workspace
-from server.errors import AnswerError, ScionError
-from server.features.code_actions import templates_here, title_for
+from server.errors import AnswerError, ScionError, failure_message
+from server.features.arguments import command_argument, optional, required
+from server.features.code_actions import GENERATE, NEEDS_A_FILE, templates_here, title_for
 from server.generation import (
     GenerationFailed,
     GenerationPlan,
@@ -54,25 +56,30 @@ class GenerateRequest:
 
     @classmethod
     def parse(cls, args: tuple) -> "GenerateRequest":
-        if not args or not isinstance(args[0], dict):
-            raise ScionError("scion.generate expects one object argument {templateId, uri, position}")
-        raw = args[0]
-        position = raw.get("position") or {}
-        try:
-            return cls(
-                template_id=str(raw["templateId"]),
-                version=raw.get("version"),
-                uri=str(raw["uri"]),
-                line=int(position.get("line", 0)),
-                character=int(position.get("character", 0)),
-                answers=dict(raw.get("answers") or {}),
-            )
-        except (KeyError, TypeError, ValueError) as error:
-            raise ScionError(f"scion.generate: bad argument ({error})") from error
+        raw = command_argument(
+            GENERATE,
+            args,
+            {
+                "templateId": required("str"),
+                "version": optional("str"),
+                "uri": required("uri"),
+                "position": optional("position"),
+                "answers": optional("object"),
+            },
+        )
+        position = raw.get("position") or {"line": 0, "character": 0}
+        return cls(
+            template_id=raw["templateId"],
+            version=raw.get("version"),
+            uri=raw["uri"],
+            line=position["line"],
+            character=position["character"],
+            answers=dict(raw.get("answers") or {}),
+        )
 
 
 def register(server: ScionServer) -> None:
-    @server.command("scion.generate")
+    @server.command(GENERATE)
     async def generate(ls: ScionServer, *args) -> dict | None:
         try:
             request = GenerateRequest.parse(args)
@@ -81,16 +88,19 @@ def register(server: ScionServer) -> None:
         except ScionError as error:
             ls.alert_user(f"Scion: {error}")
             raise
+        except Exception as error:
+            # Raised again for the response (ScionProtocol answers it with the same
+            # one line and logs the traceback); the editor may not show a failed
+            # command, so the user is told here too.
+            ls.alert_user(failure_message(error, "generate"))
+            raise
 
     @server.command("scion.listTemplates")
     async def list_templates(ls: ScionServer, *args) -> list[dict]:
         await ls.ready()
-        raw = args[0] if args and isinstance(args[0], dict) else {}
-        uri = raw.get("uri")
-        if not uri:
-            raise ScionError("scion.listTemplates expects {uri, position}")
-        position = raw.get("position") or {}
-        templates = templates_here(ls, uri, int(position.get("line", 0)), int(position.get("character", 0)))
+        raw = command_argument("scion.listTemplates", args, {"uri": required("uri"), "position": optional("position")})
+        position = raw.get("position") or {"line": 0, "character": 0}
+        templates = templates_here(ls, raw["uri"], position["line"], position["character"])
         result = []
         for template in templates:
             rate, decided = ls.success.get(template.id, (None, 0))
@@ -112,14 +122,19 @@ def register(server: ScionServer) -> None:
 async def run_generation(ls: ScionServer, request: GenerateRequest) -> dict | None:
     await ls.ready()
     template = ls.catalog.get(request.template_id, request.version)
-    path = ls.path_of(request.uri)
-    if ls.workspace_root is not None:
+    # None for a document that is not a file (VS Code's `untitled:` buffers).
+    path = ls.file_path(request.uri)
+    if path is None and template.mode != "insert":
+        raise ScionError(NEEDS_A_FILE)
+    if path is not None and ls.workspace_root is not None:
         # The client names the document; what is written beside it must stay in the workspace.
         path = Path(inside_workspace(ls.workspace_root, path, what="document"))
+    name = path.name if path is not None else ls.document_name(request.uri)
+    ls.check_size(request.uri)  # before reading (and copying) a huge text
     text = ls.document_text(request.uri)
     lines = text.split("\n")
     if request.line < 0 or request.line >= max(len(lines), 1) and text:
-        raise ScionError(f"position {request.line + 1}:{request.character + 1} is past the end of {path.name}")
+        raise ScionError(f"position {request.line + 1}:{request.character + 1} is past the end of {name}")
     context = ls.context_for(request.uri, request.line, request.character)
     features = context.features()
 
@@ -146,15 +161,18 @@ async def run_generation(ls: ScionServer, request: GenerateRequest) -> dict | No
         line_text = lines[request.line] if request.line < len(lines) else ""
         plan = await asyncio.to_thread(
             plan_insert_generation,
-            template, resolution.answers, resolution.sources, features, path, request.line, line_text, context.indentation,
+            template, resolution.answers, resolution.sources, features, path or Path(name), request.line, line_text,
+            context.indentation,
         )
     else:
         workspace = ls.workspace_root or path.parent
         plan = await asyncio.to_thread(
             plan_file_generation, template, resolution.answers, resolution.sources, features, path.parent, workspace
         )
+    if path is not None:
+        _check_answer_file_name(plan.answer_file)
+        await asyncio.to_thread(check_recordable, ls.store, plan)  # an untitled buffer records nothing
     edit = workspace_edit(ls, plan, request.uri, text)
-    await asyncio.to_thread(check_recordable, ls.store, plan)
     applied = await ls.workspace_apply_edit_async(
         types.ApplyWorkspaceEditParams(edit=edit, label=f"Generate: {template.title}")
     )
@@ -162,6 +180,16 @@ async def run_generation(ls: ScionServer, request: GenerateRequest) -> dict | No
         reason = applied.failure_reason or "the editor did not apply it"
         ls.warn_user(f"Scion: {template.title} was not generated: {reason}.")
         return None
+
+    if path is None:
+        # An untitled buffer: the block is in the editor, and that is all. No
+        # answer file (there is no folder to put it in, and nothing on disk to
+        # upgrade later) and no record: the tracker judges a generation by
+        # reading its file once the editor lets go of it, and an untitled
+        # buffer is discarded or saved under a new URI, so any verdict would
+        # be a guess that skews the template's success rate.
+        log.info("generated %s into %s (not a file: no answer file, not tracked)", template.id, request.uri)
+        return {"generationId": plan.generation_id, "files": [request.uri]}
 
     def executions() -> None:
         record_task_executions(ls.store, plan.generation_id, template.id, resolution, features)
@@ -175,6 +203,24 @@ async def run_generation(ls: ScionServer, request: GenerateRequest) -> dict | No
         ls.tracking.track(plan, request.uri)
     files = [from_fs_path(str(p.path)) for p in plan.files] if plan.files else [request.uri]
     return {"generationId": plan.generation_id, "files": files, "answerFile": from_fs_path(str(plan.answer_file))}
+
+
+def _check_answer_file_name(answer_file: Path) -> None:
+    """Refuse before editing anything when the answer file's name is longer than the OS allows.
+
+    `<name>.template-answers.yml` adds 19 characters: a file name near the
+    limit can be edited but gets no answer file, and the generation would be
+    half done.
+    """
+    try:
+        limit = os.pathconf(answer_file.parent if answer_file.parent.exists() else "/", "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    if len(os.fsencode(answer_file.name)) > limit:
+        raise ScionError(
+            f"the file name is too long for an answer file beside it ({len(os.fsencode(answer_file.name))} bytes "
+            f"with the answers suffix, the limit is {limit}); rename the file to generate here"
+        )
 
 
 def workspace_edit(ls: ScionServer, plan: GenerationPlan, uri: str, current_text: str) -> types.WorkspaceEdit:

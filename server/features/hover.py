@@ -17,7 +17,9 @@ log = logging.getLogger("scion.hover")
 def register(server: ScionServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: ScionServer, params: types.HoverParams) -> types.Hover | None:
-        path = ls.path_of(params.text_document.uri)
+        path = ls.file_path(params.text_document.uri)
+        if path is None:
+            return None  # an untitled document has no answer file, so nothing generated to describe
         line = params.position.line
         try:
             if path.name.endswith(ANSWER_SUFFIX):
@@ -27,6 +29,10 @@ def register(server: ScionServer) -> None:
                 if not answer_file.exists():
                     return None
                 records = [r for r in read_answer_file(answer_file) if _covers(r, path, line)]
+        except OSError as error:
+            # A name the OS refuses (too long, ...): there is no answer file to read.
+            log.debug("no hover for %s: %s", path, error)
+            return None
         except ScionError as error:
             return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=f"**Scion**: {error}"))
         if not records:

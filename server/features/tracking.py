@@ -27,8 +27,10 @@ import logging
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
+from server.context import MAX_PARSED_CHARS, too_large
 from server.errors import ScionError
 from server.features import tracking_records as records
+from server.features.arguments import command_argument, required
 from server.lsp import ScionServer
 from server.store import task_name
 from server.templates.secrets import redact
@@ -68,9 +70,7 @@ def register(server: ScionServer) -> None:
 
 
 def _generation_id(command: str, args: tuple) -> str:
-    if args and isinstance(args[0], dict) and args[0].get("generationId"):
-        return str(args[0]["generationId"])
-    raise ScionError(f"{command} expects one object argument {{generationId}}")
+    return command_argument(command, args, {"generationId": required("str")})["generationId"]
 
 
 class TrackingService:
@@ -219,6 +219,13 @@ class TrackingService:
         record = pending.to_record()
         document = self.server.workspace.text_documents.get(pending.uri)
         version = document.version if document is not None else None
+        if too_large(self.server.document_size(pending.uri)):
+            # Re-locating the block scans the whole text (and joins it first):
+            # skipped like a failed checkpoint, so the store keeps it pending.
+            log.info("checkpoint %d of generation %s skipped: %s is over %d MB",
+                     index, generation_id, pending.uri, MAX_PARSED_CHARS // 1_000_000)
+            pending.record(index, pending.last_survival or 0.0, pending.last_retained or 0)
+            return
         try:
             if document is not None:
                 look = await asyncio.to_thread(records.look_in_document, record, index, document.source, self.tracker.encoding)

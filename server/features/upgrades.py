@@ -23,6 +23,7 @@ from pygls.uris import from_fs_path
 
 from server.errors import ScionError
 from server.features import upgrade_diagnostics as diags
+from server.features.arguments import command_argument, optional, required
 from server.features.upgrade_edits import replace_lines_edit, upgrade_edit
 from server.jsonish import plain
 from server.lsp import ScionServer
@@ -52,18 +53,24 @@ def register(server: ScionServer) -> None:
 
     @server.command(diags.UPGRADE)
     async def upgrade(ls: ScionServer, *args) -> dict:
-        raw = _argument(diags.UPGRADE, args, "uri")
-        return await _reporting(ls, ls.upgrades.upgrade(raw["uri"], raw.get("toVersion"), bool(raw.get("preview"))))
+        raw = await _reporting(ls, _argument(
+            diags.UPGRADE, args, {"uri": required("uri"), "toVersion": optional("str"), "preview": optional("bool")}
+        ))
+        return await _reporting(ls, ls.upgrades.upgrade(raw["uri"], raw.get("toVersion"), raw.get("preview", False)))
 
     @server.command(diags.SKIP)
     async def skip(ls: ScionServer, *args) -> dict:
-        raw = _argument(diags.SKIP, args, "uri", "templateId", "version")
-        return await _reporting(ls, ls.upgrades.skip(raw["uri"], str(raw["templateId"]), str(raw["version"])))
+        raw = await _reporting(ls, _argument(
+            diags.SKIP, args, {"uri": required("uri"), "templateId": required("str"), "version": required("str")}
+        ))
+        return await _reporting(ls, ls.upgrades.skip(raw["uri"], raw["templateId"], raw["version"]))
 
     @server.command(diags.RESOLVE)
     async def resolve(ls: ScionServer, *args) -> dict:
-        raw = _argument(diags.RESOLVE, args, "uri", "index", "choice")
-        return await _reporting(ls, ls.upgrades.resolve(raw["uri"], int(raw["index"]), str(raw["choice"])))
+        raw = await _reporting(ls, _argument(
+            diags.RESOLVE, args, {"uri": required("uri"), "index": required("int"), "choice": required("str")}
+        ))
+        return await _reporting(ls, ls.upgrades.resolve(raw["uri"], raw["index"], raw["choice"]))
 
     @server.command(UPGRADE_ALL)
     async def upgrade_all(ls: ScionServer, *args) -> dict:
@@ -78,11 +85,9 @@ async def _reporting(ls: ScionServer, work) -> dict:
         raise
 
 
-def _argument(command: str, args: tuple, *required: str) -> dict:
-    raw = plain(args[0]) if args else None
-    if not isinstance(raw, dict) or any(raw.get(name) is None for name in required):
-        raise ScionError(f"{command} expects one object argument {{{', '.join(required)}}}")
-    return raw
+async def _argument(command: str, args: tuple, fields: dict) -> dict:
+    # A coroutine so that _reporting tells the user about a bad argument too.
+    return command_argument(command, args, fields)
 
 
 class UpgradeService:
