@@ -3,9 +3,20 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { checkServerImport, expandPath, findInterpreter, findOnPath, pipInstallCommand, type InterpreterLookup } from '../src/common/python';
+import {
+    checkServerImport,
+    expandPath,
+    findInterpreter,
+    findOnPath,
+    pipInstallCommand,
+    type InterpreterLookup,
+} from '../src/common/python';
 
-function lookup(configured: string, extension: string | undefined | Error, onPath: string | undefined): InterpreterLookup & { asked: string[] } {
+function lookup(
+    configured: string,
+    extension: string | undefined | Error,
+    onPath: string | undefined,
+): InterpreterLookup & { asked: string[] } {
     const asked: string[] = [];
     return {
         asked,
@@ -35,7 +46,10 @@ describe('interpreter selection', () => {
     });
 
     it('then python3 on PATH, also when the Python extension fails', async () => {
-        assert.deepEqual(await findInterpreter(lookup('', undefined, '/usr/bin/python3')), { path: '/usr/bin/python3', source: 'path' });
+        assert.deepEqual(await findInterpreter(lookup('', undefined, '/usr/bin/python3')), {
+            path: '/usr/bin/python3',
+            source: 'path',
+        });
         const l = lookup('', new Error('extension crashed'), '/usr/bin/python3');
         assert.deepEqual(await findInterpreter(l), { path: '/usr/bin/python3', source: 'path' });
         assert.deepEqual(l.asked, ['setting', 'python-extension', 'path:python3']);
@@ -60,7 +74,10 @@ describe('interpreter selection', () => {
 
     it('gives a pip command for that exact interpreter and checkout, quoted when needed', () => {
         assert.equal(pipInstallCommand('/venv/bin/python', '/src/scion'), '/venv/bin/python -m pip install -e /src/scion');
-        assert.equal(pipInstallCommand('/my venv/bin/python', '/my src/scion'), '"/my venv/bin/python" -m pip install -e "/my src/scion"');
+        assert.equal(
+            pipInstallCommand('/my venv/bin/python', '/my src/scion'),
+            '"/my venv/bin/python" -m pip install -e "/my src/scion"',
+        );
         assert.equal(pipInstallCommand('python3', undefined), 'python3 -m pip install -e <path of your Scion checkout>');
     });
 

@@ -8,7 +8,14 @@ import {
 } from 'vscode-languageclient/node';
 import { askQuestions, type AskParams } from './ask';
 import { openGeneratedFiles } from './commands';
-import { SERVER_ARGS, checkServerImport, editorLookup, findInterpreter, reportMissingServer, reportNoInterpreter } from './python';
+import {
+    SERVER_ARGS,
+    checkServerImport,
+    editorLookup,
+    findInterpreter,
+    reportMissingServer,
+    reportNoInterpreter,
+} from './python';
 import { configuredPythonPath, serverSettings } from './settings';
 import type { ServerStatus, StatusBar } from './status';
 
