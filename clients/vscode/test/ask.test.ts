@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type * as vscode from 'vscode';
 import { askQuestions, parseInput, validateInput, type AskParams, type AskQuestion } from '../src/common/ask';
 import { CancellationTokenSource, FakeInputBox, FakeQuickPick, QuickInputButtons, nextWidget } from './fake-vscode';
 
@@ -165,7 +164,7 @@ describe('scion/ask', () => {
 
     it('returns null when the server cancels the request', async () => {
         const source = new CancellationTokenSource();
-        const answers = askQuestions(ask({ name: 'a', type: 'str' }), source.token as unknown as vscode.CancellationToken);
+        const answers = askQuestions(ask({ name: 'a', type: 'str' }), source.token);
         const box = await nextInput();
         source.cancel();
         assert.equal(await answers, null);

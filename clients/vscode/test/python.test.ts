@@ -21,14 +21,11 @@ function lookup(
     return {
         asked,
         configuredPath: () => (asked.push('setting'), configured),
-        pythonExtensionPath: async () => {
+        pythonExtensionPath: () => {
             asked.push('python-extension');
-            if (extension instanceof Error) {
-                throw extension;
-            }
-            return extension;
+            return extension instanceof Error ? Promise.reject(extension) : Promise.resolve(extension);
         },
-        findOnPath: async (name) => (asked.push(`path:${name}`), onPath),
+        findOnPath: (name) => (asked.push(`path:${name}`), Promise.resolve(onPath)),
     };
 }
 
@@ -67,9 +64,10 @@ describe('interpreter selection', () => {
 
     it('searches PATH in order', async () => {
         const present = new Set(['/b/python3', '/c/python3']);
-        const found = await findOnPath('python3', ['/a', '', '/b', '/c'].join(path.delimiter), async (f) => present.has(f));
+        const isFile = (file: string) => Promise.resolve(present.has(file));
+        const found = await findOnPath('python3', ['/a', '', '/b', '/c'].join(path.delimiter), isFile);
         assert.equal(found, '/b/python3');
-        assert.equal(await findOnPath('python3', '/a', async () => false), undefined);
+        assert.equal(await findOnPath('python3', '/a', () => Promise.resolve(false)), undefined);
     });
 
     it('gives a pip command for that exact interpreter and checkout, quoted when needed', () => {

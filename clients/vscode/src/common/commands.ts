@@ -59,7 +59,7 @@ export function summarizeEvolution(result: unknown): string {
         return 'Evolution finished.';
     }
     const summary = result as Record<string, unknown>;
-    const count = (key: string) => (typeof summary[key] === 'number' ? (summary[key] as number) : 0);
+    const count = (key: string) => (typeof summary[key] === 'number' ? summary[key] : 0);
     const tasks = Array.isArray(summary.tasks) ? summary.tasks.length : 0;
     const seconds = typeof summary.seconds === 'number' ? ` in ${summary.seconds.toFixed(1)} s` : '';
     const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
