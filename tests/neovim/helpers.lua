@@ -67,8 +67,10 @@ end
 
 function H.eq(expected, actual, message)
   if not vim.deep_equal(expected, actual) then
-    error(('%sexpected %s, got %s'):format(message and (message .. ': ') or '', vim.inspect(expected),
-      vim.inspect(actual)), 2)
+    error(
+      ('%sexpected %s, got %s'):format(message and (message .. ': ') or '', vim.inspect(expected), vim.inspect(actual)),
+      2
+    )
   end
 end
 
@@ -76,7 +78,10 @@ end
 ---@param needle string
 function H.contains(text, needle, message)
   if type(text) ~= 'string' or not text:find(needle, 1, true) then
-    error(('%sexpected %s in %s'):format(message and (message .. ': ') or '', vim.inspect(needle), vim.inspect(text)), 2)
+    error(
+      ('%sexpected %s in %s'):format(message and (message .. ': ') or '', vim.inspect(needle), vim.inspect(text)),
+      2
+    )
   end
 end
 

@@ -39,8 +39,13 @@ end
 
 local function question(fields)
   return vim.tbl_extend('keep', fields, {
-    type = 'str', help = fields.name, choices = vim.NIL, default = vim.NIL,
-    secret = false, multiselect = false, placeholder = vim.NIL,
+    type = 'str',
+    help = fields.name,
+    choices = vim.NIL,
+    default = vim.NIL,
+    secret = false,
+    multiselect = false,
+    placeholder = vim.NIL,
   })
 end
 
@@ -51,7 +56,11 @@ H.test('text, choices and bool questions', function()
     templateId = 'acme/thing',
     questions = {
       question({ name = 'name', help = 'The name', default = 'Cart' }),
-      question({ name = 'color', choices = { { label = 'Red', value = 'r' }, { label = 'Green', value = 'g' } }, default = 'r' }),
+      question({
+        name = 'color',
+        choices = { { label = 'Red', value = 'r' }, { label = 'Green', value = 'g' } },
+        default = 'r',
+      }),
       question({ name = 'flag', type = 'bool', default = true }),
     },
   })
@@ -64,9 +73,12 @@ end)
 
 H.test('the default choice is offered first', function()
   local prompts = script({ 'b (default)' })
-  run_handler({ title = 't', questions = {
-    question({ name = 'x', choices = { { label = 'a', value = 1 }, { label = 'b', value = 2 } }, default = 2 }),
-  } })
+  run_handler({
+    title = 't',
+    questions = {
+      question({ name = 'x', choices = { { label = 'a', value = 1 }, { label = 'b', value = 2 } }, default = 2 }),
+    },
+  })
   H.eq({ 'b (default)', 'a' }, prompts[1].labels)
 end)
 
@@ -87,30 +99,40 @@ end)
 
 H.test('float and json answers are converted', function()
   script({ '0.25', '{"a": [1, 2]}' })
-  local answers = run_handler({ title = 't', questions = {
-    question({ name = 'ratio', type = 'float' }),
-    question({ name = 'data', type = 'json' }),
-  } })
+  local answers = run_handler({
+    title = 't',
+    questions = {
+      question({ name = 'ratio', type = 'float' }),
+      question({ name = 'data', type = 'json' }),
+    },
+  })
   H.eq({ ratio = 0.25, data = { a = { 1, 2 } } }, answers)
 end)
 
 H.test('multiselect toggles entries until Done', function()
   local prompts = script({ '[ ] b', '[x] a', '[ ] c', 'Done (2 selected)' })
-  local answers = run_handler({ title = 't', questions = {
-    question({
-      name = 'tags', multiselect = true, default = { 'a' },
-      choices = { { label = 'a', value = 'a' }, { label = 'b', value = 'b' }, { label = 'c', value = 'c' } },
-    }),
-  } })
+  local answers = run_handler({
+    title = 't',
+    questions = {
+      question({
+        name = 'tags',
+        multiselect = true,
+        default = { 'a' },
+        choices = { { label = 'a', value = 'a' }, { label = 'b', value = 'b' }, { label = 'c', value = 'c' } },
+      }),
+    },
+  })
   H.eq({ tags = { 'b', 'c' } }, answers)
   H.eq({ 'Done (1 selected)', '[x] a', '[ ] b', '[ ] c' }, prompts[1].labels)
 end)
 
 H.test('cancelling any question cancels all: vim.NIL', function()
   script({ 'first', nil })
-  local answers = run_handler({ title = 't', questions = {
-    question({ name = 'one' }), question({ name = 'two' }),
-  } })
+  local answers =
+    run_handler({ title = 't', questions = {
+      question({ name = 'one' }),
+      question({ name = 'two' }),
+    } })
   H.eq(vim.NIL, answers)
 end)
 

@@ -47,9 +47,12 @@ H.test('the code action asks through vim.ui and writes the code and the answer f
   H.contains(answers, 'class_name: LineItem')
   H.eq('input', prompts[1].kind)
   H.eq('OrderItem', prompts[1].default, 'pre-filled from the file name')
-  H.ok(vim.iter(prompts):any(function(p)
-    return p.kind == 'select' and p.labels[1] == 'No (default)'
-  end), 'a bool question with its default first: ' .. vim.inspect(prompts))
+  H.ok(
+    vim.iter(prompts):any(function(p)
+      return p.kind == 'select' and p.labels[1] == 'No (default)'
+    end),
+    'a bool question with its default first: ' .. vim.inspect(prompts)
+  )
 end)
 
 H.test(':Scion generate picks a template with vim.ui.select at the cursor (insert mode)', function()

@@ -34,9 +34,14 @@ H.test('a python that does not exist is a clear ERROR', function()
 end)
 
 H.test('an invalid vim.g.scion is an ERROR; a configured LLM is reported', function()
-  vim.g.scion = { python = H.python, settings = { llm = { model = 'hosted_vllm/tiny', apiBase = 'http://127.0.0.1:9' } }, bogus = 1 }
+  vim.g.scion = {
+    python = H.python,
+    settings = { llm = { model = 'hosted_vllm/tiny', apiBase = 'http://127.0.0.1:9' } },
+    bogus = 1,
+  }
   H.contains(H.checkhealth('scion'), 'ERROR vim.g.scion.bogus: unknown option')
-  vim.g.scion = { python = H.python, settings = { llm = { model = 'hosted_vllm/tiny', apiBase = 'http://127.0.0.1:9' } } }
+  vim.g.scion =
+    { python = H.python, settings = { llm = { model = 'hosted_vllm/tiny', apiBase = 'http://127.0.0.1:9' } } }
   local report = H.checkhealth('scion')
   H.contains(report, 'model hosted_vllm/tiny at http://127.0.0.1:9')
   H.ok(not report:find('ERROR'), report)

@@ -13,9 +13,12 @@ H.setup()
 H.test('the server starts in a workspace with its own server package, and never imports it', function()
   local bufnr = H.open('models/order.py')
   local titles = H.titles(H.code_actions(bufnr, 0, 0))
-  H.ok(vim.iter(titles):any(function(title)
-    return title:find('dataclass', 1, true) ~= nil
-  end), 'code actions from Scion: ' .. vim.inspect(titles))
+  H.ok(
+    vim.iter(titles):any(function(title)
+      return title:find('dataclass', 1, true) ~= nil
+    end),
+    'code actions from Scion: ' .. vim.inspect(titles)
+  )
   H.eq(nil, H.read('hijacked.txt'), 'the workspace server package was imported')
 end)
 

@@ -17,8 +17,12 @@ end
 
 --- Generates `relative` from python/dataclass 1.0.0 with the CLI (the newest is 1.1.0).
 local function generate_old(relative)
-  local done = vim.system({ H.scion, 'generate', 'python/dataclass', '--version', '1.0.0', '--path', relative, '--defaults' },
-    { cwd = H.workspace, text = true }):wait(60000)
+  local done = vim
+    .system(
+      { H.scion, 'generate', 'python/dataclass', '--version', '1.0.0', '--path', relative, '--defaults' },
+      { cwd = H.workspace, text = true }
+    )
+    :wait(60000)
   H.eq(0, done.code, 'scion generate: ' .. (done.stderr or ''))
 end
 

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type * as vscode from 'vscode';
 import { askQuestions, parseInput, validateInput, type AskParams, type AskQuestion } from '../src/common/ask';
 import { CancellationTokenSource, FakeInputBox, FakeQuickPick, QuickInputButtons, nextWidget } from './fake-vscode';
 
@@ -61,7 +60,9 @@ describe('scion/ask', () => {
         assert.deepEqual(parseInput('json', '{"a": [1]}'), { a: [1] });
         assert.equal(parseInput('yaml', 'a: 1'), 'a: 1');
 
-        const answers = askQuestions(ask({ name: 'ratio', type: 'float', default: 0.5 }, { name: 'extra', type: 'json', default: { a: 1 } }));
+        const answers = askQuestions(
+            ask({ name: 'ratio', type: 'float', default: 0.5 }, { name: 'extra', type: 'json', default: { a: 1 } }),
+        );
         (await nextInput()).accept();
         const json = await nextInput();
         assert.equal(json.value, '{"a":1}');
@@ -83,8 +84,14 @@ describe('scion/ask', () => {
     it('offers Yes/No for a bool with the default active', async () => {
         const answers = askQuestions(ask({ name: 'frozen', type: 'bool', default: false }));
         const pick = await nextPick();
-        assert.deepEqual(pick.items.map((item) => item.label), ['Yes', 'No']);
-        assert.deepEqual(pick.activeItems.map((item) => item.label), ['No']);
+        assert.deepEqual(
+            pick.items.map((item) => item.label),
+            ['Yes', 'No'],
+        );
+        assert.deepEqual(
+            pick.activeItems.map((item) => item.label),
+            ['No'],
+        );
         pick.accept();
         assert.deepEqual(await answers, { frozen: false });
     });
@@ -97,7 +104,10 @@ describe('scion/ask', () => {
         const answers = askQuestions(ask({ name: 'db', type: 'str', choices, default: 'postgres' }));
         const pick = await nextPick();
         assert.equal(pick.canSelectMany, false);
-        assert.deepEqual(pick.activeItems.map((item) => item.label), ['PostgreSQL']);
+        assert.deepEqual(
+            pick.activeItems.map((item) => item.label),
+            ['PostgreSQL'],
+        );
         pick.choose('SQLite');
         assert.deepEqual(await answers, { db: 'sqlite' });
     });
@@ -111,7 +121,10 @@ describe('scion/ask', () => {
         const answers = askQuestions(ask({ name: 'options', type: 'str', choices, multiselect: true, default: ['eq', 'slots'] }));
         const pick = await nextPick();
         assert.equal(pick.canSelectMany, true);
-        assert.deepEqual(pick.selectedItems.map((item) => item.label), ['eq', 'slots']);
+        assert.deepEqual(
+            pick.selectedItems.map((item) => item.label),
+            ['eq', 'slots'],
+        );
         pick.tick('order');
         assert.deepEqual(await answers, { options: ['order'] });
     });
@@ -132,7 +145,10 @@ describe('scion/ask', () => {
         again.type('Receipt');
         again.accept();
         const secondAgain = await nextPick();
-        assert.deepEqual(secondAgain.activeItems.map((item) => item.label), ['Yes']);
+        assert.deepEqual(
+            secondAgain.activeItems.map((item) => item.label),
+            ['Yes'],
+        );
         secondAgain.choose('No');
         assert.deepEqual(await answers, { class_name: 'Receipt', frozen: false });
     });
@@ -148,7 +164,7 @@ describe('scion/ask', () => {
 
     it('returns null when the server cancels the request', async () => {
         const source = new CancellationTokenSource();
-        const answers = askQuestions(ask({ name: 'a', type: 'str' }), source.token as unknown as vscode.CancellationToken);
+        const answers = askQuestions(ask({ name: 'a', type: 'str' }), source.token);
         const box = await nextInput();
         source.cancel();
         assert.equal(await answers, null);

@@ -16,11 +16,21 @@ describe('commands', () => {
             { id: 'c', version: '1', title: 'Gamma', successRate: 0.9, decided: 10 },
             { id: 'd', version: '1', title: 'Aardvark', successRate: null, decided: 0 },
         ]);
-        assert.deepEqual(sorted.map((t) => t.id), ['c', 'b', 'd', 'a']);
+        assert.deepEqual(
+            sorted.map((t) => t.id),
+            ['c', 'b', 'd', 'a'],
+        );
     });
 
     it('shows id, version, rate and description in a pick item', () => {
-        const item = templateItem({ id: 'python/dataclass', version: '1.1.0', title: 'Python dataclass', description: 'A dataclass', successRate: 0.75, decided: 4 });
+        const item = templateItem({
+            id: 'python/dataclass',
+            version: '1.1.0',
+            title: 'Python dataclass',
+            description: 'A dataclass',
+            successRate: 0.75,
+            decided: 4,
+        });
         assert.equal(item.label, 'Python dataclass');
         assert.equal(item.description, 'python/dataclass 1.1.0');
         assert.equal(item.detail, 'kept 75% of 4 · A dataclass');
@@ -36,10 +46,21 @@ describe('commands', () => {
 
     it('summarizes an evolution run', () => {
         assert.equal(
-            summarizeEvolution({ dryRun: false, cancelled: false, seconds: 0.42, tasks: [{}, {}, {}], promoted: 1, demoted: 0, programs: 2 }),
+            summarizeEvolution({
+                dryRun: false,
+                cancelled: false,
+                seconds: 0.42,
+                tasks: [{}, {}, {}],
+                promoted: 1,
+                demoted: 0,
+                programs: 2,
+            }),
             'Evolution finished in 0.4 s: 3 tasks checked, 1 promoted, 0 demoted, 2 new programs.',
         );
-        assert.equal(summarizeEvolution({ dryRun: true, tasks: [{}], programs: 1 }), 'Evolution dry run finished: 1 task checked, 0 promoted, 0 demoted, 1 new program.');
+        assert.equal(
+            summarizeEvolution({ dryRun: true, tasks: [{}], programs: 1 }),
+            'Evolution dry run finished: 1 task checked, 0 promoted, 0 demoted, 1 new program.',
+        );
         assert.match(summarizeEvolution({ cancelled: true }), /^Evolution cancelled: /);
         assert.equal(summarizeEvolution(null), 'Evolution finished.');
     });

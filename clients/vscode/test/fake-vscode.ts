@@ -216,7 +216,15 @@ export const commands = {
     registerCommand: () => ({ dispose() {} }),
 };
 
-export const env = { clipboard: { text: '', writeText(text: string) { env.clipboard.text = text; return Promise.resolve(); } } };
+export const env = {
+    clipboard: {
+        text: '',
+        writeText(text: string) {
+            env.clipboard.text = text;
+            return Promise.resolve();
+        },
+    },
+};
 
 export const extensions = { getExtension: (): unknown => undefined };
 

@@ -3,21 +3,29 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { checkServerImport, expandPath, findInterpreter, findOnPath, pipInstallCommand, type InterpreterLookup } from '../src/common/python';
+import {
+    checkServerImport,
+    expandPath,
+    findInterpreter,
+    findOnPath,
+    pipInstallCommand,
+    type InterpreterLookup,
+} from '../src/common/python';
 
-function lookup(configured: string, extension: string | undefined | Error, onPath: string | undefined): InterpreterLookup & { asked: string[] } {
+function lookup(
+    configured: string,
+    extension: string | undefined | Error,
+    onPath: string | undefined,
+): InterpreterLookup & { asked: string[] } {
     const asked: string[] = [];
     return {
         asked,
         configuredPath: () => (asked.push('setting'), configured),
-        pythonExtensionPath: async () => {
+        pythonExtensionPath: () => {
             asked.push('python-extension');
-            if (extension instanceof Error) {
-                throw extension;
-            }
-            return extension;
+            return extension instanceof Error ? Promise.reject(extension) : Promise.resolve(extension);
         },
-        findOnPath: async (name) => (asked.push(`path:${name}`), onPath),
+        findOnPath: (name) => (asked.push(`path:${name}`), Promise.resolve(onPath)),
     };
 }
 
@@ -35,7 +43,10 @@ describe('interpreter selection', () => {
     });
 
     it('then python3 on PATH, also when the Python extension fails', async () => {
-        assert.deepEqual(await findInterpreter(lookup('', undefined, '/usr/bin/python3')), { path: '/usr/bin/python3', source: 'path' });
+        assert.deepEqual(await findInterpreter(lookup('', undefined, '/usr/bin/python3')), {
+            path: '/usr/bin/python3',
+            source: 'path',
+        });
         const l = lookup('', new Error('extension crashed'), '/usr/bin/python3');
         assert.deepEqual(await findInterpreter(l), { path: '/usr/bin/python3', source: 'path' });
         assert.deepEqual(l.asked, ['setting', 'python-extension', 'path:python3']);
@@ -53,14 +64,18 @@ describe('interpreter selection', () => {
 
     it('searches PATH in order', async () => {
         const present = new Set(['/b/python3', '/c/python3']);
-        const found = await findOnPath('python3', ['/a', '', '/b', '/c'].join(path.delimiter), async (f) => present.has(f));
+        const isFile = (file: string) => Promise.resolve(present.has(file));
+        const found = await findOnPath('python3', ['/a', '', '/b', '/c'].join(path.delimiter), isFile);
         assert.equal(found, '/b/python3');
-        assert.equal(await findOnPath('python3', '/a', async () => false), undefined);
+        assert.equal(await findOnPath('python3', '/a', () => Promise.resolve(false)), undefined);
     });
 
     it('gives a pip command for that exact interpreter and checkout, quoted when needed', () => {
         assert.equal(pipInstallCommand('/venv/bin/python', '/src/scion'), '/venv/bin/python -m pip install -e /src/scion');
-        assert.equal(pipInstallCommand('/my venv/bin/python', '/my src/scion'), '"/my venv/bin/python" -m pip install -e "/my src/scion"');
+        assert.equal(
+            pipInstallCommand('/my venv/bin/python', '/my src/scion'),
+            '"/my venv/bin/python" -m pip install -e "/my src/scion"',
+        );
         assert.equal(pipInstallCommand('python3', undefined), 'python3 -m pip install -e <path of your Scion checkout>');
     });
 

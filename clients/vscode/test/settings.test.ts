@@ -1,15 +1,35 @@
 import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
-import { SETTING_KEYS, configuredPythonPath, debounce, nestSettings, onSettingsChanged, serverSettings } from '../src/common/settings';
+import {
+    SETTING_KEYS,
+    configuredPythonPath,
+    debounce,
+    nestSettings,
+    onSettingsChanged,
+    serverSettings,
+} from '../src/common/settings';
 import { setSettings } from './fake-vscode';
 
 describe('settings', () => {
     it('contributes every setting of the LSP contract', () => {
         const contract = [
-            'database.path', 'templates.roots', 'llm.model', 'llm.apiBase', 'llm.apiKey', 'llm.timeout',
-            'tracking.checkpoints', 'tracking.keepThreshold', 'evolution.enabled', 'evolution.minExecutions',
-            'evolution.minKeptRate', 'evolution.hybridConfidence', 'evolution.codeFirstConfidence',
-            'evolution.minDecided', 'evolution.improveBelow', 'log.level', 'server.pythonPath',
+            'database.path',
+            'templates.roots',
+            'llm.model',
+            'llm.apiBase',
+            'llm.apiKey',
+            'llm.timeout',
+            'tracking.checkpoints',
+            'tracking.keepThreshold',
+            'evolution.enabled',
+            'evolution.minExecutions',
+            'evolution.minKeptRate',
+            'evolution.hybridConfidence',
+            'evolution.codeFirstConfidence',
+            'evolution.minDecided',
+            'evolution.improveBelow',
+            'log.level',
+            'server.pythonPath',
         ];
         assert.deepEqual([...SETTING_KEYS].sort(), contract.sort());
     });
@@ -36,7 +56,11 @@ describe('settings', () => {
             'scion.llm.timeout': 5,
             'scion.templates.roots': ['/t'],
         });
-        assert.deepEqual(serverSettings(), { tracking: { checkpoints: [30, 120] }, llm: { timeout: 5 }, templates: { roots: ['/t'] } });
+        assert.deepEqual(serverSettings(), {
+            tracking: { checkpoints: [30, 120] },
+            llm: { timeout: 5 },
+            templates: { roots: ['/t'] },
+        });
         assert.equal(configuredPythonPath(), '/venv/bin/python');
         setSettings({});
         assert.equal(configuredPythonPath(), '');

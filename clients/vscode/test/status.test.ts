@@ -9,7 +9,10 @@ describe('status bar', () => {
         assert.equal(view.command, 'scion.showOutput');
         assert.match(view.tooltip, /ready/);
         assert.equal(describeStatus({ state: 'busy', message: 'indexing', upgradesAvailable: 0 }).text, '$(loading~spin) Scion');
-        assert.match(describeStatus({ state: 'failed', message: 'no Python', upgradesAvailable: 0 }).tooltip, /failed \(no Python\)/);
+        assert.match(
+            describeStatus({ state: 'failed', message: 'no Python', upgradesAvailable: 0 }).tooltip,
+            /failed \(no Python\)/,
+        );
     });
 
     it('counts files with upgrades and clicks through to upgrade all', () => {
@@ -23,6 +26,10 @@ describe('status bar', () => {
     it('keeps what a scion/status notification leaves out', () => {
         const current = { state: 'ready' as const, message: 'x', upgradesAvailable: 2 };
         assert.deepEqual(mergeStatus(current, { state: 'busy' }), { state: 'busy', message: 'x', upgradesAvailable: 2 });
-        assert.deepEqual(mergeStatus(current, { upgradesAvailable: 0, message: '' }), { state: 'ready', message: '', upgradesAvailable: 0 });
+        assert.deepEqual(mergeStatus(current, { upgradesAvailable: 0, message: '' }), {
+            state: 'ready',
+            message: '',
+            upgradesAvailable: 0,
+        });
     });
 });

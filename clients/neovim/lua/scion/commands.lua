@@ -20,8 +20,10 @@ function M.client(bufnr, any_buffer)
     clients = vim.lsp.get_clients({ name = NAME })
   end
   if #clients == 0 then
-    notify('no Scion server is running here (run `:lua vim.lsp.enable("scion")` and open a supported file).',
-      vim.log.levels.WARN)
+    notify(
+      'no Scion server is running here (run `:lua vim.lsp.enable("scion")` and open a supported file).',
+      vim.log.levels.WARN
+    )
     return nil
   end
   return clients[1]
@@ -90,7 +92,9 @@ function M.generate()
       notify('no template fits here.')
       return
     end
-    vim.ui.select(templates, { prompt = 'Scion: generate', kind = 'scion.template', format_item = template_label },
+    vim.ui.select(
+      templates,
+      { prompt = 'Scion: generate', kind = 'scion.template', format_item = template_label },
       function(template)
         if not template then
           return
@@ -99,7 +103,8 @@ function M.generate()
         M.execute(client, 'scion.generate', argument, function(result)
           M.on_generated(result, where.uri, template)
         end, bufnr)
-      end)
+      end
+    )
   end, bufnr)
 end
 
@@ -154,8 +159,10 @@ function M.upgrade(all)
     if type(result) == 'table' and next(result) ~= nil then
       local conflicts = tonumber(result.conflicts or result.conflicted) or 0
       if conflicts > 0 then
-        notify(('upgraded with %d conflict%s to resolve.'):format(conflicts, conflicts == 1 and '' or 's'),
-          vim.log.levels.WARN)
+        notify(
+          ('upgraded with %d conflict%s to resolve.'):format(conflicts, conflicts == 1 and '' or 's'),
+          vim.log.levels.WARN
+        )
       else
         notify('upgraded.')
       end

@@ -95,7 +95,9 @@ end
 ---@return string
 function M.python(config)
   local from_settings = vim.tbl_get(config.settings, 'server', 'pythonPath')
-  local python = config.python or (type(from_settings) == 'string' and from_settings ~= '' and from_settings) or 'python3'
+  local python = config.python
+    or (type(from_settings) == 'string' and from_settings ~= '' and from_settings)
+    or 'python3'
   return vim.fs.normalize(python)
 end
 

@@ -186,7 +186,8 @@ local function check_llm(config, python)
   local base = vim.tbl_get(config.settings, 'llm', 'apiBase')
   health.ok(('model %s%s'):format(model, base and (' at ' .. base) or ''))
   if python then
-    local found = run({ python, '-P', '-c', 'import importlib.util, sys; sys.exit(importlib.util.find_spec("litellm") is None)' })
+    local found =
+      run({ python, '-P', '-c', 'import importlib.util, sys; sys.exit(importlib.util.find_spec("litellm") is None)' })
     if found and found.code == 0 then
       health.ok('litellm is installed')
     else
@@ -203,7 +204,8 @@ local function check_clients()
   end
   for _, client in ipairs(clients) do
     local status = require('scion.status').by_client[client.id]
-    local state = status and (status.state .. (status.message ~= '' and (': ' .. status.message) or '')) or 'no status yet'
+    local state = status and (status.state .. (status.message ~= '' and (': ' .. status.message) or ''))
+      or 'no status yet'
     health.info(('client %d, root %s, %s'):format(client.id, client.root_dir or '(none)', state))
   end
 end

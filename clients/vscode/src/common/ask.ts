@@ -145,7 +145,9 @@ function run(
                 return;
             }
             done = true;
-            disposables.forEach((disposable) => disposable.dispose());
+            for (const disposable of disposables) {
+                disposable.dispose();
+            }
             widget.dispose();
             resolve(result);
         };
@@ -171,10 +173,13 @@ function run(
 }
 
 function textOf(value: unknown): string {
-    if (value === undefined || value === null) {
-        return '';
+    if (typeof value === 'string') {
+        return value;
     }
-    return typeof value === 'object' ? JSON.stringify(value) : String(value);
+    if (typeof value === 'number' || typeof value === 'boolean') {
+        return String(value);
+    }
+    return value === undefined || value === null ? '' : JSON.stringify(value);
 }
 
 /** The message shown under the input box while the text is not valid for the question's type. */

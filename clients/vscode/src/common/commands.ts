@@ -31,9 +31,7 @@ export function formatSuccessRate(rate: number | null | undefined, decided: numb
 }
 
 export function templateItem(template: TemplateInfo): TemplateItem {
-    const detail = [formatSuccessRate(template.successRate, template.decided), template.description]
-        .filter(Boolean)
-        .join(' · ');
+    const detail = [formatSuccessRate(template.successRate, template.decided), template.description].filter(Boolean).join(' · ');
     return { label: template.title || template.id, description: `${template.id} ${template.version}`, detail, template };
 }
 
@@ -61,7 +59,7 @@ export function summarizeEvolution(result: unknown): string {
         return 'Evolution finished.';
     }
     const summary = result as Record<string, unknown>;
-    const count = (key: string) => (typeof summary[key] === 'number' ? (summary[key] as number) : 0);
+    const count = (key: string) => (typeof summary[key] === 'number' ? summary[key] : 0);
     const tasks = Array.isArray(summary.tasks) ? summary.tasks.length : 0;
     const seconds = typeof summary.seconds === 'number' ? ` in ${summary.seconds.toFixed(1)} s` : '';
     const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -170,11 +168,26 @@ export function registerCommands(server: ServerManager, output: vscode.LogOutput
         }
     };
     return [
-        vscode.commands.registerCommand('scion.generateFromTemplate', guarded('generate', () => generateFromTemplate(server))),
-        vscode.commands.registerCommand('scion.upgradeAllFiles', guarded('upgrade all', () => upgradeAll(server))),
-        vscode.commands.registerCommand('scion.showStats', guarded('stats', () => showStats(server))),
-        vscode.commands.registerCommand('scion.runEvolution', guarded('evolution', () => runEvolution(server, output))),
-        vscode.commands.registerCommand('scion.restartServer', guarded('restart', () => server.restart())),
+        vscode.commands.registerCommand(
+            'scion.generateFromTemplate',
+            guarded('generate', () => generateFromTemplate(server)),
+        ),
+        vscode.commands.registerCommand(
+            'scion.upgradeAllFiles',
+            guarded('upgrade all', () => upgradeAll(server)),
+        ),
+        vscode.commands.registerCommand(
+            'scion.showStats',
+            guarded('stats', () => showStats(server)),
+        ),
+        vscode.commands.registerCommand(
+            'scion.runEvolution',
+            guarded('evolution', () => runEvolution(server, output)),
+        ),
+        vscode.commands.registerCommand(
+            'scion.restartServer',
+            guarded('restart', () => server.restart()),
+        ),
         vscode.commands.registerCommand('scion.showOutput', () => output.show(true)),
     ];
 }

@@ -175,9 +175,10 @@ interface PythonExtensionApi {
     ready?: Promise<void>;
     environments?: {
         getActiveEnvironmentPath(resource?: vscode.Uri): { id: string; path: string };
-        resolveEnvironment(env: { id: string; path: string }): Promise<
-            { executable: { uri: vscode.Uri | undefined } } | undefined
-        >;
+        resolveEnvironment(env: {
+            id: string;
+            path: string;
+        }): Promise<{ executable: { uri: vscode.Uri | undefined } } | undefined>;
     };
 }
 

@@ -8,7 +8,14 @@ import {
 } from 'vscode-languageclient/node';
 import { askQuestions, type AskParams } from './ask';
 import { openGeneratedFiles } from './commands';
-import { SERVER_ARGS, checkServerImport, editorLookup, findInterpreter, reportMissingServer, reportNoInterpreter } from './python';
+import {
+    SERVER_ARGS,
+    checkServerImport,
+    editorLookup,
+    findInterpreter,
+    reportMissingServer,
+    reportNoInterpreter,
+} from './python';
 import { configuredPythonPath, serverSettings } from './settings';
 import type { ServerStatus, StatusBar } from './status';
 
@@ -91,7 +98,7 @@ export class ServerManager {
             initializationOptions: () => ({ ask: true, scion: serverSettings() }),
             middleware: {
                 executeCommand: async (command, args, next) => {
-                    const result = await next(command, args);
+                    const result: unknown = await next(command, args);
                     if (command === 'scion.generate') {
                         await openGeneratedFiles(result);
                     }
@@ -101,7 +108,7 @@ export class ServerManager {
         };
         const client = new LanguageClient('scion', 'Scion', serverOptions, clientOptions);
         let serverReported = false;
-        client.onRequest('scion/ask', (params: AskParams, token) => askQuestions(params, token));
+        client.onRequest('scion/ask', (params: AskParams, token: vscode.CancellationToken) => askQuestions(params, token));
         client.onNotification('scion/status', (params: Partial<ServerStatus>) => {
             serverReported = true;
             this.status.update(params);

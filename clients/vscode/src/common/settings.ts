@@ -4,8 +4,8 @@ import manifest from '../../package.json';
 export const SECTION = 'scion';
 
 /** Every `scion.*` setting the extension contributes, without the prefix. */
-export const SETTING_KEYS: readonly string[] = Object.keys(manifest.contributes.configuration.properties).map(
-    (key) => key.slice(SECTION.length + 1),
+export const SETTING_KEYS: readonly string[] = Object.keys(manifest.contributes.configuration.properties).map((key) =>
+    key.slice(SECTION.length + 1),
 );
 
 /** Settings that configure the client itself and are not sent to the server. */

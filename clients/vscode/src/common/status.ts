@@ -43,8 +43,7 @@ export function mergeStatus(current: ServerStatus, update: Partial<ServerStatus>
     return {
         state: update.state ?? current.state,
         message: update.message ?? current.message,
-        upgradesAvailable:
-            typeof update.upgradesAvailable === 'number' ? update.upgradesAvailable : current.upgradesAvailable,
+        upgradesAvailable: typeof update.upgradesAvailable === 'number' ? update.upgradesAvailable : current.upgradesAvailable,
     };
 }
 
