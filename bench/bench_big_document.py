@@ -51,7 +51,9 @@ def run(megabytes: float) -> list:
         uri = (workspace / "big.py").as_uri()
 
         started = time.perf_counter()
-        client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}})
+        client.notify(
+            "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}}
+        )
         del text
         client.ping(timeout=600)  # answered once the open is processed (messages are handled in order)
         rows.append(["didOpen", f"{time.perf_counter() - started:.2f}", kb(client.peak_rss_kb())])
@@ -60,7 +62,10 @@ def run(megabytes: float) -> list:
         middle = {"line": lines // 2, "character": 0}
         client.notify(
             "textDocument/didChange",
-            {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"range": {"start": middle, "end": middle}, "text": "x = 1\n"}]},
+            {
+                "textDocument": {"uri": uri, "version": 2},
+                "contentChanges": [{"range": {"start": middle, "end": middle}, "text": "x = 1\n"}],
+            },
         )
         client.ping(timeout=600)
         rows.append(["didChange", f"{time.perf_counter() - started:.2f}", kb(client.peak_rss_kb())])
@@ -72,7 +77,9 @@ def run(megabytes: float) -> list:
             timeout=600,
         )
         actions = len(response.get("result") or []) if "result" in response else response["error"]["message"]
-        rows.append([f"codeAction ({actions} actions)", f"{time.perf_counter() - started:.2f}", kb(client.peak_rss_kb())])
+        rows.append(
+            [f"codeAction ({actions} actions)", f"{time.perf_counter() - started:.2f}", kb(client.peak_rss_kb())]
+        )
 
         started = time.perf_counter()
         client.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": middle}, timeout=600)

@@ -64,7 +64,9 @@ async def main(repeat: int) -> None:
             path.write_text(text)
             uri = from_fs_path(str(path))
             client.text_document_did_open(
-                types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text))
+                types.DidOpenTextDocumentParams(
+                    text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+                )
             )
             await client.text_document_code_action_async(code_action_params(uri, 0))  # parse once
             samples = []
@@ -85,7 +87,9 @@ async def main(repeat: int) -> None:
             await client.workspace_execute_command_async(
                 types.ExecuteCommandParams(
                     command="scion.generate",
-                    arguments=[{"templateId": "python/pytest-module", "uri": uri, "position": {"line": 0, "character": 0}}],
+                    arguments=[
+                        {"templateId": "python/pytest-module", "uri": uri, "position": {"line": 0, "character": 0}}
+                    ],
                 )
             )
             samples.append((time.perf_counter() - started) * 1000)

@@ -79,7 +79,9 @@ def main() -> None:
         change, text = run(make("file:///bench"), source, edits, read_source=False)
         change_and_read, _ = run(make("file:///bench"), source, edits, read_source=True)
         results[name] = text
-        rows.append([name, *(percentile(change, q) for q in (50, 99)), *(percentile(change_and_read, q) for q in (50, 99))])
+        rows.append(
+            [name, *(percentile(change, q) for q in (50, 99)), *(percentile(change_and_read, q) for q in (50, 99))]
+        )
     assert len(set(results.values())) == 1, "the two documents disagree"
     print(f"One incremental change, {LINES:,}-line file, {len(edits):,} single-character edits (µs)\n")
     print(table(["document", "change p50", "change p99", "change + source p50", "change + source p99"], rows))

@@ -62,7 +62,9 @@ class Buffer:
             text_document=types.VersionedTextDocumentIdentifier(uri=self.uri, version=self.version),
             content_changes=[
                 types.TextDocumentContentChangePartial(
-                    range=types.Range(start=types.Position(line=sl, character=sc), end=types.Position(line=el, character=ec)),
+                    range=types.Range(
+                        start=types.Position(line=sl, character=sc), end=types.Position(line=el, character=ec)
+                    ),
                     text=text,
                 )
             ],
@@ -100,10 +102,17 @@ async def start(workspace: Path) -> tuple[LanguageClient, dict]:
         for change in params.edit.document_changes or []:
             for edit in sorted(change.edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
                 r = edit.range
-                client.text_document_did_change(buffer.apply(r.start.line, r.start.character, r.end.line, r.end.character, edit.new_text))
+                client.text_document_did_change(
+                    buffer.apply(r.start.line, r.start.character, r.end.line, r.end.character, edit.new_text)
+                )
         return types.ApplyWorkspaceEditResult(applied=True)
 
-    for method in (types.WINDOW_LOG_MESSAGE, types.WINDOW_SHOW_MESSAGE, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "scion/status"):
+    for method in (
+        types.WINDOW_LOG_MESSAGE,
+        types.WINDOW_SHOW_MESSAGE,
+        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+        "scion/status",
+    ):
         client.feature(method)(lambda *args: None)
 
     await client.start_io(sys.executable, "-P", "-m", "server")
@@ -127,8 +136,12 @@ async def add_generations(client: LanguageClient, buffer: Buffer, count: int) ->
     blanks = [n for n in range(len(lines) - 1) if lines[n] == "" and lines[n + 1].startswith("class ")]
     step = max(1, len(blanks) // count)
     for line in sorted(blanks[::step][:count], reverse=True):
-        argument = {"templateId": "python/dataclass", "uri": buffer.uri, "position": {"line": line, "character": 0},
-                    "answers": {"class_name": f"Generated{line}", "add_import": False}}
+        argument = {
+            "templateId": "python/dataclass",
+            "uri": buffer.uri,
+            "position": {"line": line, "character": 0},
+            "answers": {"class_name": f"Generated{line}", "add_import": False},
+        }
         result = await client.workspace_execute_command_async(
             types.ExecuteCommandParams(command="scion.generate", arguments=[argument])
         )
@@ -136,7 +149,9 @@ async def add_generations(client: LanguageClient, buffer: Buffer, count: int) ->
             raise SystemExit(f"generation at line {line} failed")
 
 
-async def time_changes(client: LanguageClient, buffer: Buffer, edits: int, rng: random.Random) -> tuple[list[float], list[float]]:
+async def time_changes(
+    client: LanguageClient, buffer: Buffer, edits: int, rng: random.Random
+) -> tuple[list[float], list[float]]:
     changes, pings = [], []
     for _ in range(edits):
         params = buffer.random_edit(rng)
@@ -164,7 +179,9 @@ async def bench_did_change(edits: int) -> list[list]:
             buffer = state["buffer"] = Buffer(client, uri, source.split("\n"))
             client.text_document_did_open(
                 types.DidOpenTextDocumentParams(
-                    text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text="\n".join(buffer.lines))
+                    text_document=types.TextDocumentItem(
+                        uri=uri, language_id="python", version=1, text="\n".join(buffer.lines)
+                    )
                 )
             )
             await ping(client)
@@ -190,7 +207,10 @@ def bench_stats(rows: int, repeat: int) -> list[list]:
         print(f"{rows:,} generations inserted in {time.perf_counter() - started:.1f} s\n", file=sys.stderr)
         built = build_stats(store)
         runs = {
-            "stats query (success_rates + success_by_template)": lambda: (store.success_rates(), store.success_by_template()),
+            "stats query (success_rates + success_by_template)": lambda: (
+                store.success_rates(),
+                store.success_by_template(),
+            ),
             "report data (build_stats)": lambda: build_stats(store),
             "HTML rendering (render_html)": lambda: render_html(built),
         }
@@ -215,8 +235,23 @@ def main(argv: list[str] | None = None) -> int:
 
     if not options.skip_changes:
         rows = asyncio.run(bench_did_change(options.edits))
-        print(f"didChange through the server over stdio, {LINES:,}-line file, {options.edits:,} single-character edits each (ms)\n")
-        print(table(["pending", "change+ping p50", "change+ping p99", "ping p50", "ping p99", "≈ change p50", "≈ change p99"], rows))
+        print(
+            f"didChange through the server over stdio, {LINES:,}-line file, {options.edits:,} single-character edits each (ms)\n"
+        )
+        print(
+            table(
+                [
+                    "pending",
+                    "change+ping p50",
+                    "change+ping p99",
+                    "ping p50",
+                    "ping p99",
+                    "≈ change p50",
+                    "≈ change p99",
+                ],
+                rows,
+            )
+        )
     if not options.skip_stats:
         print(f"\nStats over {options.rows:,} generations ({options.repeat} runs, ms)\n")
         print(table(["step", "median", "p99"], bench_stats(options.rows, options.repeat)))

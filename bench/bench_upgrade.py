@@ -35,17 +35,23 @@ from bench.common import summary, table  # noqa: E402
 
 QUESTIONS = "questions:\n  name:\n    type: str\n    default: module\n  greeting:\n    type: str\n    default: hello\n"
 MANIFEST = "title: Bench module\nmode: file\nwhere: [empty_file]\nlanguages: [python]\n" + QUESTIONS
-FILLER = "".join(f"\n\ndef step_{i}(value):\n    \"\"\"Step {i} of the pipeline.\"\"\"\n    return value * {i} + 1\n" for i in range(8))
-V1_BODY = '"""{{ name }}: a generated module."""\n\n\ndef greet():\n    return "{{ greeting }}, {{ name }}"\n\n\ndef helper(value):\n    return value + 1\n' + FILLER
+FILLER = "".join(
+    f'\n\ndef step_{i}(value):\n    """Step {i} of the pipeline."""\n    return value * {i} + 1\n' for i in range(8)
+)
+V1_BODY = (
+    '"""{{ name }}: a generated module."""\n\n\ndef greet():\n    return "{{ greeting }}, {{ name }}"\n\n\ndef helper(value):\n    return value + 1\n'
+    + FILLER
+)
 V2_BODY = (
     '"""{{ name }}: a generated module."""\nimport logging\n\nlog = logging.getLogger("{{ name }}")\n\n\ndef greet():\n    return "{{ greeting }}, {{ name }}"\n\n\ndef helper(value):\n    return value + 2\n'
     + FILLER
     + "\n\ndef describe():\n    return {{ name | tojson }}\n"
 )
 
+
 def user_edit(text: str) -> str:
     # An edit in the user's own place (inside greet): merges cleanly with v2.
-    return text.replace('def greet():\n', 'def greet():\n    print("called")\n', 1)
+    return text.replace("def greet():\n", 'def greet():\n    print("called")\n', 1)
 
 
 # -- Scion ---------------------------------------------------------------------
@@ -111,7 +117,9 @@ def time_scion_cli(pristine: Path, scratch: Path, runs: int) -> list[float]:
         started = time.perf_counter()
         subprocess.run(
             [sys.executable, "-P", "-m", "server", "upgrade", "--all", "--defaults", "--workspace", str(work)],
-            check=True, stdout=subprocess.DEVNULL, cwd=Path(__file__).resolve().parent.parent,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            cwd=Path(__file__).resolve().parent.parent,
         )
         times.append(time.perf_counter() - started)
         shutil.rmtree(work)
@@ -120,11 +128,23 @@ def time_scion_cli(pristine: Path, scratch: Path, runs: int) -> list[float]:
 
 # -- copier --------------------------------------------------------------------
 
-GIT_ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com", "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+}
 
 
 def git(folder: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=folder, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **GIT_ENV})
+    subprocess.run(
+        ["git", *args],
+        cwd=folder,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **GIT_ENV},
+    )
 
 
 def copier_template(root: Path, files: int) -> Path:
@@ -147,7 +167,9 @@ def copier_template(root: Path, files: int) -> Path:
 
 def copier_project(template: Path, project: Path, edited: int, files: int) -> None:
     copier = Path(sys.executable).with_name("copier")
-    subprocess.run([str(copier), "copy", "--vcs-ref", "v1", "--defaults", "--quiet", str(template), str(project)], check=True)
+    subprocess.run(
+        [str(copier), "copy", "--vcs-ref", "v1", "--defaults", "--quiet", str(template), str(project)], check=True
+    )
     git(project, "init", "-q")
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "generated")
@@ -162,7 +184,9 @@ def time_copier_update(project: Path) -> float:
     started = time.perf_counter()
     subprocess.run(
         [str(copier), "update", "--vcs-ref", "v2", "--defaults", "--conflict", "inline", "--quiet", str(project)],
-        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     return time.perf_counter() - started
 
@@ -207,13 +231,19 @@ async def time_server_diagnostics(workspace: Path, files: int) -> tuple[float, f
     new_uri = from_fs_path(str(new_file))
     opened = time.perf_counter()
     client.text_document_did_open(
-        types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(uri=new_uri, language_id="python", version=1, text=new_file.read_text()))
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=new_uri, language_id="python", version=1, text=new_file.read_text()
+            )
+        )
     )
     while new_uri not in diagnosed and time.perf_counter() - opened < 10:
         await asyncio.sleep(0.001)
     first = diagnosed.get(new_uri, float("nan")) - opened
     started = time.perf_counter()
-    counts = await client.workspace_execute_command_async(types.ExecuteCommandParams(command="scion.upgradeAll", arguments=[{}]))
+    counts = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="scion.upgradeAll", arguments=[{}])
+    )
     upgrade_all = time.perf_counter() - started
     print(f"scion.upgradeAll: {counts}", file=sys.stderr)
     await client.shutdown_async(None)
@@ -258,7 +288,11 @@ def main() -> None:
         print(f"## Batch upgrade: {args.files} generated files, {edited} edited by the user (1.0.0 -> 2.0.0)\n")
         print(f"Scion outcome: {counts}\n")
         rows = [
-            [f"Scion, domain (`scion upgrade --all` semantics, {_workers(args.files)} worker processes)", args.files, *summary(domain)],
+            [
+                f"Scion, domain (`scion upgrade --all` semantics, {_workers(args.files)} worker processes)",
+                args.files,
+                *summary(domain),
+            ],
             ["Scion, domain, one process", args.files, *summary(domain_alone)],
             ["Scion, CLI process (start-up included)", args.files, *summary(cli)],
             ["Scion, domain", 1, *summary(domain_one)],
@@ -271,21 +305,32 @@ def main() -> None:
                 project = scratch / f"copier-project-{files}"
                 copier_project(template, project, edited_files, files)
                 copier_times[files] = time_copier_update(project)  # one run: minutes at 1,000 files
-                rows.append([f"copier {_copier_version()} update (one run)", files, copier_times[files], copier_times[files]])
+                rows.append(
+                    [f"copier {_copier_version()} update (one run)", files, copier_times[files], copier_times[files]]
+                )
         print(table(["run", "files", "median s", "p99 s"], rows))
         if copier_times:
             print("\n| ratio (copier / Scion) | 1 file | " + f"{args.files} files |\n|---|---:|---:|")
-            print(f"| domain | {copier_times[1] / summary(domain_one)[0]:.0f}x | {copier_times[args.files] / summary(domain)[0]:.0f}x |")
+            print(
+                f"| domain | {copier_times[1] / summary(domain_one)[0]:.0f}x | {copier_times[args.files] / summary(domain)[0]:.0f}x |"
+            )
             print(f"| domain, one process | | {copier_times[args.files] / summary(domain_alone)[0]:.0f}x |")
-            print(f"| CLI process | {copier_times[1] / summary(cli_one)[0]:.1f}x | {copier_times[args.files] / summary(cli)[0]:.1f}x |")
+            print(
+                f"| CLI process | {copier_times[1] / summary(cli_one)[0]:.1f}x | {copier_times[args.files] / summary(cli)[0]:.1f}x |"
+            )
 
         scan, first, upgrade_all = asyncio.run(time_server_diagnostics(scratch / "pristine", args.files))
         print(f"\n## Upgrade diagnostics through the server ({args.files} generated files)\n")
-        print(table(["measure", "value", "target"], [
-            ["background scan until every file has its diagnostic (s)", scan, "< 5 s"],
-            ["first diagnostic of a newly generated, opened file (ms)", first * 1000, "< 50 ms"],
-            [f"`scion.upgradeAll` of the {args.files + 1} files, one of them open (s)", upgrade_all, "-"],
-        ]))
+        print(
+            table(
+                ["measure", "value", "target"],
+                [
+                    ["background scan until every file has its diagnostic (s)", scan, "< 5 s"],
+                    ["first diagnostic of a newly generated, opened file (ms)", first * 1000, "< 50 ms"],
+                    [f"`scion.upgradeAll` of the {args.files + 1} files, one of them open (s)", upgrade_all, "-"],
+                ],
+            )
+        )
 
 
 def _workers(files: int) -> int:

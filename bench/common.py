@@ -42,7 +42,12 @@ async def start_server(workspace: Path, options: dict | None = None) -> Language
         apply_workspace_edit(params.edit)
         return types.ApplyWorkspaceEditResult(applied=True)
 
-    for method in (types.WINDOW_LOG_MESSAGE, types.WINDOW_SHOW_MESSAGE, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "scion/status"):
+    for method in (
+        types.WINDOW_LOG_MESSAGE,
+        types.WINDOW_SHOW_MESSAGE,
+        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+        "scion/status",
+    ):
         client.feature(method)(lambda *args: None)
 
     await client.start_io(sys.executable, "-P", "-m", "server")
@@ -62,6 +67,13 @@ def python_source(lines: int) -> str:
     out = ["import os", "", ""]
     index = 0
     while len(out) < lines:
-        out += [f"class Model{index}:", f"    def method_{index}(self, value):", f"        total = value + {index}", "        return total", "", ""]
+        out += [
+            f"class Model{index}:",
+            f"    def method_{index}(self, value):",
+            f"        total = value + {index}",
+            "        return total",
+            "",
+            "",
+        ]
         index += 1
     return "\n".join(out[:lines]) + "\n"

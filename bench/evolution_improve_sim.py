@@ -52,7 +52,12 @@ NOISE = 0.04
 SHARE_IMPORTING = 1.0  # blocks inserted where the dataclasses import is still missing
 FUTURE = "from __future__ import annotations\n"
 CLASSES = ["Order", "Invoice", "Customer", "Product", "Shipment", "Payment", "Refund", "Ticket", "Account", "Review"]
-FIELDS = ["id: int, name: str", "id: int, total: float", "sku: str, price: float, tags: list[str]", "user_id: int, note: str = ''"]
+FIELDS = [
+    "id: int, name: str",
+    "id: int, total: float",
+    "sku: str, price: float, tags: list[str]",
+    "user_id: int, note: str = ''",
+]
 
 
 def simulate_user(rng: random.Random, rendered: str, undo: float) -> str:
@@ -67,7 +72,11 @@ def simulate_user(rng: random.Random, rendered: str, undo: float) -> str:
     if "frozen=True" not in kept and rng.random() < HABIT_B:
         if rng.random() < undo:
             return ""
-        kept = kept.replace("@dataclass(", "@dataclass(frozen=True, ", 1) if "@dataclass(" in kept else kept.replace("@dataclass", "@dataclass(frozen=True)", 1)
+        kept = (
+            kept.replace("@dataclass(", "@dataclass(frozen=True, ", 1)
+            if "@dataclass(" in kept
+            else kept.replace("@dataclass", "@dataclass(frozen=True)", 1)
+        )
     return kept
 
 
@@ -75,11 +84,22 @@ def generate(store: Store, catalog: Catalog, rng: random.Random, index: int, sce
     template = catalog.get(TEMPLATE)
     name = f"{rng.choice(CLASSES)}{index}"
     importing = rng.random() < scenario["importing"]
-    features = {"stem": name.lower(), "place": "module", "language": "python", "identifiers": [] if importing else ["dataclass"]}
+    features = {
+        "stem": name.lower(),
+        "place": "module",
+        "language": "python",
+        "identifiers": [] if importing else ["dataclass"],
+    }
     answers = resolve_answers(template, features, {"class_name": name, "fields": rng.choice(FIELDS)}).answers
     rendered = render_template(template, answers, features).primary.text.rstrip("\n")
     generation = store.record_generation(
-        TEMPLATE, template.version, f"src/models/{name.lower()}.py", "insert", answers, rendered_text=rendered, status="applied"
+        TEMPLATE,
+        template.version,
+        f"src/models/{name.lower()}.py",
+        "insert",
+        answers,
+        rendered_text=rendered,
+        status="applied",
     )
     kept = simulate_user(rng, rendered, scenario["undo"])
     score = survival(rendered, kept).score
@@ -99,9 +119,14 @@ def run(generations: int, batch: int, seed: int, importing: float = SHARE_IMPORT
         store = Store(workspace / "scion.db")
         windows, runs = [], []
         for start in range(0, generations, batch):
-            outcomes = [generate(store, catalog, rng, index, scenario) for index in range(start, min(start + batch, generations))]
+            outcomes = [
+                generate(store, catalog, rng, index, scenario)
+                for index in range(start, min(start + batch, generations))
+            ]
             versions = sorted({version for version, _ in outcomes})
-            windows.append((start + 1, start + len(outcomes), ", ".join(versions), sum(ok for _, ok in outcomes) / len(outcomes)))
+            windows.append(
+                (start + 1, start + len(outcomes), ", ".join(versions), sum(ok for _, ok in outcomes) / len(outcomes))
+            )
             began = time.perf_counter()
             report = run_improvement(store, catalog, workspace, settings, None)
             runs.append((start + len(outcomes), time.perf_counter() - began, report))
@@ -109,18 +134,38 @@ def run(generations: int, batch: int, seed: int, importing: float = SHARE_IMPORT
 
 
 def _markdown(store: Store, windows: list, runs: list) -> str:
-    lines = ["### Success rate per window of generations", "", "| generations | version used | success |", "|---|---|---:|"]
+    lines = [
+        "### Success rate per window of generations",
+        "",
+        "| generations | version used | success |",
+        "|---|---|---:|",
+    ]
     lines += [f"| {first}-{last} | {versions} | {rate:.0%} |" for first, last, versions, rate in windows]
-    lines += ["", "### Per template version", "", "| version | decided | success | deployed after generation | replay before -> after |", "|---|---:|---:|---:|---|"]
+    lines += [
+        "",
+        "### Per template version",
+        "",
+        "| version | decided | success | deployed after generation | replay before -> after |",
+        "|---|---:|---:|---:|---|",
+    ]
     deployed_at = {d["version"]: n for n, _, report in runs for d in report["deployed"]}
     deployments = {row["version"]: row for row in store.deployments(TEMPLATE)}
     for row in store.success_rates():
         deployment = deployments.get(row["version"])
-        replay = f"{deployment['evidence']['replay_before']:.3f} -> {deployment['evidence']['replay_after']:.3f}" if deployment else ""
-        lines.append(f"| {row['version']} | {row['decided']} | {row['rate']:.0%} | {deployed_at.get(row['version'], '')} | {replay} |")
+        replay = (
+            f"{deployment['evidence']['replay_before']:.3f} -> {deployment['evidence']['replay_after']:.3f}"
+            if deployment
+            else ""
+        )
+        lines.append(
+            f"| {row['version']} | {row['decided']} | {row['rate']:.0%} | {deployed_at.get(row['version'], '')} | {replay} |"
+        )
     analysed = [(n, seconds) for n, seconds, report in runs if report["analysed"]]
-    lines += ["", f"Evolution ran {len(runs)} times; it analysed a version {len(analysed)} times "
-              f"(mean {sum(s for _, s in analysed) / max(len(analysed), 1):.2f} s per run that analysed)."]
+    lines += [
+        "",
+        f"Evolution ran {len(runs)} times; it analysed a version {len(analysed)} times "
+        f"(mean {sum(s for _, s in analysed) / max(len(analysed), 1):.2f} s per run that analysed).",
+    ]
     for row in deployments.values():
         lines.append(f"- {row['version']}: {row['changelog']}")
     return "\n".join(lines)
@@ -131,11 +176,17 @@ def main() -> None:
     parser.add_argument("--generations", type=int, default=300)
     parser.add_argument("--batch", type=int, default=20, help="generations between evolution runs")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--importing", type=float, default=SHARE_IMPORTING, help="share of blocks that bring the dataclasses import")
-    parser.add_argument("--undo", type=float, default=UNDO, help="chance that a user whose habit the output misses undoes it")
+    parser.add_argument(
+        "--importing", type=float, default=SHARE_IMPORTING, help="share of blocks that bring the dataclasses import"
+    )
+    parser.add_argument(
+        "--undo", type=float, default=UNDO, help="chance that a user whose habit the output misses undoes it"
+    )
     args = parser.parse_args()
-    print(f"Scenario: {args.generations} generations, evolution every {args.batch}, seed {args.seed}, "
-          f"blocks with the import {args.importing:.0%}, undo when a habit is missed {args.undo:.0%}\n")
+    print(
+        f"Scenario: {args.generations} generations, evolution every {args.batch}, seed {args.seed}, "
+        f"blocks with the import {args.importing:.0%}, undo when a habit is missed {args.undo:.0%}\n"
+    )
     print(run(args.generations, args.batch, args.seed, args.importing, args.undo))
 
 

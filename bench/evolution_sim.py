@@ -42,9 +42,46 @@ from server.store import Store  # noqa: E402
 from server.templates.filters import pascal  # noqa: E402
 
 MODULE = "import os\n\n\n"
-FOLDERS = ["shop", "billing", "accounts", "net", "jobs", "core", "web", "storage", "search", "media", "admin", "reports"]
-WORDS = ["order", "item", "user", "invoice", "line", "client", "policy", "session", "store", "token", "cache", "email",
-         "sender", "retry", "price", "rule", "ticket", "queue", "batch", "event", "record", "file", "image", "report"]
+FOLDERS = [
+    "shop",
+    "billing",
+    "accounts",
+    "net",
+    "jobs",
+    "core",
+    "web",
+    "storage",
+    "search",
+    "media",
+    "admin",
+    "reports",
+]
+WORDS = [
+    "order",
+    "item",
+    "user",
+    "invoice",
+    "line",
+    "client",
+    "policy",
+    "session",
+    "store",
+    "token",
+    "cache",
+    "email",
+    "sender",
+    "retry",
+    "price",
+    "rule",
+    "ticket",
+    "queue",
+    "batch",
+    "event",
+    "record",
+    "file",
+    "image",
+    "report",
+]
 STOPPED_AFTER = 3  # generations in a row without a question
 
 
@@ -59,12 +96,24 @@ class Convention:
 
 CONVENTIONS = [
     Convention(
-        "python/dataclass", "class_name", "pascal(stem) + \"Model\"",
+        "python/dataclass",
+        "class_name",
+        'pascal(stem) + "Model"',
         lambda rel: pascal(Path(rel).stem) + "Model",
-        {"fields": "id: int", "frozen": False, "order": False, "slots": True, "kw_only": False, "docstring": "", "add_import": True},
+        {
+            "fields": "id: int",
+            "frozen": False,
+            "order": False,
+            "slots": True,
+            "kw_only": False,
+            "docstring": "",
+            "add_import": True,
+        },
     ),
     Convention(
-        "python/pydantic-model", "class_name", "pascal(folder) + pascal(stem)",
+        "python/pydantic-model",
+        "class_name",
+        "pascal(folder) + pascal(stem)",
         lambda rel: pascal(Path(rel).parent.name) + pascal(Path(rel).stem),
         {"fields": "id: int", "extra": "ignore", "frozen": False, "camel_case_aliases": False, "add_import": True},
     ),
@@ -95,19 +144,29 @@ class ScriptedUser:
             params = plain(params)
             self.asks += 1
             answer = self.convention.name_of(self.current)
-            return {q["name"]: answer if q["name"] == convention.question else q.get("default") for q in params["questions"]}
+            return {
+                q["name"]: answer if q["name"] == convention.question else q.get("default") for q in params["questions"]
+            }
 
         @self.client.feature(types.WORKSPACE_APPLY_EDIT)
         def apply_edit(params: types.ApplyWorkspaceEditParams):
             apply_workspace_edit(params.edit)
             return types.ApplyWorkspaceEditResult(applied=True)
 
-        for method in (types.WINDOW_LOG_MESSAGE, types.WINDOW_SHOW_MESSAGE, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "scion/status"):
+        for method in (
+            types.WINDOW_LOG_MESSAGE,
+            types.WINDOW_SHOW_MESSAGE,
+            types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+            "scion/status",
+        ):
             self.client.feature(method)(lambda *args: None)
 
     async def start(self, evolution: dict) -> None:
         await self.client.start_io(sys.executable, "-P", "-m", "server")
-        options = {"ask": True, "scion": {"tracking": {"checkpoints": [0.2, 0.4]}, "evolution": {"debounce": 0.1, **evolution}}}
+        options = {
+            "ask": True,
+            "scion": {"tracking": {"checkpoints": [0.2, 0.4]}, "evolution": {"debounce": 0.1, **evolution}},
+        }
         await self.client.initialize_async(
             types.InitializeParams(
                 capabilities=types.ClientCapabilities(
@@ -141,10 +200,15 @@ class ScriptedUser:
         path.write_text(MODULE)
         self.current = rel
         before = self.asks
-        result = await self.command("scion.generate", {
-            "templateId": self.convention.template, "uri": from_fs_path(str(path)),
-            "position": {"line": 2, "character": 0}, "answers": self.convention.explicit,
-        })
+        result = await self.command(
+            "scion.generate",
+            {
+                "templateId": self.convention.template,
+                "uri": from_fs_path(str(path)),
+                "position": {"line": 2, "character": 0},
+                "answers": self.convention.explicit,
+            },
+        )
         return result["generationId"], self.asks > before
 
     async def verdict_and_run(self, generation_id: str) -> None:
@@ -196,9 +260,16 @@ async def learn_convention(convention: Convention, min_executions: int, new_path
     unasked = new_paths - asked_new
     stopped = asks_until_stop if quiet >= STOPPED_AFTER else f"not within {generations}"
     return [
-        f"{convention.template} · {convention.question}", convention.description, min_executions, stopped, generations,
-        new_paths, asked_new, f"{correct}/{unasked}" + (f" ({correct / unasked:.0%})" if unasked else ""),
-        task["stage"], (task["program"] or {}).get("summary") or "-",
+        f"{convention.template} · {convention.question}",
+        convention.description,
+        min_executions,
+        stopped,
+        generations,
+        new_paths,
+        asked_new,
+        f"{correct}/{unasked}" + (f" ({correct / unasked:.0%})" if unasked else ""),
+        task["stage"],
+        (task["program"] or {}).get("summary") or "-",
     ]
 
 
@@ -211,8 +282,14 @@ def seed_hard_tasks(workspace: Path, rng: random.Random, tasks: int = 3, answers
         for task in range(tasks):
             for n in range(answers):
                 rel = f"{rng.choice(FOLDERS)}/{rng.choice(WORDS)}_{n}.py"
-                features = {"language": "python", "rel_path": rel, "stem": Path(rel).stem, "extension": ".py",
-                            "folder": Path(rel).parent.name, "path_segments": [Path(rel).parent.name]}
+                features = {
+                    "language": "python",
+                    "rel_path": rel,
+                    "stem": Path(rel).stem,
+                    "extension": ".py",
+                    "folder": Path(rel).parent.name,
+                    "path_segments": [Path(rel).parent.name],
+                }
                 answer = "".join(rng.choice("abcdefghijklmnop") for _ in range(8))
                 store.record_execution(f"bench/noise:q{task}", features, answer, "user", kept=True)
 
@@ -227,8 +304,11 @@ async def code_action_latency(samples: int, seed: int) -> list:
     (workspace / "shop").mkdir()
     (workspace / rel).write_text(MODULE * 40)
     uri = from_fs_path(str(workspace / rel))
-    user.client.text_document_did_open(types.DidOpenTextDocumentParams(
-        text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=MODULE * 40)))
+    user.client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=MODULE * 40)
+        )
+    )
     try:
         await user.command("scion.listTemplates", {"uri": uri, "position": {"line": 2, "character": 0}})
         idle = await sample_code_actions(user, uri, samples)
@@ -238,24 +318,31 @@ async def code_action_latency(samples: int, seed: int) -> list:
     finally:
         await user.stop()
     rows = []
-    for label, values in (("idle", idle), (f"evolution running ({report['seconds']:.1f} s run, synthesis in a process)", busy)):
+    for label, values in (
+        ("idle", idle),
+        (f"evolution running ({report['seconds']:.1f} s run, synthesis in a process)", busy),
+    ):
         median, p99 = summary(values)
         rows.append([label, len(values), median, p99, max(values)])
     return rows
 
 
-async def sample_code_actions(user: ScriptedUser, uri: str, count: int, until: asyncio.Future | None = None) -> list[float]:
+async def sample_code_actions(
+    user: ScriptedUser, uri: str, count: int, until: asyncio.Future | None = None
+) -> list[float]:
     samples = []
     line = 0
     while len(samples) < count or (until is not None and not until.done()):
         line = (line + 7) % 100
         position = types.Position(line=line, character=0)
         started = time.perf_counter()
-        await user.client.text_document_code_action_async(types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            range=types.Range(start=position, end=position),
-            context=types.CodeActionContext(diagnostics=[]),
-        ))
+        await user.client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                range=types.Range(start=position, end=position),
+                context=types.CodeActionContext(diagnostics=[]),
+            )
+        )
         samples.append((time.perf_counter() - started) * 1000)
         await asyncio.sleep(0.01)
     return samples
@@ -281,11 +368,23 @@ async def main(args: argparse.Namespace) -> None:
     for convention in CONVENTIONS:
         for min_executions in args.min_executions:
             rows.append(await learn_convention(convention, min_executions, args.new_paths, args.seed))
-    print(table(
-        ["task", "user's convention", "minExecutions", "asks until it stopped asking", "generations",
-         "new paths", "asked on new paths", "right without asking", "stage", "program"],
-        rows,
-    ))
+    print(
+        table(
+            [
+                "task",
+                "user's convention",
+                "minExecutions",
+                "asks until it stopped asking",
+                "generations",
+                "new paths",
+                "asked on new paths",
+                "right without asking",
+                "stage",
+                "program",
+            ],
+            rows,
+        )
+    )
     print(f"\n(minKeptRate 0.9; 'stopped' = {STOPPED_AFTER} generations in a row without a question)\n")
     print("### codeAction latency (ms) while an evolution run synthesises\n")
     print(table(["server", "requests", "median", "p99", "max"], await code_action_latency(args.samples, args.seed)))

@@ -40,7 +40,9 @@ def main() -> int:
     client.initialize()
     counted = {"examples": 0, "requests": 0}
 
-    @settings(max_examples=args.examples_per_round, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=args.examples_per_round, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     @given(scenario=scenarios(workspace.as_uri()))
     def round_of_examples(scenario):
         counted["examples"] += 1
@@ -55,8 +57,11 @@ def main() -> int:
         while time.monotonic() - started < args.minutes * 60:
             round_of_examples()
             rounds += 1
-            print(f"round {rounds}: {counted['examples']} examples, {counted['requests']} requests, "
-                  f"{time.monotonic() - started:.0f} s, peak RSS {client.peak_rss_kb() / 1024:.0f} MB", flush=True)
+            print(
+                f"round {rounds}: {counted['examples']} examples, {counted['requests']} requests, "
+                f"{time.monotonic() - started:.0f} s, peak RSS {client.peak_rss_kb() / 1024:.0f} MB",
+                flush=True,
+            )
     except AssertionError as failure:
         print(f"FAILED after {counted['examples']} examples:\n{failure}", flush=True)
         status = 1
@@ -65,8 +70,10 @@ def main() -> int:
         alive = client.alive()
         client.shutdown()
         shutil.rmtree(root, ignore_errors=True)
-    print(f"\n| minutes | rounds | examples | requests | server alive | peak RSS (MB) |\n|---:|---:|---:|---:|---|---:|\n"
-          f"| {(time.monotonic() - started) / 60:.1f} | {rounds} | {counted['examples']} | {counted['requests']} | {alive} | {peak / 1024:.0f} |")
+    print(
+        f"\n| minutes | rounds | examples | requests | server alive | peak RSS (MB) |\n|---:|---:|---:|---:|---|---:|\n"
+        f"| {(time.monotonic() - started) / 60:.1f} | {rounds} | {counted['examples']} | {counted['requests']} | {alive} | {peak / 1024:.0f} |"
+    )
     return status
 
 

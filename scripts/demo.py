@@ -76,7 +76,9 @@ async def session(root: Path) -> int:
             client.text_document_did_change(
                 types.DidChangeTextDocumentParams(
                     text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=versions[uri]),
-                    content_changes=[types.TextDocumentContentChangePartial(range=e.range, text=e.new_text) for e in edits],
+                    content_changes=[
+                        types.TextDocumentContentChangePartial(range=e.range, text=e.new_text) for e in edits
+                    ],
                 )
             )
         return types.ApplyWorkspaceEditResult(applied=True)
@@ -110,7 +112,9 @@ async def session(root: Path) -> int:
         open_texts[uri] = ""
         versions[uri] = 1
         client.text_document_did_open(
-            types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(uri=uri, language_id=language, version=1, text=""))
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=uri, language_id=language, version=1, text="")
+            )
         )
         heading(f"code actions in {rel} (empty file)")
         actions = await client.text_document_code_action_async(
@@ -142,7 +146,9 @@ async def session(root: Path) -> int:
 
     heading(f"waiting {CHECKPOINTS[-1]:.0f} s for the tracking checkpoints (the code is kept as generated)")
     await asyncio.sleep(CHECKPOINTS[-1] + 1.0)
-    stats = plain(await client.workspace_execute_command_async(types.ExecuteCommandParams(command="scion.stats", arguments=[{}])))
+    stats = plain(
+        await client.workspace_execute_command_async(types.ExecuteCommandParams(command="scion.stats", arguments=[{}]))
+    )
     await client.shutdown_async(None)
     client.exit(None)
     await asyncio.sleep(0.2)

@@ -4,6 +4,7 @@ import sys
 
 from server.cli import main
 
+
 def _arguments(argv: list[str]) -> list[str]:
     # Language clients often start servers with `--stdio`; it means `serve`.
     if not argv or argv[0] == "--stdio":

@@ -164,4 +164,3 @@ def merge_settings(base: dict, update: dict) -> dict:
         else:
             merged[key] = value
     return merged
-

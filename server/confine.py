@@ -106,7 +106,7 @@ def _below(root: str, candidate: str) -> str | None:
     if candidate == root:
         return ""
     prefix = root if root.endswith(os.sep) else root + os.sep
-    return candidate[len(prefix):] if candidate.startswith(prefix) else None
+    return candidate[len(prefix) :] if candidate.startswith(prefix) else None
 
 
 def _check_links(root: str, relative: str, real_root: str, original: str | Path, what: str) -> bool:

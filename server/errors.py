@@ -95,7 +95,9 @@ def failure_message(error: BaseException, doing: str) -> str:
     if isinstance(error, ScionError):
         return one_line(f"Scion: {error}")
     if isinstance(error, MemoryError):
-        return f"Scion ran out of memory trying to {doing}; the server is still running (try a smaller document or input)."
+        return (
+            f"Scion ran out of memory trying to {doing}; the server is still running (try a smaller document or input)."
+        )
     if isinstance(error, RecursionError):
         return f"Scion could not {doing}: the input is nested too deeply."
     if isinstance(error, ValueError) and "integer string conversion" in str(error):
@@ -107,7 +109,9 @@ def failure_message(error: BaseException, doing: str) -> str:
         name = shorten_name(str(error.filename).rsplit("/", 1)[-1]) if error.filename else ""
         return one_line(f"Scion could not {doing}: {error.strerror}" + (f" ({name})" if name else ""))
     if isinstance(error, UnicodeError):
-        return f"Scion could not {doing}: the text holds characters that are not valid Unicode (such as a lone surrogate)."
+        return (
+            f"Scion could not {doing}: the text holds characters that are not valid Unicode (such as a lone surrogate)."
+        )
     return one_line(f"Scion could not {doing}: {type(error).__name__}: {error} (details in the Scion log)")
 
 

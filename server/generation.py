@@ -101,7 +101,9 @@ def plan_file_generation(
     answer_file = answer_file_for(planned[0].path)
     shas = {relative_key(p.path, answer_file.parent): sha256_text(p.text) for p in planned}
     record = _record(template, answers, sources, sha256_text(planned[0].text), shas, None)
-    return GenerationPlan(template, answers, sources, features, record.generation_id, answer_file, record, files=planned)
+    return GenerationPlan(
+        template, answers, sources, features, record.generation_id, answer_file, record, files=planned
+    )
 
 
 def plan_insert_generation(
@@ -132,7 +134,9 @@ def plan_insert_generation(
     insert = InsertPlan(path, start, end, new_text, block, region)
     answer_file = answer_file_for(path)
     record = _record(template, answers, sources, sha256_text(block), {path.name: sha256_text(block)}, region)
-    return GenerationPlan(template, answers, sources, features, record.generation_id, answer_file, record, insert=insert)
+    return GenerationPlan(
+        template, answers, sources, features, record.generation_id, answer_file, record, insert=insert
+    )
 
 
 def utf16_len(text: str) -> int:
@@ -336,7 +340,9 @@ def check_files_free(plan: GenerationPlan, *, overwrite: bool = False) -> None:
             raise ScionError(f"{planned.path} already exists and is not empty; pass --force to overwrite it")
 
 
-def generate_on_disk(store, plan: GenerationPlan, *, overwrite: bool = False, also: Callable[[], None] | None = None) -> list[Path]:
+def generate_on_disk(
+    store, plan: GenerationPlan, *, overwrite: bool = False, also: Callable[[], None] | None = None
+) -> list[Path]:
     """The CLI's generation as one unit: record, code, answer file; `also` records more in the same transaction.
 
     Returns the files written. Raises GenerationFailed (nothing left behind) on any failure.

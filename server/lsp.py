@@ -91,7 +91,9 @@ class ScionServer(LanguageServer):
             self.protocol.answer_unparsable(body, error)
             return
         self.window_show_message(
-            types.ShowMessageParams(type=types.MessageType.Error, message=failure_message(error, "read a message from the editor"))
+            types.ShowMessageParams(
+                type=types.MessageType.Error, message=failure_message(error, "read a message from the editor")
+            )
         )
 
     async def ready(self) -> None:
@@ -224,7 +226,12 @@ class ScionServer(LanguageServer):
             # version number twice (the fuzzer did), and a tree of other text
             # gives rows past its end. `source` is cached until the next change,
             # so identity is exact and costs nothing.
-            if parsed is None or parsed.version != document.version or parsed.language != language or parsed.text is not text:
+            if (
+                parsed is None
+                or parsed.version != document.version
+                or parsed.language != language
+                or parsed.text is not text
+            ):
                 parsed = self.trees.update(uri, document.version, text, language)
             tree = parsed.tree
         # An untitled document has no path: its context has empty path features.
@@ -266,7 +273,9 @@ class ScionServer(LanguageServer):
         problem = missing_message()
         if problem is not None:
             self._llm_warned = model
-            self.warn_user(f"Scion: scion.llm.model is {model!r} but {problem}. Until then answers come from learned programs, context and defaults.")
+            self.warn_user(
+                f"Scion: scion.llm.model is {model!r} but {problem}. Until then answers come from learned programs, context and defaults."
+            )
 
     def warn_user(self, message: str) -> None:
         self.inform_user(message, types.MessageType.Warning)

@@ -118,12 +118,20 @@ class ScionProtocol(LanguageServerProtocol):
         has_id = "id" in data
         msg_id = data.get("id")
         is_request = has_id and "method" in data
-        if not _valid_id(msg_id) or data.get("jsonrpc") != self.VERSION or ("method" in data and not isinstance(method, str)):
+        if (
+            not _valid_id(msg_id)
+            or data.get("jsonrpc") != self.VERSION
+            or ("method" in data and not isinstance(method, str))
+        ):
             if is_request:
-                reason = "the id must be a number or a string" if not _valid_id(msg_id) else (
-                    'jsonrpc must be "2.0"' if data.get("jsonrpc") != self.VERSION else "method must be a string"
+                reason = (
+                    "the id must be a number or a string"
+                    if not _valid_id(msg_id)
+                    else ('jsonrpc must be "2.0"' if data.get("jsonrpc") != self.VERSION else "method must be a string")
                 )
-                self._answer_error(msg_id if _valid_id(msg_id) else None, JsonRpcInvalidRequest(f"Invalid Request: {reason}"))
+                self._answer_error(
+                    msg_id if _valid_id(msg_id) else None, JsonRpcInvalidRequest(f"Invalid Request: {reason}")
+                )
             else:
                 log.warning("dropped an invalid message: %s", one_line(repr(data), 200))
             return None
@@ -140,7 +148,9 @@ class ScionProtocol(LanguageServerProtocol):
             reason = describe_structure_error(error)
             if is_request:
                 log.warning("invalid params for %s (request %r): %s", method, msg_id, reason)
-                self._answer_error(msg_id, JsonRpcInvalidParams(one_line(f"Invalid params for {method}: {reason}", 500)))
+                self._answer_error(
+                    msg_id, JsonRpcInvalidParams(one_line(f"Invalid params for {method}: {reason}", 500))
+                )
             elif has_id:
                 # The client's answer to one of our requests: fail that request
                 # rather than leave it waiting.
@@ -216,7 +226,9 @@ class ScionProtocol(LanguageServerProtocol):
         log.error("a notification handler failed", exc_info=error)
         try:
             self._server.window_show_message(
-                types.ShowMessageParams(type=types.MessageType.Error, message=failure_message(error, "handle a change from the editor"))
+                types.ShowMessageParams(
+                    type=types.MessageType.Error, message=failure_message(error, "handle a change from the editor")
+                )
             )
         except Exception:
             log.warning("could not tell the user about the failure")
@@ -224,7 +236,6 @@ class ScionProtocol(LanguageServerProtocol):
     def _handle_request(self, msg_id, method_name: str, params: Any) -> None:
         self._methods[msg_id] = method_name
         super()._handle_request(msg_id, method_name, params)
-
 
 
 _PARSE_ERROR = -32700

@@ -23,13 +23,21 @@ ANSWER_VALUES = 10
 COLOURS = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4d7c0f", "#be185d", "#854d0e", "#475569")
 
 
-def build_stats(store, *, bucket: str = "week", series_limit: int = SERIES_LIMIT, answer_templates: int = ANSWER_TEMPLATES) -> dict[str, Any]:
+def build_stats(
+    store, *, bucket: str = "week", series_limit: int = SERIES_LIMIT, answer_templates: int = ANSWER_TEMPLATES
+) -> dict[str, Any]:
     """Everything the table, the JSON and the HTML show, from the store."""
     versions = store.success_rates()
     templates = store.success_by_template()
-    busiest = sorted((v for v in versions if v["decided"]), key=lambda v: (-v["decided"], v["template_id"], v["version"]))
+    busiest = sorted(
+        (v for v in versions if v["decided"]), key=lambda v: (-v["decided"], v["template_id"], v["version"])
+    )
     series = [
-        {"template_id": v["template_id"], "version": v["version"], "points": store.success_over_time(v["template_id"], v["version"], bucket)}
+        {
+            "template_id": v["template_id"],
+            "version": v["version"],
+            "points": store.success_over_time(v["template_id"], v["version"], bucket),
+        }
         for v in busiest[:series_limit]
     ]
     answers = [
@@ -113,20 +121,37 @@ def render_html(stats: dict[str, Any]) -> str:
         "<h2>Success rate per version over time</h2>",
         _line_chart(stats["series"], stats["bucket"]),
         "<h2>Templates</h2>",
-        _table(["Template", "Decided", "Accepted", "Rejected", "Pending", "Success"], [
-            [t["template_id"], t["decided"], t["accepted"], t["rejected"], t["undecided"], _rate_cell(t["rate"])] for t in stats["templates"]
-        ]),
+        _table(
+            ["Template", "Decided", "Accepted", "Rejected", "Pending", "Success"],
+            [
+                [t["template_id"], t["decided"], t["accepted"], t["rejected"], t["undecided"], _rate_cell(t["rate"])]
+                for t in stats["templates"]
+            ],
+        ),
         "<h2>Versions</h2>",
-        _table(["Template", "Version", "Decided", "Accepted", "Rejected", "Pending", "Success"], [
-            [v["template_id"], v["version"], v["decided"], v["accepted"], v["rejected"], v["undecided"], _rate_cell(v["rate"])]
-            for v in stats["versions"]
-        ]),
+        _table(
+            ["Template", "Version", "Decided", "Accepted", "Rejected", "Pending", "Success"],
+            [
+                [
+                    v["template_id"],
+                    v["version"],
+                    v["decided"],
+                    v["accepted"],
+                    v["rejected"],
+                    v["undecided"],
+                    _rate_cell(v["rate"]),
+                ]
+                for v in stats["versions"]
+            ],
+        ),
         "<h2>Answers that go with rejection</h2>",
     ]
     if not stats["answers"]:
         parts.append('<p class="note">Nothing decided yet.</p>')
     for template in stats["answers"]:
-        parts.append(f"<h3>{_e(template['template_id'])} <small>{percent(template['rate'])} of {template['decided']} kept</small></h3>")
+        parts.append(
+            f"<h3>{_e(template['template_id'])} <small>{percent(template['rate'])} of {template['decided']} kept</small></h3>"
+        )
         parts.append(_bar_chart(template["values"]))
     parts.append("</body></html>")
     return "\n".join(parts)
@@ -148,10 +173,7 @@ def _rate_cell(rate: float | None) -> _Markup:
 
 def _table(headers: list[str], rows: list[list[Any]]) -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{_e(cell)}</td>" for cell in row) + "</tr>"
-        for row in rows
-    )
+    body = "".join("<tr>" + "".join(f"<td>{_e(cell)}</td>" for cell in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -181,7 +203,9 @@ def _line_chart(series: list[dict], bucket: str, width: int = 760, height: int =
         points = [(x(p["period"]), y(p["rate"])) for p in line["points"] if p["rate"] is not None]
         label = f"{line['template_id']} {line['version']}"
         coordinates = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
-        shapes.append(f'<polyline points="{coordinates}" fill="none" stroke="{colour}" stroke-width="2"><title>{_e(label)}</title></polyline>')
+        shapes.append(
+            f'<polyline points="{coordinates}" fill="none" stroke="{colour}" stroke-width="2"><title>{_e(label)}</title></polyline>'
+        )
         if len(points) <= 40:
             shapes.extend(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="2.5" fill="{colour}"/>' for px, py in points)
         legend.append(f'<li><span class="swatch" style="background:{colour}"></span>{_e(label)}</li>')

@@ -19,20 +19,55 @@ from hypothesis import strategies as st
 from tests.wire import WireClient
 
 COMMANDS = [
-    "scion.generate", "scion.listTemplates", "scion.accept", "scion.reject", "scion.upgrade",
-    "scion.skipVersion", "scion.resolveConflict", "scion.upgradeAll", "scion.stats", "scion.evolveStatus",
+    "scion.generate",
+    "scion.listTemplates",
+    "scion.accept",
+    "scion.reject",
+    "scion.upgrade",
+    "scion.skipVersion",
+    "scion.resolveConflict",
+    "scion.upgradeAll",
+    "scion.stats",
+    "scion.evolveStatus",
     "scion.noSuchCommand",
 ]
 TEMPLATES = ["python/dataclass", "python/pytest-module", "python/pydantic-model", "go/table-test", "no/such-template"]
 LANGUAGES = ["python", "typescript", "go", "rust", "yaml", "plaintext", "", "no-such-language"]
 PIECES = [
-    "class A:\n", "    def f(self):\n", "        return 1\n", "\n", "x = 1\n", "import os\n", "\t", " ", "é", "😋",
-    "\r\n", "\r", "\x00", "\ud800", "\udfff", "<<<<<<< yours\n", "=======\n", ">>>>>>> template\n", "{{ x }}",
-    "def g(", ")", "'", '"', "\\", "ä" * 3, "func main() {\n", "}\n",
+    "class A:\n",
+    "    def f(self):\n",
+    "        return 1\n",
+    "\n",
+    "x = 1\n",
+    "import os\n",
+    "\t",
+    " ",
+    "é",
+    "😋",
+    "\r\n",
+    "\r",
+    "\x00",
+    "\ud800",
+    "\udfff",
+    "<<<<<<< yours\n",
+    "=======\n",
+    ">>>>>>> template\n",
+    "{{ x }}",
+    "def g(",
+    ")",
+    "'",
+    '"',
+    "\\",
+    "ä" * 3,
+    "func main() {\n",
+    "}\n",
 ]
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False, allow_infinity=False)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**40), 2**40)
+    | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=12),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
     max_leaves=12,
@@ -44,16 +79,30 @@ small_ints = st.integers(0, 60)
 def uris(workspace_uri: str):
     return st.sampled_from(
         [
-            f"{workspace_uri}/a.py", f"{workspace_uri}/src/b.py", f"{workspace_uri}/c.ts", f"{workspace_uri}/d.go",
-            f"{workspace_uri}/a.py.template-answers.yml", "untitled:Untitled-1", "untitled:Untitled-2",
-            f"{workspace_uri}/{'n' * 300}.py", f"{workspace_uri}/nul%00.py", "file:///outside/x.py",
-            "vscode-notebook-cell:/nb.ipynb#cell1", "not-a-uri", "", f"{workspace_uri}/sp%20ace.py",
+            f"{workspace_uri}/a.py",
+            f"{workspace_uri}/src/b.py",
+            f"{workspace_uri}/c.ts",
+            f"{workspace_uri}/d.go",
+            f"{workspace_uri}/a.py.template-answers.yml",
+            "untitled:Untitled-1",
+            "untitled:Untitled-2",
+            f"{workspace_uri}/{'n' * 300}.py",
+            f"{workspace_uri}/nul%00.py",
+            "file:///outside/x.py",
+            "vscode-notebook-cell:/nb.ipynb#cell1",
+            "not-a-uri",
+            "",
+            f"{workspace_uri}/sp%20ace.py",
         ]
     ) | st.text(max_size=20)
 
 
 positions = st.fixed_dictionaries({"line": small_ints, "character": st.integers(0, 90)})
-odd_positions = positions | json_values | st.fixed_dictionaries({"line": st.integers(-5, 2**33), "character": st.integers(-5, 2**33)})
+odd_positions = (
+    positions
+    | json_values
+    | st.fixed_dictionaries({"line": st.integers(-5, 2**33), "character": st.integers(-5, 2**33)})
+)
 
 
 def ranges(position_strategy):
@@ -65,7 +114,9 @@ def command_arguments(uri_strategy):
         {"templateId": st.sampled_from(TEMPLATES), "uri": uri_strategy},
         optional={
             "position": odd_positions,
-            "answers": st.dictionaries(st.sampled_from(["class_name", "fields", "subject", "n", "frozen"]), json_values | texts, max_size=3),
+            "answers": st.dictionaries(
+                st.sampled_from(["class_name", "fields", "subject", "n", "frozen"]), json_values | texts, max_size=3
+            ),
             "version": st.sampled_from(["1.0.0", "1.1.0", "9.9.9"]) | json_values,
             "generationId": st.text(max_size=8) | json_values,
             "index": json_values | small_ints,
@@ -83,37 +134,90 @@ def steps(draw, workspace_uri: str):
     uri = draw(uri_strategy)
     kind = draw(st.integers(0, 9))
     if kind == 0:
-        return ("notify", "textDocument/didOpen", {"textDocument": {
-            "uri": uri, "languageId": draw(st.sampled_from(LANGUAGES)), "version": draw(st.integers(0, 100)), "text": draw(texts)}})
+        return (
+            "notify",
+            "textDocument/didOpen",
+            {
+                "textDocument": {
+                    "uri": uri,
+                    "languageId": draw(st.sampled_from(LANGUAGES)),
+                    "version": draw(st.integers(0, 100)),
+                    "text": draw(texts),
+                }
+            },
+        )
     if kind == 1:
         change = draw(
             st.fixed_dictionaries({"range": ranges(positions), "text": texts})
             | st.fixed_dictionaries({"text": texts})
             | st.fixed_dictionaries({"range": ranges(odd_positions), "text": texts})
         )
-        return ("notify", "textDocument/didChange", {"textDocument": {"uri": uri, "version": draw(st.integers(0, 100))},
-                                                    "contentChanges": draw(st.lists(st.just(change), min_size=1, max_size=2))})
+        return (
+            "notify",
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": uri, "version": draw(st.integers(0, 100))},
+                "contentChanges": draw(st.lists(st.just(change), min_size=1, max_size=2)),
+            },
+        )
     if kind == 2:
         return ("notify", "textDocument/didClose", {"textDocument": {"uri": uri}})
     if kind == 3:
-        only = draw(st.none() | st.lists(st.sampled_from(["refactor", "source", "quickfix", "refactor.rewrite"]), max_size=2))
+        only = draw(
+            st.none() | st.lists(st.sampled_from(["refactor", "source", "quickfix", "refactor.rewrite"]), max_size=2)
+        )
         context: dict[str, Any] = {"diagnostics": []}
         if only is not None:
             context["only"] = only
-        return ("request", "textDocument/codeAction", {"textDocument": {"uri": uri}, "range": draw(ranges(positions)), "context": context})
+        return (
+            "request",
+            "textDocument/codeAction",
+            {"textDocument": {"uri": uri}, "range": draw(ranges(positions)), "context": context},
+        )
     if kind == 4:
         return ("request", "textDocument/hover", {"textDocument": {"uri": uri}, "position": draw(odd_positions)})
     if kind in (5, 6):
-        return ("request", "workspace/executeCommand", {"command": draw(st.sampled_from(COMMANDS)), "arguments": draw(command_arguments(uri_strategy))})
+        return (
+            "request",
+            "workspace/executeCommand",
+            {"command": draw(st.sampled_from(COMMANDS)), "arguments": draw(command_arguments(uri_strategy))},
+        )
     if kind == 7:
-        method = draw(st.sampled_from(["textDocument/hover", "textDocument/codeAction", "workspace/executeCommand",
-                                       "textDocument/didOpen", "textDocument/didChange", "workspace/didChangeConfiguration",
-                                       "scion/unknown", "$/cancelRequest"]))
+        method = draw(
+            st.sampled_from(
+                [
+                    "textDocument/hover",
+                    "textDocument/codeAction",
+                    "workspace/executeCommand",
+                    "textDocument/didOpen",
+                    "textDocument/didChange",
+                    "workspace/didChangeConfiguration",
+                    "scion/unknown",
+                    "$/cancelRequest",
+                ]
+            )
+        )
         return (draw(st.sampled_from(["request", "notify"])), method, draw(json_values))
     if kind == 8:
         return ("notify", "workspace/didChangeConfiguration", {"settings": {"scion": draw(json_values)}})
-    return ("raw", draw(st.sampled_from([b"{", b"[]", b"null", b"42", b"\xff\xfe", b'{"jsonrpc": "2.0"}', b'{"id": 3}',
-                                          b'{"jsonrpc": "2.0", "id": "s", "method": "textDocument/hover", "params": {"textDocument": 1}}'])), None)
+    return (
+        "raw",
+        draw(
+            st.sampled_from(
+                [
+                    b"{",
+                    b"[]",
+                    b"null",
+                    b"42",
+                    b"\xff\xfe",
+                    b'{"jsonrpc": "2.0"}',
+                    b'{"id": 3}',
+                    b'{"jsonrpc": "2.0", "id": "s", "method": "textDocument/hover", "params": {"textDocument": 1}}',
+                ]
+            )
+        ),
+        None,
+    )
 
 
 def scenarios(workspace_uri: str):

@@ -35,7 +35,9 @@ def workspace(tmp_path: Path) -> Path:
 
 
 def scion(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-P", "-m", "server", *args], cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-P", "-m", "server", *args], cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
 
 
 def test_templates_list_and_show(workspace, capsys):
@@ -49,7 +51,19 @@ def test_templates_list_and_show(workspace, capsys):
 
 def test_generate_writes_the_file_the_answer_file_and_the_record(workspace, capsys):
     target = workspace / "src" / "shop" / "order_item.py"
-    code = main(["generate", "python/dataclass", "--path", str(target), "--answer", "frozen=yes", "--workspace", str(workspace), "--json"])
+    code = main(
+        [
+            "generate",
+            "python/dataclass",
+            "--path",
+            str(target),
+            "--answer",
+            "frozen=yes",
+            "--workspace",
+            str(workspace),
+            "--json",
+        ]
+    )
     assert code == 0
     result = json.loads(capsys.readouterr().out)
     assert result["answers"]["class_name"] == "OrderItem" and result["sources"]["class_name"] == "context"
@@ -63,7 +77,24 @@ def test_generate_writes_the_file_the_answer_file_and_the_record(workspace, caps
 def test_insert_mode_goes_into_an_existing_file(workspace):
     target = workspace / "models.py"
     target.write_text("import os\n")
-    assert main(["generate", "python/dataclass", "--path", str(target), "--line", "2", "--defaults", "--answer", "class_name=Point", "--workspace", str(workspace)]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                "python/dataclass",
+                "--path",
+                str(target),
+                "--line",
+                "2",
+                "--defaults",
+                "--answer",
+                "class_name=Point",
+                "--workspace",
+                str(workspace),
+            ]
+        )
+        == 0
+    )
     text = target.read_text()
     assert text.startswith("import os\n") and "class Point" in text
 
@@ -87,12 +118,36 @@ def test_a_required_question_without_a_terminal_is_named(workspace):
     result = scion("generate", "acme/service", "--path", "svc.py", cwd=workspace)
     assert result.returncode == 2 and "service_name" in result.stderr
     assert not list(workspace.glob("*.py"))
-    ok = scion("generate", "acme/service", "--path", "svc.py", "--answer", "service_name=billing", "--answer", "port=9000", cwd=workspace)
+    ok = scion(
+        "generate",
+        "acme/service",
+        "--path",
+        "svc.py",
+        "--answer",
+        "service_name=billing",
+        "--answer",
+        "port=9000",
+        cwd=workspace,
+    )
     assert ok.returncode == 0, ok.stderr
     assert (workspace / "billing.py").read_text() == "PORT = 9000\n"
 
 
-@pytest.mark.parametrize("command", [[], ["templates"], ["templates", "list"], ["generate"], ["stats"], ["upgrade"], ["check"], ["evolve"], ["learned"], ["serve"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["templates"],
+        ["templates", "list"],
+        ["generate"],
+        ["stats"],
+        ["upgrade"],
+        ["check"],
+        ["evolve"],
+        ["learned"],
+        ["serve"],
+    ],
+)
 def test_help_everywhere(command, workspace):
     result = scion(*command, "--help", cwd=workspace)
     assert result.returncode == 0 and "usage:" in result.stdout

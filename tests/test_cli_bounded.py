@@ -16,7 +16,12 @@ GUARD_S = 60  # only a guard against a hang; these commands take about a second
 
 def scion(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-P", "-m", "server", *args], cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=GUARD_S
+        [sys.executable, "-P", "-m", "server", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=GUARD_S,
     )
 
 
@@ -35,7 +40,18 @@ def workspace(tmp_path: Path) -> Path:
 
 
 def test_check_and_upgrade_report_a_bomb_answer_file_and_go_on_with_the_others(workspace):
-    made = scion("generate", "python/dataclass", "--version", "1.0.0", "--path", "a.py", "--defaults", "-a", "class_name=A", cwd=workspace)
+    made = scion(
+        "generate",
+        "python/dataclass",
+        "--version",
+        "1.0.0",
+        "--path",
+        "a.py",
+        "--defaults",
+        "-a",
+        "class_name=A",
+        cwd=workspace,
+    )
     assert made.returncode == 0, made.stderr
     (workspace / "b.py").write_text("", encoding="utf-8")
     bomb_answer_file(workspace / "b.py.template-answers.yml")
@@ -52,19 +68,34 @@ def test_check_and_upgrade_report_a_bomb_answer_file_and_go_on_with_the_others(w
 
 
 def test_a_bomb_manifest_only_disables_its_template(workspace):
-    add_template(workspace, "bomb", "title: Bomb\nquestions:\n  q:\n    type: yaml\n    default:\n" + "".join("    " + line for line in BOMB.splitlines(keepends=True)), "x\n")
+    add_template(
+        workspace,
+        "bomb",
+        "title: Bomb\nquestions:\n  q:\n    type: yaml\n    default:\n"
+        + "".join("    " + line for line in BOMB.splitlines(keepends=True)),
+        "x\n",
+    )
     listed = scion("templates", "list", cwd=workspace)
     assert listed.returncode == 0 and "python/dataclass" in listed.stdout and "bomb" not in listed.stdout
-    assert f"warning: template skipped: {workspace / '.scion/templates/bomb/1.0.0/template.yml'}:7: {ALIASES}" in listed.stderr.splitlines()
+    assert (
+        f"warning: template skipped: {workspace / '.scion/templates/bomb/1.0.0/template.yml'}:7: {ALIASES}"
+        in listed.stderr.splitlines()
+    )
     generate = scion("generate", "bomb", "--path", "x.py", "--defaults", cwd=workspace)
     assert generate.returncode == 2 and "Traceback" not in generate.stderr
-    assert generate.stderr.splitlines()[-1] == f"error: no template 'bomb' (it exists but failed to load: {workspace / '.scion/templates/bomb/1.0.0/template.yml'}:7: {ALIASES})"
+    assert (
+        generate.stderr.splitlines()[-1]
+        == f"error: no template 'bomb' (it exists but failed to load: {workspace / '.scion/templates/bomb/1.0.0/template.yml'}:7: {ALIASES})"
+    )
 
 
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
-        ("{% for i in range(10000) %}{% for j in range(10000) %}{% for k in range(10000) %}x{% endfor %}{% endfor %}{% endfor %}", "loop iterations"),
+        (
+            "{% for i in range(10000) %}{% for j in range(10000) %}{% for k in range(10000) %}x{% endfor %}{% endfor %}{% endfor %}",
+            "loop iterations",
+        ),
         ("{{ 'a' * 10000000000 }}", "at most 1,000,000"),
     ],
 )
@@ -73,5 +104,10 @@ def test_generate_from_a_runaway_template_fails_with_one_line(workspace, body, r
     generate = scion("generate", "runaway", "--path", "x.py", "--defaults", cwd=workspace)
     assert generate.returncode == 2
     [line] = generate.stderr.splitlines()
-    assert line.startswith(f"error: {workspace / '.scion/templates/runaway/1.0.0/files/out.py.jinja'}:1: cannot render out.py.jinja: ") and reason in line
+    assert (
+        line.startswith(
+            f"error: {workspace / '.scion/templates/runaway/1.0.0/files/out.py.jinja'}:1: cannot render out.py.jinja: "
+        )
+        and reason in line
+    )
     assert not (workspace / "x.py").exists()

@@ -68,5 +68,7 @@ def test_a_root_reached_through_a_link_is_the_same_root(tmp_path):
     real = (tmp_path / "real").resolve()
     (real / "pkg").mkdir(parents=True)
     os.symlink(real, tmp_path / "link")
-    assert confine_relative(tmp_path / "link", tmp_path / "link" / "pkg", "a.py") == str(tmp_path / "link" / "pkg" / "a.py")
+    assert confine_relative(tmp_path / "link", tmp_path / "link" / "pkg", "a.py") == str(
+        tmp_path / "link" / "pkg" / "a.py"
+    )
     assert inside_workspace(tmp_path / "link", real / "pkg" / "a.py") == str(real / "pkg" / "a.py")

@@ -22,14 +22,27 @@ def seed(store: Store) -> None:
             frozen = n % 2 == 0
             rejected = frozen and n < 2 * (week + 1)
             store.record_generation(
-                "python/dataclass", "1.0.0", f"src/m{n}.py", "insert", {"class_name": f"M{n}", "frozen": frozen},
-                status="rejected" if rejected else "accepted", created_at=DAY + timedelta(weeks=week, hours=n),
+                "python/dataclass",
+                "1.0.0",
+                f"src/m{n}.py",
+                "insert",
+                {"class_name": f"M{n}", "frozen": frozen},
+                status="rejected" if rejected else "accepted",
+                created_at=DAY + timedelta(weeks=week, hours=n),
             )
     for n in range(5):
-        store.record_generation("python/pytest-module", "1.0.0", "tests/t.py", "file", {"subject": "x"},
-                                status="accepted", created_at=DAY + timedelta(days=n))
-    store.record_generation("python/pytest-module", "1.0.0", "tests/t.py", "file", {"subject": "x"}, status="pending",
-                            created_at=DAY)
+        store.record_generation(
+            "python/pytest-module",
+            "1.0.0",
+            "tests/t.py",
+            "file",
+            {"subject": "x"},
+            status="accepted",
+            created_at=DAY + timedelta(days=n),
+        )
+    store.record_generation(
+        "python/pytest-module", "1.0.0", "tests/t.py", "file", {"subject": "x"}, status="pending", created_at=DAY
+    )
 
 
 @pytest.fixture
@@ -44,7 +57,10 @@ def store(tmp_path: Path) -> Store:
 def test_build_stats_counts_versions_templates_and_series(store):
     stats = build_stats(store)
     dataclass = next(v for v in stats["versions"] if v["template_id"] == "python/dataclass")
-    assert (dataclass["decided"], dataclass["rejected"]) == (40, 1 + 2 + 3 + 4)  # week w rejects the even n below 2(w + 1)
+    assert (dataclass["decided"], dataclass["rejected"]) == (
+        40,
+        1 + 2 + 3 + 4,
+    )  # week w rejects the even n below 2(w + 1)
     pytest_module = next(t for t in stats["templates"] if t["template_id"] == "python/pytest-module")
     assert pytest_module["rate"] == 1.0 and pytest_module["undecided"] == 1
     series = {s["template_id"]: s["points"] for s in stats["series"]}

@@ -42,12 +42,17 @@ def store():
 def generate(store: Store, template="python/dataclass", version="1.0.0", answers=None, **kw) -> str:
     kw.setdefault("status", "applied")
     return store.record_generation(
-        template, version, kw.pop("file_path", "order.py"), kw.pop("mode", "insert"),
-        answers if answers is not None else {"class_name": "Order"}, **kw,
+        template,
+        version,
+        kw.pop("file_path", "order.py"),
+        kw.pop("mode", "insert"),
+        answers if answers is not None else {"class_name": "Order"},
+        **kw,
     )
 
 
 # -- schema, migrations, opening -------------------------------------------------------------
+
 
 def test_new_database_has_every_table_and_the_current_version(tmp_path):
     path = tmp_path / "nested" / "folder" / "scion.db"
@@ -55,8 +60,17 @@ def test_new_database_has_every_table_and_the_current_version(tmp_path):
         assert opened.schema_version == SCHEMA_VERSION
     db = Database(path)
     assert {
-        "generations", "events", "template_versions", "task_executions", "learned_programs",
-        "stage_transitions", "tasks", "dismissals", "upgrades", "template_deployments", "generation_totals",
+        "generations",
+        "events",
+        "template_versions",
+        "task_executions",
+        "learned_programs",
+        "stage_transitions",
+        "tasks",
+        "dismissals",
+        "upgrades",
+        "template_deployments",
+        "generation_totals",
     } <= set(db.table_names())
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     indexed = {tuple(index.columns) for index in db["generations"].indexes}
@@ -87,8 +101,15 @@ def test_an_old_database_is_migrated_and_its_history_counted(tmp_path):
     with Store(path) as migrated:
         assert migrated.schema_version == SCHEMA_VERSION
         assert migrated.success_rates() == [
-            {"template_id": "t", "version": "1.0", "decided": 2, "accepted": 1, "rejected": 1,
-             "undecided": 0, "rate": 0.5},
+            {
+                "template_id": "t",
+                "version": "1.0",
+                "decided": 2,
+                "accepted": 1,
+                "rejected": 1,
+                "undecided": 0,
+                "rate": 0.5,
+            },
         ]
 
 
@@ -165,11 +186,15 @@ def test_a_read_only_database_is_refused(shared_folder, locked):
 
 # -- generations ---------------------------------------------------------------------------
 
+
 def test_generation_round_trip(store):
     generation_id = generate(
-        store, answers={"class_name": "Order", "frozen": True, "fields": ["id", "name"]},
-        answer_sources={"class_name": "context", "frozen": "user"}, rendered_text="class Order: ...\n",
-        region={"start": [3, 0], "end": [9, 0]}, instance_id="answer-file-id",
+        store,
+        answers={"class_name": "Order", "frozen": True, "fields": ["id", "name"]},
+        answer_sources={"class_name": "context", "frozen": "user"},
+        rendered_text="class Order: ...\n",
+        region={"start": [3, 0], "end": [9, 0]},
+        instance_id="answer-file-id",
     )
     row = store.get_generation(generation_id)
     assert row["answers"] == {"class_name": "Order", "frozen": True, "fields": ["id", "name"]}
@@ -251,6 +276,7 @@ def test_template_versions_are_noted_once(store):
 
 # -- success statistics -------------------------------------------------------------------
 
+
 def decided(store: Store, verdict: str, **kw) -> str:
     generation_id = generate(store, **kw)
     store.decide(generation_id, verdict)
@@ -264,20 +290,49 @@ def test_success_rates_per_version_and_per_template(store):
     generate(store, version="1.1.0")  # applied, not decided yet
     generate(store, template="python/pytest-module", version="1.0.0", status="offered")
     assert store.success_rates() == [
-        {"template_id": "python/dataclass", "version": "1.0.0", "decided": 4, "accepted": 3,
-         "rejected": 1, "undecided": 0, "rate": 0.75},
-        {"template_id": "python/dataclass", "version": "1.1.0", "decided": 1, "accepted": 0,
-         "rejected": 1, "undecided": 1, "rate": 0.0},
-        {"template_id": "python/pytest-module", "version": "1.0.0", "decided": 0, "accepted": 0,
-         "rejected": 0, "undecided": 0, "rate": None},
+        {
+            "template_id": "python/dataclass",
+            "version": "1.0.0",
+            "decided": 4,
+            "accepted": 3,
+            "rejected": 1,
+            "undecided": 0,
+            "rate": 0.75,
+        },
+        {
+            "template_id": "python/dataclass",
+            "version": "1.1.0",
+            "decided": 1,
+            "accepted": 0,
+            "rejected": 1,
+            "undecided": 1,
+            "rate": 0.0,
+        },
+        {
+            "template_id": "python/pytest-module",
+            "version": "1.0.0",
+            "decided": 0,
+            "accepted": 0,
+            "rejected": 0,
+            "undecided": 0,
+            "rate": None,
+        },
     ]
     assert store.success_by_template()[0] == {
-        "template_id": "python/dataclass", "decided": 5, "accepted": 3, "rejected": 2, "undecided": 1,
+        "template_id": "python/dataclass",
+        "decided": 5,
+        "accepted": 3,
+        "rejected": 2,
+        "undecided": 1,
         "rate": 0.6,
     }
     assert store.success_of("python/dataclass", "1.0.0")["rate"] == 0.75
     assert store.success_of("unknown/template") == {
-        "decided": 0, "accepted": 0, "rejected": 0, "undecided": 0, "rate": None
+        "decided": 0,
+        "accepted": 0,
+        "rejected": 0,
+        "undecided": 0,
+        "rate": None,
     }
 
 
@@ -291,8 +346,15 @@ def test_overruled_verdicts_and_edited_rows_move_their_counts(store):
 
 def test_bulk_import_counts_like_single_records(store):
     rows = [
-        {"template_id": "t", "template_version": "1", "file_path": f"f{i}.py", "mode": "file",
-         "answers": {"i": i}, "status": "accepted" if i % 4 else "rejected", "created_at": START}
+        {
+            "template_id": "t",
+            "template_version": "1",
+            "file_path": f"f{i}.py",
+            "mode": "file",
+            "answers": {"i": i},
+            "status": "accepted" if i % 4 else "rejected",
+            "created_at": START,
+        }
         for i in range(100)
     ]
     assert store.import_generations(rows) == 100
@@ -344,11 +406,16 @@ def test_success_over_time_by_day_week_and_month(store):
         decided(store, verdict, created_at=f"{day}T12:00:00+00:00")
     by_day = store.success_over_time("python/dataclass")
     assert [(r["period"], r["decided"], r["rate"]) for r in by_day] == [
-        ("2026-11-02", 2, 0.5), ("2026-11-03", 1, 1.0), ("2026-11-10", 1, 1.0), ("2026-12-01", 1, 0.0),
+        ("2026-11-02", 2, 0.5),
+        ("2026-11-03", 1, 1.0),
+        ("2026-11-10", 1, 1.0),
+        ("2026-12-01", 1, 0.0),
     ]
     by_week = store.success_over_time("python/dataclass", "1.0.0", bucket="week")
     assert [(r["period"], r["decided"]) for r in by_week] == [
-        ("2026-11-02", 3), ("2026-11-09", 1), ("2026-11-30", 1),
+        ("2026-11-02", 3),
+        ("2026-11-09", 1),
+        ("2026-11-30", 1),
     ]
     by_month = store.success_over_time("python/dataclass", bucket="month")
     assert [(r["period"], r["accepted"]) for r in by_month] == [("2026-11", 3), ("2026-12", 0)]
@@ -405,16 +472,29 @@ TASK = "python/dataclass:class_name"
 
 def test_executions_and_kept_rates(store):
     for index, producer in enumerate(["llm", "user", "code", "code", "learned_default"]):
-        store.record_execution(TASK, {"stem": f"file{index}"}, f"File{index}", producer,
-                               generation_id=f"g{index}", confidence=0.5 if producer == "code" else None)
+        store.record_execution(
+            TASK,
+            {"stem": f"file{index}"},
+            f"File{index}",
+            producer,
+            generation_id=f"g{index}",
+            confidence=0.5 if producer == "code" else None,
+        )
     store.record_execution("other:task", {}, "x", "default", generation_id="g0")
     assert store.mark_execution_kept("g0", TASK, True) == 1
     assert store.mark_execution_kept("g2", None, True) == 1
     store.mark_execution_kept("g3", TASK, False)
     stats = store.task_stats(TASK)
     assert stats == {
-        "task": TASK, "stage": "llm_only", "executions": 5, "known": 3, "kept": 2, "kept_rate": 2 / 3,
-        "code_executions": 2, "code_kept": 1, "code_kept_rate": 0.5,
+        "task": TASK,
+        "stage": "llm_only",
+        "executions": 5,
+        "known": 3,
+        "kept": 2,
+        "kept_rate": 2 / 3,
+        "code_executions": 2,
+        "code_kept": 1,
+        "code_kept_rate": 0.5,
     }
     assert store.task_stats(TASK, window=2)["executions"] == 2
     assert store.task_stats("never:seen")["kept_rate"] is None
@@ -444,8 +524,9 @@ def test_stages_record_their_transitions(store):
 
 def test_programs_are_versioned_and_one_is_active(store):
     assert store.active_program(TASK) is None
-    first = store.save_program(TASK, "def answer(ctx):\n    return pascal(ctx['stem'])\n",
-                               {"method": "synthesis", "examples": 12}, 0.95)
+    first = store.save_program(
+        TASK, "def answer(ctx):\n    return pascal(ctx['stem'])\n", {"method": "synthesis", "examples": 12}, 0.95
+    )
     second = store.save_program(TASK, "def answer(ctx):\n    return ctx['stem']\n", {"method": "llm"}, 0.9)
     assert (first, second) == (1, 2)
     assert store.active_program(TASK)["version"] == 2
@@ -463,6 +544,7 @@ def test_programs_are_versioned_and_one_is_active(store):
 
 # -- upgrades ------------------------------------------------------------------------------
 
+
 def test_dismissals(store):
     assert not store.is_dismissed("src/order.py", "python/dataclass", "1.1.0")
     store.add_dismissal("src/order.py", "python/dataclass", "1.1.0")
@@ -478,8 +560,9 @@ def test_upgrades_and_deployments(store):
     store.record_upgrade("src/user.py", "python/dataclass", "1.0.0", "1.1.0")
     assert [u["conflicts"] for u in store.upgrades(file_path="src/order.py")] == [2]
     assert len(store.upgrades(template_id="python/dataclass")) == 2
-    store.record_deployment("python/dataclass", "1.2.0", "1.1.0", "Folds in the common edit: slots=True",
-                            {"decided": 40, "rate": 0.55})
+    store.record_deployment(
+        "python/dataclass", "1.2.0", "1.1.0", "Folds in the common edit: slots=True", {"decided": 40, "rate": 0.55}
+    )
     store.mark_rolled_back("python/dataclass", "1.2.0")
     (deployment,) = store.deployments("python/dataclass")
     assert deployment["evidence"] == {"decided": 40, "rate": 0.55} and deployment["rolled_back"] is True
@@ -488,6 +571,7 @@ def test_upgrades_and_deployments(store):
 
 
 # -- threads -------------------------------------------------------------------------------
+
 
 def test_concurrent_writes_from_threads(tmp_path):
     with Store(tmp_path / "scion.db") as shared:
@@ -511,7 +595,11 @@ def test_concurrent_writes_from_threads(tmp_path):
             thread.join()
         assert errors == []
         assert shared.success_of("python/dataclass") == {
-            "decided": 400, "accepted": 200, "rejected": 200, "undecided": 0, "rate": 0.5
+            "decided": 400,
+            "accepted": 200,
+            "rejected": 200,
+            "undecided": 0,
+            "rate": 0.5,
         }
         assert shared.task_stats(TASK)["executions"] == 400
         assert len(shared.generations_for_file("w3.py")) == 50

@@ -169,7 +169,9 @@ def run_initialize(with_handler: bool) -> tuple[LanguageServer, list]:
             seen.append(ls.workspace)
 
     folder = types.WorkspaceFolder(uri="file:///tmp/ws", name="ws")
-    params = types.InitializeParams(capabilities=types.ClientCapabilities(), root_uri=folder.uri, workspace_folders=[folder])
+    params = types.InitializeParams(
+        capabilities=types.ClientCapabilities(), root_uri=folder.uri, workspace_folders=[folder]
+    )
     steps = server.protocol.lsp_initialize(params)
     result = None
     try:

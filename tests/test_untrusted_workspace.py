@@ -20,7 +20,9 @@ questions:
 
 
 def scion(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-P", "-m", "server", *args], cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-P", "-m", "server", *args], cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
 
 
 @pytest.fixture
@@ -37,7 +39,9 @@ def test_a_template_with_an_unknown_filter_is_skipped_with_one_warning(workspace
     (folder / "files" / "x.py.jinja").write_text("{{ name }}\n")
 
     listed = scion("templates", "list", "--workspace", str(workspace), cwd=workspace)
-    generated = scion("generate", "python/dataclass", "--path", "order.py", "--defaults", "--workspace", str(workspace), cwd=workspace)
+    generated = scion(
+        "generate", "python/dataclass", "--path", "order.py", "--defaults", "--workspace", str(workspace), cwd=workspace
+    )
 
     for done in (listed, generated):
         assert done.returncode == 0 and "Traceback" not in done.stderr
@@ -48,7 +52,18 @@ def test_a_template_with_an_unknown_filter_is_skipped_with_one_warning(workspace
 
 def test_check_reports_every_upgrade_past_broken_answer_files(workspace):
     for name in ("a", "b"):
-        done = scion("generate", "python/dataclass", "--version", "1.0.0", "--path", f"{name}.py", "--defaults", "--workspace", str(workspace), cwd=workspace)
+        done = scion(
+            "generate",
+            "python/dataclass",
+            "--version",
+            "1.0.0",
+            "--path",
+            f"{name}.py",
+            "--defaults",
+            "--workspace",
+            str(workspace),
+            cwd=workspace,
+        )
         assert done.returncode == 0, done.stderr
     (workspace / "0broken.py.template-answers.yml").write_text("generations: [\n")
     (workspace / "0latin1.py.template-answers.yml").write_bytes("generations: []  # caf\xe9\n".encode("latin-1"))
@@ -65,4 +80,9 @@ def test_check_reports_every_upgrade_past_broken_answer_files(workspace):
 def test_a_missing_litellm_is_explained_with_the_install_command(monkeypatch):
     monkeypatch.setitem(sys.modules, "litellm", None)  # as if it were not installed
     message = llm.missing_message()
-    assert message is not None and "litellm is not installed" in message and "pip install -e" in message and "[llm]" in message
+    assert (
+        message is not None
+        and "litellm is not installed" in message
+        and "pip install -e" in message
+        and "[llm]" in message
+    )

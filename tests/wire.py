@@ -104,15 +104,25 @@ class WireClient:
             "window": {"workDoneProgress": False, "showMessage": {}},
             "workspace": {"applyEdit": True, "workspaceEdit": {"documentChanges": True}, "configuration": False},
             "textDocument": {
-                "codeAction": {"codeActionLiteralSupport": {"codeActionKind": {"valueSet": ["", "quickfix", "refactor", "source"]}}, "disabledSupport": True},
+                "codeAction": {
+                    "codeActionLiteralSupport": {
+                        "codeActionKind": {"valueSet": ["", "quickfix", "refactor", "source"]}
+                    },
+                    "disabledSupport": True,
+                },
                 "hover": {"contentFormat": ["markdown", "plaintext"]},
                 "synchronization": {"didSave": True},
             },
         }
         response = self.request(
             "initialize",
-            {"processId": os.getpid(), "rootUri": uri, "capabilities": capabilities,
-             "workspaceFolders": [{"uri": uri, "name": "ws"}], "initializationOptions": self.options},
+            {
+                "processId": os.getpid(),
+                "rootUri": uri,
+                "capabilities": capabilities,
+                "workspaceFolders": [{"uri": uri, "name": "ws"}],
+                "initializationOptions": self.options,
+            },
         )
         self.notify("initialized", {})
         return response

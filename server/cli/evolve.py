@@ -71,8 +71,14 @@ def run_evolve(args) -> int:
     try:
         settings, engine = _engine(args, workspace, store)
         report = run_evolution(
-            store, open_catalog(workspace), workspace, settings.evolution, llm_config_from(settings.llm),
-            dry_run=args.dry_run, progress=_progress_line, engine=engine,
+            store,
+            open_catalog(workspace),
+            workspace,
+            settings.evolution,
+            llm_config_from(settings.llm),
+            dry_run=args.dry_run,
+            progress=_progress_line,
+            engine=engine,
         )
     finally:
         store.close()
@@ -114,8 +120,10 @@ def _print_summary(summary: dict) -> None:
     improvement = summary.get("improvement")
     if improvement:
         print(f"{prefix}template improvement: {improvement}")
-    print(f"{prefix}{summary['programs']} new program(s), {summary['promoted']} promotion(s), "
-          f"{summary['demoted']} demotion(s) in {summary['seconds']:.1f} s")
+    print(
+        f"{prefix}{summary['programs']} new program(s), {summary['promoted']} promotion(s), "
+        f"{summary['demoted']} demotion(s) in {summary['seconds']:.1f} s"
+    )
 
 
 def run_status(args) -> int:
@@ -136,8 +144,13 @@ def run_status(args) -> int:
         ["task", "stage", "executions", "kept", "code kept", "program", "last transition"],
         [
             [
-                row["task"], row["stage"], row["executions"], _rate(row["keptRate"]), _rate(row["codeKeptRate"]),
-                _program(row["program"]), (row["lastTransition"] or {}).get("reason", "") if row["lastTransition"] else "",
+                row["task"],
+                row["stage"],
+                row["executions"],
+                _rate(row["keptRate"]),
+                _rate(row["codeKeptRate"]),
+                _program(row["program"]),
+                (row["lastTransition"] or {}).get("reason", "") if row["lastTransition"] else "",
             ]
             for row in rows
         ],

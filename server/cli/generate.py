@@ -15,7 +15,9 @@ def add_parser(commands) -> None:
     parser.add_argument("id", help="template id, e.g. python/dataclass")
     parser.add_argument("--path", required=True, type=Path, help="the file to create (file mode) or insert into")
     parser.add_argument("--version", dest="template_version", help="template version (default: the newest)")
-    parser.add_argument("--answer", "-a", action="append", default=[], metavar="NAME=VALUE", help="an answer (repeatable)")
+    parser.add_argument(
+        "--answer", "-a", action="append", default=[], metavar="NAME=VALUE", help="an answer (repeatable)"
+    )
     parser.add_argument("--line", type=int, help="insert mode: 1-based line to insert at (default: end of file)")
     parser.add_argument("--defaults", action="store_true", help="take every pre-filled candidate without asking")
     parser.add_argument("--force", action="store_true", help="overwrite an existing non-empty file")
@@ -78,10 +80,15 @@ def run(args) -> int:
     else:
         plan = plan_file_generation(template, resolution.answers, resolution.sources, features, path.parent, workspace)
     # Code, answer file and database record as one unit: all written, or none (see generation.py).
-    written = [str(p) for p in generate_on_disk(
-        store, plan, overwrite=args.force,
-        also=lambda: record_task_executions(store, plan.generation_id, template.id, resolution, features),
-    )]
+    written = [
+        str(p)
+        for p in generate_on_disk(
+            store,
+            plan,
+            overwrite=args.force,
+            also=lambda: record_task_executions(store, plan.generation_id, template.id, resolution, features),
+        )
+    ]
     answer_file = plan.answer_file
     result = {
         "generation_id": plan.generation_id,

@@ -25,7 +25,9 @@ def add_parser(commands) -> None:
     imported.add_argument("file", type=Path, metavar="FILE")
     imported.add_argument("--dry-run", action="store_true", help="validate only; save nothing")
     imported.add_argument(
-        "--min-accuracy", type=float, default=StageThresholds.min_kept_rate,
+        "--min-accuracy",
+        type=float,
+        default=StageThresholds.min_kept_rate,
         help="share of this workspace's kept answers a program must get right (default 0.9)",
     )
     imported.add_argument("--json", action="store_true", help="print the result as JSON")

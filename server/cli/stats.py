@@ -47,21 +47,37 @@ def print_tables(stats: dict) -> None:
     print_table(
         ["template", "version", "decided", "accepted", "rejected", "pending", "success", "trend"],
         [
-            [v["template_id"], v["version"], v["decided"], v["accepted"], v["rejected"], v["undecided"], percent(v["rate"]),
-             trends.get((v["template_id"], v["version"]), "")]
+            [
+                v["template_id"],
+                v["version"],
+                v["decided"],
+                v["accepted"],
+                v["rejected"],
+                v["undecided"],
+                percent(v["rate"]),
+                trends.get((v["template_id"], v["version"]), ""),
+            ]
             for v in stats["versions"]
         ],
     )
     print("\nPer template")
     print_table(
         ["template", "decided", "accepted", "rejected", "pending", "success"],
-        [[t["template_id"], t["decided"], t["accepted"], t["rejected"], t["undecided"], percent(t["rate"])] for t in stats["templates"]],
+        [
+            [t["template_id"], t["decided"], t["accepted"], t["rejected"], t["undecided"], percent(t["rate"])]
+            for t in stats["templates"]
+        ],
     )
     for template in stats["answers"]:
         if not template["values"]:
             continue
-        print(f"\nAnswers seen with rejections: {template['template_id']} ({percent(template['rate'])} of {template['decided']} kept)")
+        print(
+            f"\nAnswers seen with rejections: {template['template_id']} ({percent(template['rate'])} of {template['decided']} kept)"
+        )
         print_table(
             ["question", "value", "decided", "rejected", "success"],
-            [[r["question"], show_value(r["value"]), r["decided"], r["rejected"], percent(r["rate"])] for r in template["values"]],
+            [
+                [r["question"], show_value(r["value"]), r["decided"], r["rejected"], percent(r["rate"])]
+                for r in template["values"]
+            ],
         )

@@ -28,7 +28,11 @@ def add_parser(commands) -> None:
     upgrade.add_argument("--dry-run", action="store_true", help="show the changes as unified diffs; write nothing")
     upgrade.add_argument("--defaults", action="store_true", help="answer new questions with their defaults, never ask")
     upgrade.add_argument(
-        "--answer", "-a", action="append", default=[], metavar="NAME=VALUE",
+        "--answer",
+        "-a",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
         help="an answer for the new version (repeatable): how to give a secret again without a prompt",
     )
     upgrade.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -54,8 +58,12 @@ def run_upgrade(args) -> int:
     store = None if args.dry_run else open_store(args, workspace)
     asks = not args.defaults and sys.stdin.isatty()
     upgrader = Upgrader(
-        open_catalog(workspace, lazy=True), workspace, store, ask=_ask_on_tty if asks else None,
-        honour_skips=args.all and not args.paths, answers=parse_answer_args(args.answer),
+        open_catalog(workspace, lazy=True),
+        workspace,
+        store,
+        ask=_ask_on_tty if asks else None,
+        honour_skips=args.all and not args.paths,
+        answers=parse_answer_args(args.answer),
     )
     progress = _ProgressBar() if len(paths) >= PROGRESS_MIN_FILES and sys.stderr.isatty() and not asks else None
     workers = 1 if asks else default_workers(len(paths))
@@ -63,7 +71,10 @@ def run_upgrade(args) -> int:
     if progress is not None:
         progress.finish()
     if result.rolled_back:
-        print(f"an interrupted upgrade was rolled back first: {len(result.rolled_back)} file(s) put back as they were", file=sys.stderr)
+        print(
+            f"an interrupted upgrade was rolled back first: {len(result.rolled_back)} file(s) put back as they were",
+            file=sys.stderr,
+        )
     if args.json:
         files = []
         for upgrade in result.files:
@@ -95,7 +106,10 @@ def run_check(args) -> int:
     workspace = workspace_of(args)
     if interrupted(workspace):
         # check only reads: the rollback is left to the next `scion upgrade` (or server start).
-        print("warning: an upgrade of this workspace was interrupted; `scion upgrade` puts its files back first", file=sys.stderr)
+        print(
+            "warning: an upgrade of this workspace was interrupted; `scion upgrade` puts its files back first",
+            file=sys.stderr,
+        )
     detector = Detector(open_catalog(workspace, lazy=True), workspace)
     store_path = Path(args.db) if args.db else workspace / ".scion" / "scion.db"
     store = open_store(args, workspace) if store_path.exists() else None
@@ -106,7 +120,10 @@ def run_check(args) -> int:
             found = detector.offers(answer_file)
         except ScionError as error:  # one broken answer file must not hide the other upgrades
             where = f":{error.line}" if error.line else ""
-            print(f"warning: {_relative(answer_file, workspace)}{where}: cannot check it: {error.message}", file=sys.stderr)
+            print(
+                f"warning: {_relative(answer_file, workspace)}{where}: cannot check it: {error.message}",
+                file=sys.stderr,
+            )
             unreadable += 1
             continue
         for offer in found:

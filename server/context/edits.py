@@ -29,9 +29,7 @@ class TreeEdit:
         )
 
 
-def replace_range(
-    text: str, start: tuple[int, int], old_end: tuple[int, int], new_text: str
-) -> tuple[str, TreeEdit]:
+def replace_range(text: str, start: tuple[int, int], old_end: tuple[int, int], new_text: str) -> tuple[str, TreeEdit]:
     """Apply an LSP range replacement (UTF-16 positions) and describe it for tree-sitter."""
     lines = split_lines(text)
     start_byte, old_end_byte = byte_offset(lines, *start), byte_offset(lines, *old_end)

@@ -24,10 +24,35 @@ _IDENTIFIER_KINDS = {
 _NOISE = {
     PYTHON: {"self", "cls", "_"},
     ELIXIR: {
-        "def", "defp", "defmodule", "defmacro", "defmacrop", "defstruct", "defprotocol", "defimpl",
-        "defguard", "defguardp", "defdelegate", "defexception", "defoverridable", "alias", "import",
-        "require", "use", "if", "unless", "case", "cond", "with", "for", "try", "receive", "quote",
-        "unquote", "raise", "_",
+        "def",
+        "defp",
+        "defmodule",
+        "defmacro",
+        "defmacrop",
+        "defstruct",
+        "defprotocol",
+        "defimpl",
+        "defguard",
+        "defguardp",
+        "defdelegate",
+        "defexception",
+        "defoverridable",
+        "alias",
+        "import",
+        "require",
+        "use",
+        "if",
+        "unless",
+        "case",
+        "cond",
+        "with",
+        "for",
+        "try",
+        "receive",
+        "quote",
+        "unquote",
+        "raise",
+        "_",
     },
     GO: {"_"},
     RUST: {"_"},
@@ -51,9 +76,7 @@ def _captured(query: Query, root: Node, first_row: int, last_row: int) -> list[N
     return cursor.captures(root).get("id", [])
 
 
-def identifiers_near(
-    language: str, root: Node, point: tuple[int, int], limit: int = DEFAULT_LIMIT
-) -> tuple[str, ...]:
+def identifiers_near(language: str, root: Node, point: tuple[int, int], limit: int = DEFAULT_LIMIT) -> tuple[str, ...]:
     """Up to `limit` distinct identifiers, nearest to `point` first.
 
     Distance is the row distance, then rows above before rows below (what the

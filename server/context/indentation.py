@@ -94,9 +94,7 @@ def body_indentation(language: str | None, lines: list[str], scope: Scope) -> st
     return leading_whitespace(lines[header_row]) + indent_unit(language, lines)
 
 
-def indentation_at(
-    language: str | None, lines: list[str], point: tuple[int, int], innermost: Scope | None
-) -> str:
+def indentation_at(language: str | None, lines: list[str], point: tuple[int, int], innermost: Scope | None) -> str:
     """Leading whitespace for a block inserted at the cursor.
 
     A blank line keeps its own whitespace, or when it has none takes the

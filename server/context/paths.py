@@ -54,7 +54,7 @@ def _relative_path(absolute: str, given: str, workspace: Path | None) -> str:
         if os.path.normcase(absolute) == os.path.normcase(root):
             return "."
         if os.path.normcase(absolute).startswith(os.path.normcase(prefix)):
-            return _posix(absolute[len(prefix):])
+            return _posix(absolute[len(prefix) :])
     if not os.path.isabs(given):
         return _posix(os.path.normpath(given))
     # Outside any known workspace the folders say nothing reliable about the

@@ -105,7 +105,9 @@ def rejection_answers(by_answer: list[dict], overall_rate: float | None) -> list
     return [
         {"question": row["question"], "value": row["value"], "decided": row["decided"], "rate": row["rate"]}
         for row in by_answer
-        if row["decided"] >= MIN_ANSWER_DECIDED and row["rate"] is not None and row["rate"] <= overall_rate - REJECTION_MARGIN
+        if row["decided"] >= MIN_ANSWER_DECIDED
+        and row["rate"] is not None
+        and row["rate"] <= overall_rate - REJECTION_MARGIN
     ]
 
 
@@ -147,11 +149,15 @@ def _align(render: TracedRender, generation: HistoricalGeneration) -> tuple[int,
     reindented = "".join(indentation + line if line.strip() else line for line in render.text.splitlines(keepends=True))
     if reindented.rstrip("\n") != stored:
         return None
-    dedented = "".join(line[len(indentation):] if line.startswith(indentation) else line for line in kept.splitlines(keepends=True))
+    dedented = "".join(
+        line[len(indentation) :] if line.startswith(indentation) else line for line in kept.splitlines(keepends=True)
+    )
     return len(render.text.rstrip("\n")), dedented
 
 
-def _edits_of(render: TracedRender, length: int, kept: str, answers: dict, line_changes: Counter) -> list[tuple[SourceEdit, str, str]]:
+def _edits_of(
+    render: TracedRender, length: int, kept: str, answers: dict, line_changes: Counter
+) -> list[tuple[SourceEdit, str, str]]:
     base = render.text[:length]
     old_lines, new_lines = base.splitlines(keepends=True), kept.splitlines(keepends=True)
     starts = [0]
@@ -222,7 +228,9 @@ def _replacement(render: TracedRender, start: int, end: int, inserted: str, answ
         return None  # the change spans a tag: writing it back would remove template logic
     source_start = render.source_offset(first)
     source_end = source_start + len(origins)
-    return SourceEdit(render.source, source_start, source_end, _as_source(render, source_start, source_end, inserted, answers))
+    return SourceEdit(
+        render.source, source_start, source_end, _as_source(render, source_start, source_end, inserted, answers)
+    )
 
 
 def _insertion(render: TracedRender, at: int, inserted: str, answers: dict) -> SourceEdit | None:
@@ -269,7 +277,11 @@ def _as_source(render: TracedRender, start: int, end: int, text: str, answers: d
 def _generalised(text: str, answers: dict) -> str:
     """`text` as Jinja source, with every whole-word occurrence of a string answer as `{{ name }}`."""
     values = sorted(
-        ((str(value), name) for name, value in answers.items() if isinstance(value, str) and len(value) >= MIN_GENERALISED_ANSWER and re.fullmatch(r"[\w.]+", value)),
+        (
+            (str(value), name)
+            for name, value in answers.items()
+            if isinstance(value, str) and len(value) >= MIN_GENERALISED_ANSWER and re.fullmatch(r"[\w.]+", value)
+        ),
         key=lambda item: -len(item[0]),
     )
     if not values:

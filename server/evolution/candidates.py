@@ -63,12 +63,20 @@ def propose_with_llm(
         raise LlmUnavailable("the LLM proposed the template unchanged")
     folder = copy_version(template, scratch / "llm")
     (folder / "files" / source).write_text(proposed, encoding="utf-8", newline="")
-    return Candidate(kind="llm", folder=folder, changes=[f"rewrites {source} as proposed by {config.model} from the evidence"])
+    return Candidate(
+        kind="llm", folder=folder, changes=[f"rewrites {source} as proposed by {config.model} from the evidence"]
+    )
 
 
-def _messages(template: Template, source: str, current: str, evidence: dict, analysis: EditAnalysis) -> list[dict[str, str]]:
+def _messages(
+    template: Template, source: str, current: str, evidence: dict, analysis: EditAnalysis
+) -> list[dict[str, str]]:
     changes = [
-        {"count": count, "rendered": change.before[:MAX_SHOWN_CHANGE_CHARS], "kept": change.after[:MAX_SHOWN_CHANGE_CHARS]}
+        {
+            "count": count,
+            "rendered": change.before[:MAX_SHOWN_CHANGE_CHARS],
+            "kept": change.after[:MAX_SHOWN_CHANGE_CHARS],
+        }
         for change, count in analysis.line_changes[:MAX_SHOWN_CHANGES]
     ]
     questions = {question.name: question.help for question in template.questions}

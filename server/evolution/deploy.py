@@ -36,7 +36,9 @@ def next_version(versions: list[str]) -> str:
     try:
         release = Version(newest).release
     except InvalidVersion:
-        raise ScionError(f"cannot derive a new version from {newest!r}; evolved versions need PEP 440 versions") from None
+        raise ScionError(
+            f"cannot derive a new version from {newest!r}; evolved versions need PEP 440 versions"
+        ) from None
     major = release[0]
     minor = release[1] if len(release) > 1 else 0
     return f"{major}.{minor + 1}.0"
@@ -69,7 +71,13 @@ def _manifest_with_entry(manifest: Path, version: str, entry: str) -> str:
 
 
 def deploy(
-    workspace: Path, store, template: Template, candidate_folder: Path, versions: list[str], changes: list[str], evidence: dict[str, Any]
+    workspace: Path,
+    store,
+    template: Template,
+    candidate_folder: Path,
+    versions: list[str],
+    changes: list[str],
+    evidence: dict[str, Any],
 ) -> str:
     """Write the candidate as the next version of `template`'s id, record it, and return the new version."""
     version = next_version(versions)

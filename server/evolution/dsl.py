@@ -303,12 +303,7 @@ class Program:
         else:
             body = f"    return {self.root.python()}\n"
         summary = str(self).replace("\\", "\\\\").replace('"""', "'''")
-        return (
-            f"{runtime_source()}\n\n"
-            f"def {func_name}(ctx: dict) -> str:\n"
-            f'    """{summary}"""\n'
-            f"{body}"
-        )
+        return f'{runtime_source()}\n\ndef {func_name}(ctx: dict) -> str:\n    """{summary}"""\n{body}'
 
     def __str__(self) -> str:
         return str(self.root)

@@ -101,7 +101,9 @@ class SandboxedProgram:
         return self.evaluate_all([features])[0]
 
     def evaluate_all(self, inputs: list[dict]) -> list[str | None]:
-        results = run_in_sandbox(self.source, FUNC_NAME, [trimmed_features(f) for f in inputs], timeout_s=SANDBOX_TIMEOUT_S)
+        results = run_in_sandbox(
+            self.source, FUNC_NAME, [trimmed_features(f) for f in inputs], timeout_s=SANDBOX_TIMEOUT_S
+        )
         return [r.value if r.ok and isinstance(r.value, str) and r.value else None for r in results]
 
     def __str__(self) -> str:
@@ -360,11 +362,16 @@ class LearnedTasks:
             accuracy = _sandbox_accuracy(search.trained[0].to_python(FUNC_NAME), held)
             source = search.full[0].to_python(FUNC_NAME)
             faithful = _sandbox_accuracy(source, examples) == 1.0
-            candidates.append({
-                "origin": "synthesis", "program": str(search.full[0]), "source": source, "accuracy": accuracy,
-                "dsl": [encode_program(p) for p in search.full[:ALTERNATIVES_KEPT]],
-                "rejected": None if faithful else "its Python does not reproduce the examples in the sandbox",
-            })
+            candidates.append(
+                {
+                    "origin": "synthesis",
+                    "program": str(search.full[0]),
+                    "source": source,
+                    "accuracy": accuracy,
+                    "dsl": [encode_program(p) for p in search.full[:ALTERNATIVES_KEPT]],
+                    "rejected": None if faithful else "its Python does not reproduce the examples in the sandbox",
+                }
+            )
         else:
             report.notes.append("synthesis found no program consistent with the kept answers")
         if self.llm is not None:
@@ -379,11 +386,18 @@ class LearnedTasks:
         if not valid:
             return None
         # Synthesis first on a tie: it is smaller, local and explains itself.
-        winner = max(valid, key=lambda c: (c["accuracy"] if c["accuracy"] is not None else 1.0, c["origin"] == "synthesis"))
+        winner = max(
+            valid, key=lambda c: (c["accuracy"] if c["accuracy"] is not None else 1.0, c["origin"] == "synthesis")
+        )
         winner = dict(winner)
         winner["examples"] = len(examples)
         winner["candidates"] = [
-            {"origin": c["origin"], "held_out_accuracy": c["accuracy"], "rejected": c["rejected"], "program": c["program"]}
+            {
+                "origin": c["origin"],
+                "held_out_accuracy": c["accuracy"],
+                "rejected": c["rejected"],
+                "program": c["program"],
+            }
             for c in candidates
         ]
         return winner
@@ -481,25 +495,33 @@ class LearnedTasks:
             active = self.store.active_program(task)
             transitions = self.store.transitions(task)
             provenance = (active or {}).get("provenance") or {}
-            rows.append({
-                "task": task,
-                "stage": counts["stage"],
-                "executions": counts["executions"],
-                "keptRate": counts["kept_rate"],
-                "codeExecutions": counts["code_executions"],
-                "codeKeptRate": counts["code_kept_rate"],
-                "program": None if active is None else {
-                    "version": active["version"],
-                    "origin": provenance.get("origin"),
-                    "summary": provenance.get("program"),
-                    "heldOutAccuracy": active["held_out_accuracy"],
-                    "path": str(self._program_path(task, active["version"])) if self.workspace else None,
-                },
-                "lastTransition": None if not transitions else {
-                    "from": transitions[-1]["from_stage"], "to": transitions[-1]["to_stage"],
-                    "reason": transitions[-1]["reason"], "at": transitions[-1]["at"],
-                },
-            })
+            rows.append(
+                {
+                    "task": task,
+                    "stage": counts["stage"],
+                    "executions": counts["executions"],
+                    "keptRate": counts["kept_rate"],
+                    "codeExecutions": counts["code_executions"],
+                    "codeKeptRate": counts["code_kept_rate"],
+                    "program": None
+                    if active is None
+                    else {
+                        "version": active["version"],
+                        "origin": provenance.get("origin"),
+                        "summary": provenance.get("program"),
+                        "heldOutAccuracy": active["held_out_accuracy"],
+                        "path": str(self._program_path(task, active["version"])) if self.workspace else None,
+                    },
+                    "lastTransition": None
+                    if not transitions
+                    else {
+                        "from": transitions[-1]["from_stage"],
+                        "to": transitions[-1]["to_stage"],
+                        "reason": transitions[-1]["reason"],
+                        "at": transitions[-1]["at"],
+                    },
+                }
+            )
         return rows
 
     def _program_path(self, task: str, version: int) -> Path:
@@ -539,7 +561,9 @@ def _sandbox_accuracy(source: str, examples: list) -> float | None:
     """Share of examples the source answers right when run in the sandbox; None with no examples."""
     if not examples:
         return None
-    results = run_in_sandbox(source, FUNC_NAME, [trimmed_features(ctx) for ctx, _ in examples], timeout_s=SANDBOX_TIMEOUT_S)
+    results = run_in_sandbox(
+        source, FUNC_NAME, [trimmed_features(ctx) for ctx, _ in examples], timeout_s=SANDBOX_TIMEOUT_S
+    )
     return sum(r.ok and r.value == answer for r, (_, answer) in zip(results, examples)) / len(examples)
 
 

@@ -55,7 +55,9 @@ def run_improvement(
             entry = {"template_id": template.id, "version": template.version, "error": str(error)}
         report["analysed"].append(entry)
         if entry.get("deployed"):
-            report["deployed"].append({"template_id": template.id, "version": entry["deployed"], "parent": template.version})
+            report["deployed"].append(
+                {"template_id": template.id, "version": entry["deployed"], "parent": template.version}
+            )
     if report["deployed"]:
         catalog.reload()
     if progress is not None:
@@ -92,7 +94,9 @@ def _reason_to_skip(store, catalog, template_id: str, version: str, decided: int
     return None
 
 
-def improve_version(store, catalog, workspace: Path, template: Template, totals: dict, llm_config: LlmConfig | None, dry_run: bool) -> dict:
+def improve_version(
+    store, catalog, workspace: Path, template: Template, totals: dict, llm_config: LlmConfig | None, dry_run: bool
+) -> dict:
     """Analyse one version, build and validate candidates, and deploy the winner unless `dry_run`."""
     history = history_from_rows(store.decided_generations(template.id, template.version), workspace)
     decided = len(history)
@@ -116,7 +120,9 @@ def improve_version(store, catalog, workspace: Path, template: Template, totals:
     }
     with tempfile.TemporaryDirectory(prefix="scion-improve-") as scratch:
         candidates = _candidates(template, analysis, decided, evidence, llm_config, Path(scratch), entry)
-        results = [(candidate, validate_candidate(candidate.folder, template, history, baseline)) for candidate in candidates]
+        results = [
+            (candidate, validate_candidate(candidate.folder, template, history, baseline)) for candidate in candidates
+        ]
         entry["candidates"] = [_describe_result(candidate, result) for candidate, result in results]
         passing = [(candidate, result) for candidate, result in results if result.ok]
         if not passing:
@@ -125,15 +131,32 @@ def improve_version(store, catalog, workspace: Path, template: Template, totals:
         entry["winner"] = winner.kind
         entry["replay_after"] = result.score
         if not dry_run:
-            deployed_evidence = {**evidence, "replay_before": baseline, "replay_after": result.score, "candidate": winner.kind}
+            deployed_evidence = {
+                **evidence,
+                "replay_before": baseline,
+                "replay_after": result.score,
+                "candidate": winner.kind,
+            }
             entry["deployed"] = deploy(
-                workspace, store, template, winner.folder, catalog.versions(template.id), winner.changes, deployed_evidence
+                workspace,
+                store,
+                template,
+                winner.folder,
+                catalog.versions(template.id),
+                winner.changes,
+                deployed_evidence,
             )
     return entry
 
 
 def _candidates(
-    template: Template, analysis: EditAnalysis, decided: int, evidence: dict, llm_config: LlmConfig | None, scratch: Path, entry: dict
+    template: Template,
+    analysis: EditAnalysis,
+    decided: int,
+    evidence: dict,
+    llm_config: LlmConfig | None,
+    scratch: Path,
+    entry: dict,
 ) -> list[Candidate]:
     candidates = []
     folded = fold(template, edits_to_fold(analysis, decided), decided, scratch)
@@ -141,7 +164,9 @@ def _candidates(
         candidates.append(folded)
     if llm_config is not None:
         try:
-            candidates.append(propose_with_llm(llm_config, template, _main_source(template), evidence, analysis, scratch))
+            candidates.append(
+                propose_with_llm(llm_config, template, _main_source(template), evidence, analysis, scratch)
+            )
         except LlmUnavailable as error:
             entry["llm"] = str(error)
     return candidates
@@ -152,4 +177,10 @@ def _main_source(template: Template) -> str:
 
 
 def _describe_result(candidate: Candidate, result: Validation) -> dict:
-    return {"kind": candidate.kind, "ok": result.ok, "score": result.score, "reasons": result.reasons, "changes": candidate.changes}
+    return {
+        "kind": candidate.kind,
+        "ok": result.ok,
+        "score": result.score,
+        "reasons": result.reasons,
+        "changes": candidate.changes,
+    }

@@ -68,7 +68,9 @@ def render_isolated(
     if "load_error" in reply:
         return _failed(count, f"the template does not load: {reply['load_error']}")
     return [
-        RenderOutcome(bool(item.get("ok")), tuple((path, text) for path, text in item.get("files", [])), item.get("error"))
+        RenderOutcome(
+            bool(item.get("ok")), tuple((path, text) for path, text in item.get("files", [])), item.get("error")
+        )
         for item in reply["results"]
     ]
 

@@ -37,15 +37,35 @@ FUNC_NAME = "infer"
 # What an exported example keeps of the editing context: what programs read, nothing private
 # (no absolute path, no identifiers from the user's code).
 EXAMPLE_FEATURES = (
-    "language", "rel_path", "stem", "extension", "folder", "path_segments",
-    "module_path", "enclosing_class", "enclosing_function", "place",
+    "language",
+    "rel_path",
+    "stem",
+    "extension",
+    "folder",
+    "path_segments",
+    "module_path",
+    "enclosing_class",
+    "enclosing_function",
+    "place",
 )
 MAX_EXPORTED_EXAMPLES = 50
 SAFE_PART = re.compile(r"[^A-Za-z0-9_.-]+")
 NODE_TYPES = {
     cls.__name__: cls
-    for cls in (dsl.Feature, dsl.Const, dsl.Item, dsl.Parts, dsl.MapCase, dsl.Join, dsl.Case,
-                dsl.StripPrefix, dsl.StripSuffix, dsl.AddPrefix, dsl.AddSuffix, dsl.If)
+    for cls in (
+        dsl.Feature,
+        dsl.Const,
+        dsl.Item,
+        dsl.Parts,
+        dsl.MapCase,
+        dsl.Join,
+        dsl.Case,
+        dsl.StripPrefix,
+        dsl.StripSuffix,
+        dsl.AddPrefix,
+        dsl.AddSuffix,
+        dsl.If,
+    )
 }
 
 
@@ -202,14 +222,18 @@ def read_library(path: Path) -> list[dict]:
     if not isinstance(library, dict) or library.get("format") != LIBRARY_FORMAT:
         raise ScionError(f"{path} is not a Scion pattern library")
     if library.get("version") != LIBRARY_VERSION:
-        raise ScionError(f"{path} has library format version {library.get('version')}; this Scion reads {LIBRARY_VERSION}")
+        raise ScionError(
+            f"{path} has library format version {library.get('version')}; this Scion reads {LIBRARY_VERSION}"
+        )
     programs = library.get("programs")
     if not isinstance(programs, list):
         raise ScionError(f"{path} has no program list")
     return programs
 
 
-def import_library(store, workspace: Path | None, path: Path, min_accuracy: float, *, dry_run: bool = False) -> ImportReport:
+def import_library(
+    store, workspace: Path | None, path: Path, min_accuracy: float, *, dry_run: bool = False
+) -> ImportReport:
     """Validate every entry again and save the ones that pass as new program versions."""
     report = ImportReport()
     for entry in read_library(path):

@@ -29,7 +29,7 @@ def kept_text(generation: HistoricalGeneration) -> str | None:
         return None
     indentation = re.match(r"[ \t]*", generation.rendered_text).group()
     lines = generation.retained_text.splitlines(keepends=True)
-    return "".join(line[len(indentation):] if indentation and line.startswith(indentation) else line for line in lines)
+    return "".join(line[len(indentation) :] if indentation and line.startswith(indentation) else line for line in lines)
 
 
 def edit_distance(a: str, b: str) -> int:

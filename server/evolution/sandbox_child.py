@@ -31,8 +31,7 @@ RE_EXPORTS = (
     "IGNORECASE I MULTILINE M DOTALL S VERBOSE X ASCII A"
 ).split()
 STRING_EXPORTS = (
-    "ascii_letters ascii_lowercase ascii_uppercase digits hexdigits octdigits punctuation printable "
-    "whitespace capwords"
+    "ascii_letters ascii_lowercase ascii_uppercase digits hexdigits octdigits punctuation printable whitespace capwords"
 ).split()
 
 # Each result is capped so a candidate cannot flood the parent's pipe.

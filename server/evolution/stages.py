@@ -60,7 +60,9 @@ class StageStats:
         )
 
 
-def next_stage(current: str, stats: StageStats, thresholds: StageThresholds = StageThresholds()) -> tuple[str, str] | None:
+def next_stage(
+    current: str, stats: StageStats, thresholds: StageThresholds = StageThresholds()
+) -> tuple[str, str] | None:
     """The stage to move to and why, or None to stay."""
     position = STAGES.index(current)
     bar = thresholds.min_kept_rate

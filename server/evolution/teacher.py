@@ -104,4 +104,6 @@ class LlmTeacher:
             self.health.last_error = message
             self.health.paused_until = self._clock() + BACKOFF_S
             self.health.recent_failures = (self.health.recent_failures + [message])[-5:]
-        log.warning("LLM teacher unavailable, falling back to the next answer source for %.0f s: %s", BACKOFF_S, message)
+        log.warning(
+            "LLM teacher unavailable, falling back to the next answer source for %.0f s: %s", BACKOFF_S, message
+        )

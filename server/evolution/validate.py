@@ -41,10 +41,14 @@ def history_score(history: list[HistoricalGeneration], outcomes: list[RenderOutc
 
 def current_score(template: Template, history: list[HistoricalGeneration]) -> float:
     """The replay score of the version itself, rendered the same isolated way as candidates."""
-    return history_score(history, render_isolated(template.path, template.id, [(g.answers, g.features) for g in history]))
+    return history_score(
+        history, render_isolated(template.path, template.id, [(g.answers, g.features) for g in history])
+    )
 
 
-def validate_candidate(folder: Path, template: Template, history: list[HistoricalGeneration], baseline: float) -> Validation:
+def validate_candidate(
+    folder: Path, template: Template, history: list[HistoricalGeneration], baseline: float
+) -> Validation:
     """Check the candidate in `folder` (a copy of `template` with changed sources)."""
     examples = [_example_answers(template, example) for example in template.examples]
     answer_sets = [(g.answers, g.features) for g in history] + [pair for pair in examples if pair is not None]
@@ -62,7 +66,9 @@ def validate_candidate(folder: Path, template: Template, history: list[Historica
         return Validation(False, None, _shortened(reasons))
     score = history_score(history, outcomes)
     if score >= baseline:
-        return Validation(False, score, [f"replay score {score:.3f} does not beat the current version's {baseline:.3f}"])
+        return Validation(
+            False, score, [f"replay score {score:.3f} does not beat the current version's {baseline:.3f}"]
+        )
     return Validation(True, score)
 
 
@@ -87,7 +93,9 @@ def _render_problems(template: Template, outcome: RenderOutcome, what: str) -> l
 def _parse_problems(template: Template, outcome: RenderOutcome, what: str) -> list[str]:
     problems = []
     for path, text in outcome.files:
-        language = template.languages[0] if template.mode == "insert" and template.languages else language_for_path(path)
+        language = (
+            template.languages[0] if template.mode == "insert" and template.languages else language_for_path(path)
+        )
         if not language:
             continue
         errors = parse_errors(language, text)

@@ -34,7 +34,9 @@ def optional(kind: str) -> Field:
     return Field(kind, False)
 
 
-def command_argument(command: str, args: Any, fields: dict[str, Field], *, may_be_absent: bool = False) -> dict[str, Any]:
+def command_argument(
+    command: str, args: Any, fields: dict[str, Field], *, may_be_absent: bool = False
+) -> dict[str, Any]:
     """The command's one object argument, with each declared field checked and converted.
 
     Optional fields that are missing (or null) are absent from the result; keys

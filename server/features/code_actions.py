@@ -25,7 +25,11 @@ def register(server: ScionServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(
-            code_action_kinds=[types.CodeActionKind.RefactorRewrite, types.CodeActionKind.Source, types.CodeActionKind.QuickFix],
+            code_action_kinds=[
+                types.CodeActionKind.RefactorRewrite,
+                types.CodeActionKind.Source,
+                types.CodeActionKind.QuickFix,
+            ],
             resolve_provider=False,
         ),
     )

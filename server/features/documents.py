@@ -26,7 +26,12 @@ def register(server: ScionServer) -> None:
         # lone surrogates already replaced (see server.text_document.scrub).
         opened = ls.workspace.get_text_document(document.uri)
         if too_large(len(opened.source)):
-            log.info("%s is %.1f MB: not parsed (over %d MB)", document.uri, len(opened.source) / 1e6, MAX_PARSED_CHARS // 1_000_000)
+            log.info(
+                "%s is %.1f MB: not parsed (over %d MB)",
+                document.uri,
+                len(opened.source) / 1e6,
+                MAX_PARSED_CHARS // 1_000_000,
+            )
         else:
             ls.trees.update(document.uri, document.version, opened.source, document.language_id)
         _notify(ls.on_open, params)

@@ -192,7 +192,9 @@ class EvolutionService:
     def _announce(self, summary: dict) -> None:
         for task in summary["tasks"]:
             if task["new_stage"] and not summary["dryRun"]:
-                log.info("learned task %s: %s -> %s (%s)", task["task"], task["stage"], task["new_stage"], task["reason"])
+                log.info(
+                    "learned task %s: %s -> %s (%s)", task["task"], task["stage"], task["new_stage"], task["reason"]
+                )
         if summary.get("promoted") and not summary["dryRun"]:
             self.server.send_status("ready", f"evolution: {summary['promoted']} task(s) promoted")
 
@@ -212,8 +214,12 @@ class EvolutionService:
             "enabled": self.server.settings.evolution.enabled,
             "runs": self.runs,
             "tasks": tasks,
-            "teacher": None if teacher is None else {
-                "answered": teacher.answered, "failed": teacher.failed, "lastError": teacher.last_error,
+            "teacher": None
+            if teacher is None
+            else {
+                "answered": teacher.answered,
+                "failed": teacher.failed,
+                "lastError": teacher.last_error,
             },
             "lastRun": self.last_report,
         }
@@ -236,9 +242,7 @@ class RunProgress:
         self.server = server
         self.token = token
         self.loop = asyncio.get_running_loop()
-        server.work_done_progress.begin(
-            token, types.WorkDoneProgressBegin(title=title, cancellable=True, percentage=0)
-        )
+        server.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, cancellable=True, percentage=0))
 
     def report(self, message: str, percentage: float | None) -> None:
         """Percent 0-100; a float up to 1.0 is read as a fraction (both spellings reach here)."""

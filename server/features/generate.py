@@ -161,7 +161,13 @@ async def run_generation(ls: ScionServer, request: GenerateRequest) -> dict | No
         line_text = lines[request.line] if request.line < len(lines) else ""
         plan = await asyncio.to_thread(
             plan_insert_generation,
-            template, resolution.answers, resolution.sources, features, path or Path(name), request.line, line_text,
+            template,
+            resolution.answers,
+            resolution.sources,
+            features,
+            path or Path(name),
+            request.line,
+            line_text,
             context.indentation,
         )
     else:
@@ -322,4 +328,3 @@ def _end_of(text: str) -> tuple[int, int]:
 def _version(ls: ScionServer, uri: str) -> int | None:
     document = ls.workspace.text_documents.get(uri)
     return document.version if document is not None else None
-

@@ -34,7 +34,9 @@ def register(server: ScionServer) -> None:
             log.debug("no hover for %s: %s", path, error)
             return None
         except ScionError as error:
-            return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=f"**Scion**: {error}"))
+            return types.Hover(
+                contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=f"**Scion**: {error}")
+            )
         if not records:
             return None
         text = "\n\n---\n\n".join(describe(ls, r) for r in records)

@@ -78,7 +78,6 @@ def open_store(ls: ScionServer) -> None:
 def _open_store(path: str):
     from server.store import Store
 
-    
     try:
         return Store(path), None
     except ScionError as error:

@@ -63,7 +63,9 @@ def register(server: ScionServer) -> None:
 
     @server.feature(
         types.WORKSPACE_DID_DELETE_FILES,
-        types.FileOperationRegistrationOptions(filters=[types.FileOperationFilter(pattern=types.FileOperationPattern(glob="**/*"))]),
+        types.FileOperationRegistrationOptions(
+            filters=[types.FileOperationFilter(pattern=types.FileOperationPattern(glob="**/*"))]
+        ),
     )
     async def did_delete_files(ls: ScionServer, params: types.DeleteFilesParams) -> None:
         await ls.tracking.files_deleted([deleted.uri for deleted in params.files])
@@ -222,13 +224,20 @@ class TrackingService:
         if too_large(self.server.document_size(pending.uri)):
             # Re-locating the block scans the whole text (and joins it first):
             # skipped like a failed checkpoint, so the store keeps it pending.
-            log.info("checkpoint %d of generation %s skipped: %s is over %d MB",
-                     index, generation_id, pending.uri, MAX_PARSED_CHARS // 1_000_000)
+            log.info(
+                "checkpoint %d of generation %s skipped: %s is over %d MB",
+                index,
+                generation_id,
+                pending.uri,
+                MAX_PARSED_CHARS // 1_000_000,
+            )
             pending.record(index, pending.last_survival or 0.0, pending.last_retained or 0)
             return
         try:
             if document is not None:
-                look = await asyncio.to_thread(records.look_in_document, record, index, document.source, self.tracker.encoding)
+                look = await asyncio.to_thread(
+                    records.look_in_document, record, index, document.source, self.tracker.encoding
+                )
             else:
                 path = self.server.path_of(pending.uri)
                 look = await asyncio.to_thread(records.look_on_disk, record, index, path, self.tracker.encoding)
@@ -269,7 +278,12 @@ class TrackingService:
             store.add_event(
                 pending.generation_id,
                 records.CHECKPOINT_EVENT,
-                {"index": index, "region": records.region_json(pending.region), "survival": result.survival, "retained": result.retained},
+                {
+                    "index": index,
+                    "region": records.region_json(pending.region),
+                    "survival": result.survival,
+                    "retained": result.retained,
+                },
             )
         except (KeyError, ScionError) as error:
             log.warning("checkpoint of %s not stored: %s", pending.generation_id, error)
@@ -355,7 +369,9 @@ class TrackingService:
         if store is None:
             return
         if template_id is None:
-            self.server.success = {row["template_id"]: (row["rate"], row["decided"]) for row in store.success_by_template()}
+            self.server.success = {
+                row["template_id"]: (row["rate"], row["decided"]) for row in store.success_by_template()
+            }
             return
         counts = store.success_of(template_id)
         self.server.success[template_id] = (counts["rate"], counts["decided"])

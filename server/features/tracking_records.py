@@ -151,7 +151,9 @@ def look_for_decision(record: dict, verdict: str, document_text: str | None, pat
         current = probe.region_text(generation_id, document_text)
     else:
         text = read_text(path)
-        current = None if text is None else locate(record["rendered_text"], text, region_of(record["region"]), encoding).text
+        current = (
+            None if text is None else locate(record["rendered_text"], text, region_of(record["region"]), encoding).text
+        )
     return Look(probe.decide(generation_id, verdict, current), None)
 
 

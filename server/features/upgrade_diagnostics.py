@@ -25,7 +25,9 @@ def offer_diagnostic(offer: UpgradeOffer, line_text: str) -> types.Diagnostic:
     uri = from_fs_path(str(offer.primary))
     width = len(line_text.rstrip("\r\n").encode("utf-16-le")) // 2
     return types.Diagnostic(
-        range=types.Range(start=types.Position(line=offer.line, character=0), end=types.Position(line=offer.line, character=width)),
+        range=types.Range(
+            start=types.Position(line=offer.line, character=0), end=types.Position(line=offer.line, character=width)
+        ),
         message=offer.message,
         severity=types.DiagnosticSeverity.Information,
         code=UPGRADE_CODE,
@@ -49,7 +51,10 @@ def conflict_diagnostics(uri: str, text: str) -> list[types.Diagnostic]:
         label = conflict.label or "template"
         diagnostics.append(
             types.Diagnostic(
-                range=types.Range(start=types.Position(line=conflict.start_line, character=0), end=types.Position(line=last, character=width)),
+                range=types.Range(
+                    start=types.Position(line=conflict.start_line, character=0),
+                    end=types.Position(line=last, character=width),
+                ),
                 message=f"Conflict between your edits and {label}: keep mine, take the template's, or keep both",
                 severity=types.DiagnosticSeverity.Error,
                 code=CONFLICT_CODE,
@@ -87,7 +92,9 @@ def _conflict_fixes(diagnostic: types.Diagnostic, data: dict) -> list[types.Code
     ]
 
 
-def _action(title: str, command: str, argument: dict, diagnostic: types.Diagnostic, preferred: bool = False) -> types.CodeAction:
+def _action(
+    title: str, command: str, argument: dict, diagnostic: types.Diagnostic, preferred: bool = False
+) -> types.CodeAction:
     return types.CodeAction(
         title=title,
         kind=types.CodeActionKind.QuickFix,

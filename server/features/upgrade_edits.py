@@ -24,11 +24,17 @@ def upgrade_edit(upgrade: FileUpgrade, versions: dict[str, int], preview: bool =
     for update in upgrade.writes:
         uri = from_fs_path(str(update.path))
         if update.new_text is None:
-            changes.append(types.DeleteFile(uri=uri, options=types.DeleteFileOptions(ignore_if_not_exists=True), annotation_id=annotation))
+            changes.append(
+                types.DeleteFile(
+                    uri=uri, options=types.DeleteFileOptions(ignore_if_not_exists=True), annotation_id=annotation
+                )
+            )
             continue
         old = update.old_text
         if old is None:
-            changes.append(types.CreateFile(uri=uri, options=types.CreateFileOptions(overwrite=True), annotation_id=annotation))
+            changes.append(
+                types.CreateFile(uri=uri, options=types.CreateFileOptions(overwrite=True), annotation_id=annotation)
+            )
             old = ""
         edit = minimal_edit(old, update.new_text, annotation)
         document = types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=versions.get(uri))
@@ -75,4 +81,6 @@ def _utf16_len(text: str) -> int:
 def replace_lines_edit(uri: str, version: int | None, old: str, new: str) -> types.WorkspaceEdit:
     """A WorkspaceEdit turning document `uri` from `old` into `new` (e.g. one conflict resolved)."""
     document = types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
-    return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=document, edits=[minimal_edit(old, new)])])
+    return types.WorkspaceEdit(
+        document_changes=[types.TextDocumentEdit(text_document=document, edits=[minimal_edit(old, new)])]
+    )

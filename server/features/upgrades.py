@@ -53,23 +53,32 @@ def register(server: ScionServer) -> None:
 
     @server.command(diags.UPGRADE)
     async def upgrade(ls: ScionServer, *args) -> dict:
-        raw = await _reporting(ls, _argument(
-            diags.UPGRADE, args, {"uri": required("uri"), "toVersion": optional("str"), "preview": optional("bool")}
-        ))
+        raw = await _reporting(
+            ls,
+            _argument(
+                diags.UPGRADE, args, {"uri": required("uri"), "toVersion": optional("str"), "preview": optional("bool")}
+            ),
+        )
         return await _reporting(ls, ls.upgrades.upgrade(raw["uri"], raw.get("toVersion"), raw.get("preview", False)))
 
     @server.command(diags.SKIP)
     async def skip(ls: ScionServer, *args) -> dict:
-        raw = await _reporting(ls, _argument(
-            diags.SKIP, args, {"uri": required("uri"), "templateId": required("str"), "version": required("str")}
-        ))
+        raw = await _reporting(
+            ls,
+            _argument(
+                diags.SKIP, args, {"uri": required("uri"), "templateId": required("str"), "version": required("str")}
+            ),
+        )
         return await _reporting(ls, ls.upgrades.skip(raw["uri"], raw["templateId"], raw["version"]))
 
     @server.command(diags.RESOLVE)
     async def resolve(ls: ScionServer, *args) -> dict:
-        raw = await _reporting(ls, _argument(
-            diags.RESOLVE, args, {"uri": required("uri"), "index": required("int"), "choice": required("str")}
-        ))
+        raw = await _reporting(
+            ls,
+            _argument(
+                diags.RESOLVE, args, {"uri": required("uri"), "index": required("int"), "choice": required("str")}
+            ),
+        )
         return await _reporting(ls, ls.upgrades.resolve(raw["uri"], raw["index"], raw["choice"]))
 
     @server.command(UPGRADE_ALL)
@@ -168,7 +177,12 @@ class UpgradeService:
         for answer_file, offers, diagnostics in found:
             self._set_offers(answer_file, offers, diagnostics)
         self.last_scan_seconds = loop.time() - started
-        log.info("upgrade scan: %d generated files, %d upgrades available, %.2f s", len(answer_files), self.available_count(), self.last_scan_seconds)
+        log.info(
+            "upgrade scan: %d generated files, %d upgrades available, %.2f s",
+            len(answer_files),
+            self.available_count(),
+            self.last_scan_seconds,
+        )
         self.server.send_status("ready", f"{self.available_count()} template upgrades available")
 
     async def check(self, answer_file: Path) -> list[UpgradeOffer]:
@@ -192,7 +206,8 @@ class UpgradeService:
                 log.warning("cannot check %s for upgrades: %s", answer_file, error)
                 offers = []
             offers = [
-                offer for offer in offers
+                offer
+                for offer in offers
                 if store is None or not store.is_dismissed(str(offer.primary), offer.template_id, offer.to_version)
             ]
             diagnostics = [diags.offer_diagnostic(offer, self._line(offer)) for offer in offers]
@@ -255,7 +270,15 @@ class UpgradeService:
         def read_text(path: Path) -> str | None:
             return snapshot[path] if path in snapshot else read_from_disk(path)
 
-        upgrader = Upgrader(ls.catalog, self._root(), ls.store, ask=ask, read_text=read_text, renderer=self.renderer, honour_skips=honour_skips)
+        upgrader = Upgrader(
+            ls.catalog,
+            self._root(),
+            ls.store,
+            ask=ask,
+            read_text=read_text,
+            renderer=self.renderer,
+            honour_skips=honour_skips,
+        )
         return upgrader, versions
 
     def _ask_from_thread(self, loop: asyncio.AbstractEventLoop):
@@ -273,12 +296,16 @@ class UpgradeService:
         upgrader, versions = self._upgrader()
         upgrade = await asyncio.to_thread(upgrader.prepare, path, to_version)
         if not upgrade.generations:
-            self.server.inform_user(f"Scion: {upgrade.primary.name} is up to date" + (f" ({upgrade.message})" if upgrade.message else ""))
+            self.server.inform_user(
+                f"Scion: {upgrade.primary.name} is up to date" + (f" ({upgrade.message})" if upgrade.message else "")
+            )
             return _result(upgrade, applied=False)
         if upgrade.writes:
             edit = upgrade_edit(upgrade, versions, preview=preview)
             label = f"Upgrade {upgrade.primary.name}"
-            applied = await self.server.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit=edit, label=label))
+            applied = await self.server.workspace_apply_edit_async(
+                types.ApplyWorkspaceEditParams(edit=edit, label=label)
+            )
             if not applied.applied:
                 reason = applied.failure_reason or "the editor did not apply it"
                 self.server.warn_user(f"Scion: {upgrade.primary.name} was not upgraded: {reason}.")
@@ -324,7 +351,9 @@ class UpgradeService:
         document = self.server.workspace.text_documents.get(uri)
         edit = replace_lines_edit(uri, document.version if document is not None else None, text, resolved)
         applied = await self.server.workspace_apply_edit_async(
-            types.ApplyWorkspaceEditParams(edit=edit, label=f"Resolve conflict: {diags.CHOICE_TITLES.get(choice, choice)}")
+            types.ApplyWorkspaceEditParams(
+                edit=edit, label=f"Resolve conflict: {diags.CHOICE_TITLES.get(choice, choice)}"
+            )
         )
         if applied.applied:
             self._scan_conflicts(uri, resolved)
@@ -357,7 +386,9 @@ class UpgradeService:
             raise
         for index in result.in_editor:
             result.files[index] = await self._upgrade_in_editor(upgrader, versions, result.files[index])
-        await self._after_upgrade([upgrade for upgrade in result.files if upgrade.generations and upgrade.status != "failed"])
+        await self._after_upgrade(
+            [upgrade for upgrade in result.files if upgrade.generations and upgrade.status != "failed"]
+        )
         if progress is not None:
             self.server.work_done_progress.end(progress, types.WorkDoneProgressEnd(message=_counts_text(result)))
         conflicted = result.count("conflicted")
@@ -365,17 +396,25 @@ class UpgradeService:
         # needs the user's hands is also a message.
         if conflicted or result.count("failed"):
             self.server.warn_user(
-                f"Scion: {_counts_text(result)}" + (f"; resolve the conflicts in {conflicted} file(s)" if conflicted else "")
+                f"Scion: {_counts_text(result)}"
+                + (f"; resolve the conflicts in {conflicted} file(s)" if conflicted else "")
             )
         return result.counts
 
-    async def _upgrade_in_editor(self, upgrader: Upgrader, versions: dict[str, int], upgrade: FileUpgrade) -> FileUpgrade:
+    async def _upgrade_in_editor(
+        self, upgrader: Upgrader, versions: dict[str, int], upgrade: FileUpgrade
+    ) -> FileUpgrade:
         """One prepared upgrade that touches open documents: the editor applies it, then the answer file and the store follow."""
         try:
             edit = upgrade_edit(upgrade, versions)
-            applied = await self.server.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit=edit, label="Upgrade"))
+            applied = await self.server.workspace_apply_edit_async(
+                types.ApplyWorkspaceEditParams(edit=edit, label="Upgrade")
+            )
             if not applied.applied:
-                upgrade.status, upgrade.message = "skipped", applied.failure_reason or "the editor did not apply the edit"
+                upgrade.status, upgrade.message = (
+                    "skipped",
+                    applied.failure_reason or "the editor did not apply the edit",
+                )
                 upgrade.generations = []
                 return upgrade
             await asyncio.to_thread(upgrader.commit, upgrade)
@@ -397,7 +436,9 @@ def _result(upgrade: FileUpgrade, applied: bool) -> dict:
         "applied": applied,
         "conflicts": upgrade.conflicts,
         "message": upgrade.message,
-        "generations": [{"templateId": g.old.template, "from": g.old.version, "to": g.new.version} for g in upgrade.generations],
+        "generations": [
+            {"templateId": g.old.template, "from": g.old.version, "to": g.new.version} for g in upgrade.generations
+        ],
         "files": [from_fs_path(str(update.path)) for update in upgrade.writes],
     }
 

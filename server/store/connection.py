@@ -72,17 +72,13 @@ def _check_writable(path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise StoreError(
-            f"cannot create the database folder ({error.strerror}); {_FIX_PATH}", path=path
-        ) from error
+        raise StoreError(f"cannot create the database folder ({error.strerror}); {_FIX_PATH}", path=path) from error
     # SQLite would open a read-only file silently and fail at the first write,
     # long after startup; the folder must be writable for the WAL files.
     if path.exists() and not os.access(path, os.W_OK):
         raise StoreError(f"the database file is read-only; make it writable or {_FIX_PATH}", path=path)
     if not os.access(path.parent, os.W_OK):
-        raise StoreError(
-            f"the database folder {path.parent} is read-only; make it writable or {_FIX_PATH}", path=path
-        )
+        raise StoreError(f"the database folder {path.parent} is read-only; make it writable or {_FIX_PATH}", path=path)
 
 
 def migrate(db: Database, path: Path | str, upto: int = SCHEMA_VERSION) -> None:

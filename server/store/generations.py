@@ -16,9 +16,21 @@ from server.store.schema import DECIDED_STATUSES, GENERATION_STATUSES
 _IMPORT_CACHE_KIB = 256 * 1024
 _JSON_COLUMNS = ("answers", "answer_sources", "region", "checkpoints")
 _UPDATABLE = {
-    "template_id", "template_version", "file_path", "mode", "answers", "answer_sources",
-    "rendered_text", "rendered_sha", "region", "instance_id", "status", "checkpoints",
-    "quality_score", "retained_text", "decided_at",
+    "template_id",
+    "template_version",
+    "file_path",
+    "mode",
+    "answers",
+    "answer_sources",
+    "rendered_text",
+    "rendered_sha",
+    "region",
+    "instance_id",
+    "status",
+    "checkpoints",
+    "quality_score",
+    "retained_text",
+    "decided_at",
 }
 # Where a generation may go from each status. A verdict may be overruled
 # (scion.accept / scion.reject after the tracker decided); nothing leaves
@@ -35,11 +47,20 @@ _NEXT_STATUSES = {
 # 2 MB cache they spill to the WAL again and again (twice as slow at 1M rows).
 _IMPORT_CACHE_KIB = 256 * 1024
 _COLUMNS = (
-    "id", "template_id", "template_version", "file_path", "mode", "answers", "answer_sources",
-    "rendered_text", "rendered_sha", "region", "instance_id", "created_at", "status",
+    "id",
+    "template_id",
+    "template_version",
+    "file_path",
+    "mode",
+    "answers",
+    "answer_sources",
+    "rendered_text",
+    "rendered_sha",
+    "region",
+    "instance_id",
+    "created_at",
+    "status",
 )
-
-
 
 
 class GenerationsMixin(StoreCore):
@@ -65,8 +86,19 @@ class GenerationsMixin(StoreCore):
         `rendered_sha` defaults to the sha256 of `rendered_text`.
         """
         row = self._generation_row(
-            template_id, template_version, file_path, mode, answers, answer_sources, rendered_text,
-            rendered_sha, region, instance_id, status, generation_id, created_at,
+            template_id,
+            template_version,
+            file_path,
+            mode,
+            answers,
+            answer_sources,
+            rendered_text,
+            rendered_sha,
+            region,
+            instance_id,
+            status,
+            generation_id,
+            created_at,
         )
         with self._writing() as db:
             db.execute(_INSERT_GENERATION, row)
@@ -79,9 +111,19 @@ class GenerationsMixin(StoreCore):
         """
         rows = (
             self._generation_row(
-                g["template_id"], g["template_version"], g["file_path"], g["mode"], g["answers"],
-                g.get("answer_sources"), g.get("rendered_text", ""), g.get("rendered_sha"), g.get("region"),
-                g.get("instance_id"), g.get("status", "offered"), g.get("generation_id"), g.get("created_at"),
+                g["template_id"],
+                g["template_version"],
+                g["file_path"],
+                g["mode"],
+                g["answers"],
+                g.get("answer_sources"),
+                g.get("rendered_text", ""),
+                g.get("rendered_sha"),
+                g.get("region"),
+                g.get("instance_id"),
+                g.get("status", "offered"),
+                g.get("generation_id"),
+                g.get("created_at"),
             )
             for g in generations
         )
@@ -89,15 +131,36 @@ class GenerationsMixin(StoreCore):
             return db.conn.executemany(_INSERT_GENERATION, rows).rowcount
 
     def _generation_row(
-        self, template_id, template_version, file_path, mode, answers, answer_sources, rendered_text,
-        rendered_sha, region, instance_id, status, generation_id, created_at,
+        self,
+        template_id,
+        template_version,
+        file_path,
+        mode,
+        answers,
+        answer_sources,
+        rendered_text,
+        rendered_sha,
+        region,
+        instance_id,
+        status,
+        generation_id,
+        created_at,
     ) -> tuple:
         _check_status(status)
         return (
-            generation_id or str(uuid.uuid4()), template_id, template_version, str(file_path), mode,
-            to_json(dict(answers)), to_json(dict(answer_sources or {})), rendered_text,
+            generation_id or str(uuid.uuid4()),
+            template_id,
+            template_version,
+            str(file_path),
+            mode,
+            to_json(dict(answers)),
+            to_json(dict(answer_sources or {})),
+            rendered_text,
             rendered_sha if rendered_sha is not None else sha256_text(rendered_text),
-            None if region is None else to_json(region), instance_id, self.now(created_at), status,
+            None if region is None else to_json(region),
+            instance_id,
+            self.now(created_at),
+            status,
         )
 
     def get_generation(self, generation_id: str) -> Row | None:
@@ -159,9 +222,7 @@ class GenerationsMixin(StoreCore):
                 (verdict, self.now(at), quality_score, retained_text, generation_id),
             )
 
-    def record_checkpoint(
-        self, generation_id: str, at: datetime | str | float, survival: float, retained: int
-    ) -> None:
+    def record_checkpoint(self, generation_id: str, at: datetime | str | float, survival: float, retained: int) -> None:
         """Append a survival checkpoint {at, survival, retained} to the generation.
 
         `at` is a time, or the checkpoint window in seconds after applying.
@@ -177,15 +238,11 @@ class GenerationsMixin(StoreCore):
 
     def pending_generations(self) -> list[Row]:
         """Generations still watched by the tracker (status applied or pending), oldest first."""
-        rows = self._rows(
-            "SELECT * FROM generations WHERE status IN ('applied', 'pending') ORDER BY created_at"
-        )
+        rows = self._rows("SELECT * FROM generations WHERE status IN ('applied', 'pending') ORDER BY created_at")
         return [decode(row, _JSON_COLUMNS) for row in rows]
 
     def generations_for_file(self, file_path: str) -> list[Row]:
-        rows = self._rows(
-            "SELECT * FROM generations WHERE file_path = ? ORDER BY created_at", (str(file_path),)
-        )
+        rows = self._rows("SELECT * FROM generations WHERE file_path = ? ORDER BY created_at", (str(file_path),))
         return [decode(row, _JSON_COLUMNS) for row in rows]
 
     def generations_for_instance(self, instance_id: str) -> list[Row]:
@@ -207,8 +264,12 @@ class GenerationsMixin(StoreCore):
         return [decode(row, _JSON_COLUMNS) for row in rows]
 
     def add_event(
-        self, generation_id: str, kind: str, data: Mapping[str, Any] | None = None,
-        *, at: datetime | str | None = None,
+        self,
+        generation_id: str,
+        kind: str,
+        data: Mapping[str, Any] | None = None,
+        *,
+        at: datetime | str | None = None,
     ) -> int:
         """Append an event (e.g. `applied`, `checkpoint`, `undo`, `upgraded`) to a generation's history."""
         with self._writing() as db:
@@ -237,9 +298,7 @@ class GenerationsMixin(StoreCore):
     def template_versions(self, template_id: str | None = None) -> list[Row]:
         if template_id is None:
             return self._rows("SELECT * FROM template_versions ORDER BY template_id, first_seen")
-        return self._rows(
-            "SELECT * FROM template_versions WHERE template_id = ? ORDER BY first_seen", (template_id,)
-        )
+        return self._rows("SELECT * FROM template_versions WHERE template_id = ? ORDER BY first_seen", (template_id,))
 
     def _require(self, db, generation_id: str) -> str:
         row = db.execute("SELECT status FROM generations WHERE id = ?", (generation_id,)).fetchone()
@@ -248,9 +307,7 @@ class GenerationsMixin(StoreCore):
         return row[0]
 
 
-_INSERT_GENERATION = (
-    f"INSERT INTO generations ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
-)
+_INSERT_GENERATION = f"INSERT INTO generations ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
 
 
 def _version_filter(template_id: str, version: str | None) -> tuple[str, tuple]:

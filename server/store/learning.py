@@ -60,8 +60,17 @@ class LearningMixin(StoreCore):
             cursor = db.execute(
                 "INSERT INTO task_executions (task, features, answer, producer, program_version,"
                 " confidence, kept, generation_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (task, to_json(dict(features)), to_json(answer), producer, program_version, confidence,
-                 None if kept is None else int(kept), generation_id, self.now(at)),
+                (
+                    task,
+                    to_json(dict(features)),
+                    to_json(answer),
+                    producer,
+                    program_version,
+                    confidence,
+                    None if kept is None else int(kept),
+                    generation_id,
+                    self.now(at),
+                ),
             )
             return cursor.lastrowid
 
@@ -93,9 +102,7 @@ class LearningMixin(StoreCore):
 
     def tasks(self) -> list[str]:
         """Every task with at least one execution or a stage, sorted."""
-        rows = self._rows(
-            "SELECT task FROM tasks UNION SELECT DISTINCT task FROM task_executions ORDER BY task"
-        )
+        rows = self._rows("SELECT task FROM tasks UNION SELECT DISTINCT task FROM task_executions ORDER BY task")
         return [row["task"] for row in rows]
 
     def task_stats(self, task: str, window: int | None = None) -> Row:
@@ -182,13 +189,15 @@ class LearningMixin(StoreCore):
     def activate_program(self, task: str, version: int | None) -> None:
         """Make `version` the task's only active program (a rollback), or none when `version` is None."""
         with self._writing() as db:
-            if version is not None and db.execute(
-                "SELECT 1 FROM learned_programs WHERE task = ? AND version = ?", (task, version)
-            ).fetchone() is None:
+            if (
+                version is not None
+                and db.execute(
+                    "SELECT 1 FROM learned_programs WHERE task = ? AND version = ?", (task, version)
+                ).fetchone()
+                is None
+            ):
                 raise KeyError(f"task {task!r} has no program version {version}")
-            db.execute(
-                "UPDATE learned_programs SET active = (version IS ?) WHERE task = ?", (version, task)
-            )
+            db.execute("UPDATE learned_programs SET active = (version IS ?) WHERE task = ?", (version, task))
 
     def active_program(self, task: str) -> Row | None:
         """{task, version, source, provenance, held_out_accuracy, created_at, active} or None."""

@@ -31,8 +31,10 @@ def _run(db: Database, statements: list[str]) -> None:
 
 def create_base_tables(db: Database) -> None:
     """Version 1: history of generations, learning and upgrades."""
-    _run(db, [
-        f"""CREATE TABLE generations (
+    _run(
+        db,
+        [
+            f"""CREATE TABLE generations (
             id TEXT PRIMARY KEY,
             template_id TEXT NOT NULL,
             template_version TEXT NOT NULL,
@@ -52,31 +54,31 @@ def create_base_tables(db: Database) -> None:
             retained_text TEXT,
             decided_at TEXT
         )""",
-        # Serves lookups by template_id, by (template_id, template_version), by
-        # status within those, and covers the per-day series (created_at) so
-        # success_over_time never reads the wide rows.
-        "CREATE INDEX generations_by_version ON generations (template_id, template_version, status, created_at)",
-        "CREATE INDEX generations_by_instance ON generations (instance_id)",
-        "CREATE INDEX generations_by_created ON generations (created_at)",
-        "CREATE INDEX generations_by_file ON generations (file_path)",
-        # Partial: the tracker asks for the few undecided rows among millions of decided ones.
-        "CREATE INDEX generations_undecided ON generations (status) WHERE status IN ('applied', 'pending')",
-        """CREATE TABLE events (
+            # Serves lookups by template_id, by (template_id, template_version), by
+            # status within those, and covers the per-day series (created_at) so
+            # success_over_time never reads the wide rows.
+            "CREATE INDEX generations_by_version ON generations (template_id, template_version, status, created_at)",
+            "CREATE INDEX generations_by_instance ON generations (instance_id)",
+            "CREATE INDEX generations_by_created ON generations (created_at)",
+            "CREATE INDEX generations_by_file ON generations (file_path)",
+            # Partial: the tracker asks for the few undecided rows among millions of decided ones.
+            "CREATE INDEX generations_undecided ON generations (status) WHERE status IN ('applied', 'pending')",
+            """CREATE TABLE events (
             id INTEGER PRIMARY KEY,
             generation_id TEXT NOT NULL,
             kind TEXT NOT NULL,
             data TEXT NOT NULL DEFAULT '{}',
             at TEXT NOT NULL
         )""",
-        "CREATE INDEX events_by_generation ON events (generation_id, id)",
-        """CREATE TABLE template_versions (
+            "CREATE INDEX events_by_generation ON events (generation_id, id)",
+            """CREATE TABLE template_versions (
             template_id TEXT NOT NULL,
             version TEXT NOT NULL,
             root_kind TEXT NOT NULL,
             first_seen TEXT NOT NULL,
             PRIMARY KEY (template_id, version)
         )""",
-        f"""CREATE TABLE task_executions (
+            f"""CREATE TABLE task_executions (
             id INTEGER PRIMARY KEY,
             task TEXT NOT NULL,
             features TEXT NOT NULL DEFAULT '{{}}',
@@ -88,9 +90,9 @@ def create_base_tables(db: Database) -> None:
             generation_id TEXT,
             at TEXT NOT NULL
         )""",
-        "CREATE INDEX task_executions_by_task ON task_executions (task, id)",
-        "CREATE INDEX task_executions_by_generation ON task_executions (generation_id)",
-        """CREATE TABLE learned_programs (
+            "CREATE INDEX task_executions_by_task ON task_executions (task, id)",
+            "CREATE INDEX task_executions_by_generation ON task_executions (generation_id)",
+            """CREATE TABLE learned_programs (
             task TEXT NOT NULL,
             version INTEGER NOT NULL,
             source TEXT NOT NULL,
@@ -100,11 +102,11 @@ def create_base_tables(db: Database) -> None:
             active INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (task, version)
         )""",
-        f"""CREATE TABLE tasks (
+            f"""CREATE TABLE tasks (
             task TEXT PRIMARY KEY,
             stage TEXT NOT NULL CHECK (stage IN ({_quoted(STAGES)}))
         )""",
-        """CREATE TABLE stage_transitions (
+            """CREATE TABLE stage_transitions (
             id INTEGER PRIMARY KEY,
             task TEXT NOT NULL,
             from_stage TEXT NOT NULL,
@@ -112,15 +114,15 @@ def create_base_tables(db: Database) -> None:
             reason TEXT NOT NULL DEFAULT '',
             at TEXT NOT NULL
         )""",
-        "CREATE INDEX stage_transitions_by_task ON stage_transitions (task, id)",
-        """CREATE TABLE dismissals (
+            "CREATE INDEX stage_transitions_by_task ON stage_transitions (task, id)",
+            """CREATE TABLE dismissals (
             file_path TEXT NOT NULL,
             template_id TEXT NOT NULL,
             version TEXT NOT NULL,
             at TEXT NOT NULL,
             PRIMARY KEY (file_path, template_id, version)
         )""",
-        """CREATE TABLE upgrades (
+            """CREATE TABLE upgrades (
             id INTEGER PRIMARY KEY,
             file_path TEXT NOT NULL,
             template_id TEXT NOT NULL,
@@ -129,9 +131,9 @@ def create_base_tables(db: Database) -> None:
             conflicts INTEGER NOT NULL DEFAULT 0,
             at TEXT NOT NULL
         )""",
-        "CREATE INDEX upgrades_by_file ON upgrades (file_path)",
-        "CREATE INDEX upgrades_by_template ON upgrades (template_id)",
-        """CREATE TABLE template_deployments (
+            "CREATE INDEX upgrades_by_file ON upgrades (file_path)",
+            "CREATE INDEX upgrades_by_template ON upgrades (template_id)",
+            """CREATE TABLE template_deployments (
             template_id TEXT NOT NULL,
             version TEXT NOT NULL,
             parent_version TEXT,
@@ -141,7 +143,8 @@ def create_base_tables(db: Database) -> None:
             rolled_back INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (template_id, version)
         )""",
-    ])
+        ],
+    )
 
 
 def add_generation_totals(db: Database) -> None:
@@ -165,27 +168,29 @@ def add_generation_totals(db: Database) -> None:
         " ON CONFLICT DO UPDATE SET n = n + 1;"
     )
     remove_old = (
-        f"UPDATE generation_totals SET n = n - 1 WHERE {key};"
-        f" DELETE FROM generation_totals WHERE {key} AND n <= 0;"
+        f"UPDATE generation_totals SET n = n - 1 WHERE {key}; DELETE FROM generation_totals WHERE {key} AND n <= 0;"
     )
-    _run(db, [
-        """CREATE TABLE generation_totals (
+    _run(
+        db,
+        [
+            """CREATE TABLE generation_totals (
             template_id TEXT NOT NULL,
             template_version TEXT NOT NULL,
             status TEXT NOT NULL,
             n INTEGER NOT NULL,
             PRIMARY KEY (template_id, template_version, status)
         ) WITHOUT ROWID""",
-        """INSERT INTO generation_totals (template_id, template_version, status, n)
+            """INSERT INTO generation_totals (template_id, template_version, status, n)
            SELECT template_id, template_version, status, count(*) FROM generations GROUP BY 1, 2, 3""",
-        f"CREATE TRIGGER generation_totals_on_insert AFTER INSERT ON generations BEGIN {add_new} END",
-        f"CREATE TRIGGER generation_totals_on_delete AFTER DELETE ON generations BEGIN {remove_old} END",
-        f"""CREATE TRIGGER generation_totals_on_update
+            f"CREATE TRIGGER generation_totals_on_insert AFTER INSERT ON generations BEGIN {add_new} END",
+            f"CREATE TRIGGER generation_totals_on_delete AFTER DELETE ON generations BEGIN {remove_old} END",
+            f"""CREATE TRIGGER generation_totals_on_update
             AFTER UPDATE OF status, template_id, template_version ON generations
             WHEN OLD.status IS NOT NEW.status OR OLD.template_id IS NOT NEW.template_id
               OR OLD.template_version IS NOT NEW.template_version
             BEGIN {remove_old} {add_new} END""",
-    ])
+        ],
+    )
 
 
 Migration = Callable[["Database"], None]

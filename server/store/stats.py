@@ -86,8 +86,7 @@ class StatsMixin(StoreCore):
     def success_by_template(self) -> list[Row]:
         """Per template, all versions together: {template_id, decided, accepted, rejected, undecided, rate}."""
         rows = self._rows(
-            f"SELECT template_id, {_TOTALS} FROM generation_totals"
-            " GROUP BY template_id ORDER BY template_id"
+            f"SELECT template_id, {_TOTALS} FROM generation_totals GROUP BY template_id ORDER BY template_id"
         )
         return [with_rate(row) for row in rows]
 
@@ -95,14 +94,10 @@ class StatsMixin(StoreCore):
         """Counts and rate of one template (one version, or all): {decided, accepted, rejected, undecided, rate}."""
         version_clause = "" if version is None else " AND template_version = ?"
         params = (template_id,) if version is None else (template_id, version)
-        row = self._row(
-            f"SELECT {_TOTALS} FROM generation_totals WHERE template_id = ?{version_clause}", params
-        )
+        row = self._row(f"SELECT {_TOTALS} FROM generation_totals WHERE template_id = ?{version_clause}", params)
         return with_rate({key: value or 0 for key, value in row.items()})
 
-    def success_over_time(
-        self, template_id: str, version: str | None = None, bucket: str = "day"
-    ) -> list[Row]:
+    def success_over_time(self, template_id: str, version: str | None = None, bucket: str = "day") -> list[Row]:
         """Per period of creation: {period, decided, accepted, rejected, undecided, rate}, oldest first.
 
         `bucket` is day (YYYY-MM-DD), week (the Monday, YYYY-MM-DD) or month (YYYY-MM), in UTC.
@@ -134,10 +129,14 @@ class StatsMixin(StoreCore):
             params,
         )
         return [
-            with_rate({
-                "question": row["question"], "value": json.loads(row["value_json"]),
-                "decided": row["decided"], "accepted": row["accepted"],
-            })
+            with_rate(
+                {
+                    "question": row["question"],
+                    "value": json.loads(row["value_json"]),
+                    "decided": row["decided"],
+                    "accepted": row["accepted"],
+                }
+            )
             for row in rows
         ]
 

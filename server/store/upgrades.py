@@ -20,10 +20,13 @@ class UpgradesMixin(StoreCore):
         )
 
     def is_dismissed(self, file_path: str, template_id: str, version: str) -> bool:
-        return self._scalar(
-            "SELECT 1 FROM dismissals WHERE file_path = ? AND template_id = ? AND version = ?",
-            (str(file_path), template_id, version),
-        ) is not None
+        return (
+            self._scalar(
+                "SELECT 1 FROM dismissals WHERE file_path = ? AND template_id = ? AND version = ?",
+                (str(file_path), template_id, version),
+            )
+            is not None
+        )
 
     def dismissals(self, file_path: str | None = None) -> list[Row]:
         if file_path is None:
@@ -60,7 +63,9 @@ class UpgradesMixin(StoreCore):
         events: (generation_id, kind, data), appended to those generations' histories.
         """
         moment = self.now(at)
-        upgrade_rows = [(str(path), template, old, new, conflicts, moment) for path, template, old, new, conflicts in upgrades]
+        upgrade_rows = [
+            (str(path), template, old, new, conflicts, moment) for path, template, old, new, conflicts in upgrades
+        ]
         event_rows = [(generation_id, kind, to_json(dict(data or {})), moment) for generation_id, kind, data in events]
         if not upgrade_rows and not event_rows:
             return
@@ -106,9 +111,7 @@ class UpgradesMixin(StoreCore):
         if template_id is None:
             rows = self._rows("SELECT * FROM template_deployments ORDER BY at")
         else:
-            rows = self._rows(
-                "SELECT * FROM template_deployments WHERE template_id = ? ORDER BY at", (template_id,)
-            )
+            rows = self._rows("SELECT * FROM template_deployments WHERE template_id = ? ORDER BY at", (template_id,))
         return [decode(row, ("evidence",), ("rolled_back",)) for row in rows]
 
     def mark_rolled_back(self, template_id: str, version: str) -> None:

@@ -175,18 +175,28 @@ def _region(entry: Any, path: Path, line: int | None) -> dict | None:
         return None
     where = line_of(entry, "region") or line
     if not isinstance(value, dict) or set(value) != {"start", "end"}:
-        raise AnswerFileError("'region' must be {start: [line, character], end: [line, character]}", path=path, line=where)
+        raise AnswerFileError(
+            "'region' must be {start: [line, character], end: [line, character]}", path=path, line=where
+        )
     region = plain(value)
     for key in ("start", "end"):
         position = region[key]
-        if not (isinstance(position, list) and len(position) == 2 and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in position)):
-            raise AnswerFileError(f"'region.{key}' must be [line, character] with two non-negative integers", path=path, line=where)
+        if not (
+            isinstance(position, list)
+            and len(position) == 2
+            and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in position)
+        ):
+            raise AnswerFileError(
+                f"'region.{key}' must be [line, character] with two non-negative integers", path=path, line=where
+            )
     return region
 
 
 def _record(entry: Any, path: Path, line: int | None) -> AnswerRecord:
     if not isinstance(entry, dict):
-        raise AnswerFileError("each generation must be a mapping (template, version, answers, ...)", path=path, line=line)
+        raise AnswerFileError(
+            "each generation must be a mapping (template, version, answers, ...)", path=path, line=line
+        )
     if "answers" not in entry:
         raise AnswerFileError("a generation needs 'answers'", path=path, line=line)
     files = _mapping(entry, "files", path, line)
@@ -307,7 +317,11 @@ def _entry_of(generations: Any, generation_id: str) -> Any:
     if not generation_id:
         return None
     return next(
-        (entry for entry in generations if isinstance(entry, dict) and str(entry.get("generation_id", "")) == generation_id),
+        (
+            entry
+            for entry in generations
+            if isinstance(entry, dict) and str(entry.get("generation_id", "")) == generation_id
+        ),
         None,
     )
 

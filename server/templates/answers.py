@@ -77,7 +77,9 @@ class Resolution:
         return _walk(self.template, self.features, self.explicit, self.providers, user=user, previous=self)
 
 
-def _usable(template: Template, question: Question, candidate: Candidate | None, answers: dict, features: dict) -> Candidate | None:
+def _usable(
+    template: Template, question: Question, candidate: Candidate | None, answers: dict, features: dict
+) -> Candidate | None:
     if candidate is None:
         return None
     try:
@@ -101,7 +103,9 @@ def _template_default(template: Template, question: Question, answers: dict, fea
     return Candidate(value, "context" if reads_context(question) else "default")
 
 
-def _ask_provider(provider: Provider | None, template: Template, question: Question, answers: dict, features: dict) -> Candidate | None:
+def _ask_provider(
+    provider: Provider | None, template: Template, question: Question, answers: dict, features: dict
+) -> Candidate | None:
     if provider is None:
         return None
     try:
@@ -116,7 +120,9 @@ def _ask_provider(provider: Provider | None, template: Template, question: Quest
         return None
 
 
-def _gather(template: Template, question: Question, answers: dict, features: dict, providers: AnswerProviders | None) -> list[Candidate]:
+def _gather(
+    template: Template, question: Question, answers: dict, features: dict, providers: AnswerProviders | None
+) -> list[Candidate]:
     """Candidates in priority order, stopping at the first usable one (an LLM call costs seconds)."""
     providers = providers or AnswerProviders()
     default = _template_default(template, question, answers, features)
@@ -188,7 +194,13 @@ def _walk(
         if name in user:
             value = _checked(template, question, user[name], visible, features)
             prefilled = shown.get(name, best)
-            _answer(result, visible, name, value, prefilled.source if prefilled is not None and prefilled.value == value else USER)
+            _answer(
+                result,
+                visible,
+                name,
+                value,
+                prefilled.source if prefilled is not None and prefilled.value == value else USER,
+            )
         elif best is not None and best.settled:
             _answer(result, visible, name, best.value, best.source)
         else:

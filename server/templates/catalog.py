@@ -86,7 +86,9 @@ def _load_confined(version_dir: Path, root_kind: str, template_id: str) -> Templ
         raise
     except Exception as error:  # a manifest from a cloned repository may break the loader in ways not foreseen
         log.exception("template %s failed to load", version_dir)
-        raise TemplateError(f"cannot load this template: {type(error).__name__}: {error}", path=version_dir / MANIFEST_NAME) from None
+        raise TemplateError(
+            f"cannot load this template: {type(error).__name__}: {error}", path=version_dir / MANIFEST_NAME
+        ) from None
 
 
 class Catalog:
@@ -266,7 +268,11 @@ class Catalog:
         close = difflib.get_close_matches(template_id, self.ids(), n=3, cutoff=0.5)
         close += [known for known in self.ids() if known.endswith("/" + template_id) and known not in close]
         hint = f"; did you mean {', '.join(close)}?" if close else ""
-        broken = [self._failed[folder] for folder in sorted(self._failed) if self._location(folder) and self._location(folder)[1] == template_id]
+        broken = [
+            self._failed[folder]
+            for folder in sorted(self._failed)
+            if self._location(folder) and self._location(folder)[1] == template_id
+        ]
         if broken:
             hint += f" (it exists but failed to load: {broken[0]})"
         raise TemplateNotFound(f"no template {template_id!r}{hint}")

@@ -34,7 +34,18 @@ from server.templates.render import EXPRESSION_ENV, JINJA_SUFFIX, environment_fo
 from server.templates.safe_yaml import read_bounded_text, untrusted, yaml_problem
 
 MANIFEST_NAME = "template.yml"
-MANIFEST_KEYS = ("title", "description", "mode", "where", "languages", "primary", "questions", "changelog", "migrations", "examples")
+MANIFEST_KEYS = (
+    "title",
+    "description",
+    "mode",
+    "where",
+    "languages",
+    "primary",
+    "questions",
+    "changelog",
+    "migrations",
+    "examples",
+)
 QUESTION_KEYS = ("type", "help", "default", "choices", "multiselect", "validator", "when", "secret", "placeholder")
 MIGRATION_KEYS = ("version", "rename", "defaults", "transform")
 EXAMPLE_KEYS = ("answers", "context", "contains", "parses")
@@ -45,7 +56,9 @@ CONTEXT_NAME = "ctx"
 def plain(node: Any) -> Any:
     """Round-trip YAML nodes -> ordinary dict/list/str/int/float/bool values."""
     if isinstance(node, dict):
-        return {str(key) if not isinstance(key, (int, float, bool)) else key: plain(value) for key, value in node.items()}
+        return {
+            str(key) if not isinstance(key, (int, float, bool)) else key: plain(value) for key, value in node.items()
+        }
     if isinstance(node, (list, tuple)):
         return [plain(item) for item in node]
     if isinstance(node, bool):
@@ -104,7 +117,9 @@ class _ManifestReader:
     def unknown_keys(self, mapping: Any, allowed: tuple[str, ...], what: str) -> None:
         for key in mapping:
             if key not in allowed:
-                raise self.fail(f"unknown key {key!r} in {what}; allowed keys: {', '.join(allowed)}", line_of(mapping, key))
+                raise self.fail(
+                    f"unknown key {key!r} in {what}; allowed keys: {', '.join(allowed)}", line_of(mapping, key)
+                )
 
     def string(self, mapping: Any, key: str, default: str, what: str) -> str:
         value = mapping.get(key, default)
@@ -138,7 +153,9 @@ class _ManifestReader:
             raise self.fail(f"{what}: {key!r} must be a mapping", line_of(parent, key))
         return value
 
-    def entries(self, data: Any, key: str, noun: str, needs: str, allowed: tuple[str, ...]) -> Iterator[tuple[int, Any, int | None]]:
+    def entries(
+        self, data: Any, key: str, noun: str, needs: str, allowed: tuple[str, ...]
+    ) -> Iterator[tuple[int, Any, int | None]]:
         """(index, mapping, line) of each item of the list under `key` (e.g. migrations), its keys checked."""
         entries = data.get(key) or []
         if not isinstance(entries, list):
@@ -172,7 +189,9 @@ def _check_names(
     except jinja2.TemplateSyntaxError as error:  # an unknown filter or test is one too
         raise reader.fail(f"question {question!r}: Jinja syntax error in {field_name}: {error.message}", line) from None
     except jinja2.TemplateError as error:
-        raise reader.fail(f"question {question!r}: Jinja error in {field_name}: {error.message or error}", line) from None
+        raise reader.fail(
+            f"question {question!r}: Jinja error in {field_name}: {error.message or error}", line
+        ) from None
     for name in sorted(undeclared - set(EXPRESSION_ENV.globals)):
         if name in allowed:
             continue
@@ -185,7 +204,9 @@ def _check_names(
                 line,
             )
         known = ", ".join(sorted(allowed | later | {question})) or "none"
-        raise reader.fail(f"question {question!r}: its {field_name} uses unknown answer {name!r} (questions: {known}; and ctx)", line)
+        raise reader.fail(
+            f"question {question!r}: its {field_name} uses unknown answer {name!r} (questions: {known}; and ctx)", line
+        )
 
 
 def _infer_type(default: Any) -> str:
@@ -200,7 +221,9 @@ def _infer_type(default: Any) -> str:
     return "str"
 
 
-def _read_question(reader: _ManifestReader, name: str, spec: Any, line: int | None, earlier: list[str], later: set[str]) -> Question:
+def _read_question(
+    reader: _ManifestReader, name: str, spec: Any, line: int | None, earlier: list[str], later: set[str]
+) -> Question:
     what = f"question {name!r}"
     if not name.isidentifier() or name == CONTEXT_NAME:
         raise reader.fail(f"{what}: a question name must be an identifier other than 'ctx'", line)
@@ -209,9 +232,13 @@ def _read_question(reader: _ManifestReader, name: str, spec: Any, line: int | No
         return Question(name=name, type=_infer_type(spec), default=plain(spec), line=line)
     reader.unknown_keys(spec, QUESTION_KEYS, what)
     default = plain(spec.get("default"))
-    qtype = spec.get("type") or (_infer_type(default) if default is not None and not isinstance(default, str) else "str")
+    qtype = spec.get("type") or (
+        _infer_type(default) if default is not None and not isinstance(default, str) else "str"
+    )
     if qtype not in QUESTION_TYPES:
-        raise reader.fail(f"{what}: unknown type {qtype!r}; use one of {', '.join(QUESTION_TYPES)}", line_of(spec, "type"))
+        raise reader.fail(
+            f"{what}: unknown type {qtype!r}; use one of {', '.join(QUESTION_TYPES)}", line_of(spec, "type")
+        )
     choices = plain(spec.get("choices"))
     if choices is not None and not isinstance(choices, (list, dict)):
         raise reader.fail(f"{what}: 'choices' must be a list or a mapping label -> value", line_of(spec, "choices"))
@@ -232,7 +259,15 @@ def _read_question(reader: _ManifestReader, name: str, spec: Any, line: int | No
         ("validator", validator, visible | {name}),
     ):
         if isinstance(value, str) and looks_like_jinja(value):
-            _check_names(reader, value, question=name, field_name=field_name, allowed=allowed, later=later, line=line_of(spec, field_name) or line)
+            _check_names(
+                reader,
+                value,
+                question=name,
+                field_name=field_name,
+                allowed=allowed,
+                later=later,
+                line=line_of(spec, field_name) or line,
+            )
 
     question = Question(
         name=name,
@@ -251,7 +286,9 @@ def _read_question(reader: _ManifestReader, name: str, spec: Any, line: int | No
         try:
             coerce(question, default)
         except AnswerError as error:
-            raise reader.fail(f"{what}: its default does not fit: {error.message}", line_of(spec, "default") or line) from None
+            raise reader.fail(
+                f"{what}: its default does not fit: {error.message}", line_of(spec, "default") or line
+            ) from None
     return question
 
 
@@ -260,7 +297,9 @@ def _read_questions(reader: _ManifestReader, data: Any) -> tuple[Question, ...]:
     names = [str(name) for name in specs]
     questions = []
     for index, (name, spec) in enumerate(specs.items()):
-        questions.append(_read_question(reader, str(name), spec, line_of(specs, name), names[:index], set(names[index + 1 :])))
+        questions.append(
+            _read_question(reader, str(name), spec, line_of(specs, name), names[:index], set(names[index + 1 :]))
+        )
     return tuple(questions)
 
 
@@ -298,7 +337,9 @@ def _read_examples(reader: _ManifestReader, data: Any, question_names: set[str])
         answers = plain(reader.mapping(entry, "answers", "an example"))
         for name in answers:
             if name not in question_names:
-                raise reader.fail(f"example {index + 1}: unknown question {name!r}", line_of(entry["answers"], name) or line)
+                raise reader.fail(
+                    f"example {index + 1}: unknown question {name!r}", line_of(entry["answers"], name) or line
+                )
         examples.append(
             Example(
                 answers=answers,
@@ -329,7 +370,9 @@ def load_template(version_dir: Path, root_kind: str = "builtin", template_id: st
     where = reader.string_list(data, "where", ("module", "empty_file"), "the manifest")
     for place in where:
         if place not in WHERE_CONTEXTS:
-            raise reader.fail(f"unknown 'where' context {place!r}; use any of {', '.join(WHERE_CONTEXTS)}", line_of(data, "where"))
+            raise reader.fail(
+                f"unknown 'where' context {place!r}; use any of {', '.join(WHERE_CONTEXTS)}", line_of(data, "where")
+            )
     changelog = reader.mapping(data, "changelog", "the manifest")
 
     files_dir = version_dir / "files"
@@ -360,9 +403,13 @@ def _check_files(reader: _ManifestReader, template: Template, data: Any) -> None
     if not files:
         raise reader.fail("files/ is empty; a template needs at least one file", 1)
     if template.mode == "insert" and len(files) != 1:
-        raise reader.fail(f"an insert-mode template needs exactly one file in files/, found {len(files)}", line_of(data, "mode"))
+        raise reader.fail(
+            f"an insert-mode template needs exactly one file in files/, found {len(files)}", line_of(data, "mode")
+        )
     if template.primary and template.primary not in files:
-        raise reader.fail(f"primary file {template.primary!r} is not in files/ ({', '.join(files)})", line_of(data, "primary"))
+        raise reader.fail(
+            f"primary file {template.primary!r} is not in files/ ({', '.join(files)})", line_of(data, "primary")
+        )
 
 
 def check_sources(template: Template) -> list[TemplateError]:
@@ -374,7 +421,9 @@ def check_sources(template: Template) -> list[TemplateError]:
         path = template.files_dir / source
         path_name = source[: -len(JINJA_SUFFIX)] if source.endswith(JINJA_SUFFIX) else source
         for segment in path_name.split("/"):
-            errors.extend(_parse_errors(segment, path, known, what=f"the path segment {segment!r}", line=1, env=EXPRESSION_ENV))
+            errors.extend(
+                _parse_errors(segment, path, known, what=f"the path segment {segment!r}", line=1, env=EXPRESSION_ENV)
+            )
         try:
             body = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
@@ -384,7 +433,9 @@ def check_sources(template: Template) -> list[TemplateError]:
     return errors
 
 
-def _parse_errors(text: str, path: Path, known: set[str], *, what: str, line: int | None, env: jinja2.Environment) -> list[TemplateError]:
+def _parse_errors(
+    text: str, path: Path, known: set[str], *, what: str, line: int | None, env: jinja2.Environment
+) -> list[TemplateError]:
     if not looks_like_jinja(text):
         return []
     try:
@@ -396,7 +447,13 @@ def _parse_errors(text: str, path: Path, known: set[str], *, what: str, line: in
         return []
     first_line = line or _first_use(text, unknown[0])
     names = ", ".join(repr(name) for name in unknown)
-    return [TemplateError(f"{what} uses unknown variable(s) {names}; it can use the questions' answers and ctx", path=path, line=first_line)]
+    return [
+        TemplateError(
+            f"{what} uses unknown variable(s) {names}; it can use the questions' answers and ctx",
+            path=path,
+            line=first_line,
+        )
+    ]
 
 
 def _first_use(text: str, name: str) -> int | None:

@@ -40,7 +40,9 @@ def _migrations_between(versions: list[Template], old: str, new: str) -> list[tu
     return [chosen[version] for version in sorted(chosen, key=version_key)]
 
 
-def _apply(template: Template, migration: Migration, answers: dict[str, Any], features: dict[str, Any], result: MigrationResult) -> None:
+def _apply(
+    template: Template, migration: Migration, answers: dict[str, Any], features: dict[str, Any], result: MigrationResult
+) -> None:
     where = {"path": template.manifest_path}
     for old_name, new_name in migration.rename.items():
         if old_name in answers and new_name not in answers:
@@ -56,7 +58,9 @@ def _apply(template: Template, migration: Migration, answers: dict[str, Any], fe
             result.transformed.append(name)
 
 
-def migrate_answers(versions: list[Template], answers: dict[str, Any], old: str, new: str, features: dict[str, Any]) -> MigrationResult:
+def migrate_answers(
+    versions: list[Template], answers: dict[str, Any], old: str, new: str, features: dict[str, Any]
+) -> MigrationResult:
     """Apply the migrations from `old` to `new`, then list the questions to ask again."""
     if version_key(new) < version_key(old):
         raise ScionError(f"cannot migrate answers from {old} down to {new}; downgrades are not supported")

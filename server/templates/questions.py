@@ -123,7 +123,9 @@ def _one_value(question: Question, raw: Any) -> Any:
     value = _CONVERTERS[question.type](question, raw)
     if choices and value not in [choice for _, choice in choices]:
         listed = ", ".join(repr(choice) for _, choice in choices)
-        raise AnswerError(f"question {question.name!r}: {value!r} is not one of the choices {listed}", question=question.name)
+        raise AnswerError(
+            f"question {question.name!r}: {value!r} is not one of the choices {listed}", question=question.name
+        )
     return value
 
 
@@ -148,7 +150,9 @@ def coerce(question: Question, raw: Any) -> Any:
     if raw is None:
         if question.type in ("yaml", "json"):
             return None
-        raise AnswerError(f"question {question.name!r} needs an answer ({TYPE_NAMES[question.type]})", question=question.name)
+        raise AnswerError(
+            f"question {question.name!r} needs an answer ({TYPE_NAMES[question.type]})", question=question.name
+        )
     if question.multiselect:
         return [_one_value(question, item) for item in _split_multi(raw)]
     return _one_value(question, raw)
@@ -187,7 +191,9 @@ def truthy(value: Any) -> bool:
     return bool(value)
 
 
-def applies(question: Question, answers: dict[str, Any], features: dict[str, Any], template: Template | None = None) -> bool:
+def applies(
+    question: Question, answers: dict[str, Any], features: dict[str, Any], template: Template | None = None
+) -> bool:
     """Whether the question is asked at all (`when`)."""
     if isinstance(question.when, bool):
         return question.when
@@ -195,7 +201,9 @@ def applies(question: Question, answers: dict[str, Any], features: dict[str, Any
     return truthy(render_expression(question.when, variables, path=_manifest(template), line=question.line))
 
 
-def default_for(question: Question, answers: dict[str, Any], features: dict[str, Any], template: Template | None = None) -> Any:
+def default_for(
+    question: Question, answers: dict[str, Any], features: dict[str, Any], template: Template | None = None
+) -> Any:
     """The template's default, rendered against earlier answers and ctx, in the question's type."""
     if question.default is None:
         return None
@@ -204,7 +212,11 @@ def default_for(question: Question, answers: dict[str, Any], features: dict[str,
     try:
         return coerce(question, value)
     except AnswerError as error:
-        raise TemplateError(f"the default of question {question.name!r} does not fit: {error.message}", path=_manifest(template), line=question.line) from None
+        raise TemplateError(
+            f"the default of question {question.name!r} does not fit: {error.message}",
+            path=_manifest(template),
+            line=question.line,
+        ) from None
 
 
 def reads_context(question: Question) -> bool:

@@ -87,7 +87,9 @@ def template_variables(template: Template, answers: dict[str, Any], features: di
     return variables
 
 
-def render_expression(expression: Any, variables: dict[str, Any], *, path: Path | None = None, line: int | None = None) -> Any:
+def render_expression(
+    expression: Any, variables: dict[str, Any], *, path: Path | None = None, line: int | None = None
+) -> Any:
     """Evaluate a manifest value: `"{{ x }}"` gives x's native value, other Jinja gives text, literals pass through."""
     if not isinstance(expression, str) or not looks_like_jinja(expression):
         return expression
@@ -202,7 +204,9 @@ def render_output_path(source: str, variables: dict[str, Any], *, template: Temp
         except jinja2.TemplateError as error:
             raise jinja_error(error, path=template.files_dir / source, what=f"the path {source!r}", line=1) from None
         except (RecursionError, MemoryError) as error:
-            raise TemplateError(f"cannot render the path {source!r}: {exhausted(error)}", path=template.files_dir / source, line=1) from None
+            raise TemplateError(
+                f"cannot render the path {source!r}: {exhausted(error)}", path=template.files_dir / source, line=1
+            ) from None
         if not rendered.strip():
             return None
         segments.append(rendered)
@@ -232,6 +236,8 @@ def render_template(template: Template, answers: dict[str, Any], features: dict[
             continue
         rendered.append(RenderedFile(path=out_path, text=_render_body(template, source, variables), source=source))
     if not rendered:
-        raise TemplateError("the template rendered no files (every path was conditional and empty)", path=template.files_dir)
+        raise TemplateError(
+            "the template rendered no files (every path was conditional and empty)", path=template.files_dir
+        )
     rendered.sort(key=lambda file: (file.source != primary_source, file.path))
     return Rendering(template_id=template.id, version=template.version, files=tuple(rendered))

@@ -60,7 +60,10 @@ def read_bounded_text(path: Path, error: type[ScionError], *, universal_newlines
     with open(path, "rb") as handle:
         data = handle.read(MAX_YAML_BYTES + 1)
     if len(data) > MAX_YAML_BYTES:
-        raise error(f"larger than {MAX_YAML_BYTES // (1024 * 1024)} MB; template manifests and answer files must be smaller", path=path)
+        raise error(
+            f"larger than {MAX_YAML_BYTES // (1024 * 1024)} MB; template manifests and answer files must be smaller",
+            path=path,
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

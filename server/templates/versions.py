@@ -22,7 +22,9 @@ def _key(text: str) -> tuple[Any, ...]:
     try:
         return (0, Version(text), ())
     except InvalidVersion:
-        natural = tuple((0, int(chunk), "") if chunk.isdigit() else (1, 0, chunk) for chunk in _CHUNK.split(text) if chunk)
+        natural = tuple(
+            (0, int(chunk), "") if chunk.isdigit() else (1, 0, chunk) for chunk in _CHUNK.split(text) if chunk
+        )
         return (1, Version("0"), natural)
 
 

@@ -167,4 +167,4 @@ def text_in_region(text: str, region: Region, encoding: PositionEncoding = "utf-
     """The part of `text` a region covers."""
     start = position_to_offset(text, region.start, encoding)
     end = position_to_offset(text, region.end, encoding)
-    return text[start:max(start, end)]
+    return text[start : max(start, end)]

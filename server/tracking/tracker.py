@@ -95,9 +95,7 @@ class Tracker:
         self._add(pending)
         return pending
 
-    def on_change(
-        self, uri: str, edit_start: Position | None, edit_end: Position | None, new_text: str
-    ) -> None:
+    def on_change(self, uri: str, edit_start: Position | None, edit_end: Position | None, new_text: str) -> None:
         """Follow one content change of `uri` (no range: a full-document change)."""
         for pending in self._by_uri.get(uri, {}).values():
             if pending.region is not None:
@@ -138,9 +136,7 @@ class Tracker:
             generation_id, index, measured.score, measured.retained_chars, verdict, current_region_text, reason
         )
 
-    def decide(
-        self, generation_id: str, verdict: Verdict, current_region_text: str | None = None
-    ) -> CheckpointResult:
+    def decide(self, generation_id: str, verdict: Verdict, current_region_text: str | None = None) -> CheckpointResult:
         """An explicit verdict (the user said so). Measured when the region's text is given,
         else reported with the last checkpoint's measures."""
         pending = self._remove(generation_id)

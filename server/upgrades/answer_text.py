@@ -54,7 +54,11 @@ def _round_trip(answer_file: Path, old_text: str, new: list[AnswerRecord]) -> st
     generations = answerfile._generations(data, answer_file)
     for record in new:
         entry = next(
-            (item for item in generations if isinstance(item, dict) and str(item.get("generation_id", "")) == record.generation_id),
+            (
+                item
+                for item in generations
+                if isinstance(item, dict) and str(item.get("generation_id", "")) == record.generation_id
+            ),
             None,
         )
         if entry is None:

@@ -19,6 +19,7 @@ from server.upgrades.records import answer_file_of, find_answer_files, primary_f
 from server.upgrades.service import Upgrader
 from server.upgrades.writes import StagedWrites, recover
 
+
 class BatchCancelled(ScionError):
     """Raised by a progress callback to stop a batch before anything is written."""
 

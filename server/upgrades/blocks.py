@@ -117,9 +117,7 @@ def _best_window_start(file_keys: list[str], render_keys: list[str], near: int) 
     return best_start
 
 
-def _best_by_lines(
-    file_keys: list[str], render_keys: list[str], starts: range, near: int
-) -> list[int]:
+def _best_by_lines(file_keys: list[str], render_keys: list[str], starts: range, near: int) -> list[int]:
     """The few window starts sharing the most whole lines with the render, if any share one."""
     size = len(render_keys)
     matcher = difflib.SequenceMatcher(None, autojunk=False)

@@ -90,8 +90,7 @@ def resolve_conflict(text: str, index: int, choice: Choice) -> str:
     conflicts = parse_conflicts(text)
     if not 0 <= index < len(conflicts):
         raise ScionError(
-            f"no conflict #{index + 1} in this file (it has {len(conflicts)}); "
-            "it may have been resolved already"
+            f"no conflict #{index + 1} in this file (it has {len(conflicts)}); it may have been resolved already"
         )
     conflict = conflicts[index]
     lines = lines_with_terminators(text)
@@ -103,4 +102,3 @@ def resolve_conflict(text: str, index: int, choice: Choice) -> str:
         # The file had no final newline after the block; keep it that way.
         replacement = [*replacement[:-1], replacement[-1].rstrip("\r\n")]
     return "".join(lines[: conflict.start_line] + replacement + lines[conflict.end_line :])
-

@@ -96,7 +96,9 @@ class Detector:
             newest.append((template_id, versions[-1] if versions else None))
         return tuple(newest)
 
-    def _offer(self, answer_file: Path, primary: Path, record: AnswerRecord, features: dict[str, Any]) -> UpgradeOffer | None:
+    def _offer(
+        self, answer_file: Path, primary: Path, record: AnswerRecord, features: dict[str, Any]
+    ) -> UpgradeOffer | None:
         try:
             record = with_confined_files(record, self.workspace, os.path.realpath(answer_file.parent))
             target = self.catalog.get(record.template)
@@ -109,7 +111,9 @@ class Detector:
             return None
         summary = changelog_summary(self.catalog.all_versions(record.template), record.version, target.version)
         line = record.region["start"][0] if record.region else 0
-        return UpgradeOffer(answer_file, primary, record.generation_id, record.template, record.version, target.version, summary, line)
+        return UpgradeOffer(
+            answer_file, primary, record.generation_id, record.template, record.version, target.version, summary, line
+        )
 
     def _render_changes(self, answer_file: Path, record: AnswerRecord, target, features: dict[str, Any]) -> bool:
         versions = self.catalog.all_versions(record.template)

@@ -55,7 +55,9 @@ def upgrade_block(
     if stored_block is not None and (base is None or sha256_text(base) != recorded_sha):
         base = stored_block  # the caller checked it against the recorded sha
     theirs = indent_block(new_render, indentation).rstrip("\n")
-    plan = plan_file_upgrades({key: base} if base is not None else None, {key: theirs}, {key: ours}, {key: recorded_sha}, label)
+    plan = plan_file_upgrades(
+        {key: base} if base is not None else None, {key: theirs}, {key: ours}, {key: recorded_sha}, label
+    )
     change = plan.changes[0]
     block = change.new_text if change.new_text is not None else ours
     new_file = splice(file_text, start, end, block) if change.action == "update" else file_text

@@ -74,6 +74,10 @@ def common_ends(a: list[str], b: list[str], *, suffix_line=None) -> tuple[int, i
     while prefix < shortest and a[prefix] == b[prefix]:
         prefix += 1
     suffix = 0
-    while suffix < shortest - prefix and a[-1 - suffix] == b[-1 - suffix] and (suffix_line is None or suffix_line(a[-1 - suffix])):
+    while (
+        suffix < shortest - prefix
+        and a[-1 - suffix] == b[-1 - suffix]
+        and (suffix_line is None or suffix_line(a[-1 - suffix]))
+    ):
         suffix += 1
     return prefix, suffix

@@ -43,9 +43,7 @@ class _ExactLineMatcher(difflib.SequenceMatcher):
         super().__init__(isjunk, a, b, autojunk=False)
 
 
-def three_way_merge(
-    base: str | None, ours: str, theirs: str, theirs_label: str = "template"
-) -> MergeResult:
+def three_way_merge(base: str | None, ours: str, theirs: str, theirs_label: str = "template") -> MergeResult:
     """Merge the template's change (base -> theirs) into the user's file (ours).
 
     `base` None means the old render could not be reproduced: every place where
@@ -77,9 +75,7 @@ def three_way_merge(
     return MergeResult(join_lines(lines, ends_with_newline, newline), conflicts)
 
 
-def _result_ends_with_newline(
-    original: SplitText | None, mine: SplitText, template: SplitText
-) -> bool:
+def _result_ends_with_newline(original: SplitText | None, mine: SplitText, template: SplitText) -> bool:
     """The user's choice, unless the template itself changed it (or the user's file is empty)."""
     if not mine.lines:
         return template.ends_with_newline

@@ -43,10 +43,14 @@ def default_workers(files: int) -> int:
     """How many processes to prepare `files` files with: one per core for a large batch, else 1."""
     if files < PARALLEL_MIN_FILES or not sys.platform.startswith("linux"):
         return 1
-    return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+    return max(
+        1, min(MAX_WORKERS, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    )
 
 
-def prepare_all(upgrader: Upgrader, answer_files: list[Path], to_version: str | None, workers: int = 1) -> Iterator[FileUpgrade]:
+def prepare_all(
+    upgrader: Upgrader, answer_files: list[Path], to_version: str | None, workers: int = 1
+) -> Iterator[FileUpgrade]:
     """Each answer file's prepared upgrade, in order; in `workers` processes when that is safe."""
     if workers <= 1 or not _can_fork(upgrader):
         for answer_file in answer_files:

@@ -57,8 +57,6 @@ class UpgradePlan:
         return not self.writes
 
 
-
-
 def plan_file_upgrades(
     base_files: dict[str, str] | None,
     theirs_files: dict[str, str],

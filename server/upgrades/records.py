@@ -37,7 +37,9 @@ except ImportError:  # pragma: no cover - depends on the environment
     _pyyaml, _FAST_LOADER = None, None
 
 # Folders that never hold the user's generated code, and are large.
-SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".scion", ".tox", ".mypy_cache"})
+SKIPPED_DIRS = frozenset(
+    {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".scion", ".tox", ".mypy_cache"}
+)
 
 
 def find_answer_files(root: Path) -> list[Path]:
@@ -61,8 +63,6 @@ def primary_file(answer_file: Path) -> Path:
 def answer_file_of(path: Path) -> Path:
     """The answer file for a generated file, or the path itself when it is one."""
     return path if is_answer_file(path) else answerfile.answer_file_for(path)
-
-
 
 
 def with_confined_files(record: AnswerRecord, workspace: str | Path, folder: str | Path) -> AnswerRecord:
@@ -239,7 +239,7 @@ def _value(raw: str) -> Any:
     """A scalar as the emitter writes it: single-quoted text, true/false, an int, or plain text."""
     if raw[0] == "'":
         return _unquote(raw) if raw[-1] == "'" and len(raw) > 1 and _quote_end(raw) == len(raw) - 1 else _NOT_READ
-    if raw[0] in "\"[{":
+    if raw[0] in '"[{':
         return _NOT_READ
     if raw == "true" or raw == "false":
         return raw == "true"

@@ -68,7 +68,9 @@ class Renderer:
         if template.mode == "insert":
             return {primary.name: rendering.primary.text}
         target = run_folder(os.fspath(primary), rendering.primary.path)
-        folder = os.path.dirname(os.fspath(answer_file)) if answer_file_resolved else os.path.realpath(answer_file.parent)
+        folder = (
+            os.path.dirname(os.fspath(answer_file)) if answer_file_resolved else os.path.realpath(answer_file.parent)
+        )
         files = {}
         for rendered in rendering.files:
             path = confine_relative(workspace, target, rendered.path)

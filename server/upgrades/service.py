@@ -81,7 +81,9 @@ class Upgrader:
 
     # -- deciding --------------------------------------------------------------
 
-    def prepare(self, path: Path, to_version: str | None = None, *, resolved: bool = False, answer_text: bool = False) -> FileUpgrade:
+    def prepare(
+        self, path: Path, to_version: str | None = None, *, resolved: bool = False, answer_text: bool = False
+    ) -> FileUpgrade:
         """What upgrading `path` (a generated file or its answer file) would do; writes nothing.
 
         `resolved`: the caller has resolved `path` already (a batch resolves all its paths at once).
@@ -120,7 +122,9 @@ class Upgrader:
         result.updates = {path: _final_update(path, originals[path], texts[path]) for path in texts}
         result.status = _status(result)
         if answer_text and result.generations and text is not None:
-            new_text = upgraded_answer_text(answer_file, text, records, [g.new for g in result.generations], own_layout=own_layout)
+            new_text = upgraded_answer_text(
+                answer_file, text, records, [g.new for g in result.generations], own_layout=own_layout
+            )
             result.answer_change = (text, new_text)
         return result
 
@@ -167,7 +171,9 @@ class Upgrader:
             raise _missing_answers(record, target, answers)
         # Secrets are not recorded: the recorded version is rendered with the ones given again.
         record_for_base = replace(record, answers={**record.answers, **answers.secrets(target)})
-        theirs = self.renderer.files(target, answers.answers, features, answer_file, self.workspace, answer_file_resolved=True)
+        theirs = self.renderer.files(
+            target, answers.answers, features, answer_file, self.workspace, answer_file_resolved=True
+        )
         label = f"template {target.version}"
         folder = answer_file.parent
 
@@ -188,13 +194,21 @@ class Upgrader:
         if target.mode == "insert":
             key = primary.name
             block = upgrade_block(
-                key, current(primary), record.region, record.sha256,
-                base.get(key) if base else None, stored, theirs[key], label,
+                key,
+                current(primary),
+                record.region,
+                record.sha256,
+                base.get(key) if base else None,
+                stored,
+                theirs[key],
+                label,
             )
             if block is None:
                 return f"the {record.template} block was not found in {primary.name}; it was left as it is"
             texts[primary] = block.file_text
-            new = _new_record(record, answers, target, {key: sha256_text(block.new_block)}, sha256_text(block.new_block), block.region)
+            new = _new_record(
+                record, answers, target, {key: sha256_text(block.new_block)}, sha256_text(block.new_block), block.region
+            )
             return GenerationUpgrade(record, new, target, answers, len(block.change.conflicts), block.new_block)
 
         if stored is not None:
@@ -217,7 +231,9 @@ class Upgrader:
         """The recorded version's render, or None when that version is gone or no longer renders."""
         try:
             template = self.catalog.get(record.template, record.version)
-            return self.renderer.files(template, record.answers, features, answer_file, self.workspace, answer_file_resolved=True)
+            return self.renderer.files(
+                template, record.answers, features, answer_file, self.workspace, answer_file_resolved=True
+            )
         except (TemplateNotFound, TemplateError) as error:
             log.info("no base render for %s %s: %s", record.template, record.version, error)
             return None
@@ -227,11 +243,19 @@ class Upgrader:
         if self.store is None or not record.generation_id:
             return None
         row = self.store.get_generation(record.generation_id)
-        if row is not None and row.get("rendered_sha") == record.sha256 and _intact(row.get("rendered_text"), record.sha256):
+        if (
+            row is not None
+            and row.get("rendered_sha") == record.sha256
+            and _intact(row.get("rendered_text"), record.sha256)
+        ):
             return row.get("rendered_text")
         for event in reversed(self.store.events_for(record.generation_id)):
             data = event.get("data") or {}
-            if event.get("kind") == UPGRADED_EVENT and data.get("sha256") == record.sha256 and _intact(data.get("rendered_text"), record.sha256):
+            if (
+                event.get("kind") == UPGRADED_EVENT
+                and data.get("sha256") == record.sha256
+                and _intact(data.get("rendered_text"), record.sha256)
+            ):
                 return data.get("rendered_text")
         return None
 
@@ -254,7 +278,9 @@ class Upgrader:
         self.write_answer_file(upgrade, staged)
         self.record(upgrade)
 
-    def write_answer_file(self, upgrade: FileUpgrade, staged: StagedWrites | None = None, *, reread: bool = True) -> None:
+    def write_answer_file(
+        self, upgrade: FileUpgrade, staged: StagedWrites | None = None, *, reread: bool = True
+    ) -> None:
         """Write the upgraded generations into the answer file.
 
         `reread=False` (a batch, writing right after prepare) writes the text
@@ -303,7 +329,9 @@ class Upgrader:
                         "conflicts": generation.conflicts,
                         "sha256": new.sha256,
                         # Secrets redacted: the sha above then marks the text as not usable as a merge base.
-                        "rendered_text": redact(generation.rendered_text, secret_values(generation.template, generation.answers.answers)),
+                        "rendered_text": redact(
+                            generation.rendered_text, secret_values(generation.template, generation.answers.answers)
+                        ),
                     }
                     events.append((old.generation_id, UPGRADED_EVENT, data))
         self.store.record_upgrades(rows, events)

@@ -230,7 +230,9 @@ def _recover_one(workspace: Path, path: Path) -> list[Path]:
             return []
         if not signed:
             path.replace(path.with_name(path.name + REJECTED_SUFFIX))
-            log.warning("ignored %s: it was not written by this user's Scion (a journal from elsewhere is never applied)", path)
+            log.warning(
+                "ignored %s: it was not written by this user's Scion (a journal from elsewhere is never applied)", path
+            )
             return []
         restored = []
         for target, original, written in _entries(workspace, body):
@@ -405,7 +407,7 @@ def _write_in_place(path: Path, data: bytes, *, new: bool = False) -> None:
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def _sync(paths: list[Path]) -> None:

@@ -15,7 +15,15 @@ from server.edits import apply_text_edits
 from server.fsutil import atomic_write
 from server.jsonish import plain
 
-LANGUAGES = {".py": "python", ".ts": "typescript", ".tsx": "typescriptreact", ".go": "go", ".rs": "rust", ".ex": "elixir", ".yml": "yaml"}
+LANGUAGES = {
+    ".py": "python",
+    ".ts": "typescript",
+    ".tsx": "typescriptreact",
+    ".go": "go",
+    ".rs": "rust",
+    ".ex": "elixir",
+    ".yml": "yaml",
+}
 
 
 def position(line: int, character: int = 0) -> types.Position:
@@ -83,7 +91,9 @@ class Editor:
         self.versions[uri] = 1
         language = language or LANGUAGES.get(path.suffix, "plaintext")
         self.client.text_document_did_open(
-            types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(uri=uri, language_id=language, version=1, text=text))
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=uri, language_id=language, version=1, text=text)
+            )
         )
         return uri
 
@@ -105,11 +115,15 @@ class Editor:
 
     def save(self, uri: str) -> None:
         atomic_write(Path(to_fs_path(uri)), self.buffers[uri])
-        self.client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+        self.client.text_document_did_save(
+            types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
 
     def close(self, uri: str) -> None:
         self.buffers.pop(uri, None)
-        self.client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+        self.client.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
 
     def _apply(self, edit: types.WorkspaceEdit) -> None:
         for change in edit.document_changes or []:
@@ -138,7 +152,9 @@ class Editor:
 
     # -- requests ------------------------------------------------------------
 
-    async def code_actions(self, uri: str, line: int = 0, character: int = 0, diagnostics=None, only=None) -> list[types.CodeAction]:
+    async def code_actions(
+        self, uri: str, line: int = 0, character: int = 0, diagnostics=None, only=None
+    ) -> list[types.CodeAction]:
         result = await self.client.text_document_code_action_async(
             types.CodeActionParams(
                 text_document=types.TextDocumentIdentifier(uri=uri),

@@ -27,10 +27,25 @@ LEARNING = {
         "evolution": {"debounce": 0.2, "minExecutions": 4, "minKeptRate": 0.75},
     },
 }
-OTHER_ANSWERS = {"fields": "id: int", "frozen": False, "order": False, "slots": True, "kw_only": False,
-                 "docstring": "", "add_import": True}
-TRAINING = ["shop/order_item.py", "accounts/user.py", "net/http_client.py", "billing/invoice_line.py",
-            "jobs/email_sender.py", "core/retry_policy.py", "web/session_store.py", "db/connection_pool.py"]
+OTHER_ANSWERS = {
+    "fields": "id: int",
+    "frozen": False,
+    "order": False,
+    "slots": True,
+    "kw_only": False,
+    "docstring": "",
+    "add_import": True,
+}
+TRAINING = [
+    "shop/order_item.py",
+    "accounts/user.py",
+    "net/http_client.py",
+    "billing/invoice_line.py",
+    "jobs/email_sender.py",
+    "core/retry_policy.py",
+    "web/session_store.py",
+    "db/connection_pool.py",
+]
 NEW_FILES = ["geo/map_tile.py", "cli/arg_parser.py", "auth/token_cache.py"]
 MODULE = "import os\n\n\n"
 
@@ -86,7 +101,9 @@ async def test_server_stops_asking_once_the_convention_is_learned(editor):
     status = await editor.command("scion.evolveStatus")
     (task,) = [t for t in status["tasks"] if t["task"] == TASK]
     assert task["stage"] == "hybrid" and task["program"]["summary"] == "pascal(stem) + 'Model'"
-    assert Path(task["program"]["path"]).read_text().startswith('"""Learned program for task: python/dataclass:class_name')
+    assert (
+        Path(task["program"]["path"]).read_text().startswith('"""Learned program for task: python/dataclass:class_name')
+    )
     with Store(editor.workspace / ".scion" / "scion.db") as store:
         (transition,) = store.transitions(TASK)
         assert transition["to_stage"] == "hybrid" and "4 executions, 100% kept" in transition["reason"]

@@ -48,7 +48,9 @@ async def test_code_actions_follow_language_and_place(editor):
 
 async def test_generate_a_file_answering_the_questions(editor):
     uri = editor.open("src/shop/order_item.py", "")
-    editor.answer = lambda params: {q["name"]: ("LineItem" if q["name"] == "class_name" else q.get("default")) for q in params["questions"]}
+    editor.answer = lambda params: {
+        q["name"]: ("LineItem" if q["name"] == "class_name" else q.get("default")) for q in params["questions"]
+    }
     action = next(a for a in await editor.code_actions(uri) if a.title == "Generate: Python dataclass")
     result = await editor.run(action)
     assert result["generationId"]

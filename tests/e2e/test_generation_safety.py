@@ -28,7 +28,9 @@ OPTIONS = {"ask": True, "scion": {"tracking": FAST_TRACKING, "log": {"level": "d
 
 @pytest_lsp.fixture(
     params=CLIENTS,
-    config=ClientServerConfig(server_command=[sys.executable, "-P", "-m", "server", "serve", "--log-file", str(LOG_FILE)]),
+    config=ClientServerConfig(
+        server_command=[sys.executable, "-P", "-m", "server", "serve", "--log-file", str(LOG_FILE)]
+    ),
 )
 async def client(request, lsp_client: LanguageClient, workspace: Path):
     fix_code_action_union(lsp_client.protocol._converter)
@@ -54,9 +56,24 @@ def _damaged_database(workspace: Path) -> None:
 
 async def _cli_generation(workspace: Path, name: str) -> str:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-P", "-m", "server", "generate", "python/dataclass", "--path", "src/models.py",
-        "-a", f"class_name={name}", "--defaults", "--json", "--workspace", str(workspace),
-        cwd=workspace, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-P",
+        "-m",
+        "server",
+        "generate",
+        "python/dataclass",
+        "--path",
+        "src/models.py",
+        "-a",
+        f"class_name={name}",
+        "--defaults",
+        "--json",
+        "--workspace",
+        str(workspace),
+        cwd=workspace,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await process.communicate()
     assert process.returncode == 0, err.decode()
@@ -71,7 +88,10 @@ async def test_concurrent_generations_into_one_document_keep_every_record(editor
     wave = 0
     while not cli.done() or wave < 3:  # the server keeps generating for as long as the CLI runs
         results = await asyncio.gather(
-            *(editor.generate(uri, "python/dataclass", line=wave * 8 + i, answers={"class_name": f"P{wave}x{i}"}) for i in range(4))
+            *(
+                editor.generate(uri, "python/dataclass", line=wave * 8 + i, answers={"class_name": f"P{wave}x{i}"})
+                for i in range(4)
+            )
         )
         ids |= {result["generationId"] for result in results}
         wave += 1
@@ -113,7 +133,9 @@ async def test_a_secret_answer_reaches_the_code_only(editor):
     editor.save(uri)
     db = editor.workspace / ".scion" / "scion.db"
     # Wait for the verdict: the retained text is stored with it.
-    await editor.wait_for(lambda: Store(db).get_generation(result["generationId"])["status"] in ("accepted", "rejected"))
+    await editor.wait_for(
+        lambda: Store(db).get_generation(result["generationId"])["status"] in ("accepted", "rejected")
+    )
     row = Store(db).get_generation(result["generationId"])
     assert row["retained_text"] and SECRET not in row["retained_text"]
     assert not tables_holding(db, SECRET)

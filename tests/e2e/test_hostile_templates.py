@@ -21,7 +21,9 @@ def _broken_and_linked_templates(workspace):
     (broken / "files" / "x.py.jinja").write_text("{{ name }}\n")
     linked = workspace / ".scion" / "templates" / "acme" / "leak" / "1.0.0"
     (linked / "files").mkdir(parents=True)
-    (linked / "template.yml").write_text("title: Leaks a host file\nmode: file\nwhere: [empty_file]\nlanguages: [python]\n")
+    (linked / "template.yml").write_text(
+        "title: Leaks a host file\nmode: file\nwhere: [empty_file]\nlanguages: [python]\n"
+    )
     os.symlink("/etc/hostname", linked / "files" / "leak.py.jinja")
 
 

@@ -7,7 +7,9 @@ from lsprotocol import types
 
 async def hover(editor, uri: str, line: int, character: int = 0) -> str | None:
     result = await editor.client.text_document_hover_async(
-        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=line, character=character))
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=line, character=character)
+        )
     )
     return result.contents.value if result is not None else None
 

@@ -38,7 +38,12 @@ async def test_shutdown_while_rendering_exits_promptly(workspace):
 
     client = LanguageClient("shutdown-test", "1")
     client.feature(types.WORKSPACE_APPLY_EDIT)(lambda params: types.ApplyWorkspaceEditResult(applied=True))
-    for method in (types.WINDOW_LOG_MESSAGE, types.WINDOW_SHOW_MESSAGE, "scion/status", types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS):
+    for method in (
+        types.WINDOW_LOG_MESSAGE,
+        types.WINDOW_SHOW_MESSAGE,
+        "scion/status",
+        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+    ):
         client.feature(method)(lambda params: None)
     await client.start_io(sys.executable, "-P", "-m", "server")
     await client.initialize_async(
@@ -53,7 +58,13 @@ async def test_shutdown_while_rendering_exits_promptly(workspace):
         client.workspace_execute_command_async(
             types.ExecuteCommandParams(
                 command="scion.generate",
-                arguments=[{"templateId": "acme/endless", "uri": from_fs_path(str(target)), "position": {"line": 0, "character": 0}}],
+                arguments=[
+                    {
+                        "templateId": "acme/endless",
+                        "uri": from_fs_path(str(target)),
+                        "position": {"line": 0, "character": 0},
+                    }
+                ],
             )
         )
     )

@@ -31,10 +31,17 @@ async def connect(port: int, client: LanguageClient, attempts: int = 100) -> Non
 
 async def test_code_actions_over_tcp(workspace):
     port = free_port()
-    process = await asyncio.create_subprocess_exec(sys.executable, "-P", "-m", "server", "serve", "--tcp", f"127.0.0.1:{port}")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-P", "-m", "server", "serve", "--tcp", f"127.0.0.1:{port}"
+    )
     client = LanguageClient("tcp-test", "1")
     fix_code_action_union(client.protocol._converter)
-    for method in (types.WINDOW_LOG_MESSAGE, types.WINDOW_SHOW_MESSAGE, "scion/status", types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS):
+    for method in (
+        types.WINDOW_LOG_MESSAGE,
+        types.WINDOW_SHOW_MESSAGE,
+        "scion/status",
+        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+    ):
         client.feature(method)(lambda params: None)
     try:
         await connect(port, client)
@@ -44,7 +51,9 @@ async def test_code_actions_over_tcp(workspace):
         client.initialized(types.InitializedParams())
         uri = from_fs_path(str(workspace / "order.py"))
         client.text_document_did_open(
-            types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=""))
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text="")
+            )
         )
         position = types.Position(line=0, character=0)
         actions = await client.text_document_code_action_async(

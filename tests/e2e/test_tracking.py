@@ -52,7 +52,9 @@ def reason(row: dict) -> str:
 async def generate_point(editor: Editor, rel: str = "src/models.py") -> tuple[str, str]:
     editor.write(rel, MODULE)
     uri = editor.open(rel)
-    result = await editor.generate(uri, "python/dataclass", line=2, answers={"class_name": "Point", "fields": "x: int, y: int"})
+    result = await editor.generate(
+        uri, "python/dataclass", line=2, answers={"class_name": "Point", "fields": "x: int, y: int"}
+    )
     return uri, result["generationId"]
 
 
@@ -140,7 +142,9 @@ async def test_keep_and_reject_from_code_actions(editor):
 @pytest.mark.options(SLOW)
 async def test_changed_windows_apply_to_new_generations(editor):
     editor.client.workspace_did_change_configuration(
-        types.DidChangeConfigurationParams(settings={"scion": {"tracking": {"checkpoints": [0.2, 0.4], "keepThreshold": 0.99}}})
+        types.DidChangeConfigurationParams(
+            settings={"scion": {"tracking": {"checkpoints": [0.2, 0.4], "keepThreshold": 0.99}}}
+        )
     )
     uri, generation_id = await generate_point(editor)
     first, _ = block_lines(editor, uri)
@@ -157,7 +161,11 @@ def seed_success(workspace: Path) -> None:
         for template_id, accepted, rejected in (("python/dataclass", 3, 9), ("python/pydantic-model", 9, 1)):
             for n in range(accepted + rejected):
                 store.record_generation(
-                    template_id, "1.0.0", "src/x.py", "insert", {"n": n},
+                    template_id,
+                    "1.0.0",
+                    "src/x.py",
+                    "insert",
+                    {"n": n},
                     status="accepted" if n < accepted else "rejected",
                 )
 

@@ -18,7 +18,12 @@ def titles(actions) -> list[str]:
 def _hostile_workspace(workspace):
     templates = workspace / ".scion" / "templates"
     for template_id, manifest, body in (
-        ("bomb", f"title: Bomb\n{PYTHON}questions:\n  q:\n    type: yaml\n    default:\n" + "".join("    " + line for line in BOMB.splitlines(keepends=True)), "x\n"),
+        (
+            "bomb",
+            f"title: Bomb\n{PYTHON}questions:\n  q:\n    type: yaml\n    default:\n"
+            + "".join("    " + line for line in BOMB.splitlines(keepends=True)),
+            "x\n",
+        ),
         ("runaway", f"title: Runaway\n{PYTHON}", NESTED_LOOPS),
     ):
         version = templates / template_id / "1.0.0"
@@ -32,7 +37,9 @@ def _hostile_workspace(workspace):
 @pytest.mark.setup.with_args(_hostile_workspace)
 async def test_a_bomb_manifest_and_answer_file_leave_the_other_templates_working(editor):
     # The start-up upgrade scan read the bomb answer file and finished.
-    await editor.wait_for(lambda: any("upgrades available" in status.get("message", "") for status in editor.statuses), timeout=60)
+    await editor.wait_for(
+        lambda: any("upgrades available" in status.get("message", "") for status in editor.statuses), timeout=60
+    )
     uri = editor.open("src/shop/order_item.py", "")
     offered = titles(await editor.code_actions(uri))
     assert "Generate: Python dataclass" in offered and "Generate: Runaway" in offered

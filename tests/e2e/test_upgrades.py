@@ -28,7 +28,9 @@ NOTE_V11 = {
     "files/{{ topic }}.py.jinja": '"""{{ topic }}"""\n{% if footer %}# {{ footer }}\n{% endif %}',
 }
 NOTE_V2 = {
-    "template.yml": NOTE_V11["template.yml"].replace("changelog:", "  owner:\n    type: str\n    help: Who owns it\nchangelog:")
+    "template.yml": NOTE_V11["template.yml"].replace(
+        "changelog:", "  owner:\n    type: str\n    help: Who owns it\nchangelog:"
+    )
     + "  - version: 2.0.0\n    defaults: {}\n",
     "files/{{ topic }}.py.jinja": '"""{{ topic }}"""\n# owner: {{ owner }}\n',
 }
@@ -36,7 +38,19 @@ NOTE_V2 = {
 
 def generate(workspace: Path, template: str, path: str, version: str) -> None:
     with contextlib.redirect_stdout(io.StringIO()):
-        code = scion(["generate", template, "--path", str(workspace / path), "--version", version, "--defaults", "--workspace", str(workspace)])
+        code = scion(
+            [
+                "generate",
+                template,
+                "--path",
+                str(workspace / path),
+                "--version",
+                version,
+                "--defaults",
+                "--workspace",
+                str(workspace),
+            ]
+        )
     assert code == 0
 
 
@@ -214,7 +228,9 @@ staged.commit()
 def killed_batch(workspace: Path) -> None:
     generate(workspace, "python/dataclass", "src/order.py", "1.0.0")
     before = (workspace / "src/order.py").read_text()
-    done = subprocess.run([sys.executable, "-c", _KILLED_BATCH, str(workspace)], cwd=Path(__file__).resolve().parents[2])
+    done = subprocess.run(
+        [sys.executable, "-c", _KILLED_BATCH, str(workspace)], cwd=Path(__file__).resolve().parents[2]
+    )
     assert done.returncode == 9 and (workspace / "src/order.py").read_text() == "half upgraded\n"
     (workspace / "expected-order.py").write_text(before)
 
@@ -233,7 +249,10 @@ def forged_journal(workspace: Path) -> None:
     outside = workspace.parent / "outside"
     outside.mkdir()
     body = writes._MAGIC
-    for target, data in ((outside / "pwned_by_server.sh", b"echo pwned\n"), (workspace / "src/order.py", b"overwritten\n")):
+    for target, data in (
+        (outside / "pwned_by_server.sh", b"echo pwned\n"),
+        (workspace / "src/order.py", b"overwritten\n"),
+    ):
         body += json.dumps({"path": str(target), "size": len(data), "written": None}).encode() + b"\n" + data
     journal = workspace / writes.JOURNAL_FOLDER / "upgrade-1-cafe.journal"
     journal.parent.mkdir(parents=True)

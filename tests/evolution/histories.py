@@ -29,17 +29,19 @@ examples:
     contains: ["def say_hi():"]
 """
 
-GREETER_SOURCE = '''def {{ name }}():
+GREETER_SOURCE = """def {{ name }}():
     value = "{{ message }}"
     return value
-'''
+"""
 
 
 def greeter(root: Path, source: str = GREETER_SOURCE) -> Template:
     return load(root, GREETER_MANIFEST, {"block.py.jinja": source}, template_id="demo/greeter")
 
 
-def history(template: Template, edits: list[Callable[[str, dict], str] | None], accepted: int | None = None) -> list[HistoricalGeneration]:
+def history(
+    template: Template, edits: list[Callable[[str, dict], str] | None], accepted: int | None = None
+) -> list[HistoricalGeneration]:
     """One generation per entry of `edits`: rendered with its own answers, then edited (None: kept as is)."""
     generations = []
     for index, edit in enumerate(edits):

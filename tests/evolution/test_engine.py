@@ -25,10 +25,22 @@ from .contexts import features_for
 TASK = "python/dataclass:class_name"
 SMALL = StageThresholds(min_executions=4, min_kept_rate=0.75, min_code_answers=4)
 PATHS = [
-    "shop/order_item.py", "app/user.py", "net/http_client.py", "billing/invoice_line.py",
-    "core/retry_policy.py", "web/session_store.py", "api/rate_limit.py", "db/connection_pool.py",
-    "ui/main_window.py", "io/file_reader.py", "auth/token_cache.py", "jobs/email_sender.py",
-    "geo/map_tile.py", "cli/arg_parser.py", "ml/feature_set.py", "os/proc_table.py",
+    "shop/order_item.py",
+    "app/user.py",
+    "net/http_client.py",
+    "billing/invoice_line.py",
+    "core/retry_policy.py",
+    "web/session_store.py",
+    "api/rate_limit.py",
+    "db/connection_pool.py",
+    "ui/main_window.py",
+    "io/file_reader.py",
+    "auth/token_cache.py",
+    "jobs/email_sender.py",
+    "geo/map_tile.py",
+    "cli/arg_parser.py",
+    "ml/feature_set.py",
+    "os/proc_table.py",
 ]
 
 

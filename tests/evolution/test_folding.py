@@ -85,7 +85,9 @@ def test_jinja_syntax_typed_by_users_stays_literal(tmp_path):
 def test_whitespace_next_to_a_stripping_tag_survives_folding(tmp_path):
     source = 'def {{ name }}():\n    value = "{{ message }}"\n{%- if true %}\n    return value\n{%- endif %}\n'
     template = greeter(tmp_path / "root", source)
-    generations = history(template, [lambda text, answers: text.replace("    return value\n", "    return value\n    # done\n")] * 10)
+    generations = history(
+        template, [lambda text, answers: text.replace("    return value\n", "    return value\n    # done\n")] * 10
+    )
 
     text, _ = folded_render(tmp_path, template, generations, {"name": "wave", "message": "hi"})
 
@@ -96,8 +98,14 @@ def test_inserted_blocks_stored_re_indented_are_traced(tmp_path):
     template = greeter(tmp_path / "root")
     generations = history(template, [strip_return] * 10)
     indented = [
-        g.__class__(g.id, g.answers, g.features, "".join("    " + line for line in g.rendered_text.splitlines(keepends=True)).rstrip("\n"),
-                    "".join("    " + line for line in g.retained_text.splitlines(keepends=True)).rstrip("\n"), g.accepted)
+        g.__class__(
+            g.id,
+            g.answers,
+            g.features,
+            "".join("    " + line for line in g.rendered_text.splitlines(keepends=True)).rstrip("\n"),
+            "".join("    " + line for line in g.retained_text.splitlines(keepends=True)).rstrip("\n"),
+            g.accepted,
+        )
         for g in generations
     ]
 

@@ -16,7 +16,20 @@ from server.templates.catalog import BUILTIN_ROOT, Catalog
 from server.templates.render import render_template
 
 TEMPLATE = "python/dataclass"
-NAMES = ["Order", "Invoice", "Customer", "Product", "Shipment", "Payment", "Refund", "Ticket", "Account", "Review", "Coupon", "Basket"]
+NAMES = [
+    "Order",
+    "Invoice",
+    "Customer",
+    "Product",
+    "Shipment",
+    "Payment",
+    "Refund",
+    "Ticket",
+    "Account",
+    "Review",
+    "Coupon",
+    "Basket",
+]
 
 
 def with_future_import(block: str, class_name: str) -> str:
@@ -139,7 +152,9 @@ def test_rollback_restores_the_old_version_and_evolution_waits_for_new_evidence(
 def test_an_llm_candidate_competes_and_a_broken_one_is_rejected(workspace, monkeypatch):
     store, catalog = Store(), catalog_of(workspace)
     seed(store, catalog, edited=10, accepted=8)
-    monkeypatch.setattr("server.evolution.candidates.complete", lambda config, messages: "```jinja\nclass {{ class_name }}(:\n```")
+    monkeypatch.setattr(
+        "server.evolution.candidates.complete", lambda config, messages: "```jinja\nclass {{ class_name }}(:\n```"
+    )
 
     report = run_improvement(store, catalog, workspace, settings(), LlmConfig(model="stub"))
 
@@ -153,7 +168,9 @@ def test_a_sound_llm_candidate_passes_validation(workspace, monkeypatch):
     store, catalog = Store(), catalog_of(workspace)
     seed(store, catalog, edited=10, accepted=8)
     source = (BUILTIN_ROOT / TEMPLATE / "1.1.0" / "files" / "block.py.jinja").read_text()
-    improved = source.replace("from dataclasses import dataclass{%", "from __future__ import annotations\nfrom dataclasses import dataclass{%")
+    improved = source.replace(
+        "from dataclasses import dataclass{%", "from __future__ import annotations\nfrom dataclasses import dataclass{%"
+    )
     prompts = []
 
     def reply(config, messages):

@@ -42,7 +42,10 @@ def test_clean_answer_strips_quotes_and_fences():
 
 def test_extract_program_takes_the_block_with_infer():
     reply = "Here you go:\n```python\nimport re\n\ndef helper(x):\n    return x\n\ndef infer(ctx: dict) -> str:\n    return helper(ctx['stem'])\n```\nDone."
-    assert extract_program(reply) == "import re\n\ndef helper(x):\n    return x\n\ndef infer(ctx: dict) -> str:\n    return helper(ctx['stem'])\n"
+    assert (
+        extract_program(reply)
+        == "import re\n\ndef helper(x):\n    return x\n\ndef infer(ctx: dict) -> str:\n    return helper(ctx['stem'])\n"
+    )
     assert extract_program("def infer(ctx):\n    return 'a'") == "def infer(ctx):\n    return 'a'\n"
     with pytest.raises(LlmUnavailable):
         extract_program("I cannot help with that.")
@@ -59,7 +62,9 @@ def test_mock_response_works_offline():
     config = LlmConfig(model="gpt-4o-mini")
     assert complete(config, MESSAGES, mock_response="hi there") == "hi there"
     assert litellm.suppress_debug_info is True
-    answer = ask_answer(config, "Python dataclass", "class_name", features_for("shop/order_item.py"), mock_response="`OrderItem`")
+    answer = ask_answer(
+        config, "Python dataclass", "class_name", features_for("shop/order_item.py"), mock_response="`OrderItem`"
+    )
     assert answer == "OrderItem"
 
 
@@ -115,8 +120,6 @@ def test_nothing_reaches_stdout_when_the_provider_is_unreachable():
     )
     environment = {**os.environ, "PYTHONPATH": str(REPO)}
     environment.pop("LITELLM_LOCAL_MODEL_COST_MAP", None)
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, cwd=REPO, env=environment, timeout=120
-    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, cwd=REPO, env=environment, timeout=120)
     assert result.stdout == b""
     assert b"unavailable: LLM openai/stub" in result.stderr

@@ -30,8 +30,11 @@ from .conventions import CONVENTIONS
 TASK = "elixir/phoenix-context:module"
 SMALL = StageThresholds(min_executions=3, min_kept_rate=0.75, min_code_answers=3)
 ELIXIR = [
-    "lib/my_app/accounts/user.ex", "lib/shop/cart.ex", "lib/my_app/web/router.ex",
-    "lib/billing/invoices/line_item.ex", "lib/my_app/orders/order.ex",
+    "lib/my_app/accounts/user.ex",
+    "lib/shop/cart.ex",
+    "lib/my_app/web/router.ex",
+    "lib/billing/invoices/line_item.ex",
+    "lib/my_app/orders/order.ex",
 ]
 
 
@@ -67,7 +70,10 @@ def test_decoding_refuses_anything_outside_the_dsl(data):
 
 
 def test_program_paths_stay_inside_the_learned_folder(tmp_path):
-    assert program_path(tmp_path, "python/dataclass:class_name", 3) == tmp_path / ".scion/learned/python/dataclass/class_name/v3.py"
+    assert (
+        program_path(tmp_path, "python/dataclass:class_name", 3)
+        == tmp_path / ".scion/learned/python/dataclass/class_name/v3.py"
+    )
     escaped = program_path(tmp_path, "../../etc:passwd", 1)
     assert escaped.resolve().is_relative_to((tmp_path / ".scion" / "learned").resolve())
 
@@ -119,7 +125,9 @@ def tamper(library: Path, change) -> Path:
 
 
 def malicious_source(entry: dict) -> None:
-    entry["source"] = entry["source"].replace("def infer(ctx: dict) -> str:", "import os\n\ndef infer(ctx: dict) -> str:\n    os.system('touch /tmp/pwned')")
+    entry["source"] = entry["source"].replace(
+        "def infer(ctx: dict) -> str:", "import os\n\ndef infer(ctx: dict) -> str:\n    os.system('touch /tmp/pwned')"
+    )
     entry["sha256"] = source_digest(entry["source"])
 
 

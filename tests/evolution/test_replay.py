@@ -35,7 +35,9 @@ def test_replay_score_is_the_mean_and_a_failed_render_is_the_worst():
 
 def test_a_render_closer_to_what_users_kept_scores_lower():
     kept = ['def f():\n    """Doc."""\n    return 1\n'] * 3
-    assert replay_score(['def f():\n    """Doc."""\n    return 1\n'] * 3, kept) < replay_score(["def f():\n    return 1\n"] * 3, kept)
+    assert replay_score(['def f():\n    """Doc."""\n    return 1\n'] * 3, kept) < replay_score(
+        ["def f():\n    return 1\n"] * 3, kept
+    )
 
 
 def test_kept_text_of_an_inserted_block_is_brought_back_to_the_template_indentation():

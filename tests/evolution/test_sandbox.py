@@ -14,13 +14,13 @@ from server.evolution.synthesis import synthesize
 
 from .contexts import examples_for, features_for
 
-GOOD = '''
+GOOD = """
 import re
 
 def infer(ctx: dict) -> str:
     words = [w for w in re.split(r"[_-]", ctx["stem"]) if w]
     return "".join(w.capitalize() for w in words)
-'''
+"""
 
 
 def body(code: str) -> str:
@@ -36,7 +36,9 @@ def test_good_program_runs_on_a_batch():
 
 
 def test_synthesised_program_passes_the_allow_list_and_agrees_with_the_dsl():
-    programs = synthesize(examples_for([("lib/my_app/user.ex", "MyApp.User"), ("lib/shop/cart.ex", "Shop.Cart")], "elixir"))
+    programs = synthesize(
+        examples_for([("lib/my_app/user.ex", "MyApp.User"), ("lib/shop/cart.ex", "Shop.Cart")], "elixir")
+    )
     source = programs[0].to_python()
     assert check_source(source) == []
     inputs = [features_for(path, "elixir") for path in ("lib/billing/line_item.ex", "lib/a/b/c_d.ex")]
@@ -162,7 +164,7 @@ def test_program_to_python_is_sandbox_safe_for_every_node_kind():
 
 # -- the second wall: the child process itself, for code that got past the source checks
 
-_ESCAPED = '''
+_ESCAPED = """
 def run(ctx):
     for cls in ().__class__.__base__.__subclasses__():
         if cls.__name__ == "_wrap_close":
@@ -175,7 +177,7 @@ def run(ctx):
         except Exception as error:
             seen[name] = error.__class__.__name__
     return seen
-'''
+"""
 
 
 def test_code_past_the_source_checks_cannot_touch_files_or_its_parent(tmp_path):
@@ -184,7 +186,9 @@ def test_code_past_the_source_checks_cannot_touch_files_or_its_parent(tmp_path):
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me\n")
     assert check_source(_ESCAPED)  # the source checks refuse it: this runs it as if they had not
-    request = json.dumps({"source": _ESCAPED, "func_name": "run", "inputs": [{"victim": str(victim)}], "timeout_s": 5, "memory_mb": 256})
+    request = json.dumps(
+        {"source": _ESCAPED, "func_name": "run", "inputs": [{"victim": str(victim)}], "timeout_s": 5, "memory_mb": 256}
+    )
 
     child = sandbox.run_limited_child(sandbox.CHILD_SCRIPT, request, 20, flags=("-I", "-S"))
 

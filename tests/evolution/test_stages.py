@@ -71,8 +71,17 @@ def test_default_thresholds_are_the_seeds():
 
 
 def test_from_store_counts():
-    row = {"task": "t", "stage": "hybrid", "executions": 30, "known": 20, "kept": 19, "kept_rate": 0.95,
-           "code_executions": 0, "code_kept": 0, "code_kept_rate": None}
+    row = {
+        "task": "t",
+        "stage": "hybrid",
+        "executions": 30,
+        "known": 20,
+        "kept": 19,
+        "kept_rate": 0.95,
+        "code_executions": 0,
+        "code_kept": 0,
+        "code_kept_rate": None,
+    }
     assert StageStats.from_counts(row, has_program=True) == StageStats(30, 0.95, 0, None, True)
 
 

@@ -82,7 +82,10 @@ def test_a_single_example_is_ambiguous():
 
 
 def test_held_out_accuracy():
-    pairs = [(f"lib/app/{name}.ex", f"App.{name.title().replace('_', '')}") for name in ("user", "order_item", "cart", "line", "price_rule", "tax")]
+    pairs = [
+        (f"lib/app/{name}.ex", f"App.{name.title().replace('_', '')}")
+        for name in ("user", "order_item", "cart", "line", "price_rule", "tax")
+    ]
     assert held_out_accuracy(examples_for(pairs, "elixir")) == 1.0
     assert held_out_accuracy(examples_for(pairs[:1], "elixir")) is None
     mixed = examples_for([("a/x.py", "Zebra"), ("b/y.py", "Quartz"), ("c/z.py", "Mango")])

@@ -58,7 +58,9 @@ def test_a_candidate_that_does_not_render_is_rejected(tmp_path):
     template = greeter(tmp_path / "root")
     generations = history(template, [add_docstring] * 10)
 
-    result = validate_candidate(candidate_with(tmp_path, template, GOOD + "{{ missing_variable }}"), template, generations, 1.0)
+    result = validate_candidate(
+        candidate_with(tmp_path, template, GOOD + "{{ missing_variable }}"), template, generations, 1.0
+    )
 
     assert not result.ok
     assert any("does not render" in reason for reason in result.reasons)
@@ -69,7 +71,12 @@ def test_a_candidate_that_replays_no_better_is_rejected(tmp_path):
     generations = history(template, [add_docstring] * 10)
     baseline = current_score(template, generations)
 
-    result = validate_candidate(candidate_with(tmp_path, template, template.files_dir.joinpath("block.py.jinja").read_text()), template, generations, baseline)
+    result = validate_candidate(
+        candidate_with(tmp_path, template, template.files_dir.joinpath("block.py.jinja").read_text()),
+        template,
+        generations,
+        baseline,
+    )
 
     assert not result.ok
     assert "does not beat" in result.reasons[0]
@@ -78,7 +85,11 @@ def test_a_candidate_that_replays_no_better_is_rejected(tmp_path):
 def test_runaway_and_memory_hungry_templates_are_stopped(tmp_path):
     template = greeter(tmp_path / "root")
     # Within the in-process limits (templates/limits.py: steps, range, sizes) but slow: each step copies a megabyte.
-    loop = candidate_with(tmp_path / "loop", template, "{% for i in range(9999) %}{{ ('x' * 1000000).replace('x', 'y')|length }}{% endfor %}")
+    loop = candidate_with(
+        tmp_path / "loop",
+        template,
+        "{% for i in range(9999) %}{{ ('x' * 1000000).replace('x', 'y')|length }}{% endfor %}",
+    )
     bomb = candidate_with(tmp_path / "bomb", template, "{{ 'x' * 4000000000 }}")
 
     slow = render_isolated(loop, template.id, [({}, {})], timeout_s=1.0)

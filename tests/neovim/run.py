@@ -76,7 +76,12 @@ def run_file(nvim: str, test: Path, keep: bool) -> FileResult:
     try:
         done = subprocess.run(
             [nvim, "--headless", "--clean", "-l", str(test)],
-            cwd=workspace, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=TIMEOUT,
+            cwd=workspace,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
         )
         code, output = done.returncode, done.stdout + done.stderr
     except subprocess.TimeoutExpired as timeout:

@@ -42,7 +42,10 @@ def call(server, method, params, msg_id=1):
         (ValueError("Exceeds the limit (4300 digits) for integer string conversion"), "more than 4300"),
         (UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed"), "not valid Unicode"),
         (RecursionError(), "nested too deeply"),
-        (OSError(36, "File name too long", "/w/" + "n" * 300 + ".py"), "File name too long (nnnnnnnnnnnnnnnnnnn…nnnnnnnnnnnnnnnnn.py)"),
+        (
+            OSError(36, "File name too long", "/w/" + "n" * 300 + ".py"),
+            "File name too long (nnnnnnnnnnnnnnnnnnn…nnnnnnnnnnnnnnnnn.py)",
+        ),
         (ValueError("not a file uri: untitled:x"), "ValueError: not a file uri"),
         (ScionError("line one\nline two"), "Scion: line one line two"),
     ],

@@ -36,7 +36,11 @@ def test_a_hover_with_invalid_params_is_answered_with_invalid_params(wire, param
 
 def test_missing_params_and_bad_code_action_params_are_answered(wire):
     assert wire.request("textDocument/codeAction", None)["error"]["code"] == INVALID_PARAMS
-    bad_range = {"textDocument": {"uri": "file:///a.py"}, "range": {"start": {"line": 0, "character": -5}, "end": {}}, "context": {"diagnostics": []}}
+    bad_range = {
+        "textDocument": {"uri": "file:///a.py"},
+        "range": {"start": {"line": 0, "character": -5}, "end": {}},
+        "context": {"diagnostics": []},
+    }
     response = wire.request("textDocument/codeAction", bad_range)
     assert response["error"]["code"] == INVALID_PARAMS
     assert "range.start" in response["error"]["message"]
@@ -68,6 +72,8 @@ def test_invalid_notifications_are_dropped_and_the_server_keeps_serving(wire):
     wire.notify("textDocument/didChange", [1, 2, 3])
     wire.notify("textDocument/didClose", None)
     wire.send_bytes(b"{not json")
-    wire.send_bytes(b'{"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": "file:///y.py", "languageId": "python", "version": -3, "text": 5}}}')
+    wire.send_bytes(
+        b'{"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": "file:///y.py", "languageId": "python", "version": -3, "text": 5}}}'
+    )
     assert wire.ping()["result"] is None
     assert wire.alive()

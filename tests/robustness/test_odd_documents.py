@@ -14,7 +14,9 @@ UNTITLED = "untitled:Untitled-1"
 
 
 def open_doc(wire, uri, text, language="python", version=1):
-    wire.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": language, "version": version, "text": text}})
+    wire.notify(
+        "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": language, "version": version, "text": text}}
+    )
 
 
 def code_actions(wire, uri, line=0, character=0):
@@ -26,7 +28,9 @@ def code_actions(wire, uri, line=0, character=0):
 
 
 def hover(wire, uri, line=0):
-    return wire.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": line, "character": 0}})
+    return wire.request(
+        "textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": line, "character": 0}}
+    )
 
 
 def command(wire, name, *arguments):
@@ -52,7 +56,12 @@ def test_untitled_documents_get_insert_actions_and_a_reason_for_file_templates(w
 def test_generating_into_an_untitled_document(wire):
     uri = "untitled:Untitled-2"
     open_doc(wire, uri, "")
-    argument = {"templateId": "python/dataclass", "uri": uri, "position": {"line": 0, "character": 0}, "answers": {"class_name": "Point"}}
+    argument = {
+        "templateId": "python/dataclass",
+        "uri": uri,
+        "position": {"line": 0, "character": 0},
+        "answers": {"class_name": "Point"},
+    }
     result = command(wire, "scion.generate", argument)["result"]
     assert result["files"] == [uri] and "answerFile" not in result
     edits = [r for r in wire.server_requests if r["method"] == "workspace/applyEdit"]
@@ -80,8 +89,19 @@ def test_generating_into_an_untitled_document(wire):
         [{"templateId": "python/dataclass", "uri": "not a uri"}],
         [{"templateId": "python/dataclass", "uri": "file:///a\u0000.py"}],
     ],
-    ids=["number", "none", "string", "no templateId", "numeric templateId", "string line", "negative line",
-         "list position", "list answers", "not a uri", "NUL in uri"],
+    ids=[
+        "number",
+        "none",
+        "string",
+        "no templateId",
+        "numeric templateId",
+        "string line",
+        "negative line",
+        "list position",
+        "list answers",
+        "not a uri",
+        "NUL in uri",
+    ],
 )
 def test_wrongly_typed_generate_arguments_get_invalid_params(wire, arguments):
     response = command(wire, "scion.generate", *arguments)
@@ -91,7 +111,18 @@ def test_wrongly_typed_generate_arguments_get_invalid_params(wire, arguments):
     assert wire.ping()["result"] is None
 
 
-@pytest.mark.parametrize("name", ["scion.accept", "scion.reject", "scion.upgrade", "scion.skipVersion", "scion.resolveConflict", "scion.listTemplates", "scion.evolve"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "scion.accept",
+        "scion.reject",
+        "scion.upgrade",
+        "scion.skipVersion",
+        "scion.resolveConflict",
+        "scion.listTemplates",
+        "scion.evolve",
+    ],
+)
 def test_other_commands_check_their_arguments(wire, name):
     response = command(wire, name, 12345)
     assert response["error"]["code"] == INVALID_PARAMS, response
@@ -103,7 +134,8 @@ def test_a_5000_digit_integer_gets_a_parse_error_naming_it(wire):
     digits = "9" * 5000
     body = (
         '{"jsonrpc": "2.0", "id": %d, "method": "workspace/executeCommand", "params": {"command": "scion.generate", '
-        '"arguments": [{"templateId": "python/dataclass", "uri": "untitled:U", "answers": {"n": %s}}]}}' % (msg_id, digits)
+        '"arguments": [{"templateId": "python/dataclass", "uri": "untitled:U", "answers": {"n": %s}}]}}'
+        % (msg_id, digits)
     )
     wire.send_bytes(body.encode())
     response = wire.wait_response(msg_id)
@@ -162,9 +194,19 @@ def test_a_document_over_the_size_limit_gets_no_templates_and_a_clear_refusal(wi
     line = "value = 12345678901234567890\n"
     open_doc(wire, uri, line * (MAX_PARSED_CHARS // len(line) + 10))
     middle = {"line": 1000, "character": 0}
-    wire.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"range": {"start": middle, "end": middle}, "text": "x = 1\n"}]})
+    wire.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": uri, "version": 2},
+            "contentChanges": [{"range": {"start": middle, "end": middle}, "text": "x = 1\n"}],
+        },
+    )
     assert code_actions(wire, uri, 1000)["result"] == []
-    refused = command(wire, "scion.generate", {"templateId": "python/dataclass", "uri": uri, "position": middle, "answers": {"class_name": "A"}})
+    refused = command(
+        wire,
+        "scion.generate",
+        {"templateId": "python/dataclass", "uri": uri, "position": middle, "answers": {"class_name": "A"}},
+    )
     assert "does not analyse documents over 5 MB" in refused["error"]["message"]
     assert_one_line(refused["error"]["message"])
     wire.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
@@ -175,7 +217,9 @@ def test_a_file_name_too_long_for_its_answer_file_is_refused_before_any_edit(wir
     uri = (wire.workspace / ("L" * 240 + ".py")).as_uri()
     open_doc(wire, uri, "")
     edits_before = len([r for r in wire.server_requests if r["method"] == "workspace/applyEdit"])
-    response = command(wire, "scion.generate", {"templateId": "python/dataclass", "uri": uri, "answers": {"class_name": "P"}})
+    response = command(
+        wire, "scion.generate", {"templateId": "python/dataclass", "uri": uri, "answers": {"class_name": "P"}}
+    )
     assert "the file name is too long for an answer file" in response["error"]["message"]
     assert_one_line(response["error"]["message"])
     assert len([r for r in wire.server_requests if r["method"] == "workspace/applyEdit"]) == edits_before
@@ -187,6 +231,8 @@ def test_a_change_that_repeats_the_version_number_still_gets_a_fresh_context(wir
     open_doc(wire, uri, "x = 1\n", version=7)
     assert "result" in code_actions(wire, uri, 0)
     many = "class A:\n    pass\n" * 40
-    wire.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 7}, "contentChanges": [{"text": many}]})
+    wire.notify(
+        "textDocument/didChange", {"textDocument": {"uri": uri, "version": 7}, "contentChanges": [{"text": many}]}
+    )
     response = code_actions(wire, uri, 70, 4)
     assert "result" in response, response

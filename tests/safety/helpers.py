@@ -38,7 +38,12 @@ def damage_table(db: Path, table: str) -> None:
     try:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         page_size = connection.execute("PRAGMA page_size").fetchone()[0]
-        roots = [row[0] for row in connection.execute("SELECT rootpage FROM sqlite_master WHERE tbl_name = ? AND rootpage > 0", (table,))]
+        roots = [
+            row[0]
+            for row in connection.execute(
+                "SELECT rootpage FROM sqlite_master WHERE tbl_name = ? AND rootpage > 0", (table,)
+            )
+        ]
     finally:
         connection.close()
     with open(db, "r+b") as handle:
@@ -58,7 +63,9 @@ def tables_holding(db: Path, text: str) -> list[str]:
             columns = [d[0] for d in cursor.description]
             for row in cursor:
                 for column, value in zip(columns, row):
-                    if value is not None and text in (value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)):
+                    if value is not None and text in (
+                        value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+                    ):
                         found.append(f"{table}.{column}")
     finally:
         connection.close()

@@ -21,11 +21,23 @@ def workspace(tmp_path: Path) -> Path:
 
 
 def scion(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-P", "-m", "server", *args], cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-P", "-m", "server", *args], cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
 
 
 def generate(workspace: Path, rel: str, *extra: str) -> subprocess.CompletedProcess:
-    return scion("generate", "python/dataclass", "--path", rel, "--defaults", "--workspace", str(workspace), *extra, cwd=workspace)
+    return scion(
+        "generate",
+        "python/dataclass",
+        "--path",
+        rel,
+        "--defaults",
+        "--workspace",
+        str(workspace),
+        *extra,
+        cwd=workspace,
+    )
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess, *words: str) -> None:
@@ -53,8 +65,22 @@ def test_a_damaged_database_leaves_an_insert_target_as_it_was(workspace):
     target.write_text("import os\n\n")
     damage_table(workspace / ".scion" / "scion.db", "generations")
 
-    result = scion("generate", "python/dataclass", "--path", str(target), "--version", "1.0.0", "--defaults", "--line", "2",
-                   "-a", "class_name=Point", "--workspace", str(workspace), cwd=workspace)
+    result = scion(
+        "generate",
+        "python/dataclass",
+        "--path",
+        str(target),
+        "--version",
+        "1.0.0",
+        "--defaults",
+        "--line",
+        "2",
+        "-a",
+        "class_name=Point",
+        "--workspace",
+        str(workspace),
+        cwd=workspace,
+    )
 
     assert_one_line_error(result, "not generated")
     assert target.read_text() == "import os\n\n"
@@ -62,7 +88,10 @@ def test_a_damaged_database_leaves_an_insert_target_as_it_was(workspace):
 
 def test_an_unwritable_answer_file_undoes_the_code_and_the_record(workspace):
     assert generate(workspace, "src/first.py").returncode == 0
-    before = (count(workspace / ".scion/scion.db", "generations"), count(workspace / ".scion/scion.db", "task_executions"))
+    before = (
+        count(workspace / ".scion/scion.db", "generations"),
+        count(workspace / ".scion/scion.db", "task_executions"),
+    )
     # Running as root, permissions stop nothing: a folder where the answer file must go does.
     (workspace / "src/new/item.py.template-answers.yml").mkdir(parents=True)
 
@@ -97,7 +126,9 @@ def failing_commit(monkeypatch):
 
 def test_a_failing_commit_takes_out_only_this_record_and_puts_the_file_back(workspace, failing_commit, capsys):
     target = workspace / "src" / "item.py"
-    assert main(["generate", "python/dataclass", "--path", str(target), "--defaults", "--workspace", str(workspace)]) == 0
+    assert (
+        main(["generate", "python/dataclass", "--path", str(target), "--defaults", "--workspace", str(workspace)]) == 0
+    )
     answer_file = workspace / "src" / "item.py.template-answers.yml"
     [kept] = read_answer_file(answer_file)
     target.write_text("# edited\n" + target.read_text())
@@ -105,7 +136,9 @@ def test_a_failing_commit_takes_out_only_this_record_and_puts_the_file_back(work
     capsys.readouterr()
     failing_commit()
 
-    code = main(["generate", "python/dataclass", "--path", str(target), "--defaults", "--force", "--workspace", str(workspace)])
+    code = main(
+        ["generate", "python/dataclass", "--path", str(target), "--defaults", "--force", "--workspace", str(workspace)]
+    )
 
     assert code == 2
     err = capsys.readouterr().err

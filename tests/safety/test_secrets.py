@@ -30,9 +30,26 @@ def workspace(tmp_path: Path) -> Path:
 
 def generate(workspace: Path, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-P", "-m", "server", "generate", "acme/settings", "--path", "src/settings.py",
-         "-a", f"db_password={SECRET}", "--defaults", "--workspace", str(workspace), *extra],
-        cwd=workspace, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-P",
+            "-m",
+            "server",
+            "generate",
+            "acme/settings",
+            "--path",
+            "src/settings.py",
+            "-a",
+            f"db_password={SECRET}",
+            "--defaults",
+            "--workspace",
+            str(workspace),
+            *extra,
+        ],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
     )
 
 
@@ -90,7 +107,12 @@ def test_an_upgrade_asks_the_secret_again_and_merges_cleanly(workspace):
     assert [q["name"] for q in asked[0]["questions"]] == ["db_password"] and asked[0]["questions"][0]["secret"]
     assert upgrade.status == "upgraded" and upgrade.conflicts == 0  # the base was rendered with the secret again
     text = code.read_text()
-    assert f'DB_PASSWORD = "{SECRET}"' in text and text.startswith("# project settings\n") and "return 2" in text and "TIMEOUT = 30" in text
+    assert (
+        f'DB_PASSWORD = "{SECRET}"' in text
+        and text.startswith("# project settings\n")
+        and "return 2" in text
+        and "TIMEOUT = 30" in text
+    )
     [record] = read_answer_file(workspace / "src" / "settings.py.template-answers.yml")
     assert record.version == "1.1.0" and "db_password" not in record.answers
     store.close()

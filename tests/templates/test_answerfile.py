@@ -126,8 +126,16 @@ def test_round_trip_keeps_comments_order_and_other_generations(tmp_path):
         ("generations:\n  - version: 1.0.0\n    answers: {}\n", "needs 'template'", 2),
         ("generations:\n  - template: a\n    version: 1.0.0\n", "needs 'answers'", 2),
         ("generations:\n  - template: a\n    version: 1.0.0\n    answers: [1]\n", "'answers' must be a mapping", 4),
-        ("generations:\n  - template: a\n    version: 1.0.0\n    answers: {}\n    region: {start: 1}\n", "'region' must be", 5),
-        ("generations:\n  - template: a\n    version: 1.0.0\n    answers: {}\n    region: {start: [1, x], end: [2, 0]}\n", "region.start", 5),
+        (
+            "generations:\n  - template: a\n    version: 1.0.0\n    answers: {}\n    region: {start: 1}\n",
+            "'region' must be",
+            5,
+        ),
+        (
+            "generations:\n  - template: a\n    version: 1.0.0\n    answers: {}\n    region: {start: [1, x], end: [2, 0]}\n",
+            "region.start",
+            5,
+        ),
         ("generations:\n  - template: {a: 1}\n    version: 1.0.0\n    answers: {}\n", "'template' must be text", 2),
     ],
 )
@@ -162,5 +170,7 @@ def test_empty_file_is_no_generations_and_can_be_written(tmp_path):
 
 def test_unquoted_timestamp_written_by_hand_reads_as_text(tmp_path):
     path = tmp_path / "a.yml"
-    path.write_text("generations:\n  - template: a\n    version: 1.0.0\n    generated_at: 2026-11-22 10:00:00\n    answers: {}\n")
+    path.write_text(
+        "generations:\n  - template: a\n    version: 1.0.0\n    generated_at: 2026-11-22 10:00:00\n    answers: {}\n"
+    )
     assert read_answer_file(path)[0].generated_at.startswith("2026-11-22")

@@ -41,11 +41,17 @@ def names(pending):
 def _offering(name):
     """A provider that proposes `From<Name>` for class_name and nothing else."""
     value = "From" + name.title().replace("_", "")
-    return lambda template, question, answers, features: Candidate(value, name) if question.name == "class_name" else None
+    return lambda template, question, answers, features: (
+        Candidate(value, name) if question.name == "class_name" else None
+    )
 
 
 def test_each_source_wins_over_the_sources_after_it(template):
-    everything = {"learned_program": _offering("learned_program"), "learned_default": _offering("learned_default"), "llm": _offering("llm")}
+    everything = {
+        "learned_program": _offering("learned_program"),
+        "learned_default": _offering("learned_default"),
+        "llm": _offering("llm"),
+    }
     context = {"stem": "order_item"}
 
     def winner(features, explicit=None, **providers):
@@ -118,7 +124,9 @@ def test_providers_in_priority_order(template):
 
 
 def test_settled_candidates_are_not_asked(template):
-    program = lambda t, q, a, f: Candidate("Settled", "learned_program", 0.95, settled=True) if q.name == "class_name" else None
+    program = lambda t, q, a, f: (
+        Candidate("Settled", "learned_program", 0.95, settled=True) if q.name == "class_name" else None
+    )
     resolution = resolve_answers(template, {}, {}, AnswerProviders(learned_program=program))
     assert resolution.sources["class_name"] == "learned_program"
     assert "class_name" not in names(resolution.pending)
@@ -136,7 +144,16 @@ def test_invalid_or_failing_candidates_fall_through(template):
 
 def test_with_user_answers_marks_user_and_keeps_confirmed_sources(template):
     resolution = resolve_answers(template, {"stem": "order_item"}, {})
-    answered = resolution.with_user_answers({"class_name": "Invoice", "module": "order_item", "kind": "slots", "frozen": "no", "fields": "id: int", "token": "t"})
+    answered = resolution.with_user_answers(
+        {
+            "class_name": "Invoice",
+            "module": "order_item",
+            "kind": "slots",
+            "frozen": "no",
+            "fields": "id: int",
+            "token": "t",
+        }
+    )
     assert answered.answers["class_name"] == "Invoice"
     assert answered.sources["class_name"] == "user"
     # the user kept what was shown for module, so it keeps the source it was shown with
@@ -197,6 +214,10 @@ def test_ask_payload(template):
         "placeholder": "",
     }
     assert payload["kind"]["choices"] == [{"label": "Plain", "value": "plain"}, {"label": "Slots", "value": "slots"}]
-    assert payload["token"]["secret"] and payload["token"]["default"] is None and payload["token"]["placeholder"] == "paste it"
+    assert (
+        payload["token"]["secret"]
+        and payload["token"]["default"] is None
+        and payload["token"]["placeholder"] == "paste it"
+    )
     params = ask_params(resolution)
     assert params["title"] == "Python dataclass" and params["templateId"] == "demo" and len(params["questions"]) == 6

@@ -86,7 +86,9 @@ def test_version_is_well_formed(template: Template):
     assert template.languages and template.title and template.description
     assert template.examples, "every template needs at least one example"
     assert all(example.contains for example in template.examples)
-    older = [version for version in CATALOG.versions(template.id) if version_key(version) <= version_key(template.version)]
+    older = [
+        version for version in CATALOG.versions(template.id) if version_key(version) <= version_key(template.version)
+    ]
     assert set(older) <= set(template.changelog), "the changelog must cover this version and every older one"
     if template.mode == "file" and len(list(template.files_dir.rglob("*.jinja"))) > 1:
         assert template.primary, "a multi-file template names its primary file"

@@ -12,7 +12,13 @@ PY = "title: {title}\nlanguages: [python]\nwhere: [{where}]\n"
 
 
 def add(root: Path, template_id: str, version: str, title: str = "T", where: str = "module", files=None) -> Path:
-    return make_template(root, PY.format(title=title, where=where), files or {"a.py.jinja": "x\n"}, template_id=template_id, version=version)
+    return make_template(
+        root,
+        PY.format(title=title, where=where),
+        files or {"a.py.jinja": "x\n"},
+        template_id=template_id,
+        version=version,
+    )
 
 
 def test_discovers_nested_ids_and_versions(tmp_path):

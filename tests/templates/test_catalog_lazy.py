@@ -25,7 +25,11 @@ def workspace_templates(root: Path) -> Path:
 
 @pytest.fixture
 def roots(tmp_path) -> list[tuple[Path, str]]:
-    return [(workspace_templates(tmp_path / "ws"), "workspace"), (tmp_path / "no-user-root", "user"), (BUILTIN_ROOT, "builtin")]
+    return [
+        (workspace_templates(tmp_path / "ws"), "workspace"),
+        (tmp_path / "no-user-root", "user"),
+        (BUILTIN_ROOT, "builtin"),
+    ]
 
 
 @pytest.fixture
@@ -44,7 +48,11 @@ def parsed(monkeypatch) -> list[tuple[str, str]]:
 
 def answers(catalog: Catalog) -> dict:
     """Every public query, over every id and version the catalog knows and a few it does not."""
-    result: dict = {"ids": catalog.ids(), "templates": catalog.templates(), "errors": [(str(e), e.path, e.line) for e in catalog.errors]}
+    result: dict = {
+        "ids": catalog.ids(),
+        "templates": catalog.templates(),
+        "errors": [(str(e), e.path, e.line) for e in catalog.errors],
+    }
     for template_id in [*catalog.ids(), "ws/broken", "dataclass", "nothing/here"]:
         for name, query in [("versions", catalog.versions), ("all", catalog.all_versions), ("get", catalog.get)]:
             try:
@@ -84,7 +92,12 @@ def test_a_lazy_catalog_parses_only_the_id_asked_for(roots, parsed):
     catalog.versions("ws/mine"), catalog.all_versions("ws/mine"), catalog.get("ws/mine", "1.0.0")
     assert parsed == [("ws/mine", "1.0.0")]  # parsed once
     assert catalog.versions("python/dataclass") == ["1.0.0", "1.1.0"]
-    assert sorted(parsed[1:]) == [("python/dataclass", "1.0.0"), ("python/dataclass", "1.1.0"), ("python/dataclass", "1.1.0"), ("python/dataclass", "2.0.0")]
+    assert sorted(parsed[1:]) == [
+        ("python/dataclass", "1.0.0"),
+        ("python/dataclass", "1.1.0"),
+        ("python/dataclass", "1.1.0"),
+        ("python/dataclass", "2.0.0"),
+    ]
     assert catalog.get("python/dataclass").root_kind == "workspace"
 
     parsed.clear()
@@ -113,12 +126,16 @@ def test_reload_and_reload_path_of_a_lazy_catalog(roots, parsed):
 
     lazy, eager = Catalog(roots, lazy=True), Catalog(roots)
     (workspace / "ws/mine/1.0.0/template.yml").unlink()  # a version the lazy catalog has not parsed yet
-    assert lazy.reload_path(workspace / "ws/mine/1.0.0/files/a.py.jinja") == eager.reload_path(workspace / "ws/mine/1.0.0/files/a.py.jinja")
+    assert lazy.reload_path(workspace / "ws/mine/1.0.0/files/a.py.jinja") == eager.reload_path(
+        workspace / "ws/mine/1.0.0/files/a.py.jinja"
+    )
     assert answers(lazy) == answers(eager) and "ws/mine" not in lazy.ids()
 
 
 def test_open_catalog_warns_only_about_the_templates_it_parsed(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(catalog_module, "user_data_path", lambda *args, **kwargs: tmp_path / "user-data")  # not the real one
+    monkeypatch.setattr(
+        catalog_module, "user_data_path", lambda *args, **kwargs: tmp_path / "user-data"
+    )  # not the real one
     workspace_templates(tmp_path / ".scion" / "templates")
     catalog = open_catalog(tmp_path, lazy=True)
     catalog.get("ws/mine")

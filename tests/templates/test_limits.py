@@ -53,7 +53,11 @@ def test_each_limit_is_one_clear_template_error(tmp_path, body, reason):
 
 def test_the_wall_clock_deadline_stops_slow_steps(tmp_path):
     # Each step copies a megabyte: 9999 of them are within the step limit but take seconds.
-    template = load(tmp_path, "title: T\n", {"out.py.jinja": "{% for i in range(9999) %}{{ ('x' * 1000000).replace('x', 'y') | length }}{% endfor %}"})
+    template = load(
+        tmp_path,
+        "title: T\n",
+        {"out.py.jinja": "{% for i in range(9999) %}{{ ('x' * 1000000).replace('x', 'y') | length }}{% endfor %}"},
+    )
     with limits.render_budget(seconds=0.2), pytest.raises(TemplateError, match=r"rendering took longer than 0.2 s"):
         render_template(template, {}, {})
 
@@ -79,7 +83,11 @@ def test_ordinary_templates_render_as_before(tmp_path):
         "{% for item in tree recursive %}{{ item.name }}{% if item.children %}({{ loop(item.children) }}){% endif %}{% endfor %}\n"
         "{{ '-' * 40 }} {{ 2 ** 10 }} {{ '%05d' % 42 }} {{ range(3) | list }} {{ 'a,b'.replace(',', ', ') }}\n"
     )
-    template = load(tmp_path, "title: T\nquestions:\n  names: {type: yaml}\n  options: {type: yaml}\n  tree: {type: yaml}\n", {"out.py.jinja": body})
+    template = load(
+        tmp_path,
+        "title: T\nquestions:\n  names: {type: yaml}\n  options: {type: yaml}\n  tree: {type: yaml}\n",
+        {"out.py.jinja": body},
+    )
     tree = [{"name": "a", "children": [{"name": "b", "children": []}]}]
     text = render_template(template, {"names": ["x", "y"], "options": {"n": 2}, "tree": tree}, {}).primary.text
     assert text == "1:X,2:Y\nn=4;\na(b)\n" + "-" * 40 + " 1024 00042 [0, 1, 2] a, b\n"

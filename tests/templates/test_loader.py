@@ -52,7 +52,12 @@ def load_error(tmp_path, manifest, files=None) -> TemplateError:
 
 def test_loads_every_key(tmp_path):
     template = load(tmp_path, DATACLASS, {"{{ module }}.py.jinja": "class {{ class_name }}: ...\n"})
-    assert (template.id, template.version, template.title, template.mode) == ("demo", "1.0.0", "Python dataclass", "file")
+    assert (template.id, template.version, template.title, template.mode) == (
+        "demo",
+        "1.0.0",
+        "Python dataclass",
+        "file",
+    )
     assert template.where == ("module", "empty_file")
     assert template.languages == ("python",)
     assert [q.name for q in template.questions] == ["class_name", "module", "frozen", "kind", "fields"]
@@ -62,7 +67,11 @@ def test_loads_every_key(tmp_path):
     assert template.question("kind").choice_items() == [("Plain", "plain"), ("Slots", "slots")]
     assert template.changelog == {"1.0.0": "First version"}
     migration = template.migrations[0]
-    assert (migration.version, migration.rename, migration.defaults) == ("1.1.0", {"name": "class_name"}, {"slots": True})
+    assert (migration.version, migration.rename, migration.defaults) == (
+        "1.1.0",
+        {"name": "class_name"},
+        {"slots": True},
+    )
     assert template.examples[0].contains == ("class Order",)
     assert template.primary == "{{ module }}.py.jinja"
     assert template.root_kind == "builtin"
@@ -184,7 +193,7 @@ def test_expression_syntax_error_in_question(tmp_path):
 
 
 def test_validator_may_use_its_own_answer_and_jinja_globals(tmp_path):
-    manifest = "title: T\nquestions:\n  a:\n    default: x\n    validator: \"{% for i in range(2) %}{% endfor %}{% if not a %}empty{% endif %}\"\n"
+    manifest = 'title: T\nquestions:\n  a:\n    default: x\n    validator: "{% for i in range(2) %}{% endfor %}{% if not a %}empty{% endif %}"\n'
     assert load(tmp_path, manifest, {"a": "x"}).question("a").validator
 
 
@@ -207,13 +216,19 @@ def test_check_sources_reports_templated_path_errors(tmp_path):
 
 
 def test_check_sources_reports_unknown_variables(tmp_path):
-    template = load(tmp_path, "title: T\nquestions:\n  name: x\n", {"a.py.jinja": "ok\n{% set local = 1 %}{{ local }}{{ nmae }}\n"})
+    template = load(
+        tmp_path, "title: T\nquestions:\n  name: x\n", {"a.py.jinja": "ok\n{% set local = 1 %}{{ local }}{{ nmae }}\n"}
+    )
     errors = check_sources(template)
     assert len(errors) == 1 and "'nmae'" in errors[0].message and errors[0].line == 2
 
 
 def test_check_sources_clean(tmp_path):
-    template = load(tmp_path, DATACLASS, {"{{ module }}.py.jinja": "{% for f in fields.split(',') %}{{ f }}{{ ctx.stem }}{% endfor %}\n"})
+    template = load(
+        tmp_path,
+        DATACLASS,
+        {"{{ module }}.py.jinja": "{% for f in fields.split(',') %}{{ f }}{{ ctx.stem }}{% endfor %}\n"},
+    )
     assert check_sources(template) == []
 
 

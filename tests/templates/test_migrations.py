@@ -76,7 +76,12 @@ OLD = {"name": "order_item", "fields": "id: int; name: str", "style": "frozen"}
 
 def test_one_step(versions):
     result = migrate_answers(versions, OLD, "1.0.0", "1.1.0", {})
-    assert result.answers == {"class_name": "order_item", "fields": "id: int, name: str", "style": "frozen", "slots": False}
+    assert result.answers == {
+        "class_name": "order_item",
+        "fields": "id: int, name: str",
+        "style": "frozen",
+        "slots": False,
+    }
     assert result.renamed == [("name", "class_name")]
     assert result.defaulted == ["slots"] and result.transformed == ["fields"]
     assert result.reasks == []
@@ -91,7 +96,14 @@ def test_many_steps_in_version_order_with_reasks(versions):
 
 
 def test_answers_rejected_by_the_new_validator_are_reasked(versions):
-    answers = {"class_name": "Order", "fields": "x", "slots": True, "style": "plain", "docstring": False, "base": "object"}
+    answers = {
+        "class_name": "Order",
+        "fields": "x",
+        "slots": True,
+        "style": "plain",
+        "docstring": False,
+        "base": "object",
+    }
     result = migrate_answers(versions, {**answers, "class_name": "order"}, "2.0.0", "2.0.0", {})
     assert result.reasks == ["class_name"]
     assert migrate_answers(versions, answers, "2.0.0", "2.0.0", {}).reasks == []
@@ -103,7 +115,14 @@ def test_skipped_questions_are_not_reasked(versions):
 
 
 def test_wrong_types_are_coerced_or_reasked(versions):
-    answers = {"class_name": "Order", "fields": "x", "slots": "yes", "style": "plain", "docstring": "perhaps", "base": "object"}
+    answers = {
+        "class_name": "Order",
+        "fields": "x",
+        "slots": "yes",
+        "style": "plain",
+        "docstring": "perhaps",
+        "base": "object",
+    }
     result = migrate_answers(versions, answers, "2.0.0", "2.0.0", {})
     assert result.answers["slots"] is True
     assert result.reasks == ["docstring"]
@@ -125,7 +144,12 @@ def test_unknown_target_version(versions):
 
 
 def test_migrations_see_the_context(tmp_path):
-    manifest = "title: T\nquestions:\n  module: x\nmigrations:\n  - version: 2.0.0\n    defaults: {module: '{{ ctx.stem }}'}\n"
-    versions = [load(tmp_path, "title: T\n", {"a": "x"}, version="1.0.0"), load(tmp_path, manifest, {"a": "x"}, version="2.0.0")]
+    manifest = (
+        "title: T\nquestions:\n  module: x\nmigrations:\n  - version: 2.0.0\n    defaults: {module: '{{ ctx.stem }}'}\n"
+    )
+    versions = [
+        load(tmp_path, "title: T\n", {"a": "x"}, version="1.0.0"),
+        load(tmp_path, manifest, {"a": "x"}, version="2.0.0"),
+    ]
     result = migrate_answers(versions, {}, "1.0.0", "2.0.0", {"stem": "orders"})
     assert result.answers == {"module": "orders"} and result.reasks == []

@@ -30,7 +30,9 @@ def test_renders_files_primary_first_and_strips_suffix(tmp_path):
             "docs/{{ module | kebab }}.txt.jinja": "{{ ctx.stem }}",
         },
     )
-    rendering = render_template(template, {"class_name": "order_item", "module": "order_item", "with_tests": False}, {"stem": "s"})
+    rendering = render_template(
+        template, {"class_name": "order_item", "module": "order_item", "with_tests": False}, {"stem": "s"}
+    )
     assert [f.path for f in rendering.files] == ["order_item.py", "README.md", "docs/order-item.txt"]
     assert rendering.primary.text == "class OrderItem:\n    pass\n"
     assert rendering.primary.source == "{{ module }}.py.jinja"
@@ -87,7 +89,10 @@ def test_skipped_questions_render_as_none(tmp_path):
 
 def test_include_resolves_inside_files(tmp_path):
     template = load(tmp_path, MANIFEST, {"a.jinja": "{% include 'part.txt' %}!", "part.txt": "{{ class_name }}"})
-    files = {f.path: f.text for f in render_template(template, {"class_name": "A", "module": "m", "with_tests": False}, {}).files}
+    files = {
+        f.path: f.text
+        for f in render_template(template, {"class_name": "A", "module": "m", "with_tests": False}, {}).files
+    }
     assert files["a"] == "A!"
 
 
@@ -116,7 +121,9 @@ def test_render_expression_errors_are_template_errors():
 
 _SEGMENT_TEXT = st.text(alphabet="ab_.-{}%# 1", max_size=6)
 _SEGMENT = st.lists(
-    st.one_of(_SEGMENT_TEXT, st.sampled_from(["{{ name }}", "{{name}}", "{{  kind }}", "{{ true }}", "{{ name | upper }}"])),
+    st.one_of(
+        _SEGMENT_TEXT, st.sampled_from(["{{ name }}", "{{name}}", "{{  kind }}", "{{ true }}", "{{ name | upper }}"])
+    ),
     max_size=4,
 ).map("".join)
 _VALUE = st.one_of(st.text(max_size=5), st.integers(), st.none(), st.booleans())

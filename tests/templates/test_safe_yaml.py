@@ -26,7 +26,9 @@ BOMB = "".join(
 
 def bomb_answer_file(path: Path) -> Path:
     answers = "".join("    " + line for line in BOMB.splitlines(keepends=True))
-    path.write_text(f"generations:\n  - template: python/dataclass\n    version: 1.0.0\n    answers:\n{answers}", encoding="utf-8")
+    path.write_text(
+        f"generations:\n  - template: python/dataclass\n    version: 1.0.0\n    answers:\n{answers}", encoding="utf-8"
+    )
     return path
 
 
@@ -73,7 +75,9 @@ def test_anchors_and_stars_in_text_are_fine(tmp_path):
     template = load_template(make_template(tmp_path, manifest, {"a.jinja": "x"}))
     assert template.title == "*not an alias* & not an anchor"
     path = tmp_path / "x.py.template-answers.yml"
-    path.write_text("generations:\n  - template: t\n    version: 1.0.0\n    answers: {ptr: '*testing.T'}\n", encoding="utf-8")
+    path.write_text(
+        "generations:\n  - template: t\n    version: 1.0.0\n    answers: {ptr: '*testing.T'}\n", encoding="utf-8"
+    )
     assert read_records(path)[0].answers == {"ptr": "*testing.T"}
 
 
@@ -91,13 +95,18 @@ def test_files_larger_than_the_limit_are_refused_without_parsing(tmp_path):
 def test_deep_nesting_is_refused(tmp_path):
     deep = "[" * (MAX_YAML_DEPTH + 5) + "]" * (MAX_YAML_DEPTH + 5)
     path = tmp_path / "x.py.template-answers.yml"
-    path.write_text(f"generations:\n  - template: t\n    version: 1.0.0\n    answers: {{a: {deep}}}\n", encoding="utf-8")
+    path.write_text(
+        f"generations:\n  - template: t\n    version: 1.0.0\n    answers: {{a: {deep}}}\n", encoding="utf-8"
+    )
     with pytest.raises(AnswerFileError, match="nested more than") as error:
         read_answer_file(path)
     assert error.value.line == 4
     # Deeper than Python's recursion limit, or than libyaml's: still one clear error.
     for depth in (500, 1500):
-        path.write_text(f"generations:\n  - template: t\n    version: 1.0.0\n    answers: {{a: {'[' * depth}{']' * depth}}}\n", encoding="utf-8")
+        path.write_text(
+            f"generations:\n  - template: t\n    version: 1.0.0\n    answers: {{a: {'[' * depth}{']' * depth}}}\n",
+            encoding="utf-8",
+        )
         with pytest.raises(AnswerFileError, match="nested more than"):
             read_records(path)
 

@@ -6,13 +6,7 @@ import pytest
 
 from server.upgrades import locate_block, splice, three_way_merge
 
-BLOCK = (
-    "@dataclass\n"
-    "class Order:\n"
-    "    id: int\n"
-    "    name: str\n"
-    "    total: float\n"
-)
+BLOCK = "@dataclass\nclass Order:\n    id: int\n    name: str\n    total: float\n"
 ABOVE = "import os\n\n"
 BELOW = "\n\ndef main():\n    return Order(1, 'a', 2.0)\n"
 FILE = ABOVE + BLOCK + BELOW
@@ -50,9 +44,7 @@ def test_block_with_its_first_line_edited_is_found_from_that_line():
 
 
 def test_indented_block_matches_the_unindented_render():
-    indented = "".join(
-        "    " + line if line.strip() else line for line in BLOCK.splitlines(keepends=True)
-    )
+    indented = "".join("    " + line if line.strip() else line for line in BLOCK.splitlines(keepends=True))
     text = "def factory():\n" + indented + "    return Order\n"
 
     assert locate_block(text, None, BLOCK) == (1, 6)
@@ -103,9 +95,7 @@ def test_an_edited_block_upgrades_by_locate_merge_splice():
     merged = three_way_merge(BLOCK, current_block, new_render)
 
     assert merged.clean
-    assert splice(text, start, end, merged.text) == (
-        "import sys\n" + ABOVE + new_render + "    note: str\n" + BELOW
-    )
+    assert splice(text, start, end, merged.text) == ("import sys\n" + ABOVE + new_render + "    note: str\n" + BELOW)
 
 
 def test_a_one_line_block_edited_by_the_user_is_found_by_its_characters():

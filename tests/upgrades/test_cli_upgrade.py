@@ -19,7 +19,13 @@ def run(capsys, *args: str) -> tuple[int, str]:
 def test_check_exits_1_while_upgrades_are_available(ws, capsys):
     code, out = run(capsys, "check", "--json", "--workspace", str(ws.root))
     assert code == 1 and json.loads(out) == [
-        {"file": "src/app.py", "template": "demo/module", "from": "1.0.0", "to": "2.0.0", "summary": "Docstring, tests, no notes"}
+        {
+            "file": "src/app.py",
+            "template": "demo/module",
+            "from": "1.0.0",
+            "to": "2.0.0",
+            "summary": "Docstring, tests, no notes",
+        }
     ]
     assert run(capsys, "upgrade", "--all", "--workspace", str(ws.root))[0] == 0
     assert run(capsys, "check", "--workspace", str(ws.root))[0] == 0
@@ -91,6 +97,8 @@ def test_check_warns_about_an_interrupted_upgrade_and_leaves_the_files(ws, capsy
 def _kill_upgrade_after_first_write(ws: Workspace) -> None:
     killed = subprocess.run(
         [sys.executable, "-c", _KILL_AFTER_FIRST_WRITE, "upgrade", "--all", "--defaults", "--workspace", str(ws.root)],
-        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
     )
     assert killed.returncode == 9, killed.stderr

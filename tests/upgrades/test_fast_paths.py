@@ -25,8 +25,13 @@ from tests.upgrades.trees import template_files
 
 def _record(**changes) -> AnswerRecord:
     values = dict(
-        template="demo/module", version="1.0.0", generation_id="0a1b", generated_at="2026-01-02T03:04:05+00:00",
-        sha256="90184d4c", files={"app.py": "90184d4c", "1.0": "ab"}, answers={"name": "app", "count": 3, "flag": True, "blank": "", "quote": "it's", "num": "12"},
+        template="demo/module",
+        version="1.0.0",
+        generation_id="0a1b",
+        generated_at="2026-01-02T03:04:05+00:00",
+        sha256="90184d4c",
+        files={"app.py": "90184d4c", "1.0": "ab"},
+        answers={"name": "app", "count": 3, "flag": True, "blank": "", "quote": "it's", "num": "12"},
         sources={"name": "explicit"},
     )
     values.update(changes)
@@ -85,7 +90,21 @@ def test_scalars_are_written_as_libyaml_writes_them():
 
     rng = random.Random(7)
     alphabet = "0123456789abcdefxyzEeTtZNnYyOo_.:+-/ '\"#"
-    samples = ["1.0.0", "2026-11-22T03:44:21+00:00", "2026-11-22", "12:30", "1e5", "0x1F", "007", ".inf", "1_000", "-5", "y", "Null", "~"]
+    samples = [
+        "1.0.0",
+        "2026-11-22T03:44:21+00:00",
+        "2026-11-22",
+        "12:30",
+        "1e5",
+        "0x1F",
+        "007",
+        ".inf",
+        "1_000",
+        "-5",
+        "y",
+        "Null",
+        "~",
+    ]
     samples += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8))) for _ in range(20000)]
     assert [value for value in samples if _text_scalar.__wrapped__(value) != libyaml(value)] == []
 
@@ -120,7 +139,9 @@ def test_an_untouched_file_is_not_rendered_at_its_old_version(ws, monkeypatch):
     upgrader = ws.upgrader()
     rendered = []
     real = upgrader.renderer.render
-    monkeypatch.setattr(upgrader.renderer, "render", lambda template, *args: rendered.append(template.version) or real(template, *args))
+    monkeypatch.setattr(
+        upgrader.renderer, "render", lambda template, *args: rendered.append(template.version) or real(template, *args)
+    )
     upgrade = upgrader.upgrade(ws.root / "src/app.py")
 
     assert upgrade.status == "upgraded" and rendered == ["2.0.0"]
@@ -146,7 +167,11 @@ def test_an_edited_file_still_merges_against_the_old_render(ws):
     upgrader = ws.upgrader()
     upgrade = upgrader.upgrade(ws.root / "src/app.py")
 
-    assert upgrade.status == "upgraded" and "    setup()\n" in ws.read("src/app.py") and "return 2" in ws.read("src/app.py")
+    assert (
+        upgrade.status == "upgraded"
+        and "    setup()\n" in ws.read("src/app.py")
+        and "return 2" in ws.read("src/app.py")
+    )
 
 
 # -- paths ----------------------------------------------------------------------------------
@@ -158,7 +183,13 @@ def test_resolved_paths_are_what_resolve_gives(tmp_path):
     (real / "sub" / "a.py").write_text("")
     os.symlink(real, tmp_path / "linkdir")
     os.symlink(real / "sub" / "a.py", real / "b.py")
-    paths = [tmp_path / "linkdir/sub/a.py", real / "b.py", real / "sub/missing.py", tmp_path / "linkdir/sub/..", real / "sub/../sub/a.py"]
+    paths = [
+        tmp_path / "linkdir/sub/a.py",
+        real / "b.py",
+        real / "sub/missing.py",
+        tmp_path / "linkdir/sub/..",
+        real / "sub/../sub/a.py",
+    ]
     assert resolved_paths(paths) == [path.resolve() for path in paths]
 
 
@@ -182,7 +213,11 @@ def test_a_file_that_cannot_be_written_fails_alone_in_a_batch(ws, monkeypatch):
     [failed] = [upgrade for upgrade in result.files if upgrade.status == "failed"]
     assert failed.primary.name == "tool.py" and "Permission denied" in failed.message
     assert (ws.read("lib/tool.py"), ws.read("lib/tool.py.template-answers.yml"), ws.read("lib/tool_notes.md")) == before
-    assert sorted(p.name for p in (ws.root / "lib").iterdir()) == ["tool.py", "tool.py.template-answers.yml", "tool_notes.md"]
+    assert sorted(p.name for p in (ws.root / "lib").iterdir()) == [
+        "tool.py",
+        "tool.py.template-answers.yml",
+        "tool_notes.md",
+    ]
     assert ws.read("src/app.py").startswith('"""app"""')
 
 
@@ -192,12 +227,16 @@ def test_a_file_that_cannot_be_written_fails_alone_in_a_batch(ws, monkeypatch):
 def test_a_batch_records_every_upgrade_and_event_in_the_store(ws):
     store = Store(":memory:")
     ws.generate("demo/module", "1.0.0", "lib/tool.py", {"name": "tool"})
-    ids = [read_answer_file(ws.root / rel)[0].generation_id for rel in ("src/app.py.template-answers.yml", "lib/tool.py.template-answers.yml")]
+    ids = [
+        read_answer_file(ws.root / rel)[0].generation_id
+        for rel in ("src/app.py.template-answers.yml", "lib/tool.py.template-answers.yml")
+    ]
     result = upgrade_many(ws.upgrader(store), generated_files(ws.root))
 
     assert result.counts["upgraded"] == 2
     assert sorted((row["file_path"], row["to_version"]) for row in store.upgrades()) == [
-        (str(ws.root / "lib/tool.py"), "2.0.0"), (str(ws.root / "src/app.py"), "2.0.0"),
+        (str(ws.root / "lib/tool.py"), "2.0.0"),
+        (str(ws.root / "src/app.py"), "2.0.0"),
     ]
     for generation_id in ids:
         [event] = store.events_for(generation_id)
@@ -206,7 +245,11 @@ def test_a_batch_records_every_upgrade_and_event_in_the_store(ws):
 
 def test_record_upgrades_writes_all_rows_at_once():
     store = Store(":memory:")
-    store.record_upgrades([("a.py", "t", "1", "2", 0), ("b.py", "t", "1", "2", 3)], [("g1", "upgraded", {"to": "2"})], at="2026-01-01T00:00:00+00:00")
+    store.record_upgrades(
+        [("a.py", "t", "1", "2", 0), ("b.py", "t", "1", "2", 3)],
+        [("g1", "upgraded", {"to": "2"})],
+        at="2026-01-01T00:00:00+00:00",
+    )
     store.record_upgrades([])
 
     assert [(row["file_path"], row["conflicts"]) for row in store.upgrades()] == [("a.py", 0), ("b.py", 3)]

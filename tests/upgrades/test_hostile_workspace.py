@@ -23,7 +23,9 @@ from tests.upgrades.trees import Workspace, template_files
 
 
 def scion(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-P", "-m", "server", *args], cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-P", "-m", "server", *args], cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
 
 
 @pytest.fixture
@@ -54,7 +56,9 @@ def _plant(root: Path, data: bytes) -> Path:
 
 
 def test_a_journal_this_user_did_not_sign_is_never_applied(ws, outside):
-    planted = _plant(ws.root, _journal([(str(outside / "pwned.sh"), b"echo pwned\n"), ("src/app.py", b"replaced\n")], mac="0" * 64))
+    planted = _plant(
+        ws.root, _journal([(str(outside / "pwned.sh"), b"echo pwned\n"), ("src/app.py", b"replaced\n")], mac="0" * 64)
+    )
 
     assert recover(ws.root) == []
 
@@ -63,7 +67,10 @@ def test_a_journal_this_user_did_not_sign_is_never_applied(ws, outside):
 
 
 def test_a_signed_journal_is_still_confined_to_the_workspace(ws, outside):
-    _plant(ws.root, _journal([("../outside/victim.txt", None), ("/etc/hostname.scion", b"x"), ("src/app.py", b"put back\n")]))
+    _plant(
+        ws.root,
+        _journal([("../outside/victim.txt", None), ("/etc/hostname.scion", b"x"), ("src/app.py", b"put back\n")]),
+    )
 
     restored = recover(ws.root)
 
@@ -72,7 +79,12 @@ def test_a_signed_journal_is_still_confined_to_the_workspace(ws, outside):
 
 
 def test_a_dry_run_in_a_cloned_repository_applies_no_foreign_journal(ws, outside):
-    _plant(ws.root, _journal([(str(outside / "pwned.sh"), b"echo pwned\n"), (str(outside / "victim.txt"), b"overwritten")], mac="f" * 64))
+    _plant(
+        ws.root,
+        _journal(
+            [(str(outside / "pwned.sh"), b"echo pwned\n"), (str(outside / "victim.txt"), b"overwritten")], mac="f" * 64
+        ),
+    )
 
     done = scion("upgrade", "--all", "--dry-run", "--defaults", "--workspace", str(ws.root), cwd=ws.root)
 
@@ -131,8 +143,24 @@ def test_check_and_dry_run_never_print_outside_files(ws, outside):
 
 
 MULTI = "title: Module and test\nmode: file\nquestions:\n  name:\n    type: str\n    default: app\n"
-MULTI_V1 = template_files("demo/pair", "1.0.0", MULTI, {"src/{{ name }}.py.jinja": "def run():\n    return 1\n", "tests/test_{{ name }}.py.jinja": "def test():\n    assert True\n"})
-MULTI_V2 = template_files("demo/pair", "2.0.0", MULTI, {"src/{{ name }}.py.jinja": "def run():\n    return 2\n", "tests/test_{{ name }}.py.jinja": "def test():\n    assert 2\n"})
+MULTI_V1 = template_files(
+    "demo/pair",
+    "1.0.0",
+    MULTI,
+    {
+        "src/{{ name }}.py.jinja": "def run():\n    return 1\n",
+        "tests/test_{{ name }}.py.jinja": "def test():\n    assert True\n",
+    },
+)
+MULTI_V2 = template_files(
+    "demo/pair",
+    "2.0.0",
+    MULTI,
+    {
+        "src/{{ name }}.py.jinja": "def run():\n    return 2\n",
+        "tests/test_{{ name }}.py.jinja": "def test():\n    assert 2\n",
+    },
+)
 
 
 def _moved_pair(tmp_path: Path) -> Workspace:
@@ -168,7 +196,11 @@ def test_absolute_keys_of_older_answer_files_are_read_and_rewritten_relative(tmp
     ws = _moved_pair(tmp_path)
     answers = ws.root / "src/app.py.template-answers.yml"
     old_place = str(tmp_path / "first" / "tests" / "test_app.py")
-    answers.write_text(answers.read_text().replace('"../tests/test_app.py"', json.dumps(old_place)).replace("../tests/test_app.py", old_place))
+    answers.write_text(
+        answers.read_text()
+        .replace('"../tests/test_app.py"', json.dumps(old_place))
+        .replace("../tests/test_app.py", old_place)
+    )
     assert old_place in answers.read_text()
 
     upgrade = ws.upgrader().upgrade(ws.root / "src/app.py")
@@ -193,7 +225,11 @@ def test_a_symlinked_template_source_is_refused(tmp_path, outside):
 
 def test_an_include_through_a_symlink_is_refused(tmp_path, outside):
     ws = Workspace(tmp_path / "ws")
-    ws.add(template_files("demo/inc", "1.0.0", "title: Include\nmode: file\n", {"main.py.jinja": "{% include 'parts/secret' %}\n"}))
+    ws.add(
+        template_files(
+            "demo/inc", "1.0.0", "title: Include\nmode: file\n", {"main.py.jinja": "{% include 'parts/secret' %}\n"}
+        )
+    )
     os.symlink(outside, ws.root / ".scion/templates/demo/inc/1.0.0/files/parts")
 
     with pytest.raises(ScionError, match="parts is a symlink"):
@@ -205,7 +241,19 @@ def test_cli_insert_through_a_symlink_out_of_the_workspace_is_refused(tmp_path, 
     os.symlink(outside, ws.root / "vendored")
     (outside / "module.py").write_text("x = 1\n")
 
-    done = scion("generate", "python/function", "--path", "vendored/module.py", "--defaults", "--workspace", str(ws.root), cwd=ws.root)
+    done = scion(
+        "generate",
+        "python/function",
+        "--path",
+        "vendored/module.py",
+        "--defaults",
+        "--workspace",
+        str(ws.root),
+        cwd=ws.root,
+    )
 
     assert done.returncode == 2 and "outside the workspace" in done.stderr and "Traceback" not in done.stderr
-    assert (outside / "module.py").read_text() == "x = 1\n" and sorted(p.name for p in outside.iterdir()) == ["module.py", "victim.txt"]
+    assert (outside / "module.py").read_text() == "x = 1\n" and sorted(p.name for p in outside.iterdir()) == [
+        "module.py",
+        "victim.txt",
+    ]

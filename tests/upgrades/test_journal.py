@@ -155,7 +155,9 @@ def test_an_unfinished_journal_is_dropped_without_touching_files(tmp_path):
     folder = tmp_path / JOURNAL_FOLDER
     folder.mkdir(parents=True)
     # Killed while writing the journal: no file had been changed yet.
-    (folder / "upgrade-1-dead.journal").write_bytes(writes._MAGIC + b'{"path": "' + str(tmp_path / "a.txt").encode() + b'", "size": 40, "written": null}\nshort')
+    (folder / "upgrade-1-dead.journal").write_bytes(
+        writes._MAGIC + b'{"path": "' + str(tmp_path / "a.txt").encode() + b'", "size": 40, "written": null}\nshort'
+    )
 
     assert recover(tmp_path) == []
     assert (tmp_path / "a.txt").read_text() == "as it is" and _journals(tmp_path) == []

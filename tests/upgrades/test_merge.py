@@ -68,13 +68,10 @@ def test_both_sides_changing_the_same_line_is_a_conflict_with_exact_markers():
 
 
 def test_a_one_line_file_changed_on_both_sides_conflicts_as_a_whole():
-    result = three_way_merge(
-        "upstream version 1", "upstream version 1 + downstream", "upstream version 2", LABEL
-    )
+    result = three_way_merge("upstream version 1", "upstream version 1 + downstream", "upstream version 2", LABEL)
 
     assert result.text == (
-        "<<<<<<< yours\nupstream version 1 + downstream\n=======\n"
-        "upstream version 2\n>>>>>>> template 1.1.0"
+        "<<<<<<< yours\nupstream version 1 + downstream\n=======\nupstream version 2\n>>>>>>> template 1.1.0"
     )
 
 
@@ -83,9 +80,7 @@ def test_the_same_change_on_both_sides_is_not_a_conflict():
     both = "x = 1\ny = 20\nz = 3\n"
 
     assert three_way_merge(base, both, both).text == both
-    assert three_way_merge(base, "# mine\n" + both, both + "# theirs\n").text == (
-        "# mine\n" + both + "# theirs\n"
-    )
+    assert three_way_merge(base, "# mine\n" + both, both + "# theirs\n").text == ("# mine\n" + both + "# theirs\n")
 
 
 def test_shared_lines_at_the_edges_of_a_conflict_stay_outside_the_markers():
@@ -137,9 +132,7 @@ def test_crlf_file_keeps_crlf_and_has_no_spurious_conflicts():
 def test_conflict_markers_in_a_crlf_file_use_crlf():
     result = three_way_merge("a\nb\n", "a\r\nmine\r\n", "a\ntheirs\n", LABEL)
 
-    assert result.text == (
-        "a\r\n<<<<<<< yours\r\nmine\r\n=======\r\ntheirs\r\n>>>>>>> template 1.1.0\r\n"
-    )
+    assert result.text == ("a\r\n<<<<<<< yours\r\nmine\r\n=======\r\ntheirs\r\n>>>>>>> template 1.1.0\r\n")
 
 
 def test_missing_final_newline_in_ours_is_kept_and_not_a_conflict():
@@ -165,9 +158,7 @@ def test_base_not_reproducible_merges_two_way_and_conflicts_where_the_sides_diff
 
     result = three_way_merge(None, ours, theirs, LABEL)
 
-    assert result.text == (
-        "shared\n<<<<<<< yours\nmine\n=======\ntheirs\n>>>>>>> template 1.1.0\nshared too\n"
-    )
+    assert result.text == ("shared\n<<<<<<< yours\nmine\n=======\ntheirs\n>>>>>>> template 1.1.0\nshared too\n")
     assert three_way_merge(None, ours, ours).text == ours
     assert three_way_merge(None, ours, ours).clean
 

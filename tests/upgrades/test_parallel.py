@@ -25,7 +25,9 @@ def ws(tmp_path) -> Workspace:
         workspace.generate("demo/module", "1.0.0", f"src/{name}.py", {"name": name})
     workspace.add(V2)
     for name in NAMES[::3]:
-        workspace.write(f"src/{name}.py", workspace.read(f"src/{name}.py").replace("def main():\n", "def main():\n    setup()\n"))
+        workspace.write(
+            f"src/{name}.py", workspace.read(f"src/{name}.py").replace("def main():\n", "def main():\n    setup()\n")
+        )
     workspace.write("src/mod1.py", workspace.read("src/mod1.py").replace("return 1", "return 7"))
     workspace.write("src/mod2.py.template-answers.yml", "generations: [\n")
     return workspace
@@ -35,7 +37,10 @@ def _outcome(upgrade) -> tuple:
     # The upgrade time may fall in another second in the other run.
     change = upgrade.answer_change and tuple(re.sub(r"_upgraded_at: .*", "", text) for text in upgrade.answer_change)
     return (
-        upgrade.answer_file, upgrade.status, upgrade.message, change,
+        upgrade.answer_file,
+        upgrade.status,
+        upgrade.message,
+        change,
         {path: (update.action, update.new_text, len(update.conflicts)) for path, update in upgrade.updates.items()},
         [(g.new.version, g.new.answers, g.new.files, g.template.id) for g in upgrade.generations],
     )

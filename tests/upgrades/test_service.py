@@ -24,9 +24,13 @@ from tests.upgrades.trees import Workspace, template_files
 MANIFEST = "title: Module\nmode: file\nwhere: [empty_file]\nlanguages: [python]\nquestions:\n  name:\n    type: str\n    default: app\n  greeting:\n    type: str\n    default: hello\n"
 V1_MAIN = 'def main():\n    print("{{ greeting }}")\n\n\ndef helper():\n    return 1\n'
 V2_MAIN = '"""{{ name }}"""\n\n\ndef main():\n    print("{{ greeting }}")\n\n\ndef helper():\n    return 2\n'
-V1 = template_files("demo/module", "1.0.0", MANIFEST, {"{{ name }}.py.jinja": V1_MAIN, "{{ name }}_notes.md.jinja": "notes\n"})
+V1 = template_files(
+    "demo/module", "1.0.0", MANIFEST, {"{{ name }}.py.jinja": V1_MAIN, "{{ name }}_notes.md.jinja": "notes\n"}
+)
 V2 = template_files(
-    "demo/module", "2.0.0", MANIFEST + "changelog:\n  2.0.0: Docstring, tests, no notes\n",
+    "demo/module",
+    "2.0.0",
+    MANIFEST + "changelog:\n  2.0.0: Docstring, tests, no notes\n",
     {"{{ name }}.py.jinja": V2_MAIN, "{{ name }}_test.py.jinja": "def test_{{ name }}():\n    pass\n"},
 )
 
@@ -41,7 +45,10 @@ def test_user_edits_are_kept_and_the_answer_file_moves_on(ws):
     upgrade = ws.upgrader().upgrade(ws.root / "src/app.py")
 
     assert upgrade.status == "upgraded"
-    assert ws.read("src/app.py") == '"""app"""\n\n\ndef main():\n    setup()\n    print("hello")\n\n\ndef helper():\n    return 2\n'
+    assert (
+        ws.read("src/app.py")
+        == '"""app"""\n\n\ndef main():\n    setup()\n    print("hello")\n\n\ndef helper():\n    return 2\n'
+    )
     generation = record(ws, "src/app.py")
     assert (generation.version, generation.upgraded_from) == ("2.0.0", "1.0.0")
     assert generation.upgraded_at and set(generation.files) == {"app.py", "app_test.py"}
@@ -79,7 +86,14 @@ def test_a_dropped_file_the_user_edited_is_kept(ws):
 
 def test_a_file_the_user_deleted_is_not_recreated(ws):
     (ws.root / "src/app_notes.md").unlink()
-    ws.add(template_files("demo/module", "2.0.0", MANIFEST, {"{{ name }}.py.jinja": V2_MAIN, "{{ name }}_notes.md.jinja": "notes v2\n"}))
+    ws.add(
+        template_files(
+            "demo/module",
+            "2.0.0",
+            MANIFEST,
+            {"{{ name }}.py.jinja": V2_MAIN, "{{ name }}_notes.md.jinja": "notes v2\n"},
+        )
+    )
     ws.upgrader().upgrade(ws.root / "src/app.py")
 
     assert not ws.exists("src/app_notes.md")
@@ -131,9 +145,24 @@ def test_a_base_that_no_longer_renders_the_same_falls_back_to_the_database(ws, t
     store = Store(":memory:")
     row = record(ws, "src/app.py")
     generated = ws.read("src/app.py")
-    store.record_generation("demo/module", "1.0.0", str(ws.root / "src/app.py"), "file", row.answers, generation_id=row.generation_id, rendered_text=generated)
+    store.record_generation(
+        "demo/module",
+        "1.0.0",
+        str(ws.root / "src/app.py"),
+        "file",
+        row.answers,
+        generation_id=row.generation_id,
+        rendered_text=generated,
+    )
     # The old version was edited in place after the generation: its render no longer matches the sha.
-    ws.add(template_files("demo/module", "1.0.0", MANIFEST, {"{{ name }}.py.jinja": "# edited\n" + V1_MAIN, "{{ name }}_notes.md.jinja": "notes\n"}))
+    ws.add(
+        template_files(
+            "demo/module",
+            "1.0.0",
+            MANIFEST,
+            {"{{ name }}.py.jinja": "# edited\n" + V1_MAIN, "{{ name }}_notes.md.jinja": "notes\n"},
+        )
+    )
     ws.write("src/app.py", generated.replace("def main():\n", "def main():\n    setup()\n"))
     upgrade = ws.upgrader(store).upgrade(ws.root / "src/app.py")
 
@@ -142,7 +171,14 @@ def test_a_base_that_no_longer_renders_the_same_falls_back_to_the_database(ws, t
 
 
 def test_without_any_base_every_difference_is_a_conflict(ws):
-    ws.add(template_files("demo/module", "1.0.0", MANIFEST, {"{{ name }}.py.jinja": "# edited\n" + V1_MAIN, "{{ name }}_notes.md.jinja": "notes\n"}))
+    ws.add(
+        template_files(
+            "demo/module",
+            "1.0.0",
+            MANIFEST,
+            {"{{ name }}.py.jinja": "# edited\n" + V1_MAIN, "{{ name }}_notes.md.jinja": "notes\n"},
+        )
+    )
     ws.write("src/app.py", ws.read("src/app.py") + "# mine\n")
     upgrade = ws.upgrader().upgrade(ws.root / "src/app.py")
 
@@ -153,7 +189,14 @@ def test_detection_offers_only_when_the_render_changes(tmp_path):
     ws = Workspace(tmp_path / "ws")
     ws.add(V1)
     ws.generate("demo/module", "1.0.0", "src/app.py")
-    ws.add(template_files("demo/module", "1.1.0", MANIFEST + "changelog:\n  1.1.0: Nothing visible\n", {"{{ name }}.py.jinja": V1_MAIN, "{{ name }}_notes.md.jinja": "notes\n"}))
+    ws.add(
+        template_files(
+            "demo/module",
+            "1.1.0",
+            MANIFEST + "changelog:\n  1.1.0: Nothing visible\n",
+            {"{{ name }}.py.jinja": V1_MAIN, "{{ name }}_notes.md.jinja": "notes\n"},
+        )
+    )
     detector = Detector(ws.catalog(), ws.root)
     assert detector.offers(ws.root / "src/app.py.template-answers.yml") == []
 
@@ -164,7 +207,9 @@ def test_detection_offers_only_when_the_render_changes(tmp_path):
 
 def test_a_renamed_question_carries_its_answer(tmp_path):
     ws = Workspace(tmp_path / "ws")
-    ws.generate("typescript/react-component", "1.0.0", "web/user-card.tsx", {"component": "UserCard", "props": "name: string"})
+    ws.generate(
+        "typescript/react-component", "1.0.0", "web/user-card.tsx", {"component": "UserCard", "props": "name: string"}
+    )
     upgrade = ws.upgrader().upgrade(ws.root / "web/UserCard.tsx")
 
     assert upgrade.status == "upgraded"
@@ -191,7 +236,14 @@ def test_a_new_question_without_default_is_asked_alone(tmp_path):
     ws = Workspace(tmp_path / "ws")
     ws.add(template_files("demo/note", "1.0.0", NOTE, {"{{ topic }}.py.jinja": "# {{ topic }}\n"}))
     ws.generate("demo/note", "1.0.0", "docs/notes.py")
-    ws.add(template_files("demo/note", "2.0.0", NOTE + "  owner:\n    type: str\n", {"{{ topic }}.py.jinja": "# {{ topic }} by {{ owner }}\n"}))
+    ws.add(
+        template_files(
+            "demo/note",
+            "2.0.0",
+            NOTE + "  owner:\n    type: str\n",
+            {"{{ topic }}.py.jinja": "# {{ topic }} by {{ owner }}\n"},
+        )
+    )
 
     with pytest.raises(AnswerError, match="needs an answer for owner"):
         ws.upgrader().upgrade(ws.root / "docs/notes.py")
@@ -206,7 +258,14 @@ def test_cancelling_the_questions_writes_nothing(tmp_path):
     ws = Workspace(tmp_path / "ws")
     ws.add(template_files("demo/note", "1.0.0", NOTE, {"{{ topic }}.py.jinja": "# {{ topic }}\n"}))
     ws.generate("demo/note", "1.0.0", "docs/notes.py")
-    ws.add(template_files("demo/note", "2.0.0", NOTE + "  owner:\n    type: str\n", {"{{ topic }}.py.jinja": "# {{ topic }} by {{ owner }}\n"}))
+    ws.add(
+        template_files(
+            "demo/note",
+            "2.0.0",
+            NOTE + "  owner:\n    type: str\n",
+            {"{{ topic }}.py.jinja": "# {{ topic }} by {{ owner }}\n"},
+        )
+    )
     upgrade = ws.upgrader(ask=lambda params: None).upgrade(ws.root / "docs/notes.py")
 
     assert upgrade.status == "skipped" and ws.read("docs/notes.py") == "# notes\n"
@@ -216,7 +275,9 @@ def test_an_answer_the_new_validator_rejects_is_asked_again(tmp_path):
     ws = Workspace(tmp_path / "ws")
     ws.add(template_files("demo/note", "1.0.0", NOTE, {"{{ topic }}.py.jinja": "# {{ topic }}\n"}))
     ws.generate("demo/note", "1.0.0", "docs/notes.py", {"topic": "My Notes"})
-    strict = NOTE.replace("    default: notes\n", "    default: notes\n    validator: \"{% if ' ' in topic %}no spaces{% endif %}\"\n")
+    strict = NOTE.replace(
+        "    default: notes\n", "    default: notes\n    validator: \"{% if ' ' in topic %}no spaces{% endif %}\"\n"
+    )
     ws.add(template_files("demo/note", "2.0.0", strict, {"{{ topic }}.py.jinja": "## {{ topic }}\n"}))
     asked = []
     ws.upgrader(ask=lambda params: asked.append(params) or {"topic": "my_notes"}).upgrade(ws.root / "docs/My Notes.py")
@@ -228,9 +289,18 @@ def test_an_answer_the_new_validator_rejects_is_asked_again(tmp_path):
 def test_an_inserted_block_is_found_after_lines_were_added_above_it(tmp_path):
     ws = Workspace(tmp_path / "ws")
     ws.add({"src/models.py": "import os\n\n\n"})
-    ws.generate("python/dataclass", "1.0.0", "src/models.py", {"class_name": "Point", "fields": "x: int, y: int", "add_import": False}, line=2)
+    ws.generate(
+        "python/dataclass",
+        "1.0.0",
+        "src/models.py",
+        {"class_name": "Point", "fields": "x: int, y: int", "add_import": False},
+        line=2,
+    )
     text = ws.read("src/models.py")
-    ws.write("src/models.py", "import sys\n" + text.replace("    y: int", "    y: int\n    z: int = 0") + "\n\ndef after():\n    pass\n")
+    ws.write(
+        "src/models.py",
+        "import sys\n" + text.replace("    y: int", "    y: int\n    z: int = 0") + "\n\ndef after():\n    pass\n",
+    )
     upgrade = ws.upgrader().upgrade(ws.root / "src/models.py")
 
     assert upgrade.status == "upgraded"
@@ -247,10 +317,26 @@ def test_an_indented_block_keeps_its_indentation(tmp_path):
     from server.fsutil import sha256_text
     from server.templates.answerfile import AnswerRecord, write_answer_record
 
-    answers = {"class_name": "Inner", "fields": "x: int", "frozen": False, "order": False, "docstring": "", "add_import": False}
+    answers = {
+        "class_name": "Inner",
+        "fields": "x: int",
+        "frozen": False,
+        "order": False,
+        "docstring": "",
+        "add_import": False,
+    }
     write_answer_record(
         ws.root / "src/outer.py.template-answers.yml",
-        AnswerRecord("python/dataclass", "1.0.0", "g1", "", sha256_text(block.rstrip("\n")), {"outer.py": sha256_text(block.rstrip("\n"))}, {"start": [1, 0], "end": [3, 14]}, answers),
+        AnswerRecord(
+            "python/dataclass",
+            "1.0.0",
+            "g1",
+            "",
+            sha256_text(block.rstrip("\n")),
+            {"outer.py": sha256_text(block.rstrip("\n"))},
+            {"start": [1, 0], "end": [3, 14]},
+            answers,
+        ),
     )
     ws.upgrader().upgrade(ws.root / "src/outer.py")
 

@@ -68,7 +68,9 @@ class Workspace:
     def upgrader(self, store=None, **options) -> Upgrader:
         return Upgrader(self.catalog(), self.root, store, **options)
 
-    def generate(self, template_id: str, version: str, path: str, answers: dict[str, Any] | None = None, line: int | None = None):
+    def generate(
+        self, template_id: str, version: str, path: str, answers: dict[str, Any] | None = None, line: int | None = None
+    ):
         """Generate like `scion generate --defaults`; insert mode inserts at `line` (default: the end)."""
         template = self.catalog().get(template_id, version)
         target = self.root / path
@@ -79,10 +81,21 @@ class Workspace:
             text = target.read_text() if target.exists() else ""
             lines = text.split("\n")
             at = line if line is not None else max(len(lines) - 1, 0)
-            plan = plan_insert_generation(template, resolution.answers, resolution.sources, features, target, at, lines[at] if at < len(lines) else "", "")
+            plan = plan_insert_generation(
+                template,
+                resolution.answers,
+                resolution.sources,
+                features,
+                target,
+                at,
+                lines[at] if at < len(lines) else "",
+                "",
+            )
             write_insert(plan)
         else:
-            plan = plan_file_generation(template, resolution.answers, resolution.sources, features, target.parent, self.root)
+            plan = plan_file_generation(
+                template, resolution.answers, resolution.sources, features, target.parent, self.root
+            )
             write_files(plan)
         write_answer_file(plan)
         return plan
