@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.wire import WireClient  # noqa: E402
+from tests.wire import WireClient
 
 
 def python_text(megabytes: float) -> str:

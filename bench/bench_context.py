@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from server.context import DocumentTrees, context_at, parse  # noqa: E402
+from server.context import DocumentTrees, context_at, parse
 
 _CLASS_TEMPLATE = '''\
 class Model{index}:
@@ -54,7 +54,7 @@ def generated_python(lines: int) -> str:
 
 def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def milliseconds(action, repeat: int) -> list[float]:

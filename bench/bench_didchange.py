@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from server.tracking import Region, Tracker  # noqa: E402
+from server.tracking import Region, Tracker
 
 LINES = 10_000
 EDITS = 2_000

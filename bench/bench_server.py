@@ -15,10 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import python_source, start_server, stop_server, summary, table
 from lsprotocol import types
 from pygls.uris import from_fs_path
-
-from common import python_source, start_server, stop_server, summary, table
 
 
 def rss_mb(pid: int) -> float:

@@ -17,12 +17,12 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from server.store import Store  # noqa: E402
+from server.store import Store
 
 TEMPLATES = [f"bench/template-{index:02d}" for index in range(40)]
 VERSIONS = ["1.0.0", "1.1.0", "1.2.0", "2.0.0"]
@@ -31,7 +31,7 @@ VERSIONS = ["1.0.0", "1.1.0", "1.2.0", "2.0.0"]
 SETTLED_STATUSES = ["accepted"] * 6 + ["rejected"] * 3 + ["cancelled", "offered"]
 WATCHED_STATUSES = ["applied", "pending"]
 WATCHED_NEWEST = 200
-FIRST_DAY = datetime(2025, 1, 1, tzinfo=timezone.utc)
+FIRST_DAY = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def fake_generations(count: int, seed: int = 7):

@@ -31,13 +31,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_stats import fake_generations  # (these two put the repository root on sys.path)
+from common import python_source, stop_server, summary, table
 from lsprotocol import types
 from pygls.exceptions import JsonRpcMethodNotFound
 from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path
-
-from bench_stats import fake_generations  # (these two put the repository root on sys.path)
-from common import python_source, stop_server, summary, table
 
 from server.client_compat import editor_initialize_params, fix_code_action_union
 from server.reports import build_stats, render_html

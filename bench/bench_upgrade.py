@@ -27,11 +27,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lsprotocol import types  # noqa: E402
-from pygls.lsp.client import LanguageClient  # noqa: E402
-from pygls.uris import from_fs_path  # noqa: E402
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+from pygls.uris import from_fs_path
 
-from bench.common import summary, table  # noqa: E402
+from bench.common import summary, table
 
 QUESTIONS = "questions:\n  name:\n    type: str\n    default: module\n  greeting:\n    type: str\n    default: hello\n"
 MANIFEST = "title: Bench module\nmode: file\nwhere: [empty_file]\nlanguages: [python]\n" + QUESTIONS

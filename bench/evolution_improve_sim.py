@@ -36,13 +36,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from server.config import EvolutionSettings, TrackingSettings  # noqa: E402
-from server.evolution.improve import run_improvement  # noqa: E402
-from server.store import Store  # noqa: E402
-from server.templates.answers import resolve_answers  # noqa: E402
-from server.templates.catalog import BUILTIN_ROOT, Catalog  # noqa: E402
-from server.templates.render import render_template  # noqa: E402
-from server.tracking.survival import survival  # noqa: E402
+from server.config import EvolutionSettings, TrackingSettings
+from server.evolution.improve import run_improvement
+from server.store import Store
+from server.templates.answers import resolve_answers
+from server.templates.catalog import BUILTIN_ROOT, Catalog
+from server.templates.render import render_template
+from server.tracking.survival import survival
 
 TEMPLATE = "python/dataclass"
 HABIT_A = 0.9

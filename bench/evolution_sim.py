@@ -34,12 +34,12 @@ from pygls.uris import from_fs_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import summary, table  # noqa: E402
-from server.client_compat import fix_code_action_union  # noqa: E402
-from server.edits import apply_workspace_edit  # noqa: E402
-from server.jsonish import plain  # noqa: E402
-from server.store import Store  # noqa: E402
-from server.templates.filters import pascal  # noqa: E402
+from bench.common import summary, table
+from server.client_compat import fix_code_action_union
+from server.edits import apply_workspace_edit
+from server.jsonish import plain
+from server.store import Store
+from server.templates.filters import pascal
 
 MODULE = "import os\n\n\n"
 FOLDERS = [

@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, given, settings
 
-from tests.fuzzing import play, scenarios  # noqa: E402
-from tests.wire import WireClient  # noqa: E402
+from tests.fuzzing import play, scenarios
+from tests.wire import WireClient
 
 
 def main() -> int:

@@ -54,7 +54,7 @@ async def session(root: Path) -> int:
 
     @client.feature("scion/ask")
     def ask(params):
-        questions = [q for q in plain(params)["questions"]]
+        questions = list(plain(params)["questions"])
         asked.extend(questions)
         print("  the server asks (the demo user presses Enter on each):")
         for q in questions:

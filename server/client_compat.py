@@ -21,7 +21,7 @@ def fix_code_action_union(converter) -> None:
             return converter.structure(value, types.Command)
         return converter.structure(value, types.CodeAction)
 
-    converter.register_structure_hook(Union[types.Command, types.CodeAction], structure)
+    converter.register_structure_hook(Union[types.Command, types.CodeAction], structure)  # noqa: UP007 - the hook is keyed by this exact typing.Union
 
 
 def editor_initialize_params(workspace: Path, options: dict, name: str = "workspace") -> types.InitializeParams:

@@ -19,7 +19,7 @@ def offset_of(text: str, line: int, character: int) -> int:
     lines = text.split("\n")
     if line >= len(lines):
         return len(text)
-    offset = sum(len(l) + 1 for l in lines[:line])
+    offset = sum(len(text) + 1 for text in lines[:line])
     units = 0
     for index, char in enumerate(lines[line]):
         if units >= character:

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +82,7 @@ class GenerationPlan:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def plan_file_generation(
@@ -188,8 +188,10 @@ def write_insert(plan: GenerationPlan) -> None:
     (start_line, start_char), (end_line, end_char) = plan.insert.start, plan.insert.end
     while len(lines) <= end_line:
         lines.append("")
-    before = "\n".join(lines[:start_line] + [lines[start_line][: char_index(lines[start_line], start_char)]])
-    after = lines[end_line][char_index(lines[end_line], end_char) :] + "".join("\n" + l for l in lines[end_line + 1 :])
+    before = "\n".join([*lines[:start_line], lines[start_line][: char_index(lines[start_line], start_char)]])
+    after = lines[end_line][char_index(lines[end_line], end_char) :] + "".join(
+        "\n" + text for text in lines[end_line + 1 :]
+    )
     result = before + plan.insert.new_text + after
     atomic_write(path, result if result.endswith("\n") else result + "\n")
 

@@ -11,7 +11,6 @@ import logging.handlers
 from collections.abc import Callable
 from pathlib import Path
 
-
 LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 

@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import unquote
 from collections.abc import Generator
 from typing import Any
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest

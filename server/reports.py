@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 SPARK_LEVELS = "▁▂▃▄▅▆▇█"
@@ -50,7 +50,7 @@ def build_stats(
         for t in worst_templates(templates, answer_templates)
     ]
     return {
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "bucket": bucket,
         "versions": versions,
         "templates": templates,

@@ -492,7 +492,7 @@ def test_incremental_change_equals_full_parse(language, source, start, end, new_
     assert document.tree.root_node.end_byte == len(document.text.encode("utf-8"))
 
 
-_ALPHABET = st.sampled_from(list("abcxyz_ =:()\n    é𝒳#'\"") + ["def ", "class ", "return ", "pass"])
+_ALPHABET = st.sampled_from([*list("abcxyz_ =:()\n    é𝒳#'\""), "def ", "class ", "return ", "pass"])
 
 
 def utf16_units(text: str) -> int:
@@ -531,8 +531,8 @@ def test_random_edits_match_full_parse(data):
         start = (start_line, utf16_units(lines[start_line][:start_char]))
         end = (end_line, utf16_units(lines[end_line][:end_char]))
         document = trees.apply_change("doc", version, start, end, inserted)
-        prefix = "\n".join(lines[:start_line] + [lines[start_line][:start_char]])
-        suffix = "\n".join([lines[end_line][end_char:]] + lines[end_line + 1 :])
+        prefix = "\n".join([*lines[:start_line], lines[start_line][:start_char]])
+        suffix = "\n".join([lines[end_line][end_char:], *lines[end_line + 1 :]])
         text = prefix + inserted + suffix
         assert document.text == text
         assert_same_tree(document.tree, text)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from server.cli import main
-from server.reports import build_stats, render_html, rejection_leaders, resample, sparkline
+from server.reports import build_stats, rejection_leaders, render_html, resample, sparkline
 from server.store import Store
 
-DAY = datetime(2026, 3, 2, tzinfo=timezone.utc)  # a Monday
+DAY = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
 
 
 def seed(store: Store) -> None:

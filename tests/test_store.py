@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import tempfile
 import sqlite3
+import tempfile
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from server.errors import StoreError
 from server.store import SCHEMA_VERSION, Store
 from server.store.connection import migrate
 
-START = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 
 class FakeClock:
@@ -402,7 +402,7 @@ def test_totals_always_match_a_recount(histories):
 
 def test_success_over_time_by_day_week_and_month(store):
     days = ["2026-11-02", "2026-11-02", "2026-11-03", "2026-11-10", "2026-12-01"]
-    for day, verdict in zip(days, ["accepted", "rejected", "accepted", "accepted", "rejected"]):
+    for day, verdict in zip(days, ["accepted", "rejected", "accepted", "accepted", "rejected"], strict=False):
         decided(store, verdict, created_at=f"{day}T12:00:00+00:00")
     by_day = store.success_over_time("python/dataclass")
     assert [(r["period"], r["decided"], r["rate"]) for r in by_day] == [

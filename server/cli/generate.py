@@ -37,12 +37,11 @@ def parse_answer_args(pairs: list[str]) -> dict[str, str]:
 
 def run(args) -> int:
     from server.answering import finish_resolution, providers_for, record_task_executions
+    from server.confine import inside_workspace
     from server.context import context_at, context_for_path
     from server.generation import generate_on_disk, plan_file_generation, plan_insert_generation
     from server.templates.answers import ask_payload, resolve_answers
     from server.templates.secrets import without_secrets
-
-    from server.confine import inside_workspace
 
     requested = args.path.expanduser().absolute()
     workspace = workspace_of(args, requested.parent)

@@ -121,8 +121,8 @@ def _rust_path(rel: PurePosixPath) -> str:
     if "src" not in rel.parts[:-1] or (parts and parts[0] == "bin"):
         return "crate"
     if rel.stem == "mod" or (not parts and rel.stem in ("lib", "main")):
-        return "::".join(("crate",) + parts)
-    return "::".join(("crate",) + parts + (rel.stem,))
+        return "::".join(("crate", *parts))
+    return "::".join(("crate", *parts, rel.stem))
 
 
 def _camelize(segment: str) -> str:
@@ -135,4 +135,4 @@ def _elixir_module(rel: PurePosixPath) -> str:
         if root in folders:
             folders = _after_last(folders, root)
             break
-    return ".".join(_camelize(part) for part in folders + (rel.stem,))
+    return ".".join(_camelize(part) for part in (*folders, rel.stem))

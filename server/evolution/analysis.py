@@ -252,7 +252,7 @@ def _insertion(render: TracedRender, at: int, inserted: str, answers: dict) -> S
 
 def _common_prefix(a: str, b: str) -> str:
     size = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         if x != y:
             break
         size += 1

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import ast
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Union
 
 from server.evolution import runtime
 from server.templates.filters import CASE_FILTERS
@@ -25,7 +25,7 @@ TEXT_FEATURES = ("stem", "folder", "extension", "module_path", "enclosing_class"
 LIST_SOURCES = {"folders": runtime.folders, "module_parts": runtime.module_parts}
 CASES: dict[str, Callable[[str], str]] = {**CASE_FILTERS, "lower": str.lower, "upper": str.upper}
 
-Value = Union[str, tuple[str, ...], None]
+Value = str | tuple[str, ...] | None
 
 
 class _OnText:
@@ -123,7 +123,7 @@ class Parts:
 @dataclass(frozen=True)
 class MapCase(_OnParts):
     case: str
-    parts: "ListExpr"
+    parts: ListExpr
 
     def apply(self, parts: Value) -> Value:
         return None if parts is None else tuple(CASES[self.case](part) for part in parts)
@@ -138,7 +138,7 @@ class MapCase(_OnParts):
 @dataclass(frozen=True)
 class Join(_OnParts):
     separator: str
-    parts: "ListExpr"
+    parts: ListExpr
 
     def apply(self, parts: Value) -> Value:
         return None if parts is None else self.separator.join(parts)
@@ -156,7 +156,7 @@ class Join(_OnParts):
 @dataclass(frozen=True)
 class Case(_OnText):
     case: str
-    arg: "TextExpr"
+    arg: TextExpr
 
     def apply(self, value: Value) -> Value:
         return None if value is None else CASES[self.case](value)
@@ -171,7 +171,7 @@ class Case(_OnText):
 @dataclass(frozen=True)
 class StripPrefix(_OnText):
     affix: str
-    arg: "TextExpr"
+    arg: TextExpr
 
     def apply(self, value: Value) -> Value:
         return None if value is None else value.removeprefix(self.affix)
@@ -186,7 +186,7 @@ class StripPrefix(_OnText):
 @dataclass(frozen=True)
 class StripSuffix(_OnText):
     affix: str
-    arg: "TextExpr"
+    arg: TextExpr
 
     def apply(self, value: Value) -> Value:
         return None if value is None else value.removesuffix(self.affix)
@@ -201,7 +201,7 @@ class StripSuffix(_OnText):
 @dataclass(frozen=True)
 class AddPrefix(_OnText):
     text: str
-    arg: "TextExpr"
+    arg: TextExpr
 
     def apply(self, value: Value) -> Value:
         return None if value is None else self.text + value
@@ -216,7 +216,7 @@ class AddPrefix(_OnText):
 @dataclass(frozen=True)
 class AddSuffix(_OnText):
     text: str
-    arg: "TextExpr"
+    arg: TextExpr
 
     def apply(self, value: Value) -> Value:
         return None if value is None else value + self.text
@@ -234,8 +234,8 @@ class If:
 
     feature: str
     value: str
-    then: "TextExpr"
-    otherwise: "TextExpr"
+    then: TextExpr
+    otherwise: TextExpr
 
     @property
     def size(self) -> int:
@@ -257,8 +257,8 @@ class If:
         return f"if {self.feature} == {self.value!r} then {self.then} else {self.otherwise}"
 
 
-TextExpr = Union[Feature, Const, Item, Join, Case, StripPrefix, StripSuffix, AddPrefix, AddSuffix, If]
-ListExpr = Union[Parts, MapCase]
+TextExpr = Feature | Const | Item | Join | Case | StripPrefix | StripSuffix | AddPrefix | AddSuffix | If
+ListExpr = Parts | MapCase
 
 
 def atom(expr: TextExpr) -> str:

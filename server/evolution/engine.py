@@ -199,7 +199,7 @@ class LearnedTasks:
         self,
         store,
         workspace: Path | None,
-        thresholds: StageThresholds = StageThresholds(),
+        thresholds: StageThresholds | None = None,
         llm: LlmConfig | None = None,
         *,
         executor: Executor | None = None,
@@ -207,7 +207,7 @@ class LearnedTasks:
     ) -> None:
         self.store = store
         self.workspace = workspace
-        self.thresholds = thresholds
+        self.thresholds = thresholds or StageThresholds()
         self.llm = llm
         self.executor = executor
         self.synthesis_budget_s = synthesis_budget_s
@@ -345,7 +345,7 @@ class LearnedTasks:
         since = (active.get("provenance") or {}).get("trained_through", 0)
         recent = [(features, answer) for row_id, features, answer in kept if row_id > since]
         got = answers_of(primary_program(active), [features for features, _ in recent])
-        wrong = sum(answer != expected for answer, (_, expected) in zip(got, recent))
+        wrong = sum(answer != expected for answer, (_, expected) in zip(got, recent, strict=False))
         if wrong:
             report.notes.append(f"program v{active['version']} got {wrong} of {len(recent)} recent kept answers wrong")
         return wrong > 0
@@ -472,7 +472,7 @@ class LearnedTasks:
         """
         others = [row for row in rows if row["producer"] != "code"]
         would = answers_of(primary_program(active), [row["features"] or {} for row in others])
-        predicted = dict(zip((row["id"] for row in others), would))
+        predicted = dict(zip((row["id"] for row in others), would, strict=False))
         judged = right = 0
         for row in rows:
             answer = row["answer"] if row["producer"] == "code" else predicted.get(row["id"])
@@ -564,7 +564,7 @@ def _sandbox_accuracy(source: str, examples: list) -> float | None:
     results = run_in_sandbox(
         source, FUNC_NAME, [trimmed_features(ctx) for ctx, _ in examples], timeout_s=SANDBOX_TIMEOUT_S
     )
-    return sum(r.ok and r.value == answer for r, (_, answer) in zip(results, examples)) / len(examples)
+    return sum(r.ok and r.value == answer for r, (_, answer) in zip(results, examples, strict=False)) / len(examples)
 
 
 # -- one whole evolution run: learned tasks, then template self-improvement ----

@@ -21,7 +21,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -193,7 +193,7 @@ def export_library(store, path: Path) -> int:
     library = {
         "format": LIBRARY_FORMAT,
         "version": LIBRARY_VERSION,
-        "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "programs": entries,
     }
     atomic_write(path, json.dumps(library, indent=1, ensure_ascii=False, default=str) + "\n")
@@ -287,12 +287,12 @@ def validate_entry(entry: dict, local_kept: list[dict], min_accuracy: float) -> 
     failed = [result.error for result in results if not result.ok]
     if failed:
         return f"the program failed in the sandbox: {failed[0]}"
-    if any(result.value != answer for result, (_, answer) in zip(results, examples)):
+    if any(result.value != answer for result, (_, answer) in zip(results, examples, strict=False)):
         return "the program does not give its own examples' answers"
     local = [(row["features"], row["answer"]) for row in local_kept if isinstance(row.get("answer"), str)]
     if local:
         checked = run_in_sandbox(source, FUNC_NAME, [trimmed_features(ctx) for ctx, _ in local])
-        right = sum(result.ok and result.value == answer for result, (_, answer) in zip(checked, local))
+        right = sum(result.ok and result.value == answer for result, (_, answer) in zip(checked, local, strict=False))
         if right / len(local) < min_accuracy:
             return f"it gets {right} of {len(local)} of this workspace's kept answers right (below {min_accuracy:.0%})"
     return None

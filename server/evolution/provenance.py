@@ -150,7 +150,7 @@ def literal_pieces(environment: jinja2.Environment, text: str) -> tuple[LiteralP
     if regions is None or len(regions) != len(tokens) or len(tokens) > PIECE_LIMIT - PIECE_BASE:
         return None
     pieces = tuple(LiteralPiece(text[start:end], start) for start, end in regions)
-    if any(piece.text != token for piece, token in zip(pieces, tokens)):
+    if any(piece.text != token for piece, token in zip(pieces, tokens, strict=False)):
         return None
     return pieces
 

@@ -77,5 +77,8 @@ def replay_score(renders: Sequence[str | None], kept: Sequence[str]) -> float:
     """Mean normalised distance of each render (None: it failed) to the kept text at the same index."""
     if not kept:
         return 0.0
-    distances = [1.0 if render is None else normalised_distance(render, text) for render, text in zip(renders, kept)]
+    distances = [
+        1.0 if render is None else normalised_distance(render, text)
+        for render, text in zip(renders, kept, strict=False)
+    ]
     return sum(distances) / len(kept)

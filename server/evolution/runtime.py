@@ -90,7 +90,7 @@ def folders(ctx):
 
 def module_parts(ctx):
     """The folders plus the file's stem: `lib/my_app/user.ex` -> lib, my_app, user."""
-    return folders(ctx) + [feature(ctx, "stem")]
+    return [*folders(ctx), feature(ctx, "stem")]
 
 
 def item(values, index):

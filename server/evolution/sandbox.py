@@ -19,8 +19,8 @@ import functools
 import json
 import os
 import shutil
-import string
 import signal
+import string
 import subprocess
 import sys
 import tempfile
@@ -35,32 +35,153 @@ MAX_SOURCE_CHARS = 50_000
 STARTUP_GRACE_S = 3.0
 
 ALLOWED_NODES = frozenset(
-    """
-    Module Expr FunctionDef arguments arg Return Assign AugAssign AnnAssign For While If Pass Break
-    Continue Try ExceptHandler Raise Assert Delete Import ImportFrom alias
-    BoolOp BinOp UnaryOp IfExp Dict Set List Tuple ListComp SetComp DictComp GeneratorExp comprehension
-    Compare Call keyword Constant JoinedStr FormattedValue Attribute Subscript Slice Starred Name
-    NamedExpr Lambda Load Store Del
-    And Or Add Sub Mult Div FloorDiv Mod Pow LShift RShift BitOr BitXor BitAnd MatMult
-    Invert Not UAdd USub Eq NotEq Lt LtE Gt GtE Is IsNot In NotIn
-    """.split()
+    [
+        "Module",
+        "Expr",
+        "FunctionDef",
+        "arguments",
+        "arg",
+        "Return",
+        "Assign",
+        "AugAssign",
+        "AnnAssign",
+        "For",
+        "While",
+        "If",
+        "Pass",
+        "Break",
+        "Continue",
+        "Try",
+        "ExceptHandler",
+        "Raise",
+        "Assert",
+        "Delete",
+        "Import",
+        "ImportFrom",
+        "alias",
+        "BoolOp",
+        "BinOp",
+        "UnaryOp",
+        "IfExp",
+        "Dict",
+        "Set",
+        "List",
+        "Tuple",
+        "ListComp",
+        "SetComp",
+        "DictComp",
+        "GeneratorExp",
+        "comprehension",
+        "Compare",
+        "Call",
+        "keyword",
+        "Constant",
+        "JoinedStr",
+        "FormattedValue",
+        "Attribute",
+        "Subscript",
+        "Slice",
+        "Starred",
+        "Name",
+        "NamedExpr",
+        "Lambda",
+        "Load",
+        "Store",
+        "Del",
+        "And",
+        "Or",
+        "Add",
+        "Sub",
+        "Mult",
+        "Div",
+        "FloorDiv",
+        "Mod",
+        "Pow",
+        "LShift",
+        "RShift",
+        "BitOr",
+        "BitXor",
+        "BitAnd",
+        "MatMult",
+        "Invert",
+        "Not",
+        "UAdd",
+        "USub",
+        "Eq",
+        "NotEq",
+        "Lt",
+        "LtE",
+        "Gt",
+        "GtE",
+        "Is",
+        "IsNot",
+        "In",
+        "NotIn",
+    ]
 )
 
 FORBIDDEN_NAMES = frozenset(
-    """
-    eval exec compile open input globals locals vars getattr setattr delattr hasattr breakpoint help
-    memoryview type object super dir id print exit quit classmethod staticmethod property
-    BaseException SystemExit KeyboardInterrupt GeneratorExit
-    """.split()
+    [
+        "eval",
+        "exec",
+        "compile",
+        "open",
+        "input",
+        "globals",
+        "locals",
+        "vars",
+        "getattr",
+        "setattr",
+        "delattr",
+        "hasattr",
+        "breakpoint",
+        "help",
+        "memoryview",
+        "type",
+        "object",
+        "super",
+        "dir",
+        "id",
+        "print",
+        "exit",
+        "quit",
+        "classmethod",
+        "staticmethod",
+        "property",
+        "BaseException",
+        "SystemExit",
+        "KeyboardInterrupt",
+        "GeneratorExit",
+    ]
 )
 
 # Public attributes that lead to frames, code objects or tracebacks, and from there to real globals.
 FORBIDDEN_ATTRIBUTES = frozenset(
-    """
-    gi_frame gi_code gi_yieldfrom gi_running cr_frame cr_code cr_await ag_frame ag_code
-    f_back f_globals f_locals f_builtins f_code f_trace tb_frame tb_next tb_lasti
-    co_code co_consts co_names mro format_map
-    """.split()
+    [
+        "gi_frame",
+        "gi_code",
+        "gi_yieldfrom",
+        "gi_running",
+        "cr_frame",
+        "cr_code",
+        "cr_await",
+        "ag_frame",
+        "ag_code",
+        "f_back",
+        "f_globals",
+        "f_locals",
+        "f_builtins",
+        "f_code",
+        "f_trace",
+        "tb_frame",
+        "tb_next",
+        "tb_lasti",
+        "co_code",
+        "co_consts",
+        "co_names",
+        "mro",
+        "format_map",
+    ]
 )
 
 

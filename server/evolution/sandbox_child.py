@@ -19,20 +19,95 @@ import sys
 import time
 from types import SimpleNamespace
 
-SAFE_BUILTINS = (
-    "abs all any ascii bin bool chr dict divmod enumerate filter float format frozenset hex int "
-    "isinstance iter len list map max min next oct ord pow range repr reversed round set slice sorted str sum "
-    "tuple zip ArithmeticError AssertionError Exception IndexError KeyError LookupError "
-    "NotImplementedError OverflowError RuntimeError TypeError UnicodeError ValueError ZeroDivisionError"
-).split()
+SAFE_BUILTINS = [
+    "abs",
+    "all",
+    "any",
+    "ascii",
+    "bin",
+    "bool",
+    "chr",
+    "dict",
+    "divmod",
+    "enumerate",
+    "filter",
+    "float",
+    "format",
+    "frozenset",
+    "hex",
+    "int",
+    "isinstance",
+    "iter",
+    "len",
+    "list",
+    "map",
+    "max",
+    "min",
+    "next",
+    "oct",
+    "ord",
+    "pow",
+    "range",
+    "repr",
+    "reversed",
+    "round",
+    "set",
+    "slice",
+    "sorted",
+    "str",
+    "sum",
+    "tuple",
+    "zip",
+    "ArithmeticError",
+    "AssertionError",
+    "Exception",
+    "IndexError",
+    "KeyError",
+    "LookupError",
+    "NotImplementedError",
+    "OverflowError",
+    "RuntimeError",
+    "TypeError",
+    "UnicodeError",
+    "ValueError",
+    "ZeroDivisionError",
+]
 
-RE_EXPORTS = (
-    "compile search match fullmatch split findall finditer sub subn escape error "
-    "IGNORECASE I MULTILINE M DOTALL S VERBOSE X ASCII A"
-).split()
-STRING_EXPORTS = (
-    "ascii_letters ascii_lowercase ascii_uppercase digits hexdigits octdigits punctuation printable whitespace capwords"
-).split()
+RE_EXPORTS = [
+    "compile",
+    "search",
+    "match",
+    "fullmatch",
+    "split",
+    "findall",
+    "finditer",
+    "sub",
+    "subn",
+    "escape",
+    "error",
+    "IGNORECASE",
+    "I",
+    "MULTILINE",
+    "M",
+    "DOTALL",
+    "S",
+    "VERBOSE",
+    "X",
+    "ASCII",
+    "A",
+]
+STRING_EXPORTS = [
+    "ascii_letters",
+    "ascii_lowercase",
+    "ascii_uppercase",
+    "digits",
+    "hexdigits",
+    "octdigits",
+    "punctuation",
+    "printable",
+    "whitespace",
+    "capwords",
+]
 
 # Each result is capped so a candidate cannot flood the parent's pipe.
 MAX_RESULT_CHARS = 100_000

@@ -11,9 +11,9 @@ alternatives: `confidence` needs them to notice ambiguity on a new input.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime, timezone
-from typing import Iterable
+from datetime import UTC, datetime
 
 from server.evolution.dsl import (
     CASES,
@@ -173,7 +173,7 @@ def _strip_affixes(inputs: list[dict], answers: list[str], prefixes: list[str], 
     found = dict.fromkeys(COMMON_AFFIXES)
     longest_prefix = prefixes[-1] if prefixes else ""
     longest_suffix = suffixes[-1] if suffixes else ""
-    for ctx, answer in zip(inputs, answers):
+    for ctx, answer in zip(inputs, answers, strict=False):
         core = answer.removeprefix(longest_prefix).removesuffix(longest_suffix) or answer
         spellings = {answer, core} | {CASES[case](core) for case in ("snake", "kebab", "lower")}
         for name in TEXT_FEATURES:
@@ -310,7 +310,7 @@ def learned_program_source(
 
     `program` is a synthesised Program or the source of an LLM-written `infer`.
     """
-    created = (created_at or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+    created = (created_at or datetime.now(UTC)).isoformat(timespec="seconds")
     accuracy = "not measured" if held_out_accuracy is None else f"{held_out_accuracy:.0%}"
     if isinstance(program, Program):
         origin, body = f"synthesis, DSL program: {program}", program.to_python()

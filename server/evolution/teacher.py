@@ -103,7 +103,7 @@ class LlmTeacher:
             self.health.failed += 1
             self.health.last_error = message
             self.health.paused_until = self._clock() + BACKOFF_S
-            self.health.recent_failures = (self.health.recent_failures + [message])[-5:]
+            self.health.recent_failures = ([*self.health.recent_failures, message])[-5:]
         log.warning(
             "LLM teacher unavailable, falling back to the next answer source for %.0f s: %s", BACKOFF_S, message
         )

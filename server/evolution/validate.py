@@ -34,7 +34,7 @@ class Validation:
 
 def history_score(history: list[HistoricalGeneration], outcomes: list[RenderOutcome]) -> float:
     """Replay score of renders (outcomes[i] rendered with history[i]'s answers) over the generations with kept text."""
-    pairs = [(outcome, kept_text(generation)) for generation, outcome in zip(history, outcomes)]
+    pairs = [(outcome, kept_text(generation)) for generation, outcome in zip(history, outcomes, strict=False)]
     pairs = [(outcome, kept) for outcome, kept in pairs if kept is not None]
     return replay_score([outcome.primary if outcome.ok else None for outcome, _ in pairs], [kept for _, kept in pairs])
 
@@ -54,10 +54,10 @@ def validate_candidate(
     answer_sets = [(g.answers, g.features) for g in history] + [pair for pair in examples if pair is not None]
     outcomes = render_isolated(folder, template.id, answer_sets)
     reasons: list[str] = []
-    for generation, outcome in zip(history, outcomes):
+    for generation, outcome in zip(history, outcomes, strict=False):
         reasons += _render_problems(template, outcome, f"generation {generation.id[:8]}")
     example_outcomes = iter(outcomes[len(history) :])
-    for index, (example, answers) in enumerate(zip(template.examples, examples)):
+    for index, (example, answers) in enumerate(zip(template.examples, examples, strict=False)):
         if answers is None:
             reasons.append(f"example {index + 1}: its answers do not resolve")
             continue
@@ -119,4 +119,4 @@ def _example_problems(template: Template, example: Example, outcome: RenderOutco
 def _shortened(reasons: list[str]) -> list[str]:
     if len(reasons) <= MAX_REASONS:
         return reasons
-    return reasons[:MAX_REASONS] + [f"and {len(reasons) - MAX_REASONS} more problems"]
+    return [*reasons[:MAX_REASONS], f"and {len(reasons) - MAX_REASONS} more problems"]

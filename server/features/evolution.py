@@ -20,7 +20,6 @@ import logging
 import os
 import sys
 import threading
-
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
@@ -198,7 +197,7 @@ class EvolutionService:
         if summary.get("promoted") and not summary["dryRun"]:
             self.server.send_status("ready", f"evolution: {summary['promoted']} task(s) promoted")
 
-    async def _begin_progress(self, dry_run: bool) -> "RunProgress | None":
+    async def _begin_progress(self, dry_run: bool) -> RunProgress | None:
         token = await self.server.create_progress("evolve")
         if token is None:
             return None

@@ -55,7 +55,7 @@ class GenerateRequest:
     answers: dict[str, Any]
 
     @classmethod
-    def parse(cls, args: tuple) -> "GenerateRequest":
+    def parse(cls, args: tuple) -> GenerateRequest:
         raw = command_argument(
             GENERATE,
             args,
@@ -133,7 +133,7 @@ async def run_generation(ls: ScionServer, request: GenerateRequest) -> dict | No
     ls.check_size(request.uri)  # before reading (and copying) a huge text
     text = ls.document_text(request.uri)
     lines = text.split("\n")
-    if request.line < 0 or request.line >= max(len(lines), 1) and text:
+    if request.line < 0 or (request.line >= max(len(lines), 1) and text):
         raise ScionError(f"position {request.line + 1}:{request.character + 1} is past the end of {name}")
     context = ls.context_for(request.uri, request.line, request.character)
     features = context.features()
@@ -306,7 +306,7 @@ def _offset(text: str, line: int, character: int) -> int:
     lines = text.split("\n")
     if line >= len(lines):
         return len(text)
-    return sum(len(l) + 1 for l in lines[:line]) + char_index(lines[line], character)
+    return sum(len(text) + 1 for text in lines[:line]) + char_index(lines[line], character)
 
 
 def _replace_all(uri: str, version: int | None, end: tuple[int, int], text: str) -> types.TextDocumentEdit:

@@ -9,7 +9,8 @@ from lsprotocol import types
 
 from server.errors import ScionError
 from server.lsp import ScionServer
-from server.templates.answerfile import SUFFIX as ANSWER_SUFFIX, AnswerRecord, answer_file_for, read_answer_file
+from server.templates.answerfile import SUFFIX as ANSWER_SUFFIX
+from server.templates.answerfile import AnswerRecord, answer_file_for, read_answer_file
 
 log = logging.getLogger("scion.hover")
 

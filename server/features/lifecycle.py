@@ -111,7 +111,7 @@ def load_catalog(ls: ScionServer, *, with_store: bool = False) -> None:
             catalog = Catalog([(root, kind) for root, kind in roots if kind == "builtin"])
             problem = f"Scion: loading the templates failed ({error}); only the builtin templates are available."
         # Warm what the first generation needs, while the editor is still idle.
-        import server.evolution.engine  # noqa: F401
+        import server.evolution.engine
         import server.generation  # noqa: F401
 
         return catalog, store, problem, rolled_back

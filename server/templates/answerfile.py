@@ -155,7 +155,7 @@ def _text(entry: Any, key: str, path: Path, line: int | None, required: bool = F
         return ""
     if isinstance(value, (_dt.datetime, _dt.date)):
         return value.isoformat()
-    if isinstance(value, (dict, list)) or isinstance(value, bool):
+    if isinstance(value, (dict, list, bool)):
         raise AnswerFileError(f"{key!r} must be text", path=path, line=line_of(entry, key) or line)
     return str(value)
 
@@ -237,9 +237,7 @@ def _values(record: AnswerRecord) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, key in _KEYS.items():
         value = getattr(record, name)
-        if name in ("template", "version", "answers"):
-            values[key] = value
-        elif value not in (None, "", {}):
+        if name in ("template", "version", "answers") or value not in (None, "", {}):
             values[key] = value
     if record.region:
         values["region"] = {"start": _flow(list(record.region["start"])), "end": _flow(list(record.region["end"]))}

@@ -11,8 +11,9 @@ stale learned answer never pre-fills a question.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any
 
 from server.errors import AnswerError, ScionError, TemplateError
 from server.templates.model import Question, Template

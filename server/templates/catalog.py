@@ -133,7 +133,7 @@ class Catalog:
 
     def _need(self, template_id: str | None = None) -> None:
         """Parse the pending versions of `template_id`, or of every id when None (lazy catalogs only)."""
-        if not self.lazy or not self._pending or template_id is not None and template_id not in self._pending:
+        if not self.lazy or not self._pending or (template_id is not None and template_id not in self._pending):
             return  # an eager catalog's queries never write, even while another thread reloads it
         with self._pending_lock:  # two threads asking at once parse once
             self._load_pending(list(self._pending) if template_id is None else [template_id])
@@ -220,7 +220,7 @@ class Catalog:
     def _version_dir_of(self, path: Path) -> Path | None:
         known = {template.path for template in self._loaded.values()} | set(self._failed)
         for candidate in (path, *path.parents):
-            if candidate in known or (candidate / MANIFEST_NAME).is_file() and self._location(candidate) is not None:
+            if candidate in known or ((candidate / MANIFEST_NAME).is_file() and self._location(candidate) is not None):
                 return candidate
             if any(candidate == root for root, _ in self.roots):
                 return None

@@ -114,9 +114,14 @@ def _check_product(left: Any, right: Any) -> None:
 
 
 def _check_power(base: Any, exponent: Any) -> None:
-    if isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and abs(base) > 1:
-        if base.bit_length() * exponent > MAX_INT_BITS:
-            raise RenderLimitExceeded(f"an integer of more than {MAX_INT_BITS:,} bits")
+    if (
+        isinstance(base, int)
+        and isinstance(exponent, int)
+        and exponent > 0
+        and abs(base) > 1
+        and base.bit_length() * exponent > MAX_INT_BITS
+    ):
+        raise RenderLimitExceeded(f"an integer of more than {MAX_INT_BITS:,} bits")
 
 
 def _check_format(text: Any) -> None:

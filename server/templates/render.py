@@ -11,9 +11,9 @@ import functools
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from collections.abc import Callable
 from typing import Any
 
 import jinja2

@@ -3,11 +3,11 @@
 Pure text in, text out; nothing here renders templates or touches the disk.
 """
 
+from server.fsutil import sha256_text
+
 from .blocks import locate_block, splice
 from .conflicts import Conflict, parse_conflicts, resolve_conflict
 from .merge import MergeResult, three_way_merge
-from server.fsutil import sha256_text
-
 from .planner import FileChange, UpgradePlan, plan_file_upgrades
 
 __all__ = [
@@ -19,7 +19,7 @@ __all__ = [
     "parse_conflicts",
     "plan_file_upgrades",
     "resolve_conflict",
-    "splice",
     "sha256_text",
+    "splice",
     "three_way_merge",
 ]

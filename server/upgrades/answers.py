@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server.errors import AnswerError
-from server.templates.answers import ask_params, resolve_answers
 from server.templates.answerfile import AnswerRecord
+from server.templates.answers import ask_params, resolve_answers
 from server.templates.migrations import MigrationResult, migrate_answers
 from server.templates.model import Template
 from server.templates.secrets import secret_names

@@ -21,11 +21,11 @@ from typing import Any
 
 from server.context import context_for_path
 from server.errors import AnswerFileError, ScionError, TemplateNotFound
+from server.fsutil import sha256_text
 from server.templates.answerfile import AnswerRecord
 from server.templates.safe_yaml import read_bounded_text
 from server.templates.versions import version_key
 from server.upgrades.answers import migrate_record
-from server.fsutil import sha256_text
 from server.upgrades.records import primary_file, read_records, with_confined_files
 from server.upgrades.renders import Renderer
 
@@ -121,7 +121,7 @@ class Detector:
         if set(answers.missing) - set(answers.withheld):
             return True  # a new question only the user can answer: the upgrade will ask it
         # Secrets are never recorded: one stand-in on both sides shows what the template changed.
-        stand_ins = {name: SECRET_STAND_IN for name in answers.withheld}
+        stand_ins = dict.fromkeys(answers.withheld, SECRET_STAND_IN)
         theirs = self.renderer.files(target, {**answers.answers, **stand_ins}, features, answer_file, self.workspace)
         new = {key: sha256_text(text) for key, text in theirs.items()}
         record = replace(record, answers={**stand_ins, **record.answers})

@@ -15,9 +15,10 @@ The rules, per path:
 
 from __future__ import annotations
 
-from server.fsutil import sha256_text
 from dataclasses import dataclass, field
 from typing import Literal
+
+from server.fsutil import sha256_text
 
 from .conflicts import Conflict
 from .merge import three_way_merge

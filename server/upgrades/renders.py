@@ -15,8 +15,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from server.templates.model import Rendering, Template
 from server.confine import confine_relative, relative_key
+from server.templates.model import Rendering, Template
 from server.templates.render import render_template
 from server.upgrades.records import primary_file
 

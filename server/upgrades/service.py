@@ -23,7 +23,7 @@ from typing import Any
 from server.confine import inside_workspace
 from server.context import context_for_path
 from server.errors import AnswerError, ScionError, TemplateError, TemplateNotFound
-from server.fsutil import atomic_write
+from server.fsutil import atomic_write, sha256_text
 from server.generation import now_iso
 from server.templates.answerfile import AnswerRecord, locked
 from server.templates.model import Template
@@ -31,10 +31,9 @@ from server.templates.secrets import redact, secret_values, without_secrets
 from server.templates.versions import version_key
 from server.upgrades.answer_text import upgraded_answer_text
 from server.upgrades.answers import Ask, MigratedAnswers, migrate_record
+from server.upgrades.conflicts import parse_conflicts
 from server.upgrades.inserted import upgrade_block
 from server.upgrades.outcome import FileUpdate, FileUpgrade, GenerationUpgrade, Status
-from server.upgrades.conflicts import parse_conflicts
-from server.fsutil import sha256_text
 from server.upgrades.planner import plan_file_upgrades
 from server.upgrades.records import answer_file_of, primary_file, read_answer_source, read_records, with_confined_files
 from server.upgrades.renders import Renderer

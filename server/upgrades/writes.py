@@ -121,7 +121,7 @@ class StagedWrites:
             journal = Journal.begin(self.workspace, [write for writes in changes.values() for write in writes])
         except (OSError, PathEscapeError) as error:
             problem = OSError(f"cannot write the upgrade journal in {self.journal_folder}: {error}")
-            return {**failed, **{group: problem for group in changes}}
+            return {**failed, **dict.fromkeys(changes, problem)}
         consistent = True
         try:
             for group, writes in changes.items():
@@ -130,7 +130,7 @@ class StagedWrites:
                     failed[group] = error
                     consistent = _put_back(writes) and consistent
         except BaseException:  # Ctrl-C half way: put everything back now rather than at the next start
-            if all([_put_back(writes) for writes in changes.values()]):
+            if all(_put_back(writes) for writes in changes.values()):
                 journal.finish()
             else:
                 journal.release()

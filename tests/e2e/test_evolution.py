@@ -115,7 +115,8 @@ async def test_server_stops_asking_once_the_convention_is_learned(editor):
 async def test_evolve_command_dry_run_and_progress(editor):
     for rel in TRAINING[:3]:
         result, _ = await generate_with_convention(editor, rel)
-        await editor.wait_for(lambda: status_of(editor.workspace, result["generationId"]) == "accepted")
+        generation_id = result["generationId"]
+        await editor.wait_for(lambda gid=generation_id: status_of(editor.workspace, gid) == "accepted")
     summary = await editor.command("scion.evolve", {"dryRun": True})
     assert summary["dryRun"] is True
     (task,) = [t for t in summary["tasks"] if t["task"] == TASK]

@@ -6,7 +6,6 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-
 WORKSPACE_TEMPLATE = """\
 title: Needs a name
 mode: file

@@ -187,17 +187,17 @@ async def test_learned_default_is_offered_after_kept_answers(editor):
         uri = editor.open(f"src/model_{n}.py", MODULE)
         result = await editor.generate(uri, "python/dataclass", line=2)
         assert (await verdict_of(editor.workspace, result["generationId"]))["status"] == "accepted"
-    assert [q for q in editor.asked[0]["questions"] if q["name"] == "frozen"][0]["default"] is False
+    assert next(q for q in editor.asked[0]["questions"] if q["name"] == "frozen")["default"] is False
     editor.answer = lambda params: {q["name"]: q.get("default") for q in params["questions"]}
     uri = editor.open("src/model_last.py", MODULE)
     result = await editor.generate(uri, "python/dataclass", line=2)
-    frozen = [q for q in editor.asked[-1]["questions"] if q["name"] == "frozen"][0]
+    frozen = next(q for q in editor.asked[-1]["questions"] if q["name"] == "frozen")
     assert frozen["default"] is True
     assert generation(editor.workspace, result["generationId"])["answer_sources"]["frozen"] == "learned_default"
 
 
 async def test_stats_command_gives_json_and_html(editor):
-    uri, generation_id = await generate_point(editor)
+    _, generation_id = await generate_point(editor)
     await verdict_of(editor.workspace, generation_id)
     stats = await editor.command("scion.stats", {})
     versions = stats["json"]["versions"]

@@ -15,7 +15,7 @@ class StubHandler(BaseHTTPRequestHandler):
 
     reply = "stub answer"
     delay_s = 0.0
-    requests: list[dict] = []
+    requests: list[dict] = []  # noqa: RUF012 - shared on purpose: the test reads what the server sent
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)

@@ -20,7 +20,7 @@ def features_for(rel_path: str, language: str = "python", **overrides) -> dict:
         "extension": "." + extension,
         "folder": folders[-1] if folders else "",
         "path_segments": folders,
-        "module_path": ".".join(folders + [stem]) if language == "python" else "",
+        "module_path": ".".join([*folders, stem]) if language == "python" else "",
         "enclosing_class": None,
         "enclosing_function": None,
         "identifiers": [],

@@ -212,7 +212,7 @@ def test_synthesis_wins_a_tie_and_a_broken_llm_program_is_rejected_unrun(monkeyp
         answer(store, path)
     report = engine.run().tasks[0]
     assert report.new_program["origin"] == "synthesis"
-    rejected = [c for c in report.new_program["candidates"] if c["origin"] == "llm"][0]["rejected"]
+    rejected = next(c for c in report.new_program["candidates"] if c["origin"] == "llm")["rejected"]
     assert "import 'os' is not allowed" in rejected
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from server.errors import ScionError
 from server.evolution.llm import (
     LlmConfig,
     LlmUnavailable,
@@ -23,7 +24,6 @@ from server.evolution.llm import (
     extract_program,
     write_program,
 )
-from server.errors import ScionError
 
 from .contexts import features_for
 

@@ -132,10 +132,10 @@ def test_other_commands_check_their_arguments(wire, name):
 def test_a_5000_digit_integer_gets_a_parse_error_naming_it(wire):
     msg_id = wire.new_id()
     digits = "9" * 5000
+    # Raw text on purpose: json.dumps refuses an int of 5000 digits.
     body = (
-        '{"jsonrpc": "2.0", "id": %d, "method": "workspace/executeCommand", "params": {"command": "scion.generate", '
-        '"arguments": [{"templateId": "python/dataclass", "uri": "untitled:U", "answers": {"n": %s}}]}}'
-        % (msg_id, digits)
+        f'{{"jsonrpc": "2.0", "id": {msg_id}, "method": "workspace/executeCommand", "params": {{"command": "scion.generate", '
+        f'"arguments": [{{"templateId": "python/dataclass", "uri": "untitled:U", "answers": {{"n": {digits}}}}}]}}}}'
     )
     wire.send_bytes(body.encode())
     response = wire.wait_response(msg_id)

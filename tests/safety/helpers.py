@@ -62,7 +62,7 @@ def tables_holding(db: Path, text: str) -> list[str]:
             cursor = connection.execute(f'SELECT * FROM "{table}"')
             columns = [d[0] for d in cursor.description]
             for row in cursor:
-                for column, value in zip(columns, row):
+                for column, value in zip(columns, row, strict=False):
                     if value is not None and text in (
                         value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
                     ):

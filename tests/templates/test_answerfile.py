@@ -14,16 +14,16 @@ from .helpers import build_file_tree
 
 
 def record(**changes) -> AnswerRecord:
-    values = dict(
-        template="python/dataclass",
-        version="1.0.0",
-        generation_id="gen-1",
-        generated_at="2026-11-22T10:00:00+00:00",
-        sha256=sha256_text("class Order: ...\n"),
-        files={"order.py": sha256_text("class Order: ...\n")},
-        answers={"class_name": "Order", "frozen": True, "fields": ["id", "name"]},
-        sources={"class_name": "context", "frozen": "default"},
-    )
+    values = {
+        "template": "python/dataclass",
+        "version": "1.0.0",
+        "generation_id": "gen-1",
+        "generated_at": "2026-11-22T10:00:00+00:00",
+        "sha256": sha256_text("class Order: ...\n"),
+        "files": {"order.py": sha256_text("class Order: ...\n")},
+        "answers": {"class_name": "Order", "frozen": True, "fields": ["id", "name"]},
+        "sources": {"class_name": "context", "frozen": "default"},
+    }
     values.update(changes)
     return AnswerRecord(**values)
 

@@ -90,9 +90,8 @@ def test_a_held_lock_times_out_with_a_message(tmp_path: Path):
     thread.start()
     held.wait(5)
     try:
-        with pytest.raises(LockTimeout, match="another"):
-            with exclusive(lock, timeout=0.1):
-                pass
+        with pytest.raises(LockTimeout, match="another"), exclusive(lock, timeout=0.1):
+            pass
     finally:
         release.set()
         thread.join()

@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from server.templates.filters import camel, kebab, pascal, snake, upper_snake, words
 from server.templates.versions import is_newer, latest, version_key
@@ -51,9 +53,6 @@ def test_latest_and_is_newer():
     assert latest([]) is None
     assert is_newer("2.0.0", "1.9.9") and not is_newer("1.0.0", "1.0.0")
 
-
-from hypothesis import given
-from hypothesis import strategies as st
 
 ascii_names = st.text(alphabet="abcXYZ019_- .", max_size=20)
 

@@ -20,7 +20,7 @@ from .helpers import make_template
 # Nine levels of nine: 9**9 (387 million) strings once expanded, from 500 bytes of text.
 BOMB = "".join(
     f"  {name}: &{name} [{', '.join([f'*{previous}'] * 9) if previous else ', '.join(['lol'] * 9)}]\n"
-    for previous, name in zip([None, *"abcdefgh"], "abcdefghi")
+    for previous, name in zip([None, *"abcdefgh"], "abcdefghi", strict=False)
 )
 
 

@@ -12,28 +12,27 @@ from server.store import Store
 from server.templates.answerfile import AnswerRecord, read_answer_file, write_answer_record
 from server.upgrades import records as records_module
 from server.upgrades import service as service_module
+from server.upgrades import writes as writes_module
 from server.upgrades.answer_text import _text_scalar
 from server.upgrades.batch import generated_files, resolved_paths, upgrade_many
 from server.upgrades.records import read_own_layout, read_records
-from server.upgrades import writes as writes_module
 from tests.upgrades.test_service import MANIFEST, V1_MAIN
 from tests.upgrades.trees import template_files
-
 
 # -- reading answer files --------------------------------------------------------------
 
 
 def _record(**changes) -> AnswerRecord:
-    values = dict(
-        template="demo/module",
-        version="1.0.0",
-        generation_id="0a1b",
-        generated_at="2026-01-02T03:04:05+00:00",
-        sha256="90184d4c",
-        files={"app.py": "90184d4c", "1.0": "ab"},
-        answers={"name": "app", "count": 3, "flag": True, "blank": "", "quote": "it's", "num": "12"},
-        sources={"name": "explicit"},
-    )
+    values = {
+        "template": "demo/module",
+        "version": "1.0.0",
+        "generation_id": "0a1b",
+        "generated_at": "2026-01-02T03:04:05+00:00",
+        "sha256": "90184d4c",
+        "files": {"app.py": "90184d4c", "1.0": "ab"},
+        "answers": {"name": "app", "count": 3, "flag": True, "blank": "", "quote": "it's", "num": "12"},
+        "sources": {"name": "explicit"},
+    }
     values.update(changes)
     return AnswerRecord(**values)
 

@@ -62,7 +62,7 @@ def edits_in_separate_places(draw):
     owner = st.sampled_from(["none", "user", "template"])
     owners = draw(st.lists(owner, min_size=size, max_size=size))
     ours, theirs, user_lines, user_removed = [], [], [], []
-    for number, (base_line, owner) in enumerate(zip(base, owners)):
+    for number, (base_line, owner) in enumerate(zip(base, owners, strict=False)):
         edit = draw(st.sampled_from(["replace", "insert after", "delete"]))
         if owner == "none":
             ours.append(base_line)
