@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-python test-neovim test-vscode bench clean
+.PHONY: demo test lint lint-python lint-clients format test-python test-neovim test-vscode bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,27 @@ demo: $(STAMP)
 	$(PY) scripts/demo.py
 
 test: test-python test-neovim test-vscode
+
+# The same checks as .pre-commit-config.yaml: ruff, mypy, eslint + prettier, StyLua.
+lint: lint-python lint-clients
+
+lint-python: $(STAMP)
+	$(VENV)/bin/ruff check server tests bench scripts
+	$(VENV)/bin/ruff format --check server tests bench scripts
+	$(VENV)/bin/mypy
+
+lint-clients: clients/vscode/node_modules/.package-lock.json clients/neovim/node_modules/.package-lock.json
+	cd clients/vscode && npm run -s lint
+	cd clients/neovim && npm run -s lint
+
+clients/%/node_modules/.package-lock.json: clients/%/package-lock.json
+	cd clients/$* && npm ci --no-audit --no-fund --loglevel=error
+
+format: $(STAMP) clients/vscode/node_modules/.package-lock.json clients/neovim/node_modules/.package-lock.json
+	$(VENV)/bin/ruff check --fix server tests bench scripts
+	$(VENV)/bin/ruff format server tests bench scripts
+	cd clients/vscode && npm run -s format
+	cd clients/neovim && npm run -s format
 
 test-python: $(STAMP)
 	$(PY) -m pytest -q
