@@ -50,11 +50,11 @@ def register(server: ScionServer) -> None:
     @server.command(EVOLVE)
     async def evolve(ls: ScionServer, *args) -> dict:
         options = command_argument(EVOLVE, args, {"dryRun": optional("bool")}, may_be_absent=True)
-        return await ls.evolution.run(dry_run=options.get("dryRun", False))
+        return await ls.require_evolution().run(dry_run=options.get("dryRun", False))
 
     @server.command(STATUS)
     async def status(ls: ScionServer, *args) -> dict:
-        return await ls.evolution.status()
+        return await ls.require_evolution().status()
 
 
 def _quiet_worker() -> None:
