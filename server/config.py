@@ -103,7 +103,7 @@ def _convert(cls: type, raw: Any, where: str, problems: list[str]) -> Any:
             continue
         path = f"{where}.{camel(fld.name)}"
         kind = hints[fld.name]
-        if dataclasses.is_dataclass(kind):
+        if isinstance(kind, type) and dataclasses.is_dataclass(kind):
             values[fld.name] = _convert(kind, value, path, problems)
             continue
         converted, error = _coerce(fld.name, kind, value)
