@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import asdict, dataclass, field, is_dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,8 @@ from server.evolution.programs import (
 from server.evolution.sandbox import check_source, run_in_sandbox
 from server.evolution.stages import STAGES, StageStats, StageThresholds, next_stage, who_answers
 from server.evolution.synthesis import confidence, learned_program_source, synthesize
+from server.jsonish import to_json
+from server.progress import Progress, ProgressCallback
 
 log = logging.getLogger("scion.evolution")
 
@@ -57,8 +59,6 @@ MAX_WINDOW = 5000
 HOLDOUT_EVERY = 3
 ALTERNATIVES_KEPT = 8
 SANDBOX_TIMEOUT_S = 5.0
-
-Progress = Callable[[str, int | None], None]
 
 
 # -- search (picklable: runs in a worker process) ----------------------------
@@ -159,23 +159,12 @@ class EvolutionReport:
             "promoted": sum(1 for t in self.tasks if t.new_stage and _higher(t.new_stage, t.stage)),
             "demoted": sum(1 for t in self.tasks if t.new_stage and _higher(t.stage, t.new_stage)),
             "programs": sum(1 for t in self.tasks if t.new_program),
-            "improvement": _jsonable(self.improvement),
+            "improvement": to_json(self.improvement),
         }
 
 
 def _higher(a: str, b: str) -> bool:
     return STAGES.index(a) > STAGES.index(b)
-
-
-def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, (str, int, float, bool, list, dict)):
-        return value
-    for method in ("as_json", "to_json"):
-        if callable(getattr(value, method, None)):
-            return getattr(value, method)()
-    if is_dataclass(value):
-        return json.loads(json.dumps(asdict(value), default=str))
-    return str(value)
 
 
 # -- the engine --------------------------------------------------------------
@@ -297,7 +286,7 @@ class LearnedTasks:
         self,
         *,
         dry_run: bool = False,
-        progress: Progress | None = None,
+        progress: ProgressCallback | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> EvolutionReport:
         started = time.perf_counter()
@@ -308,7 +297,7 @@ class LearnedTasks:
                 report.cancelled = True
                 break
             if progress is not None:
-                progress(f"learned task {task}", int(100 * index / max(1, len(tasks))))
+                progress(Progress(f"learned task {task}", index, len(tasks)))
             try:
                 report.tasks.append(self.evolve_task(task, dry_run=dry_run))
             except Exception as error:  # one broken task must not stop the others
@@ -578,7 +567,7 @@ def run_evolution(
     llm_config: LlmConfig | None,
     *,
     dry_run: bool = False,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
     engine: LearnedTasks | None = None,
 ) -> EvolutionReport:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +23,12 @@ from server.evolution.deploy import deploy
 from server.evolution.folding import describe, edits_to_fold, fold
 from server.evolution.llm import LlmConfig, LlmUnavailable
 from server.evolution.validate import Validation, current_score, validate_candidate
+from server.progress import Progress, ProgressCallback
 from server.templates.model import Template
 from server.templates.render import source_files
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, float], None]
 MAX_REPORTED_EDITS = 5
 
 
@@ -39,7 +38,7 @@ def run_improvement(
     workspace: Path,
     evolution_settings,
     llm_config: LlmConfig | None,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
     dry_run: bool = False,
 ) -> dict:
     """Improve every template version that qualifies; return a report of what was analysed and deployed."""
@@ -47,7 +46,7 @@ def run_improvement(
     targets = _targets(store, catalog, evolution_settings, report["skipped"])
     for index, (template, totals) in enumerate(targets):
         if progress is not None:
-            progress(f"Improving {template.id} {template.version}", index / len(targets))
+            progress(Progress(f"Improving {template.id} {template.version}", index, len(targets)))
         try:
             entry = improve_version(store, catalog, Path(workspace), template, totals, llm_config, dry_run)
         except ScionError as error:
@@ -61,7 +60,7 @@ def run_improvement(
     if report["deployed"]:
         catalog.reload()
     if progress is not None:
-        progress("Template improvement done", 1.0)
+        progress(Progress("Template improvement done", len(targets), len(targets)))
     return report
 
 

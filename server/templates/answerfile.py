@@ -24,7 +24,8 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from server.errors import AnswerFileError
 from server.filelock import exclusive
 from server.fsutil import atomic_write
-from server.templates.loader import item_line, line_of, plain
+from server.jsonish import plain
+from server.templates.loader import item_line, line_of
 from server.templates.safe_yaml import read_bounded_text, untrusted, yaml_problem
 
 SUFFIX = ".template-answers.yml"

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from server.errors import AnswerError, ScionError, TemplateError
+from server.jsonish import to_json
 from server.templates.model import Question, Template
 from server.templates.questions import applies, coerce, default_for, reads_context, validate
 
@@ -234,16 +235,6 @@ def resolve_answers(
     return _walk(template, features, explicit, providers)
 
 
-def _json_friendly(value: Any) -> Any:
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, dict):
-        return {str(key): _json_friendly(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [_json_friendly(item) for item in value]
-    return str(value)
-
-
 def ask_payload(resolution: Resolution) -> list[dict[str, Any]]:
     """The `questions` list of a `scion/ask` request (docs/internals.md)."""
     payload = []
@@ -255,8 +246,8 @@ def ask_payload(resolution: Resolution) -> list[dict[str, Any]]:
                 "name": question.name,
                 "type": question.type,
                 "help": question.help or question.name,
-                "choices": [{"label": label, "value": _json_friendly(value)} for label, value in choices] or None,
-                "default": _json_friendly(pending.candidate.value) if pending.candidate is not None else None,
+                "choices": [{"label": label, "value": to_json(value)} for label, value in choices] or None,
+                "default": to_json(pending.candidate.value) if pending.candidate is not None else None,
                 "secret": question.secret,
                 "multiselect": question.multiselect,
                 "placeholder": question.placeholder,

@@ -21,6 +21,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from server.errors import AnswerError, TemplateError
+from server.jsonish import plain
 from server.templates.model import (
     QUESTION_TYPES,
     WHERE_CONTEXTS,
@@ -51,25 +52,6 @@ MIGRATION_KEYS = ("version", "rename", "defaults", "transform")
 EXAMPLE_KEYS = ("answers", "context", "contains", "parses")
 MODES = ("file", "insert")
 CONTEXT_NAME = "ctx"
-
-
-def plain(node: Any) -> Any:
-    """Round-trip YAML nodes -> ordinary dict/list/str/int/float/bool values."""
-    if isinstance(node, dict):
-        return {
-            str(key) if not isinstance(key, (int, float, bool)) else key: plain(value) for key, value in node.items()
-        }
-    if isinstance(node, (list, tuple)):
-        return [plain(item) for item in node]
-    if isinstance(node, bool):
-        return bool(node)
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, str):
-        return str(node)
-    return node
 
 
 def line_of(mapping: Any, key: Any) -> int | None:
