@@ -13,9 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from server.store.core import Row, StoreCore, decode, to_json
-from server.store.schema import PRODUCERS, STAGES
-
-FIRST_STAGE = STAGES[0]
+from server.store.schema import LLM_ONLY, PRODUCERS, STAGES
 
 _KEPT_COUNTS = """
     count(*) AS executions,
@@ -132,7 +130,7 @@ class LearningMixin(StoreCore):
     def get_stage(self, task: str) -> str:
         """The task's stage; a task never staged is in the first one (llm_only)."""
         stage = self._scalar("SELECT stage FROM tasks WHERE task = ?", (task,))
-        return stage or FIRST_STAGE
+        return stage or LLM_ONLY
 
     def set_stage(self, task: str, stage: str, reason: str, *, at: datetime | str | None = None) -> bool:
         """Move the task to `stage`, recording the transition and why; False when already there."""
@@ -140,7 +138,7 @@ class LearningMixin(StoreCore):
             raise ValueError(f"unknown stage {stage!r}; one of {', '.join(STAGES)}")
         with self._writing() as db:
             row = db.execute("SELECT stage FROM tasks WHERE task = ?", (task,)).fetchone()
-            current = row[0] if row else FIRST_STAGE
+            current = row[0] if row else LLM_ONLY
             if current == stage:
                 return False
             db.execute(
