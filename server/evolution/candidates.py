@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from server.evolution.analysis import EditAnalysis
 from server.evolution.llm import FENCED_BLOCK, LlmConfig, LlmUnavailable, complete
@@ -42,7 +43,7 @@ def propose_with_llm(
     config: LlmConfig,
     template: Template,
     source: str,
-    evidence: dict,
+    evidence: dict[str, Any],
     analysis: EditAnalysis,
     scratch: Path,
     ask: Callable[[LlmConfig, list[dict[str, str]]], str] | None = None,
@@ -69,7 +70,7 @@ def propose_with_llm(
 
 
 def _messages(
-    template: Template, source: str, current: str, evidence: dict, analysis: EditAnalysis
+    template: Template, source: str, current: str, evidence: dict[str, Any], analysis: EditAnalysis
 ) -> list[dict[str, str]]:
     changes = [
         {

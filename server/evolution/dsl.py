@@ -17,6 +17,7 @@ import ast
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from server.evolution import runtime
 from server.templates.filters import CASE_FILTERS
@@ -35,7 +36,7 @@ class _OnText:
     def size(self) -> int:
         return 1 + self.arg.size
 
-    def evaluate(self, ctx: dict) -> Value:
+    def evaluate(self, ctx: dict[str, Any]) -> Value:
         return self.apply(self.arg.evaluate(ctx))
 
 
@@ -46,7 +47,7 @@ class _OnParts:
     def size(self) -> int:
         return 1 + self.parts.size
 
-    def evaluate(self, ctx: dict) -> Value:
+    def evaluate(self, ctx: dict[str, Any]) -> Value:
         return self.apply(self.parts.evaluate(ctx))
 
 
@@ -55,7 +56,7 @@ class Feature:
     name: str
     size = 1
 
-    def evaluate(self, ctx: dict) -> Value:
+    def evaluate(self, ctx: dict[str, Any]) -> Value:
         return runtime.feature(ctx, self.name)
 
     def python(self) -> str:
@@ -70,7 +71,7 @@ class Const:
     text: str
     size = 1
 
-    def evaluate(self, ctx: dict) -> Value:
+    def evaluate(self, ctx: dict[str, Any]) -> Value:
         return self.text
 
     def python(self) -> str:
@@ -88,7 +89,7 @@ class Item:
     index: int
     size = 2
 
-    def evaluate(self, ctx: dict) -> Value:
+    def evaluate(self, ctx: dict[str, Any]) -> Value:
         return runtime.item(LIST_SOURCES[self.source](ctx), self.index)
 
     def python(self) -> str:
@@ -109,7 +110,7 @@ class Parts:
     def size(self) -> int:
         return 1 if self.start == 0 else 2
 
-    def evaluate(self, ctx: dict) -> Value:
+    def evaluate(self, ctx: dict[str, Any]) -> Value:
         return tuple(LIST_SOURCES[self.source](ctx)[self.start :])
 
     def python(self) -> str:
@@ -241,10 +242,10 @@ class If:
     def size(self) -> int:
         return 1 + self.then.size + self.otherwise.size
 
-    def condition(self, ctx: dict) -> bool:
+    def condition(self, ctx: dict[str, Any]) -> bool:
         return runtime.feature(ctx, self.feature) == self.value
 
-    def evaluate(self, ctx: dict) -> Value:
+    def evaluate(self, ctx: dict[str, Any]) -> Value:
         return (self.then if self.condition(ctx) else self.otherwise).evaluate(ctx)
 
     def python(self) -> str:
@@ -284,7 +285,7 @@ class Program:
     def size(self) -> int:
         return self.root.size
 
-    def evaluate(self, features: dict) -> str | None:
+    def evaluate(self, features: dict[str, Any]) -> str | None:
         """The answer for these features, or None when the program has none (empty or failed)."""
         try:
             value = self.root.evaluate(features)

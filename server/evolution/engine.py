@@ -72,12 +72,12 @@ class Search:
     full: list[Program]
 
 
-def search_programs(examples: list[tuple[dict, str]], budget_s: float) -> Search:
+def search_programs(examples: list[tuple[dict[str, Any], str]], budget_s: float) -> Search:
     training, _ = split(examples)
     return Search(synthesize(training, time_budget_s=budget_s), synthesize(examples, time_budget_s=budget_s))
 
 
-def split(examples: list) -> tuple[list, list]:
+def split(examples: list[Any]) -> tuple[list[Any], list[Any]]:
     """Training and held-out examples: every third one is held out."""
     held = [e for i, e in enumerate(examples) if i % HOLDOUT_EVERY == HOLDOUT_EVERY - 1]
     training = [e for i, e in enumerate(examples) if i % HOLDOUT_EVERY != HOLDOUT_EVERY - 1]
@@ -97,10 +97,10 @@ class SandboxedProgram:
         self.source = source
         self.size = size
 
-    def evaluate(self, features: dict) -> str | None:
+    def evaluate(self, features: dict[str, Any]) -> str | None:
         return self.evaluate_all([features])[0]
 
-    def evaluate_all(self, inputs: list[dict]) -> list[str | None]:
+    def evaluate_all(self, inputs: list[dict[str, Any]]) -> list[str | None]:
         results = run_in_sandbox(
             self.source, FUNC_NAME, [trimmed_features(f) for f in inputs], timeout_s=SANDBOX_TIMEOUT_S
         )
@@ -116,7 +116,7 @@ class TaskModel:
 
     version: int
     origin: str
-    programs: list  # DSL Programs still consistent with the kept answers, plus a SandboxedProgram
+    programs: list[Any]  # DSL Programs still consistent with the kept answers, plus a SandboxedProgram
     support: int  # kept answers the best program agrees with: the evidence behind confidence
 
 
@@ -138,7 +138,7 @@ class TaskReport:
     new_stage: str | None = None
     reason: str | None = None
     program_version: int | None = None
-    new_program: dict | None = None  # {origin, program, held_out_accuracy, examples, path}
+    new_program: dict[str, Any] | None = None  # {origin, program, held_out_accuracy, examples, path}
     notes: list[str] = field(default_factory=list)
 
 
@@ -150,7 +150,7 @@ class EvolutionReport:
     improvement: Any = None
     seconds: float = 0.0
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "dryRun": self.dry_run,
             "cancelled": self.cancelled,
@@ -209,7 +209,7 @@ class LearnedTasks:
 
     # -- request path ---------------------------------------------------------
 
-    def code_answer(self, task: str, features: dict) -> CodeAnswer | None:
+    def code_answer(self, task: str, features: dict[str, Any]) -> CodeAnswer | None:
         """The program's answer for new features, or None when there is none or its programs disagree."""
         model = self.model(task)
         if model is None or not model.programs:
@@ -235,13 +235,13 @@ class LearnedTasks:
             self._models[key] = model
         return model
 
-    def _build_model(self, task: str, row: dict) -> TaskModel:
+    def _build_model(self, task: str, row: dict[str, Any]) -> TaskModel:
         provenance = row.get("provenance") or {}
         origin = provenance.get("origin", "synthesis")
         examples = self.examples(task)
         alternatives = decode_alternatives(provenance)
         consistent = [p for p in alternatives if all(p.evaluate(ctx) == answer for ctx, answer in examples)]
-        programs: list = list(consistent)
+        programs: list[Any] = list(consistent)
         if origin != "synthesis":
             sandboxed = SandboxedProgram(row["source"], min((p.size for p in consistent), default=1))
             if not examples or sandboxed.evaluate_all([c for c, _ in examples]) == [a for _, a in examples]:
@@ -261,7 +261,7 @@ class LearnedTasks:
 
     # -- examples -------------------------------------------------------------
 
-    def kept(self, task: str) -> list[tuple[int, dict, str]]:
+    def kept(self, task: str) -> list[tuple[int, dict[str, Any], str]]:
         """Recent kept text answers as (execution id, features, answer), oldest first, without repeats."""
         seen = set()
         found = []
@@ -277,7 +277,7 @@ class LearnedTasks:
             found.append((row["id"], features, answer))
         return found
 
-    def examples(self, task: str) -> list[tuple[dict, str]]:
+    def examples(self, task: str) -> list[tuple[dict[str, Any], str]]:
         return [(features, answer) for _, features, answer in self.kept(task)]
 
     # -- background run -------------------------------------------------------
@@ -325,7 +325,7 @@ class LearnedTasks:
         self._decide_stage(task, stats, report, dry_run)
         return report
 
-    def _needs_program(self, active: dict | None, kept: list, report: TaskReport) -> bool:
+    def _needs_program(self, active: dict[str, Any] | None, kept: list[Any], report: TaskReport) -> bool:
         if len(kept) < MIN_EXAMPLES:
             report.notes.append(f"{len(kept)} kept text answers; synthesis needs {MIN_EXAMPLES}")
             return False
@@ -341,11 +341,11 @@ class LearnedTasks:
 
     # -- finding a program ----------------------------------------------------
 
-    def _find_program(self, task: str, examples: list, report: TaskReport) -> dict | None:
+    def _find_program(self, task: str, examples: list[Any], report: TaskReport) -> dict[str, Any] | None:
         """The best validated candidate: {origin, source, program, dsl, accuracy, examples, candidates}."""
         training, held = split(examples)
         bar = self.thresholds.min_kept_rate
-        candidates: list[dict] = []
+        candidates: list[dict[str, Any]] = []
         search = self._search(examples)
         if search.trained and search.full:
             accuracy = _sandbox_accuracy(search.trained[0].to_python(FUNC_NAME), held)
@@ -391,12 +391,12 @@ class LearnedTasks:
         ]
         return winner
 
-    def _search(self, examples: list) -> Search:
+    def _search(self, examples: list[Any]) -> Search:
         if self.executor is None:
             return search_programs(examples, self.synthesis_budget_s)
         return self.executor.submit(search_programs, examples, self.synthesis_budget_s).result()
 
-    def _llm_candidate(self, task: str, training: list, held: list) -> dict:
+    def _llm_candidate(self, task: str, training: list[Any], held: list[Any]) -> dict[str, Any]:
         candidate = {"origin": "llm", "program": "LLM-written infer(ctx)", "source": None, "accuracy": None, "dsl": []}
         try:
             source = write_program(self.llm, task, training)
@@ -409,7 +409,7 @@ class LearnedTasks:
             return {**candidate, "source": source, "rejected": "does not reproduce its own examples in the sandbox"}
         return {**candidate, "source": source, "accuracy": _sandbox_accuracy(source, held), "rejected": None}
 
-    def _save(self, task: str, found: dict, trained_through: int, report: TaskReport) -> dict:
+    def _save(self, task: str, found: dict[str, Any], trained_through: int, report: TaskReport) -> dict[str, Any]:
         provenance = {
             "origin": found["origin"],
             "program": found["program"],
@@ -439,7 +439,7 @@ class LearnedTasks:
             self.store.set_stage(task, move[0], move[1])
             log.info("task %s: %s -> %s (%s)", task, report.stage, move[0], move[1])
 
-    def stage_stats(self, task: str, active: dict | None) -> StageStats:
+    def stage_stats(self, task: str, active: dict[str, Any] | None) -> StageStats:
         """Evidence since the last transition; code answers judged since the program was trained."""
         transitions = self.store.transitions(task)
         since = transitions[-1]["at"] if transitions else ""
@@ -452,7 +452,7 @@ class LearnedTasks:
         judged, right = self._judge_code(active, [row for row in known if row["id"] > trained_through])
         return StageStats(len(rows), kept_rate, judged, right / judged if judged else None, has_program=True)
 
-    def _judge_code(self, active: dict, rows: list[dict]) -> tuple[int, int]:
+    def _judge_code(self, active: dict[str, Any], rows: list[dict[str, Any]]) -> tuple[int, int]:
         """How many of these answers the active program is judged on, and how many it got right.
 
         Its own answers count as given. For the teacher's, what the program would
@@ -476,7 +476,7 @@ class LearnedTasks:
 
     # -- status ---------------------------------------------------------------
 
-    def status(self) -> list[dict]:
+    def status(self) -> list[dict[str, Any]]:
         """One row per task: stage, executions, kept rate, active program, last transition."""
         rows = []
         for task in self.tasks():
@@ -517,18 +517,18 @@ class LearnedTasks:
         return program_path(self.workspace, task, version)
 
 
-def _printable(found: dict) -> Program | str:
+def _printable(found: dict[str, Any]) -> Program | str:
     """What `learned_program_source` prints: the DSL program itself, or the LLM's source."""
     return decode_program(found["dsl"][0]) if found["origin"] == "synthesis" else found["source"]
 
 
-def primary_program(active: dict) -> Program | SandboxedProgram:
+def primary_program(active: dict[str, Any]) -> Program | SandboxedProgram:
     """The program a saved version stands for: its first DSL program, else its source in the sandbox."""
     alternatives = decode_alternatives(active.get("provenance"))
     return alternatives[0] if alternatives else SandboxedProgram(active["source"], 1)
 
 
-def answers_of(program: Program | SandboxedProgram, inputs: list[dict]) -> list[str | None]:
+def answers_of(program: Program | SandboxedProgram, inputs: list[dict[str, Any]]) -> list[str | None]:
     if not inputs:
         return []
     if isinstance(program, SandboxedProgram):
@@ -536,7 +536,7 @@ def answers_of(program: Program | SandboxedProgram, inputs: list[dict]) -> list[
     return [program.evaluate(features) for features in inputs]
 
 
-def _public(found: dict) -> dict:
+def _public(found: dict[str, Any]) -> dict[str, Any]:
     return {
         "origin": found["origin"],
         "program": found["program"],
@@ -546,7 +546,7 @@ def _public(found: dict) -> dict:
     }
 
 
-def _sandbox_accuracy(source: str, examples: list) -> float | None:
+def _sandbox_accuracy(source: str, examples: list[Any]) -> float | None:
     """Share of examples the source answers right when run in the sandbox; None with no examples."""
     if not examples:
         return None

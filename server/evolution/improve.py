@@ -40,9 +40,9 @@ def run_improvement(
     llm_config: LlmConfig | None,
     progress: ProgressCallback | None = None,
     dry_run: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     """Improve every template version that qualifies; return a report of what was analysed and deployed."""
-    report: dict[str, list] = {"analysed": [], "deployed": [], "skipped": []}
+    report: dict[str, list[Any]] = {"analysed": [], "deployed": [], "skipped": []}
     targets = _targets(store, catalog, evolution_settings, report["skipped"])
     for index, (template, totals) in enumerate(targets):
         if progress is not None:
@@ -64,7 +64,7 @@ def run_improvement(
     return report
 
 
-def _targets(store, catalog, settings, skipped: list) -> list[tuple[Template, dict]]:
+def _targets(store, catalog, settings, skipped: list[Any]) -> list[tuple[Template, dict[str, Any]]]:
     targets = []
     for totals in store.success_rates():
         template_id, version, rate = totals["template_id"], totals["version"], totals["rate"]
@@ -94,8 +94,14 @@ def _reason_to_skip(store, catalog, template_id: str, version: str, decided: int
 
 
 def improve_version(
-    store, catalog, workspace: Path, template: Template, totals: dict, llm_config: LlmConfig | None, dry_run: bool
-) -> dict:
+    store,
+    catalog,
+    workspace: Path,
+    template: Template,
+    totals: dict[str, Any],
+    llm_config: LlmConfig | None,
+    dry_run: bool,
+) -> dict[str, Any]:
     """Analyse one version, build and validate candidates, and deploy the winner unless `dry_run`."""
     history = history_from_rows(store.decided_generations(template.id, template.version), workspace)
     decided = len(history)
@@ -152,10 +158,10 @@ def _candidates(
     template: Template,
     analysis: EditAnalysis,
     decided: int,
-    evidence: dict,
+    evidence: dict[str, Any],
     llm_config: LlmConfig | None,
     scratch: Path,
-    entry: dict,
+    entry: dict[str, Any],
 ) -> list[Candidate]:
     candidates = []
     folded = fold(template, edits_to_fold(analysis, decided), decided, scratch)
@@ -175,7 +181,7 @@ def _main_source(template: Template) -> str:
     return template.primary or source_files(template)[0]
 
 
-def _describe_result(candidate: Candidate, result: Validation) -> dict:
+def _describe_result(candidate: Candidate, result: Validation) -> dict[str, Any]:
     return {
         "kind": candidate.kind,
         "ok": result.ok,

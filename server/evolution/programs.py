@@ -126,7 +126,7 @@ def _check_vocabulary(node: Any) -> None:
             raise ProgramFormatError(f"{type(node).__name__}.{slot.name} has a bad value")
 
 
-def decode_alternatives(provenance: dict | None) -> list[Program]:
+def decode_alternatives(provenance: dict[str, Any] | None) -> list[Program]:
     """The synthesised programs a saved program's provenance carries (empty for LLM-written ones)."""
     found = []
     for data in (provenance or {}).get("dsl") or []:
@@ -160,7 +160,7 @@ def source_digest(source: str) -> str:
     return hashlib.sha256(source.encode("utf-8")).hexdigest()
 
 
-def trimmed_features(features: dict) -> dict:
+def trimmed_features(features: dict[str, Any]) -> dict[str, Any]:
     return {key: features[key] for key in EXAMPLE_FEATURES if key in features}
 
 
@@ -205,14 +205,14 @@ def export_library(store, path: Path) -> int:
 
 @dataclass
 class ImportReport:
-    accepted: list[dict] = field(default_factory=list)  # {task, version, path}
-    rejected: list[dict] = field(default_factory=list)  # {task, reason}
+    accepted: list[dict[str, Any]] = field(default_factory=list)  # {task, version, path}
+    rejected: list[dict[str, Any]] = field(default_factory=list)  # {task, reason}
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {"accepted": self.accepted, "rejected": self.rejected}
 
 
-def read_library(path: Path) -> list[dict]:
+def read_library(path: Path) -> list[dict[str, Any]]:
     try:
         library = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
@@ -260,7 +260,7 @@ def import_library(
     return report
 
 
-def validate_entry(entry: dict, local_kept: list[dict], min_accuracy: float) -> str | None:
+def validate_entry(entry: dict[str, Any], local_kept: list[dict[str, Any]], min_accuracy: float) -> str | None:
     """Why this library entry must not be used, or None when it passes every check."""
     source = entry.get("source")
     if not isinstance(source, str) or not source.strip():

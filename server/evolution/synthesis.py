@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from server.evolution.dsl import (
     CASES,
@@ -34,7 +35,7 @@ from server.evolution.dsl import (
     StripSuffix,
 )
 
-Example = tuple[dict, str]
+Example = tuple[dict[str, Any], str]
 
 SEPARATORS = (".", "::", "/", "", "_", "-")
 ITEM_INDEXES = (0, 1, 2, -2, -3)  # -1 is `folder` itself
@@ -49,12 +50,12 @@ VARIANTS_PER_PROGRAM = 8
 class _Bank:
     """Expressions found so far, grouped by their values on the examples."""
 
-    classes: dict[tuple, list] = field(default_factory=dict)
-    signature_of: dict = field(default_factory=dict)
-    text_by_size: dict[int, list] = field(default_factory=dict)
-    list_by_size: dict[int, list] = field(default_factory=dict)
+    classes: dict[tuple[Any, ...], list[Any]] = field(default_factory=dict)
+    signature_of: dict[str, Any] = field(default_factory=dict[str, Any])
+    text_by_size: dict[int, list[Any]] = field(default_factory=dict)
+    list_by_size: dict[int, list[Any]] = field(default_factory=dict)
 
-    def add(self, node, signature: tuple, is_list: bool) -> None:
+    def add(self, node, signature: tuple[Any, ...], is_list: bool) -> None:
         if all(value in (None, "", ()) for value in signature):
             return
         members = self.classes.get(signature)
@@ -67,10 +68,10 @@ class _Bank:
             members.append(node)
             self.signature_of[node] = signature
 
-    def text_of_size(self, size: int) -> list:
+    def text_of_size(self, size: int) -> list[Any]:
         return self.text_by_size.get(size, [])
 
-    def lists_of_size(self, size: int) -> list:
+    def lists_of_size(self, size: int) -> list[Any]:
         return self.list_by_size.get(size, [])
 
 
@@ -97,12 +98,14 @@ def synthesize(
     return ranked[:max_programs]
 
 
-def _enumerate(bank: _Bank, inputs: list[dict], target: tuple, max_size: int, deadline: float) -> None:
+def _enumerate(
+    bank: _Bank, inputs: list[dict[str, Any]], target: tuple[Any, ...], max_size: int, deadline: float
+) -> None:
     answers = list(target)
     prefixes, suffixes = _added_constants(answers)
     affixes = _strip_affixes(inputs, answers, prefixes, suffixes)
 
-    def text_values(node) -> tuple:
+    def text_values(node) -> tuple[Any, ...]:
         return tuple(_safe(node.evaluate, ctx) for ctx in inputs)
 
     for name in TEXT_FEATURES:
@@ -130,7 +133,7 @@ def _enumerate(bank: _Bank, inputs: list[dict], target: tuple, max_size: int, de
             bank.add(node, values, is_list=isinstance(node, MapCase))
 
 
-def _grow(bank: _Bank, size: int, prefixes: list[str], suffixes: list[str], affixes: list[str]) -> Iterable:
+def _grow(bank: _Bank, size: int, prefixes: list[str], suffixes: list[str], affixes: list[str]) -> Iterable[Any]:
     """Every new expression of `size` whose child is a class representative of `size - 1`."""
     for parts in list(bank.lists_of_size(size - 1)):
         for separator in SEPARATORS:
@@ -168,7 +171,9 @@ def _added_constants(answers: list[str]) -> tuple[list[str], list[str]]:
     return prefixes, suffixes
 
 
-def _strip_affixes(inputs: list[dict], answers: list[str], prefixes: list[str], suffixes: list[str]) -> list[str]:
+def _strip_affixes(
+    inputs: list[dict[str, Any]], answers: list[str], prefixes: list[str], suffixes: list[str]
+) -> list[str]:
     """Affixes to try removing: common ones plus what surrounds an answer inside a feature."""
     found = dict.fromkeys(COMMON_AFFIXES)
     longest_prefix = prefixes[-1] if prefixes else ""
@@ -198,7 +203,7 @@ def _common_prefix(texts: list[str]) -> str:
     return shortest
 
 
-def _conditionals(bank: _Bank, inputs: list[dict], target: tuple) -> list:
+def _conditionals(bank: _Bank, inputs: list[dict[str, Any]], target: tuple[Any, ...]) -> list[Any]:
     """`if <extension|folder> == X then A else B` where A fits the matching examples and B the rest."""
     found = []
     for name in CONDITION_FEATURES:
@@ -215,7 +220,7 @@ def _conditionals(bank: _Bank, inputs: list[dict], target: tuple) -> list:
     return sorted(found, key=lambda node: node.size)
 
 
-def _smallest_fitting(bank: _Bank, target: tuple, indexes: list[int]):
+def _smallest_fitting(bank: _Bank, target: tuple[Any, ...], indexes: list[int]):
     for size in sorted(bank.text_by_size):
         for node in bank.text_by_size[size]:
             signature = bank.signature_of[node]
@@ -224,7 +229,7 @@ def _smallest_fitting(bank: _Bank, target: tuple, indexes: list[int]):
     return None
 
 
-def _variants(bank: _Bank, node, limit: int) -> list:
+def _variants(bank: _Bank, node, limit: int) -> list[Any]:
     """The node plus versions with a child swapped for another member of the child's class."""
     found = [node]
     for slot in fields(node):
@@ -244,7 +249,7 @@ def _variants(bank: _Bank, node, limit: int) -> list:
     return found
 
 
-def _safe(evaluate, ctx: dict):
+def _safe(evaluate, ctx: dict[str, Any]):
     try:
         return evaluate(ctx)
     except (TypeError, AttributeError, ValueError):
@@ -253,7 +258,7 @@ def _safe(evaluate, ctx: dict):
 
 def confidence(
     programs: list[Program],
-    features: dict,
+    features: dict[str, Any],
     top_k: int = 5,
     n_examples: int | None = None,
     min_agreement: float = 0.75,

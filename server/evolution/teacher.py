@@ -16,6 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from server.evolution.llm import LlmConfig, LlmUnavailable, ask_answer
 from server.evolution.programs import trimmed_features
@@ -28,7 +29,7 @@ TEACHABLE_TYPES = ("str", "int", "float")
 BACKOFF_S = 60.0
 CACHE_SIZE = 256
 
-Ask = Callable[[LlmConfig, str, str, dict], "str | None"]
+Ask = Callable[[LlmConfig, str, str, dict[str, Any]], "str | None"]
 
 
 def llm_config_from(settings_llm) -> LlmConfig | None:
@@ -68,7 +69,7 @@ class LlmTeacher:
             return False
         return question.type in TEACHABLE_TYPES or bool(question.choices)
 
-    def answer(self, template, question, answers: dict, features: dict) -> str | None:
+    def answer(self, template, question, answers: dict[str, Any], features: dict[str, Any]) -> str | None:
         if not self.teaches(question):
             return None
         if self._clock() < self.health.paused_until:

@@ -145,7 +145,7 @@ class GenerationsMixin(StoreCore):
         status,
         generation_id,
         created_at,
-    ) -> tuple:
+    ) -> tuple[Any, ...]:
         _check_status(status)
         return (
             generation_id or str(uuid.uuid4()),
@@ -310,7 +310,7 @@ class GenerationsMixin(StoreCore):
 _INSERT_GENERATION = f"INSERT INTO generations ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
 
 
-def _version_filter(template_id: str, version: str | None) -> tuple[str, tuple]:
+def _version_filter(template_id: str, version: str | None) -> tuple[str, tuple[Any, ...]]:
     if version is None:
         return "", (template_id,)
     return " AND template_version = ?", (template_id, version)

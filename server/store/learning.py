@@ -90,7 +90,7 @@ class LearningMixin(StoreCore):
         `kept=True` gives the examples to learn from, `kept=False` the counter-examples.
         """
         kept_clause = "" if kept is None else " AND kept = ?"
-        params: tuple = (task,) if kept is None else (task, int(kept))
+        params: tuple[Any, ...] = (task,) if kept is None else (task, int(kept))
         rows = self._rows(
             f"SELECT * FROM task_executions WHERE task = ?{kept_clause} ORDER BY id DESC LIMIT ?",
             (*params, -1 if limit is None else limit),

@@ -108,7 +108,7 @@ class AnswerRecord:
     generated_at: str = ""
     sha256: str = ""
     files: dict[str, str] = field(default_factory=dict)  # rendered path (relative to the file's folder) -> sha256
-    region: dict | None = None  # insert mode: {"start": [line, character], "end": [line, character]}, 0-based
+    region: dict[str, Any] | None = None  # insert mode: {"start": [line, character], "end": [line, character]}, 0-based
     answers: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     upgraded_from: str | None = None
@@ -135,7 +135,7 @@ def _load(path: Path) -> Any:
         raise AnswerFileError(f"YAML error: {error}", path=path) from None
 
 
-def _generations(data: Any, path: Path) -> CommentedSeq | list:
+def _generations(data: Any, path: Path) -> CommentedSeq | list[Any]:
     if data is None:
         return []
     if not isinstance(data, dict):
@@ -161,7 +161,7 @@ def _text(entry: Any, key: str, path: Path, line: int | None, required: bool = F
     return str(value)
 
 
-def _mapping(entry: Any, key: str, path: Path, line: int | None) -> dict:
+def _mapping(entry: Any, key: str, path: Path, line: int | None) -> dict[str, Any]:
     value = entry.get(key)
     if value is None:
         return {}
@@ -170,7 +170,7 @@ def _mapping(entry: Any, key: str, path: Path, line: int | None) -> dict:
     return plain(value)
 
 
-def _region(entry: Any, path: Path, line: int | None) -> dict | None:
+def _region(entry: Any, path: Path, line: int | None) -> dict[str, Any] | None:
     value = entry.get("region")
     if value is None:
         return None
@@ -227,7 +227,7 @@ def read_answer_file(path: str | Path) -> list[AnswerRecord]:
     return [_record(entry, path, item_line(generations, index)) for index, entry in enumerate(generations)]
 
 
-def _flow(values: list) -> CommentedSeq:
+def _flow(values: list[Any]) -> CommentedSeq:
     seq = CommentedSeq(values)
     seq.fa.set_flow_style()
     return seq

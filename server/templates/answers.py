@@ -80,7 +80,11 @@ class Resolution:
 
 
 def _usable(
-    template: Template, question: Question, candidate: Candidate | None, answers: dict, features: dict
+    template: Template,
+    question: Question,
+    candidate: Candidate | None,
+    answers: dict[str, Any],
+    features: dict[str, Any],
 ) -> Candidate | None:
     if candidate is None:
         return None
@@ -93,7 +97,9 @@ def _usable(
     return replace(candidate, value=value)
 
 
-def _template_default(template: Template, question: Question, answers: dict, features: dict) -> Candidate | None:
+def _template_default(
+    template: Template, question: Question, answers: dict[str, Any], features: dict[str, Any]
+) -> Candidate | None:
     try:
         value = default_for(question, answers, features, template)
     except TemplateError as error:
@@ -106,7 +112,7 @@ def _template_default(template: Template, question: Question, answers: dict, fea
 
 
 def _ask_provider(
-    provider: Provider | None, template: Template, question: Question, answers: dict, features: dict
+    provider: Provider | None, template: Template, question: Question, answers: dict[str, Any], features: dict[str, Any]
 ) -> Candidate | None:
     if provider is None:
         return None
@@ -123,7 +129,11 @@ def _ask_provider(
 
 
 def _gather(
-    template: Template, question: Question, answers: dict, features: dict, providers: AnswerProviders | None
+    template: Template,
+    question: Question,
+    answers: dict[str, Any],
+    features: dict[str, Any],
+    providers: AnswerProviders | None,
 ) -> list[Candidate]:
     """Candidates in priority order, stopping at the first usable one (an LLM call costs seconds)."""
     providers = providers or AnswerProviders()
@@ -144,7 +154,9 @@ def _gather(
     return found
 
 
-def _checked(template: Template, question: Question, raw: Any, answers: dict, features: dict) -> Any:
+def _checked(
+    template: Template, question: Question, raw: Any, answers: dict[str, Any], features: dict[str, Any]
+) -> Any:
     value = coerce(question, raw)
     message = validate(question, value, answers, features, template)
     if message is not None:
@@ -152,7 +164,9 @@ def _checked(template: Template, question: Question, raw: Any, answers: dict, fe
     return value
 
 
-def _applies(template: Template, question: Question, visible: dict, features: dict, missing: list[str]) -> bool:
+def _applies(
+    template: Template, question: Question, visible: dict[str, Any], features: dict[str, Any], missing: list[str]
+) -> bool:
     try:
         return applies(question, visible, features, template)
     except TemplateError:

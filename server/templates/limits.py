@@ -82,7 +82,7 @@ def _step() -> None:
         raise RenderLimitExceeded(f"rendering took longer than {budget.seconds:g} s")
 
 
-def _counted(iterable: Iterable) -> Iterator:
+def _counted(iterable: Iterable[Any]) -> Iterator[Any]:
     for item in iterable:
         _step()
         yield item
@@ -129,7 +129,7 @@ def _check_format(text: Any) -> None:
         raise RenderLimitExceeded(f"a format width of a million or more in {text[:40]!r}")
 
 
-def _check_text_method(method: Any, args: tuple) -> None:
+def _check_text_method(method: Any, args: tuple[Any, ...]) -> None:
     """Sizes a text method would produce, known before calling it (width arguments, replace, format)."""
     method = getattr(method, "__wrapped__", method)  # the sandbox wraps str.format in its own function
     owner = getattr(method, "__self__", None)

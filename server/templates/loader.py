@@ -127,7 +127,7 @@ class _ManifestReader:
             raise self.fail(f"{what}: {key!r} must be a list of strings", line_of(mapping, key))
         return tuple(str(item) for item in value)
 
-    def mapping(self, parent: Any, key: str, what: str) -> dict:
+    def mapping(self, parent: Any, key: str, what: str) -> dict[str, Any]:
         value = parent.get(key)
         if value is None:
             return {}
