@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from server.store.core import Row, StoreCore, decode, to_json
+from server.store.core import Row, StoreCore, decode, inserted_id, to_json
 from server.store.schema import LLM_ONLY, PRODUCERS, STAGES
 
 _KEPT_COUNTS = """
@@ -70,7 +70,7 @@ class LearningMixin(StoreCore):
                     self.now(at),
                 ),
             )
-            return cursor.lastrowid
+            return inserted_id(cursor)
 
     def mark_execution_kept(self, generation_id: str, task: str | None, kept: bool) -> int:
         """Set whether the executions of a generation were kept (all its tasks when `task` is None).
@@ -109,7 +109,7 @@ class LearningMixin(StoreCore):
         {task, stage, executions, known, kept, kept_rate, code_executions, code_kept, code_kept_rate};
         rates are over executions whose outcome is known, None when there is none.
         """
-        row = self._row(
+        row = self._totals(
             f"SELECT {_KEPT_COUNTS} FROM (SELECT producer, kept FROM task_executions"
             " WHERE task = ? ORDER BY id DESC LIMIT ?)",
             (task, -1 if window is None else window),
@@ -172,7 +172,7 @@ class LearningMixin(StoreCore):
         With `activate` (the default) it becomes the only active version.
         """
         with self._writing() as db:
-            version = db.execute(
+            version: int = db.execute(
                 "SELECT coalesce(max(version), 0) + 1 FROM learned_programs WHERE task = ?", (task,)
             ).fetchone()[0]
             if activate:
