@@ -13,6 +13,7 @@ import hashlib
 import io
 import os
 import stat
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,7 @@ def _make_locks_folder(locks: Path) -> bool:
     return _is_real_folder(locks)
 
 
-def locked(answer_file: str | Path):
+def locked(answer_file: str | Path) -> AbstractContextManager[None]:
     """Hold the answer file's lock (across processes and threads) around a read-modify-write."""
     return exclusive(lock_file_for(answer_file), what=f"the answer file {answer_file}")
 
@@ -167,7 +168,8 @@ def _mapping(entry: Any, key: str, path: Path, line: int | None) -> dict[str, An
         return {}
     if not isinstance(value, dict):
         raise AnswerFileError(f"{key!r} must be a mapping", path=path, line=line_of(entry, key) or line)
-    return plain(value)
+    mapping: dict[str, Any] = plain(value)
+    return mapping
 
 
 def _region(entry: Any, path: Path, line: int | None) -> dict[str, Any] | None:
@@ -179,7 +181,7 @@ def _region(entry: Any, path: Path, line: int | None) -> dict[str, Any] | None:
         raise AnswerFileError(
             "'region' must be {start: [line, character], end: [line, character]}", path=path, line=where
         )
-    region = plain(value)
+    region: dict[str, Any] = plain(value)
     for key in ("start", "end"):
         position = region[key]
         if not (

@@ -177,7 +177,7 @@ class BoundedEnvironment(SandboxedEnvironment):
             _check_format(left)
         return _checked(super().call_binop(context, operator, left, right))
 
-    def concat(self, chunks: Iterable[str]) -> str:  # type: ignore[override]
+    def concat(self, chunks: Iterable[str]) -> str:
         """Template.render joins its output here: the whole render runs inside, under one budget."""
         if _BUDGET.get() is not None:  # a macro's output, or a render inside a bounded one
             return _joined(chunks)

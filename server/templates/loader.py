@@ -57,14 +57,16 @@ CONTEXT_NAME = "ctx"
 def line_of(mapping: Any, key: Any) -> int | None:
     """1-based line of `key` in a round-trip mapping, when ruamel recorded it."""
     try:
-        return mapping.lc.key(key)[0] + 1
+        line: int = mapping.lc.key(key)[0] + 1
+        return line
     except (AttributeError, KeyError, TypeError):
         return None
 
 
 def item_line(sequence: Any, index: int) -> int | None:
     try:
-        return sequence.lc.item(index)[0] + 1
+        line: int = sequence.lc.item(index)[0] + 1
+        return line
     except (AttributeError, KeyError, TypeError, IndexError):
         return None
 
