@@ -26,22 +26,31 @@ TEXT_FEATURES = ("stem", "folder", "extension", "module_path", "enclosing_class"
 LIST_SOURCES = {"folders": runtime.folders, "module_parts": runtime.module_parts}
 CASES: dict[str, Callable[[str], str]] = {**CASE_FILTERS, "lower": str.lower, "upper": str.upper}
 
+Text = str | None  # what a text expression gives (None: no value for this input)
+Texts = tuple[str, ...] | None  # what a list expression gives
 Value = str | tuple[str, ...] | None
 
 
 class _OnText:
     """A node that applies its `apply` to the value of one text expression, `arg`, and is one node bigger."""
 
+    arg: TextExpr  # each subclass's dataclass field
+
     @property
     def size(self) -> int:
         return 1 + self.arg.size
 
-    def evaluate(self, ctx: dict[str, Any]) -> Value:
+    def evaluate(self, ctx: dict[str, Any]) -> Text:
         return self.apply(self.arg.evaluate(ctx))
+
+    def apply(self, value: Text) -> Text:
+        raise NotImplementedError
 
 
 class _OnParts:
     """A node that applies its `apply` to the value of one list expression, `parts`, and is one node bigger."""
+
+    parts: ListExpr  # each subclass's dataclass field
 
     @property
     def size(self) -> int:
@@ -50,13 +59,16 @@ class _OnParts:
     def evaluate(self, ctx: dict[str, Any]) -> Value:
         return self.apply(self.parts.evaluate(ctx))
 
+    def apply(self, parts: Texts) -> Value:
+        raise NotImplementedError
+
 
 @dataclass(frozen=True)
 class Feature:
     name: str
     size = 1
 
-    def evaluate(self, ctx: dict[str, Any]) -> Value:
+    def evaluate(self, ctx: dict[str, Any]) -> str:
         return runtime.feature(ctx, self.name)
 
     def python(self) -> str:
@@ -71,7 +83,7 @@ class Const:
     text: str
     size = 1
 
-    def evaluate(self, ctx: dict[str, Any]) -> Value:
+    def evaluate(self, ctx: dict[str, Any]) -> Text:
         return self.text
 
     def python(self) -> str:
@@ -89,7 +101,7 @@ class Item:
     index: int
     size = 2
 
-    def evaluate(self, ctx: dict[str, Any]) -> Value:
+    def evaluate(self, ctx: dict[str, Any]) -> Text:
         return runtime.item(LIST_SOURCES[self.source](ctx), self.index)
 
     def python(self) -> str:
@@ -110,7 +122,7 @@ class Parts:
     def size(self) -> int:
         return 1 if self.start == 0 else 2
 
-    def evaluate(self, ctx: dict[str, Any]) -> Value:
+    def evaluate(self, ctx: dict[str, Any]) -> Texts:
         return tuple(LIST_SOURCES[self.source](ctx)[self.start :])
 
     def python(self) -> str:
@@ -126,7 +138,10 @@ class MapCase(_OnParts):
     case: str
     parts: ListExpr
 
-    def apply(self, parts: Value) -> Value:
+    def evaluate(self, ctx: dict[str, Any]) -> Texts:
+        return self.apply(self.parts.evaluate(ctx))
+
+    def apply(self, parts: Texts) -> Texts:
         return None if parts is None else tuple(CASES[self.case](part) for part in parts)
 
     def python(self) -> str:
@@ -141,7 +156,10 @@ class Join(_OnParts):
     separator: str
     parts: ListExpr
 
-    def apply(self, parts: Value) -> Value:
+    def evaluate(self, ctx: dict[str, Any]) -> Text:
+        return self.apply(self.parts.evaluate(ctx))
+
+    def apply(self, parts: Texts) -> Text:
         return None if parts is None else self.separator.join(parts)
 
     def python(self) -> str:
@@ -159,7 +177,7 @@ class Case(_OnText):
     case: str
     arg: TextExpr
 
-    def apply(self, value: Value) -> Value:
+    def apply(self, value: Text) -> Text:
         return None if value is None else CASES[self.case](value)
 
     def python(self) -> str:
@@ -174,7 +192,7 @@ class StripPrefix(_OnText):
     affix: str
     arg: TextExpr
 
-    def apply(self, value: Value) -> Value:
+    def apply(self, value: Text) -> Text:
         return None if value is None else value.removeprefix(self.affix)
 
     def python(self) -> str:
@@ -189,7 +207,7 @@ class StripSuffix(_OnText):
     affix: str
     arg: TextExpr
 
-    def apply(self, value: Value) -> Value:
+    def apply(self, value: Text) -> Text:
         return None if value is None else value.removesuffix(self.affix)
 
     def python(self) -> str:
@@ -204,7 +222,7 @@ class AddPrefix(_OnText):
     text: str
     arg: TextExpr
 
-    def apply(self, value: Value) -> Value:
+    def apply(self, value: Text) -> Text:
         return None if value is None else self.text + value
 
     def python(self) -> str:
@@ -219,7 +237,7 @@ class AddSuffix(_OnText):
     text: str
     arg: TextExpr
 
-    def apply(self, value: Value) -> Value:
+    def apply(self, value: Text) -> Text:
         return None if value is None else value + self.text
 
     def python(self) -> str:
@@ -245,7 +263,7 @@ class If:
     def condition(self, ctx: dict[str, Any]) -> bool:
         return runtime.feature(ctx, self.feature) == self.value
 
-    def evaluate(self, ctx: dict[str, Any]) -> Value:
+    def evaluate(self, ctx: dict[str, Any]) -> Text:
         return (self.then if self.condition(ctx) else self.otherwise).evaluate(ctx)
 
     def python(self) -> str:
