@@ -125,7 +125,7 @@ def analyse_edits(
             continue
         render = trace(template, generation.answers, generation.features)
         aligned = _align(render, generation) if render is not None else None
-        if aligned is None:
+        if render is None or aligned is None:
             continue
         traced += 1
         base_length, kept = aligned
@@ -145,7 +145,7 @@ def _align(render: TracedRender, generation: HistoricalGeneration) -> tuple[int,
     stored, kept = generation.rendered_text, generation.retained_text or ""
     if stored == render.text:
         return len(render.text), kept
-    indentation = re.match(r"[ \t]*", stored).group()
+    indentation = stored[: len(stored) - len(stored.lstrip(" \t"))]
     reindented = "".join(indentation + line if line.strip() else line for line in render.text.splitlines(keepends=True))
     if reindented.rstrip("\n") != stored:
         return None
@@ -156,7 +156,7 @@ def _align(render: TracedRender, generation: HistoricalGeneration) -> tuple[int,
 
 
 def _edits_of(
-    render: TracedRender, length: int, kept: str, answers: dict[str, Any], line_changes: Counter[str]
+    render: TracedRender, length: int, kept: str, answers: dict[str, Any], line_changes: Counter[LineChange]
 ) -> list[tuple[SourceEdit, str, str]]:
     base = render.text[:length]
     old_lines, new_lines = base.splitlines(keepends=True), kept.splitlines(keepends=True)
@@ -228,7 +228,9 @@ def _replacement(
 ) -> SourceEdit | None:
     origins = render.origins[start:end]
     first = origins[0]
-    if any(o is None or o.piece != first.piece or o.offset != first.offset + i for i, o in enumerate(origins)):
+    if first is None or any(
+        o is None or o.piece != first.piece or o.offset != first.offset + i for i, o in enumerate(origins)
+    ):
         return None  # the change spans a tag: writing it back would remove template logic
     source_start = render.source_offset(first)
     source_end = source_start + len(origins)
@@ -244,10 +246,12 @@ def _insertion(render: TracedRender, at: int, inserted: str, answers: dict[str, 
     if at > 0 and inserted and inserted[-1] == render.text[at - 1]:
         choices.append((at - 1, render.text[at - 1] + inserted[:-1]))
     for position, text in choices:
-        if position > 0 and render.once(render.origins[position - 1]):
-            source_at = render.source_offset(render.origins[position - 1]) + 1
-        elif position < len(render.origins) and render.once(render.origins[position]):
-            source_at = render.source_offset(render.origins[position])
+        before = render.origins[position - 1] if position > 0 else None
+        after = render.origins[position] if position < len(render.origins) else None
+        if render.once(before):
+            source_at = render.source_offset(before) + 1
+        elif render.once(after):
+            source_at = render.source_offset(after)
         else:
             continue
         return SourceEdit(render.source, source_at, source_at, _as_source(render, source_at, source_at, text, answers))

@@ -23,7 +23,6 @@ provenance (including the candidates that lost), transitions with reasons.
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import threading
@@ -32,7 +31,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from server.evolution.dsl import Program
 from server.evolution.llm import LlmConfig, LlmUnavailable, write_program
@@ -47,9 +46,14 @@ from server.evolution.programs import (
 )
 from server.evolution.sandbox import check_source, run_in_sandbox
 from server.evolution.stages import STAGES, StageStats, StageThresholds, next_stage, who_answers
-from server.evolution.synthesis import confidence, learned_program_source, synthesize
+from server.evolution.synthesis import Example, confidence, learned_program_source, synthesize
 from server.jsonish import to_json
 from server.progress import Progress, ProgressCallback
+
+if TYPE_CHECKING:
+    from server.config import EvolutionSettings
+    from server.store import Store
+    from server.templates.catalog import Catalog
 
 log = logging.getLogger("scion.evolution")
 
@@ -128,6 +132,51 @@ class CodeAnswer:
     settled: bool
 
 
+@dataclass(frozen=True)
+class ProgramCandidate:
+    """A program proposed for a task (by synthesis or the LLM), and what validating it found."""
+
+    origin: str  # "synthesis" or "llm"
+    program: str  # a readable summary
+    source: str | None  # its Python; None when the LLM gave none
+    accuracy: float | None  # on the held-out examples; None when none were held out
+    dsl: list[Any] = field(default_factory=list)  # the encoded DSL alternatives (synthesis only)
+    rejected: str | None = None  # why it cannot be used; None: valid
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "origin": self.origin,
+            "held_out_accuracy": self.accuracy,
+            "rejected": self.rejected,
+            "program": self.program,
+        }
+
+
+@dataclass(frozen=True)
+class FoundProgram:
+    """The best valid candidate, with every candidate that competed (for the provenance)."""
+
+    winner: ProgramCandidate
+    examples: int
+    candidates: list[ProgramCandidate]
+
+    def public(self) -> dict[str, Any]:
+        """What a report shows of it."""
+        return {
+            "origin": self.winner.origin,
+            "program": self.winner.program,
+            "held_out_accuracy": self.winner.accuracy,
+            "examples": self.examples,
+            "candidates": [candidate.summary() for candidate in self.candidates],
+        }
+
+    def printable(self) -> Program | str:
+        """What `learned_program_source` prints: the DSL program itself, or the LLM's source."""
+        if self.winner.origin == "synthesis":
+            return decode_program(self.winner.dsl[0])
+        return self.winner.source or ""
+
+
 # -- reports -----------------------------------------------------------------
 
 
@@ -170,7 +219,7 @@ def _higher(a: str, b: str) -> bool:
 # -- the engine --------------------------------------------------------------
 
 
-def thresholds_from(settings_evolution) -> StageThresholds:
+def thresholds_from(settings_evolution: EvolutionSettings) -> StageThresholds:
     """Stage thresholds from `scion.evolution.*`; demotion needs as many code answers as promotion
     needs executions, up to the default 20."""
     minimum = settings_evolution.min_executions
@@ -186,7 +235,7 @@ def thresholds_from(settings_evolution) -> StageThresholds:
 class LearnedTasks:
     def __init__(
         self,
-        store,
+        store: Store,
         workspace: Path | None,
         thresholds: StageThresholds | None = None,
         llm: LlmConfig | None = None,
@@ -317,7 +366,7 @@ class LearnedTasks:
             if found is not None and not dry_run:
                 active = self._save(task, found, max(row_id for row_id, _, _ in kept), report)
             elif found is not None:
-                report.new_program = _public(found)
+                report.new_program = found.public()
         report.program_version = active["version"] if active else None
         stats = self.stage_stats(task, active)
         if dry_run and found is not None:
@@ -334,99 +383,94 @@ class LearnedTasks:
         since = (active.get("provenance") or {}).get("trained_through", 0)
         recent = [(features, answer) for row_id, features, answer in kept if row_id > since]
         got = answers_of(primary_program(active), [features for features, _ in recent])
-        wrong = sum(answer != expected for answer, (_, expected) in zip(got, recent, strict=False))
+        wrong: int = sum(answer != expected for answer, (_, expected) in zip(got, recent, strict=False))
         if wrong:
             report.notes.append(f"program v{active['version']} got {wrong} of {len(recent)} recent kept answers wrong")
         return wrong > 0
 
     # -- finding a program ----------------------------------------------------
 
-    def _find_program(self, task: str, examples: list[Any], report: TaskReport) -> dict[str, Any] | None:
-        """The best validated candidate: {origin, source, program, dsl, accuracy, examples, candidates}."""
+    def _find_program(self, task: str, examples: list[Example], report: TaskReport) -> FoundProgram | None:
+        """The best validated candidate, with every candidate that competed."""
         training, held = split(examples)
         bar = self.thresholds.min_kept_rate
-        candidates: list[dict[str, Any]] = []
+        candidates: list[ProgramCandidate] = []
         search = self._search(examples)
         if search.trained and search.full:
             accuracy = _sandbox_accuracy(search.trained[0].to_python(FUNC_NAME), held)
             source = search.full[0].to_python(FUNC_NAME)
             faithful = _sandbox_accuracy(source, examples) == 1.0
             candidates.append(
-                {
-                    "origin": "synthesis",
-                    "program": str(search.full[0]),
-                    "source": source,
-                    "accuracy": accuracy,
-                    "dsl": [encode_program(p) for p in search.full[:ALTERNATIVES_KEPT]],
-                    "rejected": None if faithful else "its Python does not reproduce the examples in the sandbox",
-                }
+                ProgramCandidate(
+                    origin="synthesis",
+                    program=str(search.full[0]),
+                    source=source,
+                    accuracy=accuracy,
+                    dsl=[encode_program(p) for p in search.full[:ALTERNATIVES_KEPT]],
+                    rejected=None if faithful else "its Python does not reproduce the examples in the sandbox",
+                )
             )
         else:
             report.notes.append("synthesis found no program consistent with the kept answers")
         if self.llm is not None:
-            candidates.append(self._llm_candidate(task, training, held))
+            candidates.append(self._llm_candidate(self.llm, task, training, held))
+        candidates = [
+            replace(c, rejected=f"held-out accuracy {c.accuracy:.0%} is below {bar:.0%}")
+            if c.rejected is None and c.accuracy is not None and c.accuracy < bar
+            else c
+            for c in candidates
+        ]
+        valid = [c for c in candidates if c.rejected is None]
         for candidate in candidates:
-            if candidate["rejected"] is None and candidate["accuracy"] is not None and candidate["accuracy"] < bar:
-                candidate["rejected"] = f"held-out accuracy {candidate['accuracy']:.0%} is below {bar:.0%}"
-        valid = [c for c in candidates if c["rejected"] is None]
-        for candidate in candidates:
-            if candidate["rejected"]:
-                report.notes.append(f"{candidate['origin']} candidate rejected: {candidate['rejected']}")
+            if candidate.rejected:
+                report.notes.append(f"{candidate.origin} candidate rejected: {candidate.rejected}")
         if not valid:
             return None
         # Synthesis first on a tie: it is smaller, local and explains itself.
-        winner = max(
-            valid, key=lambda c: (c["accuracy"] if c["accuracy"] is not None else 1.0, c["origin"] == "synthesis")
-        )
-        winner = dict(winner)
-        winner["examples"] = len(examples)
-        winner["candidates"] = [
-            {
-                "origin": c["origin"],
-                "held_out_accuracy": c["accuracy"],
-                "rejected": c["rejected"],
-                "program": c["program"],
-            }
-            for c in candidates
-        ]
-        return winner
+        winner = max(valid, key=lambda c: (c.accuracy if c.accuracy is not None else 1.0, c.origin == "synthesis"))
+        return FoundProgram(winner, len(examples), candidates)
 
     def _search(self, examples: list[Any]) -> Search:
         if self.executor is None:
             return search_programs(examples, self.synthesis_budget_s)
         return self.executor.submit(search_programs, examples, self.synthesis_budget_s).result()
 
-    def _llm_candidate(self, task: str, training: list[Any], held: list[Any]) -> dict[str, Any]:
-        candidate = {"origin": "llm", "program": "LLM-written infer(ctx)", "source": None, "accuracy": None, "dsl": []}
+    def _llm_candidate(
+        self, llm: LlmConfig, task: str, training: list[Example], held: list[Example]
+    ) -> ProgramCandidate:
+        candidate = ProgramCandidate(origin="llm", program="LLM-written infer(ctx)", source=None, accuracy=None)
         try:
-            source = write_program(self.llm, task, training)
+            source = write_program(llm, task, training)
         except LlmUnavailable as error:
-            return {**candidate, "rejected": f"no program from the LLM: {error}"}
+            return replace(candidate, rejected=f"no program from the LLM: {error}")
         violations = check_source(source)
         if violations:
-            return {**candidate, "rejected": "breaks the sandbox rules: " + "; ".join(violations[:3])}
+            return replace(candidate, rejected="breaks the sandbox rules: " + "; ".join(violations[:3]))
         if _sandbox_accuracy(source, training) != 1.0:
-            return {**candidate, "source": source, "rejected": "does not reproduce its own examples in the sandbox"}
-        return {**candidate, "source": source, "accuracy": _sandbox_accuracy(source, held), "rejected": None}
+            return replace(candidate, source=source, rejected="does not reproduce its own examples in the sandbox")
+        return replace(candidate, source=source, accuracy=_sandbox_accuracy(source, held))
 
-    def _save(self, task: str, found: dict[str, Any], trained_through: int, report: TaskReport) -> dict[str, Any]:
+    def _save(self, task: str, found: FoundProgram, trained_through: int, report: TaskReport) -> dict[str, Any]:
+        winner = found.winner
         provenance = {
-            "origin": found["origin"],
-            "program": found["program"],
-            "examples": found["examples"],
-            "held_out_accuracy": found["accuracy"],
-            "dsl": found["dsl"] if found["origin"] == "synthesis" else [],
-            "candidates": found["candidates"],
+            "origin": winner.origin,
+            "program": winner.program,
+            "examples": found.examples,
+            "held_out_accuracy": winner.accuracy,
+            "dsl": winner.dsl if winner.origin == "synthesis" else [],
+            "candidates": [candidate.summary() for candidate in found.candidates],
             # Answers after this execution are new evidence: they judge the program.
             "trained_through": trained_through,
         }
-        body = _printable(found)
-        source = learned_program_source(body, task, found["examples"], found["accuracy"])
-        version = self.store.save_program(task, source, provenance, found["accuracy"])
+        source = learned_program_source(found.printable(), task, found.examples, winner.accuracy)
+        version = self.store.save_program(task, source, provenance, winner.accuracy)
         path = write_program_file(self.workspace, task, version, source)
-        report.new_program = {**_public(found), "version": version, "path": str(path) if path else None}
-        log.info("task %s: program v%d (%s) from %d examples", task, version, found["origin"], found["examples"])
-        return self.store.active_program(task)
+        report.new_program = {**found.public(), "version": version, "path": str(path) if path else None}
+        log.info("task %s: program v%d (%s) from %d examples", task, version, winner.origin, found.examples)
+        saved = self.store.active_program(task)
+        if saved is None:
+            raise RuntimeError(f"program v{version} of {task} was saved but is not active")
+        return saved
 
     # -- stages ---------------------------------------------------------------
 
@@ -499,7 +543,7 @@ class LearnedTasks:
                         "origin": provenance.get("origin"),
                         "summary": provenance.get("program"),
                         "heldOutAccuracy": active["held_out_accuracy"],
-                        "path": str(self._program_path(task, active["version"])) if self.workspace else None,
+                        "path": str(program_path(self.workspace, task, active["version"])) if self.workspace else None,
                     },
                     "lastTransition": None
                     if not transitions
@@ -512,14 +556,6 @@ class LearnedTasks:
                 }
             )
         return rows
-
-    def _program_path(self, task: str, version: int) -> Path:
-        return program_path(self.workspace, task, version)
-
-
-def _printable(found: dict[str, Any]) -> Program | str:
-    """What `learned_program_source` prints: the DSL program itself, or the LLM's source."""
-    return decode_program(found["dsl"][0]) if found["origin"] == "synthesis" else found["source"]
 
 
 def primary_program(active: dict[str, Any]) -> Program | SandboxedProgram:
@@ -536,16 +572,6 @@ def answers_of(program: Program | SandboxedProgram, inputs: list[dict[str, Any]]
     return [program.evaluate(features) for features in inputs]
 
 
-def _public(found: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "origin": found["origin"],
-        "program": found["program"],
-        "held_out_accuracy": found["accuracy"],
-        "examples": found["examples"],
-        "candidates": found["candidates"],
-    }
-
-
 def _sandbox_accuracy(source: str, examples: list[Any]) -> float | None:
     """Share of examples the source answers right when run in the sandbox; None with no examples."""
     if not examples:
@@ -553,17 +579,18 @@ def _sandbox_accuracy(source: str, examples: list[Any]) -> float | None:
     results = run_in_sandbox(
         source, FUNC_NAME, [trimmed_features(ctx) for ctx, _ in examples], timeout_s=SANDBOX_TIMEOUT_S
     )
-    return sum(r.ok and r.value == answer for r, (_, answer) in zip(results, examples, strict=False)) / len(examples)
+    right: int = sum(r.ok and r.value == answer for r, (_, answer) in zip(results, examples, strict=False))
+    return right / len(examples)
 
 
 # -- one whole evolution run: learned tasks, then template self-improvement ----
 
 
 def run_evolution(
-    store,
-    catalog,
+    store: Store,
+    catalog: Catalog,
     workspace: Path | None,
-    settings_evolution,
+    settings_evolution: EvolutionSettings,
     llm_config: LlmConfig | None,
     *,
     dry_run: bool = False,
@@ -580,21 +607,20 @@ def run_evolution(
     return report
 
 
-def improve_templates(store, catalog, workspace, settings_evolution, llm_config, progress, dry_run: bool) -> Any:
-    """Template self-improvement (server/evolution/improve.py) when that module is present."""
+def improve_templates(
+    store: Store,
+    catalog: Catalog,
+    workspace: Path | None,
+    settings_evolution: EvolutionSettings,
+    llm_config: LlmConfig | None,
+    progress: ProgressCallback | None,
+    dry_run: bool,
+) -> dict[str, Any]:
+    """Template self-improvement (server/evolution/improve.py); a failure is reported, never raised."""
+    from server.evolution.improve import run_improvement
+
     try:
-        from server.evolution import improve
-    except ImportError:
-        return None
-    run_improvement = getattr(improve, "run_improvement", None)
-    if run_improvement is None:
-        return None
-    accepts_dry_run = "dry_run" in inspect.signature(run_improvement).parameters
-    if dry_run and not accepts_dry_run:
-        return {"skipped": "template improvement has no dry run"}
-    options = {"dry_run": dry_run} if accepts_dry_run else {}
-    try:
-        return run_improvement(store, catalog, workspace, settings_evolution, llm_config, progress, **options)
+        return run_improvement(store, catalog, workspace, settings_evolution, llm_config, progress, dry_run=dry_run)
     except Exception as error:  # improvement failing must not lose the learned-task report
         log.exception("template self-improvement failed")
         return {"error": str(error)}

@@ -167,7 +167,8 @@ def write_program(
 
 def extract_program(reply: str) -> str:
     """The code block that defines `infer` (with its helpers), or the code part of an unfenced reply."""
-    for block in FENCED_BLOCK.findall(reply):
+    blocks: list[str] = FENCED_BLOCK.findall(reply)
+    for block in blocks:
         if "def infer" in block:
             return block.strip() + "\n"
     lines = reply.splitlines()

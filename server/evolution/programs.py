@@ -23,13 +23,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from server.errors import ScionError
 from server.evolution import dsl
 from server.evolution.dsl import CASES, LIST_SOURCES, TEXT_FEATURES, Program
 from server.evolution.sandbox import check_source, run_in_sandbox
 from server.fsutil import atomic_write
+
+if TYPE_CHECKING:
+    from server.store import Store
 
 LIBRARY_FORMAT = "scion-pattern-library"
 LIBRARY_VERSION = 1
@@ -167,7 +170,7 @@ def trimmed_features(features: dict[str, Any]) -> dict[str, Any]:
 # -- export ------------------------------------------------------------------
 
 
-def export_library(store, path: Path) -> int:
+def export_library(store: Store, path: Path) -> int:
     """Write every active program, with up to 50 of its kept examples; returns how many."""
     entries = []
     for task in store.tasks():
@@ -232,7 +235,7 @@ def read_library(path: Path) -> list[dict[str, Any]]:
 
 
 def import_library(
-    store, workspace: Path | None, path: Path, min_accuracy: float, *, dry_run: bool = False
+    store: Store, workspace: Path | None, path: Path, min_accuracy: float, *, dry_run: bool = False
 ) -> ImportReport:
     """Validate every entry again and save the ones that pass as new program versions."""
     report = ImportReport()

@@ -338,7 +338,7 @@ def _end_group(process: subprocess.Popen[bytes]) -> None:
         process.communicate()
 
 
-def _death_reason(returncode: int, errors: bytes) -> str:
+def _death_reason(returncode: int | None, errors: bytes) -> str:
     if returncode == -signal.SIGXCPU:
         return "CPU time limit exceeded"
     if returncode == -signal.SIGKILL:

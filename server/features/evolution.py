@@ -170,8 +170,8 @@ class EvolutionService:
             try:
                 report = await asyncio.to_thread(
                     run_evolution,
-                    self.server.store,
-                    self.server.catalog,
+                    self.server.require_store(),
+                    self.server.require_catalog(),
                     self.server.workspace_root,
                     self.server.settings.evolution,
                     llm_config_from(self.server.settings.llm),
