@@ -38,7 +38,7 @@ from bench.common import summary, table
 from server.client_compat import fix_code_action_union
 from server.edits import apply_workspace_edit
 from server.jsonish import plain
-from server.store import Store
+from server.store import Store, task_name
 from server.templates.filters import pascal
 
 MODULE = "import os\n\n\n"
@@ -256,7 +256,7 @@ async def learn_convention(convention: Convention, min_executions: int, new_path
         status = await user.command("scion.evolveStatus")
     finally:
         await user.stop()
-    task = next(t for t in status["tasks"] if t["task"] == f"{convention.template}:{convention.question}")
+    task = next(t for t in status["tasks"] if t["task"] == task_name(convention.template, convention.question))
     unasked = new_paths - asked_new
     stopped = asks_until_stop if quiet >= STOPPED_AFTER else f"not within {generations}"
     return [

@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from server.errors import AnswerError
+from server.store import task_name
 from server.templates.answers import AnswerProviders, Candidate, Resolution
 
 log = logging.getLogger("scion.answering")
@@ -65,7 +66,7 @@ def record_task_executions(store, generation_id: str, template_id: str, resoluti
         source = resolution.sources.get(name, "default")
         candidates = resolution.candidates.get(name) or []
         best = candidates[0] if candidates else None
-        task, producer = f"{template_id}:{name}", PRODUCERS.get(source, source)
+        task, producer = task_name(template_id, name), PRODUCERS.get(source, source)
         store.record_execution(
             task=task,
             features=features,

@@ -49,10 +49,6 @@ class BackgroundTasks:
         if error is not None:
             log.error("background task %s failed: %s", task.get_name(), error, exc_info=error)
 
-    @property
-    def running(self) -> int:
-        return len(self._tasks)
-
     async def cancel_all(self, grace: float = 0.5) -> None:
         tasks = [t for t in self._tasks if not t.done()]
         for task in tasks:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server.evolution.stages import StageThresholds
+from server.tracking.tracker import DEFAULT_CHECKPOINTS, DEFAULT_KEEP_THRESHOLD
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,9 @@ class LlmSettings:
 @dataclass(frozen=True)
 class TrackingSettings:
     # GitHub's completion-persistence windows: 30 s, 2 min, 5 min, 10 min.
-    checkpoints: tuple[float, ...] = (30.0, 120.0, 300.0, 600.0)
-    keep_threshold: float = 0.5
+    # The defaults are the tracker's own (one place to change them).
+    checkpoints: tuple[float, ...] = DEFAULT_CHECKPOINTS
+    keep_threshold: float = DEFAULT_KEEP_THRESHOLD
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ def _convert(cls: type, raw: Any, where: str, problems: list[str]) -> Any:
             continue
         path = f"{where}.{camel(fld.name)}"
         kind = hints[fld.name]
-        if dataclasses.is_dataclass(kind):
+        if isinstance(kind, type) and dataclasses.is_dataclass(kind):
             values[fld.name] = _convert(kind, value, path, problems)
             continue
         converted, error = _coerce(fld.name, kind, value)

@@ -48,23 +48,30 @@ def apply_workspace_edit(edit: types.WorkspaceEdit, open_texts: dict[str, str] |
             return changed[uri]
         if uri in open_texts:
             return open_texts[uri]
-        path = Path(to_fs_path(uri))
+        path = _path_of(uri)
         return path.read_text(encoding="utf-8") if path.exists() else ""
 
     for change in edit.document_changes or []:
         if isinstance(change, types.CreateFile):
-            path = Path(to_fs_path(change.uri))
+            path = _path_of(change.uri)
             if not path.exists() or (change.options and change.options.overwrite):
                 changed[change.uri] = ""
         elif isinstance(change, types.DeleteFile):
-            Path(to_fs_path(change.uri)).unlink(missing_ok=True)
+            _path_of(change.uri).unlink(missing_ok=True)
             changed.pop(change.uri, None)
         elif isinstance(change, types.TextDocumentEdit):
-            edits = [e for e in change.edits if isinstance(e, types.TextEdit)]
-            changed[change.text_document.uri] = apply_text_edits(current(change.text_document.uri), edits)
+            text_edits = [e for e in change.edits if isinstance(e, types.TextEdit)]
+            changed[change.text_document.uri] = apply_text_edits(current(change.text_document.uri), text_edits)
     for uri, edits in (edit.changes or {}).items():
         changed[uri] = apply_text_edits(current(uri), list(edits))
     for uri, text in changed.items():
-        atomic_write(Path(to_fs_path(uri)), text)
+        atomic_write(_path_of(uri), text)
         open_texts[uri] = text
     return changed
+
+
+def _path_of(uri: str) -> Path:
+    path = to_fs_path(uri)
+    if path is None:
+        raise ValueError(f"{uri} is not a file")
+    return Path(path)

@@ -13,20 +13,17 @@ and a waiting thread then sleeps in Python instead of polling the kernel.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None
-try:
+if sys.platform == "win32":  # pragma: no cover - Windows
     import msvcrt
-except ImportError:
-    msvcrt = None
+else:
+    import fcntl
 
 from server.errors import ScionError
 
@@ -96,25 +93,23 @@ def _lock_fd(fd: int, deadline: float, lock_path: Path, what: str) -> None:
 
 
 def _try_lock(fd: int) -> bool:
-    if fcntl is not None:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
-        except BlockingIOError:
-            return False
-    if msvcrt is not None:  # pragma: no cover - Windows
+    if sys.platform == "win32":  # pragma: no cover - Windows
         try:
             os.lseek(fd, 0, os.SEEK_SET)
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
             return True
         except OSError:
             return False
-    return True  # pragma: no cover - no locking primitive: threads are still serialised
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
 
 
 def _unlock_fd(fd: int) -> None:
-    if fcntl is not None:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-    elif msvcrt is not None:  # pragma: no cover - Windows
+    if sys.platform == "win32":  # pragma: no cover - Windows
         os.lseek(fd, 0, os.SEEK_SET)
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)

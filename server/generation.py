@@ -265,7 +265,10 @@ class Undo:
 
     def answer_record(self, plan: GenerationPlan) -> None:
         # Only this generation's record goes: records others added meanwhile stay.
-        self._steps.append((str(plan.answer_file), lambda: remove_answer_record(plan.answer_file, plan.generation_id)))
+        def remove_record() -> None:
+            remove_answer_record(plan.answer_file, plan.generation_id)
+
+        self._steps.append((str(plan.answer_file), remove_record))
 
     def run(self) -> list[str]:
         """Undo everything; returns what could not be put back (also logged)."""

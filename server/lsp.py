@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types
 from pygls.exceptions import FeatureRequestError
@@ -21,7 +22,25 @@ from server.errors import DocumentTooLarge, NotAFileError, ScionError, failure_m
 from server.logs import LEVELS, ForwardingHandler
 from server.protocol import ScionProtocol
 
+if TYPE_CHECKING:  # the services import this module; the store and catalog load in a worker at start-up
+    from server.context import DocumentTrees, EditingContext
+    from server.features.evolution import EvolutionService
+    from server.features.tracking import TrackingService
+    from server.features.upgrades import UpgradeService
+    from server.serve import RememberingReader
+    from server.store import Store
+    from server.templates.catalog import Catalog
+
 log = logging.getLogger("scion.server")
+
+# Listeners the features add, because pygls keeps one handler per LSP method.
+OpenListener = Callable[[types.DidOpenTextDocumentParams], None]
+ChangeListener = Callable[[types.DidChangeTextDocumentParams], None]
+CloseListener = Callable[[types.DidCloseTextDocumentParams], None]
+SaveListener = Callable[[types.DidSaveTextDocumentParams], None]
+SettingsListener = Callable[[], None]
+VerdictListener = Callable[[str, str], None]  # (generation id, "accepted" | "rejected")
+CodeActionProvider = Callable[["ScionServer", types.CodeActionParams], list[types.CodeAction]]
 
 _MESSAGE_TYPES = {
     logging.DEBUG: types.MessageType.Log,
@@ -33,6 +52,8 @@ _MESSAGE_TYPES = {
 
 class ScionServer(LanguageServer):
     """Holds the settings, the store, the template catalog and the background work."""
+
+    protocol: ScionProtocol  # made from protocol_cls below
 
     def __init__(self, forward_log: ForwardingHandler | None = None) -> None:
         super().__init__(
@@ -49,28 +70,25 @@ class ScionServer(LanguageServer):
         self.background = BackgroundTasks()
         self.forward_log = forward_log
         self.log_file: Path | None = None  # None: the user log folder
-        self.stdin = None  # serve.RememberingReader when serving on stdio
-        self.store = None  # server.store.Store, opened at initialize
-        self.catalog = None  # server.templates.catalog.Catalog
-        # The catalog loads in a worker thread so `initialize` answers at once;
-        # features that need templates await `ready()`.
-        self.catalog_loading: asyncio.Future | None = None
-        self.trees = None  # server.context.DocumentTrees
-        self.tracking = None  # server.features.tracking.TrackingService
-        self.upgrades = None  # server.features.upgrades.UpgradeService
-        self.evolution = None  # server.features.evolution.EvolutionService
-        # Callbacks other feature modules add to hear about document changes,
-        # because pygls keeps one handler per LSP method.
-        self.on_open: list = []
-        self.on_change: list = []
-        self.on_close: list = []
-        self.on_save: list = []
-        self.on_settings: list = []
-        self.on_verdict: list = []  # (generation_id, verdict) after tracking decides
-        # Code actions other than "Generate:" (quick-fixes, accept/reject) come from
-        # providers the features add here: (server, params) -> list[CodeAction].
-        self.code_action_providers: list = []
-        self.hover_providers: list = []
+        self.stdin: RememberingReader | None = None  # when serving on stdio
+        # Opened at initialize, in a worker thread so `initialize` answers at
+        # once; features that need them await `ready()`, then `require_*()`.
+        self.store: Store | None = None
+        self.catalog: Catalog | None = None
+        self.catalog_loading: asyncio.Task[None] | None = None
+        # Set by the feature modules' register(), before the server runs.
+        self.trees: DocumentTrees | None = None
+        self.tracking: TrackingService | None = None
+        self.upgrades: UpgradeService | None = None
+        self.evolution: EvolutionService | None = None
+        self.on_open: list[OpenListener] = []
+        self.on_change: list[ChangeListener] = []
+        self.on_close: list[CloseListener] = []
+        self.on_save: list[SaveListener] = []
+        self.on_settings: list[SettingsListener] = []
+        self.on_verdict: list[VerdictListener] = []  # after tracking decides
+        # Code actions other than "Generate:" (quick-fixes, accept/reject).
+        self.code_action_providers: list[CodeActionProvider] = []
         # template id -> (success rate, decided count); refreshed after verdicts.
         self.success: dict[str, tuple[float, int]] = {}
 
@@ -95,6 +113,32 @@ class ScionServer(LanguageServer):
                 type=types.MessageType.Error, message=failure_message(error, "read a message from the editor")
             )
         )
+
+    # -- state that exists once initialised ----------------------------------
+    # A request that arrives before `initialize` (or after `shutdown`) gets a
+    # ScionError, which the protocol answers as a message, never a traceback.
+
+    def require_store(self) -> Store:
+        if self.store is None:
+            raise ScionError("the server is not initialised yet (no database)")
+        return self.store
+
+    def require_catalog(self) -> Catalog:
+        if self.catalog is None:
+            raise ScionError("the server is not initialised yet (no templates)")
+        return self.catalog
+
+    def require_trees(self) -> DocumentTrees:
+        return _registered(self.trees, "documents")
+
+    def require_tracking(self) -> TrackingService:
+        return _registered(self.tracking, "tracking")
+
+    def require_upgrades(self) -> UpgradeService:
+        return _registered(self.upgrades, "upgrades")
+
+    def require_evolution(self) -> EvolutionService:
+        return _registered(self.evolution, "evolution")
 
     async def ready(self) -> None:
         loading = self.catalog_loading
@@ -181,6 +225,11 @@ class ScionServer(LanguageServer):
         except UnicodeDecodeError as error:
             raise ScionError(f"cannot read {shorten_name(path.name)}: it is not UTF-8 ({error.reason})") from error
 
+    def document_version(self, uri: str) -> int | None:
+        """The open document's version, None when it is not open (edits to it then carry no version)."""
+        document = self.workspace.text_documents.get(uri)
+        return document.version if document is not None else None
+
     def language_of(self, uri: str) -> str | None:
         document = self.workspace.text_documents.get(uri)
         if document is not None and document.language_id:
@@ -209,7 +258,7 @@ class ScionServer(LanguageServer):
                 f"{MAX_PARSED_CHARS / 1e6:.0f} MB (no templates or tracking there)"
             )
 
-    def context_for(self, uri: str, line: int, character: int):
+    def context_for(self, uri: str, line: int, character: int) -> EditingContext:
         """The editing context at a position, re-using the document's syntax tree.
 
         DocumentTooLarge for a document over the size limit: parsing it would
@@ -290,3 +339,12 @@ class ScionServer(LanguageServer):
     def send_status(self, state: str, message: str = "") -> None:
         upgrades = self.upgrades.available_count() if self.upgrades is not None else 0
         self.protocol.notify("scion/status", {"state": state, "message": message, "upgradesAvailable": upgrades})
+
+
+_Service = TypeVar("_Service")
+
+
+def _registered(service: _Service | None, feature: str) -> _Service:
+    if service is None:
+        raise ScionError(f"the {feature} feature is not registered")
+    return service

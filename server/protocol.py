@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Generator
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from lsprotocol import types
@@ -141,7 +141,7 @@ class ScionProtocol(LanguageServerProtocol):
             if has_id and "error" in data:
                 return self._converter.structure(data, types.ResponseErrorMessage)
             if has_id:
-                result_type = self._result_types.pop(msg_id, None) or JsonRPCResponseMessage
+                result_type = _pop_for(self._result_types, msg_id) or JsonRPCResponseMessage
                 return self._converter.structure(data, result_type)
             return self._converter.structure(data, self.get_message_type(method or "") or JsonRPCNotification)
         except Exception as error:
@@ -155,7 +155,7 @@ class ScionProtocol(LanguageServerProtocol):
                 # The client's answer to one of our requests: fail that request
                 # rather than leave it waiting.
                 log.warning("malformed response to request %r: %s", msg_id, reason)
-                future = self._request_futures.pop(msg_id, None)
+                future = _pop_for(self._request_futures, msg_id)
                 if future is not None and not future.done():
                     future.set_exception(JsonRpcInvalidParams(one_line(f"malformed response: {reason}", 500)))
             else:
@@ -242,6 +242,14 @@ _PARSE_ERROR = -32700
 # The "id" of a message that is not valid JSON: the first one, which clients
 # write before "params" (LSP params seldom hold an "id" key anyway).
 _ID = re.compile(rb'"id"\s*:\s*(-?\d{1,18}|"(?:[^"\\]|\\.){0,200}")')
+
+
+_Waiting = TypeVar("_Waiting")
+
+
+def _pop_for(waiting: dict[str | int, _Waiting], msg_id: Any) -> _Waiting | None:
+    """What waits for the answer to request `msg_id`; None for an id JSON-RPC does not allow."""
+    return waiting.pop(msg_id, None) if isinstance(msg_id, (int, str)) else None
 
 
 def _valid_id(msg_id: Any) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import BinaryIO, cast
 
 log = logging.getLogger("scion.serve")
 
@@ -33,7 +34,7 @@ class RememberingReader:
     itself still holds.
     """
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream: BinaryIO) -> None:
         self._stream = stream
         self.last_body: bytes | None = None
 
@@ -75,7 +76,8 @@ def run(tcp: str | None = None, log_file: str | None = None) -> int:
 
     if tcp is None:
         server.stdin = RememberingReader(sys.stdin.buffer)
-        server.start_io(server.stdin, transport)
+        # pygls only calls readline() and read(n), which is all this reader has.
+        server.start_io(cast(BinaryIO, server.stdin), transport)
     else:
         host, _, port = tcp.rpartition(":")
         server.start_tcp(host or "127.0.0.1", int(port))

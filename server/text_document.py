@@ -49,7 +49,7 @@ class ChunkedLines(Sequence[str]):
         return self._document._line_count
 
     def __iter__(self) -> Iterator[str]:
-        return chain.from_iterable(self._document._chunks)
+        return chain.from_iterable(self._document._built_chunks())
 
     def __getitem__(self, index: int) -> str:  # type: ignore[override]  # no slices: the codec indexes lines
         count = self._document._line_count
@@ -58,7 +58,7 @@ class ChunkedLines(Sequence[str]):
         if not 0 <= index < count:
             raise IndexError("line index out of range")
         chunk, offset = self._document._locate(index)
-        return self._document._chunks[chunk][offset]
+        return self._document._built_chunks()[chunk][offset]
 
 
 class ChunkedTextDocument(TextDocument):
@@ -149,29 +149,36 @@ class ChunkedTextDocument(TextDocument):
         self._source = text
         self._lines = None
 
+    def _built_chunks(self) -> list[list[str]]:
+        """The chunks; everything below runs after `_load` built them."""
+        assert self._chunks is not None
+        return self._chunks
+
     def _locate(self, line: int) -> tuple[int, int]:
         """(chunk index, index within it) of a line; the line may be one past the end."""
-        for index, chunk in enumerate(self._chunks):
+        chunks = self._built_chunks()
+        for index, chunk in enumerate(chunks):
             size = len(chunk)
             if line < size:
                 return index, line
             line -= size
-        return len(self._chunks), line
+        return len(chunks), line
 
     def _slice(self, first: int, last: int) -> list[str]:
         if first >= last:
             return []
         chunk, offset = self._locate(first)
+        chunks = self._built_chunks()
         out: list[str] = []
         wanted = last - first
         while len(out) < wanted:
-            out += self._chunks[chunk][offset : offset + wanted - len(out)]
+            out += chunks[chunk][offset : offset + wanted - len(out)]
             chunk, offset = chunk + 1, 0
         return out
 
     def _replace(self, first: int, last: int, new_lines: list[str]) -> None:
         """Replace lines [first, last) with `new_lines` and re-balance the chunks touched."""
-        chunks = self._chunks
+        chunks = self._built_chunks()
         self._length += sum(map(len, new_lines)) - sum(map(len, self._slice(first, min(last, self._line_count))))
         self._line_count += len(new_lines) - (last - first)
         self._source = None
@@ -197,7 +204,7 @@ class ChunkedTextDocument(TextDocument):
 
     def _rebalance(self, first: int, last: int) -> None:
         """Split chunks[first:last] when too long, drop them when empty, merge them when tiny."""
-        chunks, limit = self._chunks, self._chunk_lines
+        chunks, limit = self._built_chunks(), self._chunk_lines
         pieces: list[list[str]] = []
         for chunk in chunks[first:last]:
             if len(chunk) > limit:

@@ -11,6 +11,7 @@ import sys
 
 from server.cli.common import add_workspace_options, open_catalog, open_store, print_json, print_table, workspace_of
 from server.config import settings_from_client
+from server.progress import Progress
 
 
 def add_parser(commands) -> None:
@@ -90,9 +91,9 @@ def run_evolve(args) -> int:
     return 0
 
 
-def _progress_line(message: str, percentage: int | None) -> None:
+def _progress_line(progress: Progress) -> None:
     if sys.stderr.isatty():
-        print(f"\r[{percentage or 0:3d}%] {message[:70]:<70}", end="", file=sys.stderr, flush=True)
+        print(f"\r[{progress.percentage:3d}%] {progress.message[:70]:<70}", end="", file=sys.stderr, flush=True)
 
 
 def _print_summary(summary: dict) -> None:

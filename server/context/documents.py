@@ -96,10 +96,12 @@ class DocumentTrees:
         if too_large(len(text)):
             self._documents.pop(uri, None)
             return ParsedDocument(version, "", previous.language, None)
-        tree = self._reparse(previous, text, edit) if previous.tree is not None else None
+        tree = self._reparse(previous, text, edit)
         return self._store(uri, ParsedDocument(version, text, previous.language, tree))
 
     def _reparse(self, previous: ParsedDocument, text: str, edit: TreeEdit) -> Tree | None:
+        if previous.tree is None:
+            return None
         old_tree = previous.tree.copy()
         edit.apply_to(old_tree)
         return self._parse(previous.language, text, old_tree)

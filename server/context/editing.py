@@ -43,7 +43,7 @@ class EditingContext(PathFeatures):
         return features
 
 
-def _path_only(language: str, path, workspace: Path | None, place: str) -> EditingContext:
+def _path_only(language: str, path: str | Path | None, workspace: Path | None, place: str) -> EditingContext:
     paths = path_features(path, workspace, language or None)
     return EditingContext(
         **vars(paths),

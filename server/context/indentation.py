@@ -60,8 +60,8 @@ def indent_unit(language: str | None, lines: list[str]) -> str:
         if indent.startswith("\t"):
             return "\t"
         if indent:
-            return indent if len(indent) <= 8 else _DEFAULT_UNITS.get(language, "    ")
-    return _DEFAULT_UNITS.get(language, "    ")
+            return indent if len(indent) <= 8 else _DEFAULT_UNITS.get(language or "", "    ")
+    return _DEFAULT_UNITS.get(language or "", "    ")
 
 
 def blank_line_indentation(language: str | None, lines: list[str], row: int) -> str:

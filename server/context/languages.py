@@ -41,35 +41,35 @@ def language_for_path(path: str | PurePath) -> str | None:
     return _EXTENSIONS.get(os.path.splitext(os.fspath(path))[1].lower())
 
 
-def _grammar(language: str):
+def _grammar(language: str) -> object:
     # Grammar packages are imported on first use so that a server which only
     # sees Python files never pays for loading the other four.
     if language == PYTHON:
-        import tree_sitter_python as grammar
+        import tree_sitter_python
 
-        return grammar.language()
+        return tree_sitter_python.language()
     if language == TYPESCRIPT:
-        import tree_sitter_typescript as grammar
+        import tree_sitter_typescript
 
-        return grammar.language_typescript()
+        return tree_sitter_typescript.language_typescript()
     if language in (TSX, JAVASCRIPT):
         # The tsx grammar rather than the plain typescript one: JavaScript
         # files routinely hold JSX, and the tsx grammar accepts plain JS too.
-        import tree_sitter_typescript as grammar
+        import tree_sitter_typescript
 
-        return grammar.language_tsx()
+        return tree_sitter_typescript.language_tsx()
     if language == GO:
-        import tree_sitter_go as grammar
+        import tree_sitter_go
 
-        return grammar.language()
+        return tree_sitter_go.language()
     if language == RUST:
-        import tree_sitter_rust as grammar
+        import tree_sitter_rust
 
-        return grammar.language()
+        return tree_sitter_rust.language()
     if language == ELIXIR:
-        import tree_sitter_elixir as grammar
+        import tree_sitter_elixir
 
-        return grammar.language()
+        return tree_sitter_elixir.language()
     raise ValueError(f"no tree-sitter grammar for language {language!r}")
 
 

@@ -7,6 +7,7 @@ would go, not in the method.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -211,7 +212,9 @@ def _inside(point: tuple[int, int], body: Node, language: str) -> bool:
     return start < point < end
 
 
-def enclosing_at(language: str, node: Node, point: tuple[int, int], accepts=None) -> Enclosing:
+def enclosing_at(
+    language: str, node: Node, point: tuple[int, int], accepts: Callable[[Scope], bool] | None = None
+) -> Enclosing:
     """The scopes around `node` that contain `point` in their body.
 
     `accepts(scope)` replaces the body test; Python uses it on blank lines,

@@ -77,7 +77,7 @@ class EditAnalysis:
     traced: int  # generations whose render could be traced and compared
 
 
-def history_from_rows(rows: Iterable[dict], workspace: Path | None) -> list[HistoricalGeneration]:
+def history_from_rows(rows: Iterable[dict[str, Any]], workspace: Path | None) -> list[HistoricalGeneration]:
     """Store rows of decided generations, with the editing features rebuilt from each file's path."""
     features_by_path: dict[str, dict[str, Any]] = {}
     history = []
@@ -98,7 +98,7 @@ def history_from_rows(rows: Iterable[dict], workspace: Path | None) -> list[Hist
     return history
 
 
-def rejection_answers(by_answer: list[dict], overall_rate: float | None) -> list[dict]:
+def rejection_answers(by_answer: list[dict[str, Any]], overall_rate: float | None) -> list[dict[str, Any]]:
     """Answer values whose success rate is clearly below the version's (rows of store.success_by_answer)."""
     if overall_rate is None:
         return []
@@ -114,7 +114,7 @@ def rejection_answers(by_answer: list[dict], overall_rate: float | None) -> list
 def analyse_edits(
     template: Template,
     history: list[HistoricalGeneration],
-    trace: Callable[[Template, dict, dict], TracedRender | None] = traced_render,
+    trace: Callable[[Template, dict[str, Any], dict[str, Any]], TracedRender | None] = traced_render,
 ) -> EditAnalysis:
     """Every edit users made to this version's output; the foldable ones mapped to source edits."""
     evidence: dict[SourceEdit, EditEvidence] = {}
@@ -125,7 +125,7 @@ def analyse_edits(
             continue
         render = trace(template, generation.answers, generation.features)
         aligned = _align(render, generation) if render is not None else None
-        if aligned is None:
+        if render is None or aligned is None:
             continue
         traced += 1
         base_length, kept = aligned
@@ -145,7 +145,7 @@ def _align(render: TracedRender, generation: HistoricalGeneration) -> tuple[int,
     stored, kept = generation.rendered_text, generation.retained_text or ""
     if stored == render.text:
         return len(render.text), kept
-    indentation = re.match(r"[ \t]*", stored).group()
+    indentation = stored[: len(stored) - len(stored.lstrip(" \t"))]
     reindented = "".join(indentation + line if line.strip() else line for line in render.text.splitlines(keepends=True))
     if reindented.rstrip("\n") != stored:
         return None
@@ -156,7 +156,7 @@ def _align(render: TracedRender, generation: HistoricalGeneration) -> tuple[int,
 
 
 def _edits_of(
-    render: TracedRender, length: int, kept: str, answers: dict, line_changes: Counter
+    render: TracedRender, length: int, kept: str, answers: dict[str, Any], line_changes: Counter[LineChange]
 ) -> list[tuple[SourceEdit, str, str]]:
     base = render.text[:length]
     old_lines, new_lines = base.splitlines(keepends=True), kept.splitlines(keepends=True)
@@ -210,7 +210,9 @@ def _similar(old: str, new: str) -> bool:
     return difflib.SequenceMatcher(None, old, new, autojunk=False).ratio() >= SIMILAR_LINE
 
 
-def _source_edit(render: TracedRender, offset: int, before: str, after: str, answers: dict) -> SourceEdit | None:
+def _source_edit(
+    render: TracedRender, offset: int, before: str, after: str, answers: dict[str, Any]
+) -> SourceEdit | None:
     """The source change that turns `before` (at `offset` in the render) into `after`, or None."""
     prefix = len(_common_prefix(before, after))
     suffix = len(_common_prefix(before[prefix:][::-1], after[prefix:][::-1]))
@@ -221,10 +223,14 @@ def _source_edit(render: TracedRender, offset: int, before: str, after: str, ans
     return _insertion(render, start, inserted, answers)
 
 
-def _replacement(render: TracedRender, start: int, end: int, inserted: str, answers: dict) -> SourceEdit | None:
+def _replacement(
+    render: TracedRender, start: int, end: int, inserted: str, answers: dict[str, Any]
+) -> SourceEdit | None:
     origins = render.origins[start:end]
     first = origins[0]
-    if any(o is None or o.piece != first.piece or o.offset != first.offset + i for i, o in enumerate(origins)):
+    if first is None or any(
+        o is None or o.piece != first.piece or o.offset != first.offset + i for i, o in enumerate(origins)
+    ):
         return None  # the change spans a tag: writing it back would remove template logic
     source_start = render.source_offset(first)
     source_end = source_start + len(origins)
@@ -233,17 +239,19 @@ def _replacement(render: TracedRender, start: int, end: int, inserted: str, answ
     )
 
 
-def _insertion(render: TracedRender, at: int, inserted: str, answers: dict) -> SourceEdit | None:
+def _insertion(render: TracedRender, at: int, inserted: str, answers: dict[str, Any]) -> SourceEdit | None:
     """Anchor an insertion to a literal character next to it; a line inserted after a line
     that ends in an expression may also go before that line's newline instead."""
     choices = [(at, inserted)]
     if at > 0 and inserted and inserted[-1] == render.text[at - 1]:
         choices.append((at - 1, render.text[at - 1] + inserted[:-1]))
     for position, text in choices:
-        if position > 0 and render.once(render.origins[position - 1]):
-            source_at = render.source_offset(render.origins[position - 1]) + 1
-        elif position < len(render.origins) and render.once(render.origins[position]):
-            source_at = render.source_offset(render.origins[position])
+        before = render.origins[position - 1] if position > 0 else None
+        after = render.origins[position] if position < len(render.origins) else None
+        if render.once(before):
+            source_at = render.source_offset(before) + 1
+        elif render.once(after):
+            source_at = render.source_offset(after)
         else:
             continue
         return SourceEdit(render.source, source_at, source_at, _as_source(render, source_at, source_at, text, answers))
@@ -259,7 +267,7 @@ def _common_prefix(a: str, b: str) -> str:
     return a[:size]
 
 
-def _as_source(render: TracedRender, start: int, end: int, text: str, answers: dict) -> str:
+def _as_source(render: TracedRender, start: int, end: int, text: str, answers: dict[str, Any]) -> str:
     """Jinja source that outputs `text`: answer values become expressions, Jinja syntax stays literal,
     and whitespace next to a whitespace-stripping tag is kept by emitting it from an expression."""
     source = _generalised(text, answers)
@@ -274,7 +282,7 @@ def _as_source(render: TracedRender, start: int, end: int, text: str, answers: d
     return source
 
 
-def _generalised(text: str, answers: dict) -> str:
+def _generalised(text: str, answers: dict[str, Any]) -> str:
     """`text` as Jinja source, with every whole-word occurrence of a string answer as `{{ name }}`."""
     values = sorted(
         (

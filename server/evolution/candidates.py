@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from server.evolution.analysis import EditAnalysis
 from server.evolution.llm import FENCED_BLOCK, LlmConfig, LlmUnavailable, complete
@@ -23,7 +24,9 @@ MAX_SHOWN_CHANGE_CHARS = 600
 
 
 @dataclass
-class Candidate:
+class TemplateCandidate:
+    """A new version of a template to validate (an answer's proposal is `templates.answers.Candidate`)."""
+
     kind: str  # "folding" or "llm"
     folder: Path  # a version folder: template.yml + files/
     changes: list[str] = field(default_factory=list)  # what changed, for the changelog
@@ -42,11 +45,11 @@ def propose_with_llm(
     config: LlmConfig,
     template: Template,
     source: str,
-    evidence: dict,
+    evidence: dict[str, Any],
     analysis: EditAnalysis,
     scratch: Path,
     ask: Callable[[LlmConfig, list[dict[str, str]]], str] | None = None,
-) -> Candidate:
+) -> TemplateCandidate:
     """Ask the LLM (`ask`, default `llm.complete`) for an improved version of the template's main file.
 
     Raises LlmUnavailable when there is no usable proposal.
@@ -63,13 +66,13 @@ def propose_with_llm(
         raise LlmUnavailable("the LLM proposed the template unchanged")
     folder = copy_version(template, scratch / "llm")
     (folder / "files" / source).write_text(proposed, encoding="utf-8", newline="")
-    return Candidate(
+    return TemplateCandidate(
         kind="llm", folder=folder, changes=[f"rewrites {source} as proposed by {config.model} from the evidence"]
     )
 
 
 def _messages(
-    template: Template, source: str, current: str, evidence: dict, analysis: EditAnalysis
+    template: Template, source: str, current: str, evidence: dict[str, Any], analysis: EditAnalysis
 ) -> list[dict[str, str]]:
     changes = [
         {

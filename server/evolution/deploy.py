@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.version import InvalidVersion, Version
 from ruamel.yaml import YAML
@@ -24,6 +24,9 @@ from server.errors import ScionError
 from server.templates.loader import MANIFEST_NAME
 from server.templates.model import Template
 from server.templates.versions import version_key
+
+if TYPE_CHECKING:
+    from server.store import Store
 
 
 def workspace_template_root(workspace: Path) -> Path:
@@ -72,7 +75,7 @@ def _manifest_with_entry(manifest: Path, version: str, entry: str) -> str:
 
 def deploy(
     workspace: Path,
-    store,
+    store: Store,
     template: Template,
     candidate_folder: Path,
     versions: list[str],
@@ -101,7 +104,7 @@ def deploy(
     return version
 
 
-def rollback(workspace: Path, store, template_id: str) -> str:
+def rollback(workspace: Path, store: Store, template_id: str) -> str:
     """Remove the newest evolved version of a template from the workspace root; return that version."""
     root = workspace_template_root(workspace)
     live = [
@@ -114,7 +117,7 @@ def rollback(workspace: Path, store, template_id: str) -> str:
             f"{template_id} has no evolved version to roll back in {root}; "
             "only versions that `scion evolve` deployed into the workspace are rolled back"
         )
-    version = max(live, key=version_key)
+    version: str = max(live, key=version_key)
     folder = root / template_id / version
     kept = Path(workspace) / ".scion" / "rolled-back" / template_id / version
     if kept.exists():

@@ -17,6 +17,7 @@ import ast
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from server.evolution import runtime
 from server.templates.filters import CASE_FILTERS
@@ -25,29 +26,41 @@ TEXT_FEATURES = ("stem", "folder", "extension", "module_path", "enclosing_class"
 LIST_SOURCES = {"folders": runtime.folders, "module_parts": runtime.module_parts}
 CASES: dict[str, Callable[[str], str]] = {**CASE_FILTERS, "lower": str.lower, "upper": str.upper}
 
+Text = str | None  # what a text expression gives (None: no value for this input)
+Texts = tuple[str, ...] | None  # what a list expression gives
 Value = str | tuple[str, ...] | None
 
 
 class _OnText:
     """A node that applies its `apply` to the value of one text expression, `arg`, and is one node bigger."""
 
+    arg: TextExpr  # each subclass's dataclass field
+
     @property
     def size(self) -> int:
         return 1 + self.arg.size
 
-    def evaluate(self, ctx: dict) -> Value:
+    def evaluate(self, ctx: dict[str, Any]) -> Text:
         return self.apply(self.arg.evaluate(ctx))
+
+    def apply(self, value: Text) -> Text:
+        raise NotImplementedError
 
 
 class _OnParts:
     """A node that applies its `apply` to the value of one list expression, `parts`, and is one node bigger."""
 
+    parts: ListExpr  # each subclass's dataclass field
+
     @property
     def size(self) -> int:
         return 1 + self.parts.size
 
-    def evaluate(self, ctx: dict) -> Value:
+    def evaluate(self, ctx: dict[str, Any]) -> Value:
         return self.apply(self.parts.evaluate(ctx))
+
+    def apply(self, parts: Texts) -> Value:
+        raise NotImplementedError
 
 
 @dataclass(frozen=True)
@@ -55,7 +68,7 @@ class Feature:
     name: str
     size = 1
 
-    def evaluate(self, ctx: dict) -> Value:
+    def evaluate(self, ctx: dict[str, Any]) -> str:
         return runtime.feature(ctx, self.name)
 
     def python(self) -> str:
@@ -70,7 +83,7 @@ class Const:
     text: str
     size = 1
 
-    def evaluate(self, ctx: dict) -> Value:
+    def evaluate(self, ctx: dict[str, Any]) -> Text:
         return self.text
 
     def python(self) -> str:
@@ -88,7 +101,7 @@ class Item:
     index: int
     size = 2
 
-    def evaluate(self, ctx: dict) -> Value:
+    def evaluate(self, ctx: dict[str, Any]) -> Text:
         return runtime.item(LIST_SOURCES[self.source](ctx), self.index)
 
     def python(self) -> str:
@@ -109,7 +122,7 @@ class Parts:
     def size(self) -> int:
         return 1 if self.start == 0 else 2
 
-    def evaluate(self, ctx: dict) -> Value:
+    def evaluate(self, ctx: dict[str, Any]) -> Texts:
         return tuple(LIST_SOURCES[self.source](ctx)[self.start :])
 
     def python(self) -> str:
@@ -125,7 +138,10 @@ class MapCase(_OnParts):
     case: str
     parts: ListExpr
 
-    def apply(self, parts: Value) -> Value:
+    def evaluate(self, ctx: dict[str, Any]) -> Texts:
+        return self.apply(self.parts.evaluate(ctx))
+
+    def apply(self, parts: Texts) -> Texts:
         return None if parts is None else tuple(CASES[self.case](part) for part in parts)
 
     def python(self) -> str:
@@ -140,7 +156,10 @@ class Join(_OnParts):
     separator: str
     parts: ListExpr
 
-    def apply(self, parts: Value) -> Value:
+    def evaluate(self, ctx: dict[str, Any]) -> Text:
+        return self.apply(self.parts.evaluate(ctx))
+
+    def apply(self, parts: Texts) -> Text:
         return None if parts is None else self.separator.join(parts)
 
     def python(self) -> str:
@@ -158,7 +177,7 @@ class Case(_OnText):
     case: str
     arg: TextExpr
 
-    def apply(self, value: Value) -> Value:
+    def apply(self, value: Text) -> Text:
         return None if value is None else CASES[self.case](value)
 
     def python(self) -> str:
@@ -173,7 +192,7 @@ class StripPrefix(_OnText):
     affix: str
     arg: TextExpr
 
-    def apply(self, value: Value) -> Value:
+    def apply(self, value: Text) -> Text:
         return None if value is None else value.removeprefix(self.affix)
 
     def python(self) -> str:
@@ -188,7 +207,7 @@ class StripSuffix(_OnText):
     affix: str
     arg: TextExpr
 
-    def apply(self, value: Value) -> Value:
+    def apply(self, value: Text) -> Text:
         return None if value is None else value.removesuffix(self.affix)
 
     def python(self) -> str:
@@ -203,7 +222,7 @@ class AddPrefix(_OnText):
     text: str
     arg: TextExpr
 
-    def apply(self, value: Value) -> Value:
+    def apply(self, value: Text) -> Text:
         return None if value is None else self.text + value
 
     def python(self) -> str:
@@ -218,7 +237,7 @@ class AddSuffix(_OnText):
     text: str
     arg: TextExpr
 
-    def apply(self, value: Value) -> Value:
+    def apply(self, value: Text) -> Text:
         return None if value is None else value + self.text
 
     def python(self) -> str:
@@ -241,10 +260,10 @@ class If:
     def size(self) -> int:
         return 1 + self.then.size + self.otherwise.size
 
-    def condition(self, ctx: dict) -> bool:
+    def condition(self, ctx: dict[str, Any]) -> bool:
         return runtime.feature(ctx, self.feature) == self.value
 
-    def evaluate(self, ctx: dict) -> Value:
+    def evaluate(self, ctx: dict[str, Any]) -> Text:
         return (self.then if self.condition(ctx) else self.otherwise).evaluate(ctx)
 
     def python(self) -> str:
@@ -284,7 +303,7 @@ class Program:
     def size(self) -> int:
         return self.root.size
 
-    def evaluate(self, features: dict) -> str | None:
+    def evaluate(self, features: dict[str, Any]) -> str | None:
         """The answer for these features, or None when the program has none (empty or failed)."""
         try:
             value = self.root.evaluate(features)

@@ -23,16 +23,15 @@ provenance (including the candidates that lost), transitions with reasons.
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import asdict, dataclass, field, is_dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from server.evolution.dsl import Program
 from server.evolution.llm import LlmConfig, LlmUnavailable, write_program
@@ -47,7 +46,14 @@ from server.evolution.programs import (
 )
 from server.evolution.sandbox import check_source, run_in_sandbox
 from server.evolution.stages import STAGES, StageStats, StageThresholds, next_stage, who_answers
-from server.evolution.synthesis import confidence, learned_program_source, synthesize
+from server.evolution.synthesis import Example, confidence, learned_program_source, synthesize
+from server.jsonish import to_json
+from server.progress import Progress, ProgressCallback
+
+if TYPE_CHECKING:
+    from server.config import EvolutionSettings
+    from server.store import Store
+    from server.templates.catalog import Catalog
 
 log = logging.getLogger("scion.evolution")
 
@@ -57,8 +63,6 @@ MAX_WINDOW = 5000
 HOLDOUT_EVERY = 3
 ALTERNATIVES_KEPT = 8
 SANDBOX_TIMEOUT_S = 5.0
-
-Progress = Callable[[str, int | None], None]
 
 
 # -- search (picklable: runs in a worker process) ----------------------------
@@ -72,12 +76,12 @@ class Search:
     full: list[Program]
 
 
-def search_programs(examples: list[tuple[dict, str]], budget_s: float) -> Search:
+def search_programs(examples: list[tuple[dict[str, Any], str]], budget_s: float) -> Search:
     training, _ = split(examples)
     return Search(synthesize(training, time_budget_s=budget_s), synthesize(examples, time_budget_s=budget_s))
 
 
-def split(examples: list) -> tuple[list, list]:
+def split(examples: list[Any]) -> tuple[list[Any], list[Any]]:
     """Training and held-out examples: every third one is held out."""
     held = [e for i, e in enumerate(examples) if i % HOLDOUT_EVERY == HOLDOUT_EVERY - 1]
     training = [e for i, e in enumerate(examples) if i % HOLDOUT_EVERY != HOLDOUT_EVERY - 1]
@@ -97,10 +101,10 @@ class SandboxedProgram:
         self.source = source
         self.size = size
 
-    def evaluate(self, features: dict) -> str | None:
+    def evaluate(self, features: dict[str, Any]) -> str | None:
         return self.evaluate_all([features])[0]
 
-    def evaluate_all(self, inputs: list[dict]) -> list[str | None]:
+    def evaluate_all(self, inputs: list[dict[str, Any]]) -> list[str | None]:
         results = run_in_sandbox(
             self.source, FUNC_NAME, [trimmed_features(f) for f in inputs], timeout_s=SANDBOX_TIMEOUT_S
         )
@@ -116,7 +120,7 @@ class TaskModel:
 
     version: int
     origin: str
-    programs: list  # DSL Programs still consistent with the kept answers, plus a SandboxedProgram
+    programs: list[Any]  # DSL Programs still consistent with the kept answers, plus a SandboxedProgram
     support: int  # kept answers the best program agrees with: the evidence behind confidence
 
 
@@ -126,6 +130,51 @@ class CodeAnswer:
     confidence: float
     version: int
     settled: bool
+
+
+@dataclass(frozen=True)
+class ProgramCandidate:
+    """A program proposed for a task (by synthesis or the LLM), and what validating it found."""
+
+    origin: str  # "synthesis" or "llm"
+    program: str  # a readable summary
+    source: str | None  # its Python; None when the LLM gave none
+    accuracy: float | None  # on the held-out examples; None when none were held out
+    dsl: list[Any] = field(default_factory=list)  # the encoded DSL alternatives (synthesis only)
+    rejected: str | None = None  # why it cannot be used; None: valid
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "origin": self.origin,
+            "held_out_accuracy": self.accuracy,
+            "rejected": self.rejected,
+            "program": self.program,
+        }
+
+
+@dataclass(frozen=True)
+class FoundProgram:
+    """The best valid candidate, with every candidate that competed (for the provenance)."""
+
+    winner: ProgramCandidate
+    examples: int
+    candidates: list[ProgramCandidate]
+
+    def public(self) -> dict[str, Any]:
+        """What a report shows of it."""
+        return {
+            "origin": self.winner.origin,
+            "program": self.winner.program,
+            "held_out_accuracy": self.winner.accuracy,
+            "examples": self.examples,
+            "candidates": [candidate.summary() for candidate in self.candidates],
+        }
+
+    def printable(self) -> Program | str:
+        """What `learned_program_source` prints: the DSL program itself, or the LLM's source."""
+        if self.winner.origin == "synthesis":
+            return decode_program(self.winner.dsl[0])
+        return self.winner.source or ""
 
 
 # -- reports -----------------------------------------------------------------
@@ -138,7 +187,7 @@ class TaskReport:
     new_stage: str | None = None
     reason: str | None = None
     program_version: int | None = None
-    new_program: dict | None = None  # {origin, program, held_out_accuracy, examples, path}
+    new_program: dict[str, Any] | None = None  # {origin, program, held_out_accuracy, examples, path}
     notes: list[str] = field(default_factory=list)
 
 
@@ -150,7 +199,7 @@ class EvolutionReport:
     improvement: Any = None
     seconds: float = 0.0
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {
             "dryRun": self.dry_run,
             "cancelled": self.cancelled,
@@ -159,7 +208,7 @@ class EvolutionReport:
             "promoted": sum(1 for t in self.tasks if t.new_stage and _higher(t.new_stage, t.stage)),
             "demoted": sum(1 for t in self.tasks if t.new_stage and _higher(t.stage, t.new_stage)),
             "programs": sum(1 for t in self.tasks if t.new_program),
-            "improvement": _jsonable(self.improvement),
+            "improvement": to_json(self.improvement),
         }
 
 
@@ -167,21 +216,10 @@ def _higher(a: str, b: str) -> bool:
     return STAGES.index(a) > STAGES.index(b)
 
 
-def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, (str, int, float, bool, list, dict)):
-        return value
-    for method in ("as_json", "to_json"):
-        if callable(getattr(value, method, None)):
-            return getattr(value, method)()
-    if is_dataclass(value):
-        return json.loads(json.dumps(asdict(value), default=str))
-    return str(value)
-
-
 # -- the engine --------------------------------------------------------------
 
 
-def thresholds_from(settings_evolution) -> StageThresholds:
+def thresholds_from(settings_evolution: EvolutionSettings) -> StageThresholds:
     """Stage thresholds from `scion.evolution.*`; demotion needs as many code answers as promotion
     needs executions, up to the default 20."""
     minimum = settings_evolution.min_executions
@@ -197,7 +235,7 @@ def thresholds_from(settings_evolution) -> StageThresholds:
 class LearnedTasks:
     def __init__(
         self,
-        store,
+        store: Store,
         workspace: Path | None,
         thresholds: StageThresholds | None = None,
         llm: LlmConfig | None = None,
@@ -220,7 +258,7 @@ class LearnedTasks:
 
     # -- request path ---------------------------------------------------------
 
-    def code_answer(self, task: str, features: dict) -> CodeAnswer | None:
+    def code_answer(self, task: str, features: dict[str, Any]) -> CodeAnswer | None:
         """The program's answer for new features, or None when there is none or its programs disagree."""
         model = self.model(task)
         if model is None or not model.programs:
@@ -246,13 +284,13 @@ class LearnedTasks:
             self._models[key] = model
         return model
 
-    def _build_model(self, task: str, row: dict) -> TaskModel:
+    def _build_model(self, task: str, row: dict[str, Any]) -> TaskModel:
         provenance = row.get("provenance") or {}
         origin = provenance.get("origin", "synthesis")
         examples = self.examples(task)
         alternatives = decode_alternatives(provenance)
         consistent = [p for p in alternatives if all(p.evaluate(ctx) == answer for ctx, answer in examples)]
-        programs: list = list(consistent)
+        programs: list[Any] = list(consistent)
         if origin != "synthesis":
             sandboxed = SandboxedProgram(row["source"], min((p.size for p in consistent), default=1))
             if not examples or sandboxed.evaluate_all([c for c, _ in examples]) == [a for _, a in examples]:
@@ -272,7 +310,7 @@ class LearnedTasks:
 
     # -- examples -------------------------------------------------------------
 
-    def kept(self, task: str) -> list[tuple[int, dict, str]]:
+    def kept(self, task: str) -> list[tuple[int, dict[str, Any], str]]:
         """Recent kept text answers as (execution id, features, answer), oldest first, without repeats."""
         seen = set()
         found = []
@@ -288,7 +326,7 @@ class LearnedTasks:
             found.append((row["id"], features, answer))
         return found
 
-    def examples(self, task: str) -> list[tuple[dict, str]]:
+    def examples(self, task: str) -> list[tuple[dict[str, Any], str]]:
         return [(features, answer) for _, features, answer in self.kept(task)]
 
     # -- background run -------------------------------------------------------
@@ -297,7 +335,7 @@ class LearnedTasks:
         self,
         *,
         dry_run: bool = False,
-        progress: Progress | None = None,
+        progress: ProgressCallback | None = None,
         should_stop: Callable[[], bool] | None = None,
     ) -> EvolutionReport:
         started = time.perf_counter()
@@ -308,7 +346,7 @@ class LearnedTasks:
                 report.cancelled = True
                 break
             if progress is not None:
-                progress(f"learned task {task}", int(100 * index / max(1, len(tasks))))
+                progress(Progress(f"learned task {task}", index, len(tasks)))
             try:
                 report.tasks.append(self.evolve_task(task, dry_run=dry_run))
             except Exception as error:  # one broken task must not stop the others
@@ -328,7 +366,7 @@ class LearnedTasks:
             if found is not None and not dry_run:
                 active = self._save(task, found, max(row_id for row_id, _, _ in kept), report)
             elif found is not None:
-                report.new_program = _public(found)
+                report.new_program = found.public()
         report.program_version = active["version"] if active else None
         stats = self.stage_stats(task, active)
         if dry_run and found is not None:
@@ -336,7 +374,7 @@ class LearnedTasks:
         self._decide_stage(task, stats, report, dry_run)
         return report
 
-    def _needs_program(self, active: dict | None, kept: list, report: TaskReport) -> bool:
+    def _needs_program(self, active: dict[str, Any] | None, kept: list[Any], report: TaskReport) -> bool:
         if len(kept) < MIN_EXAMPLES:
             report.notes.append(f"{len(kept)} kept text answers; synthesis needs {MIN_EXAMPLES}")
             return False
@@ -345,99 +383,94 @@ class LearnedTasks:
         since = (active.get("provenance") or {}).get("trained_through", 0)
         recent = [(features, answer) for row_id, features, answer in kept if row_id > since]
         got = answers_of(primary_program(active), [features for features, _ in recent])
-        wrong = sum(answer != expected for answer, (_, expected) in zip(got, recent, strict=False))
+        wrong: int = sum(answer != expected for answer, (_, expected) in zip(got, recent, strict=False))
         if wrong:
             report.notes.append(f"program v{active['version']} got {wrong} of {len(recent)} recent kept answers wrong")
         return wrong > 0
 
     # -- finding a program ----------------------------------------------------
 
-    def _find_program(self, task: str, examples: list, report: TaskReport) -> dict | None:
-        """The best validated candidate: {origin, source, program, dsl, accuracy, examples, candidates}."""
+    def _find_program(self, task: str, examples: list[Example], report: TaskReport) -> FoundProgram | None:
+        """The best validated candidate, with every candidate that competed."""
         training, held = split(examples)
         bar = self.thresholds.min_kept_rate
-        candidates: list[dict] = []
+        candidates: list[ProgramCandidate] = []
         search = self._search(examples)
         if search.trained and search.full:
             accuracy = _sandbox_accuracy(search.trained[0].to_python(FUNC_NAME), held)
             source = search.full[0].to_python(FUNC_NAME)
             faithful = _sandbox_accuracy(source, examples) == 1.0
             candidates.append(
-                {
-                    "origin": "synthesis",
-                    "program": str(search.full[0]),
-                    "source": source,
-                    "accuracy": accuracy,
-                    "dsl": [encode_program(p) for p in search.full[:ALTERNATIVES_KEPT]],
-                    "rejected": None if faithful else "its Python does not reproduce the examples in the sandbox",
-                }
+                ProgramCandidate(
+                    origin="synthesis",
+                    program=str(search.full[0]),
+                    source=source,
+                    accuracy=accuracy,
+                    dsl=[encode_program(p) for p in search.full[:ALTERNATIVES_KEPT]],
+                    rejected=None if faithful else "its Python does not reproduce the examples in the sandbox",
+                )
             )
         else:
             report.notes.append("synthesis found no program consistent with the kept answers")
         if self.llm is not None:
-            candidates.append(self._llm_candidate(task, training, held))
+            candidates.append(self._llm_candidate(self.llm, task, training, held))
+        candidates = [
+            replace(c, rejected=f"held-out accuracy {c.accuracy:.0%} is below {bar:.0%}")
+            if c.rejected is None and c.accuracy is not None and c.accuracy < bar
+            else c
+            for c in candidates
+        ]
+        valid = [c for c in candidates if c.rejected is None]
         for candidate in candidates:
-            if candidate["rejected"] is None and candidate["accuracy"] is not None and candidate["accuracy"] < bar:
-                candidate["rejected"] = f"held-out accuracy {candidate['accuracy']:.0%} is below {bar:.0%}"
-        valid = [c for c in candidates if c["rejected"] is None]
-        for candidate in candidates:
-            if candidate["rejected"]:
-                report.notes.append(f"{candidate['origin']} candidate rejected: {candidate['rejected']}")
+            if candidate.rejected:
+                report.notes.append(f"{candidate.origin} candidate rejected: {candidate.rejected}")
         if not valid:
             return None
         # Synthesis first on a tie: it is smaller, local and explains itself.
-        winner = max(
-            valid, key=lambda c: (c["accuracy"] if c["accuracy"] is not None else 1.0, c["origin"] == "synthesis")
-        )
-        winner = dict(winner)
-        winner["examples"] = len(examples)
-        winner["candidates"] = [
-            {
-                "origin": c["origin"],
-                "held_out_accuracy": c["accuracy"],
-                "rejected": c["rejected"],
-                "program": c["program"],
-            }
-            for c in candidates
-        ]
-        return winner
+        winner = max(valid, key=lambda c: (c.accuracy if c.accuracy is not None else 1.0, c.origin == "synthesis"))
+        return FoundProgram(winner, len(examples), candidates)
 
-    def _search(self, examples: list) -> Search:
+    def _search(self, examples: list[Any]) -> Search:
         if self.executor is None:
             return search_programs(examples, self.synthesis_budget_s)
         return self.executor.submit(search_programs, examples, self.synthesis_budget_s).result()
 
-    def _llm_candidate(self, task: str, training: list, held: list) -> dict:
-        candidate = {"origin": "llm", "program": "LLM-written infer(ctx)", "source": None, "accuracy": None, "dsl": []}
+    def _llm_candidate(
+        self, llm: LlmConfig, task: str, training: list[Example], held: list[Example]
+    ) -> ProgramCandidate:
+        candidate = ProgramCandidate(origin="llm", program="LLM-written infer(ctx)", source=None, accuracy=None)
         try:
-            source = write_program(self.llm, task, training)
+            source = write_program(llm, task, training)
         except LlmUnavailable as error:
-            return {**candidate, "rejected": f"no program from the LLM: {error}"}
+            return replace(candidate, rejected=f"no program from the LLM: {error}")
         violations = check_source(source)
         if violations:
-            return {**candidate, "rejected": "breaks the sandbox rules: " + "; ".join(violations[:3])}
+            return replace(candidate, rejected="breaks the sandbox rules: " + "; ".join(violations[:3]))
         if _sandbox_accuracy(source, training) != 1.0:
-            return {**candidate, "source": source, "rejected": "does not reproduce its own examples in the sandbox"}
-        return {**candidate, "source": source, "accuracy": _sandbox_accuracy(source, held), "rejected": None}
+            return replace(candidate, source=source, rejected="does not reproduce its own examples in the sandbox")
+        return replace(candidate, source=source, accuracy=_sandbox_accuracy(source, held))
 
-    def _save(self, task: str, found: dict, trained_through: int, report: TaskReport) -> dict:
+    def _save(self, task: str, found: FoundProgram, trained_through: int, report: TaskReport) -> dict[str, Any]:
+        winner = found.winner
         provenance = {
-            "origin": found["origin"],
-            "program": found["program"],
-            "examples": found["examples"],
-            "held_out_accuracy": found["accuracy"],
-            "dsl": found["dsl"] if found["origin"] == "synthesis" else [],
-            "candidates": found["candidates"],
+            "origin": winner.origin,
+            "program": winner.program,
+            "examples": found.examples,
+            "held_out_accuracy": winner.accuracy,
+            "dsl": winner.dsl if winner.origin == "synthesis" else [],
+            "candidates": [candidate.summary() for candidate in found.candidates],
             # Answers after this execution are new evidence: they judge the program.
             "trained_through": trained_through,
         }
-        body = _printable(found)
-        source = learned_program_source(body, task, found["examples"], found["accuracy"])
-        version = self.store.save_program(task, source, provenance, found["accuracy"])
+        source = learned_program_source(found.printable(), task, found.examples, winner.accuracy)
+        version = self.store.save_program(task, source, provenance, winner.accuracy)
         path = write_program_file(self.workspace, task, version, source)
-        report.new_program = {**_public(found), "version": version, "path": str(path) if path else None}
-        log.info("task %s: program v%d (%s) from %d examples", task, version, found["origin"], found["examples"])
-        return self.store.active_program(task)
+        report.new_program = {**found.public(), "version": version, "path": str(path) if path else None}
+        log.info("task %s: program v%d (%s) from %d examples", task, version, winner.origin, found.examples)
+        saved = self.store.active_program(task)
+        if saved is None:
+            raise RuntimeError(f"program v{version} of {task} was saved but is not active")
+        return saved
 
     # -- stages ---------------------------------------------------------------
 
@@ -450,7 +483,7 @@ class LearnedTasks:
             self.store.set_stage(task, move[0], move[1])
             log.info("task %s: %s -> %s (%s)", task, report.stage, move[0], move[1])
 
-    def stage_stats(self, task: str, active: dict | None) -> StageStats:
+    def stage_stats(self, task: str, active: dict[str, Any] | None) -> StageStats:
         """Evidence since the last transition; code answers judged since the program was trained."""
         transitions = self.store.transitions(task)
         since = transitions[-1]["at"] if transitions else ""
@@ -463,7 +496,7 @@ class LearnedTasks:
         judged, right = self._judge_code(active, [row for row in known if row["id"] > trained_through])
         return StageStats(len(rows), kept_rate, judged, right / judged if judged else None, has_program=True)
 
-    def _judge_code(self, active: dict, rows: list[dict]) -> tuple[int, int]:
+    def _judge_code(self, active: dict[str, Any], rows: list[dict[str, Any]]) -> tuple[int, int]:
         """How many of these answers the active program is judged on, and how many it got right.
 
         Its own answers count as given. For the teacher's, what the program would
@@ -487,7 +520,7 @@ class LearnedTasks:
 
     # -- status ---------------------------------------------------------------
 
-    def status(self) -> list[dict]:
+    def status(self) -> list[dict[str, Any]]:
         """One row per task: stage, executions, kept rate, active program, last transition."""
         rows = []
         for task in self.tasks():
@@ -510,7 +543,7 @@ class LearnedTasks:
                         "origin": provenance.get("origin"),
                         "summary": provenance.get("program"),
                         "heldOutAccuracy": active["held_out_accuracy"],
-                        "path": str(self._program_path(task, active["version"])) if self.workspace else None,
+                        "path": str(program_path(self.workspace, task, active["version"])) if self.workspace else None,
                     },
                     "lastTransition": None
                     if not transitions
@@ -524,22 +557,14 @@ class LearnedTasks:
             )
         return rows
 
-    def _program_path(self, task: str, version: int) -> Path:
-        return program_path(self.workspace, task, version)
 
-
-def _printable(found: dict) -> Program | str:
-    """What `learned_program_source` prints: the DSL program itself, or the LLM's source."""
-    return decode_program(found["dsl"][0]) if found["origin"] == "synthesis" else found["source"]
-
-
-def primary_program(active: dict) -> Program | SandboxedProgram:
+def primary_program(active: dict[str, Any]) -> Program | SandboxedProgram:
     """The program a saved version stands for: its first DSL program, else its source in the sandbox."""
     alternatives = decode_alternatives(active.get("provenance"))
     return alternatives[0] if alternatives else SandboxedProgram(active["source"], 1)
 
 
-def answers_of(program: Program | SandboxedProgram, inputs: list[dict]) -> list[str | None]:
+def answers_of(program: Program | SandboxedProgram, inputs: list[dict[str, Any]]) -> list[str | None]:
     if not inputs:
         return []
     if isinstance(program, SandboxedProgram):
@@ -547,38 +572,29 @@ def answers_of(program: Program | SandboxedProgram, inputs: list[dict]) -> list[
     return [program.evaluate(features) for features in inputs]
 
 
-def _public(found: dict) -> dict:
-    return {
-        "origin": found["origin"],
-        "program": found["program"],
-        "held_out_accuracy": found["accuracy"],
-        "examples": found["examples"],
-        "candidates": found["candidates"],
-    }
-
-
-def _sandbox_accuracy(source: str, examples: list) -> float | None:
+def _sandbox_accuracy(source: str, examples: list[Any]) -> float | None:
     """Share of examples the source answers right when run in the sandbox; None with no examples."""
     if not examples:
         return None
     results = run_in_sandbox(
         source, FUNC_NAME, [trimmed_features(ctx) for ctx, _ in examples], timeout_s=SANDBOX_TIMEOUT_S
     )
-    return sum(r.ok and r.value == answer for r, (_, answer) in zip(results, examples, strict=False)) / len(examples)
+    right: int = sum(r.ok and r.value == answer for r, (_, answer) in zip(results, examples, strict=False))
+    return right / len(examples)
 
 
 # -- one whole evolution run: learned tasks, then template self-improvement ----
 
 
 def run_evolution(
-    store,
-    catalog,
+    store: Store,
+    catalog: Catalog,
     workspace: Path | None,
-    settings_evolution,
+    settings_evolution: EvolutionSettings,
     llm_config: LlmConfig | None,
     *,
     dry_run: bool = False,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
     engine: LearnedTasks | None = None,
 ) -> EvolutionReport:
@@ -591,21 +607,20 @@ def run_evolution(
     return report
 
 
-def improve_templates(store, catalog, workspace, settings_evolution, llm_config, progress, dry_run: bool) -> Any:
-    """Template self-improvement (server/evolution/improve.py) when that module is present."""
+def improve_templates(
+    store: Store,
+    catalog: Catalog,
+    workspace: Path | None,
+    settings_evolution: EvolutionSettings,
+    llm_config: LlmConfig | None,
+    progress: ProgressCallback | None,
+    dry_run: bool,
+) -> dict[str, Any]:
+    """Template self-improvement (server/evolution/improve.py); a failure is reported, never raised."""
+    from server.evolution.improve import run_improvement
+
     try:
-        from server.evolution import improve
-    except ImportError:
-        return None
-    run_improvement = getattr(improve, "run_improvement", None)
-    if run_improvement is None:
-        return None
-    accepts_dry_run = "dry_run" in inspect.signature(run_improvement).parameters
-    if dry_run and not accepts_dry_run:
-        return {"skipped": "template improvement has no dry run"}
-    options = {"dry_run": dry_run} if accepts_dry_run else {}
-    try:
-        return run_improvement(store, catalog, workspace, settings_evolution, llm_config, progress, **options)
+        return run_improvement(store, catalog, workspace, settings_evolution, llm_config, progress, dry_run=dry_run)
     except Exception as error:  # improvement failing must not lose the learned-task report
         log.exception("template self-improvement failed")
         return {"error": str(error)}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from server.evolution.analysis import EditAnalysis, EditEvidence
-from server.evolution.candidates import Candidate, copy_version
+from server.evolution.candidates import TemplateCandidate, copy_version
 from server.templates.model import Template
 
 FOLD_SHARE = 0.6
@@ -39,7 +39,7 @@ def _overlap(a: EditEvidence, b: EditEvidence) -> bool:
     return a.edit.start <= b.edit.end and b.edit.start <= a.edit.end
 
 
-def fold(template: Template, edits: list[EditEvidence], decided: int, scratch: Path) -> Candidate | None:
+def fold(template: Template, edits: list[EditEvidence], decided: int, scratch: Path) -> TemplateCandidate | None:
     """A copy of the template with `edits` applied to its sources, in `scratch`; None without edits."""
     if not edits:
         return None
@@ -54,7 +54,7 @@ def fold(template: Template, edits: list[EditEvidence], decided: int, scratch: P
             text = text[: evidence.edit.start] + evidence.edit.text + text[evidence.edit.end :]
         path.write_text(text, encoding="utf-8", newline="")
     changes = [describe(evidence, decided) for evidence in edits]
-    return Candidate(kind="folding", folder=folder, changes=changes)
+    return TemplateCandidate(kind="folding", folder=folder, changes=changes)
 
 
 def describe(evidence: EditEvidence, decided: int) -> str:

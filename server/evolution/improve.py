@@ -13,43 +13,49 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from server.errors import ScionError
 from server.evolution.analysis import EditAnalysis, analyse_edits, history_from_rows, rejection_answers
-from server.evolution.candidates import Candidate, propose_with_llm
+from server.evolution.candidates import TemplateCandidate, propose_with_llm
 from server.evolution.deploy import deploy
 from server.evolution.folding import describe, edits_to_fold, fold
 from server.evolution.llm import LlmConfig, LlmUnavailable
 from server.evolution.validate import Validation, current_score, validate_candidate
+from server.progress import Progress, ProgressCallback
 from server.templates.model import Template
 from server.templates.render import source_files
 
+if TYPE_CHECKING:
+    from server.config import EvolutionSettings
+    from server.store import Store
+    from server.templates.catalog import Catalog
+
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, float], None]
 MAX_REPORTED_EDITS = 5
 
 
 def run_improvement(
-    store,
-    catalog,
-    workspace: Path,
-    evolution_settings,
+    store: Store,
+    catalog: Catalog,
+    workspace: Path | None,
+    evolution_settings: EvolutionSettings,
     llm_config: LlmConfig | None,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
     dry_run: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     """Improve every template version that qualifies; return a report of what was analysed and deployed."""
-    report: dict[str, list] = {"analysed": [], "deployed": [], "skipped": []}
+    report: dict[str, list[Any]] = {"analysed": [], "deployed": [], "skipped": []}
     targets = _targets(store, catalog, evolution_settings, report["skipped"])
     for index, (template, totals) in enumerate(targets):
         if progress is not None:
-            progress(f"Improving {template.id} {template.version}", index / len(targets))
+            progress(Progress(f"Improving {template.id} {template.version}", index, len(targets)))
         try:
-            entry = improve_version(store, catalog, Path(workspace), template, totals, llm_config, dry_run)
+            if workspace is None:
+                raise ScionError("no workspace folder to deploy an improved version into")
+            entry = improve_version(store, catalog, workspace, template, totals, llm_config, dry_run)
         except ScionError as error:
             log.warning("improving %s %s failed: %s", template.id, template.version, error)
             entry = {"template_id": template.id, "version": template.version, "error": str(error)}
@@ -61,11 +67,13 @@ def run_improvement(
     if report["deployed"]:
         catalog.reload()
     if progress is not None:
-        progress("Template improvement done", 1.0)
+        progress(Progress("Template improvement done", len(targets), len(targets)))
     return report
 
 
-def _targets(store, catalog, settings, skipped: list) -> list[tuple[Template, dict]]:
+def _targets(
+    store: Store, catalog: Catalog, settings: EvolutionSettings, skipped: list[Any]
+) -> list[tuple[Template, dict[str, Any]]]:
     targets = []
     for totals in store.success_rates():
         template_id, version, rate = totals["template_id"], totals["version"], totals["rate"]
@@ -79,7 +87,7 @@ def _targets(store, catalog, settings, skipped: list) -> list[tuple[Template, di
     return targets
 
 
-def _reason_to_skip(store, catalog, template_id: str, version: str, decided: int) -> str | None:
+def _reason_to_skip(store: Store, catalog: Catalog, template_id: str, version: str, decided: int) -> str | None:
     try:
         newest = catalog.get(template_id).version
         catalog.get(template_id, version)
@@ -95,8 +103,14 @@ def _reason_to_skip(store, catalog, template_id: str, version: str, decided: int
 
 
 def improve_version(
-    store, catalog, workspace: Path, template: Template, totals: dict, llm_config: LlmConfig | None, dry_run: bool
-) -> dict:
+    store: Store,
+    catalog: Catalog,
+    workspace: Path,
+    template: Template,
+    totals: dict[str, Any],
+    llm_config: LlmConfig | None,
+    dry_run: bool,
+) -> dict[str, Any]:
     """Analyse one version, build and validate candidates, and deploy the winner unless `dry_run`."""
     history = history_from_rows(store.decided_generations(template.id, template.version), workspace)
     decided = len(history)
@@ -127,7 +141,7 @@ def improve_version(
         passing = [(candidate, result) for candidate, result in results if result.ok]
         if not passing:
             return entry
-        winner, result = min(passing, key=lambda pair: pair[1].score)
+        winner, result = min(passing, key=lambda pair: _score(pair[1]))
         entry["winner"] = winner.kind
         entry["replay_after"] = result.score
         if not dry_run:
@@ -153,11 +167,11 @@ def _candidates(
     template: Template,
     analysis: EditAnalysis,
     decided: int,
-    evidence: dict,
+    evidence: dict[str, Any],
     llm_config: LlmConfig | None,
     scratch: Path,
-    entry: dict,
-) -> list[Candidate]:
+    entry: dict[str, Any],
+) -> list[TemplateCandidate]:
     candidates = []
     folded = fold(template, edits_to_fold(analysis, decided), decided, scratch)
     if folded is not None:
@@ -172,11 +186,18 @@ def _candidates(
     return candidates
 
 
+def _score(result: Validation) -> float:
+    """The replay score of a candidate that passed (every passing candidate was replayed)."""
+    if result.score is None:
+        raise ValueError("a passing candidate without a replay score")
+    return result.score
+
+
 def _main_source(template: Template) -> str:
     return template.primary or source_files(template)[0]
 
 
-def _describe_result(candidate: Candidate, result: Validation) -> dict:
+def _describe_result(candidate: TemplateCandidate, result: Validation) -> dict[str, Any]:
     return {
         "kind": candidate.kind,
         "ok": result.ok,

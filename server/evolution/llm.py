@@ -105,7 +105,7 @@ def _failure_message(config: LlmConfig, error: Exception) -> str:
 
 
 def ask_answer(
-    config: LlmConfig, template_title: str, question: str, features: dict, *, mock_response: str | None = None
+    config: LlmConfig, template_title: str, question: str, features: dict[str, Any], *, mock_response: str | None = None
 ) -> str | None:
     """The model's answer to one template question, cleaned of quotes and fences; None when empty."""
     context = {key: features.get(key) for key in PROMPT_FEATURES if features.get(key) not in (None, "")}
@@ -138,7 +138,7 @@ def clean_answer(reply: str) -> str | None:
 
 
 def write_program(
-    config: LlmConfig, task: str, examples: list[tuple[dict, str]], *, mock_response: str | None = None
+    config: LlmConfig, task: str, examples: list[tuple[dict[str, Any], str]], *, mock_response: str | None = None
 ) -> str:
     """Python source of `def infer(ctx: dict) -> str` that the model wrote from kept examples.
 
@@ -167,7 +167,8 @@ def write_program(
 
 def extract_program(reply: str) -> str:
     """The code block that defines `infer` (with its helpers), or the code part of an unfenced reply."""
-    for block in FENCED_BLOCK.findall(reply):
+    blocks: list[str] = FENCED_BLOCK.findall(reply)
+    for block in blocks:
         if "def infer" in block:
             return block.strip() + "\n"
     lines = reply.splitlines()

@@ -23,13 +23,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from server.errors import ScionError
 from server.evolution import dsl
 from server.evolution.dsl import CASES, LIST_SOURCES, TEXT_FEATURES, Program
 from server.evolution.sandbox import check_source, run_in_sandbox
 from server.fsutil import atomic_write
+
+if TYPE_CHECKING:
+    from server.store import Store
 
 LIBRARY_FORMAT = "scion-pattern-library"
 LIBRARY_VERSION = 1
@@ -126,7 +129,7 @@ def _check_vocabulary(node: Any) -> None:
             raise ProgramFormatError(f"{type(node).__name__}.{slot.name} has a bad value")
 
 
-def decode_alternatives(provenance: dict | None) -> list[Program]:
+def decode_alternatives(provenance: dict[str, Any] | None) -> list[Program]:
     """The synthesised programs a saved program's provenance carries (empty for LLM-written ones)."""
     found = []
     for data in (provenance or {}).get("dsl") or []:
@@ -160,14 +163,14 @@ def source_digest(source: str) -> str:
     return hashlib.sha256(source.encode("utf-8")).hexdigest()
 
 
-def trimmed_features(features: dict) -> dict:
+def trimmed_features(features: dict[str, Any]) -> dict[str, Any]:
     return {key: features[key] for key in EXAMPLE_FEATURES if key in features}
 
 
 # -- export ------------------------------------------------------------------
 
 
-def export_library(store, path: Path) -> int:
+def export_library(store: Store, path: Path) -> int:
     """Write every active program, with up to 50 of its kept examples; returns how many."""
     entries = []
     for task in store.tasks():
@@ -205,14 +208,14 @@ def export_library(store, path: Path) -> int:
 
 @dataclass
 class ImportReport:
-    accepted: list[dict] = field(default_factory=list)  # {task, version, path}
-    rejected: list[dict] = field(default_factory=list)  # {task, reason}
+    accepted: list[dict[str, Any]] = field(default_factory=list)  # {task, version, path}
+    rejected: list[dict[str, Any]] = field(default_factory=list)  # {task, reason}
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         return {"accepted": self.accepted, "rejected": self.rejected}
 
 
-def read_library(path: Path) -> list[dict]:
+def read_library(path: Path) -> list[dict[str, Any]]:
     try:
         library = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
@@ -232,7 +235,7 @@ def read_library(path: Path) -> list[dict]:
 
 
 def import_library(
-    store, workspace: Path | None, path: Path, min_accuracy: float, *, dry_run: bool = False
+    store: Store, workspace: Path | None, path: Path, min_accuracy: float, *, dry_run: bool = False
 ) -> ImportReport:
     """Validate every entry again and save the ones that pass as new program versions."""
     report = ImportReport()
@@ -260,7 +263,7 @@ def import_library(
     return report
 
 
-def validate_entry(entry: dict, local_kept: list[dict], min_accuracy: float) -> str | None:
+def validate_entry(entry: dict[str, Any], local_kept: list[dict[str, Any]], min_accuracy: float) -> str | None:
     """Why this library entry must not be used, or None when it passes every check."""
     source = entry.get("source")
     if not isinstance(source, str) or not source.strip():

@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import jinja2
 from jinja2 import nodes
@@ -70,7 +70,7 @@ class TracedRender:
     def source_offset(self, origin: Origin) -> int:
         return self.pieces[origin.piece].start + origin.offset
 
-    def once(self, origin: Origin | None) -> bool:
+    def once(self, origin: Origin | None) -> TypeGuard[Origin]:
         """Literal, from a piece output exactly once (not repeated by a loop)."""
         return origin is not None and self.emissions.get(origin.piece) == 1
 

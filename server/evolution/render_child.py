@@ -12,6 +12,8 @@ memory ceiling, a CPU limit, a time limit per answer set, no writable files
 and no network. Everything it needs is imported before the limits apply.
 """
 
+from __future__ import annotations
+
 import json
 import math
 import os
@@ -19,6 +21,14 @@ import resource
 import signal
 import sys
 import time
+from types import FrameType
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from server.templates.model import Rendering, Template
 
 MAX_RESULT_CHARS = 2_000_000
 # Reading the template needs a few descriptors beyond stdin/stdout/stderr; writing needs none.
@@ -29,14 +39,14 @@ class TimeLimit(BaseException):
     """Raised when one render runs out of time; BaseException so no template-level handler swallows it."""
 
 
-def set_limit(kind, value):
+def set_limit(kind: int, value: int) -> None:
     try:
         resource.setrlimit(kind, (value, value))
     except (ValueError, OSError):
         pass  # this machine does not allow that limit; the others still hold
 
 
-def apply_limits(timeout_s, memory_mb, count):
+def apply_limits(timeout_s: float, memory_mb: int, count: int) -> None:
     set_limit(resource.RLIMIT_AS, memory_mb * 1024 * 1024)
     set_limit(resource.RLIMIT_CPU, math.ceil(timeout_s * max(count, 1)) + 2)
     set_limit(resource.RLIMIT_FSIZE, 0)
@@ -46,16 +56,23 @@ def apply_limits(timeout_s, memory_mb, count):
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
-def block_network():
+def block_network() -> None:
+    # None in sys.modules makes an import fail (the import system documents it; typeshed's type leaves it out).
+    modules: Any = sys.modules
     for name in ("socket", "_socket", "ssl", "_ssl", "select", "selectors", "asyncio"):
-        sys.modules[name] = None
+        modules[name] = None
 
 
-def on_alarm(signum, frame):
+def on_alarm(signum: int, frame: FrameType | None) -> None:
     raise TimeLimit()
 
 
-def render_one(render_template, template, item, seconds):
+def render_one(
+    render_template: Callable[[Template, dict[str, Any], dict[str, Any]], Rendering],
+    template: Template,
+    item: dict[str, Any],
+    seconds: float,
+) -> dict[str, Any]:
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         rendering = render_template(template, item["answers"], item["features"])
@@ -70,7 +87,7 @@ def render_one(render_template, template, item, seconds):
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def main():
+def main() -> None:
     request = json.loads(sys.stdin.read())
     protocol = sys.stdout
     sys.stdout = sys.stderr
@@ -91,7 +108,7 @@ def main():
         protocol.write(json.dumps({"load_error": str(error)}))
         protocol.flush()
         os._exit(0)
-    results = []
+    results: list[dict[str, Any]] = []
     for item in request["answer_sets"]:
         started = time.monotonic()
         result = render_one(render_template, template, item, timeout_s)

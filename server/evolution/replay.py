@@ -13,7 +13,6 @@ compared (the editor decides those).
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Sequence
 
 from server.evolution.analysis import HistoricalGeneration
@@ -27,7 +26,8 @@ def kept_text(generation: HistoricalGeneration) -> str | None:
     """What the user kept, in the template's indentation, or None when nothing was kept."""
     if generation.retained_text is None:
         return None
-    indentation = re.match(r"[ \t]*", generation.rendered_text).group()
+    rendered = generation.rendered_text
+    indentation = rendered[: len(rendered) - len(rendered.lstrip(" \t"))]
     lines = generation.retained_text.splitlines(keepends=True)
     return "".join(line[len(indentation) :] if indentation and line.startswith(indentation) else line for line in lines)
 

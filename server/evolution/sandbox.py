@@ -262,7 +262,7 @@ def _format_call_violations(receiver: ast.expr) -> list[str]:
 
 
 def run_in_sandbox(
-    source: str, func_name: str, inputs: list[dict], timeout_s: float = 2.0, memory_mb: int = 256
+    source: str, func_name: str, inputs: list[dict[str, Any]], timeout_s: float = 2.0, memory_mb: int = 256
 ) -> list[SandboxResult]:
     """`func_name(input)` for every input, in one limited child process; rule breakers never run.
 
@@ -328,7 +328,7 @@ def run_limited_child(script: Path, request: str, deadline_s: float, *, flags: t
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _end_group(process: subprocess.Popen) -> None:
+def _end_group(process: subprocess.Popen[bytes]) -> None:
     """Kill whatever is left in the child's process group, then reap the child."""
     try:
         os.killpg(process.pid, signal.SIGKILL)
@@ -338,7 +338,7 @@ def _end_group(process: subprocess.Popen) -> None:
         process.communicate()
 
 
-def _death_reason(returncode: int, errors: bytes) -> str:
+def _death_reason(returncode: int | None, errors: bytes) -> str:
     if returncode == -signal.SIGXCPU:
         return "CPU time limit exceeded"
     if returncode == -signal.SIGKILL:

@@ -5,8 +5,11 @@ empty scratch folder (inside a fresh network namespace when the machine allows
 it). Reads one JSON request on stdin: {source, func_name, inputs, timeout_s,
 memory_mb}; writes one JSON list of [ok, value, error] on stdout. It imports
 nothing from Scion: the isolated interpreter cannot see the package, and the
-less it loads, the less there is to reach.
+less it loads, the less there is to reach (so the annotations are never
+evaluated, and typing is imported only by the type checker).
 """
+
+from __future__ import annotations
 
 import json
 import math
@@ -17,7 +20,21 @@ import signal
 import string
 import sys
 import time
-from types import SimpleNamespace
+from types import FrameType, ModuleType, SimpleNamespace
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypedDict
+
+    class Request(TypedDict):
+        source: str
+        func_name: str
+        inputs: list[Any]
+        timeout_s: float
+        memory_mb: int
+
+    Result = list[Any]  # [ok, value, error]
 
 SAFE_BUILTINS = [
     "abs",
@@ -117,14 +134,14 @@ class TimeLimit(BaseException):
     """Raised in the candidate when its time is up; BaseException so `except Exception` cannot swallow it."""
 
 
-def set_limit(kind, value):
+def set_limit(kind: int, value: int) -> None:
     try:
         resource.setrlimit(kind, (value, value))
     except (ValueError, OSError):
         pass  # not allowed here (e.g. RLIMIT_NPROC in some containers): the other limits still hold
 
 
-def apply_limits(timeout_s, memory_mb):
+def apply_limits(timeout_s: float, memory_mb: int) -> None:
     set_limit(resource.RLIMIT_AS, memory_mb * 1024 * 1024)
     set_limit(resource.RLIMIT_CPU, math.ceil(timeout_s) + 1)
     set_limit(resource.RLIMIT_FSIZE, 0)
@@ -136,7 +153,7 @@ def apply_limits(timeout_s, memory_mb):
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
-def confine_filesystem():
+def confine_filesystem() -> None:
     """Make the scratch folder (the working folder) the whole file system, where the namespaces allow it.
 
     The second wall behind the source checks: code that got past them could
@@ -150,17 +167,19 @@ def confine_filesystem():
         pass  # no user namespace here: the other walls still hold
 
 
-def block_network():
+def block_network() -> None:
+    # None in sys.modules makes an import fail (the import system documents it; typeshed's type leaves it out).
+    modules: Any = sys.modules
     for name in ("socket", "_socket", "ssl", "_ssl", "select", "selectors", "asyncio"):
-        sys.modules[name] = None
+        modules[name] = None
 
 
-def module_view(module, names):
+def module_view(module: ModuleType, names: list[str]) -> SimpleNamespace:
     """Only the listed attributes: a real module leaks others (`re.enum.sys.modules`)."""
     return SimpleNamespace(**{name: getattr(module, name) for name in names})
 
 
-def restricted_builtins():
+def restricted_builtins() -> dict[str, Any]:
     import builtins
 
     allowed = {name: getattr(builtins, name) for name in SAFE_BUILTINS}
@@ -170,7 +189,13 @@ def restricted_builtins():
         "math": module_view(math, [name for name in dir(math) if not name.startswith("_")]),
     }
 
-    def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
+    def guarded_import(
+        name: str,
+        globals: dict[str, Any] | None = None,
+        locals: dict[str, Any] | None = None,
+        fromlist: tuple[str, ...] = (),
+        level: int = 0,
+    ) -> SimpleNamespace:
         if level or name not in modules:
             raise ImportError(f"import of {name!r} is not allowed")
         return modules[name]
@@ -179,12 +204,12 @@ def restricted_builtins():
     return allowed
 
 
-def on_alarm(signum, frame):
+def on_alarm(signum: int, frame: FrameType | None) -> None:
     raise TimeLimit()
 
 
-def run(request):
-    namespace = {"__builtins__": restricted_builtins(), "__name__": "candidate"}
+def run(request: Request) -> list[Result]:
+    namespace: dict[str, Any] = {"__builtins__": restricted_builtins(), "__name__": "candidate"}
     deadline = time.monotonic() + request["timeout_s"]
     signal.signal(signal.SIGALRM, on_alarm)
     try:
@@ -199,7 +224,7 @@ def run(request):
         return [[False, None, f"failed to load: {type(error).__name__}: {error}"]] * len(request["inputs"])
     if not callable(function):
         return [[False, None, f"no function {request['func_name']!r}"]] * len(request["inputs"])
-    results = []
+    results: list[Result] = []
     for value in request["inputs"]:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -209,7 +234,7 @@ def run(request):
     return results
 
 
-def call(function, value, seconds):
+def call(function: Callable[[Any], Any], value: Any, seconds: float) -> Result:
     try:
         signal.setitimer(signal.ITIMER_REAL, seconds)
         answer = function(value)
@@ -228,7 +253,7 @@ def call(function, value, seconds):
     return [True, answer, None]
 
 
-def main():
+def main() -> None:
     request = json.loads(sys.stdin.read())
     protocol = sys.stdout
     sys.stdout = sys.stderr

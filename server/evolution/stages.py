@@ -13,11 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-LLM_ONLY = "llm_only"
-HYBRID = "hybrid"
-CODE_FIRST = "code_first"
-CODE_ONLY = "code_only"
-STAGES = (LLM_ONLY, HYBRID, CODE_FIRST, CODE_ONLY)
+# The stages are defined once, beside the database constraint that checks them.
+from server.store.schema import CODE_FIRST as CODE_FIRST
+from server.store.schema import CODE_ONLY as CODE_ONLY
+from server.store.schema import HYBRID as HYBRID
+from server.store.schema import LLM_ONLY as LLM_ONLY
+from server.store.schema import STAGES as STAGES
 
 Answerer = Literal["code", "teacher"]
 

@@ -11,9 +11,10 @@ alternatives: `confidence` needs them to notice ambiguity on a new input.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
 
 from server.evolution.dsl import (
     CASES,
@@ -27,14 +28,20 @@ from server.evolution.dsl import (
     If,
     Item,
     Join,
+    ListExpr,
     MapCase,
     Parts,
     Program,
     StripPrefix,
     StripSuffix,
+    TextExpr,
+    Value,
 )
 
-Example = tuple[dict, str]
+Example = tuple[dict[str, Any], str]
+Node = TextExpr | ListExpr
+_N = TypeVar("_N", bound="TextExpr | ListExpr")
+Signature = tuple[Value, ...]  # a node's values on the examples, in order
 
 SEPARATORS = (".", "::", "/", "", "_", "-")
 ITEM_INDEXES = (0, 1, 2, -2, -3)  # -1 is `folder` itself
@@ -49,28 +56,30 @@ VARIANTS_PER_PROGRAM = 8
 class _Bank:
     """Expressions found so far, grouped by their values on the examples."""
 
-    classes: dict[tuple, list] = field(default_factory=dict)
-    signature_of: dict = field(default_factory=dict)
-    text_by_size: dict[int, list] = field(default_factory=dict)
-    list_by_size: dict[int, list] = field(default_factory=dict)
+    classes: dict[Signature, list[Node]] = field(default_factory=dict)
+    signature_of: dict[Node, Signature] = field(default_factory=dict)
+    text_by_size: dict[int, list[TextExpr]] = field(default_factory=dict)
+    list_by_size: dict[int, list[ListExpr]] = field(default_factory=dict)
 
-    def add(self, node, signature: tuple, is_list: bool) -> None:
+    def add(self, node: Node, signature: Signature) -> None:
         if all(value in (None, "", ()) for value in signature):
             return
         members = self.classes.get(signature)
         if members is None:
             self.classes[signature] = [node]
             self.signature_of[node] = signature
-            by_size = self.list_by_size if is_list else self.text_by_size
-            by_size.setdefault(node.size, []).append(node)
+            if isinstance(node, (Parts, MapCase)):
+                self.list_by_size.setdefault(node.size, []).append(node)
+            else:
+                self.text_by_size.setdefault(node.size, []).append(node)
         elif len(members) < MEMBERS_PER_CLASS and node not in self.signature_of:
             members.append(node)
             self.signature_of[node] = signature
 
-    def text_of_size(self, size: int) -> list:
+    def text_of_size(self, size: int) -> list[TextExpr]:
         return self.text_by_size.get(size, [])
 
-    def lists_of_size(self, size: int) -> list:
+    def lists_of_size(self, size: int) -> list[ListExpr]:
         return self.list_by_size.get(size, [])
 
 
@@ -85,7 +94,8 @@ def synthesize(
     target = tuple(answer for _, answer in examples)
     bank = _Bank()
     _enumerate(bank, inputs, target, max_size, deadline)
-    roots = list(bank.classes.get(target, []))
+    # Only text expressions give text answers (a list's values are tuples).
+    roots: list[TextExpr] = [node for node in bank.classes.get(target, []) if not isinstance(node, (Parts, MapCase))]
     if not roots:
         roots = _conditionals(bank, inputs, target)
     programs: dict[str, Program] = {}
@@ -97,26 +107,28 @@ def synthesize(
     return ranked[:max_programs]
 
 
-def _enumerate(bank: _Bank, inputs: list[dict], target: tuple, max_size: int, deadline: float) -> None:
+def _enumerate(
+    bank: _Bank, inputs: list[dict[str, Any]], target: tuple[Any, ...], max_size: int, deadline: float
+) -> None:
     answers = list(target)
     prefixes, suffixes = _added_constants(answers)
     affixes = _strip_affixes(inputs, answers, prefixes, suffixes)
 
-    def text_values(node) -> tuple:
+    def text_values(node: Node) -> Signature:
         return tuple(_safe(node.evaluate, ctx) for ctx in inputs)
 
     for name in TEXT_FEATURES:
-        node = Feature(name)
-        bank.add(node, text_values(node), is_list=False)
+        feature = Feature(name)
+        bank.add(feature, text_values(feature))
     for answer in dict.fromkeys(answers):
-        bank.add(Const(answer), (answer,) * len(inputs), is_list=False)
+        bank.add(Const(answer), (answer,) * len(inputs))
     for source in LIST_SOURCES:
         for start in PARTS_STARTS:
-            node = Parts(source, start)
-            bank.add(node, text_values(node), is_list=True)
+            parts = Parts(source, start)
+            bank.add(parts, text_values(parts))
     for index in ITEM_INDEXES:
-        node = Item("folders", index)
-        bank.add(node, text_values(node), is_list=False)
+        item = Item("folders", index)
+        bank.add(item, text_values(item))
 
     for size in range(2, max_size + 1):
         for node in _grow(bank, size, prefixes, suffixes, affixes):
@@ -127,10 +139,10 @@ def _enumerate(bank: _Bank, inputs: list[dict], target: tuple, max_size: int, de
             values = tuple(node.apply(value) for value in child_values)
             if values == child_values:
                 continue  # a no-op on every example (lower() of lower-case text) only adds noise
-            bank.add(node, values, is_list=isinstance(node, MapCase))
+            bank.add(node, values)
 
 
-def _grow(bank: _Bank, size: int, prefixes: list[str], suffixes: list[str], affixes: list[str]) -> Iterable:
+def _grow(bank: _Bank, size: int, prefixes: list[str], suffixes: list[str], affixes: list[str]) -> Iterable[Any]:
     """Every new expression of `size` whose child is a class representative of `size - 1`."""
     for parts in list(bank.lists_of_size(size - 1)):
         for separator in SEPARATORS:
@@ -168,7 +180,9 @@ def _added_constants(answers: list[str]) -> tuple[list[str], list[str]]:
     return prefixes, suffixes
 
 
-def _strip_affixes(inputs: list[dict], answers: list[str], prefixes: list[str], suffixes: list[str]) -> list[str]:
+def _strip_affixes(
+    inputs: list[dict[str, Any]], answers: list[str], prefixes: list[str], suffixes: list[str]
+) -> list[str]:
     """Affixes to try removing: common ones plus what surrounds an answer inside a feature."""
     found = dict.fromkeys(COMMON_AFFIXES)
     longest_prefix = prefixes[-1] if prefixes else ""
@@ -198,9 +212,9 @@ def _common_prefix(texts: list[str]) -> str:
     return shortest
 
 
-def _conditionals(bank: _Bank, inputs: list[dict], target: tuple) -> list:
+def _conditionals(bank: _Bank, inputs: list[dict[str, Any]], target: tuple[Any, ...]) -> list[TextExpr]:
     """`if <extension|folder> == X then A else B` where A fits the matching examples and B the rest."""
-    found = []
+    found: list[TextExpr] = []
     for name in CONDITION_FEATURES:
         values = [Feature(name).evaluate(ctx) for ctx in inputs]
         for value in dict.fromkeys(values):
@@ -215,7 +229,7 @@ def _conditionals(bank: _Bank, inputs: list[dict], target: tuple) -> list:
     return sorted(found, key=lambda node: node.size)
 
 
-def _smallest_fitting(bank: _Bank, target: tuple, indexes: list[int]):
+def _smallest_fitting(bank: _Bank, target: tuple[Any, ...], indexes: list[int]) -> TextExpr | None:
     for size in sorted(bank.text_by_size):
         for node in bank.text_by_size[size]:
             signature = bank.signature_of[node]
@@ -224,7 +238,7 @@ def _smallest_fitting(bank: _Bank, target: tuple, indexes: list[int]):
     return None
 
 
-def _variants(bank: _Bank, node, limit: int) -> list:
+def _variants(bank: _Bank, node: _N, limit: int) -> list[_N]:
     """The node plus versions with a child swapped for another member of the child's class."""
     found = [node]
     for slot in fields(node):
@@ -240,11 +254,16 @@ def _variants(bank: _Bank, node, limit: int) -> list:
             for swapped in _variants(bank, member, limit):
                 if len(found) >= limit:
                     return found
-                found.append(replace(node, **{slot.name: swapped}))
+                found.append(_with_child(node, slot.name, swapped))
     return found
 
 
-def _safe(evaluate, ctx: dict):
+def _with_child(node: _N, slot: str, child: Node) -> _N:
+    swapped: _N = replace(cast(Any, node), **{slot: child})  # mypy checks replace() only on one dataclass, not a union
+    return swapped
+
+
+def _safe(evaluate: Callable[[dict[str, Any]], Value], ctx: dict[str, Any]) -> Value:
     try:
         return evaluate(ctx)
     except (TypeError, AttributeError, ValueError):
@@ -253,7 +272,7 @@ def _safe(evaluate, ctx: dict):
 
 def confidence(
     programs: list[Program],
-    features: dict,
+    features: dict[str, Any],
     top_k: int = 5,
     n_examples: int | None = None,
     min_agreement: float = 0.75,
@@ -283,7 +302,7 @@ def confidence(
     return answer, round(share * evidence, 4)
 
 
-def held_out_accuracy(examples: list[Example], holdout_every: int = 3, **synthesis_options) -> float | None:
+def held_out_accuracy(examples: list[Example], holdout_every: int = 3, **synthesis_options: Any) -> float | None:
     """Share of held-out examples (every `holdout_every`-th) the top program trained on the rest gets right.
 
     None when there are too few examples to hold any out.

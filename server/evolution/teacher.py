@@ -16,9 +16,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from server.evolution.llm import LlmConfig, LlmUnavailable, ask_answer
 from server.evolution.programs import trimmed_features
+
+if TYPE_CHECKING:
+    from server.config import LlmSettings
+    from server.templates.model import Question, Template
 
 log = logging.getLogger("scion.teacher")
 
@@ -28,10 +33,10 @@ TEACHABLE_TYPES = ("str", "int", "float")
 BACKOFF_S = 60.0
 CACHE_SIZE = 256
 
-Ask = Callable[[LlmConfig, str, str, dict], "str | None"]
+Ask = Callable[[LlmConfig, str, str, dict[str, Any]], "str | None"]
 
 
-def llm_config_from(settings_llm) -> LlmConfig | None:
+def llm_config_from(settings_llm: LlmSettings) -> LlmConfig | None:
     """The LLM configuration from `scion.llm.*`, or None when no model is set."""
     if not settings_llm.model:
         return None
@@ -63,12 +68,14 @@ class LlmTeacher:
         self._lock = threading.Lock()
         self.health = TeacherHealth()
 
-    def teaches(self, question) -> bool:
+    def teaches(self, question: Question) -> bool:
         if question.secret or question.multiselect:
             return False
         return question.type in TEACHABLE_TYPES or bool(question.choices)
 
-    def answer(self, template, question, answers: dict, features: dict) -> str | None:
+    def answer(
+        self, template: Template, question: Question, answers: dict[str, Any], features: dict[str, Any]
+    ) -> str | None:
         if not self.teaches(question):
             return None
         if self._clock() < self.health.paused_until:

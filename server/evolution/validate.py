@@ -34,8 +34,11 @@ class Validation:
 
 def history_score(history: list[HistoricalGeneration], outcomes: list[RenderOutcome]) -> float:
     """Replay score of renders (outcomes[i] rendered with history[i]'s answers) over the generations with kept text."""
-    pairs = [(outcome, kept_text(generation)) for generation, outcome in zip(history, outcomes, strict=False)]
-    pairs = [(outcome, kept) for outcome, kept in pairs if kept is not None]
+    pairs = [
+        (outcome, kept)
+        for generation, outcome in zip(history, outcomes, strict=False)
+        if (kept := kept_text(generation)) is not None
+    ]
     return replay_score([outcome.primary if outcome.ok else None for outcome, _ in pairs], [kept for _, kept in pairs])
 
 

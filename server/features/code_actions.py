@@ -7,6 +7,7 @@ rendering happens only when the user picks an action (scion.generate).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from lsprotocol import types
 
@@ -116,7 +117,7 @@ def _action(template, uri: str, position: types.Position, ls: ScionServer) -> ty
     )
 
 
-def _wanted(action: types.CodeAction, only: list[str] | None) -> bool:
+def _wanted(action: types.CodeAction, only: Sequence[str] | None) -> bool:
     if not only:
         return True
     kind = action.kind or ""

@@ -7,6 +7,8 @@ didClose/didSave and calls the listeners the other features added to the server.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from lsprotocol import types
 
@@ -14,6 +16,8 @@ from server.context import MAX_PARSED_CHARS, DocumentTrees, too_large
 from server.lsp import ScionServer
 
 log = logging.getLogger("scion.documents")
+
+_Params = TypeVar("_Params")
 
 
 def register(server: ScionServer) -> None:
@@ -33,7 +37,7 @@ def register(server: ScionServer) -> None:
                 MAX_PARSED_CHARS // 1_000_000,
             )
         else:
-            ls.trees.update(document.uri, document.version, opened.source, document.language_id)
+            ls.require_trees().update(document.uri, document.version, opened.source, document.language_id)
         _notify(ls.on_open, params)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -46,7 +50,7 @@ def register(server: ScionServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: ScionServer, params: types.DidCloseTextDocumentParams) -> None:
-        ls.trees.remove(params.text_document.uri)
+        ls.require_trees().remove(params.text_document.uri)
         _notify(ls.on_close, params)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
@@ -54,7 +58,7 @@ def register(server: ScionServer) -> None:
         _notify(ls.on_save, params)
 
 
-def _notify(listeners: list, params) -> None:
+def _notify(listeners: Sequence[Callable[[_Params], None]], params: _Params) -> None:
     for listener in listeners:
         try:
             listener(params)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # the engine (synthesis, sandbox) loads on first use, not at 
 
     from server.evolution.engine import LearnedTasks
     from server.evolution.teacher import LlmTeacher
+from server.progress import Progress
 from server.store import task_name
 from server.templates.answers import Candidate
 
@@ -50,11 +51,11 @@ def register(server: ScionServer) -> None:
     @server.command(EVOLVE)
     async def evolve(ls: ScionServer, *args) -> dict:
         options = command_argument(EVOLVE, args, {"dryRun": optional("bool")}, may_be_absent=True)
-        return await ls.evolution.run(dry_run=options.get("dryRun", False))
+        return await ls.require_evolution().run(dry_run=options.get("dryRun", False))
 
     @server.command(STATUS)
     async def status(ls: ScionServer, *args) -> dict:
-        return await ls.evolution.status()
+        return await ls.require_evolution().status()
 
 
 def _quiet_worker() -> None:
@@ -169,8 +170,8 @@ class EvolutionService:
             try:
                 report = await asyncio.to_thread(
                     run_evolution,
-                    self.server.store,
-                    self.server.catalog,
+                    self.server.require_store(),
+                    self.server.require_catalog(),
                     self.server.workspace_root,
                     self.server.settings.evolution,
                     llm_config_from(self.server.settings.llm),
@@ -243,12 +244,8 @@ class RunProgress:
         self.loop = asyncio.get_running_loop()
         server.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, cancellable=True, percentage=0))
 
-    def report(self, message: str, percentage: float | None) -> None:
-        """Percent 0-100; a float up to 1.0 is read as a fraction (both spellings reach here)."""
-        if isinstance(percentage, float) and percentage <= 1.0:
-            percentage *= 100
-        shown = None if percentage is None else max(0, min(100, int(percentage)))
-        value = types.WorkDoneProgressReport(message=message, percentage=shown)
+    def report(self, progress: Progress) -> None:
+        value = types.WorkDoneProgressReport(message=progress.message, percentage=progress.percentage)
         self.loop.call_soon_threadsafe(self.server.work_done_progress.report, self.token, value)
 
     def cancelled(self) -> bool:

@@ -121,7 +121,7 @@ def register(server: ScionServer) -> None:
 
 async def run_generation(ls: ScionServer, request: GenerateRequest) -> dict | None:
     await ls.ready()
-    template = ls.catalog.get(request.template_id, request.version)
+    template = ls.require_catalog().get(request.template_id, request.version)
     # None for a document that is not a file (VS Code's `untitled:` buffers).
     path = ls.file_path(request.uri)
     if path is None and template.mode != "insert":
@@ -171,6 +171,7 @@ async def run_generation(ls: ScionServer, request: GenerateRequest) -> dict | No
             context.indentation,
         )
     else:
+        assert path is not None  # a file template without a file was refused above
         workspace = ls.workspace_root or path.parent
         plan = await asyncio.to_thread(
             plan_file_generation, template, resolution.answers, resolution.sources, features, path.parent, workspace
@@ -236,7 +237,9 @@ def workspace_edit(ls: ScionServer, plan: GenerationPlan, uri: str, current_text
         return types.WorkspaceEdit(
             document_changes=[
                 types.TextDocumentEdit(
-                    text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=_version(ls, uri)),
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(
+                        uri=uri, version=ls.document_version(uri)
+                    ),
                     edits=[edit],
                 )
             ]
@@ -248,7 +251,7 @@ def workspace_edit(ls: ScionServer, plan: GenerationPlan, uri: str, current_text
         file_uri = from_fs_path(str(planned.path))
         if file_uri == uri:
             end = _end_of(current_text)
-            changes.append(_replace_all(file_uri, _version(ls, uri), end, planned.text))
+            changes.append(_replace_all(file_uri, ls.document_version(uri), end, planned.text))
             continue
         if planned.path.exists() and planned.path.read_text(encoding="utf-8").strip():
             raise ScionError(f"{planned.path} already exists and is not empty; nothing was generated")
@@ -323,8 +326,3 @@ def _range(sl: int, sc: int, el: int, ec: int) -> types.Range:
 def _end_of(text: str) -> tuple[int, int]:
     lines = text.split("\n")
     return len(lines) - 1, len(lines[-1].encode("utf-16-le")) // 2
-
-
-def _version(ls: ScionServer, uri: str) -> int | None:
-    document = ls.workspace.text_documents.get(uri)
-    return document.version if document is not None else None

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
@@ -16,6 +18,9 @@ from server.errors import ScionError
 from server.logs import open_log_file
 from server.lsp import ScionServer
 from server.templates.catalog import Catalog, default_roots
+
+if TYPE_CHECKING:  # sqlite-utils loads in the start-up worker, not at import
+    from server.store import Store
 
 log = logging.getLogger("scion.lifecycle")
 
@@ -35,7 +40,7 @@ def register(server: ScionServer) -> None:
     @server.feature(types.INITIALIZED)
     async def initialized(ls: ScionServer, params: types.InitializedParams) -> None:
         await ls.ready()
-        ls.send_status("ready", f"{len(ls.catalog.templates())} templates")
+        ls.send_status("ready", f"{len(ls.require_catalog().templates())} templates")
         for listener in ls.on_settings:
             _safely(listener)
 
@@ -75,7 +80,7 @@ def open_store(ls: ScionServer) -> None:
         ls.alert_user(problem)
 
 
-def _open_store(path: str):
+def _open_store(path: str) -> tuple[Store, str | None]:
     from server.store import Store
 
     try:
@@ -98,7 +103,7 @@ def load_catalog(ls: ScionServer, *, with_store: bool = False) -> None:
     database = ls.database_path()
     workspace = ls.workspace_root
 
-    def build():
+    def build() -> tuple[Catalog, Store | None, str | None, list[Path]]:
         open_log_file(ls.log_file)
         rolled_back = _roll_back_interrupted_upgrade(workspace) if with_store else []
         # The database first and on its own: a template that breaks the catalog must not cost the history.
@@ -133,8 +138,8 @@ def load_catalog(ls: ScionServer, *, with_store: bool = False) -> None:
             ls.store = store if store is not None else _open_store(":memory:")[0]
         if problem:
             ls.alert_user(problem)
-        for error in ls.catalog.errors:
-            log.warning("template skipped: %s", error)
+        for skipped in catalog.errors:
+            log.warning("template skipped: %s", skipped)
 
     ls.catalog_loading = ls.background.spawn(load(), name="load-catalog")
 
@@ -158,7 +163,7 @@ def _workspace_root(ls: ScionServer, params: types.InitializeParams) -> Path | N
     return None
 
 
-def _safely(listener) -> None:
+def _safely(listener: Callable[[], None]) -> None:
     try:
         listener()
     except Exception:

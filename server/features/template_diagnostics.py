@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from lsprotocol import types
@@ -35,7 +36,7 @@ def register(server: ScionServer) -> None:
         summary = f"{len(errors)} problem(s)" if errors else "loaded"
         log.info("template reloaded after saving %s: %s", path, summary)
 
-    def publish(ls: ScionServer, errors: list[ScionError]) -> None:
+    def publish(ls: ScionServer, errors: Sequence[ScionError]) -> None:
         by_uri: dict[str, list[types.Diagnostic]] = {}
         for error in errors:
             if error.path is None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
@@ -35,8 +36,13 @@ from server.lsp import ScionServer
 from server.store import task_name
 from server.templates.secrets import redact
 from server.tracking import CheckpointResult, Region, Tracker, Verdict, text_in_region
-from server.tracking.regions import end_of_insert
+from server.tracking.regions import PositionEncoding, end_of_insert
 from server.tracking.survival import normalise
+
+if TYPE_CHECKING:
+    from server.generation import GenerationPlan
+    from server.store import Store
+    from server.tracking.pending import PendingGeneration
 
 log = logging.getLogger("scion.tracking")
 
@@ -49,17 +55,16 @@ def register(server: ScionServer) -> None:
     server.tracking = service
     server.on_open.append(service.document_opened)
     server.on_change.append(service.document_changed)
-    server.on_close.append(service.document_closed)
     server.on_settings.append(service.settings_changed)
     server.code_action_providers.append(service.code_actions)
 
     @server.command(ACCEPT)
-    async def accept(ls: ScionServer, *args) -> dict:
-        return await ls.tracking.decide(_generation_id(ACCEPT, args), Verdict.ACCEPTED)
+    async def accept(ls: ScionServer, *args: Any) -> dict[str, Any]:
+        return await ls.require_tracking().decide(_generation_id(ACCEPT, args), Verdict.ACCEPTED)
 
     @server.command(REJECT)
-    async def reject(ls: ScionServer, *args) -> dict:
-        return await ls.tracking.decide(_generation_id(REJECT, args), Verdict.REJECTED)
+    async def reject(ls: ScionServer, *args: Any) -> dict[str, Any]:
+        return await ls.require_tracking().decide(_generation_id(REJECT, args), Verdict.REJECTED)
 
     @server.feature(
         types.WORKSPACE_DID_DELETE_FILES,
@@ -68,11 +73,21 @@ def register(server: ScionServer) -> None:
         ),
     )
     async def did_delete_files(ls: ScionServer, params: types.DeleteFilesParams) -> None:
-        await ls.tracking.files_deleted([deleted.uri for deleted in params.files])
+        await ls.require_tracking().files_deleted([deleted.uri for deleted in params.files])
 
 
-def _generation_id(command: str, args: tuple) -> str:
-    return command_argument(command, args, {"generationId": required("str")})["generationId"]
+def _generation_id(command: str, args: tuple[Any, ...]) -> str:
+    generation_id: str = command_argument(command, args, {"generationId": required("str")})["generationId"]
+    return generation_id
+
+
+def _position_encoding(negotiated: str | None) -> PositionEncoding:
+    """The encoding the client and server agreed on; LSP's default is UTF-16."""
+    if negotiated == "utf-8":
+        return "utf-8"
+    if negotiated == "utf-32":
+        return "utf-32"
+    return "utf-16"
 
 
 class TrackingService:
@@ -80,17 +95,17 @@ class TrackingService:
         self.server = server
         tracking = server.settings.tracking
         self.tracker = Tracker(checkpoints=tracking.checkpoints, keep_threshold=tracking.keep_threshold)
-        self._resumed_store = None
+        self._resumed_store: Store | None = None
         # Secret answers of watched generations, in memory only: to redact the
         # retained text stored with the verdict (see templates/secrets.py).
         self._secrets: dict[str, list[str]] = {}
-        self._timer: asyncio.Task | None = None
+        self._timer: asyncio.Task[None] | None = None
         self._timer_at: float | None = None
         self._running = False
 
     # -- starting to watch ----------------------------------------------------
 
-    def track(self, plan, uri: str) -> None:
+    def track(self, plan: GenerationPlan, uri: str) -> None:
         """Watch a generation whose edit the editor just applied."""
         if plan.insert is not None:
             region = records.region_of(plan.insert.region)
@@ -106,8 +121,9 @@ class TrackingService:
             self._secrets[plan.generation_id] = plan.secrets
         pending.region = region
         try:
-            self.server.store.set_status(plan.generation_id, "pending")
-            self.server.store.add_event(plan.generation_id, records.TRACKING_EVENT, records.tracking_event(pending))
+            store = self.server.require_store()
+            store.set_status(plan.generation_id, "pending")
+            store.add_event(plan.generation_id, records.TRACKING_EVENT, records.tracking_event(pending))
         except (KeyError, ValueError, ScionError) as error:
             log.warning("generation %s is watched but its pending state was not stored: %s", plan.generation_id, error)
         self._reschedule()
@@ -120,7 +136,7 @@ class TrackingService:
 
     def resume(self) -> list[str]:
         """Watch again what the store says is still pending (after a restart)."""
-        store = self.server.store
+        store = self.server.require_store()
         self._resumed_store = store
         tracking = self.server.settings.tracking
         restored = []
@@ -142,8 +158,7 @@ class TrackingService:
     # -- listeners ------------------------------------------------------------
 
     def settings_changed(self) -> None:
-        encoding = self.server.workspace.position_encoding or "utf-16"
-        self.tracker.encoding = str(encoding)
+        self.tracker.encoding = _position_encoding(self.server.workspace.position_encoding)
         tracking = self.server.settings.tracking
         # New windows and threshold apply to new generations; watched ones keep theirs.
         self.tracker.checkpoints = tuple(tracking.checkpoints)
@@ -169,11 +184,6 @@ class TrackingService:
         # The file may have changed while it was closed: find the block again when measuring.
         for pending in self.tracker.pending_for(params.text_document.uri):
             pending.region = None
-
-    def document_closed(self, params: types.DidCloseTextDocumentParams) -> None:
-        # Nothing to do now: the region stays as the best guess of where the block
-        # is in the saved file, and the next checkpoints read that file.
-        return None
 
     async def files_deleted(self, uris: list[str]) -> None:
         await self.server.ready()
@@ -254,11 +264,14 @@ class TrackingService:
             self.tracker.decide(generation_id, look.result.verdict)
             self._conclude(look.result, window=pending.checkpoints[index])
             return
-        pending.record(index, look.result.survival, look.result.retained)
+        survival, retained = look.result.survival, look.result.retained
+        # A checkpoint that gives no verdict always measured the block.
+        assert survival is not None and retained is not None
+        pending.record(index, survival, retained)
         # Where the block was found is only true of the text it was measured in.
-        if look.region is not None and self._version_of(pending.uri) == version:
+        if look.region is not None and self.server.document_version(pending.uri) == version:
             pending.region = look.region
-        self._store_checkpoint(pending, index, look.result)
+        self._store_checkpoint(pending, index, survival, retained)
 
     def _watching(self, generation_id: str) -> bool:
         try:
@@ -267,22 +280,18 @@ class TrackingService:
             return False
         return True
 
-    def _version_of(self, uri: str) -> int | None:
-        document = self.server.workspace.text_documents.get(uri)
-        return document.version if document is not None else None
-
-    def _store_checkpoint(self, pending, index: int, result: CheckpointResult) -> None:
-        store = self.server.store
+    def _store_checkpoint(self, pending: PendingGeneration, index: int, survival: float, retained: int) -> None:
+        store = self.server.require_store()
         try:
-            store.record_checkpoint(pending.generation_id, pending.checkpoints[index], result.survival, result.retained)
+            store.record_checkpoint(pending.generation_id, pending.checkpoints[index], survival, retained)
             store.add_event(
                 pending.generation_id,
                 records.CHECKPOINT_EVENT,
                 {
                     "index": index,
                     "region": records.region_json(pending.region),
-                    "survival": result.survival,
-                    "retained": result.retained,
+                    "survival": survival,
+                    "retained": retained,
                 },
             )
         except (KeyError, ScionError) as error:
@@ -290,7 +299,7 @@ class TrackingService:
 
     # -- verdicts -------------------------------------------------------------
 
-    async def decide(self, generation_id: str, verdict: Verdict) -> dict:
+    async def decide(self, generation_id: str, verdict: Verdict) -> dict[str, Any]:
         """scion.accept / scion.reject: measured now when still watched, else overruling the stored verdict."""
         await self.server.ready()
         try:
@@ -311,7 +320,7 @@ class TrackingService:
                 self.tracker.decide(generation_id, verdict)
             result = look.result
         else:
-            if self.server.store.get_generation(generation_id) is None:
+            if self.server.require_store().get_generation(generation_id) is None:
                 raise ScionError(f"no generation {generation_id}")
             result = CheckpointResult(generation_id, None, None, None, verdict, None, "explicit")
         self._conclude(result)
@@ -320,7 +329,7 @@ class TrackingService:
 
     def _conclude(self, result: CheckpointResult, window: float | None = None) -> None:
         """Store a verdict and tell everyone who learns from it."""
-        store = self.server.store
+        store = self.server.require_store()
         generation_id, verdict = result.generation_id, str(result.verdict)
         try:
             if window is not None and result.survival is not None:
@@ -335,6 +344,8 @@ class TrackingService:
             row = store.get_generation(generation_id)
         except (KeyError, ValueError) as error:
             raise ScionError(f"generation {generation_id}: {error}") from error
+        if row is None:
+            raise ScionError(f"no generation {generation_id}")
         self._mark_answers(row, verdict == Verdict.ACCEPTED)
         self.refresh_success(row["template_id"])
         log.info("generation %s (%s) %s: %s", generation_id, row["template_id"], verdict, result.reason)
@@ -353,15 +364,16 @@ class TrackingService:
         secrets = self._secrets.pop(generation_id, None)
         if secrets:
             return redact(retained, secrets)
-        row = self.server.store.get_generation(generation_id) if retained else None
+        row = self.server.require_store().get_generation(generation_id) if retained else None
         if row is not None and records.was_redacted(row):
             return None
         return retained
 
-    def _mark_answers(self, row: dict, accepted: bool) -> None:
+    def _mark_answers(self, row: dict[str, Any], accepted: bool) -> None:
+        store = self.server.require_store()
         kept = records.kept_answers(row["answers"] or {}, row["rendered_text"], row.get("retained_text"), accepted)
         for question, was_kept in kept.items():
-            self.server.store.mark_execution_kept(row["id"], task_name(row["template_id"], question), was_kept)
+            store.mark_execution_kept(row["id"], task_name(row["template_id"], question), was_kept)
 
     def refresh_success(self, template_id: str | None = None) -> None:
         """Update `server.success` (template id -> (rate, decided)), which orders the code actions."""

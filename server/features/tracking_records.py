@@ -22,7 +22,8 @@ from typing import Any
 from pygls.uris import from_fs_path
 
 from server.fsutil import sha256_text
-from server.tracking import CheckpointResult, PendingGeneration, Region, Tracker, locate
+from server.tracking import CheckpointResult, PendingGeneration, Region, Tracker, Verdict, locate
+from server.tracking.regions import PositionEncoding
 from server.tracking.survival import normalise
 
 TRACKING_EVENT = "tracking"
@@ -106,7 +107,7 @@ class Look:
     region: Region | None
 
 
-def _probe(record: dict, encoding: str) -> Tracker:
+def _probe(record: dict[str, Any], encoding: PositionEncoding) -> Tracker:
     # A private tracker holding a copy of one generation: the measuring runs in a
     # worker thread while the server's tracker keeps following edits on the loop.
     probe = Tracker(encoding=encoding)
@@ -122,7 +123,7 @@ def read_text(path: Path) -> str | None:
         return None
 
 
-def look_in_document(record: dict, index: int, document_text: str, encoding: str) -> Look:
+def look_in_document(record: dict[str, Any], index: int, document_text: str, encoding: PositionEncoding) -> Look:
     """Checkpoint `index` of a generation in an open document (re-locating a lost region)."""
     probe = _probe(record, encoding)
     generation_id = record["generation_id"]
@@ -131,7 +132,7 @@ def look_in_document(record: dict, index: int, document_text: str, encoding: str
     return Look(probe.checkpoint(generation_id, index, current), region)
 
 
-def look_on_disk(record: dict, index: int, path: Path, encoding: str) -> Look:
+def look_on_disk(record: dict[str, Any], index: int, path: Path, encoding: PositionEncoding) -> Look:
     """Checkpoint `index` of a generation whose document is not open: from the saved file.
     The last checkpoint, or a missing file, gives the verdict now."""
     probe = _probe(record, encoding)
@@ -143,10 +144,13 @@ def look_on_disk(record: dict, index: int, path: Path, encoding: str) -> Look:
     return Look(probe.checkpoint(generation_id, index, found.text), found.region)
 
 
-def look_for_decision(record: dict, verdict: str, document_text: str | None, path: Path, encoding: str) -> Look:
+def look_for_decision(
+    record: dict[str, Any], verdict: Verdict, document_text: str | None, path: Path, encoding: PositionEncoding
+) -> Look:
     """An explicit verdict, measured on the open document, else on the saved file."""
     probe = _probe(record, encoding)
     generation_id = record["generation_id"]
+    current: str | None
     if document_text is not None:
         current = probe.region_text(generation_id, document_text)
     else:
@@ -175,6 +179,6 @@ def kept_answers(answers: dict[str, Any], rendered: str, retained: str | None, a
             kept[name] = False
             continue
         trace = normalise(value) if isinstance(value, str) else ""
-        traceable = len(trace) >= MIN_TRACEABLE_ANSWER and trace in rendered_code and kept_code is not None
-        kept[name] = not traceable or trace in kept_code
+        traceable = len(trace) >= MIN_TRACEABLE_ANSWER and trace in rendered_code
+        kept[name] = not traceable or kept_code is None or trace in kept_code
     return kept

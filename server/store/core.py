@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self, overload
 
 if TYPE_CHECKING:  # sqlite-utils is imported when a database is opened, not at start-up
     from sqlite_utils import Database
@@ -33,6 +33,12 @@ def from_json(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
+@overload
+def decode(row: Row, json_columns: Sequence[str] = (), bool_columns: Sequence[str] = ()) -> Row: ...
+@overload
+def decode(row: None, json_columns: Sequence[str] = (), bool_columns: Sequence[str] = ()) -> None: ...
+@overload
+def decode(row: Row | None, json_columns: Sequence[str] = (), bool_columns: Sequence[str] = ()) -> Row | None: ...
 def decode(row: Row | None, json_columns: Sequence[str] = (), bool_columns: Sequence[str] = ()) -> Row | None:
     """A row as plain Python values: JSON columns parsed, 0/1 flags as booleans (None stays None)."""
     if row is None:
@@ -64,16 +70,17 @@ class StoreCore:
 
     @property
     def schema_version(self) -> int:
-        return self._scalar("PRAGMA user_version")
+        version: int = self._scalar("PRAGMA user_version")
+        return version
 
     def close(self) -> None:
         with self._lock:
             self._db.conn.close()
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def now(self, at: datetime | str | None = None) -> str:
@@ -99,6 +106,13 @@ class StoreCore:
     def _row(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = self._rows(sql, params)
         return rows[0] if rows else None
+
+    def _totals(self, sql: str, params: Sequence[Any] = ()) -> Row:
+        """The one row of an aggregate query (it always has one)."""
+        row = self._row(sql, params)
+        if row is None:
+            raise RuntimeError(f"an aggregate query gave no row: {sql}")
+        return row
 
     def _scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         with self._lock, self._translated_errors():
@@ -169,3 +183,11 @@ class StoreCore:
             raise describe_error(error, self.path) from error
         except sqlite3.DatabaseError as error:
             raise describe_error(error, self.path) from error
+
+
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The rowid an INSERT just made (sqlite3 types `lastrowid` as optional for other statements)."""
+    rowid = cursor.lastrowid
+    if rowid is None:
+        raise RuntimeError("the statement inserted no row")
+    return rowid

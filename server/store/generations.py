@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from server.fsutil import sha256_text
-from server.store.core import Row, StoreCore, decode, to_json
+from server.store.core import Row, StoreCore, decode, inserted_id, to_json
 from server.store.schema import DECIDED_STATUSES, GENERATION_STATUSES
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 # A bulk import touches index pages all over the file; with SQLite's default
 # 2 MB cache they spill to the WAL again and again (twice as slow at 1M rows).
@@ -102,7 +105,8 @@ class GenerationsMixin(StoreCore):
         )
         with self._writing() as db:
             db.execute(_INSERT_GENERATION, row)
-        return row[0]
+        inserted: str = row[0]
+        return inserted
 
     def import_generations(self, generations: Iterable[Mapping[str, Any]]) -> int:
         """Insert many generations in one transaction (history import, benchmarks); returns the count.
@@ -132,20 +136,20 @@ class GenerationsMixin(StoreCore):
 
     def _generation_row(
         self,
-        template_id,
-        template_version,
-        file_path,
-        mode,
-        answers,
-        answer_sources,
-        rendered_text,
-        rendered_sha,
-        region,
-        instance_id,
-        status,
-        generation_id,
-        created_at,
-    ) -> tuple:
+        template_id: str,
+        template_version: str,
+        file_path: str,
+        mode: str,
+        answers: Mapping[str, Any],
+        answer_sources: Mapping[str, str] | None,
+        rendered_text: str,
+        rendered_sha: str | None,
+        region: Mapping[str, Any] | None,
+        instance_id: str | None,
+        status: str,
+        generation_id: str | None,
+        created_at: datetime | str | None,
+    ) -> tuple[Any, ...]:
         _check_status(status)
         return (
             generation_id or str(uuid.uuid4()),
@@ -277,7 +281,7 @@ class GenerationsMixin(StoreCore):
                 "INSERT INTO events (generation_id, kind, data, at) VALUES (?, ?, ?, ?)",
                 (generation_id, kind, to_json(dict(data or {})), self.now(at)),
             )
-            return cursor.lastrowid
+            return inserted_id(cursor)
 
     def events_for(self, generation_id: str) -> list[Row]:
         rows = self._rows("SELECT * FROM events WHERE generation_id = ? ORDER BY id", (generation_id,))
@@ -300,17 +304,18 @@ class GenerationsMixin(StoreCore):
             return self._rows("SELECT * FROM template_versions ORDER BY template_id, first_seen")
         return self._rows("SELECT * FROM template_versions WHERE template_id = ? ORDER BY first_seen", (template_id,))
 
-    def _require(self, db, generation_id: str) -> str:
+    def _require(self, db: Database, generation_id: str) -> str:
         row = db.execute("SELECT status FROM generations WHERE id = ?", (generation_id,)).fetchone()
         if row is None:
             raise KeyError(f"no generation with id {generation_id!r}")
-        return row[0]
+        status: str = row[0]
+        return status
 
 
 _INSERT_GENERATION = f"INSERT INTO generations ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
 
 
-def _version_filter(template_id: str, version: str | None) -> tuple[str, tuple]:
+def _version_filter(template_id: str, version: str | None) -> tuple[str, tuple[Any, ...]]:
     if version is None:
         return "", (template_id,)
     return " AND template_version = ?", (template_id, version)

@@ -12,10 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from server.store.core import Row, StoreCore, decode, to_json
-from server.store.schema import PRODUCERS, STAGES
-
-FIRST_STAGE = STAGES[0]
+from server.store.core import Row, StoreCore, decode, inserted_id, to_json
+from server.store.schema import LLM_ONLY, PRODUCERS, STAGES
 
 _KEPT_COUNTS = """
     count(*) AS executions,
@@ -72,7 +70,7 @@ class LearningMixin(StoreCore):
                     self.now(at),
                 ),
             )
-            return cursor.lastrowid
+            return inserted_id(cursor)
 
     def mark_execution_kept(self, generation_id: str, task: str | None, kept: bool) -> int:
         """Set whether the executions of a generation were kept (all its tasks when `task` is None).
@@ -92,7 +90,7 @@ class LearningMixin(StoreCore):
         `kept=True` gives the examples to learn from, `kept=False` the counter-examples.
         """
         kept_clause = "" if kept is None else " AND kept = ?"
-        params: tuple = (task,) if kept is None else (task, int(kept))
+        params: tuple[Any, ...] = (task,) if kept is None else (task, int(kept))
         rows = self._rows(
             f"SELECT * FROM task_executions WHERE task = ?{kept_clause} ORDER BY id DESC LIMIT ?",
             (*params, -1 if limit is None else limit),
@@ -111,7 +109,7 @@ class LearningMixin(StoreCore):
         {task, stage, executions, known, kept, kept_rate, code_executions, code_kept, code_kept_rate};
         rates are over executions whose outcome is known, None when there is none.
         """
-        row = self._row(
+        row = self._totals(
             f"SELECT {_KEPT_COUNTS} FROM (SELECT producer, kept FROM task_executions"
             " WHERE task = ? ORDER BY id DESC LIMIT ?)",
             (task, -1 if window is None else window),
@@ -132,7 +130,7 @@ class LearningMixin(StoreCore):
     def get_stage(self, task: str) -> str:
         """The task's stage; a task never staged is in the first one (llm_only)."""
         stage = self._scalar("SELECT stage FROM tasks WHERE task = ?", (task,))
-        return stage or FIRST_STAGE
+        return stage or LLM_ONLY
 
     def set_stage(self, task: str, stage: str, reason: str, *, at: datetime | str | None = None) -> bool:
         """Move the task to `stage`, recording the transition and why; False when already there."""
@@ -140,7 +138,7 @@ class LearningMixin(StoreCore):
             raise ValueError(f"unknown stage {stage!r}; one of {', '.join(STAGES)}")
         with self._writing() as db:
             row = db.execute("SELECT stage FROM tasks WHERE task = ?", (task,)).fetchone()
-            current = row[0] if row else FIRST_STAGE
+            current = row[0] if row else LLM_ONLY
             if current == stage:
                 return False
             db.execute(
@@ -174,7 +172,7 @@ class LearningMixin(StoreCore):
         With `activate` (the default) it becomes the only active version.
         """
         with self._writing() as db:
-            version = db.execute(
+            version: int = db.execute(
                 "SELECT coalesce(max(version), 0) + 1 FROM learned_programs WHERE task = ?", (task,)
             ).fetchone()[0]
             if activate:

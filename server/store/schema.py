@@ -17,7 +17,12 @@ if TYPE_CHECKING:  # sqlite-utils is imported when a database is opened, not at 
 GENERATION_STATUSES = ("offered", "applied", "pending", "accepted", "rejected", "cancelled")
 DECIDED_STATUSES = ("accepted", "rejected")
 PRODUCERS = ("user", "llm", "code", "default", "context", "learned_default")
-STAGES = ("llm_only", "hybrid", "code_first", "code_only")
+# A learned task's stages, in order (server/evolution/stages.py moves tasks between them).
+LLM_ONLY = "llm_only"
+HYBRID = "hybrid"
+CODE_FIRST = "code_first"
+CODE_ONLY = "code_only"
+STAGES = (LLM_ONLY, HYBRID, CODE_FIRST, CODE_ONLY)
 
 
 def _quoted(values: tuple[str, ...]) -> str:

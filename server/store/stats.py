@@ -94,7 +94,7 @@ class StatsMixin(StoreCore):
         """Counts and rate of one template (one version, or all): {decided, accepted, rejected, undecided, rate}."""
         version_clause = "" if version is None else " AND template_version = ?"
         params = (template_id,) if version is None else (template_id, version)
-        row = self._row(f"SELECT {_TOTALS} FROM generation_totals WHERE template_id = ?{version_clause}", params)
+        row = self._totals(f"SELECT {_TOTALS} FROM generation_totals WHERE template_id = ?{version_clause}", params)
         return with_rate({key: value or 0 for key, value in row.items()})
 
     def success_over_time(self, template_id: str, version: str | None = None, bucket: str = "day") -> list[Row]:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from server.store.core import Row, StoreCore, decode, to_json
+from server.store.core import Row, StoreCore, decode, inserted_id, to_json
 
 
 class UpgradesMixin(StoreCore):
@@ -44,11 +44,13 @@ class UpgradesMixin(StoreCore):
         at: datetime | str | None = None,
     ) -> int:
         """Record an upgrade of a file (with how many conflicts it left); returns its id."""
-        return self._execute(
-            "INSERT INTO upgrades (file_path, template_id, from_version, to_version, conflicts, at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (str(file_path), template_id, from_version, to_version, conflicts, self.now(at)),
-        ).lastrowid
+        return inserted_id(
+            self._execute(
+                "INSERT INTO upgrades (file_path, template_id, from_version, to_version, conflicts, at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (str(file_path), template_id, from_version, to_version, conflicts, self.now(at)),
+            )
+        )
 
     def record_upgrades(
         self,

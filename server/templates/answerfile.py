@@ -13,6 +13,7 @@ import hashlib
 import io
 import os
 import stat
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,8 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from server.errors import AnswerFileError
 from server.filelock import exclusive
 from server.fsutil import atomic_write
-from server.templates.loader import item_line, line_of, plain
+from server.jsonish import plain
+from server.templates.loader import item_line, line_of
 from server.templates.safe_yaml import read_bounded_text, untrusted, yaml_problem
 
 SUFFIX = ".template-answers.yml"
@@ -92,7 +94,7 @@ def _make_locks_folder(locks: Path) -> bool:
     return _is_real_folder(locks)
 
 
-def locked(answer_file: str | Path):
+def locked(answer_file: str | Path) -> AbstractContextManager[None]:
     """Hold the answer file's lock (across processes and threads) around a read-modify-write."""
     return exclusive(lock_file_for(answer_file), what=f"the answer file {answer_file}")
 
@@ -107,7 +109,7 @@ class AnswerRecord:
     generated_at: str = ""
     sha256: str = ""
     files: dict[str, str] = field(default_factory=dict)  # rendered path (relative to the file's folder) -> sha256
-    region: dict | None = None  # insert mode: {"start": [line, character], "end": [line, character]}, 0-based
+    region: dict[str, Any] | None = None  # insert mode: {"start": [line, character], "end": [line, character]}, 0-based
     answers: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     upgraded_from: str | None = None
@@ -134,7 +136,7 @@ def _load(path: Path) -> Any:
         raise AnswerFileError(f"YAML error: {error}", path=path) from None
 
 
-def _generations(data: Any, path: Path) -> CommentedSeq | list:
+def _generations(data: Any, path: Path) -> CommentedSeq | list[Any]:
     if data is None:
         return []
     if not isinstance(data, dict):
@@ -160,16 +162,17 @@ def _text(entry: Any, key: str, path: Path, line: int | None, required: bool = F
     return str(value)
 
 
-def _mapping(entry: Any, key: str, path: Path, line: int | None) -> dict:
+def _mapping(entry: Any, key: str, path: Path, line: int | None) -> dict[str, Any]:
     value = entry.get(key)
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise AnswerFileError(f"{key!r} must be a mapping", path=path, line=line_of(entry, key) or line)
-    return plain(value)
+    mapping: dict[str, Any] = plain(value)
+    return mapping
 
 
-def _region(entry: Any, path: Path, line: int | None) -> dict | None:
+def _region(entry: Any, path: Path, line: int | None) -> dict[str, Any] | None:
     value = entry.get("region")
     if value is None:
         return None
@@ -178,7 +181,7 @@ def _region(entry: Any, path: Path, line: int | None) -> dict | None:
         raise AnswerFileError(
             "'region' must be {start: [line, character], end: [line, character]}", path=path, line=where
         )
-    region = plain(value)
+    region: dict[str, Any] = plain(value)
     for key in ("start", "end"):
         position = region[key]
         if not (
@@ -226,7 +229,7 @@ def read_answer_file(path: str | Path) -> list[AnswerRecord]:
     return [_record(entry, path, item_line(generations, index)) for index, entry in enumerate(generations)]
 
 
-def _flow(values: list) -> CommentedSeq:
+def _flow(values: list[Any]) -> CommentedSeq:
     seq = CommentedSeq(values)
     seq.fa.set_flow_style()
     return seq

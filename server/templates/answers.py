@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from server.errors import AnswerError, ScionError, TemplateError
+from server.jsonish import to_json
 from server.templates.model import Question, Template
 from server.templates.questions import applies, coerce, default_for, reads_context, validate
 
@@ -79,7 +80,11 @@ class Resolution:
 
 
 def _usable(
-    template: Template, question: Question, candidate: Candidate | None, answers: dict, features: dict
+    template: Template,
+    question: Question,
+    candidate: Candidate | None,
+    answers: dict[str, Any],
+    features: dict[str, Any],
 ) -> Candidate | None:
     if candidate is None:
         return None
@@ -92,7 +97,9 @@ def _usable(
     return replace(candidate, value=value)
 
 
-def _template_default(template: Template, question: Question, answers: dict, features: dict) -> Candidate | None:
+def _template_default(
+    template: Template, question: Question, answers: dict[str, Any], features: dict[str, Any]
+) -> Candidate | None:
     try:
         value = default_for(question, answers, features, template)
     except TemplateError as error:
@@ -105,7 +112,7 @@ def _template_default(template: Template, question: Question, answers: dict, fea
 
 
 def _ask_provider(
-    provider: Provider | None, template: Template, question: Question, answers: dict, features: dict
+    provider: Provider | None, template: Template, question: Question, answers: dict[str, Any], features: dict[str, Any]
 ) -> Candidate | None:
     if provider is None:
         return None
@@ -122,7 +129,11 @@ def _ask_provider(
 
 
 def _gather(
-    template: Template, question: Question, answers: dict, features: dict, providers: AnswerProviders | None
+    template: Template,
+    question: Question,
+    answers: dict[str, Any],
+    features: dict[str, Any],
+    providers: AnswerProviders | None,
 ) -> list[Candidate]:
     """Candidates in priority order, stopping at the first usable one (an LLM call costs seconds)."""
     providers = providers or AnswerProviders()
@@ -143,7 +154,9 @@ def _gather(
     return found
 
 
-def _checked(template: Template, question: Question, raw: Any, answers: dict, features: dict) -> Any:
+def _checked(
+    template: Template, question: Question, raw: Any, answers: dict[str, Any], features: dict[str, Any]
+) -> Any:
     value = coerce(question, raw)
     message = validate(question, value, answers, features, template)
     if message is not None:
@@ -151,7 +164,9 @@ def _checked(template: Template, question: Question, raw: Any, answers: dict, fe
     return value
 
 
-def _applies(template: Template, question: Question, visible: dict, features: dict, missing: list[str]) -> bool:
+def _applies(
+    template: Template, question: Question, visible: dict[str, Any], features: dict[str, Any], missing: list[str]
+) -> bool:
     try:
         return applies(question, visible, features, template)
     except TemplateError:
@@ -234,16 +249,6 @@ def resolve_answers(
     return _walk(template, features, explicit, providers)
 
 
-def _json_friendly(value: Any) -> Any:
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, dict):
-        return {str(key): _json_friendly(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [_json_friendly(item) for item in value]
-    return str(value)
-
-
 def ask_payload(resolution: Resolution) -> list[dict[str, Any]]:
     """The `questions` list of a `scion/ask` request (docs/internals.md)."""
     payload = []
@@ -255,8 +260,8 @@ def ask_payload(resolution: Resolution) -> list[dict[str, Any]]:
                 "name": question.name,
                 "type": question.type,
                 "help": question.help or question.name,
-                "choices": [{"label": label, "value": _json_friendly(value)} for label, value in choices] or None,
-                "default": _json_friendly(pending.candidate.value) if pending.candidate is not None else None,
+                "choices": [{"label": label, "value": to_json(value)} for label, value in choices] or None,
+                "default": to_json(pending.candidate.value) if pending.candidate is not None else None,
                 "secret": question.secret,
                 "multiselect": question.multiselect,
                 "placeholder": question.placeholder,

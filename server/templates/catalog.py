@@ -271,7 +271,7 @@ class Catalog:
         broken = [
             self._failed[folder]
             for folder in sorted(self._failed)
-            if self._location(folder) and self._location(folder)[1] == template_id
+            if (location := self._location(folder)) is not None and location[1] == template_id
         ]
         if broken:
             hint += f" (it exists but failed to load: {broken[0]})"

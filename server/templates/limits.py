@@ -82,7 +82,7 @@ def _step() -> None:
         raise RenderLimitExceeded(f"rendering took longer than {budget.seconds:g} s")
 
 
-def _counted(iterable: Iterable) -> Iterator:
+def _counted(iterable: Iterable[Any]) -> Iterator[Any]:
     for item in iterable:
         _step()
         yield item
@@ -129,7 +129,7 @@ def _check_format(text: Any) -> None:
         raise RenderLimitExceeded(f"a format width of a million or more in {text[:40]!r}")
 
 
-def _check_text_method(method: Any, args: tuple) -> None:
+def _check_text_method(method: Any, args: tuple[Any, ...]) -> None:
     """Sizes a text method would produce, known before calling it (width arguments, replace, format)."""
     method = getattr(method, "__wrapped__", method)  # the sandbox wraps str.format in its own function
     owner = getattr(method, "__self__", None)
@@ -177,7 +177,7 @@ class BoundedEnvironment(SandboxedEnvironment):
             _check_format(left)
         return _checked(super().call_binop(context, operator, left, right))
 
-    def concat(self, chunks: Iterable[str]) -> str:  # type: ignore[override]
+    def concat(self, chunks: Iterable[str]) -> str:
         """Template.render joins its output here: the whole render runs inside, under one budget."""
         if _BUDGET.get() is not None:  # a macro's output, or a render inside a bounded one
             return _joined(chunks)

@@ -21,6 +21,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from server.errors import AnswerError, TemplateError
+from server.jsonish import plain
 from server.templates.model import (
     QUESTION_TYPES,
     WHERE_CONTEXTS,
@@ -53,36 +54,19 @@ MODES = ("file", "insert")
 CONTEXT_NAME = "ctx"
 
 
-def plain(node: Any) -> Any:
-    """Round-trip YAML nodes -> ordinary dict/list/str/int/float/bool values."""
-    if isinstance(node, dict):
-        return {
-            str(key) if not isinstance(key, (int, float, bool)) else key: plain(value) for key, value in node.items()
-        }
-    if isinstance(node, (list, tuple)):
-        return [plain(item) for item in node]
-    if isinstance(node, bool):
-        return bool(node)
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, str):
-        return str(node)
-    return node
-
-
 def line_of(mapping: Any, key: Any) -> int | None:
     """1-based line of `key` in a round-trip mapping, when ruamel recorded it."""
     try:
-        return mapping.lc.key(key)[0] + 1
+        line: int = mapping.lc.key(key)[0] + 1
+        return line
     except (AttributeError, KeyError, TypeError):
         return None
 
 
 def item_line(sequence: Any, index: int) -> int | None:
     try:
-        return sequence.lc.item(index)[0] + 1
+        line: int = sequence.lc.item(index)[0] + 1
+        return line
     except (AttributeError, KeyError, TypeError, IndexError):
         return None
 
@@ -145,7 +129,7 @@ class _ManifestReader:
             raise self.fail(f"{what}: {key!r} must be a list of strings", line_of(mapping, key))
         return tuple(str(item) for item in value)
 
-    def mapping(self, parent: Any, key: str, what: str) -> dict:
+    def mapping(self, parent: Any, key: str, what: str) -> dict[str, Any]:
         value = parent.get(key)
         if value is None:
             return {}

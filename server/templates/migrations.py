@@ -43,18 +43,19 @@ def _migrations_between(versions: list[Template], old: str, new: str) -> list[tu
 def _apply(
     template: Template, migration: Migration, answers: dict[str, Any], features: dict[str, Any], result: MigrationResult
 ) -> None:
-    where = {"path": template.manifest_path}
     for old_name, new_name in migration.rename.items():
         if old_name in answers and new_name not in answers:
             answers[new_name] = answers.pop(old_name)
             result.renamed.append((old_name, new_name))
     for name, value in migration.defaults.items():
         if name not in answers:
-            answers[name] = render_expression(value, {**answers, "ctx": features}, **where)
+            answers[name] = render_expression(value, {**answers, "ctx": features}, path=template.manifest_path)
             result.defaulted.append(name)
     for name, expression in migration.transform.items():
         if name in answers:
-            answers[name] = render_expression(expression, {**answers, "value": answers[name], "ctx": features}, **where)
+            answers[name] = render_expression(
+                expression, {**answers, "value": answers[name], "ctx": features}, path=template.manifest_path
+            )
             result.transformed.append(name)
 
 

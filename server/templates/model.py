@@ -5,13 +5,10 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-QuestionType = Literal["str", "int", "float", "bool", "yaml", "json"]
 QUESTION_TYPES: tuple[str, ...] = ("str", "int", "float", "bool", "yaml", "json")
-Mode = Literal["file", "insert"]
 WHERE_CONTEXTS: tuple[str, ...] = ("module", "class_body", "function_body", "empty_file")
-RootKind = Literal["workspace", "user", "builtin", "extra"]
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ accepts the same spellings wherever it is answered.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -164,7 +165,7 @@ def _variables(answers: dict[str, Any], features: dict[str, Any]) -> dict[str, A
     return {**answers, "ctx": features}
 
 
-def _manifest(template: Template | None):
+def _manifest(template: Template | None) -> Path | None:
     return template.manifest_path if template is not None else None
 
 

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 
@@ -135,7 +135,7 @@ def _regular_files(root: Path) -> list[str]:
     A template may come from a cloned repository: a link in files/ to
     /etc/hostname or ~/.ssh would copy the host's files into the output.
     """
-    files = []
+    files: list[str] = []
     for folder, folders, names in os.walk(root):
         for name in folders + names:
             path = os.path.join(folder, name)
@@ -188,7 +188,7 @@ def _render_segment(segment: str, variables: dict[str, Any]) -> str:
         values = [variables.get(name) for name in parts[1::2]]
         if all(type(value) is str for value in values):
             pieces = list(parts)
-            pieces[1::2] = values
+            pieces[1::2] = cast(list[str], values)  # all text, checked just above
             return "".join(pieces)
     return _path_segment(segment).render(**variables)
 

@@ -11,6 +11,7 @@ first one. Size and nesting are capped so parsing itself stays short.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.composer import Composer, ComposerError
@@ -32,7 +33,7 @@ class _BoundedComposer(Composer):
 
     _depth = 0
 
-    def compose_node(self, parent, index):
+    def compose_node(self, parent: Any, index: Any) -> Any:
         if self.parser.check_event(AliasEvent):
             event = self.parser.get_event()
             raise AliasRefused(None, None, ALIASES_REFUSED, event.start_mark)

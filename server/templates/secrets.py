@@ -16,22 +16,25 @@ instead:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from server.templates.model import Template
 
 REDACTED = "«secret»"
 
 
-def secret_names(template) -> set[str]:
+def secret_names(template: Template) -> set[str]:
     return {question.name for question in template.questions if question.secret}
 
 
-def without_secrets(template, values: Mapping[str, Any]) -> dict[str, Any]:
+def without_secrets(template: Template, values: Mapping[str, Any]) -> dict[str, Any]:
     """`values` (answers, or their sources) without the template's secret questions."""
     secret = secret_names(template)
     return {name: value for name, value in values.items() if name not in secret}
 
 
-def secret_values(template, answers: Mapping[str, Any]) -> list[str]:
+def secret_values(template: Template, answers: Mapping[str, Any]) -> list[str]:
     """The texts of the secret answers given, as they may appear in rendered code."""
     values: list[str] = []
     for name in secret_names(template):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from server.tracking.regions import Region
 
@@ -43,14 +44,14 @@ class PendingGeneration:
         self.last_survival = score
         self.last_retained = retained
 
-    def to_record(self) -> dict:
+    def to_record(self) -> dict[str, Any]:
         record = dict(vars(self))
         record["region"] = None if self.region is None else [list(self.region.start), list(self.region.end)]
         record["checkpoints"] = list(self.checkpoints)
         return record
 
     @classmethod
-    def from_record(cls, record: dict) -> PendingGeneration:
+    def from_record(cls, record: dict[str, Any]) -> PendingGeneration:
         fields = dict(record)
         region = fields.get("region")
         fields["region"] = None if region is None else Region(tuple(region[0]), tuple(region[1]))

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from server.tracking.pending import PendingGeneration
 from server.tracking.regions import Position, PositionEncoding, Region, shift_region, text_in_region
@@ -197,11 +198,11 @@ class Tracker:
             pending.uri = new_uri
             self._by_uri.setdefault(new_uri, {})[pending.generation_id] = pending
 
-    def snapshot(self) -> list[dict]:
+    def snapshot(self) -> list[dict[str, Any]]:
         """Pending state as JSON-ready records, for the database."""
         return [pending.to_record() for pending in self._by_id.values()]
 
-    def restore(self, records: Iterable[dict]) -> list[str]:
+    def restore(self, records: Iterable[dict[str, Any]]) -> list[str]:
         """Resume pending generations saved by `snapshot`; returns their ids. Their
         regions are as last followed; judge them from disk, edits may have been missed."""
         restored = []

@@ -80,7 +80,7 @@ def test_users_keeping_the_same_edit_get_a_new_version_that_renders_it(workspace
     seed(store, catalog, edited=10, accepted=8)
     steps = []
 
-    report = run_improvement(store, catalog, workspace, settings(), None, lambda message, share: steps.append(share))
+    report = run_improvement(store, catalog, workspace, settings(), None, steps.append)
 
     [entry] = report["analysed"]
     assert entry["deployed"] == "1.2.0", entry
@@ -90,7 +90,7 @@ def test_users_keeping_the_same_edit_get_a_new_version_that_renders_it(workspace
     block, _ = render_block(catalog, "Voucher")
     assert block.startswith("from __future__ import annotations\nfrom dataclasses import dataclass\n")
     assert "10 of 12 generations" in catalog.get(TEMPLATE).changelog["1.2.0"]
-    assert steps[-1] == 1.0
+    assert steps[-1].done == steps[-1].total and steps[-1].percentage == 100
     assert store.deployments(TEMPLATE)[0]["evidence"]["success_rate"] == pytest.approx(8 / 12)
 
 

@@ -1,23 +1,12 @@
-"""Build small template trees in a temporary folder (in the spirit of copier's build_file_tree)."""
+"""Small template versions in a temporary folder."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 from server.templates.loader import load_template
 from server.templates.model import Template
-
-
-def build_file_tree(spec: dict[str | Path, str | bytes], dedent: bool = True) -> None:
-    """Write every `path: content` pair, creating folders; text is dedented so tests can indent it."""
-    for path, content in spec.items():
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(textwrap.dedent(content) if dedent else content, encoding="utf-8", newline="")
+from tests.file_tree import build_file_tree
 
 
 def make_template(

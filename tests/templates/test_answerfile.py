@@ -9,8 +9,7 @@ from server.templates.answerfile import (
     read_answer_file,
     write_answer_record,
 )
-
-from .helpers import build_file_tree
+from tests.file_tree import build_file_tree
 
 
 def record(**changes) -> AnswerRecord:

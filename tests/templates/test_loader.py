@@ -2,8 +2,9 @@ import pytest
 
 from server.errors import TemplateError
 from server.templates.loader import check_sources, load_template
+from tests.file_tree import build_file_tree
 
-from .helpers import build_file_tree, load, make_template
+from .helpers import load, make_template
 
 DATACLASS = """\
 title: Python dataclass

@@ -10,15 +10,9 @@ from server.generation import plan_file_generation, plan_insert_generation, writ
 from server.templates.answers import resolve_answers
 from server.templates.catalog import Catalog
 from server.upgrades.service import Upgrader
+from tests.file_tree import build_file_tree
 
 BUILTIN = Path(__file__).parents[2] / "server" / "templates" / "builtin"
-
-
-def build_file_tree(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
 
 
 def template_files(template_id: str, version: str, manifest: str, files: dict[str, str]) -> dict[str, str]:
@@ -51,7 +45,7 @@ class Workspace:
         self._catalog: Catalog | None = None
 
     def add(self, files: dict[str, str]) -> None:
-        build_file_tree(self.root, files)
+        build_file_tree(files, self.root, dedent=False)
         if self._catalog is not None and any(rel.startswith(".scion/templates/") for rel in files):
             # A fresh catalog: rewritten manifests may keep their size and mtime.
             self._catalog = None
