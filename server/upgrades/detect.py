@@ -22,11 +22,11 @@ from typing import Any
 from server.context import context_for_path
 from server.errors import AnswerFileError, ScionError, TemplateNotFound
 from server.fsutil import sha256_text
-from server.templates.answerfile import AnswerRecord
+from server.templates.answerfile import AnswerRecord, primary_file, read_records
 from server.templates.safe_yaml import read_bounded_text
 from server.templates.versions import version_key
 from server.upgrades.answers import migrate_record
-from server.upgrades.records import primary_file, read_records, with_confined_files
+from server.upgrades.discovery import with_confined_files
 from server.upgrades.renders import Renderer
 
 # What a secret answer (never recorded) renders as when detection compares two versions.

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from server.confine import confine_relative, relative_key
+from server.templates.answerfile import primary_file
 from server.templates.model import Rendering, Template
 from server.templates.render import render_template
-from server.upgrades.records import primary_file
 
 # Detection renders the recorded and the newest version of every generated
 # file, and an upgrade renders them again: a small cache serves both.
