@@ -71,9 +71,9 @@ def upgrade_edit(
                 types.CreateFile(uri=uri, options=types.CreateFileOptions(overwrite=True), annotation_id=annotation)
             )
             old = ""
-        edit = minimal_edit(old, update.new_text, annotation)
+        text_edit = minimal_edit(old, update.new_text, annotation)
         document = types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=versions.get(uri))
-        changes.append(types.TextDocumentEdit(text_document=document, edits=[edit]))
+        changes.append(types.TextDocumentEdit(text_document=document, edits=[text_edit]))
     edit = types.WorkspaceEdit(document_changes=changes)
     if preview:
         steps = ", ".join(f"{g.old.template} {g.old.version} → {g.new.version}" for g in upgrade.generations)

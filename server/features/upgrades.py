@@ -41,7 +41,8 @@ ASK_TIMEOUT = 600.0  # a person is answering
 
 def register(server: ScionServer) -> None:
     service = UpgradeService(server)
-    server.upgrades = service
+    # lsp.py declares the attribute as None until the server state is typed (issue 18, the other half).
+    server.upgrades = service  # type: ignore[assignment, unused-ignore]
     # Listeners: on the loop; each spawns its blocking part (detection) as a background task.
     server.on_open.append(service.document_opened)
     server.on_change.append(service.conflicts.document_changed)

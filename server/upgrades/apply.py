@@ -10,7 +10,7 @@ server/features/upgrade_edits.py.)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from pathlib import Path
 
 from server.errors import ScionError
@@ -26,7 +26,7 @@ def apply_to_disk(plans: Sequence[FileUpgrade], workspace: Path) -> list[FileUpg
     """Write every plan that upgrades something; the outcomes, in order (the plan itself, or failed)."""
     outcomes = list(plans)
     staged = StagedWrites(workspace)
-    index_of: dict[Path, int] = {}
+    index_of: dict[Hashable, int] = {}  # group (answer file) -> index
     try:
         for index, plan in enumerate(plans):
             if not plan.generations or plan.status == "failed":
@@ -40,8 +40,9 @@ def apply_to_disk(plans: Sequence[FileUpgrade], workspace: Path) -> list[FileUpg
     except BaseException:
         staged.discard()
         raise
-    for answer_file, error in failed.items():
-        outcomes[index_of[answer_file]] = FileUpgrade.failed(answer_file, f"cannot write: {error}")
+    for group, error in failed.items():
+        index = index_of[group]
+        outcomes[index] = FileUpgrade.failed(plans[index].answer_file, f"cannot write: {error}")
     return outcomes
 
 

@@ -29,7 +29,7 @@ class Renderer:
     """render_template with a bounded cache keyed by version folder, answers and context."""
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
-        self._cache: OrderedDict[tuple, Rendering] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, str], Rendering] = OrderedDict()
         self._size = size
         # The server's detection and upgrades share one cache from worker threads.
         self._lock = threading.Lock()
