@@ -47,9 +47,10 @@ def add_parser(commands) -> None:
 def run_upgrade(args) -> int:
     from server.cli.generate import parse_answer_args
     from server.upgrades.batch import apply_batch, generated_files, plan_batch
-    from server.upgrades.parallel import default_workers
+    from server.upgrades.parallel import CoreSampler, default_workers
     from server.upgrades.service import Upgrader
 
+    sample = CoreSampler()  # how busy the other cores are while the templates load decides on workers
     if not args.paths and not args.all:
         raise ScionError("name the generated files to upgrade, or pass --all for the whole workspace")
     near = args.paths[0].expanduser().resolve().parent if args.paths else None
@@ -66,7 +67,7 @@ def run_upgrade(args) -> int:
         answers=parse_answer_args(args.answer),
     )
     progress = _ProgressBar() if len(paths) >= PROGRESS_MIN_FILES and sys.stderr.isatty() and not asks else None
-    workers = 1 if asks else default_workers(len(paths))
+    workers = 1 if asks else default_workers(len(paths), sample)
     result = plan_batch(upgrader, paths, args.to_version, progress=progress, workers=workers)
     if progress is not None:
         progress.finish()

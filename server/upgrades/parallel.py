@@ -21,6 +21,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -43,22 +44,65 @@ _batch: tuple[Upgrader, str | None] | None = None
 _inherited_store: Any = None  # the parent's store, kept alive (and unused) in a worker
 
 
-def default_workers(files: int) -> int:
-    """How many processes to plan `files` files with: one per idle core for a large batch, else 1."""
+class CoreSampler:
+    """How busy the machine is between its creation and `free_cores()` (Linux: /proc/stat), this process aside.
+
+    The one-minute load average lags by a minute; a sample over the batch's own
+    start-up (loading templates, finding files: about 0.1 s) says what the
+    other cores do now.
+    """
+
+    def __init__(self) -> None:
+        self._start = _cpu_ticks()
+        self._own = time.process_time()
+        self._wall = time.monotonic()
+
+    def free_cores(self, cores: int) -> float | None:
+        """Cores idle or used by this process over the sample; None when the sample says nothing."""
+        end = _cpu_ticks()
+        if self._start is None or end is None:
+            return None
+        idle, total = end[0] - self._start[0], end[1] - self._start[1]
+        wall = time.monotonic() - self._wall
+        if total < 5 * cores or wall <= 0:
+            return None  # too short to tell (the kernel counts in ticks of 10 ms)
+        own = min(1.0, (time.process_time() - self._own) / wall)
+        return cores * idle / total + own
+
+
+def _cpu_ticks() -> tuple[int, int] | None:
+    """(idle, total) ticks of all cores since boot, from /proc/stat; None elsewhere."""
+    try:
+        with open("/proc/stat", "rb") as handle:
+            fields = handle.readline().split()[1:]
+    except OSError:
+        return None
+    ticks = [int(field) for field in fields[:8]]
+    return (ticks[3] + ticks[4], sum(ticks)) if len(ticks) >= 5 else None
+
+
+def default_workers(files: int, sample: CoreSampler | None = None) -> int:
+    """How many processes to plan `files` files with: one per free core for a large batch, else 1.
+
+    `sample`: a CoreSampler started a moment ago; without one (or when it cannot
+    tell), the one-minute load average decides.
+    """
     if files < PARALLEL_MIN_FILES or not sys.platform.startswith("linux"):
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    idle = idle_cores(cores)
-    return min(MAX_WORKERS, idle) if idle >= 2 else 1
+    free = sample.free_cores(cores) if sample is not None else None
+    if free is None:
+        free = _free_by_load_average(cores)
+    usable = int(free + (1 - IDLE_CORE))  # a core counts when it is at least IDLE_CORE free
+    return min(MAX_WORKERS, usable) if usable >= 2 else 1
 
 
-def idle_cores(cores: int) -> int:
-    """Cores nobody else uses now, by the one-minute load average: a core counts when it is IDLE_CORE idle."""
+def _free_by_load_average(cores: int) -> float:
     try:
         load = os.getloadavg()[0]
     except OSError:
-        return 1
-    return max(0, int(cores - load + (1 - IDLE_CORE)))
+        return 1.0
+    return max(0.0, cores - load)
 
 
 def plan_each(

@@ -115,6 +115,7 @@ class Upgrader:
         self.explicit = dict(answers or {})
         # Folders are resolved once: a batch plans a thousand files in a few folders.
         self._resolver = Resolver()
+        self._dismissed: set[tuple[str, str, str]] | None = None  # the versions users skipped, read at first need
 
     def plan(self, path: Path, to_version: str | None = None) -> FileUpgrade:
         """What upgrading `path` (a generated file or its answer file, resolved or not) would do; writes nothing.
@@ -176,11 +177,12 @@ class Upgrader:
         return self.catalog.get(record.template, wanted)
 
     def _skipped(self, primary: Path, record: AnswerRecord, target: Template) -> bool:
-        return (
-            self.honour_skips
-            and self.store is not None
-            and self.store.is_dismissed(str(primary), record.template, target.version)
-        )
+        if not self.honour_skips or self.store is None:
+            return False
+        if self._dismissed is None:  # read once: a batch asks for every file
+            rows = self.store.dismissals()
+            self._dismissed = {(row["file_path"], row["template_id"], row["version"]) for row in rows}
+        return (str(primary), record.template, target.version) in self._dismissed
 
     def _step(
         self,

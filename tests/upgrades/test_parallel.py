@@ -114,3 +114,29 @@ def test_workers_go_only_to_idle_cores(monkeypatch):
     monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
     monkeypatch.setattr(parallel.os, "getloadavg", lambda: (5.0, 5.0, 5.0))
     assert default_workers(10_000) == 3
+
+
+class _Sample:
+    def __init__(self, free):
+        self.free = free
+
+    def free_cores(self, cores):
+        return self.free
+
+
+def test_a_sample_of_the_other_cores_decides_before_the_load_average(monkeypatch):
+    monkeypatch.setattr(parallel.sys, "platform", "linux")
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (2.0, 2.0, 2.0))  # a minute ago: busy
+    assert default_workers(10_000, _Sample(1.9)) == 2  # now: the other core is idle
+    assert default_workers(10_000, _Sample(1.1)) == 1  # now: the other core is busy
+    assert default_workers(10_000, _Sample(None)) == 1  # too short to tell: the load average
+
+
+def test_the_core_sampler_reads_this_machine():
+    sample = parallel.CoreSampler()
+    deadline = parallel.time.monotonic() + 0.2
+    while parallel.time.monotonic() < deadline:
+        pass
+    free = sample.free_cores(len(parallel.os.sched_getaffinity(0)))
+    assert free is None or 0.0 <= free <= len(parallel.os.sched_getaffinity(0)) + 1
