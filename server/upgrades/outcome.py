@@ -94,10 +94,12 @@ class FileUpgrade:
         status: Status
         if any(update.conflicts for update in files):
             status = "conflicted"
-        elif any(update.writes for update in files) or generations:
-            status = "upgraded" if any(update.writes for update in files) else "unchanged"
+        elif any(update.writes for update in files):
+            status = "upgraded"
+        elif generations or not message:
+            status = "unchanged"  # moved on without changing a file, or nothing to upgrade
         else:
-            status = "skipped" if message else "unchanged"
+            status = "skipped"  # the message says why
         return cls(answer_file, primary_file(answer_file), status, message, generations, files, answer_change)
 
     @classmethod

@@ -36,10 +36,10 @@ PARALLEL_MIN_FILES = 200
 # A worker needs a core this idle (1 - load average per core) to pay for itself.
 IDLE_CORE = 0.75
 MAX_WORKERS = 8
-# Files a worker prepares per round trip: large enough to keep pickling cheap, small enough for a smooth progress bar.
+# Files a worker plans per round trip: large enough to keep pickling cheap, small enough for a smooth progress bar.
 CHUNK = 16
 
-# The upgrader and target version of the batch being prepared, inherited by the forked workers.
+# The upgrader and target version of the batch being planned, inherited by the forked workers.
 _batch: tuple[Upgrader, str | None] | None = None
 _inherited_store: Any = None  # the parent's store, kept alive (and unused) in a worker
 

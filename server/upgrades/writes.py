@@ -65,7 +65,7 @@ UNCHECKED = object()
 
 
 class ChangedMeanwhile(OSError):
-    """A file no longer holds the text the upgrade was prepared from."""
+    """A file no longer holds the text the upgrade was planned from."""
 
 
 @dataclass
