@@ -289,7 +289,7 @@ def main() -> None:
         print(f"Scion outcome: {counts}\n")
         rows = [
             [
-                f"Scion, domain (`scion upgrade --all` semantics, {_workers(args.files)} worker processes)",
+                f"Scion, domain (`scion upgrade --all` semantics, {_workers(args.files)} worker processes by the load)",
                 args.files,
                 *summary(domain),
             ],

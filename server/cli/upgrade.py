@@ -46,10 +46,11 @@ def add_parser(commands) -> None:
 
 def run_upgrade(args) -> int:
     from server.cli.generate import parse_answer_args
-    from server.upgrades.batch import generated_files, upgrade_many
-    from server.upgrades.parallel import default_workers
+    from server.upgrades.batch import apply_batch, generated_files, plan_batch
+    from server.upgrades.parallel import CoreSampler, default_workers
     from server.upgrades.service import Upgrader
 
+    sample = CoreSampler()  # how busy the other cores are while the templates load decides on workers
     if not args.paths and not args.all:
         raise ScionError("name the generated files to upgrade, or pass --all for the whole workspace")
     near = args.paths[0].expanduser().resolve().parent if args.paths else None
@@ -66,10 +67,12 @@ def run_upgrade(args) -> int:
         answers=parse_answer_args(args.answer),
     )
     progress = _ProgressBar() if len(paths) >= PROGRESS_MIN_FILES and sys.stderr.isatty() and not asks else None
-    workers = 1 if asks else default_workers(len(paths))
-    result = upgrade_many(upgrader, paths, args.to_version, dry_run=args.dry_run, progress=progress, workers=workers)
+    workers = 1 if asks else default_workers(len(paths), sample)
+    result = plan_batch(upgrader, paths, args.to_version, progress=progress, workers=workers)
     if progress is not None:
         progress.finish()
+    if not args.dry_run:
+        result = apply_batch(upgrader, result)
     if result.rolled_back:
         print(
             f"an interrupted upgrade was rolled back first: {len(result.rolled_back)} file(s) put back as they were",
@@ -100,7 +103,7 @@ def run_upgrade(args) -> int:
 
 def run_check(args) -> int:
     from server.upgrades.detect import Detector
-    from server.upgrades.records import find_answer_files
+    from server.upgrades.discovery import find_answer_files
     from server.upgrades.writes import interrupted
 
     workspace = workspace_of(args)

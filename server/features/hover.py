@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from lsprotocol import types
 
 from server.errors import ScionError
 from server.lsp import ScionServer
-from server.templates.answerfile import SUFFIX as ANSWER_SUFFIX
-from server.templates.answerfile import AnswerRecord, answer_file_for, read_answer_file
+from server.templates.answerfile import (
+    AnswerRecord,
+    answer_file_for,
+    generation_at_line,
+    is_answer_file,
+    read_answer_file,
+    read_records,
+)
 
 log = logging.getLogger("scion.hover")
 
@@ -23,13 +28,12 @@ def register(server: ScionServer) -> None:
             return None  # an untitled document has no answer file, so nothing generated to describe
         line = params.position.line
         try:
-            if path.name.endswith(ANSWER_SUFFIX):
-                records = _records_at_line(path, line)
+            if is_answer_file(path):
+                # Read strictly: each generation with the line its entry starts on.
+                found = generation_at_line(read_answer_file(path), line)
+                records = [found] if found is not None else []
             else:
-                answer_file = answer_file_for(path)
-                if not answer_file.exists():
-                    return None
-                records = [r for r in read_answer_file(answer_file) if _covers(r, path, line)]
+                records = [r for r in read_records(answer_file_for(path)) if r.covers(path, line)]
         except OSError as error:
             # A name the OS refuses (too long, ...): there is no answer file to read.
             log.debug("no hover for %s: %s", path, error)
@@ -42,21 +46,6 @@ def register(server: ScionServer) -> None:
             return None
         text = "\n\n---\n\n".join(describe(ls, r) for r in records)
         return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text))
-
-
-def _records_at_line(path: Path, line: int) -> list[AnswerRecord]:
-    records = read_answer_file(path)
-    # The generation whose entry starts at or before the hovered line.
-    starts = [(r.line if r.line is not None else 0, r) for r in records]
-    before = [r for start, r in starts if start <= line + 1]
-    return [before[-1]] if before else records[:1]
-
-
-def _covers(record: AnswerRecord, path: Path, line: int) -> bool:
-    if record.region:
-        start, end = record.region["start"][0], record.region["end"][0]
-        return start <= line <= end
-    return path.name in (record.files or {}) or not record.files
 
 
 def describe(ls: ScionServer, record: AnswerRecord) -> str:

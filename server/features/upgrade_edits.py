@@ -1,26 +1,61 @@
-"""Prepared upgrades and conflict resolutions as LSP WorkspaceEdits.
+"""The editor applier: upgrade plans (and conflict resolutions) as LSP WorkspaceEdits.
 
 Each changed file gets one TextEdit covering only the lines that differ, so
 the editor keeps the cursor and folds outside them; a preview marks every
 change with an annotation that needs confirmation, which makes VS Code show
-its refactor preview before anything is applied.
+its refactor preview before anything is applied. Once the editor has applied
+a plan's edit, the answer file is written (under its lock) and the upgrade
+recorded; the disk applier is server/upgrades/apply.py.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
+from server.features.upgrade_threads import on_loop
+from server.templates.answerfile import write_change
+from server.upgrades.apply import record_upgrades
 from server.upgrades.lines import common_ends, lines_with_terminators
 from server.upgrades.outcome import FileUpgrade
+
+if TYPE_CHECKING:
+    from server.lsp import ScionServer
 
 PREVIEW_ANNOTATION = "scion.upgrade"
 
 
-def upgrade_edit(upgrade: FileUpgrade, versions: dict[str, int], preview: bool = False) -> types.WorkspaceEdit:
-    """The WorkspaceEdit of a prepared upgrade; `versions` holds open documents' versions by uri."""
+@on_loop
+async def apply_in_editor(
+    server: ScionServer,
+    plan: FileUpgrade,
+    versions: Mapping[str, int | None],
+    *,
+    preview: bool = False,
+    label: str = "Upgrade",
+) -> FileUpgrade:
+    """Have the editor apply the plan's files, then write its answer file and record it; the outcome."""
+    if plan.writes:
+        edit = upgrade_edit(plan, versions, preview=preview)
+        applied = await server.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit=edit, label=label))
+        if not applied.applied:
+            return plan.not_applied(applied.failure_reason or "the editor did not apply the edit")
+    if plan.answer_change is not None:
+        await asyncio.to_thread(write_change, plan.answer_change)
+    await asyncio.to_thread(record_upgrades, server.store, [plan])
+    return plan
+
+
+def upgrade_edit(
+    upgrade: FileUpgrade, versions: Mapping[str, int | None], preview: bool = False
+) -> types.WorkspaceEdit:
+    """The WorkspaceEdit of a plan; `versions` holds open documents' versions by uri."""
     annotation = PREVIEW_ANNOTATION if preview else None
-    changes: list = []
+    changes: list[types.TextDocumentEdit | types.CreateFile | types.RenameFile | types.DeleteFile] = []
     for update in upgrade.writes:
         uri = from_fs_path(str(update.path))
         if update.new_text is None:
@@ -36,9 +71,9 @@ def upgrade_edit(upgrade: FileUpgrade, versions: dict[str, int], preview: bool =
                 types.CreateFile(uri=uri, options=types.CreateFileOptions(overwrite=True), annotation_id=annotation)
             )
             old = ""
-        edit = minimal_edit(old, update.new_text, annotation)
+        text_edit = minimal_edit(old, update.new_text, annotation)
         document = types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=versions.get(uri))
-        changes.append(types.TextDocumentEdit(text_document=document, edits=[edit]))
+        changes.append(types.TextDocumentEdit(text_document=document, edits=[text_edit]))
     edit = types.WorkspaceEdit(document_changes=changes)
     if preview:
         steps = ", ".join(f"{g.old.template} {g.old.version} → {g.new.version}" for g in upgrade.generations)

@@ -20,7 +20,7 @@ from typing import Any
 
 from server.errors import AnswerError
 from server.templates.answerfile import AnswerRecord
-from server.templates.answers import ask_params, resolve_answers
+from server.templates.answers import Resolution, ask_params, resolve_answers
 from server.templates.migrations import MigrationResult, migrate_answers
 from server.templates.model import Template
 from server.templates.secrets import secret_names
@@ -78,7 +78,7 @@ def migrate_record(
     return MigratedAnswers(answers, sources, migration, asked, missing, withheld=withheld)
 
 
-def _withheld_secrets(resolution) -> list[str]:
+def _withheld_secrets(resolution: Resolution) -> list[str]:
     """Secret questions still open with nobody to ask: only their defaults would answer them."""
     return [pending.question.name for pending in resolution.pending if pending.question.secret]
 

@@ -103,7 +103,7 @@ def _best_window_start(file_keys: list[str], render_keys: list[str], near: int) 
     candidates = _best_by_lines(file_keys, render_keys, starts, near)
     if not candidates:
         reach = len(starts) if size <= SHORT_BLOCK_LINES else 2 * size
-        candidates = starts[max(0, near - reach) : near + reach + 1]
+        candidates = list(starts[max(0, near - reach) : near + reach + 1])
     matcher = difflib.SequenceMatcher(None, autojunk=False)
     matcher.set_seq2(LF.join(render_keys))
     best_start, best_rank = None, (-1.0, 0)

@@ -59,13 +59,14 @@ def parse_conflicts(text: str) -> list[Conflict]:
     """
     lines = split_text(text).lines
     conflicts: list[Conflict] = []
-    start = separator = None
+    start: int | None = None
+    separator: int | None = None
     for number, line in enumerate(lines):
         if _is_marker(line, START_MARKER[:MARKER_SIZE]):
             start, separator = number, None
         elif start is not None and separator is None and line == SEPARATOR:
             separator = number
-        elif separator is not None and _is_marker(line, END_PREFIX):
+        elif start is not None and separator is not None and _is_marker(line, END_PREFIX):
             conflicts.append(
                 Conflict(
                     start_line=start,

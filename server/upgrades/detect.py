@@ -22,11 +22,13 @@ from typing import Any
 from server.context import context_for_path
 from server.errors import AnswerFileError, ScionError, TemplateNotFound
 from server.fsutil import sha256_text
-from server.templates.answerfile import AnswerRecord
+from server.templates.answerfile import AnswerRecord, primary_file, read_records
+from server.templates.catalog import Catalog
+from server.templates.model import Template
 from server.templates.safe_yaml import read_bounded_text
 from server.templates.versions import version_key
 from server.upgrades.answers import migrate_record
-from server.upgrades.records import primary_file, read_records, with_confined_files
+from server.upgrades.discovery import with_confined_files
 from server.upgrades.renders import Renderer
 
 # What a secret answer (never recorded) renders as when detection compares two versions.
@@ -35,6 +37,8 @@ SECRET_STAND_IN = "secret"
 log = logging.getLogger("scion.upgrades")
 
 SUMMARY_WIDTH = 160
+# (template id, its newest version) of each template an answer file names
+Newest = tuple[tuple[str, str | None], ...]
 
 
 @dataclass(frozen=True)
@@ -55,11 +59,11 @@ class UpgradeOffer:
 
 
 class Detector:
-    def __init__(self, catalog, workspace: Path, renderer: Renderer | None = None) -> None:
+    def __init__(self, catalog: Catalog, workspace: Path, renderer: Renderer | None = None) -> None:
         self.catalog = catalog
         self.workspace = Path(workspace).resolve()
         self.renderer = renderer or Renderer()
-        self._cache: dict[Path, tuple[tuple, list[UpgradeOffer]]] = {}
+        self._cache: dict[Path, tuple[tuple[str, Newest], list[UpgradeOffer]]] = {}
 
     def offers(self, answer_file: Path) -> list[UpgradeOffer]:
         """The upgrades worth offering for the generations of one answer file (cached)."""
@@ -86,7 +90,7 @@ class Detector:
     def forget(self, answer_file: Path) -> None:
         self._cache.pop(Path(answer_file), None)
 
-    def _newest(self, records: list[AnswerRecord]) -> tuple:
+    def _newest(self, records: list[AnswerRecord]) -> Newest:
         newest = []
         for template_id in sorted({record.template for record in records}):
             try:  # not `in catalog.ids()`: that parses every template of a lazy catalog
@@ -115,7 +119,9 @@ class Detector:
             answer_file, primary, record.generation_id, record.template, record.version, target.version, summary, line
         )
 
-    def _render_changes(self, answer_file: Path, record: AnswerRecord, target, features: dict[str, Any]) -> bool:
+    def _render_changes(
+        self, answer_file: Path, record: AnswerRecord, target: Template, features: dict[str, Any]
+    ) -> bool:
         versions = self.catalog.all_versions(record.template)
         answers = migrate_record(versions, target, record, features)
         if set(answers.missing) - set(answers.withheld):
@@ -140,7 +146,7 @@ class Detector:
         return self.renderer.files(template, record.answers, features, answer_file, self.workspace)
 
 
-def changelog_summary(versions: list, from_version: str, to_version: str) -> str:
+def changelog_summary(versions: list[Template], from_version: str, to_version: str) -> str:
     """The changelog entries of the versions after `from_version` up to `to_version`, newest first, shortened."""
     newest = next((t for t in versions if t.version == to_version), None)
     changelog = dict(newest.changelog) if newest is not None else {}

@@ -21,7 +21,7 @@ from server.upgrades.planner import FileChange, plan_file_upgrades
 class BlockUpgrade:
     change: FileChange  # the block's change (texts are the block alone)
     file_text: str | None  # the whole file after the upgrade
-    region: dict | None  # where the block is after the upgrade
+    region: dict[str, list[int]] | None  # where the block is after the upgrade
     new_block: str  # the new version's render, indented: what the new sha covers
     start_line: int = 0
 
@@ -29,7 +29,7 @@ class BlockUpgrade:
 def upgrade_block(
     key: str,
     file_text: str | None,
-    recorded_region: dict | None,
+    recorded_region: dict[str, list[int]] | None,
     recorded_sha: str,
     old_render: str | None,
     stored_block: str | None,
@@ -66,7 +66,7 @@ def upgrade_block(
     return BlockUpgrade(change, new_file, new_region, theirs, start)
 
 
-def _line_span(region: dict | None) -> tuple[int, int] | None:
+def _line_span(region: dict[str, list[int]] | None) -> tuple[int, int] | None:
     """The recorded region as a line slice [start, end)."""
     if not region:
         return None

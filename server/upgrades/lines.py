@@ -7,6 +7,7 @@ newline, must not make every line look changed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 LF = "\n"
@@ -63,7 +64,7 @@ def lines_with_terminators(text: str) -> list[str]:
     return lines
 
 
-def common_ends(a: list[str], b: list[str], *, suffix_line=None) -> tuple[int, int]:
+def common_ends(a: list[str], b: list[str], *, suffix_line: Callable[[str], bool] | None = None) -> tuple[int, int]:
     """How many lines `a` and `b` share at their start, and then at their end (never overlapping).
 
     `suffix_line`: a test every shared end line must pass too (a line without

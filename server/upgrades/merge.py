@@ -11,7 +11,7 @@ server can turn each one into a diagnostic with quick-fixes.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from merge3 import Merge3
@@ -32,14 +32,16 @@ class MergeResult:
         return not self.conflicts
 
 
-class _ExactLineMatcher(difflib.SequenceMatcher):
+class _ExactLineMatcher(difflib.SequenceMatcher[str]):
     """difflib without the "popular line" heuristic.
 
     With autojunk, a line repeated often in a file of 200+ lines (a blank line,
     a closing brace) is ignored when aligning, which misplaces hunks.
     """
 
-    def __init__(self, isjunk=None, a=(), b=()):
+    def __init__(
+        self, isjunk: Callable[[str], bool] | None = None, a: Sequence[str] = (), b: Sequence[str] = ()
+    ) -> None:
         super().__init__(isjunk, a, b, autojunk=False)
 
 
@@ -85,7 +87,7 @@ def _result_ends_with_newline(original: SplitText | None, mine: SplitText, templ
 
 
 def _three_way_hunks(base: list[str], mine: list[str], template: list[str]) -> Iterator[Hunk]:
-    merger = Merge3(base, mine, template, sequence_matcher=_ExactLineMatcher)
+    merger = Merge3(base, mine, template, sequence_matcher=_ExactLineMatcher)  # type: ignore[arg-type]
     for group in merger.merge_groups():
         if group[0] == "conflict":
             _, _, mine_lines, template_lines = group

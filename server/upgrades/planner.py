@@ -29,7 +29,11 @@ WRITING_ACTIONS: frozenset[Action] = frozenset({"update", "create", "delete"})
 
 @dataclass(frozen=True)
 class FileChange:
-    """One file's fate. `new_text` is the file after the upgrade (None: it does not exist)."""
+    """One file's fate. `new_text` is the file after the upgrade (None: it does not exist).
+
+    base: the old render the merge trusted (None: none could be); theirs: the
+    new render (None: the new version dropped the file); ours: the file before.
+    """
 
     path: str
     action: Action
@@ -38,10 +42,13 @@ class FileChange:
     # True when the old render was missing or did not match the recorded sha,
     # so ours and theirs were compared directly and every difference conflicts.
     two_way: bool = False
+    base: str | None = field(default=None, repr=False)
+    theirs: str | None = field(default=None, repr=False)
+    ours: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
-class UpgradePlan:
+class GenerationPlan:
     changes: list[FileChange]
 
     @property
@@ -64,7 +71,7 @@ def plan_file_upgrades(
     current_files: dict[str, str | None],
     recorded_shas: dict[str, str],
     theirs_label: str = "template",
-) -> UpgradePlan:
+) -> GenerationPlan:
     """Plan an upgrade of one generation's files.
 
     base_files: the recorded version rendered with the recorded answers (None
@@ -79,18 +86,18 @@ def plan_file_upgrades(
         current = current_files.get(path)
         if path in old_paths:
             if current is None:
-                changes.append(FileChange(path, "keep_deleted", None))
+                changes.append(FileChange(path, "keep_deleted", None, theirs=theirs))
             else:
                 base = _trusted_base(path, base_files, current, recorded_shas)
                 changes.append(_merged(path, base, current, theirs, theirs_label))
         elif current is None:
-            changes.append(FileChange(path, "create", theirs))
+            changes.append(FileChange(path, "create", theirs, theirs=theirs))
         else:
             changes.append(_merged(path, None, current, theirs, theirs_label))
     for path in old_paths:
         if path not in theirs_files:
-            changes.append(_dropped(path, current_files.get(path), recorded_shas))
-    return UpgradePlan(changes)
+            changes.append(_dropped(path, current_files.get(path), (base_files or {}).get(path), recorded_shas))
+    return GenerationPlan(changes)
 
 
 def _trusted_base(
@@ -115,12 +122,14 @@ def _trusted_base(
 def _merged(path: str, base: str | None, current: str, theirs: str, label: str) -> FileChange:
     result = three_way_merge(base, current, theirs, label)
     action: Action = "unchanged" if result.text == current else "update"
-    return FileChange(path, action, result.text, result.conflicts, two_way=base is None)
+    return FileChange(
+        path, action, result.text, result.conflicts, two_way=base is None, base=base, theirs=theirs, ours=current
+    )
 
 
-def _dropped(path: str, current: str | None, recorded_shas: dict[str, str]) -> FileChange:
+def _dropped(path: str, current: str | None, base: str | None, recorded_shas: dict[str, str]) -> FileChange:
     if current is None:
-        return FileChange(path, "keep_deleted", None)
+        return FileChange(path, "keep_deleted", None, base=base)
     if sha256_text(current) == recorded_shas.get(path):
-        return FileChange(path, "delete", None)
-    return FileChange(path, "keep_user_file", current)
+        return FileChange(path, "delete", None, base=base, ours=current)
+    return FileChange(path, "keep_user_file", current, base=base, ours=current)

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from server.confine import confine_relative, relative_key
+from server.templates.answerfile import primary_file
 from server.templates.model import Rendering, Template
 from server.templates.render import render_template
-from server.upgrades.records import primary_file
 
 # Detection renders the recorded and the newest version of every generated
 # file, and an upgrade renders them again: a small cache serves both.
@@ -29,7 +29,7 @@ class Renderer:
     """render_template with a bounded cache keyed by version folder, answers and context."""
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
-        self._cache: OrderedDict[tuple, Rendering] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, str], Rendering] = OrderedDict()
         self._size = size
         # The server's detection and upgrades share one cache from worker threads.
         self._lock = threading.Lock()

@@ -1,47 +1,47 @@
-"""Upgrading a generated file: read its answer file, render, migrate, merge, then write.
+"""Planning the upgrade of a generated file: read its answer file, render, migrate, merge; write nothing.
 
-`Upgrader.prepare` decides everything without writing, so the CLI can print a
-dry run and the server can send the result as a WorkspaceEdit (a preview, or
-an edit the editor applies to its open buffers). `Upgrader.write_files` puts a
-prepared upgrade on disk; `Upgrader.commit` updates the answer file and the
-database once the files hold the new text, whoever wrote them.
+`Upgrader.plan` returns a FileUpgrade (outcome.py): an immutable value the
+CLI prints as a dry run, the server sends as a WorkspaceEdit, and apply.py
+writes to the disk. `Upgrader.upgrade` plans one file and applies it to the
+disk, for callers that want both.
 
 Per generation: base = the recorded version rendered with the recorded answers
 (trusted only when it matches the recorded sha; else the text the database
 stored; else a two-way merge), theirs = the target version rendered with the
-migrated answers, ours = the file now.
+migrated answers, ours = the file now (as earlier generations of the same
+answer file left it).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from server.confine import inside_workspace
 from server.context import context_for_path
 from server.errors import AnswerError, ScionError, TemplateError, TemplateNotFound
-from server.fsutil import atomic_write, sha256_text
+from server.fsutil import sha256_text
 from server.generation import now_iso
-from server.templates.answerfile import AnswerRecord, locked
+from server.store import Store
+from server.templates.answerfile import AnswerRecord, answer_file_of, primary_file, read_source
+from server.templates.catalog import Catalog
 from server.templates.model import Template
-from server.templates.secrets import redact, secret_values, without_secrets
+from server.templates.secrets import without_secrets
 from server.templates.versions import version_key
-from server.upgrades.answer_text import upgraded_answer_text
 from server.upgrades.answers import Ask, MigratedAnswers, migrate_record
+from server.upgrades.apply import UPGRADED_EVENT, apply_to_disk, record_upgrades
 from server.upgrades.conflicts import parse_conflicts
+from server.upgrades.discovery import Resolver, with_confined_files
 from server.upgrades.inserted import upgrade_block
-from server.upgrades.outcome import FileUpdate, FileUpgrade, GenerationUpgrade, Status
-from server.upgrades.planner import plan_file_upgrades
-from server.upgrades.records import answer_file_of, primary_file, read_answer_source, read_records, with_confined_files
+from server.upgrades.outcome import FileUpdate, FileUpgrade, GenerationUpgrade
+from server.upgrades.planner import Action, plan_file_upgrades
 from server.upgrades.renders import Renderer
-from server.upgrades.writes import UNCHECKED, StagedWrites
 
 log = logging.getLogger("scion.upgrades")
 
-UPGRADED_EVENT = "upgraded"
 # Reads a file as the user has it now (an editor's open buffer, else the disk); None: no such file.
 ReadText = Callable[[Path], "str | None"]
 
@@ -54,12 +54,48 @@ def read_from_disk(path: Path) -> str | None:
         return None
 
 
+class UpgradeCancelled(ScionError):
+    """The user cancelled the questions of an upgrade."""
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One generation's upgrade over the files as the earlier generations left them.
+
+    `upgrade` None: nothing to upgrade, `message` says why. `texts`: the files it changes, as it leaves them.
+    """
+
+    upgrade: GenerationUpgrade | None
+    texts: Mapping[Path, str | None]
+    message: str = ""
+
+
+class _Files:
+    """The files of one answer file's upgrade: read once each, then as each generation's step left them."""
+
+    def __init__(self, read_text: ReadText) -> None:
+        self._read_text = read_text
+        self.originals: dict[Path, str | None] = {}
+        self.texts: dict[Path, str | None] = {}
+
+    def current(self, path: Path) -> str | None:
+        if path not in self.texts:
+            self.originals[path] = self.texts[path] = self._read_text(path)
+        return self.texts[path]
+
+    def after(self, step: _Step) -> None:
+        self.texts.update(step.texts)
+
+    def updates(self) -> tuple[FileUpdate, ...]:
+        return tuple(_final_update(path, self.originals[path], self.texts[path]) for path in self.texts)
+
+
 class Upgrader:
     def __init__(
         self,
-        catalog,
+        catalog: Catalog,
         workspace: Path,
-        store=None,
+        store: Store | None = None,
         *,
         ask: Ask | None = None,
         read_text: ReadText = read_from_disk,
@@ -77,55 +113,51 @@ class Upgrader:
         self.honour_skips = honour_skips
         # Answers given for the upgrade (`--answer`): how a secret is given again without a prompt.
         self.explicit = dict(answers or {})
+        # Folders are resolved once: a batch plans a thousand files in a few folders.
+        self._resolver = Resolver()
+        self._dismissed: set[tuple[str, str, str]] | None = None  # the versions users skipped, read at first need
 
-    # -- deciding --------------------------------------------------------------
+    def plan(self, path: Path, to_version: str | None = None) -> FileUpgrade:
+        """What upgrading `path` (a generated file or its answer file, resolved or not) would do; writes nothing.
 
-    def prepare(
-        self, path: Path, to_version: str | None = None, *, resolved: bool = False, answer_text: bool = False
-    ) -> FileUpgrade:
-        """What upgrading `path` (a generated file or its answer file) would do; writes nothing.
-
-        `resolved`: the caller has resolved `path` already (a batch resolves all its paths at once).
-        `answer_text`: also compute the answer file's new text (`answer_change`), for a batch.
+        Raises ScionError when the answer file cannot be read or an answer is missing.
         """
-        path = path if isinstance(path, Path) else Path(path)
-        answer_file = answer_file_of(path if resolved else path.resolve())
+        answer_file = answer_file_of(self._resolver.resolve(Path(path)))
         # The answer file names what an upgrade writes and deletes: it must be in the workspace.
         inside_workspace(self.workspace, answer_file, what="answer file")
+        source = read_source(answer_file)
+        if source is None or not source.records:
+            return FileUpgrade.skipped(answer_file, "no generation is recorded for this file")
+        records = [with_confined_files(record, self.workspace, answer_file.parent) for record in source.records]
         primary = primary_file(answer_file)
-        result = FileUpgrade(answer_file, primary)
-        text, records, own_layout = read_answer_source(answer_file)
-        records = [with_confined_files(record, self.workspace, answer_file.parent) for record in records]
-        if not records:
-            result.status, result.message = "skipped", "no generation is recorded for this file"
-            return result
         features = context_for_path(primary, self.workspace).features()
-        texts: dict[Path, str | None] = {}  # files as earlier generations of this file left them
-        originals: dict[Path, str | None] = {}
+        files = _Files(self.read_text)
+        generations: list[GenerationUpgrade] = []
+        message = ""
         for record in records:
             target = self.target_version(record, to_version)
             if target is None:
                 continue
             if self._skipped(primary, record, target):
-                result.message = f"{record.template} {target.version} is skipped for this file"
+                message = f"{record.template} {target.version} is skipped for this file"
                 continue
-            upgrade = self._upgrade_generation(answer_file, primary, record, target, features, texts, originals)
-            if upgrade is None:
-                result.status, result.message = "skipped", "cancelled: the questions were not answered"
-                result.generations, result.updates = [], {}
-                return result
-            if isinstance(upgrade, str):
-                result.message = upgrade
-                continue
-            result.generations.append(upgrade)
-        result.updates = {path: _final_update(path, originals[path], texts[path]) for path in texts}
-        result.status = _status(result)
-        if answer_text and result.generations and text is not None:
-            new_text = upgraded_answer_text(
-                answer_file, text, records, [g.new for g in result.generations], own_layout=own_layout
-            )
-            result.answer_change = (text, new_text)
-        return result
+            try:
+                step = self._step(answer_file, primary, record, target, features, files)
+            except UpgradeCancelled:
+                return FileUpgrade.skipped(answer_file, "cancelled: the questions were not answered")
+            files.after(step)
+            if step.upgrade is None:
+                message = step.message
+            else:
+                generations.append(step.upgrade)
+        change = source.change([g.new for g in generations]) if generations else None
+        return FileUpgrade.planned(answer_file, tuple(generations), files.updates(), change, message)
+
+    def upgrade(self, path: Path, to_version: str | None = None) -> FileUpgrade:
+        """Plan, apply to the disk (behind the journal) and record; the outcome."""
+        [outcome] = apply_to_disk([self.plan(path, to_version)], self.workspace)
+        record_upgrades(self.store, [outcome])
+        return outcome
 
     def target_version(self, record: AnswerRecord, to_version: str | None = None) -> Template | None:
         """The version to upgrade `record` to, or None when it is already there.
@@ -145,27 +177,27 @@ class Upgrader:
         return self.catalog.get(record.template, wanted)
 
     def _skipped(self, primary: Path, record: AnswerRecord, target: Template) -> bool:
-        return (
-            self.honour_skips
-            and self.store is not None
-            and self.store.is_dismissed(str(primary), record.template, target.version)
-        )
+        if not self.honour_skips or self.store is None:
+            return False
+        if self._dismissed is None:  # read once: a batch asks for every file
+            rows = self.store.dismissals()
+            self._dismissed = {(row["file_path"], row["template_id"], row["version"]) for row in rows}
+        return (str(primary), record.template, target.version) in self._dismissed
 
-    def _upgrade_generation(
+    def _step(
         self,
         answer_file: Path,
         primary: Path,
         record: AnswerRecord,
         target: Template,
         features: dict[str, Any],
-        texts: dict[Path, str | None],
-        originals: dict[Path, str | None],
-    ) -> GenerationUpgrade | str | None:
-        """The generation's upgrade; None when the user cancelled; a message when there is nothing to upgrade."""
+        files: _Files,
+    ) -> _Step:
+        """One generation's upgrade; raises UpgradeCancelled when the user cancelled its questions."""
         versions = self.catalog.all_versions(record.template)
         answers = migrate_record(versions, target, record, features, self.ask, self.explicit)
         if answers.cancelled:
-            return None
+            raise UpgradeCancelled("the questions were not answered")
         if answers.missing:
             raise _missing_answers(record, target, answers)
         # Secrets are not recorded: the recorded version is rendered with the ones given again.
@@ -176,15 +208,11 @@ class Upgrader:
         label = f"template {target.version}"
         folder = answer_file.parent
 
-        def current(path: Path) -> str | None:
-            if path not in texts:
-                originals[path] = texts[path] = self.read_text(path)
-            return texts[path]
-
-        if target.mode != "insert" and _untouched(record, folder, current):
+        base: dict[str, str] | None
+        if target.mode != "insert" and _untouched(record, folder, files.current):
             # Every file is as generated (its recorded sha): the files themselves
             # are the old render, so the recorded version need not be rendered.
-            base: dict[str, str] | None = {key: current(folder / key) for key in record.files}
+            base = {key: text for key in record.files if (text := files.current(folder / key)) is not None}
             stored = None
         else:
             base = self._base_files(record_for_base, features, answer_file)
@@ -194,7 +222,7 @@ class Upgrader:
             key = primary.name
             block = upgrade_block(
                 key,
-                current(primary),
+                files.current(primary),
                 record.region,
                 record.sha256,
                 base.get(key) if base else None,
@@ -203,12 +231,15 @@ class Upgrader:
                 label,
             )
             if block is None:
-                return f"the {record.template} block was not found in {primary.name}; it was left as it is"
-            texts[primary] = block.file_text
-            new = _new_record(
-                record, answers, target, {key: sha256_text(block.new_block)}, sha256_text(block.new_block), block.region
+                return _Step(
+                    None, {}, f"the {record.template} block was not found in {primary.name}; it was left as it is"
+                )
+            sha = sha256_text(block.new_block)
+            new = _new_record(record, answers, target, {key: sha}, sha, block.region)
+            upgrade = GenerationUpgrade(
+                record, new, target, answers, (block.change,), len(block.change.conflicts), block.new_block
             )
-            return GenerationUpgrade(record, new, target, answers, len(block.change.conflicts), block.new_block)
+            return _Step(upgrade, {primary: block.file_text})
 
         if stored is not None:
             primary_key = next(iter(record.files), primary.name)
@@ -216,15 +247,20 @@ class Upgrader:
             if sha256_text(base.get(primary_key, "")) != record.files.get(primary_key, record.sha256):
                 base[primary_key] = stored
         keys = dict.fromkeys([*theirs, *(base or {}), *record.files])
-        now = {key: current(folder / key) for key in keys}
+        now = {key: files.current(folder / key) for key in keys}
         plan = plan_file_upgrades(base, theirs, now, record.files, label)
-        for change in plan.changes:
-            if change.action in ("update", "create", "delete"):
-                texts[folder / change.path] = change.new_text
+        texts = {
+            folder / change.path: change.new_text
+            for change in plan.changes
+            if change.action in ("update", "create", "delete")
+        }
         shas = {key: sha256_text(text) for key, text in theirs.items()}
         primary_text = next(iter(theirs.values()), "")
         new = _new_record(record, answers, target, shas, sha256_text(primary_text), None)
-        return GenerationUpgrade(record, new, target, answers, plan.conflict_count, primary_text)
+        upgrade = GenerationUpgrade(
+            record, new, target, answers, tuple(plan.changes), plan.conflict_count, primary_text
+        )
+        return _Step(upgrade, texts)
 
     def _base_files(self, record: AnswerRecord, features: dict[str, Any], answer_file: Path) -> dict[str, str] | None:
         """The recorded version's render, or None when that version is gone or no longer renders."""
@@ -247,7 +283,8 @@ class Upgrader:
             and row.get("rendered_sha") == record.sha256
             and _intact(row.get("rendered_text"), record.sha256)
         ):
-            return row.get("rendered_text")
+            text: str | None = row.get("rendered_text")
+            return text
         for event in reversed(self.store.events_for(record.generation_id)):
             data = event.get("data") or {}
             if (
@@ -255,93 +292,9 @@ class Upgrader:
                 and data.get("sha256") == record.sha256
                 and _intact(data.get("rendered_text"), record.sha256)
             ):
-                return data.get("rendered_text")
+                text = data.get("rendered_text")
+                return text
         return None
-
-    # -- writing ---------------------------------------------------------------
-
-    def write_files(self, upgrade: FileUpgrade, staged: StagedWrites | None = None) -> None:
-        """Put the upgraded files on disk (or stage them in `staged`, for a batch, grouped by answer file)."""
-        for update in upgrade.writes:
-            if update.new_text is None and staged is not None:
-                staged.delete(update.path, upgrade.answer_file, expected=update.old_text)
-            elif update.new_text is None:
-                update.path.unlink(missing_ok=True)
-            elif staged is not None:
-                staged.write(update.path, update.new_text, upgrade.answer_file, expected=update.old_text)
-            else:
-                atomic_write(update.path, update.new_text)
-
-    def commit(self, upgrade: FileUpgrade, staged: StagedWrites | None = None) -> None:
-        """Record the upgrade: the answer file's generations, then the database."""
-        self.write_answer_file(upgrade, staged)
-        self.record(upgrade)
-
-    def write_answer_file(
-        self, upgrade: FileUpgrade, staged: StagedWrites | None = None, *, reread: bool = True
-    ) -> None:
-        """Write the upgraded generations into the answer file.
-
-        `reread=False` (a batch, writing right after prepare) writes the text
-        prepare computed, provided the file still holds what prepare read.
-        """
-        if not upgrade.generations:
-            return
-        if not reread and upgrade.answer_change is not None:
-            expected, text = upgrade.answer_change
-        elif staged is None:
-            # Read, change and write under the answer file's lock: a generation
-            # appending to it meanwhile (server or CLI) keeps its record.
-            with locked(upgrade.answer_file):
-                atomic_write(upgrade.answer_file, self._upgraded_answer_text(upgrade))
-            return
-        else:
-            expected, text = UNCHECKED, self._upgraded_answer_text(upgrade)
-        if staged is not None:
-            staged.write(upgrade.answer_file, text, upgrade.answer_file, expected=expected)
-        else:
-            atomic_write(upgrade.answer_file, text)
-
-    @staticmethod
-    def _upgraded_answer_text(upgrade: FileUpgrade) -> str:
-        old_text = read_from_disk(upgrade.answer_file) or ""
-        records = read_records(upgrade.answer_file, old_text)
-        return upgraded_answer_text(upgrade.answer_file, old_text, records, [g.new for g in upgrade.generations])
-
-    def record(self, upgrade: FileUpgrade) -> None:
-        """The upgrade in the database: one row per generation, and the new render for the next upgrade's base."""
-        self.record_many([upgrade])
-
-    def record_many(self, upgrades: list[FileUpgrade]) -> None:
-        """Several upgrades in the database, in one transaction."""
-        if self.store is None:
-            return
-        rows, events = [], []
-        for upgrade in upgrades:
-            for generation in upgrade.generations:
-                old, new = generation.old, generation.new
-                rows.append((str(upgrade.primary), old.template, old.version, new.version, generation.conflicts))
-                if old.generation_id:
-                    data = {
-                        "from": old.version,
-                        "to": new.version,
-                        "conflicts": generation.conflicts,
-                        "sha256": new.sha256,
-                        # Secrets redacted: the sha above then marks the text as not usable as a merge base.
-                        "rendered_text": redact(
-                            generation.rendered_text, secret_values(generation.template, generation.answers.answers)
-                        ),
-                    }
-                    events.append((old.generation_id, UPGRADED_EVENT, data))
-        self.store.record_upgrades(rows, events)
-
-    def upgrade(self, path: Path, to_version: str | None = None, *, dry_run: bool = False) -> FileUpgrade:
-        """Prepare, and unless `dry_run`, write and record."""
-        upgrade = self.prepare(path, to_version)
-        if not dry_run and upgrade.generations:
-            self.write_files(upgrade)
-            self.commit(upgrade)
-        return upgrade
 
 
 def _new_record(
@@ -350,7 +303,7 @@ def _new_record(
     target: Template,
     shas: dict[str, str],
     sha: str,
-    region: dict | None,
+    region: dict[str, list[int]] | None,
 ) -> AnswerRecord:
     return replace(
         record,
@@ -398,6 +351,7 @@ def _untouched(record: AnswerRecord, folder: Path, current: Callable[[Path], str
 
 
 def _final_update(path: Path, old: str | None, new: str | None) -> FileUpdate:
+    action: Action
     if old == new:
         action = "unchanged"
     elif new is None:
@@ -407,14 +361,4 @@ def _final_update(path: Path, old: str | None, new: str | None) -> FileUpdate:
     else:
         action = "update"
     conflicts = parse_conflicts(new) if new is not None and new != old and "<<<<<<<" in new else []
-    return FileUpdate(path, action, old, new, conflicts)
-
-
-def _status(upgrade: FileUpgrade) -> Status:
-    if upgrade.conflicts:
-        return "conflicted"
-    if upgrade.writes:
-        return "upgraded"
-    if upgrade.generations:
-        return "unchanged"
-    return "skipped" if upgrade.message else "unchanged"
+    return FileUpdate(path, action, old, new, tuple(conflicts))

@@ -47,7 +47,7 @@ from server.errors import PathEscapeError
 try:  # flock tells a live batch's journal from an abandoned one
     import fcntl
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger("scion.upgrades")
 
@@ -65,7 +65,7 @@ UNCHECKED = object()
 
 
 class ChangedMeanwhile(OSError):
-    """A file no longer holds the text the upgrade was prepared from."""
+    """A file no longer holds the text the upgrade was planned from."""
 
 
 @dataclass
@@ -125,9 +125,9 @@ class StagedWrites:
         consistent = True
         try:
             for group, writes in changes.items():
-                error = _apply(writes)
-                if error is not None:
-                    failed[group] = error
+                problem_writing = _apply(writes)
+                if problem_writing is not None:
+                    failed[group] = problem_writing
                     consistent = _put_back(writes) and consistent
         except BaseException:  # Ctrl-C half way: put everything back now rather than at the next start
             if all(_put_back(writes) for writes in changes.values()):

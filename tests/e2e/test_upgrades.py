@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import json
@@ -288,3 +289,47 @@ async def test_upgrade_all_edits_open_documents_in_the_editor_and_the_rest_on_di
     assert editor.path("src/order.py").read_text() == on_disk
     for name in ("order", "invoice"):
         assert "version: 1.1.0" in editor.path(f"src/{name}.py.template-answers.yml").read_text()
+
+
+SCANNED_FILES = 150
+EDITED_FILES = 8
+
+
+def many_notes(workspace: Path) -> None:
+    """Many generated files at 1.0.0 (their scan takes a while) and a 1.1.0 that changes their render."""
+    from server.generation import plan_file_generation, write_answer_file, write_files
+    from server.templates.catalog import Catalog
+
+    write_template(workspace, "demo/note", "1.0.0", NOTE_V1)
+    v11 = dict(NOTE_V11, **{"files/{{ topic }}.py.jinja": '"""{{ topic }}, version 1.1"""\n'})
+    write_template(workspace, "demo/note", "1.1.0", v11)
+    template = Catalog([(workspace / ".scion/templates", "workspace")]).get("demo/note", "1.0.0")
+    for index in range(SCANNED_FILES):
+        answers = {"topic": f"note{index:03d}"}
+        plan = plan_file_generation(template, answers, {"topic": "explicit"}, {}, workspace / "docs", workspace)
+        write_files(plan)
+        write_answer_file(plan)
+
+
+@pytest.mark.setup.with_args(many_notes)
+async def test_documents_edited_while_the_scan_runs_get_diagnostics_from_a_consistent_text(editor):
+    """The scan's worker reads a snapshot of the documents taken on the loop, never the live ones the
+    loop is patching: each diagnostic spans the first line of one version the editor really had."""
+    names = [f"docs/note{index:03d}.py" for index in range(EDITED_FILES)]
+    uris = [editor.open(name) for name in names]
+    widths: dict[str, set[int]] = {uri: {len(editor.text(uri).split("\n")[0])} for uri in uris}
+    for round_ in range(30):  # typing at the end of the first line while the workspace scan runs
+        for uri in uris:
+            first = editor.text(uri).split("\n")[0]
+            editor.change(uri, 0, len(first), 0, len(first), f" x{round_}")
+            widths[uri].add(len(editor.text(uri).split("\n")[0]))
+        await asyncio.sleep(0.005)
+    everything = [editor.uri(f"docs/note{index:03d}.py") for index in range(SCANNED_FILES)]
+    await editor.wait_for(lambda: all(upgrade_diagnostics(editor, uri) for uri in everything), timeout=60)
+    for uri in uris:
+        [diagnostic] = upgrade_diagnostics(editor, uri)
+        assert diagnostic.range.start.line == 0 and diagnostic.range.end.line == 0
+        assert diagnostic.range.end.character in widths[uri]
+    # The server is alive and answers with the documents as typed.
+    await editor.code_actions(uris[0])
+    assert editor.text(uris[0]).startswith('"""note000""" x0 x1')

@@ -7,13 +7,12 @@ from pathlib import Path
 import pytest
 
 from server.errors import AnswerError, AnswerFileError, TemplateError
-from server.templates.answerfile import read_answer_file
+from server.templates.answerfile import read_answer_file, read_records, read_source
 from server.templates.catalog import Catalog
 from server.templates.loader import load_template
 from server.templates.model import Question
 from server.templates.questions import coerce
 from server.templates.safe_yaml import ALIASES_REFUSED, MAX_YAML_BYTES, MAX_YAML_DEPTH
-from server.upgrades.records import read_answer_source, read_records
 
 from .helpers import make_template
 
@@ -39,7 +38,7 @@ def test_an_alias_bomb_answer_file_is_refused_with_its_line(tmp_path):
         read_answer_file(path)
     assert strict.value.message == ALIASES_REFUSED and strict.value.line == 6 and strict.value.path == path
     # The upgrade readers (own layout, libyaml, strict) end at the same refusal.
-    for read in (lambda: read_records(path), lambda: read_answer_source(path)):
+    for read in (lambda: read_records(path), lambda: read_source(path)):
         with pytest.raises(AnswerFileError, match="aliases"):
             read()
 

@@ -9,13 +9,13 @@ import pytest
 import yaml
 
 from server.store import Store
-from server.templates.answerfile import AnswerRecord, read_answer_file, write_answer_record
-from server.upgrades import records as records_module
+from server.templates import answerfile
+from server.templates.answerfile import AnswerRecord, read_answer_file, read_records, write_answer_record
+from server.templates.answerfile.emit import _text_scalar
+from server.templates.answerfile.fast import read_own_layout
 from server.upgrades import service as service_module
 from server.upgrades import writes as writes_module
-from server.upgrades.answer_text import _text_scalar
 from server.upgrades.batch import generated_files, resolved_paths, upgrade_many
-from server.upgrades.records import read_own_layout, read_records
 from tests.upgrades.test_service import MANIFEST, V1_MAIN
 from tests.upgrades.trees import template_files
 
@@ -111,10 +111,9 @@ def test_scalars_are_written_as_libyaml_writes_them():
 def test_upgrading_reads_each_answer_file_once(ws, monkeypatch):
     ws.generate("demo/module", "1.0.0", "lib/tool.py", {"name": "tool"})
     calls = []
-    real = records_module.read_answer_source
-    monkeypatch.setattr(records_module, "read_answer_source", lambda path: calls.append(path) or real(path))
-    monkeypatch.setattr(service_module, "read_answer_source", records_module.read_answer_source)
-    monkeypatch.setattr(service_module, "read_records", lambda *args: pytest.fail("read again"))
+    real = answerfile.read_source
+    monkeypatch.setattr(service_module, "read_source", lambda path: calls.append(path) or real(path))
+    monkeypatch.setattr(answerfile, "read_records", lambda *args: pytest.fail("read again"))
     result = upgrade_many(ws.upgrader(), generated_files(ws.root))
 
     assert result.counts["upgraded"] == 2

@@ -129,7 +129,7 @@ def test_crlf_files_stay_crlf(ws):
 
 def test_a_dry_run_writes_nothing_and_shows_a_diff(ws):
     before = ws.read("src/app.py")
-    upgrade = ws.upgrader().upgrade(ws.root / "src/app.py", dry_run=True)
+    upgrade = ws.upgrader().plan(ws.root / "src/app.py")
 
     assert ws.read("src/app.py") == before and record(ws, "src/app.py").version == "1.0.0"
     assert '+"""app"""' in upgrade.diff(ws.root) and "+++ b/src/app_test.py" in upgrade.diff(ws.root)

@@ -1,24 +1,20 @@
-"""The text of an answer file after an upgrade, computed without writing it.
+"""Writing an answer file in Scion's own layout without ruamel.
 
 The round-trip writer (ruamel, pure Python) keeps people's comments and
-layout, at about 13 ms a file: 13 s for a thousand upgraded files. Most answer
-files are exactly what Scion wrote, though, and for those a small emitter of
-the same layout is enough. It is used only when it reproduces the current file
-byte for byte from its parsed records, which proves the file holds nothing the
-emitter would lose (no comments, no hand formatting); any other file goes
-through the round-trip writer.
+layout, at several milliseconds a file. Most answer files are exactly what
+Scion wrote, though, and for those this small emitter of the same layout is
+enough. The API uses it only for a file it reproduces byte for byte from its
+parsed records, which proves the file holds nothing the emitter would lose (no
+comments, no hand formatting); any other file goes through the round trip.
 """
 
 from __future__ import annotations
 
 import functools
-import io
 import re
-from pathlib import Path
 from typing import Any
 
-from server.templates import answerfile
-from server.templates.answerfile import HEADER, AnswerRecord
+from .record import HEADER, AnswerRecord, record_values
 
 try:  # libyaml quotes the scalars the emitter cannot write plain; optional.
     import yaml as _pyyaml
@@ -32,50 +28,12 @@ _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*\Z")
 _SPECIAL_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "null", "y", "n"})
 
 
-def upgraded_answer_text(
-    answer_file: Path, old_text: str, old: list[AnswerRecord], new: list[AnswerRecord], *, own_layout: bool = False
-) -> str:
-    """`old_text` with each record of `old` replaced by the record of `new` with the same generation id.
-
-    `own_layout`: the caller knows emit_answer_text(old) == old_text (read_own_layout proved it).
-    """
-    if own_layout or emit_answer_text(old) == old_text:
-        replaced = {record.generation_id: record for record in new}
-        fast_new = emit_answer_text([replaced.get(record.generation_id, record) for record in old])
-        if fast_new is not None:
-            return fast_new
-    return _round_trip(answer_file, old_text, new)
-
-
-def _round_trip(answer_file: Path, old_text: str, new: list[AnswerRecord]) -> str:
-    """The round-trip writer's result, as write_answer_record would write it."""
-    yaml = answerfile._yaml()
-    data = yaml.load(old_text)
-    generations = answerfile._generations(data, answer_file)
-    for record in new:
-        entry = next(
-            (
-                item
-                for item in generations
-                if isinstance(item, dict) and str(item.get("generation_id", "")) == record.generation_id
-            ),
-            None,
-        )
-        if entry is None:
-            generations.append(answerfile.CommentedMap(answerfile._values(record)))
-        else:
-            answerfile._update(entry, answerfile._values(record), keys=list(answerfile._KEYS.values()))
-    buffer = io.StringIO()
-    yaml.dump(data, buffer)
-    return buffer.getvalue()
-
-
-def emit_answer_text(records: list[AnswerRecord]) -> str | None:
+def emit(records: list[AnswerRecord]) -> str | None:
     """The answer file in the layout write_answer_record produces, or None for values it cannot write."""
     lines = [f"# {HEADER}", "generations:"]
     for record in records:
         first = True
-        for key, value in answerfile._values(record).items():
+        for key, value in record_values(record).items():
             prefix = "  - " if first else "    "
             first = False
             if key == "region":
