@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) scripts/demo.py
 
-test: test-python test-neovim test-vscode
+test: lint test-python test-neovim test-vscode
 
 # The same checks as .pre-commit-config.yaml: ruff, mypy, eslint + prettier, StyLua.
 lint: lint-python lint-clients
