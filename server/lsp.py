@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import logging
 import uuid
 from collections.abc import Callable
@@ -48,6 +50,9 @@ _MESSAGE_TYPES = {
     logging.WARNING: types.MessageType.Warning,
     logging.ERROR: types.MessageType.Error,
 }
+
+
+_Handler = TypeVar("_Handler", bound=Callable[..., Any])
 
 
 class ScionServer(LanguageServer):
@@ -311,6 +316,45 @@ class ScionServer(LanguageServer):
         message = one_line(message)  # a message box, not a log: one short line whatever went in
         log.log(logging.WARNING if kind <= types.MessageType.Warning else logging.INFO, "%s", message)
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+    def command(self, command_name: str) -> Callable[[_Handler], _Handler]:
+        """pygls's command decorator, with the one way a command fails (docs/internals.md, "Failures").
+
+        The server tells the user, once, with a showMessage (every LSP client shows
+        those; not every client shows a failed executeCommand), and the request
+        fails with the same line for the caller. Our clients log that error and
+        show nothing more.
+        """
+        register = super().command(command_name)
+
+        def decorate(handler: _Handler) -> _Handler:
+            doing = f"run {command_name}"
+
+            if inspect.iscoroutinefunction(handler):
+
+                @functools.wraps(handler)
+                async def reported_async(*args: Any) -> Any:
+                    try:
+                        return await handler(*args)
+                    except Exception as error:
+                        self.alert_user(failure_message(error, doing))
+                        raise
+
+                register(reported_async)
+                return handler
+
+            @functools.wraps(handler)
+            def reported(*args: Any) -> Any:
+                try:
+                    return handler(*args)
+                except Exception as error:
+                    self.alert_user(failure_message(error, doing))
+                    raise
+
+            register(reported)
+            return handler
+
+        return decorate
 
     def _warn_unusable_llm(self) -> None:
         """A configured model without litellm would be skipped silently: say so, once per model."""

@@ -25,7 +25,7 @@ from pygls.uris import from_fs_path
 
 from server.answering import providers_for, record_task_executions
 from server.confine import inside_workspace
-from server.errors import AnswerError, ScionError, failure_message
+from server.errors import AnswerError, ScionError
 from server.features.arguments import command_argument, optional, required
 from server.features.code_actions import GENERATE, NEEDS_A_FILE, templates_here, title_for
 from server.generation import (
@@ -81,19 +81,9 @@ class GenerateRequest:
 def register(server: ScionServer) -> None:
     @server.command(GENERATE)
     async def generate(ls: ScionServer, *args) -> dict | None:
-        try:
-            request = GenerateRequest.parse(args)
-            # A tracked task: shutdown cancels it instead of waiting for a long render.
-            return await ls.background.spawn(run_generation(ls, request), name=f"generate:{request.template_id}")
-        except ScionError as error:
-            ls.alert_user(f"Scion: {error}")
-            raise
-        except Exception as error:
-            # Raised again for the response (ScionProtocol answers it with the same
-            # one line and logs the traceback); the editor may not show a failed
-            # command, so the user is told here too.
-            ls.alert_user(failure_message(error, "generate"))
-            raise
+        request = GenerateRequest.parse(args)
+        # A tracked task: shutdown cancels it instead of waiting for a long render.
+        return await ls.background.spawn(run_generation(ls, request), name=f"generate:{request.template_id}")
 
     @server.command("scion.listTemplates")
     async def list_templates(ls: ScionServer, *args) -> list[dict]:

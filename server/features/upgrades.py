@@ -11,7 +11,6 @@ runs in a worker on a snapshot of the documents and hands a value back.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -55,39 +54,24 @@ def register(server: ScionServer) -> None:
     @server.command(diags.UPGRADE)
     async def upgrade(ls: ScionServer, *args: Any) -> dict[str, Any]:
         fields = {"uri": required("uri"), "toVersion": optional("str"), "preview": optional("bool")}
-        raw = await _reporting(ls, _argument(diags.UPGRADE, args, fields))
-        return await _reporting(
-            ls, upgrade_commands.upgrade(service, raw["uri"], raw.get("toVersion"), raw.get("preview", False))
-        )
+        raw = command_argument(diags.UPGRADE, args, fields)
+        return await upgrade_commands.upgrade(service, raw["uri"], raw.get("toVersion"), raw.get("preview", False))
 
     @server.command(diags.SKIP)
     async def skip(ls: ScionServer, *args: Any) -> dict[str, Any]:
         fields = {"uri": required("uri"), "templateId": required("str"), "version": required("str")}
-        raw = await _reporting(ls, _argument(diags.SKIP, args, fields))
-        return await _reporting(ls, upgrade_commands.skip(service, raw["uri"], raw["templateId"], raw["version"]))
+        raw = command_argument(diags.SKIP, args, fields)
+        return await upgrade_commands.skip(service, raw["uri"], raw["templateId"], raw["version"])
 
     @server.command(diags.RESOLVE)
     async def resolve(ls: ScionServer, *args: Any) -> dict[str, Any]:
         fields = {"uri": required("uri"), "index": required("int"), "choice": required("str")}
-        raw = await _reporting(ls, _argument(diags.RESOLVE, args, fields))
-        return await _reporting(ls, upgrade_commands.resolve(service, raw["uri"], raw["index"], raw["choice"]))
+        raw = command_argument(diags.RESOLVE, args, fields)
+        return await upgrade_commands.resolve(service, raw["uri"], raw["index"], raw["choice"])
 
     @server.command(UPGRADE_ALL)
     async def upgrade_all(ls: ScionServer, *args: Any) -> dict[str, int]:
-        return await _reporting(ls, upgrade_batch.upgrade_all(service))
-
-
-async def _reporting(ls: ScionServer, work: Awaitable[Any]) -> Any:
-    try:
-        return await work
-    except ScionError as error:
-        ls.alert_user(f"Scion: {error}")
-        raise
-
-
-async def _argument(command: str, args: tuple[Any, ...], fields: dict[str, Any]) -> dict[str, Any]:
-    # A coroutine so that _reporting tells the user about a bad argument too.
-    return command_argument(command, args, fields)
+        return await upgrade_batch.upgrade_all(service)
 
 
 class UpgradeService:

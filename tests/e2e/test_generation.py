@@ -146,3 +146,19 @@ async def test_malformed_requests_get_errors_not_a_dead_server(editor):
     never_opened = editor.uri("src/never_opened.py")
     assert await editor.code_actions(never_opened, 40, 3) is not None
     assert "Generate: Python dataclass" in titles(await editor.code_actions(uri, 1, 0))
+
+
+async def test_a_failed_command_is_shown_once_and_answered_with_the_same_line(editor):
+    uri = editor.open("src/a.py", "")
+    for command, argument in (
+        ("scion.generate", {"templateId": "no/such-template", "uri": uri}),
+        ("scion.upgrade", {"uri": 5}),
+    ):
+        before = len(editor.messages)
+        with pytest.raises(JsonRpcException) as failed:
+            await editor.command(command, argument)
+        shown = await editor.wait_for(lambda before=before: editor.messages[before:])
+        await editor.code_actions(uri)  # a round trip after the failure: a second message would be in by now
+        assert len(editor.messages[before:]) == 1, [m.message for m in editor.messages[before:]]
+        assert shown[0].type == types.MessageType.Error
+        assert str(failed.value.message).split("\n")[0].removeprefix("Scion: ") in shown[0].message

@@ -25,5 +25,12 @@ return {
     ['scion/status'] = function(...)
       return require('scion.status').handler(...)
     end,
+    -- Commands run from code actions: the server shows a failure itself (window/showMessage),
+    -- so the error response is logged, not shown a second time.
+    ['workspace/executeCommand'] = function(err, _, ctx)
+      if err then
+        vim.lsp.log.warn(('scion: %s failed: %s'):format(ctx.params and ctx.params.command or '?', err.message))
+      end
+    end,
   },
 }

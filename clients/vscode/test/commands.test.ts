@@ -1,8 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatSuccessRate, sortTemplates, summarizeEvolution, summarizeUpgrade, templateItem } from '../src/common/commands';
+import {
+    errorMessage,
+    formatSuccessRate,
+    fromServer,
+    sortTemplates,
+    summarizeEvolution,
+    summarizeUpgrade,
+    templateItem,
+} from '../src/common/commands';
 
 describe('commands', () => {
+    it('tells a failure the server answered (and has shown) from one in the client', () => {
+        // The shape of vscode-languageclient's ResponseError: an Error with a JSON-RPC code.
+        const answered = Object.assign(new Error('scion.upgrade: `uri` should be a document URI'), { code: -32602 });
+        assert.equal(fromServer(answered), true);
+        assert.equal(errorMessage(answered), 'scion.upgrade: `uri` should be a document URI');
+        assert.equal(fromServer(new Error('the Scion server is not running')), false);
+        assert.equal(fromServer('text'), false);
+    });
+
     it('formats success rates', () => {
         assert.equal(formatSuccessRate(0.866, 15), 'kept 87% of 15');
         assert.equal(formatSuccessRate(null, 0), 'no decided generations yet');

@@ -53,7 +53,8 @@ function M.execute(client, command, argument, on_result, bufnr)
   end
   client:request('workspace/executeCommand', { command = command, arguments = { argument } }, function(err, result)
     if err then
-      notify(('%s failed: %s'):format(command, err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      -- The server has shown this failure already (window/showMessage): each failure is shown once.
+      vim.lsp.log.warn(('scion: %s failed: %s'):format(command, err.message or vim.inspect(err)))
       return
     end
     on_result(result)

@@ -86,9 +86,21 @@ export async function openGeneratedFiles(result: unknown): Promise<void> {
 }
 
 function showError(output: vscode.LogOutputChannel, action: string, error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     output.error(`Scion: ${action} failed: ${message}`);
-    void vscode.window.showErrorMessage(`Scion: ${action} failed: ${message}`);
+    // A failure the server answered with, it has already shown: each failure is shown once.
+    if (!fromServer(error)) {
+        void vscode.window.showErrorMessage(`Scion: ${action} failed: ${message}`);
+    }
+}
+
+export function errorMessage(error: unknown): string {
+    return error instanceof Error ? error.message : String(error);
+}
+
+/** A JSON-RPC error response (the server's answer), as opposed to a failure in the client itself. */
+export function fromServer(error: unknown): boolean {
+    return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'number';
 }
 
 async function generateFromTemplate(server: ServerManager): Promise<void> {

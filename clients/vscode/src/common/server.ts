@@ -7,7 +7,7 @@ import {
     State,
 } from 'vscode-languageclient/node';
 import { askQuestions, type AskParams } from './ask';
-import { openGeneratedFiles } from './commands';
+import { errorMessage, openGeneratedFiles } from './commands';
 import {
     SERVER_ARGS,
     checkServerImport,
@@ -97,8 +97,16 @@ export class ServerManager {
             outputChannel: this.output,
             initializationOptions: () => ({ ask: true, scion: serverSettings() }),
             middleware: {
-                executeCommand: async (command, args, next) => {
-                    const result: unknown = await next(command, args);
+                // Sent here rather than through `next`, whose failure handler pops up a second
+                // notification: the server has already shown the failure (docs/internals.md, "Failures").
+                executeCommand: async (command, args) => {
+                    let result: unknown;
+                    try {
+                        result = await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
+                    } catch (error) {
+                        this.output.error(`${command} failed: ${errorMessage(error)}`);
+                        return undefined;
+                    }
                     if (command === 'scion.generate') {
                         await openGeneratedFiles(result);
                     }
