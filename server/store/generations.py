@@ -18,23 +18,6 @@ if TYPE_CHECKING:
 # 2 MB cache they spill to the WAL again and again (twice as slow at 1M rows).
 _IMPORT_CACHE_KIB = 256 * 1024
 _JSON_COLUMNS = ("answers", "answer_sources", "region", "checkpoints")
-_UPDATABLE = {
-    "template_id",
-    "template_version",
-    "file_path",
-    "mode",
-    "answers",
-    "answer_sources",
-    "rendered_text",
-    "rendered_sha",
-    "region",
-    "instance_id",
-    "status",
-    "checkpoints",
-    "quality_score",
-    "retained_text",
-    "decided_at",
-}
 # Where a generation may go from each status. A verdict may be overruled
 # (scion.accept / scion.reject after the tracker decided); nothing leaves
 # `cancelled`, and nothing goes back to `offered`.
@@ -46,9 +29,6 @@ _NEXT_STATUSES = {
     "rejected": {"accepted"},
     "cancelled": set(),
 }
-# A bulk import touches index pages all over the file; with SQLite's default
-# 2 MB cache they spill to the WAL again and again (twice as slow at 1M rows).
-_IMPORT_CACHE_KIB = 256 * 1024
 _COLUMNS = (
     "id",
     "template_id",
@@ -64,6 +44,10 @@ _COLUMNS = (
     "created_at",
     "status",
 )
+
+# What update_generation may change: what a generation records later (its verdict and
+# what was kept), besides what it was created with; never its id or creation time.
+_UPDATABLE = (set(_COLUMNS) - {"id", "created_at"}) | {"checkpoints", "quality_score", "retained_text", "decided_at"}
 
 
 class GenerationsMixin(StoreCore):
