@@ -10,11 +10,13 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.exceptions import FeatureRequestError
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
 
 from server import __version__
 from server.background import BackgroundTasks
@@ -213,9 +215,18 @@ class ScionServer(LanguageServer):
 
     # -- documents ----------------------------------------------------------
 
+    def open_document(self, uri: str) -> TextDocument | None:
+        """The document the client has open at `uri`, else None.
+
+        pygls keys open documents by the percent-decoded URI, while clients send
+        them encoded (`my%20order.py`): looked up raw, a file with a space in its
+        name would be read from the disk instead of the editor's buffer.
+        """
+        return self.workspace.text_documents.get(unquote(uri))
+
     def document_text(self, uri: str) -> str:
         """The open document's text, else the file on disk, else "" (a new file)."""
-        document = self.workspace.text_documents.get(uri)
+        document = self.open_document(uri)
         if document is not None:
             return document.source
         path = self.file_path(uri)
@@ -232,11 +243,11 @@ class ScionServer(LanguageServer):
 
     def document_version(self, uri: str) -> int | None:
         """The open document's version, None when it is not open (edits to it then carry no version)."""
-        document = self.workspace.text_documents.get(uri)
+        document = self.open_document(uri)
         return document.version if document is not None else None
 
     def language_of(self, uri: str) -> str | None:
-        document = self.workspace.text_documents.get(uri)
+        document = self.open_document(uri)
         if document is not None and document.language_id:
             return document.language_id
         path = self.file_path(uri)
@@ -244,7 +255,7 @@ class ScionServer(LanguageServer):
 
     def document_size(self, uri: str) -> int:
         """The document's length in characters (open), else its file's size in bytes; 0 when unknown."""
-        document = self.workspace.text_documents.get(uri)
+        document = self.open_document(uri)
         if document is not None:
             length = getattr(document, "length", None)
             return length if length is not None else len(document.source)
@@ -270,7 +281,7 @@ class ScionServer(LanguageServer):
         cost about 30 times its size in memory.
         """
         self.check_size(uri)
-        document = self.workspace.text_documents.get(uri)
+        document = self.open_document(uri)
         text = self.document_text(uri)
         language = self.language_of(uri)
         tree = None
@@ -286,7 +297,7 @@ class ScionServer(LanguageServer):
                 or parsed.language != language
                 or parsed.text is not text
             ):
-                parsed = self.trees.update(uri, document.version, text, language)
+                parsed = self.trees.update(uri, document.version or 0, text, language)  # open documents have one
             tree = parsed.tree
         # An untitled document has no path: its context has empty path features.
         return context_at(

@@ -45,3 +45,15 @@ def test_the_workspace_keeps_its_sync_kind():
 
 def test_scion_still_builds_on_the_public_server_class():
     assert issubclass(ScionServer, LanguageServer)
+
+
+def test_open_documents_are_found_by_the_uri_the_client_sends():
+    # pygls keys open documents by the decoded URI; clients send them percent-encoded.
+    from lsprotocol import types
+
+    server = ScionServer()
+    server.protocol._workspace = Workspace(None)  # what initialize sets up
+    uri = "file:///work/my%20order.py"
+    server.workspace.put_text_document(types.TextDocumentItem(uri=uri, language_id="python", version=3, text="x = 1\n"))
+    assert server.document_text(uri) == "x = 1\n" and server.document_version(uri) == 3
+    assert server.open_document(uri) is not None and server.language_of(uri) == "python"

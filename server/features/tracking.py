@@ -129,7 +129,7 @@ class TrackingService:
         self._reschedule()
 
     def _holds(self, uri: str, region: Region | None, rendered: str) -> bool:
-        document = self.server.workspace.text_documents.get(uri)
+        document = self.server.open_document(uri)
         if document is None or region is None:
             return region is not None
         return normalise(text_in_region(document.source, region, self.tracker.encoding)) == normalise(rendered)
@@ -229,7 +229,7 @@ class TrackingService:
         except KeyError:
             return
         record = pending.to_record()
-        document = self.server.workspace.text_documents.get(pending.uri)
+        document = self.server.open_document(pending.uri)
         version = document.version if document is not None else None
         if too_large(self.server.document_size(pending.uri)):
             # Re-locating the block scans the whole text (and joins it first):
@@ -307,7 +307,7 @@ class TrackingService:
         except KeyError:
             pending = None
         if pending is not None:
-            document = self.server.workspace.text_documents.get(pending.uri)
+            document = self.server.open_document(pending.uri)
             look = await asyncio.to_thread(
                 records.look_for_decision,
                 pending.to_record(),

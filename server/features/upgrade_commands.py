@@ -79,7 +79,7 @@ async def resolve(service: UpgradeService, uri: str, index: int, choice: str) ->
     server = service.server
     text = server.document_text(uri)
     resolved = resolve_conflict(text, index, choice)  # type: ignore[arg-type]
-    document = server.workspace.text_documents.get(uri)
+    document = server.open_document(uri)
     edit = replace_lines_edit(uri, document.version if document is not None else None, text, resolved)
     applied = await server.workspace_apply_edit_async(
         types.ApplyWorkspaceEditParams(edit=edit, label=f"Resolve conflict: {diags.CHOICE_TITLES.get(choice, choice)}")

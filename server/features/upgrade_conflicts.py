@@ -41,7 +41,7 @@ class ConflictScanner:
         server = self.service.server
 
         async def rescan() -> None:  # on the loop, after the debounce
-            document = server.workspace.text_documents.get(uri)
+            document = server.open_document(uri)
             if document is not None:
                 self.scan(uri, document.source)
 

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
+from pygls.uris import from_fs_path
+
 from server.upgrades.service import ReadText, read_from_disk
 
 if TYPE_CHECKING:
@@ -108,5 +110,7 @@ def take_snapshot(server: ScionServer) -> DocumentSnapshot:
             texts[path.resolve()] = document.source
         except (OSError, ValueError):
             continue
-        versions[uri] = document.version
+        # Keyed as from_fs_path spells it (percent-encoded), which is how plans are looked up;
+        # pygls keys its documents by the decoded URI.
+        versions[from_fs_path(str(path)) or uri] = document.version
     return DocumentSnapshot(texts, versions)
