@@ -20,7 +20,7 @@ from common import percentile, python_source, table  # (puts the repository root
 from lsprotocol import types
 from pygls.workspace import Workspace
 
-from server.workspace import ChunkedWorkspace
+from server.lsp.workspace import ChunkedWorkspace
 
 LINES = 10_000
 EDITS = 1_000

@@ -38,9 +38,9 @@ from pygls.exceptions import JsonRpcMethodNotFound
 from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path
 
-from server.client_compat import editor_initialize_params, fix_code_action_union
-from server.reports import build_stats, render_html
 from server.store import Store
+from server.tracking.reports import build_stats, render_html
+from tests.support.client_compat import editor_initialize_params, fix_code_action_union
 
 LINES = 10_000
 PENDING_STEPS = (0, 10, 100)

@@ -11,8 +11,8 @@ from pygls.lsp.client import LanguageClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from server.client_compat import editor_initialize_params, fix_code_action_union
-from server.edits import apply_workspace_edit
+from tests.support.client_compat import editor_initialize_params, fix_code_action_union
+from tests.support.edits import apply_workspace_edit
 
 
 def percentile(samples: list[float], q: float) -> float:

@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from server.config import EvolutionSettings, TrackingSettings
+from server.common.config import EvolutionSettings, TrackingSettings
 from server.evolution.improve import run_improvement
 from server.store import Store
 from server.templates.answers import resolve_answers

@@ -35,11 +35,11 @@ from pygls.uris import from_fs_path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import summary, table
-from server.client_compat import fix_code_action_union
-from server.edits import apply_workspace_edit
-from server.jsonish import plain
+from server.common.jsonish import plain
 from server.store import Store, task_name
 from server.templates.filters import pascal
+from tests.support.client_compat import fix_code_action_union
+from tests.support.edits import apply_workspace_edit
 
 MODULE = "import os\n\n\n"
 FOLDERS = [

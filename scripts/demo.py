@@ -21,10 +21,13 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path
 
+# The editor side of the demo is test-support code beside the tests, not part of the server.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from server.cli.stats import print_tables
-from server.client_compat import editor_initialize_params, fix_code_action_union
-from server.edits import apply_workspace_edit
-from server.jsonish import plain
+from server.common.jsonish import plain
+from tests.support.client_compat import editor_initialize_params, fix_code_action_union
+from tests.support.edits import apply_workspace_edit
 
 WORKSPACE = Path("demo-workspace")
 CHECKPOINTS = (1.0, 2.0)

@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from server.confine import confine_key, confine_relative, inside_workspace, relative_key
-from server.errors import PathEscapeError
+from server.common.confine import confine_key, confine_relative, inside_workspace, relative_key
+from server.common.errors import PathEscapeError
 
 
 @pytest.fixture

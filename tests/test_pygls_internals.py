@@ -1,8 +1,8 @@
 """The pygls internals Scion relies on, pinned: when pygls changes them, this fails first.
 
-server/protocol.py subclasses pygls's protocol and uses its request bookkeeping
-and response senders; server/workspace.py reads the workspace's sync kind;
-server/serve.py reads whether a shutdown request came. None of these are public.
+server/lsp/protocol.py subclasses pygls's protocol and uses its request bookkeeping
+and response senders; server/lsp/workspace.py reads the workspace's sync kind;
+server/lsp/serve.py reads whether a shutdown request came. None of these are public.
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from server.cli import main
-from server.reports import build_stats, rejection_leaders, render_html, resample, sparkline
 from server.store import Store
+from server.tracking.reports import build_stats, rejection_leaders, render_html, resample, sparkline
 
 DAY = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
 

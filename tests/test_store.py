@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlite_utils import Database
 
-from server.errors import StoreError
+from server.common.errors import StoreError
 from server.store import SCHEMA_VERSION, Store
 from server.store.connection import migrate
 

@@ -12,9 +12,9 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path
 from pygls.workspace import PositionCodec, TextDocument
 
-from server.protocol import ScionProtocol
-from server.text_document import ChunkedTextDocument
-from server.workspace import ChunkedWorkspace
+from server.lsp.protocol import ScionProtocol
+from server.lsp.text_document import ChunkedTextDocument
+from server.lsp.workspace import ChunkedWorkspace
 
 URI = "file:///tmp/example.py"
 ENCODINGS = [types.PositionEncodingKind.Utf8, types.PositionEncodingKind.Utf16, types.PositionEncodingKind.Utf32]

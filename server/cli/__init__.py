@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from server import __version__
-from server.errors import ScionError
+from server.common.errors import ScionError
 
 
 def build_parser() -> argparse.ArgumentParser:

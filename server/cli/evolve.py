@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 
 from server.cli.common import add_workspace_options, open_catalog, open_store, print_json, print_table, workspace_of
-from server.config import settings_from_client
-from server.progress import Progress
+from server.common.config import settings_from_client
+from server.common.progress import Progress
 
 
 def add_parser(commands) -> None:

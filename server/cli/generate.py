@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from server.cli.common import add_workspace_options, open_catalog, open_store, print_json, workspace_of
-from server.errors import AnswerError
+from server.common.errors import AnswerError
 
 
 def add_parser(commands) -> None:
@@ -36,10 +36,10 @@ def parse_answer_args(pairs: list[str]) -> dict[str, str]:
 
 
 def run(args) -> int:
-    from server.answering import finish_resolution, providers_for, record_task_executions
-    from server.confine import inside_workspace
+    from server.common.confine import inside_workspace
     from server.context import context_at, context_for_path
     from server.generation import generate_on_disk, plan_file_generation, plan_insert_generation
+    from server.generation.answering import finish_resolution, providers_for, record_task_executions
     from server.templates.answers import ask_payload, resolve_answers
     from server.templates.secrets import without_secrets
 

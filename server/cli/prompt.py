@@ -6,7 +6,7 @@ import getpass
 import sys
 from typing import Any
 
-from server.errors import AnswerError, Cancelled
+from server.common.errors import AnswerError, Cancelled
 
 
 def ask_on_tty(questions: list[dict]) -> dict[str, Any]:

@@ -14,6 +14,6 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
-    from server.serve import run as serve
+    from server.lsp.serve import run as serve
 
     return serve(tcp=args.tcp, log_file=args.log_file)

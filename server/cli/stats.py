@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from server.cli.common import add_workspace_options, open_store, print_json, print_table, workspace_of
-from server.fsutil import atomic_write
-from server.reports import build_stats, percent, render_html, show_value, sparkline
+from server.common.fsutil import atomic_write
+from server.tracking.reports import build_stats, percent, render_html, show_value, sparkline
 
 
 def add_parser(commands) -> None:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from server.cli.common import add_workspace_options, open_catalog, open_store, print_json, workspace_of
-from server.errors import ScionError
+from server.common.errors import ScionError
 
 # Below this many files a progress bar is more noise than help.
 PROGRESS_MIN_FILES = 10

@@ -20,7 +20,7 @@ from packaging.version import InvalidVersion, Version
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
-from server.errors import ScionError
+from server.common.errors import ScionError
 from server.templates.loader import MANIFEST_NAME
 from server.templates.model import Template
 from server.templates.versions import version_key

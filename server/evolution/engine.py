@@ -33,6 +33,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from server.common.jsonish import to_json
+from server.common.progress import Progress, ProgressCallback
 from server.evolution.dsl import Program
 from server.evolution.llm import LlmConfig, LlmUnavailable, write_program
 from server.evolution.programs import (
@@ -47,11 +49,9 @@ from server.evolution.programs import (
 from server.evolution.sandbox import check_source, run_in_sandbox
 from server.evolution.stages import STAGES, StageStats, StageThresholds, next_stage, who_answers
 from server.evolution.synthesis import Example, confidence, learned_program_source, synthesize
-from server.jsonish import to_json
-from server.progress import Progress, ProgressCallback
 
 if TYPE_CHECKING:
-    from server.config import EvolutionSettings
+    from server.common.config import EvolutionSettings
     from server.store import Store
     from server.templates.catalog import Catalog
 

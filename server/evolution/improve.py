@@ -16,19 +16,19 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from server.errors import ScionError
+from server.common.errors import ScionError
+from server.common.progress import Progress, ProgressCallback
 from server.evolution.analysis import EditAnalysis, analyse_edits, history_from_rows, rejection_answers
 from server.evolution.candidates import TemplateCandidate, propose_with_llm
 from server.evolution.deploy import deploy
 from server.evolution.folding import describe, edits_to_fold, fold
 from server.evolution.llm import LlmConfig, LlmUnavailable
 from server.evolution.validate import Validation, current_score, validate_candidate
-from server.progress import Progress, ProgressCallback
 from server.templates.model import Template
 from server.templates.render import source_files
 
 if TYPE_CHECKING:
-    from server.config import EvolutionSettings
+    from server.common.config import EvolutionSettings
     from server.store import Store
     from server.templates.catalog import Catalog
 

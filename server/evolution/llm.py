@@ -21,7 +21,7 @@ from types import ModuleType
 from typing import Any
 
 from server import install_command
-from server.errors import ScionError
+from server.common.errors import ScionError
 
 # The context features worth showing the model; identifiers are long and rarely help.
 PROMPT_FEATURES = (

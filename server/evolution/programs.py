@@ -25,11 +25,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from server.errors import ScionError
+from server.common.errors import ScionError
+from server.common.fsutil import atomic_write
 from server.evolution import dsl
 from server.evolution.dsl import CASES, LIST_SOURCES, TEXT_FEATURES, Program
 from server.evolution.sandbox import check_source, run_in_sandbox
-from server.fsutil import atomic_write
 
 if TYPE_CHECKING:
     from server.store import Store

@@ -24,7 +24,7 @@ from typing import Any, TypeGuard
 import jinja2
 from jinja2 import nodes
 
-from server.errors import TemplateError
+from server.common.errors import TemplateError
 from server.templates.model import Template
 from server.templates.render import environment_for, render_template, template_variables
 

@@ -94,7 +94,7 @@ def main() -> None:
     sys.path.insert(0, request["package_root"])
     from pathlib import Path
 
-    from server.errors import ScionError
+    from server.common.errors import ScionError
     from server.templates.loader import load_template
     from server.templates.render import render_template
 

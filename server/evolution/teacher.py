@@ -22,7 +22,7 @@ from server.evolution.llm import LlmConfig, LlmUnavailable, ask_answer
 from server.evolution.programs import trimmed_features
 
 if TYPE_CHECKING:
-    from server.config import LlmSettings
+    from server.common.config import LlmSettings
     from server.templates.model import Question, Template
 
 log = logging.getLogger("scion.teacher")

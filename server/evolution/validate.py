@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from server.common.errors import ScionError
 from server.context import context_for_path, language_for_path, parse_errors
-from server.errors import ScionError
 from server.evolution.analysis import HistoricalGeneration
 from server.evolution.isolated_render import RenderOutcome, render_isolated
 from server.evolution.replay import kept_text, replay_score

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from server.errors import InvalidArgument, one_line
-from server.jsonish import plain
+from server.common.errors import InvalidArgument, one_line
+from server.common.jsonish import plain
 
 MAX_INT = 2**31 - 1  # LSP's uinteger: lines, characters, indexes
 MAX_STRING = 4096

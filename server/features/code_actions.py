@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from lsprotocol import types
 
-from server.errors import DocumentTooLarge
+from server.common.errors import DocumentTooLarge
 from server.lsp import ScionServer
 
 log = logging.getLogger("scion.code_actions")

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from server.errors import ScionError
+from server.common.errors import ScionError
 from server.features.arguments import command_argument, optional
 from server.lsp import ScionServer
 
@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # the engine (synthesis, sandbox) loads on first use, not at 
 
     from server.evolution.engine import LearnedTasks
     from server.evolution.teacher import LlmTeacher
-from server.progress import Progress
+from server.common.progress import Progress
 from server.store import task_name
 from server.templates.answers import Candidate
 

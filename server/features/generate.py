@@ -23,9 +23,9 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from server.answering import providers_for, record_task_executions
-from server.confine import inside_workspace
-from server.errors import AnswerError, ScionError
+from server.common.confine import inside_workspace
+from server.common.errors import AnswerError, ScionError
+from server.common.jsonish import plain
 from server.features.arguments import command_argument, optional, required
 from server.features.code_actions import GENERATE, NEEDS_A_FILE, templates_here, title_for
 from server.generation import (
@@ -38,7 +38,7 @@ from server.generation import (
     plan_insert_generation,
     record_applied,
 )
-from server.jsonish import plain
+from server.generation.answering import providers_for, record_task_executions
 from server.lsp import ScionServer
 from server.templates.answers import ask_payload, resolve_answers
 

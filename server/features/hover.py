@@ -6,7 +6,7 @@ import logging
 
 from lsprotocol import types
 
-from server.errors import ScionError
+from server.common.errors import ScionError
 from server.lsp import ScionServer
 from server.templates.answerfile import (
     AnswerRecord,

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from server.errors import ScionError
-from server.logs import open_log_file
+from server.common.errors import ScionError
+from server.common.logs import open_log_file
 from server.lsp import ScionServer
 from server.templates.catalog import Catalog, default_roots
 

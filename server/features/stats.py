@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 
-from server.errors import ScionError
+from server.common.errors import ScionError
 from server.lsp import ScionServer
-from server.reports import build_stats, render_html
+from server.tracking.reports import build_stats, render_html
 
 
 def register(server: ScionServer) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from server.errors import ScionError
+from server.common.errors import ScionError
 from server.lsp import ScionServer
 
 log = logging.getLogger("scion.templates")

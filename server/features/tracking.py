@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
+from server.common.errors import ScionError
 from server.context import MAX_PARSED_CHARS, too_large
-from server.errors import ScionError
 from server.features import tracking_records as records
 from server.features.arguments import command_argument, required
 from server.lsp import ScionServer

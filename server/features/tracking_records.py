@@ -21,7 +21,7 @@ from typing import Any
 
 from pygls.uris import from_fs_path
 
-from server.fsutil import sha256_text
+from server.common.fsutil import sha256_text
 from server.tracking import CheckpointResult, PendingGeneration, Region, Tracker, Verdict, locate
 from server.tracking.regions import PositionEncoding
 from server.tracking.survival import normalise

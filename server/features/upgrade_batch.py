@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from server.errors import ScionError
+from server.common.errors import ScionError
 from server.features.upgrade_edits import apply_in_editor
 from server.features.upgrade_threads import DocumentSnapshot, on_loop, take_snapshot
 from server.upgrades.batch import BatchCancelled, BatchResult, apply_batch, plan_batch

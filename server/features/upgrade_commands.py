@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from server.errors import ScionError
+from server.common.errors import ScionError
 from server.features import upgrade_diagnostics as diags
 from server.features.upgrade_edits import apply_in_editor, replace_lines_edit
 from server.features.upgrade_threads import on_loop, take_snapshot

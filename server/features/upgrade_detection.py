@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from server.errors import ScionError
+from server.common.errors import ScionError
 from server.features import upgrade_diagnostics as diags
 from server.features.upgrade_threads import DocumentSnapshot, in_worker, take_snapshot
 from server.store import Store

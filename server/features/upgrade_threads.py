@@ -9,7 +9,7 @@ sync handlers on the main loop, background ones on a snapshot):
   to the loop to be applied.
 - `@in_worker`: runs in a worker thread. It reads only its arguments: plain
   values and a `DocumentSnapshot` taken on the loop. It never touches
-  `server.workspace` (the loop patches those documents under its feet) and
+  `server.lsp.workspace` (the loop patches those documents under its feet) and
   never changes server state; it returns a value.
 
 Both decorators check the thread they are called on, so a handler that breaks

@@ -17,14 +17,14 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from server.errors import ScionError
+from server.common.errors import ScionError
+from server.common.jsonish import plain
 from server.features import upgrade_batch, upgrade_commands
 from server.features import upgrade_diagnostics as diags
 from server.features.arguments import command_argument, optional, required
 from server.features.upgrade_conflicts import ConflictScanner
 from server.features.upgrade_detection import Detected, UpgradeDetection, offer_diagnostics
 from server.features.upgrade_threads import DocumentSnapshot, on_loop, take_snapshot
-from server.jsonish import plain
 from server.lsp import ScionServer
 from server.templates.answerfile import answer_file_of, is_answer_file, primary_file
 from server.templates.catalog import Catalog

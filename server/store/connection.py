@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # sqlite-utils is imported when a database is opened, not at start-up
     from sqlite_utils import Database
 
-from server.errors import StoreError
+from server.common.errors import StoreError
 from server.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 MEMORY = ":memory:"

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from server.fsutil import sha256_text
+from server.common.fsutil import sha256_text
 from server.store.core import Row, StoreCore, decode, inserted_id, to_json
 from server.store.schema import DECIDED_STATUSES, GENERATION_STATUSES
 

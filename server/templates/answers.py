@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from server.errors import AnswerError, ScionError, TemplateError
-from server.jsonish import to_json
+from server.common.errors import AnswerError, ScionError, TemplateError
+from server.common.jsonish import to_json
 from server.templates.model import Question, Template
 from server.templates.questions import applies, coerce, default_for, reads_context, validate
 

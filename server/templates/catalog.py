@@ -22,7 +22,7 @@ from pathlib import Path
 
 from platformdirs import user_data_path
 
-from server.errors import TemplateError, TemplateNotFound
+from server.common.errors import TemplateError, TemplateNotFound
 from server.templates.loader import MANIFEST_NAME, check_sources, load_template
 from server.templates.model import Template
 from server.templates.versions import version_key

@@ -20,8 +20,8 @@ from jinja2 import meta
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from server.errors import AnswerError, TemplateError
-from server.jsonish import plain
+from server.common.errors import AnswerError, TemplateError
+from server.common.jsonish import plain
 from server.templates.model import (
     QUESTION_TYPES,
     WHERE_CONTEXTS,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.errors import AnswerError, ScionError, TemplateError, TemplateNotFound
+from server.common.errors import AnswerError, ScionError, TemplateError, TemplateNotFound
 from server.templates.model import Migration, Template
 from server.templates.questions import applies, coerce, validate
 from server.templates.render import render_expression

@@ -16,7 +16,7 @@ from jinja2 import meta
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from server.errors import AnswerError, TemplateError
+from server.common.errors import AnswerError, TemplateError
 from server.templates.model import Question, Template
 from server.templates.render import EXPRESSION_ENV, looks_like_jinja, render_expression
 from server.templates.safe_yaml import untrusted

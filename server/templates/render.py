@@ -18,8 +18,8 @@ from typing import Any, cast
 
 import jinja2
 
-from server.confine import already_safe, inside_workspace, safe_relative_path
-from server.errors import PathEscapeError, TemplateError
+from server.common.confine import already_safe, inside_workspace, safe_relative_path
+from server.common.errors import PathEscapeError, TemplateError
 from server.templates.filters import CASE_FILTERS
 from server.templates.limits import BoundedEnvironment, exhausted, render_budget
 from server.templates.model import RenderedFile, Rendering, Template

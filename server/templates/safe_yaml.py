@@ -17,7 +17,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.composer import Composer, ComposerError
 from ruamel.yaml.events import AliasEvent
 
-from server.errors import ScionError
+from server.common.errors import ScionError
 
 MAX_YAML_BYTES = 4 * 1024 * 1024  # a manifest or an answer file is a few KB; 4 MB is far beyond any real one
 MAX_YAML_DEPTH = 64  # levels of nested collections; real files nest five or six deep

@@ -6,7 +6,7 @@ applier (apply.py, writes.py) writes plans behind a rollback journal; the
 editor applier lives in the LSP layer (server/features/upgrade_edits.py).
 """
 
-from server.fsutil import sha256_text
+from server.common.fsutil import sha256_text
 
 from .blocks import locate_block, splice
 from .conflicts import Conflict, parse_conflicts, resolve_conflict

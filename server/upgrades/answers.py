@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.errors import AnswerError
+from server.common.errors import AnswerError
 from server.templates.answerfile import AnswerRecord
 from server.templates.answers import Resolution, ask_params, resolve_answers
 from server.templates.migrations import MigrationResult, migrate_answers

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from pathlib import Path
 
-from server.errors import ScionError
+from server.common.errors import ScionError
 from server.store import Store
 from server.templates.secrets import redact, secret_values
 from server.upgrades.outcome import FileUpgrade

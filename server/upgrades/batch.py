@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from server.errors import ScionError
+from server.common.errors import ScionError
 from server.templates.answerfile import answer_file_of
 from server.upgrades.apply import apply_to_disk, record_upgrades
 from server.upgrades.discovery import generated_files, resolved_paths

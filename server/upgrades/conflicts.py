@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from ..errors import ScionError
+from server.common.errors import ScionError
+
 from .lines import LF, lines_as_text, lines_with_terminators, split_text
 
 MARKER_SIZE = 7

@@ -19,9 +19,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from server.common.errors import AnswerFileError, ScionError, TemplateNotFound
+from server.common.fsutil import sha256_text
 from server.context import context_for_path
-from server.errors import AnswerFileError, ScionError, TemplateNotFound
-from server.fsutil import sha256_text
 from server.templates.answerfile import AnswerRecord, primary_file, read_records
 from server.templates.catalog import Catalog
 from server.templates.model import Template

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from server.confine import confine_key, relative_key
+from server.common.confine import confine_key, relative_key
 from server.templates.answerfile import SUFFIX, AnswerRecord, primary_file
 
 # Folders that never hold the user's generated code, and are large.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.fsutil import sha256_text
+from server.common.fsutil import sha256_text
 from server.generation import end_position, indent_block
 from server.upgrades.blocks import locate_block, splice
 from server.upgrades.lines import lines_with_terminators

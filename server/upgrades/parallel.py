@@ -27,7 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from server.errors import ScionError
+from server.common.errors import ScionError
 from server.upgrades.outcome import FileUpgrade
 from server.upgrades.service import Upgrader
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from server.fsutil import sha256_text
+from server.common.fsutil import sha256_text
 
 from .conflicts import Conflict
 from .merge import three_way_merge

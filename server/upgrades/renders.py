@@ -15,7 +15,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from server.confine import confine_relative, relative_key
+from server.common.confine import confine_relative, relative_key
 from server.templates.answerfile import primary_file
 from server.templates.model import Rendering, Template
 from server.templates.render import render_template

@@ -20,10 +20,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from server.confine import inside_workspace
+from server.common.confine import inside_workspace
+from server.common.errors import AnswerError, ScionError, TemplateError, TemplateNotFound
+from server.common.fsutil import sha256_text
 from server.context import context_for_path
-from server.errors import AnswerError, ScionError, TemplateError, TemplateNotFound
-from server.fsutil import sha256_text
 from server.generation import now_iso
 from server.store import Store
 from server.templates.answerfile import AnswerRecord, answer_file_of, primary_file, read_source

@@ -41,8 +41,8 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
 
-from server.confine import confine_relative, inside_workspace, relative_key
-from server.errors import PathEscapeError
+from server.common.confine import confine_relative, inside_workspace, relative_key
+from server.common.errors import PathEscapeError
 
 try:  # flock tells a live batch's journal from an abandoned one
     import fcntl

@@ -11,8 +11,8 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from server.client_compat import fix_code_action_union
 from tests.e2e.editor import Editor
+from tests.support.client_compat import fix_code_action_union
 
 CLIENTS = ["visual_studio_code", "neovim"]
 FAST_TRACKING = {"checkpoints": [0.3, 0.6], "keepThreshold": 0.5}

@@ -12,9 +12,9 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
-from server.edits import apply_text_edits
-from server.fsutil import atomic_write
-from server.jsonish import plain
+from server.common.fsutil import atomic_write
+from server.common.jsonish import plain
+from tests.support.edits import apply_text_edits
 
 LANGUAGES = {
     ".py": "python",

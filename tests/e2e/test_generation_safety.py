@@ -15,12 +15,12 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from server.client_compat import fix_code_action_union
 from server.store import Store
 from server.templates.answerfile import read_answer_file
 from tests.e2e.conftest import CLIENTS, FAST_TRACKING, initialize_params
 from tests.e2e.editor import Editor
 from tests.safety.helpers import SECRET, add_settings_template, count, damage_table, files_holding, tables_holding
+from tests.support.client_compat import fix_code_action_union
 
 LOG_FILE = Path(tempfile.mkdtemp(prefix="scion-e2e-log-")) / "scion.log"
 OPTIONS = {"ask": True, "scion": {"tracking": FAST_TRACKING, "log": {"level": "debug"}}}

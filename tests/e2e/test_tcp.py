@@ -10,7 +10,7 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path
 
-from server.client_compat import fix_code_action_union
+from tests.support.client_compat import fix_code_action_union
 
 
 def free_port() -> int:

@@ -14,10 +14,10 @@ import pytest
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-from server.client_compat import fix_code_action_union
 from server.store import Store
 from tests.e2e.conftest import CLIENTS, initialize_params
 from tests.e2e.editor import Editor
+from tests.support.client_compat import fix_code_action_union
 
 MODULE = "import os\n\n\n"
 SLOW = {"ask": True, "scion": {"tracking": {"checkpoints": [30, 60]}}}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.errors import ScionError
+from server.common.errors import ScionError
 from server.evolution.deploy import deploy, next_version, rollback
 from server.store import Store
 from server.templates.catalog import Catalog

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from server.config import EvolutionSettings
+from server.common.config import EvolutionSettings
 from server.evolution.deploy import rollback
 from server.evolution.improve import run_improvement
 from server.evolution.llm import LlmConfig, LlmUnavailable

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from server.errors import ScionError
+from server.common.errors import ScionError
 from server.evolution.llm import (
     LlmConfig,
     LlmUnavailable,

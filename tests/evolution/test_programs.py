@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from server.errors import ScionError
+from server.common.errors import ScionError
 from server.evolution.dsl import CASES
 from server.evolution.engine import LearnedTasks
 from server.evolution.programs import (

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from server.errors import ScionError, failure_message, one_line
+from server.common.errors import ScionError, failure_message, one_line
 from server.lsp import ScionServer
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from server.cli import main
-from server.errors import AnswerError
+from server.common.errors import AnswerError
 from server.store import Store
 from server.templates.answerfile import read_answer_file
 from server.templates.catalog import Catalog, default_roots

@@ -1,7 +1,7 @@
 import pytest
 
-from server.errors import AnswerFileError
-from server.fsutil import sha256_text
+from server.common.errors import AnswerFileError
+from server.common.fsutil import sha256_text
 from server.templates.answerfile import (
     HEADER,
     AnswerRecord,

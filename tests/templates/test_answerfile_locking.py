@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from server.filelock import LockTimeout, exclusive
+from server.common.filelock import LockTimeout, exclusive
 from server.templates.answerfile import (
     AnswerRecord,
     lock_file_for,

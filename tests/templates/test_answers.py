@@ -1,6 +1,6 @@
 import pytest
 
-from server.errors import AnswerError
+from server.common.errors import AnswerError
 from server.templates.answers import AnswerProviders, Candidate, ask_params, ask_payload, resolve_answers
 
 from .helpers import load

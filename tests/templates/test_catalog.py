@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from server.errors import TemplateNotFound
+from server.common.errors import TemplateNotFound
 from server.templates.catalog import BUILTIN_ROOT, Catalog, default_roots
 
 from .helpers import make_template

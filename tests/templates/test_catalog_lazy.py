@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from server.cli.common import open_catalog
-from server.errors import TemplateNotFound
+from server.common.errors import TemplateNotFound
 from server.templates import catalog as catalog_module
 from server.templates.catalog import BUILTIN_ROOT, Catalog
 

@@ -1,6 +1,6 @@
 import os
 
-from server.fsutil import atomic_write
+from server.common.fsutil import atomic_write
 
 
 def test_creates_parent_folders(tmp_path):

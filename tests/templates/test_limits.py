@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.errors import TemplateError
+from server.common.errors import TemplateError
 from server.templates import limits
 from server.templates.model import Question
 from server.templates.questions import applies, default_for, validate

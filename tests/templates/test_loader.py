@@ -1,6 +1,6 @@
 import pytest
 
-from server.errors import TemplateError
+from server.common.errors import TemplateError
 from server.templates.loader import check_sources, load_template
 from tests.file_tree import build_file_tree
 

@@ -1,6 +1,6 @@
 import pytest
 
-from server.errors import ScionError, TemplateNotFound
+from server.common.errors import ScionError, TemplateNotFound
 from server.templates.migrations import migrate_answers
 
 from .helpers import load

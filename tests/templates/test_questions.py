@@ -1,6 +1,6 @@
 import pytest
 
-from server.errors import AnswerError, TemplateError
+from server.common.errors import AnswerError, TemplateError
 from server.templates.model import Question
 from server.templates.questions import applies, coerce, default_for, reads_context, truthy, validate
 

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from server.errors import PathEscapeError, TemplateError
+from server.common.errors import PathEscapeError, TemplateError
 from server.templates.render import render_expression, render_template
 
 from .helpers import load
@@ -148,7 +148,7 @@ def test_path_segment_shortcut_matches_jinja(segment, name, kind):
 @settings(max_examples=400, deadline=None)
 @given(rel=st.text(alphabet="ab./\\:C", max_size=8))
 def test_the_already_safe_shortcut_agrees_with_safe_relative_path(rel):
-    from server.confine import already_safe
+    from server.common.confine import already_safe
 
     # A path the shortcut lets through is one the full normalisation returns unchanged.
     if already_safe(rel):
@@ -159,7 +159,7 @@ def _slow_safe(rel):
     """safe_relative_path without its shortcut (PurePosixPath normalisation)."""
     from pathlib import PurePosixPath
 
-    from server.errors import PathEscapeError
+    from server.common.errors import PathEscapeError
 
     text = rel.replace("\\", "/")
     pure = PurePosixPath(text)

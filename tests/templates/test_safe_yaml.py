@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from server.errors import AnswerError, AnswerFileError, TemplateError
+from server.common.errors import AnswerError, AnswerFileError, TemplateError
 from server.templates.answerfile import read_answer_file, read_records, read_source
 from server.templates.catalog import Catalog
 from server.templates.loader import load_template

@@ -2,7 +2,7 @@
 
 import pytest
 
-from server.errors import ScionError
+from server.common.errors import ScionError
 from server.upgrades import parse_conflicts, resolve_conflict, three_way_merge
 
 LABEL = "template 1.1.0"

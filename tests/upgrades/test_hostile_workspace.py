@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from server.errors import PathEscapeError, ScionError
-from server.fsutil import sha256_text
+from server.common.errors import PathEscapeError, ScionError
+from server.common.fsutil import sha256_text
 from server.templates.answerfile import read_answer_file
 from server.upgrades import writes
 from server.upgrades.batch import upgrade_many

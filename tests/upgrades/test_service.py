@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.errors import AnswerError, ScionError
+from server.common.errors import AnswerError, ScionError
 from server.store import Store
 from server.templates.answerfile import read_answer_file
 from server.upgrades.batch import generated_files, upgrade_many
@@ -314,7 +314,7 @@ def test_an_indented_block_keeps_its_indentation(tmp_path):
     ws = Workspace(tmp_path / "ws")
     block = "    @dataclass\n    class Inner:\n        x: int\n"
     ws.add({"src/outer.py": "class Outer:\n" + block})
-    from server.fsutil import sha256_text
+    from server.common.fsutil import sha256_text
     from server.templates.answerfile import AnswerRecord, write_answer_record
 
     answers = {

@@ -28,8 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from server.errors import AnswerFileError
-from server.fsutil import atomic_write
+from server.common.errors import AnswerFileError
+from server.common.fsutil import atomic_write
 from server.templates.safe_yaml import read_bounded_text
 
 from . import strict

@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from server.errors import AnswerFileError
+from server.common.errors import AnswerFileError
 from server.templates.safe_yaml import MAX_YAML_DEPTH
 
 from .emit import emit

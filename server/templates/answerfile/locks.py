@@ -8,8 +8,8 @@ import stat
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from server.filelock import exclusive
-from server.fsutil import atomic_write
+from server.common.filelock import exclusive
+from server.common.fsutil import atomic_write
 
 LOCK_FOLDER = Path(".scion") / "locks"
 # What a locks folder holds: nothing anyone should commit.

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from server.errors import AnswerFileError
-from server.jsonish import plain
+from server.common.errors import AnswerFileError
+from server.common.jsonish import plain
 from server.templates.loader import line_of
 
 SUFFIX = ".template-answers.yml"

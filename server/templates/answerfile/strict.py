@@ -15,8 +15,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from server.errors import AnswerFileError
-from server.jsonish import plain
+from server.common.errors import AnswerFileError
+from server.common.jsonish import plain
 from server.templates.loader import item_line, line_of
 from server.templates.safe_yaml import read_bounded_text, untrusted, yaml_problem
 

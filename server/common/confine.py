@@ -26,7 +26,7 @@ import re
 import stat
 from pathlib import Path, PurePosixPath
 
-from server.errors import PathEscapeError
+from server.common.errors import PathEscapeError
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 

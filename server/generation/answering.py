@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from server.errors import AnswerError
+from server.common.errors import AnswerError
 from server.store import task_name
 from server.templates.answers import AnswerProviders, Candidate, Resolution
 

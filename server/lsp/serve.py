@@ -53,8 +53,8 @@ def run(tcp: str | None = None, log_file: str | None = None) -> int:
 
     from lsprotocol import types
 
+    from server.common.logs import setup_logging
     from server.features import register_all
-    from server.logs import setup_logging
     from server.lsp import ScionServer
 
     forward = setup_logging(defer_file=True)

@@ -25,7 +25,7 @@ if sys.platform == "win32":  # pragma: no cover - Windows
 else:
     import fcntl
 
-from server.errors import ScionError
+from server.common.errors import ScionError
 
 DEFAULT_TIMEOUT_S = 30.0
 _POLL_S = 0.005

@@ -11,7 +11,7 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from server.fsutil import atomic_write
+from server.common.fsutil import atomic_write
 
 
 def offset_of(text: str, line: int, character: int) -> int:

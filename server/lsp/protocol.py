@@ -16,7 +16,7 @@ answered, so the client waited forever. Here the message is structured once,
 as a whole, in `handle_message`, and a request that does not fit is answered
 with -32602 (InvalidParams) naming the offending field; an invalid
 notification is logged and dropped. A handler's failure is answered with one
-line the user can act on (`server.errors.failure_message`); the traceback goes
+line the user can act on (`server.common.errors.failure_message`); the traceback goes
 to the log, not into the response.
 
 Every use of pygls internals (private methods, the message classes) is in this
@@ -37,8 +37,8 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage, JsonRPCResponseMessage
 from pygls.protocol.language_server import lsp_method
 
-from server.errors import ScionError, failure_message, one_line
-from server.workspace import ChunkedWorkspace
+from server.common.errors import ScionError, failure_message, one_line
+from server.lsp.workspace import ChunkedWorkspace
 
 log = logging.getLogger("scion.protocol")
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 import html
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from server.store import Store
 
 SPARK_LEVELS = "▁▂▃▄▅▆▇█"
 NO_DATA = "·"
@@ -24,7 +27,7 @@ COLOURS = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4
 
 
 def build_stats(
-    store, *, bucket: str = "week", series_limit: int = SERIES_LIMIT, answer_templates: int = ANSWER_TEMPLATES
+    store: Store, *, bucket: str = "week", series_limit: int = SERIES_LIMIT, answer_templates: int = ANSWER_TEMPLATES
 ) -> dict[str, Any]:
     """Everything the table, the JSON and the HTML show, from the store."""
     versions = store.success_rates()
@@ -59,12 +62,12 @@ def build_stats(
     }
 
 
-def worst_templates(templates: list[dict], count: int) -> list[dict]:
+def worst_templates(templates: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
     decided = [t for t in templates if t["decided"]]
     return sorted(decided, key=lambda t: (t["rate"], -t["decided"], t["template_id"]))[:count]
 
 
-def rejection_leaders(values: list[dict], count: int = ANSWER_VALUES) -> list[dict]:
+def rejection_leaders(values: list[dict[str, Any]], count: int = ANSWER_VALUES) -> list[dict[str, Any]]:
     """The answer values seen with the most rejections (then the highest rejection share)."""
     rows = [dict(v, rejected=v["decided"] - v["accepted"]) for v in values]
     rows = [r for r in rows if r["rejected"]]
@@ -75,7 +78,7 @@ def rejection_leaders(values: list[dict], count: int = ANSWER_VALUES) -> list[di
 # -- text ---------------------------------------------------------------------
 
 
-def resample(points: list[dict], width: int) -> list[tuple[int, int]]:
+def resample(points: list[dict[str, Any]], width: int) -> list[tuple[int, int]]:
     """(accepted, decided) in at most `width` consecutive groups of periods, oldest first."""
     if not points:
         return []
@@ -87,7 +90,7 @@ def resample(points: list[dict], width: int) -> list[tuple[int, int]]:
     return merged
 
 
-def sparkline(points: list[dict], width: int = 16) -> str:
+def sparkline(points: list[dict[str, Any]], width: int = 16) -> str:
     """Success over time as block characters: ▁ is 0 %, █ is 100 %, · a stretch with nothing decided."""
     chars = []
     for accepted, decided in resample(points, width):
@@ -177,7 +180,7 @@ def _table(headers: list[str], rows: list[list[Any]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _line_chart(series: list[dict], bucket: str, width: int = 760, height: int = 260) -> str:
+def _line_chart(series: list[dict[str, Any]], bucket: str, width: int = 760, height: int = 260) -> str:
     periods = sorted({p["period"] for s in series for p in s["points"]})
     if not periods:
         return '<p class="note">Nothing decided yet.</p>'
@@ -216,7 +219,7 @@ def _line_chart(series: list[dict], bucket: str, width: int = 760, height: int =
     return f'<figure>{svg}<ul class="legend">{"".join(legend)}</ul><figcaption>per {_e(bucket)}</figcaption></figure>'
 
 
-def _bar_chart(values: list[dict], width: int = 760, row_height: int = 22) -> str:
+def _bar_chart(values: list[dict[str, Any]], width: int = 760, row_height: int = 22) -> str:
     if not values:
         return '<p class="note">No answer value has been rejected.</p>'
     label_w, bar_w = 300, width - 300 - 120

@@ -22,9 +22,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from server.confine import confine_relative, relative_key
-from server.errors import ScionError
-from server.fsutil import atomic_write, sha256_text
+from server.common.confine import confine_relative, relative_key
+from server.common.errors import ScionError
+from server.common.fsutil import atomic_write, sha256_text
 from server.templates.answerfile import AnswerRecord, answer_file_for, remove_answer_record, write_answer_record
 from server.templates.model import Template
 from server.templates.render import render_template

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pygls.workspace import Workspace
 
-from server.text_document import ChunkedTextDocument
+from server.lsp.text_document import ChunkedTextDocument
 
 
 class ChunkedWorkspace(Workspace):

@@ -19,19 +19,19 @@ from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from server import __version__
-from server.background import BackgroundTasks
-from server.config import Settings, merge_settings, settings_from_client
+from server.common.config import Settings, merge_settings, settings_from_client
+from server.common.errors import DocumentTooLarge, NotAFileError, ScionError, failure_message, one_line, shorten_name
+from server.common.logs import LEVELS, ForwardingHandler
 from server.context import MAX_PARSED_CHARS, context_at, language_for_path, too_large
-from server.errors import DocumentTooLarge, NotAFileError, ScionError, failure_message, one_line, shorten_name
-from server.logs import LEVELS, ForwardingHandler
-from server.protocol import ScionProtocol
+from server.lsp.background import BackgroundTasks
+from server.lsp.protocol import ScionProtocol
 
 if TYPE_CHECKING:  # the services import this module; the store and catalog load in a worker at start-up
     from server.context import DocumentTrees, EditingContext
     from server.features.evolution import EvolutionService
     from server.features.tracking import TrackingService
     from server.features.upgrades import UpgradeService
-    from server.serve import RememberingReader
+    from server.lsp.serve import RememberingReader
     from server.store import Store
     from server.templates.catalog import Catalog
 

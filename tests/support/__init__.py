@@ -1,0 +1,1 @@
+"""Code the tests, benches and the demo use to play the editor: not part of the server."""
