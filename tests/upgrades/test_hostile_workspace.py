@@ -257,3 +257,18 @@ def test_cli_insert_through_a_symlink_out_of_the_workspace_is_refused(tmp_path, 
         "module.py",
         "victim.txt",
     ]
+
+
+def test_journals_are_added_to_a_gitignore_the_user_already_has(ws):
+    ignore = ws.root / ".scion" / ".gitignore"
+    ignore.write_text("# ours\nlocal.txt")  # no newline at the end
+    upgrade_many(ws.upgrader(), [ws.root / "src/app.py.template-answers.yml"])  # makes the journal folder
+    writes._journal_folder(ws.root)  # the next batch's: adds nothing more
+    assert ignore.read_text() == "# ours\nlocal.txt\njournal/\n"
+
+
+def test_a_linked_gitignore_is_left_alone(ws, outside):
+    (outside / "gitignore").write_text("theirs\n")
+    (ws.root / ".scion" / ".gitignore").symlink_to(outside / "gitignore")
+    upgrade_many(ws.upgrader(), [ws.root / "src/app.py.template-answers.yml"])
+    assert (outside / "gitignore").read_text() == "theirs\n"
