@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from server.cli import main
 from server.store import Store
+from tests.conftest import scion_process
 
 REQUIRED_TEMPLATE = """\
 title: Service
@@ -25,19 +24,6 @@ questions:
     type: int
     default: 8000
 """
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    (root / ".scion").mkdir(parents=True)
-    return root
-
-
-def scion(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-P", "-m", "server", *args], cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL
-    )
 
 
 def test_templates_list_and_show(workspace, capsys):
@@ -100,13 +86,15 @@ def test_insert_mode_goes_into_an_existing_file(workspace):
 
 
 def test_errors_are_messages_with_exit_codes(workspace):
-    unknown = scion("generate", "no/such", "--path", "a.py", "--workspace", str(workspace), cwd=workspace)
+    unknown = scion_process("generate", "no/such", "--path", "a.py", "--workspace", str(workspace), cwd=workspace)
     assert unknown.returncode == 2 and unknown.stderr.startswith("error:") and "Traceback" not in unknown.stderr
-    wrong_type = scion("generate", "python/dataclass", "--path", "b.py", "--answer", "frozen=perhaps", cwd=workspace)
+    wrong_type = scion_process(
+        "generate", "python/dataclass", "--path", "b.py", "--answer", "frozen=perhaps", cwd=workspace
+    )
     assert wrong_type.returncode == 2 and "frozen" in wrong_type.stderr and "Traceback" not in wrong_type.stderr
     assert not (workspace / "b.py").exists()
     (workspace / ".scion" / "scion.db").write_text("not a database")
-    broken_db = scion("generate", "python/dataclass", "--path", "c.py", cwd=workspace)
+    broken_db = scion_process("generate", "python/dataclass", "--path", "c.py", cwd=workspace)
     assert broken_db.returncode == 2 and "scion.db" in broken_db.stderr and "Traceback" not in broken_db.stderr
 
 
@@ -115,10 +103,10 @@ def test_a_required_question_without_a_terminal_is_named(workspace):
     (version / "files").mkdir(parents=True)
     (version / "template.yml").write_text(REQUIRED_TEMPLATE)
     (version / "files" / "{{ service_name }}.py.jinja").write_text("PORT = {{ port }}\n")
-    result = scion("generate", "acme/service", "--path", "svc.py", cwd=workspace)
+    result = scion_process("generate", "acme/service", "--path", "svc.py", cwd=workspace)
     assert result.returncode == 2 and "service_name" in result.stderr
     assert not list(workspace.glob("*.py"))
-    ok = scion(
+    ok = scion_process(
         "generate",
         "acme/service",
         "--path",
@@ -149,5 +137,5 @@ def test_a_required_question_without_a_terminal_is_named(workspace):
     ],
 )
 def test_help_everywhere(command, workspace):
-    result = scion(*command, "--help", cwd=workspace)
+    result = scion_process(*command, "--help", cwd=workspace)
     assert result.returncode == 0 and "usage:" in result.stdout

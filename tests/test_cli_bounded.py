@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import scion_process
 from tests.templates.test_safe_yaml import BOMB, bomb_answer_file
 
 ALIASES = "YAML aliases (*name) are not allowed in template manifests and answer files"
 GUARD_S = 60  # only a guard against a hang; these commands take about a second
 
 
-def scion(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-P", "-m", "server", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=GUARD_S,
-    )
+def scion(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return scion_process(*args, cwd=cwd, timeout=GUARD_S)
 
 
 def add_template(workspace: Path, template_id: str, manifest: str, body: str) -> None:
@@ -30,13 +23,6 @@ def add_template(workspace: Path, template_id: str, manifest: str, body: str) ->
     (version / "files").mkdir(parents=True)
     (version / "template.yml").write_text(manifest, encoding="utf-8")
     (version / "files" / "out.py.jinja").write_text(body, encoding="utf-8")
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    (root / ".scion").mkdir(parents=True)
-    return root
 
 
 def test_check_and_upgrade_report_a_bomb_answer_file_and_go_on_with_the_others(workspace):

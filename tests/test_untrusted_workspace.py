@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
-from pathlib import Path
-
-import pytest
 
 from server.evolution import llm
+from tests.conftest import scion_process
 
 UNKNOWN_FILTER = """\
 title: Uses copier's filters
@@ -19,27 +16,14 @@ questions:
 """
 
 
-def scion(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-P", "-m", "server", *args], cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL
-    )
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    (root / ".scion").mkdir(parents=True)
-    return root
-
-
 def test_a_template_with_an_unknown_filter_is_skipped_with_one_warning(workspace):
     folder = workspace / ".scion/templates/acme/filters/1.0.0"
     (folder / "files").mkdir(parents=True)
     (folder / "template.yml").write_text(UNKNOWN_FILTER)
     (folder / "files" / "x.py.jinja").write_text("{{ name }}\n")
 
-    listed = scion("templates", "list", "--workspace", str(workspace), cwd=workspace)
-    generated = scion(
+    listed = scion_process("templates", "list", "--workspace", str(workspace), cwd=workspace)
+    generated = scion_process(
         "generate", "python/dataclass", "--path", "order.py", "--defaults", "--workspace", str(workspace), cwd=workspace
     )
 
@@ -52,7 +36,7 @@ def test_a_template_with_an_unknown_filter_is_skipped_with_one_warning(workspace
 
 def test_check_reports_every_upgrade_past_broken_answer_files(workspace):
     for name in ("a", "b"):
-        done = scion(
+        done = scion_process(
             "generate",
             "python/dataclass",
             "--version",
@@ -68,7 +52,7 @@ def test_check_reports_every_upgrade_past_broken_answer_files(workspace):
     (workspace / "0broken.py.template-answers.yml").write_text("generations: [\n")
     (workspace / "0latin1.py.template-answers.yml").write_bytes("generations: []  # caf\xe9\n".encode("latin-1"))
 
-    done = scion("check", "--workspace", str(workspace), cwd=workspace)
+    done = scion_process("check", "--workspace", str(workspace), cwd=workspace)
 
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "a.py:" in done.stdout and "b.py:" in done.stdout

@@ -103,31 +103,35 @@ def load_catalog(ls: ScionServer, *, with_store: bool = False) -> None:
     database = ls.database_path()
     workspace = ls.workspace_root
 
-    def build() -> tuple[Catalog, Store | None, str | None, list[Path]]:
+    def builtin_only() -> Catalog:
+        return Catalog([(root, kind) for root, kind in roots if kind == "builtin"])
+
+    def build() -> tuple[Catalog, Store | None, list[str], list[Path]]:
         open_log_file(ls.log_file)
         rolled_back = _roll_back_interrupted_upgrade(workspace) if with_store else []
         # The database first and on its own: a template that breaks the catalog must not cost the history.
-        store, problem = _open_store(database) if with_store else (None, None)
+        store, store_problem = _open_store(database) if with_store else (None, None)
+        problems = [store_problem] if store_problem else []
         try:
             catalog = Catalog(roots)
             catalog.templates()
         except Exception as error:  # an unreadable root must not leave the server without templates
             log.exception("loading templates failed")
-            catalog = Catalog([(root, kind) for root, kind in roots if kind == "builtin"])
-            problem = f"Scion: loading the templates failed ({error}); only the builtin templates are available."
+            catalog = builtin_only()
+            problems.append(f"Scion: loading the templates failed ({error}); only the builtin templates are available.")
         # Warm what the first generation needs, while the editor is still idle.
         import server.evolution.engine
         import server.generation  # noqa: F401
 
-        return catalog, store, problem, rolled_back
+        return catalog, store, problems, rolled_back
 
     async def load() -> None:
         try:
-            catalog, store, problem, rolled_back = await asyncio.to_thread(build)
+            catalog, store, problems, rolled_back = await asyncio.to_thread(build)
         except Exception as error:
             log.exception("starting up failed")
-            catalog, store, rolled_back = Catalog([(root, kind) for root, kind in roots if kind == "builtin"]), None, []
-            problem = f"Scion: starting up failed ({error}); only the builtin templates are available."
+            catalog, store, rolled_back = builtin_only(), None, []
+            problems = [f"Scion: starting up failed ({error}); only the builtin templates are available."]
         if rolled_back:
             ls.warn_user(
                 f"Scion: an upgrade of this workspace was interrupted; {len(rolled_back)} file(s) were put back as they were. "
@@ -136,7 +140,7 @@ def load_catalog(ls: ScionServer, *, with_store: bool = False) -> None:
         ls.catalog = catalog
         if with_store:
             ls.store = store if store is not None else _open_store(":memory:")[0]
-        if problem:
+        for problem in problems:
             ls.alert_user(problem)
         for skipped in catalog.errors:
             log.warning("template skipped: %s", skipped)

@@ -18,13 +18,6 @@ CLIENTS = ["visual_studio_code", "neovim"]
 FAST_TRACKING = {"checkpoints": [0.3, 0.6], "keepThreshold": 0.5}
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    (root / ".scion").mkdir(parents=True)
-    return root
-
-
 def initialize_params(profile: str, workspace: Path, options: dict) -> types.InitializeParams:
     return types.InitializeParams(
         capabilities=client_capabilities(profile),

@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from server.cli import main
 from server.templates.answerfile import read_answer_file
+from tests.conftest import scion_process
 from tests.safety.helpers import count, damage_table
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    (root / ".scion").mkdir(parents=True)
-    return root
-
-
-def scion(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-P", "-m", "server", *args], cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL
-    )
-
-
 def generate(workspace: Path, rel: str, *extra: str) -> subprocess.CompletedProcess:
-    return scion(
+    return scion_process(
         "generate",
         "python/dataclass",
         "--path",
@@ -65,7 +52,7 @@ def test_a_damaged_database_leaves_an_insert_target_as_it_was(workspace):
     target.write_text("import os\n\n")
     damage_table(workspace / ".scion" / "scion.db", "generations")
 
-    result = scion(
+    result = scion_process(
         "generate",
         "python/dataclass",
         "--path",

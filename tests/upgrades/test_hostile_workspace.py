@@ -7,8 +7,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,13 +17,8 @@ from server.templates.answerfile import read_answer_file
 from server.upgrades import writes
 from server.upgrades.batch import upgrade_many
 from server.upgrades.writes import JOURNAL_FOLDER, REJECTED_SUFFIX, recover
+from tests.conftest import scion_process
 from tests.upgrades.trees import Workspace, template_files
-
-
-def scion(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-P", "-m", "server", *args], cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL
-    )
 
 
 @pytest.fixture
@@ -86,7 +79,7 @@ def test_a_dry_run_in_a_cloned_repository_applies_no_foreign_journal(ws, outside
         ),
     )
 
-    done = scion("upgrade", "--all", "--dry-run", "--defaults", "--workspace", str(ws.root), cwd=ws.root)
+    done = scion_process("upgrade", "--all", "--dry-run", "--defaults", "--workspace", str(ws.root), cwd=ws.root)
 
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in outside.iterdir()) == ["victim.txt"]
@@ -135,7 +128,7 @@ def test_answer_file_keys_outside_the_workspace_are_refused(ws, outside, spellin
 def test_check_and_dry_run_never_print_outside_files(ws, outside):
     _add_key(ws, os.path.relpath(outside / "victim.txt", ws.root / "src"), sha256_text("the user's own file\n"))
 
-    done = scion("upgrade", "--all", "--dry-run", "--defaults", "--workspace", str(ws.root), cwd=ws.root)
+    done = scion_process("upgrade", "--all", "--dry-run", "--defaults", "--workspace", str(ws.root), cwd=ws.root)
 
     assert "the user's own file" not in done.stdout + done.stderr
     assert "outside the workspace" in done.stdout + done.stderr
@@ -241,7 +234,7 @@ def test_cli_insert_through_a_symlink_out_of_the_workspace_is_refused(tmp_path, 
     os.symlink(outside, ws.root / "vendored")
     (outside / "module.py").write_text("x = 1\n")
 
-    done = scion(
+    done = scion_process(
         "generate",
         "python/function",
         "--path",
