@@ -8,11 +8,12 @@ work and returns the exit code (0 fine, 1 findings, 2 usage or input errors).
 
 from __future__ import annotations
 
-import sys
+import logging
 
 import click
 
 from server import __version__
+from server.cli.output import fail, note, warn
 from server.common.errors import ScionError
 
 PROG = "scion"
@@ -25,8 +26,22 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
     epilog="Exit codes: 0 fine, 1 findings (upgrades available, conflicts, failed files), 2 usage or input errors.",
 )
 @click.version_option(__version__, "--version", prog_name=PROG, message="%(prog)s %(version)s")
-def scion() -> None:
-    pass
+@click.pass_context
+def scion(ctx: click.Context) -> None:
+    if ctx.invoked_subcommand != "serve":  # the server logs to its own file and the editor
+        _log_warnings_to_stderr()
+
+
+class _WarningsToStderr(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        warn(record.getMessage())
+
+
+def _log_warnings_to_stderr() -> None:
+    """What the domain logs at warning level reaches a terminal user as `warning: ...`, once."""
+    root = logging.getLogger()
+    if not any(isinstance(handler, _WarningsToStderr) for handler in root.handlers):
+        root.addHandler(_WarningsToStderr(logging.WARNING))
 
 
 def _add_commands() -> None:
@@ -49,13 +64,13 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.Abort:  # click's name for Ctrl-C and end of input
-        print("cancelled", file=sys.stderr)
+        note("cancelled")
         return 130
     except ScionError as error:
-        print(f"error: {error}", file=sys.stderr)
+        fail(str(error))
         return error.exit_code
     except KeyboardInterrupt:
-        print("cancelled", file=sys.stderr)
+        note("cancelled")
         return 130
     except BrokenPipeError:
         return 0

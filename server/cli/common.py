@@ -1,16 +1,28 @@
-"""What every CLI command needs: the workspace, the catalog, the store, shared options, JSON output."""
+"""What every CLI command needs: the workspace, the catalog, the store, shared options."""
 
 from __future__ import annotations
 
 import functools
-import json
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+
+from server.cli.output import print_json, print_table, warn
+
+__all__ = [  # print_json and print_table live in cli/output.py; commands import them from here too
+    "Where",
+    "complete_template_ids",
+    "find_workspace",
+    "json_option",
+    "open_catalog",
+    "print_json",
+    "print_table",
+    "relative",
+    "workspace_options",
+]
 
 WORKSPACE_MARKERS = (".scion", ".git")
 
@@ -79,12 +91,12 @@ def open_catalog(workspace: Path, lazy: bool = False):
 
     warned: set[str] = set()
 
-    def warn(error) -> None:
+    def skipped(error) -> None:
         if str(error) not in warned:  # `reload()` re-parses broken templates
             warned.add(str(error))
-            print(f"warning: template skipped: {error}", file=sys.stderr)
+            warn(f"template skipped: {error}")
 
-    return Catalog(default_roots(workspace), lazy=lazy, on_error=warn)
+    return Catalog(default_roots(workspace), lazy=lazy, on_error=skipped)
 
 
 def complete_template_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
@@ -102,17 +114,3 @@ def relative(path: Path, root: Path) -> str:
         return Path(path).relative_to(root).as_posix()
     except ValueError:
         return str(path)
-
-
-def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2, default=str)
-    sys.stdout.write("\n")
-
-
-def print_table(headers: list[str], rows: list[list[Any]]) -> None:
-    cells = [[str(c) for c in row] for row in rows]
-    widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]
-    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False)).rstrip())
-    print("  ".join("-" * w for w in widths))
-    for row in cells:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())

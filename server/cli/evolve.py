@@ -8,7 +8,6 @@ server's defaults.
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -16,6 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from server.cli.common import Where, json_option, open_catalog, print_json, print_table, workspace_options
+from server.cli.output import ProgressBar, cli_json, progress_bar, warn
 from server.common.config import settings_from_client
 from server.common.progress import Progress
 
@@ -46,7 +46,7 @@ class EvolutionOptions:
             raw["llm"]["timeout"] = self.llm_timeout
         settings, problems = settings_from_client(raw)
         for problem in problems:
-            print(f"warning: {problem}", file=sys.stderr)
+            warn(problem)
         return settings
 
 
@@ -99,19 +99,20 @@ def evolve(where: Where, options: EvolutionOptions, dry_run: bool, as_json: bool
     store = where.open_store(workspace)
     try:
         settings, engine = _engine(options, workspace, store)
-        report = run_evolution(
-            store,
-            open_catalog(workspace),
-            workspace,
-            settings.evolution,
-            llm_config_from(settings.llm),
-            dry_run=dry_run,
-            progress=_progress_line,
-            engine=engine,
-        )
+        with progress_bar(None, "evolving") as bar:
+            report = run_evolution(
+                store,
+                open_catalog(workspace),
+                workspace,
+                settings.evolution,
+                llm_config_from(settings.llm),
+                dry_run=dry_run,
+                progress=_shown_on(bar),
+                engine=engine,
+            )
     finally:
         store.close()
-    summary = report.as_json()
+    summary = cli_json(report.as_json(), workspace)
     if as_json:
         print_json(summary)
         return 0
@@ -119,28 +120,27 @@ def evolve(where: Where, options: EvolutionOptions, dry_run: bool, as_json: bool
     return 0
 
 
-def _progress_line(progress: Progress) -> None:
-    if sys.stderr.isatty():
-        print(f"\r[{progress.percentage:3d}%] {progress.message[:70]:<70}", end="", file=sys.stderr, flush=True)
+def _shown_on(bar: ProgressBar | None) -> Callable[[Progress], None] | None:
+    if bar is None:
+        return None
+    return lambda progress: bar.update(progress.done, progress.total or 1, progress.message)
 
 
 def _print_summary(summary: dict) -> None:
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
     prefix = "(dry run) " if summary["dryRun"] else ""
     tasks = summary["tasks"]
     if not tasks:
         print(f"{prefix}No learned tasks yet: answers are recorded as templates are used.")
     for task in tasks:
         lines = []
-        if task["new_program"]:
-            program = task["new_program"]
-            accuracy = program["held_out_accuracy"]
+        if task["newProgram"]:
+            program = task["newProgram"]
+            accuracy = program["heldOutAccuracy"]
             shown = "not measured" if accuracy is None else f"{accuracy:.0%}"
             where = f" -> {program['path']}" if program.get("path") else ""
             lines.append(f"new program ({program['origin']}): {program['program']} [held-out {shown}]{where}")
-        if task["new_stage"]:
-            lines.append(f"stage {task['stage']} -> {task['new_stage']}: {task['reason']}")
+        if task["newStage"]:
+            lines.append(f"stage {task['stage']} -> {task['newStage']}: {task['reason']}")
         lines += task["notes"]
         if lines:
             print(f"{prefix}{task['task']}")
@@ -164,7 +164,7 @@ def evolution_status(where: Where, options: EvolutionOptions, as_json: bool) -> 
     finally:
         store.close()
     if as_json:
-        print_json(rows)
+        print_json(rows, workspace)
         return 0
     if not rows:
         print("No learned tasks yet.")

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from server.cli.common import Where, complete_template_ids, json_option, open_catalog, print_json, workspace_options
+from server.cli.common import (
+    Where,
+    complete_template_ids,
+    json_option,
+    open_catalog,
+    print_json,
+    relative,
+    workspace_options,
+)
+from server.cli.prompt import ask_on_tty, can_ask
 from server.common.errors import AnswerError
 
 
@@ -62,9 +70,7 @@ def generate(
     resolution = resolve_answers(template, features, explicit, providers_for(store, template))
     questions = ask_payload(resolution)
     user_answers = None
-    if questions and not defaults and sys.stdin.isatty():
-        from server.cli.prompt import ask_on_tty
-
+    if questions and not defaults and can_ask():
         user_answers = ask_on_tty(questions)
     resolution = finish_resolution(resolution, user_answers)
 
@@ -76,32 +82,30 @@ def generate(
     else:
         plan = plan_file_generation(template, resolution.answers, resolution.sources, features, path.parent, workspace)
     # Code, answer file and database record as one unit: all written, or none (see generation.py).
-    written = [
-        str(p)
-        for p in generate_on_disk(
+    written = list(
+        generate_on_disk(
             store,
             plan,
             overwrite=force,
             also=lambda: record_task_executions(store, plan.generation_id, template.id, resolution, features),
         )
-    ]
+    )
     answer_file = plan.answer_file
     result = {
         "generation_id": plan.generation_id,
         "template": template.id,
         "version": template.version,
         "files": written,
-        "answer_file": str(answer_file),
+        "answer_file": answer_file,
         # Secret answers are never echoed: output gets captured in logs and CI.
         "answers": without_secrets(template, resolution.answers),
         "sources": without_secrets(template, resolution.sources),
     }
     if as_json:
-        print_json(result)
+        print_json(result, workspace)
     else:
-        for file in written:
-            print(f"wrote {file}")
-        print(f"wrote {answer_file}")
+        for file in (*written, answer_file):
+            print(f"wrote {relative(file, workspace)}")
         for name, value in resolution.answers.items():
             shown = "(secret)" if _is_secret(template, name) else repr(value)
             print(f"  {name} = {shown}  ({resolution.sources.get(name, '?')})")

@@ -11,17 +11,20 @@ from pathlib import Path
 
 import click
 
-from server.cli.common import Where, json_option, print_json, workspace_options
+from server.cli.common import Where, json_option, print_json, relative, workspace_options
 from server.evolution.stages import StageThresholds
 
 
-def export_programs(where: Where, file: Path) -> int:
+def export_programs(where: Where, file: Path, as_json: bool) -> int:
     from server.evolution.programs import export_library
 
     workspace = where.root()
     with where.open_store(workspace) as store:
         count = export_library(store, file)
-    print(f"exported {count} learned program(s) to {file}")
+    if as_json:
+        print_json({"exported": count, "file": file.absolute()}, workspace)
+    else:
+        print(f"exported {count} learned program(s) to {file}")
     return 0
 
 
@@ -32,10 +35,11 @@ def import_programs(where: Where, file: Path, min_accuracy: float, dry_run: bool
     with where.open_store(workspace) as store:
         report = import_library(store, workspace, file, min_accuracy, dry_run=dry_run)
     if as_json:
-        print_json(report.as_json())
+        print_json(report.as_json(), workspace)
     else:
         for entry in report.accepted:
-            where_to = f" as v{entry['version']} ({entry['path']})" if entry["version"] else " (dry run: not saved)"
+            saved = f" as v{entry['version']} ({relative(entry['path'], workspace)})"
+            where_to = saved if entry["version"] else " (dry run: not saved)"
             print(f"imported {entry['task']}{where_to}")
         for entry in report.rejected:
             print(f"rejected {entry['task']}: {entry['reason']}")
@@ -50,8 +54,9 @@ def learned_group() -> None:
 @learned_group.command("export", help="Write the active learned programs to a JSON file.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @workspace_options
-def export_command(where: Where, file: Path) -> int:
-    return export_programs(where, file)
+@json_option
+def export_command(where: Where, file: Path, as_json: bool) -> int:
+    return export_programs(where, file, as_json)
 
 
 @learned_group.command("import", help="Validate the programs of a pattern library and add those that pass.")

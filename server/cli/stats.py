@@ -24,7 +24,7 @@ def show_stats(where: Where, html: Path | None, as_json: bool) -> int:
     if html:
         atomic_write(html, render_html(stats))
     if as_json:
-        print_json(stats)
+        print_json({**stats, **({"html": html.absolute()} if html else {})}, workspace)
     elif html:
         print(f"wrote {html}")
     else:
@@ -53,7 +53,6 @@ def print_tables(stats: dict) -> None:
         print("No generations recorded yet.")
         return
     trends = {(s["template_id"], s["version"]): sparkline(s["points"]) for s in stats["series"]}
-    print("Per version (trend: success per " + stats["bucket"] + ", oldest first)")
     print_table(
         ["template", "version", "decided", "accepted", "rejected", "pending", "success", "trend"],
         [
@@ -69,25 +68,27 @@ def print_tables(stats: dict) -> None:
             ]
             for v in stats["versions"]
         ],
+        title=f"Per version (trend: success per {stats['bucket']}, oldest first)",
     )
-    print("\nPer template")
+    print()
     print_table(
         ["template", "decided", "accepted", "rejected", "pending", "success"],
         [
             [t["template_id"], t["decided"], t["accepted"], t["rejected"], t["undecided"], percent(t["rate"])]
             for t in stats["templates"]
         ],
+        title="Per template",
     )
     for template in stats["answers"]:
         if not template["values"]:
             continue
-        print(
-            f"\nAnswers seen with rejections: {template['template_id']} ({percent(template['rate'])} of {template['decided']} kept)"
-        )
+        print()
         print_table(
             ["question", "value", "decided", "rejected", "success"],
             [
                 [r["question"], show_value(r["value"]), r["decided"], r["rejected"], percent(r["rate"])]
                 for r in template["values"]
             ],
+            title=f"Answers seen with rejections: {template['template_id']} "
+            f"({percent(template['rate'])} of {template['decided']} kept)",
         )

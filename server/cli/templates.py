@@ -30,10 +30,11 @@ def describe(catalog, template) -> dict:
 
 
 def list_templates(where: Where, as_json: bool) -> int:
-    catalog = open_catalog(where.root())
+    workspace = where.root()
+    catalog = open_catalog(workspace)
     templates = sorted(catalog.templates(), key=lambda t: t.id)
     if as_json:
-        print_json([describe(catalog, t) for t in templates])
+        print_json([describe(catalog, t) for t in templates], workspace)
         return 0
     rows = [[t.id, t.version, len(catalog.versions(t.id)), t.mode, ",".join(t.languages), t.title] for t in templates]
     print_table(["id", "version", "versions", "mode", "languages", "title"], rows)
@@ -41,7 +42,8 @@ def list_templates(where: Where, as_json: bool) -> int:
 
 
 def show_template(where: Where, template_id: str, version: str | None, as_json: bool) -> int:
-    catalog = open_catalog(where.root())
+    workspace = where.root()
+    catalog = open_catalog(workspace)
     template = catalog.get(template_id, version)
     data = describe(catalog, template)
     data["questions"] = [
@@ -59,7 +61,7 @@ def show_template(where: Where, template_id: str, version: str | None, as_json: 
     ]
     data["changelog"] = dict(template.changelog)
     if as_json:
-        print_json(data)
+        print_json(data, workspace)
         return 0
     print(f"{template.title} ({template.id} {template.version}, {template.mode} mode)")
     if template.description:
@@ -78,13 +80,18 @@ def show_template(where: Where, template_id: str, version: str | None, as_json: 
     return 0
 
 
-def rollback_template(where: Where, template_id: str) -> int:
+def rollback_template(where: Where, template_id: str, as_json: bool) -> int:
     from server.evolution.deploy import rollback
 
     workspace = where.root()
-    store = where.open_store(workspace)
-    removed = rollback(workspace, store, template_id)
-    print(f"rolled back {template_id}: version {removed} removed; the previous version is current again")
+    with where.open_store(workspace) as store:
+        removed = rollback(workspace, store, template_id)
+    current = open_catalog(workspace, lazy=True).get(template_id).version
+    if as_json:
+        kept = workspace / ".scion" / "rolled-back" / template_id / removed
+        print_json({"template": template_id, "removed": removed, "current": current, "keptIn": kept}, workspace)
+    else:
+        print(f"rolled back {template_id}: version {removed} removed; {current} is current again")
     return 0
 
 
@@ -109,11 +116,14 @@ def show_command(where: Where, template_id: str, version: str | None, as_json: b
     return show_template(where, template_id, version, as_json)
 
 
-@templates_group.command("rollback", help="Undo the newest evolved version of a template (deletes that version).")
+@templates_group.command(
+    "rollback", help="Undo the newest version `scion evolve` deployed (moved to .scion/rolled-back/)."
+)
 @click.argument("template_id", metavar="ID", shell_complete=complete_template_ids)
 @workspace_options
-def rollback_command(where: Where, template_id: str) -> int:
-    return rollback_template(where, template_id)
+@json_option
+def rollback_command(where: Where, template_id: str, as_json: bool) -> int:
+    return rollback_template(where, template_id, as_json)
 
 
 COMMANDS = [templates_group]

@@ -16,11 +16,12 @@ import click
 
 from server.cli.common import Where, json_option, open_catalog, print_json, relative, workspace_options
 from server.cli.generate import answer_option
+from server.cli.output import ProgressBar, note, progress_bar, warn
+from server.cli.prompt import ask_on_tty, can_ask
 from server.common.errors import ScionError
 
 # Below this many files a progress bar is more noise than help.
 PROGRESS_MIN_FILES = 10
-BAR_WIDTH = 30
 
 
 def upgrade(
@@ -46,7 +47,7 @@ def upgrade(
     workspace = where.root(near)
     targets = [path.expanduser() for path in paths] if paths else generated_files(workspace)
     store = None if dry_run else where.open_store(workspace)
-    asks = not defaults and sys.stdin.isatty()
+    asks = not defaults and can_ask()
     upgrader = Upgrader(
         open_catalog(workspace, lazy=True),
         workspace,
@@ -55,18 +56,14 @@ def upgrade(
         honour_skips=all_files and not paths,
         answers=parse_answer_args(list(answers)),
     )
-    progress = _ProgressBar() if len(targets) >= PROGRESS_MIN_FILES and sys.stderr.isatty() and not asks else None
     workers = 1 if asks else default_workers(len(targets), sample)
-    result = plan_batch(upgrader, targets, to_version, progress=progress, workers=workers)
-    if progress is not None:
-        progress.finish()
+    shown = len(targets) >= PROGRESS_MIN_FILES and not asks  # a bar would fight with the prompts
+    with progress_bar(len(targets), "planning", show=shown) as bar:
+        result = plan_batch(upgrader, targets, to_version, progress=_shown_on(bar), workers=workers)
     if not dry_run:
         result = apply_batch(upgrader, result)
     if result.rolled_back:
-        print(
-            f"an interrupted upgrade was rolled back first: {len(result.rolled_back)} file(s) put back as they were",
-            file=sys.stderr,
-        )
+        note(f"an interrupted upgrade was rolled back first: {len(result.rolled_back)} file(s) put back as they were")
     if as_json:
         files = []
         for upgrade in result.files:
@@ -75,7 +72,7 @@ def upgrade(
                 entry["diff"] = upgrade.diff(workspace)
             files.append(entry)
         rolled_back = [relative(path, workspace) for path in result.rolled_back]
-        print_json({"summary": result.counts, "dryRun": dry_run, "rolledBack": rolled_back, "files": files})
+        print_json({"summary": result.counts, "dryRun": dry_run, "rolledBack": rolled_back, "files": files}, workspace)
         return result.exit_code
     for upgrade in result.files:
         if dry_run and upgrade.writes:
@@ -86,7 +83,7 @@ def upgrade(
     counts = ", ".join(f"{status} {count}" for status, count in result.counts.items())
     print(("dry run: " if dry_run else "") + counts, file=sys.stderr if dry_run else sys.stdout)
     if result.count("conflicted") and not dry_run:
-        print("conflicts remain: resolve the <<<<<<< yours / >>>>>>> template blocks, then commit", file=sys.stderr)
+        note("conflicts remain: resolve the <<<<<<< yours / >>>>>>> template blocks, then commit")
     return result.exit_code
 
 
@@ -98,10 +95,7 @@ def check(where: Where, as_json: bool) -> int:
     workspace = where.root()
     if interrupted(workspace):
         # check only reads: the rollback is left to the next `scion upgrade` (or server start).
-        print(
-            "warning: an upgrade of this workspace was interrupted; `scion upgrade` puts its files back first",
-            file=sys.stderr,
-        )
+        warn("an upgrade of this workspace was interrupted; `scion upgrade` puts its files back first")
     detector = Detector(open_catalog(workspace, lazy=True), workspace)
     store = where.open_store(workspace) if where.store_path(workspace).exists() else None
     offers = []
@@ -111,10 +105,7 @@ def check(where: Where, as_json: bool) -> int:
             found = detector.offers(answer_file)
         except ScionError as error:  # one broken answer file must not hide the other upgrades
             line = f":{error.line}" if error.line else ""
-            print(
-                f"warning: {relative(answer_file, workspace)}{line}: cannot check it: {error.message}",
-                file=sys.stderr,
-            )
+            warn(f"{relative(answer_file, workspace)}{line}: cannot check it: {error.message}")
             unreadable += 1
             continue
         for offer in found:
@@ -131,14 +122,15 @@ def check(where: Where, as_json: bool) -> int:
                     "summary": offer.summary,
                 }
                 for offer in offers
-            ]
+            ],
+            workspace,
         )
     else:
         for offer in offers:
             print(f"{relative(offer.primary, workspace)}: {offer.message}")
-        print(f"{len(offers)} upgrade{'s' if len(offers) != 1 else ''} available", file=sys.stderr)
+        note(f"{len(offers)} upgrade{'s' if len(offers) != 1 else ''} available")
     if unreadable:
-        print(f"{unreadable} answer file{'s' if unreadable != 1 else ''} could not be checked", file=sys.stderr)
+        note(f"{unreadable} answer file{'s' if unreadable != 1 else ''} could not be checked")
     return 1 if offers or unreadable else 0
 
 
@@ -168,20 +160,11 @@ COMMANDS = [upgrade_command, check_command]
 
 
 def _ask_on_tty(params: dict) -> dict | None:
-    from server.cli.prompt import ask_on_tty
-
-    print(params["title"], file=sys.stderr)
+    note(params["title"])
     return ask_on_tty(params["questions"])
 
 
-class _ProgressBar:
-    """A one-line bar on stderr, redrawn in place."""
-
-    def __call__(self, done: int, total: int, upgrade) -> None:
-        filled = BAR_WIDTH * done // total
-        bar = "#" * filled + "-" * (BAR_WIDTH - filled)
-        sys.stderr.write(f"\r[{bar}] {done}/{total} {upgrade.primary.name[:40]:<40}")
-        sys.stderr.flush()
-
-    def finish(self) -> None:
-        sys.stderr.write("\n")
+def _shown_on(bar: ProgressBar | None):
+    if bar is None:
+        return None
+    return lambda done, total, upgrade: bar.update(done, total, upgrade.primary.name)

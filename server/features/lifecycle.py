@@ -142,8 +142,6 @@ def load_catalog(ls: ScionServer, *, with_store: bool = False) -> None:
             ls.store = store if store is not None else _open_store(":memory:")[0]
         for problem in problems:
             ls.alert_user(problem)
-        for skipped in catalog.errors:
-            log.warning("template skipped: %s", skipped)
 
     ls.catalog_loading = ls.background.spawn(load(), name="load-catalog")
 

@@ -70,7 +70,7 @@ def test_cli_generate_writes_the_secret_into_the_code_only(workspace):
         assert "db_password" not in record.answers and "db_password" not in record.sources
         assert record.answers == {"db_name": "app"}
         assert_not_persisted(workspace, code)
-    row = Store(workspace / ".scion" / "scion.db").get_generation(json.loads(result.stdout)["generation_id"])
+    row = Store(workspace / ".scion" / "scion.db").get_generation(json.loads(result.stdout)["generationId"])
     assert REDACTED in row["rendered_text"] and "db_password" not in row["answers"]
 
 
