@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from server.cli.output import print_json, print_table, warn
+from server.common.config import Layer, Resolved, Settings, database_path, template_roots
 
 __all__ = [  # print_json and print_table live in cli/output.py; commands import them from here too
     "Where",
@@ -29,12 +30,22 @@ WORKSPACE_MARKERS = (".scion", ".git")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-@dataclass(frozen=True)
+@dataclass
 class Where:
-    """The `--workspace` and `--db` options every command takes, before the workspace is known."""
+    """The workspace and the settings a command works with: `--workspace`, `--db` and other flags.
+
+    Settings come from the workspace's `.scion/config.toml`, with the flags
+    over it (each flag its own layer, named as typed); problems are warned
+    about once.
+    """
 
     workspace: Path | None = None
     db: str | None = None
+    flags: list[Layer] = field(default_factory=list)
+    _resolved: dict[Path, Resolved] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def with_flags(self, flags: list[Layer]) -> Where:
+        return Where(self.workspace, self.db, [*self.flags, *flags])
 
     def root(self, near: Path | None = None) -> Path:
         """The workspace: `--workspace`, else the nearest folder above `near` (or the cwd) with .scion or .git."""
@@ -42,13 +53,30 @@ class Where:
             return self.workspace.expanduser().resolve()
         return find_workspace(near)
 
+    def resolved(self, workspace: Path) -> Resolved:
+        if workspace not in self._resolved:
+            from server.common.config_file import load_settings
+
+            db = [Layer("--db", {"database": {"path": self.db}})] if self.db else []
+            self._resolved[workspace] = resolved = load_settings(workspace, *db, *self.flags)
+            for problem in resolved.problems:
+                warn(problem)
+        return self._resolved[workspace]
+
+    def settings(self, workspace: Path) -> Settings:
+        return self.resolved(workspace).settings
+
     def store_path(self, workspace: Path) -> Path:
-        return Path(self.db) if self.db else workspace / ".scion" / "scion.db"
+        return Path(database_path(self.settings(workspace), workspace))
 
     def open_store(self, workspace: Path):
         from server.store import Store
 
         return Store(str(self.store_path(workspace)))
+
+    def catalog(self, workspace: Path, lazy: bool = False):
+        """The catalog with the roots the settings add (`templates.roots`), as the server has it."""
+        return open_catalog(workspace, lazy, template_roots(self.settings(workspace), workspace))
 
 
 def workspace_options(command: F) -> F:
@@ -81,7 +109,7 @@ def find_workspace(start: Path | None = None) -> Path:
     return Path.cwd().resolve()
 
 
-def open_catalog(workspace: Path, lazy: bool = False):
+def open_catalog(workspace: Path, lazy: bool = False, extra_roots: list[Path] | None = None):
     """The workspace's catalog; each template that fails to load is warned about once, when it is parsed.
 
     A lazy catalog parses a template only when the command first needs it, so
@@ -96,15 +124,18 @@ def open_catalog(workspace: Path, lazy: bool = False):
             warned.add(str(error))
             warn(f"template skipped: {error}")
 
-    return Catalog(default_roots(workspace), lazy=lazy, on_error=skipped)
+    return Catalog(default_roots(workspace, extra_roots or []), lazy=lazy, on_error=skipped)
 
 
 def complete_template_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
     """Shell completion for a template id: the ids of the workspace the shell is in."""
     from server.templates.catalog import Catalog, default_roots
 
-    workspace = ctx.params.get("workspace") or find_workspace()
-    catalog = Catalog(default_roots(Path(workspace)), lazy=True)
+    workspace = Path(ctx.params.get("workspace") or find_workspace())
+    from server.common.config_file import load_settings
+
+    extra = template_roots(load_settings(workspace).settings, workspace)  # quietly: a shell is completing
+    catalog = Catalog(default_roots(workspace, extra), lazy=True)
     return [template_id for template_id in catalog.ids() if template_id.startswith(incomplete)]
 
 

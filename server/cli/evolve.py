@@ -1,8 +1,9 @@
 """`scion evolve [--dry-run]` and `scion evolve status`: the server's evolution run, from a terminal.
 
-The CLI has no editor settings, so the thresholds and the LLM come from
-options (the same names as `scion.evolution.*` and `scion.llm.*`), with the
-server's defaults.
+The thresholds and the LLM come from the workspace's `.scion/config.toml`
+(`[evolution]`, `[llm]`) with these options over it (the same names as
+`scion.evolution.*` and `scion.llm.*`); an LLM model and endpoint only from
+the options, since a repository's file may not choose them.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from typing import Any, TypeVar
 
 import click
 
-from server.cli.common import Where, json_option, open_catalog, print_json, print_table, workspace_options
-from server.cli.output import ProgressBar, cli_json, progress_bar, warn
-from server.common.config import settings_from_client
+from server.cli.common import Where, json_option, print_json, print_table, workspace_options
+from server.cli.output import ProgressBar, cli_json, progress_bar
+from server.common.config import Layer
 from server.common.progress import Progress
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -32,22 +33,18 @@ class EvolutionOptions:
     llm_api_base: str | None = None
     llm_timeout: float | None = None
 
-    def settings(self):
-        raw: dict = {"evolution": {}, "llm": {}}
-        if self.min_executions is not None:
-            raw["evolution"]["minExecutions"] = self.min_executions
-        if self.min_kept_rate is not None:
-            raw["evolution"]["minKeptRate"] = self.min_kept_rate
-        if self.llm_model:
-            raw["llm"]["model"] = self.llm_model
-        if self.llm_api_base:
-            raw["llm"]["apiBase"] = self.llm_api_base
-        if self.llm_timeout is not None:
-            raw["llm"]["timeout"] = self.llm_timeout
-        settings, problems = settings_from_client(raw)
-        for problem in problems:
-            warn(problem)
-        return settings
+    def layers(self) -> list[Layer]:
+        """One settings layer per flag given, named as typed (so `scion config show` can say where a value came from)."""
+        given = {
+            ("--min-executions", "evolution", "minExecutions"): self.min_executions,
+            ("--min-kept-rate", "evolution", "minKeptRate"): self.min_kept_rate,
+            ("--llm-model", "llm", "model"): self.llm_model,
+            ("--llm-api-base", "llm", "apiBase"): self.llm_api_base,
+            ("--llm-timeout", "llm", "timeout"): self.llm_timeout,
+        }
+        return [
+            Layer(flag, {section: {key: value}}) for (flag, section, key), value in given.items() if value is not None
+        ]
 
 
 def evolution_options(command: F) -> F:
@@ -83,11 +80,11 @@ def evolution_options(command: F) -> F:
     return with_options  # type: ignore[return-value]
 
 
-def _engine(options: EvolutionOptions, workspace, store):
+def _engine(where: Where, workspace, store):
     from server.evolution.engine import LearnedTasks, thresholds_from
     from server.evolution.teacher import llm_config_from
 
-    settings = options.settings()
+    settings = where.settings(workspace)
     return settings, LearnedTasks(store, workspace, thresholds_from(settings.evolution), llm_config_from(settings.llm))
 
 
@@ -95,14 +92,15 @@ def evolve(where: Where, options: EvolutionOptions, dry_run: bool, as_json: bool
     from server.evolution.engine import run_evolution
     from server.evolution.teacher import llm_config_from
 
+    where = where.with_flags(options.layers())
     workspace = where.root()
     store = where.open_store(workspace)
     try:
-        settings, engine = _engine(options, workspace, store)
+        settings, engine = _engine(where, workspace, store)
         with progress_bar(None, "evolving") as bar:
             report = run_evolution(
                 store,
-                open_catalog(workspace),
+                where.catalog(workspace),
                 workspace,
                 settings.evolution,
                 llm_config_from(settings.llm),
@@ -156,10 +154,11 @@ def _print_summary(summary: dict) -> None:
 
 
 def evolution_status(where: Where, options: EvolutionOptions, as_json: bool) -> int:
+    where = where.with_flags(options.layers())
     workspace = where.root()
     store = where.open_store(workspace)
     try:
-        _, engine = _engine(options, workspace, store)
+        _, engine = _engine(where, workspace, store)
         rows = engine.status()
     finally:
         store.close()

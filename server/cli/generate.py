@@ -10,7 +10,6 @@ from server.cli.common import (
     Where,
     complete_template_ids,
     json_option,
-    open_catalog,
     print_json,
     relative,
     workspace_options,
@@ -52,7 +51,7 @@ def generate(
     workspace = where.root(requested.parent)
     # Not resolve(): a symlink on the way must not carry the write (insert mode, the answer file) outside.
     path = Path(inside_workspace(workspace, requested, what="--path"))
-    catalog = open_catalog(workspace)
+    catalog = where.catalog(workspace)
     template = catalog.get(template_id, version)
     store = where.open_store(workspace)
 

@@ -8,7 +8,6 @@ from server.cli.common import (
     Where,
     complete_template_ids,
     json_option,
-    open_catalog,
     print_json,
     print_table,
     workspace_options,
@@ -31,7 +30,7 @@ def describe(catalog, template) -> dict:
 
 def list_templates(where: Where, as_json: bool) -> int:
     workspace = where.root()
-    catalog = open_catalog(workspace)
+    catalog = where.catalog(workspace)
     templates = sorted(catalog.templates(), key=lambda t: t.id)
     if as_json:
         print_json([describe(catalog, t) for t in templates], workspace)
@@ -43,7 +42,7 @@ def list_templates(where: Where, as_json: bool) -> int:
 
 def show_template(where: Where, template_id: str, version: str | None, as_json: bool) -> int:
     workspace = where.root()
-    catalog = open_catalog(workspace)
+    catalog = where.catalog(workspace)
     template = catalog.get(template_id, version)
     data = describe(catalog, template)
     data["questions"] = [
@@ -86,7 +85,7 @@ def rollback_template(where: Where, template_id: str, as_json: bool) -> int:
     workspace = where.root()
     with where.open_store(workspace) as store:
         removed = rollback(workspace, store, template_id)
-    current = open_catalog(workspace, lazy=True).get(template_id).version
+    current = where.catalog(workspace, lazy=True).get(template_id).version
     if as_json:
         kept = workspace / ".scion" / "rolled-back" / template_id / removed
         print_json({"template": template_id, "removed": removed, "current": current, "keptIn": kept}, workspace)

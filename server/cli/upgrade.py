@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from server.cli.common import Where, json_option, open_catalog, print_json, relative, workspace_options
+from server.cli.common import Where, json_option, print_json, relative, workspace_options
 from server.cli.generate import answer_option
 from server.cli.output import ProgressBar, note, progress_bar, warn
 from server.cli.prompt import ask_on_tty, can_ask
@@ -49,7 +49,7 @@ def upgrade(
     store = None if dry_run else where.open_store(workspace)
     asks = not defaults and can_ask()
     upgrader = Upgrader(
-        open_catalog(workspace, lazy=True),
+        where.catalog(workspace, lazy=True),
         workspace,
         store,
         ask=_ask_on_tty if asks else None,
@@ -96,7 +96,7 @@ def check(where: Where, as_json: bool) -> int:
     if interrupted(workspace):
         # check only reads: the rollback is left to the next `scion upgrade` (or server start).
         warn("an upgrade of this workspace was interrupted; `scion upgrade` puts its files back first")
-    detector = Detector(open_catalog(workspace, lazy=True), workspace)
+    detector = Detector(where.catalog(workspace, lazy=True), workspace)
     store = where.open_store(workspace) if where.store_path(workspace).exists() else None
     offers = []
     unreadable = 0
