@@ -8,10 +8,12 @@ server's defaults.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from server.cli.common import add_workspace_options, open_catalog, open_store, print_json, print_table, workspace_of
-from server.common.config import settings_from_client
-from server.common.progress import Progress
+
+if TYPE_CHECKING:  # the parser of every command is built at start-up: settings load when evolve runs
+    from server.common.progress import Progress
 
 
 def add_parser(commands) -> None:
@@ -38,6 +40,8 @@ def _add_settings_options(parser) -> None:
 
 
 def settings_of(args):
+    from server.common.config import settings_from_client
+
     raw: dict = {"evolution": {}, "llm": {}}
     if args.min_executions is not None:
         raw["evolution"]["minExecutions"] = args.min_executions

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from server.cli.common import add_workspace_options, open_store, print_json, workspace_of
-from server.evolution.stages import StageThresholds
 
 
 def add_parser(commands) -> None:
@@ -27,7 +26,7 @@ def add_parser(commands) -> None:
     imported.add_argument(
         "--min-accuracy",
         type=float,
-        default=StageThresholds.min_kept_rate,
+        default=None,  # StageThresholds.min_kept_rate, read when the command runs
         help="share of this workspace's kept answers a program must get right (default 0.9)",
     )
     imported.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -46,6 +45,10 @@ def run_export(args) -> int:
 
 def run_import(args) -> int:
     from server.evolution.programs import import_library
+    from server.evolution.stages import StageThresholds
+
+    if args.min_accuracy is None:
+        args.min_accuracy = StageThresholds.min_kept_rate
 
     workspace = workspace_of(args)
     with open_store(args, workspace) as store:

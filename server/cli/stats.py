@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from server.cli.common import add_workspace_options, open_store, print_json, print_table, workspace_of
-from server.common.fsutil import atomic_write
-from server.tracking.reports import build_stats, percent, render_html, show_value, sparkline
 
 
 def add_parser(commands) -> None:
@@ -18,6 +16,10 @@ def add_parser(commands) -> None:
 
 
 def run(args) -> int:
+    # Imported when stats run: every command's parser is built at start-up.
+    from server.common.fsutil import atomic_write
+    from server.tracking.reports import build_stats, render_html
+
     workspace = workspace_of(args)
     if not args.db and not (workspace / ".scion" / "scion.db").exists():
         print(f"No Scion database in {workspace} yet: nothing has been generated there.")
@@ -39,6 +41,8 @@ def run(args) -> int:
 
 
 def print_tables(stats: dict) -> None:
+    from server.tracking.reports import percent, show_value, sparkline
+
     if not stats["versions"]:
         print("No generations recorded yet.")
         return

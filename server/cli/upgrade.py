@@ -48,6 +48,7 @@ def run_upgrade(args) -> int:
     from server.cli.generate import parse_answer_args
     from server.upgrades.batch import apply_batch, generated_files, plan_batch
     from server.upgrades.parallel import CoreSampler, default_workers
+    from server.upgrades.renders import Renderer
     from server.upgrades.service import Upgrader
 
     sample = CoreSampler()  # how busy the other cores are while the templates load decides on workers
@@ -65,6 +66,7 @@ def run_upgrade(args) -> int:
         ask=_ask_on_tty if asks else None,
         honour_skips=args.all and not args.paths,
         answers=parse_answer_args(args.answer),
+        renderer=Renderer(size=0),  # one run renders each file's answers once: nothing to cache
     )
     progress = _ProgressBar() if len(paths) >= PROGRESS_MIN_FILES and sys.stderr.isatty() and not asks else None
     workers = 1 if asks else default_workers(len(paths), sample)

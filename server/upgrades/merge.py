@@ -52,6 +52,9 @@ def three_way_merge(base: str | None, ours: str, theirs: str, theirs_label: str 
     ours and theirs differ is then a conflict. `theirs_label` follows the
     `>>>>>>>` marker, e.g. "template 1.1.0".
     """
+    if base is not None and base == ours and "\r" not in ours and "\r" not in theirs:
+        # The user's file is the old render (LF only): the result is the new render, as split and joined below.
+        return MergeResult(theirs)
     mine, template = split_text(ours), split_text(theirs)
     original = split_text(base) if base is not None else None
     if template == original or mine == template:
