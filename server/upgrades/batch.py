@@ -62,10 +62,8 @@ class BatchResult:
 
     @property
     def exit_code(self) -> int:
-        """0 clean, 1 conflicts remain, 2 some file failed."""
-        if self.count("failed"):
-            return 2
-        return 1 if self.count("conflicted") else 0
+        """0 clean, 1 conflicts remain or some file failed (findings: usage errors are the CLI's 2)."""
+        return 1 if self.count("failed") or self.count("conflicted") else 0
 
 
 def plan_batch(
