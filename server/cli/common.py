@@ -6,12 +6,14 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from server.cli.output import print_json, print_table, warn
-from server.common.config import Layer, Resolved, Settings, database_path, template_roots
+
+if TYPE_CHECKING:  # settings (pydantic) load when a command first needs them, not at start-up
+    from server.common.config import Layer, Resolved, Settings
 
 __all__ = [  # print_json and print_table live in cli/output.py; commands import them from here too
     "Where",
@@ -55,6 +57,7 @@ class Where:
 
     def resolved(self, workspace: Path) -> Resolved:
         if workspace not in self._resolved:
+            from server.common.config import Layer
             from server.common.config_file import load_settings
 
             db = [Layer("--db", {"database": {"path": self.db}})] if self.db else []
@@ -67,6 +70,8 @@ class Where:
         return self.resolved(workspace).settings
 
     def store_path(self, workspace: Path) -> Path:
+        from server.common.config import database_path
+
         return Path(database_path(self.settings(workspace), workspace))
 
     def open_store(self, workspace: Path):
@@ -76,6 +81,8 @@ class Where:
 
     def catalog(self, workspace: Path, lazy: bool = False):
         """The catalog with the roots the settings add (`templates.roots`), as the server has it."""
+        from server.common.config import template_roots
+
         return open_catalog(workspace, lazy, template_roots(self.settings(workspace), workspace))
 
 
@@ -132,6 +139,7 @@ def complete_template_ids(ctx: click.Context, param: click.Parameter, incomplete
     from server.templates.catalog import Catalog, default_roots
 
     workspace = Path(ctx.params.get("workspace") or find_workspace())
+    from server.common.config import template_roots
     from server.common.config_file import load_settings
 
     extra = template_roots(load_settings(workspace).settings, workspace)  # quietly: a shell is completing

@@ -10,11 +10,12 @@ from __future__ import annotations
 import click
 
 from server.cli.common import Where, json_option, print_json, print_table, workspace_options
-from server.common.config import leaf_keys, shown_value, value_at
-from server.common.config_file import config_path
 
 
 def show_config(where: Where, as_json: bool) -> int:
+    from server.common.config import leaf_keys, shown_value, value_at
+    from server.common.config_file import config_path
+
     workspace = where.root()
     resolved = where.resolved(workspace)
     keys = leaf_keys(resolved.settings.model_dump(by_alias=True))

@@ -11,14 +11,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from server.cli.common import Where, json_option, print_json, print_table, workspace_options
-from server.cli.output import ProgressBar, cli_json, progress_bar
-from server.common.config import Layer
-from server.common.progress import Progress
+
+if TYPE_CHECKING:  # every command is defined at start-up: settings and output load when evolve runs
+    from server.cli.output import ProgressBar
+    from server.common.config import Layer
+    from server.common.progress import Progress
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,6 +37,8 @@ class EvolutionOptions:
 
     def layers(self) -> list[Layer]:
         """One settings layer per flag given, named as typed (so `scion config show` can say where a value came from)."""
+        from server.common.config import Layer
+
         given = {
             ("--min-executions", "evolution", "minExecutions"): self.min_executions,
             ("--min-kept-rate", "evolution", "minKeptRate"): self.min_kept_rate,
@@ -89,6 +93,7 @@ def _engine(where: Where, workspace, store):
 
 
 def evolve(where: Where, options: EvolutionOptions, dry_run: bool, as_json: bool) -> int:
+    from server.cli.output import cli_json, progress_bar
     from server.evolution.engine import run_evolution
     from server.evolution.teacher import llm_config_from
 

@@ -18,12 +18,11 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich import box
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+if TYPE_CHECKING:  # rich loads on first use: `scion serve` and quiet commands never pay for it
+    from rich.console import Console
+    from rich.progress import Progress
 
 # Keys whose mapping values are keyed by data (question names, versions, statuses, answer values).
 DATA_KEYS = frozenset({"answers", "sources", "changelog", "summary", "counts", "value", "default", "choices"})
@@ -31,6 +30,8 @@ WIDE = 10_000  # no folding of table cells when the output is not a terminal (a 
 
 
 def _console(stderr: bool) -> Console:
+    from rich.console import Console
+
     stream = sys.stderr if stderr else sys.stdout
     terminal = stream.isatty()
     # The stream is looked up now, not at import: tests and callers may have replaced sys.stdout.
@@ -47,21 +48,31 @@ def err() -> Console:
 
 def warn(message: str) -> None:
     """`warning: ...` on stderr, yellow on a terminal."""
-    err().print(f"warning: {message}", style="yellow", markup=False, soft_wrap=True)
+    _say(f"warning: {message}", "yellow")
 
 
 def note(message: str) -> None:
     """A line for the user on stderr that is not a result (a summary beside a result on stdout)."""
-    err().print(message, markup=False, soft_wrap=True)
+    _say(message, None)
 
 
 def fail(message: str) -> None:
     """`error: ...` on stderr, red on a terminal."""
-    err().print(f"error: {message}", style="bold red", markup=False, soft_wrap=True)
+    _say(f"error: {message}", "bold red")
+
+
+def _say(line: str, style: str | None) -> None:
+    if not sys.stderr.isatty():  # the common case in scripts and CI: plain text, and rich is not even loaded
+        print(line, file=sys.stderr)
+        return
+    err().print(line, style=style, markup=False, soft_wrap=True)
 
 
 def print_table(headers: list[str], rows: Iterable[Iterable[Any]], title: str | None = None) -> None:
     """A table on stdout; its first column (the id) is never folded. Without a terminal: plain aligned text."""
+    from rich import box
+    from rich.table import Table
+
     console = out()
     table = Table(
         title=title,
@@ -126,10 +137,12 @@ def camel_case(name: str) -> str:
 @contextmanager
 def progress_bar(total: int | None, description: str, show: bool = True) -> Iterator[ProgressBar | None]:
     """A progress bar on stderr while the block runs (None when `show` is false or stderr is no terminal)."""
-    console = err()
-    if not show or not console.is_terminal:
+    if not show or not sys.stderr.isatty():
         yield None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = err()
     columns = [
         TextColumn("{task.description}"),
         BarColumn(),

@@ -7,11 +7,13 @@ from pathlib import Path
 import click
 
 from server.cli.common import Where, json_option, print_json, print_table, workspace_options
-from server.common.fsutil import atomic_write
-from server.tracking.reports import build_stats, percent, render_html, show_value, sparkline
 
 
 def show_stats(where: Where, html: Path | None, as_json: bool) -> int:
+    # Imported when stats run: every command is defined at start-up.
+    from server.common.fsutil import atomic_write
+    from server.tracking.reports import build_stats, render_html
+
     workspace = where.root()
     if not where.db and not where.store_path(workspace).exists():
         print(f"No Scion database in {workspace} yet: nothing has been generated there.")
@@ -49,6 +51,8 @@ COMMANDS = [stats_command]
 
 
 def print_tables(stats: dict) -> None:
+    from server.tracking.reports import percent, show_value, sparkline
+
     if not stats["versions"]:
         print("No generations recorded yet.")
         return

@@ -38,6 +38,7 @@ def upgrade(
     from server.cli.generate import parse_answer_args
     from server.upgrades.batch import apply_batch, generated_files, plan_batch
     from server.upgrades.parallel import CoreSampler, default_workers
+    from server.upgrades.renders import Renderer
     from server.upgrades.service import Upgrader
 
     sample = CoreSampler()  # how busy the other cores are while the templates load decides on workers
@@ -55,6 +56,7 @@ def upgrade(
         ask=_ask_on_tty if asks else None,
         honour_skips=all_files and not paths,
         answers=parse_answer_args(list(answers)),
+        renderer=Renderer(size=0),  # one run renders each file's answers once: nothing to cache
     )
     workers = 1 if asks else default_workers(len(targets), sample)
     shown = len(targets) >= PROGRESS_MIN_FILES and not asks  # a bar would fight with the prompts
