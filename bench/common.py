@@ -33,6 +33,20 @@ def table(headers: list[str], rows: list[list]) -> str:
     return "\n".join(lines)
 
 
+def ignore_notifications(client: LanguageClient, *, diagnostics: bool = True) -> None:
+    """Accept the server's messages, status and (unless `diagnostics` is False) diagnostics, and drop them."""
+    methods = [types.WINDOW_LOG_MESSAGE, types.WINDOW_SHOW_MESSAGE, "scion/status"]
+    for method in [*methods, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] if diagnostics else methods:
+        client.feature(method)(lambda *args: None)
+
+
+async def launch(client: LanguageClient, params: types.InitializeParams) -> None:
+    """Start the real server over stdio (`python -P -m server`) and take it through initialize and initialized."""
+    await client.start_io(sys.executable, "-P", "-m", "server")
+    await client.initialize_async(params)
+    client.initialized(types.InitializedParams())
+
+
 async def start_server(workspace: Path, options: dict | None = None) -> LanguageClient:
     client = LanguageClient("scion-bench", "1")
     fix_code_action_union(client.protocol._converter)
@@ -42,17 +56,8 @@ async def start_server(workspace: Path, options: dict | None = None) -> Language
         apply_workspace_edit(params.edit)
         return types.ApplyWorkspaceEditResult(applied=True)
 
-    for method in (
-        types.WINDOW_LOG_MESSAGE,
-        types.WINDOW_SHOW_MESSAGE,
-        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-        "scion/status",
-    ):
-        client.feature(method)(lambda *args: None)
-
-    await client.start_io(sys.executable, "-P", "-m", "server")
-    await client.initialize_async(editor_initialize_params(workspace, options or {"ask": False, "scion": {}}, "bench"))
-    client.initialized(types.InitializedParams())
+    ignore_notifications(client)
+    await launch(client, editor_initialize_params(workspace, options or {"ask": False, "scion": {}}, "bench"))
     return client
 
 

@@ -34,7 +34,7 @@ from pygls.uris import from_fs_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import summary, table
+from bench.common import ignore_notifications, launch, summary, table
 from server.common.jsonish import plain
 from server.store import Store, task_name
 from server.templates.filters import pascal
@@ -153,21 +153,15 @@ class ScriptedUser:
             apply_workspace_edit(params.edit)
             return types.ApplyWorkspaceEditResult(applied=True)
 
-        for method in (
-            types.WINDOW_LOG_MESSAGE,
-            types.WINDOW_SHOW_MESSAGE,
-            types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-            "scion/status",
-        ):
-            self.client.feature(method)(lambda *args: None)
+        ignore_notifications(self.client)
 
     async def start(self, evolution: dict) -> None:
-        await self.client.start_io(sys.executable, "-P", "-m", "server")
         options = {
             "ask": True,
             "scion": {"tracking": {"checkpoints": [0.2, 0.4]}, "evolution": {"debounce": 0.1, **evolution}},
         }
-        await self.client.initialize_async(
+        await launch(
+            self.client,
             types.InitializeParams(
                 capabilities=types.ClientCapabilities(
                     workspace=types.WorkspaceClientCapabilities(
@@ -178,9 +172,8 @@ class ScriptedUser:
                 root_uri=from_fs_path(str(self.workspace)),
                 workspace_folders=[types.WorkspaceFolder(uri=from_fs_path(str(self.workspace)), name="bench")],
                 initialization_options=options,
-            )
+            ),
         )
-        self.client.initialized(types.InitializedParams())
 
     async def stop(self) -> None:
         await self.client.shutdown_async(None)
