@@ -38,6 +38,7 @@ from bench.common import ignore_notifications, launch, summary, table
 from server.common.jsonish import plain
 from server.store import Store, task_name
 from server.templates.filters import pascal
+from tests.support.answers import DATACLASS_ANSWERS
 from tests.support.client_compat import fix_code_action_union
 from tests.support.edits import apply_workspace_edit
 
@@ -100,15 +101,7 @@ CONVENTIONS = [
         "class_name",
         'pascal(stem) + "Model"',
         lambda rel: pascal(Path(rel).stem) + "Model",
-        {
-            "fields": "id: int",
-            "frozen": False,
-            "order": False,
-            "slots": True,
-            "kw_only": False,
-            "docstring": "",
-            "add_import": True,
-        },
+        DATACLASS_ANSWERS,
     ),
     Convention(
         "python/pydantic-model",

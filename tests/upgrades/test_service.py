@@ -232,7 +232,8 @@ def test_a_new_question_with_a_default_is_not_asked(tmp_path):
 NOTE = "title: Note\nmode: file\nwhere: [empty_file]\nlanguages: [python]\nquestions:\n  topic:\n    type: str\n    default: notes\n"
 
 
-def test_a_new_question_without_default_is_asked_alone(tmp_path):
+def note_with_a_new_question(tmp_path) -> Workspace:
+    """docs/notes.py generated at 1.0.0; 2.0.0 adds the question `owner`, which has no default."""
     ws = Workspace(tmp_path / "ws")
     ws.add(template_files("demo/note", "1.0.0", NOTE, {"{{ topic }}.py.jinja": "# {{ topic }}\n"}))
     ws.generate("demo/note", "1.0.0", "docs/notes.py")
@@ -244,6 +245,11 @@ def test_a_new_question_without_default_is_asked_alone(tmp_path):
             {"{{ topic }}.py.jinja": "# {{ topic }} by {{ owner }}\n"},
         )
     )
+    return ws
+
+
+def test_a_new_question_without_default_is_asked_alone(tmp_path):
+    ws = note_with_a_new_question(tmp_path)
 
     with pytest.raises(AnswerError, match="needs an answer for owner"):
         ws.upgrader().upgrade(ws.root / "docs/notes.py")
@@ -255,17 +261,7 @@ def test_a_new_question_without_default_is_asked_alone(tmp_path):
 
 
 def test_cancelling_the_questions_writes_nothing(tmp_path):
-    ws = Workspace(tmp_path / "ws")
-    ws.add(template_files("demo/note", "1.0.0", NOTE, {"{{ topic }}.py.jinja": "# {{ topic }}\n"}))
-    ws.generate("demo/note", "1.0.0", "docs/notes.py")
-    ws.add(
-        template_files(
-            "demo/note",
-            "2.0.0",
-            NOTE + "  owner:\n    type: str\n",
-            {"{{ topic }}.py.jinja": "# {{ topic }} by {{ owner }}\n"},
-        )
-    )
+    ws = note_with_a_new_question(tmp_path)
     upgrade = ws.upgrader(ask=lambda params: None).upgrade(ws.root / "docs/notes.py")
 
     assert upgrade.status == "skipped" and ws.read("docs/notes.py") == "# notes\n"
