@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 from bench_stats import fake_generations  # (these two put the repository root on sys.path)
-from common import ignore_notifications, launch, python_source, stop_server, summary, table
+from common import launch, python_source, stop_server, summary, table
 from lsprotocol import types
 from pygls.exceptions import JsonRpcMethodNotFound
 from pygls.lsp.client import LanguageClient
@@ -40,7 +40,7 @@ from pygls.uris import from_fs_path
 
 from server.store import Store
 from server.tracking.reports import build_stats, render_html
-from tests.support.client_compat import editor_initialize_params, fix_code_action_union
+from tests.support.client_compat import editor_initialize_params, fix_code_action_union, ignore_notifications
 
 LINES = 10_000
 PENDING_STEPS = (0, 10, 100)

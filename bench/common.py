@@ -11,7 +11,7 @@ from pygls.lsp.client import LanguageClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support.client_compat import editor_initialize_params, fix_code_action_union
+from tests.support.client_compat import editor_initialize_params, fix_code_action_union, ignore_notifications
 from tests.support.edits import apply_workspace_edit
 
 
@@ -31,13 +31,6 @@ def table(headers: list[str], rows: list[list]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---:" for _ in headers) + "|"]
     lines += ["| " + " | ".join(f"{c:.2f}" if isinstance(c, float) else str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
-
-
-def ignore_notifications(client: LanguageClient, *, diagnostics: bool = True) -> None:
-    """Accept the server's messages, status and (unless `diagnostics` is False) diagnostics, and drop them."""
-    methods = [types.WINDOW_LOG_MESSAGE, types.WINDOW_SHOW_MESSAGE, "scion/status"]
-    for method in [*methods, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] if diagnostics else methods:
-        client.feature(method)(lambda *args: None)
 
 
 async def launch(client: LanguageClient, params: types.InitializeParams) -> None:

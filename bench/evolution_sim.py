@@ -34,12 +34,12 @@ from pygls.uris import from_fs_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ignore_notifications, launch, summary, table
+from bench.common import launch, summary, table
 from server.common.jsonish import plain
 from server.store import Store, task_name
 from server.templates.filters import pascal
 from tests.support.answers import DATACLASS_ANSWERS
-from tests.support.client_compat import fix_code_action_union
+from tests.support.client_compat import fix_code_action_union, ignore_notifications
 from tests.support.edits import apply_workspace_edit
 
 MODULE = "import os\n\n\n"

@@ -155,14 +155,7 @@ def test_a_base_that_no_longer_renders_the_same_falls_back_to_the_database(ws, t
         rendered_text=generated,
     )
     # The old version was edited in place after the generation: its render no longer matches the sha.
-    ws.add(
-        template_files(
-            "demo/module",
-            "1.0.0",
-            MANIFEST,
-            {"{{ name }}.py.jinja": "# edited\n" + V1_MAIN, "{{ name }}_notes.md.jinja": "notes\n"},
-        )
-    )
+    edit_version_1_in_place(ws)
     ws.write("src/app.py", generated.replace("def main():\n", "def main():\n    setup()\n"))
     upgrade = ws.upgrader(store).upgrade(ws.root / "src/app.py")
 
@@ -170,7 +163,8 @@ def test_a_base_that_no_longer_renders_the_same_falls_back_to_the_database(ws, t
     assert store.upgrades()[0]["to_version"] == "2.0.0"
 
 
-def test_without_any_base_every_difference_is_a_conflict(ws):
+def edit_version_1_in_place(ws) -> None:
+    """Change demo/module 1.0.0 after files were generated with it: its render no longer matches their shas."""
     ws.add(
         template_files(
             "demo/module",
@@ -179,6 +173,10 @@ def test_without_any_base_every_difference_is_a_conflict(ws):
             {"{{ name }}.py.jinja": "# edited\n" + V1_MAIN, "{{ name }}_notes.md.jinja": "notes\n"},
         )
     )
+
+
+def test_without_any_base_every_difference_is_a_conflict(ws):
+    edit_version_1_in_place(ws)
     ws.write("src/app.py", ws.read("src/app.py") + "# mine\n")
     upgrade = ws.upgrader().upgrade(ws.root / "src/app.py")
 
