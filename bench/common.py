@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 import sys
+import time
 from pathlib import Path
 
 from lsprotocol import types
@@ -21,6 +22,16 @@ def percentile(samples: list[float], q: float) -> float:
         return float("nan")
     index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
     return ordered[index]
+
+
+def milliseconds(action, repeat: int) -> list[float]:
+    """How long each of `repeat` calls of `action` took, in milliseconds."""
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
 
 
 def summary(samples: list[float]) -> tuple[float, float]:
