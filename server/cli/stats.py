@@ -45,7 +45,7 @@ def print_tables(stats: dict) -> None:
     trends = {(s["template_id"], s["version"]): sparkline(s["points"]) for s in stats["series"]}
     print("Per version (trend: success per " + stats["bucket"] + ", oldest first)")
     print_table(
-        ["template", "version", "decided", "accepted", "rejected", "pending", "success", "trend"],
+        ["template", "version", "decided", "accepted", "rejected", "pending", "success", "edited", "trend"],
         [
             [
                 v["template_id"],
@@ -55,6 +55,7 @@ def print_tables(stats: dict) -> None:
                 v["rejected"],
                 v["undecided"],
                 percent(v["rate"]),
+                percent(v.get("edit_rate")),
                 trends.get((v["template_id"], v["version"]), ""),
             ]
             for v in stats["versions"]

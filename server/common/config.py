@@ -51,6 +51,10 @@ class EvolutionSettings:
     code_first_confidence: float = StageThresholds.code_first_confidence
     min_decided: int = 10
     improve_below: float = 0.8
+    # A version whose kept generations were edited at least this often is analysed too, however well it does.
+    improve_edited_above: float = 0.5
+    # The share of new generations that get a candidate version while its A/B trial runs.
+    trial_share: float = 0.2
     debounce: float = 5.0
 
 
@@ -76,7 +80,15 @@ class Settings:
 
 
 _LOG_LEVELS = ("debug", "info", "warning", "error")
-_UNIT_INTERVAL = {"keep_threshold", "min_kept_rate", "hybrid_confidence", "code_first_confidence", "improve_below"}
+_UNIT_INTERVAL = {
+    "keep_threshold",
+    "min_kept_rate",
+    "hybrid_confidence",
+    "code_first_confidence",
+    "improve_below",
+    "improve_edited_above",
+    "trial_share",
+}
 
 
 def camel(name: str) -> str:

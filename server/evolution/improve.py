@@ -1,12 +1,17 @@
 """Template self-improvement: analyse weak template versions, build candidates, validate, deploy the best.
 
 A version is analysed when it is the newest of its template, has at least
-`min_decided` decided generations and a success rate below `improve_below`.
-Candidates are the folded common edits and, with an LLM configured, the LLM's
-rewrite; each is validated in the isolated render process and the one that
-replays history closest to what users kept is deployed as a new version. A
-version whose evolved successor was rolled back is left alone until more
-generations have been decided than the rolled-back one was based on.
+`min_decided` decided generations, and either a success rate below
+`improve_below` or an edit rate (the share of its kept generations whose users
+changed the code) of at least `improve_edited_above`: code that is kept but
+edited the same way every time is evidence too. Candidates are the folded
+common edits and, with an LLM configured, the LLM's rewrite; each is validated
+in the isolated render process, and the one that replays history closest to
+what users kept is compared with the current version generation by generation
+(server/evolution/margin.py): a certain lead is deployed as a new version, an
+uncertain one is reported and left for more evidence. A version whose evolved
+successor was rolled back is left alone until more generations have been
+decided than the rolled-back one was based on.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from server.evolution.candidates import TemplateCandidate, propose_with_llm
 from server.evolution.deploy import deploy
 from server.evolution.folding import describe, edits_to_fold, fold
 from server.evolution.llm import LlmConfig, LlmUnavailable
-from server.evolution.validate import Validation, current_score, validate_candidate
+from server.evolution.margin import CERTAIN, advantage
+from server.evolution.validate import Validation, current_distances, mean, validate_candidate
 from server.templates.model import Template
 from server.templates.render import source_files
 
@@ -76,8 +82,8 @@ def _targets(
 ) -> list[tuple[Template, dict[str, Any]]]:
     targets = []
     for totals in store.success_rates():
-        template_id, version, rate = totals["template_id"], totals["version"], totals["rate"]
-        if totals["decided"] < settings.min_decided or rate is None or rate >= settings.improve_below:
+        template_id, version = totals["template_id"], totals["version"]
+        if totals["decided"] < settings.min_decided or not _worth_analysing(totals, settings):
             continue
         why = _reason_to_skip(store, catalog, template_id, version, totals["decided"])
         if why:
@@ -85,6 +91,14 @@ def _targets(
             continue
         targets.append((catalog.get(template_id, version), totals))
     return targets
+
+
+def _worth_analysing(totals: dict[str, Any], settings: EvolutionSettings) -> bool:
+    """Rejected too often, or kept but edited too often."""
+    rate, edit_rate = totals["rate"], totals.get("edit_rate")
+    if rate is not None and rate < settings.improve_below:
+        return True
+    return edit_rate is not None and edit_rate >= settings.improve_edited_above
 
 
 def _reason_to_skip(store: Store, catalog: Catalog, template_id: str, version: str, decided: int) -> str | None:
@@ -119,14 +133,16 @@ def improve_version(
         "decided": decided,
         "accepted": totals["accepted"],
         "success_rate": totals["rate"],
+        "edit_rate": totals.get("edit_rate"),
         "rejection_answers": rejection_answers(store.success_by_answer(template.id, template.version), totals["rate"]),
     }
-    baseline = current_score(template, history)
+    baseline_distances = current_distances(template, history)
+    baseline = mean(baseline_distances)
     entry: dict[str, Any] = {
         "template_id": template.id,
         "version": template.version,
         **evidence,
-        "common_edits": [describe(e, decided) for e in analysis.edits[:MAX_REPORTED_EDITS]],
+        "common_edits": [describe(e) for e in analysis.edits[:MAX_REPORTED_EDITS]],
         "traced": analysis.traced,
         "replay_before": baseline,
         "candidates": [],
@@ -142,14 +158,23 @@ def improve_version(
         if not passing:
             return entry
         winner, result = min(passing, key=lambda pair: _score(pair[1]))
+        lead = advantage(baseline_distances, result.distances)
         entry["winner"] = winner.kind
         entry["replay_after"] = result.score
+        entry["advantage"] = lead.as_json()
+        if lead.verdict != CERTAIN:
+            entry["undecided"] = (
+                f"the {winner.kind} candidate replays closer ({baseline:.3f} -> {result.score:.3f}) "
+                "but not by a margin the evidence supports yet"
+            )
+            return entry
         if not dry_run:
             deployed_evidence = {
                 **evidence,
                 "replay_before": baseline,
                 "replay_after": result.score,
                 "candidate": winner.kind,
+                "advantage": lead.as_json(),
             }
             entry["deployed"] = deploy(
                 workspace,
@@ -173,7 +198,7 @@ def _candidates(
     entry: dict[str, Any],
 ) -> list[TemplateCandidate]:
     candidates = []
-    folded = fold(template, edits_to_fold(analysis, decided), decided, scratch)
+    folded = fold(template, edits_to_fold(analysis), scratch)
     if folded is not None:
         candidates.append(folded)
     if llm_config is not None:

@@ -120,7 +120,8 @@ def render_html(stats: dict[str, Any]) -> str:
         '<html lang="en"><head><meta charset="utf-8"><title>Scion template report</title>',
         f"<style>{_CSS}</style></head><body>",
         "<h1>Scion template report</h1>",
-        f'<p class="note">Generated {_e(stats["generated_at"])}. Success rate = accepted / decided.</p>',
+        f'<p class="note">Generated {_e(stats["generated_at"])}. Success rate = accepted / decided; '
+        "edited = the share of accepted generations whose users changed the code.</p>",
         "<h2>Success rate per version over time</h2>",
         _line_chart(stats["series"], stats["bucket"]),
         "<h2>Templates</h2>",
@@ -133,7 +134,7 @@ def render_html(stats: dict[str, Any]) -> str:
         ),
         "<h2>Versions</h2>",
         _table(
-            ["Template", "Version", "Decided", "Accepted", "Rejected", "Pending", "Success"],
+            ["Template", "Version", "Decided", "Accepted", "Rejected", "Pending", "Success", "Edited"],
             [
                 [
                     v["template_id"],
@@ -143,6 +144,7 @@ def render_html(stats: dict[str, Any]) -> str:
                     v["rejected"],
                     v["undecided"],
                     _rate_cell(v["rate"]),
+                    percent(v.get("edit_rate")),
                 ]
                 for v in stats["versions"]
             ],
