@@ -24,6 +24,7 @@ from server.common.errors import ScionError
 from server.templates.loader import MANIFEST_NAME
 from server.templates.model import Template
 from server.templates.versions import version_key
+from server.templates.withdrawn import withdrawn_root
 
 if TYPE_CHECKING:
     from server.store import Store
@@ -119,7 +120,7 @@ def rollback(workspace: Path, store: Store, template_id: str) -> str:
         )
     version: str = max(live, key=version_key)
     folder = root / template_id / version
-    kept = Path(workspace) / ".scion" / "rolled-back" / template_id / version
+    kept = withdrawn_root(workspace) / template_id / version
     if kept.exists():
         shutil.rmtree(kept)
     kept.parent.mkdir(parents=True, exist_ok=True)

@@ -27,7 +27,8 @@ from server.templates.catalog import Catalog
 from server.templates.model import Template
 from server.templates.safe_yaml import read_bounded_text
 from server.templates.versions import version_key
-from server.upgrades.answers import migrate_record
+from server.templates.withdrawn import withdrawn_template
+from server.upgrades.answers import merging_from, migrate_record
 from server.upgrades.discovery import with_confined_files
 from server.upgrades.renders import Renderer
 
@@ -106,14 +107,21 @@ class Detector:
         try:
             record = with_confined_files(record, self.workspace, os.path.realpath(answer_file.parent))
             target = self.catalog.get(record.template)
-            if version_key(target.version) <= version_key(record.version):
+            back = version_key(target.version) < version_key(record.version)
+            if version_key(target.version) == version_key(record.version) or (
+                back and withdrawn_template(self.workspace, record.template, record.version) is None
+            ):
                 return None
             if not self._render_changes(answer_file, record, target, features):
                 return None
         except ScionError as error:
             log.info("no upgrade offered for %s (%s %s): %s", primary, record.template, record.version, error)
             return None
-        summary = changelog_summary(self.catalog.all_versions(record.template), record.version, target.version)
+        summary = (
+            merge_back_summary(record.version, target.version)
+            if back
+            else changelog_summary(self.catalog.all_versions(record.template), record.version, target.version)
+        )
         line = record.region["start"][0] if record.region else 0
         return UpgradeOffer(
             answer_file, primary, record.generation_id, record.template, record.version, target.version, summary, line
@@ -123,7 +131,7 @@ class Detector:
         self, answer_file: Path, record: AnswerRecord, target: Template, features: dict[str, Any]
     ) -> bool:
         versions = self.catalog.all_versions(record.template)
-        answers = migrate_record(versions, target, record, features)
+        answers = migrate_record(versions, target, merging_from(record, target), features)
         if set(answers.missing) - set(answers.withheld):
             return True  # a new question only the user can answer: the upgrade will ask it
         # Secrets are never recorded: one stand-in on both sides shows what the template changed.
@@ -142,8 +150,15 @@ class Detector:
         try:
             template = self.catalog.get(record.template, record.version)
         except ScionError:
-            return None
+            withdrawn = withdrawn_template(self.workspace, record.template, record.version)
+            if withdrawn is None:
+                return None
+            template = withdrawn
         return self.renderer.files(template, record.answers, features, answer_file, self.workspace)
+
+
+def merge_back_summary(withdrawn: str, to_version: str) -> str:
+    return f"{withdrawn} was withdrawn (rolled back); merge back to {to_version}, keeping your edits"
 
 
 def changelog_summary(versions: list[Template], from_version: str, to_version: str) -> str:
