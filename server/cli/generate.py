@@ -50,6 +50,10 @@ def run(args) -> int:
     catalog = open_catalog(workspace)
     template = catalog.get(args.id, args.template_version)
     store = open_store(args, workspace)
+    if args.template_version is None:
+        from server.evolution.trials import serve
+
+        template = serve(store, workspace, template)  # a running A/B trial's share of new generations
 
     if template.mode == "insert" and path.exists():
         text = path.read_text(encoding="utf-8")

@@ -25,10 +25,11 @@ from server.common.errors import ScionError
 from server.common.progress import Progress, ProgressCallback
 from server.evolution.analysis import EditAnalysis, analyse_edits, history_from_rows, rejection_answers
 from server.evolution.candidates import TemplateCandidate, propose_with_llm
-from server.evolution.deploy import deploy
+from server.evolution.deploy import deploy, next_version
 from server.evolution.folding import describe, edits_to_fold, fold
 from server.evolution.llm import LlmConfig, LlmUnavailable
 from server.evolution.margin import CERTAIN, advantage
+from server.evolution.trials import review_trials, start_trial
 from server.evolution.validate import Validation, current_distances, mean, validate_candidate
 from server.templates.model import Template
 from server.templates.render import source_files
@@ -53,7 +54,15 @@ def run_improvement(
     dry_run: bool = False,
 ) -> dict[str, Any]:
     """Improve every template version that qualifies; return a report of what was analysed and deployed."""
-    report: dict[str, list[Any]] = {"analysed": [], "deployed": [], "skipped": []}
+    report: dict[str, list[Any]] = {"analysed": [], "deployed": [], "skipped": [], "dropped": [], "trials": []}
+    trials = review_trials(store, workspace, dry_run)
+    report["deployed"] += [
+        {"template_id": t["template_id"], "version": t["version"], "parent": t["parent"]} for t in trials["deployed"]
+    ]
+    report["dropped"] = trials["dropped"]
+    report["trials"] = trials["running"] + trials["deployed"] + trials["dropped"]
+    if trials["deployed"] or trials["dropped"]:
+        catalog.reload()
     targets = _targets(store, catalog, evolution_settings, report["skipped"])
     for index, (template, totals) in enumerate(targets):
         if progress is not None:
@@ -61,11 +70,15 @@ def run_improvement(
         try:
             if workspace is None:
                 raise ScionError("no workspace folder to deploy an improved version into")
-            entry = improve_version(store, catalog, workspace, template, totals, llm_config, dry_run)
+            entry = improve_version(
+                store, catalog, workspace, template, totals, llm_config, dry_run, evolution_settings.trial_share
+            )
         except ScionError as error:
             log.warning("improving %s %s failed: %s", template.id, template.version, error)
             entry = {"template_id": template.id, "version": template.version, "error": str(error)}
         report["analysed"].append(entry)
+        if entry.get("trial"):
+            report["trials"].append(entry["trial"])
         if entry.get("deployed"):
             report["deployed"].append(
                 {"template_id": template.id, "version": entry["deployed"], "parent": template.version}
@@ -109,6 +122,9 @@ def _reason_to_skip(store: Store, catalog: Catalog, template_id: str, version: s
         return "the template version is no longer in the catalog"
     if newest != version:
         return f"a newer version ({newest}) exists"
+    trial = store.running_trial(template_id)
+    if trial is not None:
+        return f"its candidate {trial['version']} is on trial"
     for deployment in store.deployments(template_id):
         based_on = (deployment.get("evidence") or {}).get("decided", 0)
         if deployment["parent_version"] == version and deployment["rolled_back"] and decided <= based_on:
@@ -124,8 +140,12 @@ def improve_version(
     totals: dict[str, Any],
     llm_config: LlmConfig | None,
     dry_run: bool,
+    trial_share: float = 0.0,
 ) -> dict[str, Any]:
-    """Analyse one version, build and validate candidates, and deploy the winner unless `dry_run`."""
+    """Analyse one version, build and validate candidates, and deploy the winner unless `dry_run`.
+
+    A winner whose lead is not certain goes to an A/B trial when `trial_share` > 0.
+    """
     history = history_from_rows(store.decided_generations(template.id, template.version), workspace)
     decided = len(history)
     analysis = analyse_edits(template, history)
@@ -162,30 +182,45 @@ def improve_version(
         entry["winner"] = winner.kind
         entry["replay_after"] = result.score
         entry["advantage"] = lead.as_json()
+        deployed_evidence = {
+            **evidence,
+            "replay_before": baseline,
+            "replay_after": result.score,
+            "candidate": winner.kind,
+            "advantage": lead.as_json(),
+        }
+        versions = _used_versions(store, catalog, template.id)
         if lead.verdict != CERTAIN:
             entry["undecided"] = (
                 f"the {winner.kind} candidate replays closer ({baseline:.3f} -> {result.score:.3f}) "
                 "but not by a margin the evidence supports yet"
             )
+            if trial_share > 0 and not dry_run:
+                version = next_version(versions)
+                start_trial(
+                    workspace, store, template, winner.folder, version, trial_share, winner.changes, deployed_evidence
+                )
+                entry["trial"] = {
+                    "template_id": template.id,
+                    "version": version,
+                    "parent": template.version,
+                    "verdict": "started",
+                    "share": trial_share,
+                }
             return entry
         if not dry_run:
-            deployed_evidence = {
-                **evidence,
-                "replay_before": baseline,
-                "replay_after": result.score,
-                "candidate": winner.kind,
-                "advantage": lead.as_json(),
-            }
             entry["deployed"] = deploy(
-                workspace,
-                store,
-                template,
-                winner.folder,
-                catalog.versions(template.id),
-                winner.changes,
-                deployed_evidence,
+                workspace, store, template, winner.folder, versions, winner.changes, deployed_evidence
             )
     return entry
+
+
+def _used_versions(store: Store, catalog: Catalog, template_id: str) -> list[str]:
+    """Every version the template has had here: in the catalog, deployed (even if rolled back), on trial."""
+    used = set(catalog.versions(template_id))
+    used |= {row["version"] for row in store.deployments(template_id)}
+    used |= {row["version"] for row in store.trials(template_id)}
+    return sorted(used)
 
 
 def _candidates(

@@ -210,12 +210,16 @@ class EvolutionService:
         engine = self.engine()
         if engine is None:
             raise ScionError("scion.evolveStatus: the server is not initialised yet")
+        from server.evolution.trials import trial_rows
+
         tasks = await asyncio.to_thread(engine.status)
+        trials = await asyncio.to_thread(trial_rows, self.server.require_store())
         teacher = self._teacher.health if self._teacher is not None else None
         return {
             "enabled": self.server.settings.evolution.enabled,
             "runs": self.runs,
             "tasks": tasks,
+            "trials": trials,
             "teacher": None
             if teacher is None
             else {
