@@ -30,6 +30,8 @@ from server.templates.versions import version_key
 from server.templates.withdrawn import withdrawn_template
 from server.upgrades.answers import merging_from, migrate_record
 from server.upgrades.discovery import with_confined_files
+from server.upgrades.inserted import upgrade_block
+from server.upgrades.planner import WRITING_ACTIONS, plan_file_upgrades
 from server.upgrades.renders import Renderer
 
 # What a secret answer (never recorded) renders as when detection compares two versions.
@@ -144,7 +146,9 @@ class Detector:
             # The recorded version is gone: its shas stand for its render (an
             # inserted block's sha covers its indentation, so it cannot be compared).
             return target.mode == "insert" or new != record.files
-        return new != {key: sha256_text(text) for key, text in old_render.items()}
+        if new == {key: sha256_text(text) for key, text in old_render.items()}:
+            return False
+        return not already_merged(answer_file, record, target, old_render, theirs)
 
     def _old_render(self, answer_file: Path, record: AnswerRecord, features: dict[str, Any]) -> dict[str, str] | None:
         try:
@@ -172,3 +176,32 @@ def changelog_summary(versions: list[Template], from_version: str, to_version: s
     ]
     summary = "; ".join(entries)
     return summary if len(summary) <= SUMMARY_WIDTH else summary[: SUMMARY_WIDTH - 1].rstrip() + "…"
+
+
+def already_merged(
+    answer_file: Path, record: AnswerRecord, target: Template, old_render: dict[str, str], theirs: dict[str, str]
+) -> bool:
+    """Would the three-way merge leave every file as it is? Then the user already made the template's change
+    (or its part that applies here), and an upgrade would only report "unchanged": nothing to offer."""
+    folder = answer_file.parent
+    label = f"template {target.version}"
+    if target.mode == "insert":
+        key = primary_file(answer_file).name
+        if key not in theirs:
+            return False
+        block = upgrade_block(
+            key, _read(folder / key), record.region, record.sha256, old_render.get(key), None, theirs[key], label
+        )
+        return block is not None and block.change.action not in WRITING_ACTIONS
+    keys = dict.fromkeys([*theirs, *old_render, *record.files])
+    now = {key: _read(folder / key) for key in keys}
+    plan = plan_file_upgrades(old_render, theirs, now, record.files, label)
+    return all(change.action not in WRITING_ACTIONS for change in plan.changes)
+
+
+def _read(path: Path) -> str | None:
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
