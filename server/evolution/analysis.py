@@ -133,8 +133,8 @@ def analyse_edits(
     covered: dict[str, tuple[str, frozenset[int]]] = {}  # generation id -> (source, literal offsets rendered once)
     traced = 0
     for generation in history:
-        if generation.retained_text is None:
-            continue
+        if not (generation.retained_text or "").strip():
+            continue  # nothing was kept (an undo): no evidence of which edit its user would make
         render = trace(template, generation.answers, generation.features)
         aligned = _align(render, generation) if render is not None else None
         if render is None or aligned is None:

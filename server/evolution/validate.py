@@ -34,11 +34,13 @@ class Validation:
 
 
 def history_distances(history: list[HistoricalGeneration], outcomes: list[RenderOutcome]) -> list[float]:
-    """Replay distance of each render (outcomes[i] rendered with history[i]'s answers), generations with kept text."""
+    """Replay distance of each render (outcomes[i] rendered with history[i]'s answers), over the generations whose
+    users kept some text (an undo says the output was unwanted, not what would have been kept: every version is
+    equally far from nothing, so it would only dilute the comparison)."""
     pairs = [
         (outcome, kept)
         for generation, outcome in zip(history, outcomes, strict=False)
-        if (kept := kept_text(generation)) is not None
+        if (kept := kept_text(generation)) is not None and kept.strip()
     ]
     return replay_distances(
         [outcome.primary if outcome.ok else None for outcome, _ in pairs], [kept for _, kept in pairs]
