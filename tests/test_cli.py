@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from server.cli import main
 from server.store import Store
 from tests.conftest import scion_process
@@ -119,23 +117,3 @@ def test_a_required_question_without_a_terminal_is_named(workspace):
     )
     assert ok.returncode == 0, ok.stderr
     assert (workspace / "billing.py").read_text() == "PORT = 9000\n"
-
-
-@pytest.mark.parametrize(
-    "command",
-    [
-        [],
-        ["templates"],
-        ["templates", "list"],
-        ["generate"],
-        ["stats"],
-        ["upgrade"],
-        ["check"],
-        ["evolve"],
-        ["learned"],
-        ["serve"],
-    ],
-)
-def test_help_everywhere(command, workspace):
-    result = scion_process(*command, "--help", cwd=workspace)
-    assert result.returncode == 0 and "usage:" in result.stdout

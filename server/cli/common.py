@@ -1,19 +1,64 @@
-"""What every CLI command needs: the workspace, the catalog, the store, JSON output."""
+"""What every CLI command needs: the workspace, the catalog, the store, shared options, JSON output."""
 
 from __future__ import annotations
 
-import argparse
+import functools
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+import click
 
 WORKSPACE_MARKERS = (".scion", ".git")
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-def add_workspace_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--workspace", type=Path, help="workspace folder (default: nearest folder with .scion or .git)")
-    parser.add_argument("--db", help="database path (default: WORKSPACE/.scion/scion.db)")
+
+@dataclass(frozen=True)
+class Where:
+    """The `--workspace` and `--db` options every command takes, before the workspace is known."""
+
+    workspace: Path | None = None
+    db: str | None = None
+
+    def root(self, near: Path | None = None) -> Path:
+        """The workspace: `--workspace`, else the nearest folder above `near` (or the cwd) with .scion or .git."""
+        if self.workspace is not None:
+            return self.workspace.expanduser().resolve()
+        return find_workspace(near)
+
+    def store_path(self, workspace: Path) -> Path:
+        return Path(self.db) if self.db else workspace / ".scion" / "scion.db"
+
+    def open_store(self, workspace: Path):
+        from server.store import Store
+
+        return Store(str(self.store_path(workspace)))
+
+
+def workspace_options(command: F) -> F:
+    """`--workspace` and `--db`, handed to the command as one `where: Where` argument."""
+
+    @functools.wraps(command)
+    def with_where(*args: Any, workspace: Path | None, db: str | None, **kwargs: Any) -> Any:
+        return command(*args, where=Where(workspace, db), **kwargs)
+
+    with_where = click.option("--db", metavar="PATH", help="database path (default: WORKSPACE/.scion/scion.db)")(
+        with_where
+    )
+    with_where = click.option(
+        "--workspace",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        help="workspace folder (default: the nearest folder with .scion or .git)",
+    )(with_where)
+    return with_where  # type: ignore[return-value]
+
+
+def json_option(command: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="print the result as JSON")(command)
 
 
 def find_workspace(start: Path | None = None) -> Path:
@@ -22,12 +67,6 @@ def find_workspace(start: Path | None = None) -> Path:
         if any((folder / marker).exists() for marker in WORKSPACE_MARKERS):
             return folder
     return Path.cwd().resolve()
-
-
-def workspace_of(args: argparse.Namespace, near: Path | None = None) -> Path:
-    if getattr(args, "workspace", None):
-        return args.workspace.expanduser().resolve()
-    return find_workspace(near)
 
 
 def open_catalog(workspace: Path, lazy: bool = False):
@@ -48,11 +87,21 @@ def open_catalog(workspace: Path, lazy: bool = False):
     return Catalog(default_roots(workspace), lazy=lazy, on_error=warn)
 
 
-def open_store(args: argparse.Namespace, workspace: Path):
-    from server.store import Store
+def complete_template_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion for a template id: the ids of the workspace the shell is in."""
+    from server.templates.catalog import Catalog, default_roots
 
-    path = args.db or str(workspace / ".scion" / "scion.db")
-    return Store(path)
+    workspace = ctx.params.get("workspace") or find_workspace()
+    catalog = Catalog(default_roots(Path(workspace)), lazy=True)
+    return [template_id for template_id in catalog.ids() if template_id.startswith(incomplete)]
+
+
+def relative(path: Path, root: Path) -> str:
+    """`path` as the user reads it: relative to the workspace when inside it."""
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def print_json(data: Any) -> None:

@@ -7,84 +7,115 @@ server's defaults.
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from server.cli.common import add_workspace_options, open_catalog, open_store, print_json, print_table, workspace_of
-from server.common.config import settings_from_client
-from server.common.progress import Progress
+import click
 
+from server.cli.common import Where, json_option, open_catalog, print_json, print_table, workspace_options
 
-def add_parser(commands) -> None:
-    evolve = commands.add_parser("evolve", help="learn programs for repeated answers and improve templates")
-    add_workspace_options(evolve)
-    _add_settings_options(evolve)
-    evolve.add_argument("--dry-run", action="store_true", help="decide and report, but save nothing")
-    evolve.add_argument("--json", action="store_true", help="print the run's summary as JSON")
-    evolve.set_defaults(run=run_evolve)
-    actions = evolve.add_subparsers(dest="action", metavar="ACTION")
-    status = actions.add_parser("status", help="each learned task's stage, executions, kept rate and program")
-    add_workspace_options(status)
-    _add_settings_options(status)
-    status.add_argument("--json", action="store_true", help="print JSON")
-    status.set_defaults(run=run_status)
+if TYPE_CHECKING:  # every command is defined at start-up: settings load when evolve runs
+    from server.common.progress import Progress
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _add_settings_options(parser) -> None:
-    parser.add_argument("--min-executions", type=int, help="executions a stage needs before promotion (default 100)")
-    parser.add_argument("--min-kept-rate", type=float, help="share of kept answers promotion needs (default 0.9)")
-    parser.add_argument("--llm-model", help="litellm model name for the teacher and LLM-written programs")
-    parser.add_argument("--llm-api-base", help="OpenAI-compatible endpoint for --llm-model")
-    parser.add_argument("--llm-timeout", type=float, help="seconds per LLM call (default 20)")
+@dataclass(frozen=True)
+class EvolutionOptions:
+    """The settings a terminal gives with options (the names of `scion.evolution.*` and `scion.llm.*`)."""
+
+    min_executions: int | None = None
+    min_kept_rate: float | None = None
+    llm_model: str | None = None
+    llm_api_base: str | None = None
+    llm_timeout: float | None = None
+
+    def settings(self):
+        raw: dict = {"evolution": {}, "llm": {}}
+        if self.min_executions is not None:
+            raw["evolution"]["minExecutions"] = self.min_executions
+        if self.min_kept_rate is not None:
+            raw["evolution"]["minKeptRate"] = self.min_kept_rate
+        if self.llm_model:
+            raw["llm"]["model"] = self.llm_model
+        if self.llm_api_base:
+            raw["llm"]["apiBase"] = self.llm_api_base
+        if self.llm_timeout is not None:
+            raw["llm"]["timeout"] = self.llm_timeout
+        from server.common.config import settings_from_client
+
+        settings, problems = settings_from_client(raw)
+        for problem in problems:
+            print(f"warning: {problem}", file=sys.stderr)
+        return settings
 
 
-def settings_of(args):
-    raw: dict = {"evolution": {}, "llm": {}}
-    if args.min_executions is not None:
-        raw["evolution"]["minExecutions"] = args.min_executions
-    if args.min_kept_rate is not None:
-        raw["evolution"]["minKeptRate"] = args.min_kept_rate
-    if args.llm_model:
-        raw["llm"]["model"] = args.llm_model
-    if args.llm_api_base:
-        raw["llm"]["apiBase"] = args.llm_api_base
-    if args.llm_timeout is not None:
-        raw["llm"]["timeout"] = args.llm_timeout
-    settings, problems = settings_from_client(raw)
-    for problem in problems:
-        print(f"warning: {problem}", file=sys.stderr)
-    return settings
+def evolution_options(command: F) -> F:
+    """The settings options, handed to the command as one `options: EvolutionOptions` argument."""
+
+    @functools.wraps(command)
+    def with_options(*args: Any, **kwargs: Any) -> Any:
+        options = EvolutionOptions(**{name: kwargs.pop(name) for name in EvolutionOptions.__dataclass_fields__})
+        return command(*args, options=options, **kwargs)
+
+    for decorator in reversed(
+        [
+            click.option(
+                "--min-executions",
+                type=click.IntRange(min=1),
+                help="executions a stage needs before promotion [default: 100]",
+            ),
+            click.option(
+                "--min-kept-rate",
+                type=click.FloatRange(0, 1),
+                help="share of kept answers promotion needs [default: 0.9]",
+            ),
+            click.option(
+                "--llm-model", metavar="MODEL", help="litellm model name for the teacher and LLM-written programs"
+            ),
+            click.option("--llm-api-base", metavar="URL", help="OpenAI-compatible endpoint for --llm-model"),
+            click.option(
+                "--llm-timeout", type=click.FloatRange(min=0, min_open=True), help="seconds per LLM call [default: 20]"
+            ),
+        ]
+    ):
+        with_options = decorator(with_options)
+    return with_options  # type: ignore[return-value]
 
 
-def _engine(args, workspace, store):
+def _engine(options: EvolutionOptions, workspace, store):
     from server.evolution.engine import LearnedTasks, thresholds_from
     from server.evolution.teacher import llm_config_from
 
-    settings = settings_of(args)
+    settings = options.settings()
     return settings, LearnedTasks(store, workspace, thresholds_from(settings.evolution), llm_config_from(settings.llm))
 
 
-def run_evolve(args) -> int:
+def evolve(where: Where, options: EvolutionOptions, dry_run: bool, as_json: bool) -> int:
     from server.evolution.engine import run_evolution
     from server.evolution.teacher import llm_config_from
 
-    workspace = workspace_of(args)
-    store = open_store(args, workspace)
+    workspace = where.root()
+    store = where.open_store(workspace)
     try:
-        settings, engine = _engine(args, workspace, store)
+        settings, engine = _engine(options, workspace, store)
         report = run_evolution(
             store,
             open_catalog(workspace),
             workspace,
             settings.evolution,
             llm_config_from(settings.llm),
-            dry_run=args.dry_run,
+            dry_run=dry_run,
             progress=_progress_line,
             engine=engine,
         )
     finally:
         store.close()
     summary = report.as_json()
-    if args.json:
+    if as_json:
         print_json(summary)
         return 0
     _print_summary(summary)
@@ -201,18 +232,18 @@ def _arm(arm: dict | None) -> str:
     return f"{arm['kept']}/{arm['decided']} ({_rate(rate)})"
 
 
-def run_status(args) -> int:
+def evolution_status(where: Where, options: EvolutionOptions, as_json: bool) -> int:
     from server.evolution.trials import trial_rows
 
-    workspace = workspace_of(args)
-    store = open_store(args, workspace)
+    workspace = where.root()
+    store = where.open_store(workspace)
     try:
-        _, engine = _engine(args, workspace, store)
+        _, engine = _engine(options, workspace, store)
         rows = engine.status()
         trials = trial_rows(store)
     finally:
         store.close()
-    if args.json:
+    if as_json:
         print_json({"tasks": rows, "trials": trials})
         return 0
     print_trials(trials)
@@ -235,6 +266,36 @@ def run_status(args) -> int:
         ],
     )
     return 0
+
+
+@click.group(
+    "evolve",
+    invoke_without_command=True,
+    help="Learn programs for repeated answers and improve templates users reject (what the server does in the "
+    "background). `scion evolve status` shows each learned task.",
+)
+@workspace_options
+@evolution_options
+@click.option("--dry-run", is_flag=True, help="decide and report, but save nothing")
+@json_option
+@click.pass_context
+def evolve_group(ctx: click.Context, where: Where, options: EvolutionOptions, dry_run: bool, as_json: bool) -> int:
+    if ctx.invoked_subcommand is not None:
+        return 0
+    return evolve(where, options, dry_run, as_json)
+
+
+@evolve_group.command(
+    "status", help="Each learned task's stage, executions, kept rate and program, and the A/B trials of templates."
+)
+@workspace_options
+@evolution_options
+@json_option
+def status_command(where: Where, options: EvolutionOptions, as_json: bool) -> int:
+    return evolution_status(where, options, as_json)
+
+
+COMMANDS = [evolve_group]
 
 
 def _rate(value) -> str:

@@ -219,7 +219,12 @@ class Upgrader:
             stored = None
         else:
             base = self._base_files(record_for_base, features, answer_file)
-            stored = self._stored_render(record)
+            # The stored render stands in for a base that no longer renders as recorded (read only then).
+            stored = (
+                self._stored_render(record)
+                if target.mode == "insert" or not _renders_as_recorded(base, record, primary)
+                else None
+            )
 
         if target.mode == "insert":
             key = primary.name
@@ -245,10 +250,7 @@ class Upgrader:
             return _Step(upgrade, {primary: block.file_text})
 
         if stored is not None:
-            primary_key = next(iter(record.files), primary.name)
-            base = dict(base or {})
-            if sha256_text(base.get(primary_key, "")) != record.files.get(primary_key, record.sha256):
-                base[primary_key] = stored
+            base = {**(base or {}), _primary_key(record, primary): stored}
         keys = dict.fromkeys([*theirs, *(base or {}), *record.files])
         now = {key: files.current(folder / key) for key in keys}
         plan = plan_file_upgrades(base, theirs, now, record.files, label)
@@ -325,6 +327,16 @@ def _new_record(
         upgraded_from=record.version,
         upgraded_at=now_iso(),
     )
+
+
+def _primary_key(record: AnswerRecord, primary: Path) -> str:
+    return next(iter(record.files), primary.name)
+
+
+def _renders_as_recorded(base: dict[str, str] | None, record: AnswerRecord, primary: Path) -> bool:
+    """Whether the base render's primary file has the sha recorded for it."""
+    key = _primary_key(record, primary)
+    return sha256_text((base or {}).get(key, "")) == record.files.get(key, record.sha256)
 
 
 def _intact(text: str | None, sha: str) -> bool:
