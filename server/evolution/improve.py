@@ -9,7 +9,9 @@ common edits and, with an LLM configured, the LLM's rewrite; each is validated
 in the isolated render process, and the one that replays history closest to
 what users kept is compared with the current version generation by generation
 (server/evolution/margin.py): a certain lead is deployed as a new version, an
-uncertain one is reported and left for more evidence. A version whose evolved
+uncertain one goes to an A/B trial on new generations (server/evolution/trials.py,
+which also ends the running trials at the start of every run), or, with trials
+off, is reported and left for more evidence. A version whose evolved
 successor was rolled back is left alone until more generations have been
 decided than the rolled-back one was based on.
 """

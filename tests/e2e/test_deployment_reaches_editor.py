@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from server.evolution.trials import start_trial
 from server.store import Store
 from server.templates.catalog import BUILTIN_ROOT
 from tests.e2e.conftest import FAST_TRACKING
@@ -39,3 +40,32 @@ async def test_a_deployed_version_refreshes_open_files_and_the_status(editor):
     [offer] = await editor.wait_for(lambda: upgrade_diagnostics(editor, order))
     assert offer.data["to"] == "1.2.0"
     await editor.wait_for(lambda: editor.statuses[-1]["upgradesAvailable"] == 1)
+
+
+def candidate_on_trial(workspace: Path) -> None:
+    """1.1.0 pinned in the workspace, and a candidate 1.2.0 on trial that adds a comment above the class."""
+    pinned = workspace / ".scion" / "templates" / TEMPLATE / "1.1.0"
+    shutil.copytree(BUILTIN_ROOT / TEMPLATE / "1.1.0", pinned)
+    candidate = workspace / "candidate" / "1.1.0"
+    shutil.copytree(pinned, candidate)
+    [source] = (candidate / "files").iterdir()
+    source.write_text(source.read_text().replace("@dataclass{%", "# reviewed by the team\n@dataclass{%", 1))
+    with Store(workspace / ".scion" / "scion.db") as store:
+        start_trial(workspace, store, catalog_of(workspace).get(TEMPLATE), candidate, "1.2.0", 1.0, ["a comment"], {})
+    shutil.rmtree(workspace / "candidate")
+
+
+@pytest.mark.options({"ask": True, "scion": {"tracking": FAST_TRACKING, "evolution": {"debounce": 30}}})
+@pytest.mark.setup.with_args(candidate_on_trial)
+async def test_a_code_action_generation_gets_the_candidate_on_trial(editor):
+    uri = editor.open("src/order.py", "import os\n\n\n")
+    [action] = [a for a in await editor.code_actions(uri, 2) if a.title.startswith("Generate: Python dataclass")]
+    assert action.command.arguments[0]["version"] == "1.1.0"  # the code action names the newest version
+
+    result = await editor.run(action)
+
+    assert "# reviewed by the team\n@dataclass" in editor.text(uri)
+    answers = editor.path("src/order.py.template-answers.yml").read_text()
+    assert "version: 1.2.0" in answers
+    with Store(editor.workspace / ".scion" / "scion.db") as store:
+        assert store.get_generation(result["generationId"])["template_version"] == "1.2.0"
