@@ -149,27 +149,105 @@ def _print_summary(summary: dict) -> None:
             print(f"{prefix}{task['task']}")
             for line in lines:
                 print(f"  {line}")
-    improvement = summary.get("improvement")
-    if improvement:
-        print(f"{prefix}template improvement: {improvement}")
+    print_improvement(summary.get("improvement"), prefix)
     print(
         f"{prefix}{summary['programs']} new program(s), {summary['promoted']} promotion(s), "
         f"{summary['demoted']} demotion(s) in {summary['seconds']:.1f} s"
     )
 
 
+def print_improvement(improvement: dict | None, prefix: str = "") -> None:
+    """The template-improvement part of a run: one row per version analysed, one per trial decided or begun."""
+    if not improvement:
+        return
+    if improvement.get("error"):
+        print(f"{prefix}template improvement failed: {improvement['error']}")
+        return
+    analysed = improvement.get("analysed", [])
+    if analysed:
+        print(f"{prefix}Template versions analysed")
+        print_table(
+            ["template", "version", "decided", "success", "edited", "replay", "outcome"],
+            [
+                [
+                    row["template_id"],
+                    row["version"],
+                    row.get("decided", "-"),
+                    _rate(row.get("success_rate")),
+                    _rate(row.get("edit_rate")),
+                    _replay(row),
+                    _outcome(row),
+                ]
+                for row in analysed
+            ],
+        )
+    trials = improvement.get("trials", [])
+    if trials:
+        print(f"{prefix}A/B trials")
+        print_table(
+            ["template", "candidate", "parent", "trial kept", "current kept", "P(better)", "decision"],
+            [
+                [
+                    row["template_id"],
+                    row["version"],
+                    row["parent"],
+                    _arm(row.get("trial")),
+                    _arm(row.get("control")),
+                    _rate(row.get("probability_better")),
+                    row.get("verdict", ""),
+                ]
+                for row in trials
+            ],
+        )
+    for skipped in improvement.get("skipped", []):
+        print(f"{prefix}{skipped['template_id']} {skipped['version']}: left alone, {skipped['reason']}")
+
+
+def _replay(row: dict) -> str:
+    before, after = row.get("replay_before"), row.get("replay_after")
+    if before is None:
+        return "-"
+    return f"{before:.3f}" if after is None else f"{before:.3f} -> {after:.3f}"
+
+
+def _outcome(row: dict) -> str:
+    if row.get("error"):
+        return f"failed: {row['error']}"
+    if row.get("deployed"):
+        return f"deployed {row['deployed']}"
+    if row.get("trial"):
+        return f"on trial as {row['trial']['version']} ({row['trial']['share']:.0%} of new generations)"
+    if row.get("undecided"):
+        return row["undecided"]
+    failed = [c for c in row.get("candidates", []) if not c["ok"]]
+    if failed:
+        return f"no candidate passed ({failed[0]['reasons'][0] if failed[0]['reasons'] else 'failed'})"
+    return "no common edit to fold"
+
+
+def _arm(arm: dict | None) -> str:
+    if not arm:
+        return "-"
+    rate = arm["kept"] / arm["decided"] if arm["decided"] else None
+    return f"{arm['kept']}/{arm['decided']} ({_rate(rate)})"
+
+
 def evolution_status(where: Where, options: EvolutionOptions, as_json: bool) -> int:
     where = where.with_flags(options.layers())
+    from server.evolution.trials import trial_rows
+
     workspace = where.root()
     store = where.open_store(workspace)
     try:
         _, engine = _engine(where, workspace, store)
         rows = engine.status()
+        trials = trial_rows(store)
     finally:
         store.close()
     if as_json:
-        print_json(rows, workspace)
+        print_json({"tasks": rows, "trials": trials}, workspace)
         return 0
+    print_trials(trials)
     if not rows:
         print("No learned tasks yet.")
         return 0
@@ -208,7 +286,9 @@ def evolve_group(ctx: click.Context, where: Where, options: EvolutionOptions, dr
     return evolve(where, options, dry_run, as_json)
 
 
-@evolve_group.command("status", help="Each learned task's stage, executions, kept rate and program.")
+@evolve_group.command(
+    "status", help="Each learned task's stage, executions, kept rate and program, and the A/B trials of templates."
+)
 @workspace_options
 @evolution_options
 @json_option
@@ -227,3 +307,27 @@ def _program(program: dict | None) -> str:
     if program is None:
         return "-"
     return f"v{program['version']} {program['origin'] or ''}: {program['summary'] or ''}".strip()
+
+
+def print_trials(trials: list[dict]) -> None:
+    if not trials:
+        return
+    print("A/B trials of template versions")
+    print_table(
+        ["template", "candidate", "parent", "share", "state", "trial kept", "current kept", "P(better)", "why"],
+        [
+            [
+                row["templateId"],
+                row["version"],
+                row["parent"],
+                f"{row['share']:.0%}",
+                row["state"],
+                _arm(row["trial"]),
+                _arm(row["control"]),
+                _rate(row["probabilityBetter"]),
+                row["reason"],
+            ]
+            for row in trials
+        ],
+    )
+    print()

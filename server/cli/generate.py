@@ -54,6 +54,10 @@ def generate(
     catalog = where.catalog(workspace)
     template = catalog.get(template_id, version)
     store = where.open_store(workspace)
+    if version is None:
+        from server.evolution.trials import serve
+
+        template = serve(store, workspace, template)  # a running A/B trial's share of new generations
 
     if template.mode == "insert" and path.exists():
         text = path.read_text(encoding="utf-8")

@@ -58,8 +58,11 @@ def print_tables(stats: dict) -> None:
         return
     trends = {(s["template_id"], s["version"]): sparkline(s["points"]) for s in stats["series"]}
     print_table(
-        ["template", "version", *COUNT_HEADERS, "trend"],
-        [[*version_row(v, percent), trends.get((v["template_id"], v["version"]), "")] for v in stats["versions"]],
+        ["template", "version", *COUNT_HEADERS, "edited", "trend"],
+        [
+            [*version_row(v, percent), percent(v.get("edit_rate")), trends.get((v["template_id"], v["version"]), "")]
+            for v in stats["versions"]
+        ],
         title=f"Per version (trend: success per {stats['bucket']}, oldest first)",
     )
     print()

@@ -78,6 +78,10 @@ class EvolutionSettings(_Section):
     code_first_confidence: Share = StageThresholds.code_first_confidence
     min_decided: Count = 10
     improve_below: Share = 0.8
+    # A version whose kept generations were edited at least this often is analysed too, however well it does.
+    improve_edited_above: Share = 0.5
+    # The share of new generations that get a candidate version while its A/B trial runs.
+    trial_share: Share = 0.2
     debounce: Seconds = 5.0
 
 

@@ -36,6 +36,7 @@ from server.upgrades.service import Upgrader
 
 UPGRADE_ALL = "scion.upgradeAll"
 ASK_TIMEOUT = 600.0  # a person is answering
+TEMPLATES_CHANGED_DEBOUNCE = 0.2  # s: a deployment reaches the editor well within 2 s
 
 
 def register(server: ScionServer) -> None:
@@ -140,6 +141,18 @@ class UpgradeService:
             return
         self._scanned_catalog = self.server.catalog
         self.server.background.spawn(self.detection.scan_workspace(), name="upgrades:scan")
+
+    @on_loop
+    def templates_changed(self) -> None:
+        """The catalog's versions changed (evolution deployed or dropped one, a template was edited or pulled
+        from the hub): detect every generated file again, republish their offers and the status count.
+
+        The one refresh path for every source of new versions; the detector's cache is keyed by the newest
+        versions, so the files whose templates did not change cost a cache look-up. Bursts cost one scan.
+        """
+        self.server.background.debounce(
+            "upgrades:templates-changed", TEMPLATES_CHANGED_DEBOUNCE, self.detection.scan_workspace
+        )
 
     @on_loop
     def document_opened(self, params: types.DidOpenTextDocumentParams) -> None:

@@ -30,7 +30,8 @@ from server.templates.catalog import Catalog
 from server.templates.model import Template
 from server.templates.secrets import without_secrets
 from server.templates.versions import version_key
-from server.upgrades.answers import Ask, MigratedAnswers, migrate_record
+from server.templates.withdrawn import withdrawn_template
+from server.upgrades.answers import Ask, MigratedAnswers, merging_from, migrate_record
 from server.upgrades.apply import UPGRADED_EVENT, apply_to_disk, record_upgrades
 from server.upgrades.conflicts import parse_conflicts
 from server.upgrades.discovery import Resolver, with_confined_files
@@ -167,6 +168,8 @@ class Upgrader:
         versions = self.catalog.versions(record.template)
         wanted = to_version or versions[-1]
         if version_key(wanted) < version_key(record.version):
+            if wanted == versions[-1] and withdrawn_template(self.workspace, record.template, record.version):
+                return self.catalog.get(record.template, wanted)  # merge back from a withdrawn version
             raise ScionError(
                 f"refusing to downgrade {record.template} from {record.version} to {wanted}: "
                 "upgrades only go forward (regenerate the file to go back)"
@@ -194,7 +197,7 @@ class Upgrader:
     ) -> _Step:
         """One generation's upgrade; raises UpgradeCancelled when the user cancelled its questions."""
         versions = self.catalog.all_versions(record.template)
-        answers = migrate_record(versions, target, record, features, self.ask, self.explicit)
+        answers = migrate_record(versions, target, merging_from(record, target), features, self.ask, self.explicit)
         if answers.cancelled:
             raise UpgradeCancelled("the questions were not answered")
         if answers.missing:
@@ -266,7 +269,13 @@ class Upgrader:
     def _base_files(self, record: AnswerRecord, features: dict[str, Any], answer_file: Path) -> dict[str, str] | None:
         """The recorded version's render, or None when that version is gone or no longer renders."""
         try:
-            template = self.catalog.get(record.template, record.version)
+            try:
+                template = self.catalog.get(record.template, record.version)
+            except TemplateNotFound:
+                withdrawn = withdrawn_template(self.workspace, record.template, record.version)
+                if withdrawn is None:
+                    raise
+                template = withdrawn
             return self.renderer.files(
                 template, record.answers, features, answer_file, self.workspace, answer_file_resolved=True
             )

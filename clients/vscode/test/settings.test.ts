@@ -28,6 +28,8 @@ describe('settings', () => {
             'evolution.codeFirstConfidence',
             'evolution.minDecided',
             'evolution.improveBelow',
+            'evolution.improveEditedAbove',
+            'evolution.trialShare',
             'log.level',
             'server.pythonPath',
         ];
