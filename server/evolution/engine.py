@@ -35,7 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 from server.common.jsonish import to_json
 from server.common.progress import Progress, ProgressCallback
-from server.evolution.dsl import Program
+from server.evolution.drift import change_point, drift_reason, evidence_rows
+from server.evolution.dsl import If, Program
 from server.evolution.llm import LlmConfig, LlmUnavailable, write_program
 from server.evolution.programs import (
     FUNC_NAME,
@@ -47,7 +48,7 @@ from server.evolution.programs import (
     write_program_file,
 )
 from server.evolution.sandbox import check_source, run_in_sandbox
-from server.evolution.stages import STAGES, StageStats, StageThresholds, next_stage, who_answers
+from server.evolution.stages import LLM_ONLY, STAGES, StageStats, StageThresholds, next_stage, who_answers
 from server.evolution.synthesis import Example, confidence, learned_program_source, synthesize
 
 if TYPE_CHECKING:
@@ -122,6 +123,8 @@ class TaskModel:
     origin: str
     programs: list[Any]  # DSL Programs still consistent with the kept answers, plus a SandboxedProgram
     support: int  # kept answers the best program agrees with: the evidence behind confidence
+    # Its own answers rejected in a row, most recent last: each one halves its confidence.
+    rejected_in_a_row: int = 0
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,12 @@ class FoundProgram:
     winner: ProgramCandidate
     examples: int
     candidates: list[ProgramCandidate]
+    convention_from: int | None = None  # the change point (an execution id) when learned after drift
+
+    @property
+    def conditional(self) -> bool:
+        """Whether the winner branches (an `If` at its root): a weaker explanation than a straight program."""
+        return self.winner.origin == "synthesis" and isinstance(decode_program(self.winner.dsl[0]).root, If)
 
     def public(self) -> dict[str, Any]:
         """What a report shows of it."""
@@ -266,6 +275,7 @@ class LearnedTasks:
         value, sure = confidence(model.programs, features, n_examples=model.support)
         if value is None:
             return None
+        sure = round(sure * 0.5**model.rejected_in_a_row, 4)
         settled = who_answers(self.store.get_stage(task), sure, self.thresholds) == "code"
         return CodeAnswer(value, sure, model.version, settled)
 
@@ -287,7 +297,8 @@ class LearnedTasks:
     def _build_model(self, task: str, row: dict[str, Any]) -> TaskModel:
         provenance = row.get("provenance") or {}
         origin = provenance.get("origin", "synthesis")
-        examples = self.examples(task)
+        since = provenance.get("convention_from") or 0
+        examples = [(features, answer) for row_id, features, answer in self.kept(task) if row_id >= since]
         alternatives = decode_alternatives(provenance)
         consistent = [p for p in alternatives if all(p.evaluate(ctx) == answer for ctx, answer in examples)]
         programs: list[Any] = list(consistent)
@@ -302,7 +313,16 @@ class LearnedTasks:
             support = len(examples)  # it was just checked against all of them
         else:
             support = sum(best.evaluate(ctx) == answer for ctx, answer in examples)
-        return TaskModel(row["version"], origin, programs, support)
+        return TaskModel(row["version"], origin, programs, support, self._rejected_in_a_row(task, row["version"]))
+
+    def _rejected_in_a_row(self, task: str, version: int) -> int:
+        """How many of this version's own decided answers were rejected since the last one that was kept."""
+        run = 0
+        for row in self.store.executions(task, limit=MAX_EXAMPLES):
+            if row["producer"] != "code" or row["program_version"] != version or row["kept"] is None:
+                continue
+            run = 0 if row["kept"] else run + 1
+        return run
 
     def forget_models(self) -> None:
         with self._lock:
@@ -361,18 +381,55 @@ class LearnedTasks:
         kept = self.kept(task)
         active = self.store.active_program(task)
         found = None
+        drifted_from: int | None = None
         if self._needs_program(active, kept, report):
-            found = self._find_program(task, [(features, answer) for _, features, answer in kept], report)
+            found, drifted_from = self._learn(task, kept, active, report)
             if found is not None and not dry_run:
                 active = self._save(task, found, max(row_id for row_id, _, _ in kept), report)
             elif found is not None:
                 report.new_program = found.public()
         report.program_version = active["version"] if active else None
+        current = report.stage
+        if drifted_from is not None and current != LLM_ONLY:
+            # The program was wrong about the current convention: it earns its stages again.
+            reason = drift_reason(report.program_version or 0, len(kept) - kept_index(kept, drifted_from))
+            report.new_stage, report.reason, current = LLM_ONLY, reason, LLM_ONLY
+            if not dry_run:
+                self.store.set_stage(task, LLM_ONLY, reason)
+                log.info("task %s: %s -> %s (%s)", task, report.stage, LLM_ONLY, reason)
         stats = self.stage_stats(task, active)
         if dry_run and found is not None:
             stats = replace(stats, has_program=True)  # the program a real run would have saved
-        self._decide_stage(task, stats, report, dry_run)
+        self._decide_stage(task, current, stats, report, dry_run)
         return report
+
+    def _learn(
+        self, task: str, kept: list[tuple[int, dict[str, Any], str]], active: dict[str, Any] | None, report: TaskReport
+    ) -> tuple[FoundProgram | None, int | None]:
+        """A program for the kept answers, and the change point (an execution id) when the convention drifted.
+
+        See drift.py: a straight program for every kept answer wins; else, when
+        the active program is refuted, a straight program for the answers since
+        the change point; else a conditional program for every kept answer.
+        """
+        whole = self._find_program(task, [(features, answer) for _, features, answer in kept], report)
+        if active is None or (whole is not None and not whole.conditional):
+            return whole, None
+        trained_through = (active.get("provenance") or {}).get("trained_through", 0)
+        program = primary_program(active)
+        start = change_point(kept, lambda inputs: answers_of(program, inputs), trained_through)
+        if start is None or start == 0:
+            return whole, None
+        recent = kept[start:]
+        convention_from = recent[0][0]
+        report.notes.append(f"change point at execution {convention_from}: {len(recent)} kept answers since")
+        if len(recent) >= MIN_EXAMPLES:
+            since = self._find_program(task, [(features, answer) for _, features, answer in recent], report)
+            if since is not None and (whole is None or not since.conditional):
+                return replace(since, convention_from=convention_from), convention_from
+        if whole is not None:
+            return whole, None
+        return None, convention_from
 
     def _needs_program(self, active: dict[str, Any] | None, kept: list[Any], report: TaskReport) -> bool:
         if len(kept) < MIN_EXAMPLES:
@@ -461,6 +518,8 @@ class LearnedTasks:
             "candidates": [candidate.summary() for candidate in found.candidates],
             # Answers after this execution are new evidence: they judge the program.
             "trained_through": trained_through,
+            # Set after drift: the first answer of the current convention; older answers are history.
+            "convention_from": found.convention_from,
         }
         source = learned_program_source(found.printable(), task, found.examples, winner.accuracy)
         version = self.store.save_program(task, source, provenance, winner.accuracy)
@@ -474,20 +533,23 @@ class LearnedTasks:
 
     # -- stages ---------------------------------------------------------------
 
-    def _decide_stage(self, task: str, stats: StageStats, report: TaskReport, dry_run: bool) -> None:
-        move = next_stage(report.stage, stats, self.thresholds)
+    def _decide_stage(self, task: str, current: str, stats: StageStats, report: TaskReport, dry_run: bool) -> None:
+        move = next_stage(current, stats, self.thresholds)
         if move is None:
             return
-        report.new_stage, report.reason = move
+        earlier = f"{report.reason}; then " if report.new_stage else ""
+        report.new_stage, report.reason = move[0], earlier + move[1]
         if not dry_run:
             self.store.set_stage(task, move[0], move[1])
-            log.info("task %s: %s -> %s (%s)", task, report.stage, move[0], move[1])
+            log.info("task %s: %s -> %s (%s)", task, current, move[0], move[1])
 
     def stage_stats(self, task: str, active: dict[str, Any] | None) -> StageStats:
         """Evidence since the last transition; code answers judged since the program was trained."""
         transitions = self.store.transitions(task)
-        since = transitions[-1]["at"] if transitions else ""
-        rows = [row for row in self.store.executions(task, limit=MAX_WINDOW) if row["at"] > since]
+        convention_from = ((active or {}).get("provenance") or {}).get("convention_from")
+        rows = evidence_rows(
+            self.store.executions(task, limit=MAX_WINDOW), transitions[-1] if transitions else None, convention_from
+        )
         known = [row for row in rows if row["kept"] is not None]
         kept_rate = sum(row["kept"] for row in known) / len(known) if known else None
         if active is None:
@@ -556,6 +618,11 @@ class LearnedTasks:
                 }
             )
         return rows
+
+
+def kept_index(kept: list[tuple[int, dict[str, Any], str]], execution_id: int) -> int:
+    """Where an execution is among the kept answers (oldest first)."""
+    return next(index for index, (row_id, _, _) in enumerate(kept) if row_id == execution_id)
 
 
 def primary_program(active: dict[str, Any]) -> Program | SandboxedProgram:
