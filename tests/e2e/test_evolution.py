@@ -142,24 +142,26 @@ async def test_evolve_command_dry_run_and_progress(editor):
         assert all(type(values[-1]).__name__ == "WorkDoneProgressEnd" for values in reports)
 
 
+async def asks_until_quiet(editor: Editor, paths: list[str], suffix_of) -> tuple[int, list[str]]:
+    """Generate in each path until two generations in a row ask nothing; the asks and the paths left."""
+    asks = quiet = 0
+    for index, rel in enumerate(paths):
+        result, asked = await generate_with_convention(editor, rel, suffix_of(rel))
+        asks += asked
+        quiet = 0 if asked else quiet + 1
+        await decided_and_learned(editor, result["generationId"])
+        if quiet == 2:
+            return asks, paths[index + 1 :]
+    raise AssertionError(f"still asking after {len(paths)} generations ({asks} asks)")
+
+
 @pytest.mark.options(LEARNING)
 async def test_a_changed_convention_is_learned_again_with_no_more_asks_than_the_first_time(editor):
-    async def asks_until_quiet(paths: list[str], suffix: str) -> tuple[int, list[str]]:
-        asks = quiet = 0
-        for index, rel in enumerate(paths):
-            result, asked = await generate_with_convention(editor, rel, suffix)
-            asks += asked
-            quiet = 0 if asked else quiet + 1
-            await decided_and_learned(editor, result["generationId"])
-            if quiet == 2:
-                return asks, paths[index + 1 :]
-        raise AssertionError(f"still asking after {len(paths)} generations ({asks} asks)")
-
     folders = ["shop", "billing", "accounts", "net", "jobs", "core", "web", "db", "geo", "cli", "auth", "ui"]
     words = ["order", "item", "user", "invoice", "client", "policy", "session", "token", "cache", "sender"]
     paths = [f"{folder}/{word}_{n}.py" for n, (folder, word) in enumerate(zip(folders * 3, words * 4, strict=False))]
-    first, rest = await asks_until_quiet(paths, "Model")
-    again, rest = await asks_until_quiet(rest, "Record")
+    first, rest = await asks_until_quiet(editor, paths, lambda rel: "Model")
+    again, rest = await asks_until_quiet(editor, rest, lambda rel: "Record")
     assert again <= first, f"learning asked {first} times, re-learning {again}"
 
     _, asked = await generate_with_convention(editor, rest[0], "Record")
@@ -169,3 +171,21 @@ async def test_a_changed_convention_is_learned_again_with_no_more_asks_than_the_
         assert any(reason.startswith("drift:") for reason in reasons)
         active = store.active_program(TASK)
     assert active["provenance"]["program"] == "pascal(stem) + 'Record'" and active["provenance"]["convention_from"]
+
+
+@pytest.mark.options(LEARNING)
+async def test_a_convention_that_branches_on_the_folder_is_learned(editor):
+    def suffix_of(rel: str) -> str:
+        return "Repository" if "/repos/" in rel else "Service"
+
+    words = ["order", "user", "invoice", "client", "policy", "session", "token", "cache", "sender", "price"]
+    paths = [f"app/{'repos' if n % 2 else 'services'}/{word}.py" for n, word in enumerate(words)]
+    asks, _ = await asks_until_quiet(editor, paths, suffix_of)
+    assert asks <= 6, f"asked {asks} times"
+    for rel in ["billing/repos/ledger.py", "billing/services/ledger.py"]:
+        _, asked = await generate_with_convention(editor, rel, suffix_of(rel))
+        assert not asked
+        assert f"class Ledger{suffix_of(rel)}:" in editor.text(editor.uri(rel))
+    with Store(editor.workspace / ".scion" / "scion.db") as store:
+        program = store.active_program(TASK)["provenance"]["program"]
+    assert program.startswith("if ") and ("'repos'" in program or "'services'" in program)
