@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from server.common.jsonish import to_json
 from server.common.progress import Progress, ProgressCallback
+from server.evolution.coverage import Envelope
 from server.evolution.drift import change_point, drift_reason, evidence_rows
 from server.evolution.dsl import If, Program
 from server.evolution.llm import LlmConfig, LlmUnavailable, write_program
@@ -125,6 +126,7 @@ class TaskModel:
     support: int  # kept answers the best program agrees with: the evidence behind confidence
     # Its own answers rejected in a row, most recent last: each one halves its confidence.
     rejected_in_a_row: int = 0
+    envelope: Envelope = field(default_factory=lambda: Envelope.of([]))  # what its examples looked like
 
 
 @dataclass(frozen=True)
@@ -272,7 +274,7 @@ class LearnedTasks:
         model = self.model(task)
         if model is None or not model.programs:
             return None
-        value, sure = confidence(model.programs, features, n_examples=model.support)
+        value, sure = confidence(model.programs, features, n_examples=model.support, unlike=model.envelope.unlike)
         if value is None:
             return None
         sure = round(sure * 0.5**model.rejected_in_a_row, 4)
@@ -313,7 +315,14 @@ class LearnedTasks:
             support = len(examples)  # it was just checked against all of them
         else:
             support = sum(best.evaluate(ctx) == answer for ctx, answer in examples)
-        return TaskModel(row["version"], origin, programs, support, self._rejected_in_a_row(task, row["version"]))
+        return TaskModel(
+            row["version"],
+            origin,
+            programs,
+            support,
+            self._rejected_in_a_row(task, row["version"]),
+            Envelope.of(examples),
+        )
 
     def _rejected_in_a_row(self, task: str, version: int) -> int:
         """How many of this version's own decided answers were rejected since the last one that was kept."""

@@ -378,33 +378,40 @@ def _safe(evaluate: Callable[[dict[str, Any]], Value], ctx: dict[str, Any]) -> V
 
 
 def confidence(
-    programs: list[Program],
+    programs: list[Any],
     features: dict[str, Any],
     top_k: int = 5,
     n_examples: int | None = None,
     min_agreement: float = 0.75,
+    unlike: Callable[[Any, dict[str, Any]], str | None] | None = None,
 ) -> tuple[str | None, float]:
     """The answer the simplest consistent programs agree on for a new input, and how sure that is.
 
     Each of the `top_k` smallest programs votes with weight 2^-(extra size), so a
-    much larger program counts less than a rival of the same size. Confidence is the
-    winning answer's share of the vote, times n/(n+1) for n examples (two examples
-    never give more than 0.67). Below `min_agreement` the programs disagree and the
-    answer is None (abstain); a program with no answer votes for abstaining.
+    much larger program counts less than a rival of the same size. A program
+    for which `unlike` finds the input unlike its examples votes for abstaining.
+    Any disagreement among the near-smallest programs (size at most one more than
+    the smallest) abstains: the examples cannot tell those apart, so neither can
+    the answer (the PROSE rule). Confidence is the winning answer's share of the
+    vote, times n/(n+1) for n examples (two examples never give more than 0.67).
+    Below `min_agreement` the programs disagree and the answer is None (abstain).
     """
     top = sorted(programs, key=lambda program: program.size)[:top_k]
     if not top:
         return None, 0.0
     smallest = top[0].size
     votes: dict[str | None, float] = {}
+    near: set[str | None] = set()
     for program in top:
-        answer = program.evaluate(features)
+        answer = None if unlike is not None and unlike(program, features) else program.evaluate(features)
         votes[answer] = votes.get(answer, 0.0) + 0.5 ** (program.size - smallest)
+        if program.size <= smallest + 1:
+            near.add(answer)
     total = sum(votes.values())
     answer, weight = max(votes.items(), key=lambda vote: vote[1])
     share = weight / total
     evidence = n_examples / (n_examples + 1) if n_examples is not None else 1.0
-    if answer is None or share < min_agreement:
+    if answer is None or share < min_agreement or len(near) > 1:
         return None, round(share * evidence, 4)
     return answer, round(share * evidence, 4)
 
