@@ -51,6 +51,7 @@ from server.evolution.programs import (
 from server.evolution.sandbox import check_source, run_in_sandbox
 from server.evolution.stages import LLM_ONLY, STAGES, StageStats, StageThresholds, next_stage, who_answers
 from server.evolution.synthesis import Example, confidence, learned_program_source, synthesize
+from server.evolution.versions import judged_after, set_aside
 
 if TYPE_CHECKING:
     from server.common.config import EvolutionSettings
@@ -300,7 +301,12 @@ class LearnedTasks:
         provenance = row.get("provenance") or {}
         origin = provenance.get("origin", "synthesis")
         since = provenance.get("convention_from") or 0
-        examples = [(features, answer) for row_id, features, answer in self.kept(task) if row_id >= since]
+        aside = set_aside(provenance) or (0, 0)
+        examples = [
+            (features, answer)
+            for row_id, features, answer in self.kept(task)
+            if row_id >= since and not aside[0] < row_id <= aside[1]
+        ]
         alternatives = decode_alternatives(provenance)
         consistent = [p for p in alternatives if all(p.evaluate(ctx) == answer for ctx, answer in examples)]
         programs: list[Any] = list(consistent)
@@ -424,9 +430,8 @@ class LearnedTasks:
         whole = self._find_program(task, [(features, answer) for _, features, answer in kept], report)
         if active is None or (whole is not None and not whole.conditional):
             return whole, None
-        trained_through = (active.get("provenance") or {}).get("trained_through", 0)
         program = primary_program(active)
-        start = change_point(kept, lambda inputs: answers_of(program, inputs), trained_through)
+        start = change_point(kept, lambda inputs: answers_of(program, inputs), judged_after(active.get("provenance")))
         if start is None or start == 0:
             return whole, None
         recent = kept[start:]
@@ -446,7 +451,7 @@ class LearnedTasks:
             return False
         if active is None:
             return True
-        since = (active.get("provenance") or {}).get("trained_through", 0)
+        since = judged_after(active.get("provenance"))
         recent = [(features, answer) for row_id, features, answer in kept if row_id > since]
         got = answers_of(primary_program(active), [features for features, _ in recent])
         wrong: int = sum(answer != expected for answer, (_, expected) in zip(got, recent, strict=False))
@@ -563,8 +568,8 @@ class LearnedTasks:
         kept_rate = sum(row["kept"] for row in known) / len(known) if known else None
         if active is None:
             return StageStats(len(rows), kept_rate, has_program=False)
-        trained_through = (active.get("provenance") or {}).get("trained_through", 0)
-        judged, right = self._judge_code(active, [row for row in known if row["id"] > trained_through])
+        since = judged_after(active.get("provenance"))
+        judged, right = self._judge_code(active, [row for row in known if row["id"] > since])
         return StageStats(len(rows), kept_rate, judged, right / judged if judged else None, has_program=True)
 
     def _judge_code(self, active: dict[str, Any], rows: list[dict[str, Any]]) -> tuple[int, int]:
