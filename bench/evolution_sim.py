@@ -20,11 +20,15 @@
     to be that folder's name.
 (a4) A convention that branches on the folder: asks until learned, then new
     paths in both branches.
+(a5) A question answered per file that no DSL program expresses, with an LLM
+    configured (a local OpenAI-compatible stub that answers every question
+    right): how often the pre-filled answer is right, how often the LLM is
+    consulted, while the most kept answer (a learned default) is one file's.
 (b) Template self-improvement: `bench/evolution_improve_sim.py` (its own script),
     run from here when present.
 
     .venv/bin/python bench/evolution_sim.py [--min-executions 4 10] [--new-paths 20] [--seed 3] [--skip-improve]
-        [--only learn|change|folder|branch|latency ...]
+        [--only learn|change|folder|branch|llm|latency ...] [--llm-generations 24]
 """
 
 from __future__ import annotations
@@ -32,11 +36,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import json
 import random
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from lsprotocol import types
@@ -94,6 +101,7 @@ WORDS = [
     "report",
 ]
 STOPPED_AFTER = 3  # generations in a row without a question
+PARTS = ["learn", "change", "folder", "branch", "llm", "latency"]
 
 
 @dataclass(frozen=True)
@@ -139,6 +147,11 @@ def random_path(rng: random.Random, used: set[str]) -> str:
             return rel
 
 
+async def drain(stream: asyncio.StreamReader | None) -> None:
+    while stream is not None and await stream.read(65536):
+        pass
+
+
 class ScriptedUser:
     """A client that applies edits to disk and answers `scion/ask` by one convention.
 
@@ -154,6 +167,7 @@ class ScriptedUser:
         self.corrects = corrects
         self.current: str = ""
         self.asks = 0
+        self.prefilled: list[bool] = []  # when asked: was the convention's question pre-filled right?
         self.client = LanguageClient("scion-evolution-bench", "1")
         fix_code_action_union(self.client.protocol._converter)
 
@@ -162,6 +176,9 @@ class ScriptedUser:
             params = plain(params)
             self.asks += 1
             answer = self.name_of(self.current)
+            self.prefilled += [
+                q.get("default") == answer for q in params["questions"] if q["name"] == convention.question
+            ]
             return {
                 q["name"]: answer if q["name"] == convention.question else q.get("default") for q in params["questions"]
             }
@@ -179,12 +196,19 @@ class ScriptedUser:
         ):
             self.client.feature(method)(lambda *args: None)
 
-    async def start(self, evolution: dict, checkpoints: tuple[float, float] = (0.2, 0.4)) -> None:
+    async def start(
+        self, evolution: dict, checkpoints: tuple[float, float] = (0.2, 0.4), llm: dict | None = None
+    ) -> None:
         await self.client.start_io(sys.executable, "-P", "-m", "server")
+        # pygls pipes the server's stderr and never reads it: once the pipe is full (litellm logs
+        # verbosely there), the server blocks on its next write. An editor reads it; so does this.
+        self.stderr_drain = asyncio.ensure_future(drain(self.client._server.stderr))
         options = {
             "ask": True,
             "scion": {"tracking": {"checkpoints": list(checkpoints)}, "evolution": {"debounce": 0.1, **evolution}},
         }
+        if llm:
+            options["scion"]["llm"] = llm
         await self.client.initialize_async(
             types.InitializeParams(
                 capabilities=types.ClientCapabilities(
@@ -455,6 +479,67 @@ async def branching(min_executions: int, new_paths: int, seed: int) -> list:
     ]
 
 
+def docstring_of(rel: str) -> str:
+    path = Path(rel)
+    return f"Stores {path.stem.replace('_', ' ')} records for {path.parent.name}."
+
+
+class TeacherStub(BaseHTTPRequestHandler):
+    """An OpenAI-compatible chat endpoint that answers each template question as the user would; writes no programs."""
+
+    requests = 0
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        prompt = body["messages"][-1]["content"]
+        reply = "I cannot write that."
+        if "Editing context:" in prompt:
+            type(self).requests += 1
+            context = json.loads(prompt.split("Editing context:", 1)[1].rsplit("Answer:", 1)[0])
+            reply = docstring_of(context["rel_path"])
+        payload = json.dumps(
+            {
+                "id": "stub",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": "stub",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": reply}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format, *args):
+        pass
+
+
+async def per_file_with_llm(generations: int, seed: int) -> list:
+    """(a5) The docstring names the file and its folder; an LLM that knows the convention is configured."""
+    explicit = {**CONVENTIONS[0].explicit, "class_name": "Record"}
+    del explicit["docstring"]
+    convention = Convention("python/dataclass", "docstring", "per-file sentence", docstring_of, explicit)
+    handler = type("Teacher", (TeacherStub,), {"requests": 0})
+    stub = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=stub.serve_forever, daemon=True).start()
+    workspace = Path(tempfile.mkdtemp(prefix="scion-evolution-sim-"))
+    (workspace / ".scion").mkdir()
+    user = ScriptedUser(workspace, convention)
+    llm = {"model": "hosted_vllm/stub", "apiBase": f"http://127.0.0.1:{stub.server_address[1]}/v1", "timeout": 10}
+    await user.start({"minExecutions": 4, "minKeptRate": 0.9}, checkpoints=(0.3, 0.5), llm=llm)
+    try:
+        paths = fresh_paths(random.Random(seed))
+        asked, right, wrong = await on_paths(user, [next(paths) for _ in range(generations)])
+    finally:
+        await user.stop()
+        stub.shutdown()
+        stub.server_close()
+    return [generations, asked, f"{sum(user.prefilled)}/{len(user.prefilled)}", handler.requests, right, wrong]
+
+
 # -- codeAction latency while evolution synthesises --------------------------------
 
 
@@ -545,7 +630,7 @@ def template_improvement_report() -> str | None:
 
 
 async def main(args: argparse.Namespace) -> None:
-    only = set(args.only or ["learn", "change", "folder", "branch", "latency"])
+    only = set(args.only or PARTS)
     if "learn" in only:
         print("## (a) Learned tasks: a user who always answers by one convention\n")
         rows = []
@@ -606,6 +691,17 @@ async def main(args: argparse.Namespace) -> None:
             "program",
         ]
         print(table(headers, rows) + "\n")
+    if "llm" in only:
+        print("## (a5) A per-file answer no program expresses, with an LLM configured (a stub that is always right)\n")
+        headers = [
+            "generations",
+            "asked",
+            "pre-filled right when asked",
+            "LLM consulted",
+            "right unasked",
+            "wrong unasked",
+        ]
+        print(table(headers, [await per_file_with_llm(args.llm_generations, args.seed)]) + "\n")
     if "latency" in only:
         print("### codeAction latency (ms) while an evolution run synthesises\n")
         print(table(["server", "requests", "median", "p99", "max"], await code_action_latency(args.samples, args.seed)))
@@ -623,7 +719,6 @@ if __name__ == "__main__":
     parser.add_argument("--samples", type=int, default=300, help="codeAction requests per phase")
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--skip-improve", action="store_true", help="only part (a)")
-    parser.add_argument(
-        "--only", nargs="+", choices=["learn", "change", "folder", "branch", "latency"], help="only these parts of (a)"
-    )
+    parser.add_argument("--only", nargs="+", choices=PARTS, help="only these parts of (a)")
+    parser.add_argument("--llm-generations", type=int, default=24, help="generations in part (a5)")
     asyncio.run(main(parser.parse_args()))
