@@ -52,11 +52,12 @@ from pygls.uris import from_fs_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import summary, table
+from bench.common import launch, summary, table
 from server.common.jsonish import plain
 from server.store import Store, task_name
 from server.templates.filters import pascal
-from tests.support.client_compat import fix_code_action_union
+from tests.support.answers import DATACLASS_ANSWERS
+from tests.support.client_compat import fix_code_action_union, ignore_notifications
 from tests.support.edits import apply_workspace_edit
 
 MODULE = "import os\n\n\n"
@@ -119,15 +120,7 @@ CONVENTIONS = [
         "class_name",
         'pascal(stem) + "Model"',
         lambda rel: pascal(Path(rel).stem) + "Model",
-        {
-            "fields": "id: int",
-            "frozen": False,
-            "order": False,
-            "slots": True,
-            "kw_only": False,
-            "docstring": "",
-            "add_import": True,
-        },
+        DATACLASS_ANSWERS,
     ),
     Convention(
         "python/pydantic-model",
@@ -145,11 +138,6 @@ def random_path(rng: random.Random, used: set[str]) -> str:
         if rel not in used:
             used.add(rel)
             return rel
-
-
-async def drain(stream: asyncio.StreamReader | None) -> None:
-    while stream is not None and await stream.read(65536):
-        pass
 
 
 class ScriptedUser:
@@ -188,28 +176,19 @@ class ScriptedUser:
             apply_workspace_edit(params.edit)
             return types.ApplyWorkspaceEditResult(applied=True)
 
-        for method in (
-            types.WINDOW_LOG_MESSAGE,
-            types.WINDOW_SHOW_MESSAGE,
-            types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-            "scion/status",
-        ):
-            self.client.feature(method)(lambda *args: None)
+        ignore_notifications(self.client)
 
     async def start(
         self, evolution: dict, checkpoints: tuple[float, float] = (0.2, 0.4), llm: dict | None = None
     ) -> None:
-        await self.client.start_io(sys.executable, "-P", "-m", "server")
-        # pygls pipes the server's stderr and never reads it: once the pipe is full (litellm logs
-        # verbosely there), the server blocks on its next write. An editor reads it; so does this.
-        self.stderr_drain = asyncio.ensure_future(drain(self.client._server.stderr))
         options = {
             "ask": True,
             "scion": {"tracking": {"checkpoints": list(checkpoints)}, "evolution": {"debounce": 0.1, **evolution}},
         }
         if llm:
             options["scion"]["llm"] = llm
-        await self.client.initialize_async(
+        await launch(
+            self.client,
             types.InitializeParams(
                 capabilities=types.ClientCapabilities(
                     workspace=types.WorkspaceClientCapabilities(
@@ -220,9 +199,8 @@ class ScriptedUser:
                 root_uri=from_fs_path(str(self.workspace)),
                 workspace_folders=[types.WorkspaceFolder(uri=from_fs_path(str(self.workspace)), name="bench")],
                 initialization_options=options,
-            )
+            ),
         )
-        self.client.initialized(types.InitializedParams())
 
     async def stop(self) -> None:
         await self.client.shutdown_async(None)
