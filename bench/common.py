@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import sys
 import time
@@ -14,6 +15,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.support.client_compat import editor_initialize_params, fix_code_action_union, ignore_notifications
 from tests.support.edits import apply_workspace_edit
+
+
+async def _drain(stream: asyncio.StreamReader | None) -> None:
+    while stream is not None and await stream.read(65536):
+        pass
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -44,9 +50,17 @@ def table(headers: list[str], rows: list[list]) -> str:
     return "\n".join(lines)
 
 
+_DRAINS: set[asyncio.Task[None]] = set()
+
+
 async def launch(client: LanguageClient, params: types.InitializeParams) -> None:
     """Start the real server over stdio (`python -P -m server`) and take it through initialize and initialized."""
     await client.start_io(sys.executable, "-P", "-m", "server")
+    # pygls pipes the server's stderr and never reads it: once the pipe is full (litellm logs
+    # verbosely there), the server blocks on its next write. An editor reads it; so does this.
+    drain = asyncio.create_task(_drain(client._server.stderr if client._server else None))
+    _DRAINS.add(drain)
+    drain.add_done_callback(_DRAINS.discard)
     await client.initialize_async(params)
     client.initialized(types.InitializedParams())
 

@@ -1,8 +1,10 @@
-"""`scion learned export FILE` / `scion learned import FILE`: share learned programs between workspaces.
+"""`scion learned export/import FILE`, `scion learned versions/rollback TASK`: learned programs from a terminal.
 
 An import validates every program again (digest, sandbox rules, its own
 examples and this workspace's kept answers, run in the sandbox) and reports
 each rejected entry with its reason; it exits 1 when any entry was rejected.
+`versions` lists each version of a task's program with its evidence;
+`rollback` makes an earlier one active again (server/evolution/versions.py).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from server.cli.common import Where, json_option, print_json, relative, workspace_options
+from server.cli.common import Where, json_option, print_json, print_table, relative, workspace_options
 from server.evolution.stages import StageThresholds
 
 
@@ -46,7 +48,45 @@ def import_programs(where: Where, file: Path, min_accuracy: float, dry_run: bool
     return 1 if report.rejected else 0
 
 
-@click.group("learned", help="Export or import learned programs (the pattern library).")
+def list_versions(where: Where, task: str, as_json: bool) -> int:
+    from server.evolution.versions import version_evidence
+
+    workspace = where.root()
+    with where.open_store(workspace) as store:
+        versions = version_evidence(store, task)
+    if as_json:
+        print_json([version.as_json() for version in versions], workspace)
+        return 0
+    rows = [
+        [
+            f"v{v.version}" + (" *" if v.active else ""),
+            v.created_at,
+            v.origin,
+            v.examples if v.examples is not None else "-",
+            "-" if v.held_out_accuracy is None else f"{v.held_out_accuracy:.0%}",
+            f"{v.kept}/{v.kept + v.rejected}" if v.kept + v.rejected else "-",
+            v.program,
+        ]
+        for v in versions
+    ]
+    print_table(["version", "created", "origin", "examples", "held-out", "code kept", "program"], rows, title=task)
+    return 0
+
+
+def roll_back(where: Where, task: str, to_version: int | None, as_json: bool) -> int:
+    from server.evolution.versions import rollback_program
+
+    workspace = where.root()
+    with where.open_store(workspace) as store:
+        old, new = rollback_program(store, task, to_version)
+    if as_json:
+        print_json({"task": task, "from": old, "to": new}, workspace)
+    else:
+        print(f"{task}: v{new} is active again (was v{old}); every version and its evidence are kept")
+    return 0
+
+
+@click.group("learned", help="Learned programs: export, import, versions and rollback.")
 def learned_group() -> None:
     pass
 
@@ -73,6 +113,27 @@ def export_command(where: Where, file: Path, as_json: bool) -> int:
 @json_option
 def import_command(where: Where, file: Path, min_accuracy: float, dry_run: bool, as_json: bool) -> int:
     return import_programs(where, file, min_accuracy, dry_run, as_json)
+
+
+@learned_group.command("versions", help="List every version of a task's program, with its evidence.")
+@click.argument("task", metavar="TASK")
+@workspace_options
+@json_option
+def versions_command(where: Where, task: str, as_json: bool) -> int:
+    """TASK is TEMPLATE:QUESTION, e.g. python/dataclass:class_name."""
+    return list_versions(where, task, as_json)
+
+
+@learned_group.command("rollback", help="Make an earlier version of a task's program active again.")
+@click.argument("task", metavar="TASK")
+@click.option(
+    "--to", "to_version", type=click.IntRange(min=1), metavar="VERSION", help="the version (default: the one before)"
+)
+@workspace_options
+@json_option
+def rollback_command(where: Where, task: str, to_version: int | None, as_json: bool) -> int:
+    """TASK is TEMPLATE:QUESTION, e.g. python/dataclass:class_name."""
+    return roll_back(where, task, to_version, as_json)
 
 
 COMMANDS = [learned_group]
