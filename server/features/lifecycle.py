@@ -49,14 +49,7 @@ def register(server: ScionServer) -> None:
         settings = params.settings
         if isinstance(settings, dict) and "scion" in settings:
             settings = settings["scion"]
-        old_database, old_roots = ls.database_path(), ls.settings.templates.roots
-        ls.apply_settings(settings)
-        if ls.database_path() != old_database:
-            open_store(ls)
-        if ls.settings.templates.roots != old_roots:
-            load_catalog(ls)
-        for listener in ls.on_settings:
-            _safely(listener)
+        change_settings(ls, settings)
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: ScionServer, params: None) -> None:
@@ -69,6 +62,30 @@ def register(server: ScionServer) -> None:
         if ls.store is not None:
             ls.store.close()
             ls.store = None
+
+
+def change_settings(ls: ScionServer, raw: object, *, replace: bool = False) -> None:
+    """New settings take effect: the database reopened, the templates reloaded when theirs changed.
+
+    Also when the settings file changed on disk: then the editor's settings are applied again
+    (`replace=True` with `ls.raw_settings`), so whatever lies beneath them is read anew.
+    """
+    old_database, old_roots = ls.database_path(), ls.settings.templates.roots
+    ls.apply_settings(raw, replace=replace)
+    if ls.database_path() != old_database:
+        open_store(ls)
+    if ls.settings.templates.roots != old_roots:
+        load_catalog(ls)
+    for listener in ls.on_settings:
+        _safely(listener)
+
+
+def template_roots(ls: ScionServer) -> list[tuple[Path, str]]:
+    """Every template root with its kind, the extra roots from the settings relative to the workspace."""
+    extra = [Path(root).expanduser() for root in ls.settings.templates.roots]
+    if ls.workspace_root is not None:
+        extra = [root if root.is_absolute() else ls.workspace_root / root for root in extra]
+    return default_roots(ls.workspace_root, extra)
 
 
 def open_store(ls: ScionServer) -> None:
@@ -96,10 +113,7 @@ def load_catalog(ls: ScionServer, *, with_store: bool = False) -> None:
     sqlite-utils, reading every manifest and opening SQLite cost more than
     the whole handshake.
     """
-    extra = [Path(root).expanduser() for root in ls.settings.templates.roots]
-    if ls.workspace_root is not None:
-        extra = [root if root.is_absolute() else ls.workspace_root / root for root in extra]
-    roots = default_roots(ls.workspace_root, extra)
+    roots = template_roots(ls)
     database = ls.database_path()
     workspace = ls.workspace_root
 

@@ -142,6 +142,26 @@ class UpgradeService:
         self.server.background.spawn(self.detection.scan_workspace(), name="upgrades:scan")
 
     @on_loop
+    def templates_changed(self) -> None:
+        """Template versions were added, edited or deleted: every generated file is checked again."""
+        # Renders are cached by template folder and offers by answer-file text, and an edited
+        # template keeps both: start afresh.
+        self.renderer = Renderer()
+        self._detector = None
+        self.server.background.spawn(self.detection.scan_workspace(), name="upgrades:templates-changed")
+
+    @on_loop
+    def answer_files_changed(self, answer_files: list[Path]) -> None:
+        """Answer files were created, changed or deleted outside the editor (a `git pull`)."""
+
+        async def refresh() -> None:
+            await self.server.ready()
+            await self.detection.refresh(answer_files)
+            self.server.send_status("ready", f"{self.available_count()} template upgrades available")
+
+        self.server.background.spawn(refresh(), name="upgrades:answer-files-changed")
+
+    @on_loop
     def document_opened(self, params: types.DidOpenTextDocumentParams) -> None:
         uri = params.text_document.uri
         self.conflicts.scan(uri, params.text_document.text)

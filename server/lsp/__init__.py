@@ -96,6 +96,7 @@ class ScionServer(LanguageServer):
         self.on_verdict: list[VerdictListener] = []  # after tracking decides
         # Code actions other than "Generate:" (quick-fixes, accept/reject).
         self.code_action_providers: list[CodeActionProvider] = []
+        self.template_problem_uris: set[str] = set()  # files with template diagnostics published
         # template id -> (success rate, decided count); refreshed after verdicts.
         self.success: dict[str, tuple[float, int]] = {}
 

@@ -14,6 +14,7 @@ return {
   cmd = cfg.cmd(config),
   filetypes = config.filetypes,
   root_markers = { '.scion', '.git' },
+  capabilities = cfg.capabilities(config),
   init_options = {
     ask = true,
     scion = cfg.server_settings(config),
