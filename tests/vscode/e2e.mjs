@@ -73,6 +73,7 @@ function prepareRunFolder() {
     fs.mkdirSync(path.join(WORKSPACE, '.scion'));
     fs.writeFileSync(path.join(WORKSPACE, 'orders.py'), '');
     fs.writeFileSync(path.join(WORKSPACE, 'shipping_note.py'), '');
+    fs.writeFileSync(path.join(WORKSPACE, 'cart_line.py'), '');
     // The project's own server package (most web services have one): opening the
     // folder must never run it, in the import check or in the server's start.
     const hostile = `open(${JSON.stringify(HIJACK_MARKER)}, 'a').write(__file__ + '\\n')\nraise SystemExit(3)\n`;
@@ -359,15 +360,18 @@ async function answerDataclassQuestions() {
     return seen;
 }
 
-/** Takes every pre-filled answer with Enter until the questions end. */
+/** Takes every pre-filled answer with Enter until the questions end; returns the keystrokes it took. */
 async function acceptDefaults() {
     await quickInput().waitFor({ state: 'visible', timeout: STEP_MS });
     let question = await waitForNextQuestion(undefined);
+    let keystrokes = 0;
     for (let guard = 0; guard < 20 && !question.done; guard++) {
         await page.keyboard.press('Enter');
+        keystrokes += 1;
         question = await waitForNextQuestion(question.key);
     }
     if (!question.done) throw new Error('still asking after 20 questions');
+    return keystrokes;
 }
 
 /** Runs a command from the palette (F1) by its title. */
@@ -510,9 +514,29 @@ async function main() {
             if (!/kept \d+% of \d+|no decided generations yet/.test(text ?? '')) throw new Error(`no success rate in ${JSON.stringify(text)}`);
             await screenshot('template list');
             await row.first().click();
-            await acceptDefaults();
+            const keystrokes = await acceptDefaults();
+            // Eight questions and the review, one Enter each.
+            if (keystrokes !== 9) throw new Error(`Enter on every proposal took ${keystrokes} keystrokes, expected 9`);
             await until('class ShippingNote in the editor', async () => (await editorText()).includes('class ShippingNote:'));
             await until('its answer file', async () => fs.existsSync(path.join(WORKSPACE, 'shipping_note.py.template-answers.yml')));
+        });
+        await step('accept the remaining proposals (Ctrl+Shift+Enter), then Enter on the review: 2 keystrokes', async () => {
+            await openFile('cart_line.py');
+            await page.locator('.editor-group-container.active .monaco-editor .view-lines').click();
+            await runCodeAction(/Generate: Python dataclass/, 'generate with accept all');
+            await quickInput().waitFor({ state: 'visible', timeout: STEP_MS });
+            const first = await waitForNextQuestion(undefined);
+            const button = quickInput().locator('.codicon-check-all');
+            if ((await button.count()) === 0) throw new Error('no "accept the remaining proposals" button on the first question');
+            await screenshot('accept remaining button');
+            await page.keyboard.press('Control+Shift+Enter');
+            const review = await waitForNextQuestion(first.key);
+            if (review.done || !/Enter generates/.test(review.prompt)) throw new Error(`expected the review, got ${JSON.stringify(review)}`);
+            const rows = await quickInput().locator('.quick-input-list .monaco-list-row').allTextContents();
+            if (!rows.some((row) => /class_name.*CartLine/.test(row))) throw new Error(`the review lacks class_name: ${rows.join(' | ')}`);
+            await screenshot('review');
+            await page.keyboard.press('Enter');
+            await until('class CartLine in the editor', async () => (await editorText()).includes('class CartLine:'));
         });
         await step('palette: Show Template Stats opens the report in a webview', async () => {
             await runFromPalette('Scion: Show Template Stats');

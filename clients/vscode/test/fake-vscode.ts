@@ -35,6 +35,13 @@ export class Uri {
 }
 
 export const QuickInputButtons = { Back: { iconPath: 'back', tooltip: 'Back' } };
+export class ThemeIcon {
+    constructor(readonly id: string) {}
+}
+export enum QuickPickItemKind {
+    Separator = -1,
+    Default = 0,
+}
 export enum StatusBarAlignment {
     Left = 1,
     Right = 2,
@@ -88,6 +95,14 @@ class FakeQuickInput {
         }
         this.buttonTriggered.fire(QuickInputButtons.Back);
     }
+    /** The user clicks the button with this tooltip. */
+    click(tooltip: string): void {
+        const button = this.buttons.find((candidate) => (candidate as { tooltip?: string }).tooltip?.startsWith(tooltip));
+        if (!button) {
+            throw new Error(`this step has no button "${tooltip}"`);
+        }
+        this.buttonTriggered.fire(button);
+    }
 }
 
 export class FakeInputBox extends FakeQuickInput {
@@ -112,7 +127,9 @@ export class FakeInputBox extends FakeQuickInput {
 
 export interface FakeItem {
     label: string;
-    value: unknown;
+    value?: unknown;
+    description?: string;
+    kind?: QuickPickItemKind;
 }
 
 export class FakeQuickPick extends FakeQuickInput {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { ServerManager } from './server';
+import { acceptRemainingProposals } from './ask';
 
 /** One entry of `scion.listTemplates`. */
 export interface TemplateInfo {
@@ -201,5 +202,6 @@ export function registerCommands(server: ServerManager, output: vscode.LogOutput
             guarded('restart', () => server.restart()),
         ),
         vscode.commands.registerCommand('scion.showOutput', () => output.show(true)),
+        vscode.commands.registerCommand('scion.acceptProposals', acceptRemainingProposals),
     ];
 }
