@@ -49,6 +49,11 @@ export enum StatusBarAlignment {
 export enum ProgressLocation {
     Notification = 15,
 }
+export enum ConfigurationTarget {
+    Global = 1,
+    Workspace = 2,
+    WorkspaceFolder = 3,
+}
 export enum ViewColumn {
     Active = -1,
 }
@@ -218,6 +223,7 @@ export function setSettings(next: Record<string, unknown>): void {
 
 export const workspace = {
     workspaceFolders: undefined as unknown,
+    onDidChangeWorkspaceFolders: new EventEmitter<unknown>().event,
     getConfiguration: (section: string) => ({
         get: <T>(key: string): T | undefined => settings[`${section}.${key}`] as T | undefined,
     }),
@@ -251,5 +257,25 @@ export class CancellationTokenSource {
     cancel(): void {
         this.token.isCancellationRequested = true;
         this.emitter.fire();
+    }
+}
+
+/** VS Code's secret storage, in memory. */
+export class FakeSecretStorage {
+    readonly values = new Map<string, string>();
+    private readonly changed = new EventEmitter<{ key: string }>();
+    readonly onDidChange = this.changed.event;
+    get(key: string): Promise<string | undefined> {
+        return Promise.resolve(this.values.get(key));
+    }
+    store(key: string, value: string): Promise<void> {
+        this.values.set(key, value);
+        this.changed.fire({ key });
+        return Promise.resolve();
+    }
+    delete(key: string): Promise<void> {
+        this.values.delete(key);
+        this.changed.fire({ key });
+        return Promise.resolve();
     }
 }

@@ -30,6 +30,7 @@ describe('settings', () => {
             'evolution.improveBelow',
             'log.level',
             'server.pythonPath',
+            'trace.server',
         ];
         assert.deepEqual([...SETTING_KEYS].sort(), contract.sort());
     });
