@@ -27,21 +27,27 @@ local M = {}
 ---@field log_file? string
 ---@field watch_files? boolean
 
+--- The languages and YAML files Scion attaches to: the one list the VS Code extension bundles too.
+---@return { languages: string[], yaml: string[] }
+local function shared_languages()
+  local here = debug.getinfo(1, 'S').source:sub(2)
+  local file = vim.fs.joinpath(vim.fs.dirname(vim.fs.dirname(vim.fs.dirname(here))), 'languages.json')
+  local handle = assert(io.open(file, 'r'), 'Scion: ' .. file .. ' is missing from the plugin')
+  local data = vim.json.decode(handle:read('*a'))
+  handle:close()
+  return data
+end
+
+local shared = shared_languages()
+
+--- YAML files the server reads (template and copier manifests, answer files), by name; other YAML is left alone.
+M.yaml_files = shared.yaml
+
 ---@type scion.Config
 M.defaults = {
   cmd = nil,
   python = nil,
-  filetypes = {
-    'python',
-    'typescript',
-    'typescriptreact',
-    'javascript',
-    'javascriptreact',
-    'go',
-    'rust',
-    'elixir',
-    'yaml', -- template manifests get diagnostics
-  },
+  filetypes = vim.list_extend(vim.deepcopy(shared.languages), { 'yaml' }),
   settings = {},
   log_file = nil,
   watch_files = true,
@@ -133,6 +139,19 @@ function M.server_settings(config)
     return vim.empty_dict() -- an object on the wire, not []
   end
   return settings
+end
+
+--- Whether a YAML file is one Scion reads (`template.yml`, `copier.yml`, answer files), by its name.
+---@param path string
+---@return boolean
+function M.is_scion_yaml(path)
+  local name = vim.fs.basename(path)
+  for _, pattern in ipairs(M.yaml_files) do
+    if vim.glob.to_lpeg(pattern):match(name) then
+      return true
+    end
+  end
+  return false
 end
 
 --- Client capabilities beyond Neovim's defaults. Neovim watches files for servers only on macOS
