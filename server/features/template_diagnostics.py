@@ -58,8 +58,9 @@ async def reload_templates(ls: ScionServer, paths: Sequence[Path]) -> None:
     changed = [path for path in (Path(p).absolute() for p in paths) if in_roots(path, roots)]
     if not changed:
         return
-    errors = await asyncio.to_thread(_reload, catalog, changed)
-    publish(ls, errors)
+    async with ls.template_reloads:
+        errors = await asyncio.to_thread(_reload, catalog, changed)
+        publish(ls, errors)
     log.info("templates reloaded after %d changed file(s): %d problem(s)", len(changed), len(errors))
     if ls.upgrades is not None:
         ls.upgrades.templates_changed()

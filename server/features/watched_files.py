@@ -19,15 +19,18 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from server.features.lifecycle import change_settings, template_roots
+from server.common.config import template_roots
+from server.common.config_file import config_path
+from server.features.lifecycle import settings_changed
 from server.features.template_diagnostics import in_roots, reload_templates
 from server.lsp import ScionServer
 from server.templates.answerfile import is_answer_file
 from server.templates.answerfile.record import SUFFIX
+from server.templates.catalog import default_roots
 
 log = logging.getLogger("scion.watch")
 
-SETTINGS_FILE = Path(".scion") / "config.toml"
+SETTINGS_FILE = Path(".scion") / "config.toml"  # config_path(workspace), as a pattern from any workspace
 _registration_ids = itertools.count(1)
 
 
@@ -109,7 +112,7 @@ def files_changed(ls: ScionServer, paths: list[Path]) -> None:
     """On the loop: one batch of created, changed and deleted files, each sent where it matters."""
     if any(is_settings_file(ls, path) for path in paths):
         log.info("%s changed: applying the settings again", SETTINGS_FILE)
-        change_settings(ls, ls.raw_settings, replace=True)
+        settings_changed(ls)
     answer_files = [path for path in paths if is_answer_file(path)]
     if answer_files and ls.upgrades is not None:
         ls.upgrades.answer_files_changed(answer_files)
@@ -119,8 +122,9 @@ def files_changed(ls: ScionServer, paths: list[Path]) -> None:
 
 
 def is_settings_file(ls: ScionServer, path: Path) -> bool:
-    return ls.workspace_root is not None and path == ls.workspace_root / SETTINGS_FILE
+    return ls.workspace_root is not None and path == config_path(ls.workspace_root)
 
 
 def _edited_roots(ls: ScionServer) -> list[Path]:
-    return [root.absolute() for root, kind in template_roots(ls) if kind != "builtin"]
+    roots = default_roots(ls.workspace_root, template_roots(ls.settings, ls.workspace_root))
+    return [root.absolute() for root, kind in roots if kind != "builtin"]

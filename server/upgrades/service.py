@@ -24,9 +24,8 @@ from server.common.confine import inside_workspace
 from server.common.errors import AnswerError, ScionError, TemplateError, TemplateNotFound
 from server.common.fsutil import sha256_text
 from server.context import context_for_path
-from server.generation import now_iso
 from server.store import Store
-from server.templates.answerfile import AnswerRecord, answer_file_of, primary_file, read_source
+from server.templates.answerfile import AnswerRecord, answer_file_of, now_iso, primary_file, read_source
 from server.templates.catalog import Catalog
 from server.templates.model import Template
 from server.templates.secrets import without_secrets
@@ -216,7 +215,12 @@ class Upgrader:
             stored = None
         else:
             base = self._base_files(record_for_base, features, answer_file)
-            stored = self._stored_render(record)
+            # The stored render stands in for a base that no longer renders as recorded (read only then).
+            stored = (
+                self._stored_render(record)
+                if target.mode == "insert" or not _renders_as_recorded(base, record, primary)
+                else None
+            )
 
         if target.mode == "insert":
             key = primary.name
@@ -242,10 +246,7 @@ class Upgrader:
             return _Step(upgrade, {primary: block.file_text})
 
         if stored is not None:
-            primary_key = next(iter(record.files), primary.name)
-            base = dict(base or {})
-            if sha256_text(base.get(primary_key, "")) != record.files.get(primary_key, record.sha256):
-                base[primary_key] = stored
+            base = {**(base or {}), _primary_key(record, primary): stored}
         keys = dict.fromkeys([*theirs, *(base or {}), *record.files])
         now = {key: files.current(folder / key) for key in keys}
         plan = plan_file_upgrades(base, theirs, now, record.files, label)
@@ -316,6 +317,16 @@ def _new_record(
         upgraded_from=record.version,
         upgraded_at=now_iso(),
     )
+
+
+def _primary_key(record: AnswerRecord, primary: Path) -> str:
+    return next(iter(record.files), primary.name)
+
+
+def _renders_as_recorded(base: dict[str, str] | None, record: AnswerRecord, primary: Path) -> bool:
+    """Whether the base render's primary file has the sha recorded for it."""
+    key = _primary_key(record, primary)
+    return sha256_text((base or {}).get(key, "")) == record.files.get(key, record.sha256)
 
 
 def _intact(text: str | None, sha: str) -> bool:
