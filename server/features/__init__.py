@@ -17,6 +17,7 @@ from server.features import (
     template_diagnostics,
     tracking,
     upgrades,
+    watched_files,
 )
 
 FEATURES = (
@@ -28,6 +29,7 @@ FEATURES = (
     hover,
     tracking,
     upgrades,
+    watched_files,
     evolution,
     stats,
 )

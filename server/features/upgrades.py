@@ -144,15 +144,29 @@ class UpgradeService:
 
     @on_loop
     def templates_changed(self) -> None:
-        """The catalog's versions changed (evolution deployed or dropped one, a template was edited or pulled
-        from the hub): detect every generated file again, republish their offers and the status count.
+        """The catalog's versions changed (evolution deployed or dropped one, a template was added, edited or
+        deleted on disk, or pulled from the hub): detect every generated file again, republish their offers and
+        the status count.
 
-        The one refresh path for every source of new versions; the detector's cache is keyed by the newest
-        versions, so the files whose templates did not change cost a cache look-up. Bursts cost one scan.
+        The one refresh path for every source of new versions. Renders are cached by template folder and offers
+        by answer-file text, and an edited template keeps both: start afresh. Bursts cost one scan.
         """
+        self.renderer = Renderer()
+        self._detector = None
         self.server.background.debounce(
             "upgrades:templates-changed", TEMPLATES_CHANGED_DEBOUNCE, self.detection.scan_workspace
         )
+
+    @on_loop
+    def answer_files_changed(self, answer_files: list[Path]) -> None:
+        """Answer files were created, changed or deleted outside the editor (a `git pull`)."""
+
+        async def refresh() -> None:
+            await self.server.ready()
+            await self.detection.refresh(answer_files)
+            self.server.send_status("ready", f"{self.available_count()} template upgrades available")
+
+        self.server.background.spawn(refresh(), name="upgrades:answer-files-changed")
 
     @on_loop
     def document_opened(self, params: types.DidOpenTextDocumentParams) -> None:

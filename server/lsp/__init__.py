@@ -99,6 +99,10 @@ class ScionServer(LanguageServer):
         self.on_verdict: list[VerdictListener] = []  # after tracking decides
         # Code actions other than "Generate:" (quick-fixes, accept/reject).
         self.code_action_providers: list[CodeActionProvider] = []
+        self.template_problem_uris: set[str] = set()  # files with template diagnostics published
+        # One template reload at a time: a reload that read a file before the next change must not
+        # finish after the reload of that change (features/template_diagnostics.py).
+        self.template_reloads = asyncio.Lock()
         # template id -> (success rate, decided count); refreshed after verdicts.
         self.success: dict[str, tuple[float, int]] = {}
 

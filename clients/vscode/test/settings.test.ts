@@ -32,6 +32,7 @@ describe('settings', () => {
             'evolution.trialShare',
             'log.level',
             'server.pythonPath',
+            'trace.server',
         ];
         assert.deepEqual([...SETTING_KEYS].sort(), contract.sort());
     });
