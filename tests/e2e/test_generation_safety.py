@@ -77,7 +77,7 @@ async def _cli_generation(workspace: Path, name: str) -> str:
     )
     out, err = await process.communicate()
     assert process.returncode == 0, err.decode()
-    return json.loads(out)["generation_id"]
+    return json.loads(out)["generationId"]
 
 
 async def test_concurrent_generations_into_one_document_keep_every_record(editor):
