@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 import sys
+import time
 from pathlib import Path
 
 from lsprotocol import types
@@ -11,7 +12,7 @@ from pygls.lsp.client import LanguageClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support.client_compat import editor_initialize_params, fix_code_action_union
+from tests.support.client_compat import editor_initialize_params, fix_code_action_union, ignore_notifications
 from tests.support.edits import apply_workspace_edit
 
 
@@ -21,6 +22,16 @@ def percentile(samples: list[float], q: float) -> float:
         return float("nan")
     index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
     return ordered[index]
+
+
+def milliseconds(action, repeat: int) -> list[float]:
+    """How long each of `repeat` calls of `action` took, in milliseconds."""
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
 
 
 def summary(samples: list[float]) -> tuple[float, float]:
@@ -33,6 +44,13 @@ def table(headers: list[str], rows: list[list]) -> str:
     return "\n".join(lines)
 
 
+async def launch(client: LanguageClient, params: types.InitializeParams) -> None:
+    """Start the real server over stdio (`python -P -m server`) and take it through initialize and initialized."""
+    await client.start_io(sys.executable, "-P", "-m", "server")
+    await client.initialize_async(params)
+    client.initialized(types.InitializedParams())
+
+
 async def start_server(workspace: Path, options: dict | None = None) -> LanguageClient:
     client = LanguageClient("scion-bench", "1")
     fix_code_action_union(client.protocol._converter)
@@ -42,17 +60,8 @@ async def start_server(workspace: Path, options: dict | None = None) -> Language
         apply_workspace_edit(params.edit)
         return types.ApplyWorkspaceEditResult(applied=True)
 
-    for method in (
-        types.WINDOW_LOG_MESSAGE,
-        types.WINDOW_SHOW_MESSAGE,
-        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-        "scion/status",
-    ):
-        client.feature(method)(lambda *args: None)
-
-    await client.start_io(sys.executable, "-P", "-m", "server")
-    await client.initialize_async(editor_initialize_params(workspace, options or {"ask": False, "scion": {}}, "bench"))
-    client.initialized(types.InitializedParams())
+    ignore_notifications(client)
+    await launch(client, editor_initialize_params(workspace, options or {"ask": False, "scion": {}}, "bench"))
     return client
 
 

@@ -34,11 +34,12 @@ from pygls.uris import from_fs_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import summary, table
+from bench.common import launch, summary, table
 from server.common.jsonish import plain
 from server.store import Store, task_name
 from server.templates.filters import pascal
-from tests.support.client_compat import fix_code_action_union
+from tests.support.answers import DATACLASS_ANSWERS
+from tests.support.client_compat import fix_code_action_union, ignore_notifications
 from tests.support.edits import apply_workspace_edit
 
 MODULE = "import os\n\n\n"
@@ -100,15 +101,7 @@ CONVENTIONS = [
         "class_name",
         'pascal(stem) + "Model"',
         lambda rel: pascal(Path(rel).stem) + "Model",
-        {
-            "fields": "id: int",
-            "frozen": False,
-            "order": False,
-            "slots": True,
-            "kw_only": False,
-            "docstring": "",
-            "add_import": True,
-        },
+        DATACLASS_ANSWERS,
     ),
     Convention(
         "python/pydantic-model",
@@ -153,21 +146,15 @@ class ScriptedUser:
             apply_workspace_edit(params.edit)
             return types.ApplyWorkspaceEditResult(applied=True)
 
-        for method in (
-            types.WINDOW_LOG_MESSAGE,
-            types.WINDOW_SHOW_MESSAGE,
-            types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-            "scion/status",
-        ):
-            self.client.feature(method)(lambda *args: None)
+        ignore_notifications(self.client)
 
     async def start(self, evolution: dict) -> None:
-        await self.client.start_io(sys.executable, "-P", "-m", "server")
         options = {
             "ask": True,
             "scion": {"tracking": {"checkpoints": [0.2, 0.4]}, "evolution": {"debounce": 0.1, **evolution}},
         }
-        await self.client.initialize_async(
+        await launch(
+            self.client,
             types.InitializeParams(
                 capabilities=types.ClientCapabilities(
                     workspace=types.WorkspaceClientCapabilities(
@@ -178,9 +165,8 @@ class ScriptedUser:
                 root_uri=from_fs_path(str(self.workspace)),
                 workspace_folders=[types.WorkspaceFolder(uri=from_fs_path(str(self.workspace)), name="bench")],
                 initialization_options=options,
-            )
+            ),
         )
-        self.client.initialized(types.InitializedParams())
 
     async def stop(self) -> None:
         await self.client.shutdown_async(None)

@@ -51,36 +51,21 @@ COMMANDS = [stats_command]
 
 
 def print_tables(stats: dict) -> None:
-    from server.tracking.reports import percent, show_value, sparkline
+    from server.tracking.reports import COUNT_HEADERS, percent, show_value, sparkline, template_row, version_row
 
     if not stats["versions"]:
         print("No generations recorded yet.")
         return
     trends = {(s["template_id"], s["version"]): sparkline(s["points"]) for s in stats["series"]}
     print_table(
-        ["template", "version", "decided", "accepted", "rejected", "pending", "success", "trend"],
-        [
-            [
-                v["template_id"],
-                v["version"],
-                v["decided"],
-                v["accepted"],
-                v["rejected"],
-                v["undecided"],
-                percent(v["rate"]),
-                trends.get((v["template_id"], v["version"]), ""),
-            ]
-            for v in stats["versions"]
-        ],
+        ["template", "version", *COUNT_HEADERS, "trend"],
+        [[*version_row(v, percent), trends.get((v["template_id"], v["version"]), "")] for v in stats["versions"]],
         title=f"Per version (trend: success per {stats['bucket']}, oldest first)",
     )
     print()
     print_table(
-        ["template", "decided", "accepted", "rejected", "pending", "success"],
-        [
-            [t["template_id"], t["decided"], t["accepted"], t["rejected"], t["undecided"], percent(t["rate"])]
-            for t in stats["templates"]
-        ],
+        ["template", *COUNT_HEADERS],
+        [template_row(t, percent) for t in stats["templates"]],
         title="Per template",
     )
     for template in stats["answers"]:

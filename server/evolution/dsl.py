@@ -17,9 +17,11 @@ import ast
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from server.evolution import runtime
+from server.templates import casing
 from server.templates.filters import CASE_FILTERS
 
 TEXT_FEATURES = ("stem", "folder", "extension", "module_path", "enclosing_class", "enclosing_function")
@@ -287,8 +289,12 @@ def atom(expr: TextExpr) -> str:
 
 
 def runtime_source() -> str:
-    """The helper code every learned program carries: runtime.py without its docstring."""
-    source = inspect.getsource(runtime)
+    """The helper code every learned program carries: casing.py and runtime.py without their docstrings."""
+    return "\n\n".join(_without_docstring(module) for module in (casing, runtime))
+
+
+def _without_docstring(module: ModuleType) -> str:
+    source = inspect.getsource(module)
     docstring_end = ast.parse(source).body[0].end_lineno
     return "\n".join(source.splitlines()[docstring_end:]).strip() + "\n"
 

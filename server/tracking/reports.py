@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -110,6 +111,25 @@ def show_value(value: Any) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
+# -- rows of the tables (terminal and HTML) -----------------------------------
+
+COUNT_HEADERS = ["decided", "accepted", "rejected", "pending", "success"]
+
+
+def template_row(template: dict[str, Any], rate: Callable[[float | None], Any]) -> list[Any]:
+    """A template's row: its id, its counts, and its success rate as `rate` shows it."""
+    return [template["template_id"], *_counts(template), rate(template["rate"])]
+
+
+def version_row(version: dict[str, Any], rate: Callable[[float | None], Any]) -> list[Any]:
+    """A version's row: template id, version, counts, and its success rate as `rate` shows it."""
+    return [version["template_id"], version["version"], *_counts(version), rate(version["rate"])]
+
+
+def _counts(row: dict[str, Any]) -> list[Any]:
+    return [row["decided"], row["accepted"], row["rejected"], row["undecided"]]
+
+
 # -- HTML ---------------------------------------------------------------------
 
 
@@ -125,27 +145,13 @@ def render_html(stats: dict[str, Any]) -> str:
         _line_chart(stats["series"], stats["bucket"]),
         "<h2>Templates</h2>",
         _table(
-            ["Template", "Decided", "Accepted", "Rejected", "Pending", "Success"],
-            [
-                [t["template_id"], t["decided"], t["accepted"], t["rejected"], t["undecided"], _rate_cell(t["rate"])]
-                for t in stats["templates"]
-            ],
+            ["Template", *map(str.capitalize, COUNT_HEADERS)],
+            [template_row(t, _rate_cell) for t in stats["templates"]],
         ),
         "<h2>Versions</h2>",
         _table(
-            ["Template", "Version", "Decided", "Accepted", "Rejected", "Pending", "Success"],
-            [
-                [
-                    v["template_id"],
-                    v["version"],
-                    v["decided"],
-                    v["accepted"],
-                    v["rejected"],
-                    v["undecided"],
-                    _rate_cell(v["rate"]),
-                ]
-                for v in stats["versions"]
-            ],
+            ["Template", "Version", *map(str.capitalize, COUNT_HEADERS)],
+            [version_row(v, _rate_cell) for v in stats["versions"]],
         ),
         "<h2>Answers that go with rejection</h2>",
     ]

@@ -24,9 +24,8 @@ from server.common.confine import inside_workspace
 from server.common.errors import AnswerError, ScionError, TemplateError, TemplateNotFound
 from server.common.fsutil import sha256_text
 from server.context import context_for_path
-from server.generation import now_iso
 from server.store import Store
-from server.templates.answerfile import AnswerRecord, answer_file_of, primary_file, read_source
+from server.templates.answerfile import AnswerRecord, answer_file_of, now_iso, primary_file, read_source
 from server.templates.catalog import Catalog
 from server.templates.model import Template
 from server.templates.secrets import without_secrets

@@ -18,6 +18,7 @@ from server.store import Store
 from server.templates.filters import pascal
 from tests.e2e.conftest import FAST_TRACKING
 from tests.e2e.editor import Editor
+from tests.support.answers import DATACLASS_ANSWERS
 
 TASK = "python/dataclass:class_name"
 LEARNING = {
@@ -26,15 +27,6 @@ LEARNING = {
         "tracking": FAST_TRACKING,
         "evolution": {"debounce": 0.2, "minExecutions": 4, "minKeptRate": 0.75},
     },
-}
-OTHER_ANSWERS = {
-    "fields": "id: int",
-    "frozen": False,
-    "order": False,
-    "slots": True,
-    "kw_only": False,
-    "docstring": "",
-    "add_import": True,
 }
 TRAINING = [
     "shop/order_item.py",
@@ -64,7 +56,7 @@ async def generate_with_convention(editor: Editor, rel: str) -> tuple[dict, bool
     }
     asked_before = len(editor.asked)
     uri = editor.open(rel, MODULE)
-    result = await editor.generate(uri, "python/dataclass", line=2, answers=OTHER_ANSWERS)
+    result = await editor.generate(uri, "python/dataclass", line=2, answers=DATACLASS_ANSWERS)
     return result, len(editor.asked) > asked_before
 
 
