@@ -12,7 +12,7 @@ import click
 
 from server.cli.output import print_json, print_table, warn
 
-if TYPE_CHECKING:  # settings (pydantic) load when a command first needs them, not at start-up
+if TYPE_CHECKING:  # settings (cattrs) load when a command first needs them, not at start-up
     from server.common.config import Layer, Resolved, Settings
 
 __all__ = [  # print_json and print_table live in cli/output.py; commands import them from here too

@@ -13,12 +13,12 @@ from server.cli.common import Where, json_option, print_json, print_table, works
 
 
 def show_config(where: Where, as_json: bool) -> int:
-    from server.common.config import leaf_keys, shown_value, value_at
+    from server.common.config import as_raw, leaf_keys, shown_value, value_at
     from server.common.config_file import config_path
 
     workspace = where.root()
     resolved = where.resolved(workspace)
-    keys = leaf_keys(resolved.settings.model_dump(by_alias=True))
+    keys = leaf_keys(as_raw(resolved.settings))
     rows = [(key, shown_value(key, value_at(resolved.settings, key)), resolved.origins[key]) for key in keys]
     if as_json:
         print_json(

@@ -74,10 +74,9 @@ def print_table(headers: list[str], rows: Iterable[Iterable[Any]], title: str | 
     from rich.table import Table
 
     console = out()
+    if title:  # its own line: a table's title would be wrapped to the table's width
+        console.print(title, style="bold", markup=False, soft_wrap=True)
     table = Table(
-        title=title,
-        title_justify="left",
-        title_style="bold",
         box=box.SIMPLE_HEAD,
         show_edge=False,
         pad_edge=False,

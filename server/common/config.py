@@ -1,4 +1,4 @@
-"""Typed settings, validated by pydantic, from layers: defaults < `.scion/config.toml` < editor < CLI flags.
+"""Typed settings (attrs, structured by cattrs) from layers: defaults < `.scion/config.toml` < editor < CLI flags.
 
 Every layer uses the editor's names without the `scion.` prefix (camelCase,
 nested: `{"tracking": {"keepThreshold": 0.6}}`; snake_case is accepted too).
@@ -6,94 +6,94 @@ A bad value never stops anything: it is reported (which layer, which key,
 why) and the next layer down decides, in the end the default (as
 jedi-language-server does with its options). `resolve_settings` also says
 where each effective value came from, for `scion config show`.
+
+cattrs, not pydantic: lsprotocol already loads it in the server, so the
+settings cost the server's start-up nothing. The value checks are its
+structure hooks, one per kind of value (`Share`, `Count`, ...), so each
+error names its setting.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, NewType
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr
-from pydantic import ValidationError as _ValidationError
-from pydantic.alias_generators import to_camel
+import attrs
 
 from server.evolution.stages import StageThresholds
 from server.tracking.tracker import DEFAULT_CHECKPOINTS, DEFAULT_KEEP_THRESHOLD
 
 DEFAULT_SOURCE = "default"
 SECRET_KEYS = frozenset({"llm.apiKey"})  # never printed
-Count = Annotated[int, Field(strict=True, ge=0)]
-Seconds = Annotated[float, Field(strict=True, ge=0)]
-Share = Annotated[float, Field(strict=True, ge=0, le=1)]
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+# The kinds of values, each with its check (see _HOOKS).
+Count = NewType("Count", int)  # a whole number >= 0
+Seconds = NewType("Seconds", float)  # a number >= 0
+Share = NewType("Share", float)  # a number between 0 and 1
+Checkpoints = NewType("Checkpoints", tuple)  # increasing positive seconds
+Level = NewType("Level", str)  # one of LOG_LEVELS, any case
+Paths = NewType("Paths", tuple)  # a list of strings
 
 
-def _increasing(checkpoints: tuple[float, ...]) -> tuple[float, ...]:
-    if not checkpoints or list(checkpoints) != sorted(checkpoints) or checkpoints[0] <= 0:
-        raise ValueError("expected a non-empty list of increasing positive seconds")
-    return checkpoints
+@attrs.frozen
+class DatabaseSettings:
+    path: str = ""  # empty: <workspace>/.scion/scion.db
 
 
-def _lower(value: Any) -> Any:
-    return value.lower() if isinstance(value, str) else value
+@attrs.frozen
+class TemplateSettings:
+    roots: Paths = Paths(())
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True, validate_default=False
-    )
+@attrs.frozen
+class LlmSettings:
+    model: str = ""  # empty: no LLM
+    api_base: str = ""
+    api_key: str = ""
+    timeout: Seconds = Seconds(20.0)
 
 
-class DatabaseSettings(_Section):
-    path: StrictStr = ""  # empty: <workspace>/.scion/scion.db
-
-
-class TemplateSettings(_Section):
-    roots: tuple[StrictStr, ...] = ()
-
-
-class LlmSettings(_Section):
-    model: StrictStr = ""  # empty: no LLM
-    api_base: StrictStr = ""
-    api_key: StrictStr = ""
-    timeout: Seconds = 20.0
-
-
-class TrackingSettings(_Section):
+@attrs.frozen
+class TrackingSettings:
     # GitHub's completion-persistence windows: 30 s, 2 min, 5 min, 10 min.
     # The defaults are the tracker's own (one place to change them).
-    checkpoints: Annotated[tuple[Annotated[float, Field(strict=True)], ...], AfterValidator(_increasing)] = (
-        DEFAULT_CHECKPOINTS
-    )
-    keep_threshold: Share = DEFAULT_KEEP_THRESHOLD
+    checkpoints: Checkpoints = Checkpoints(DEFAULT_CHECKPOINTS)
+    keep_threshold: Share = Share(DEFAULT_KEEP_THRESHOLD)
 
 
-class EvolutionSettings(_Section):
-    enabled: StrictBool = True
+@attrs.frozen
+class EvolutionSettings:
+    enabled: bool = True
     # The stage thresholds' defaults are the domain's own (one place to change them).
-    min_executions: Count = StageThresholds.min_executions
-    min_kept_rate: Share = StageThresholds.min_kept_rate
-    hybrid_confidence: Share = StageThresholds.hybrid_confidence
-    code_first_confidence: Share = StageThresholds.code_first_confidence
-    min_decided: Count = 10
-    improve_below: Share = 0.8
+    min_executions: Count = Count(StageThresholds.min_executions)
+    min_kept_rate: Share = Share(StageThresholds.min_kept_rate)
+    hybrid_confidence: Share = Share(StageThresholds.hybrid_confidence)
+    code_first_confidence: Share = Share(StageThresholds.code_first_confidence)
+    min_decided: Count = Count(10)
+    improve_below: Share = Share(0.8)
     # A version whose kept generations were edited at least this often is analysed too, however well it does.
-    improve_edited_above: Share = 0.5
+    improve_edited_above: Share = Share(0.5)
     # The share of new generations that get a candidate version while its A/B trial runs.
-    trial_share: Share = 0.2
-    debounce: Seconds = 5.0
+    trial_share: Share = Share(0.2)
+    debounce: Seconds = Seconds(5.0)
 
 
-class LogSettings(_Section):
-    level: Annotated[Literal["debug", "info", "warning", "error"], BeforeValidator(_lower)] = "info"
+@attrs.frozen
+class LogSettings:
+    level: Level = Level("info")
 
 
-class ServerSettings(_Section):
-    python_path: StrictStr = ""  # read by the clients; the server only tolerates it
+@attrs.frozen
+class ServerSettings:
+    python_path: str = ""  # read by the clients; the server only tolerates it
 
 
-class Settings(_Section):
+@attrs.frozen
+class Settings:
     database: DatabaseSettings = DatabaseSettings()
     templates: TemplateSettings = TemplateSettings()
     llm: LlmSettings = LlmSettings()
@@ -101,6 +101,118 @@ class Settings(_Section):
     evolution: EvolutionSettings = EvolutionSettings()
     log: LogSettings = LogSettings()
     server: ServerSettings = ServerSettings()
+
+
+SECTIONS: tuple[type, ...] = (
+    DatabaseSettings,
+    TemplateSettings,
+    LlmSettings,
+    TrackingSettings,
+    EvolutionSettings,
+    LogSettings,
+    ServerSettings,
+    Settings,
+)
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"expected a number, got {value!r}")
+    return float(value)
+
+
+def _seconds(value: Any, _: Any) -> float:
+    number = _number(value)
+    if number < 0:
+        raise ValueError(f"expected a number >= 0, got {value!r}")
+    return number
+
+
+def _share(value: Any, _: Any) -> float:
+    number = _number(value)
+    if not 0 <= number <= 1:
+        raise ValueError(f"expected a number between 0 and 1, got {value!r}")
+    return number
+
+
+def _count(value: Any, _: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"expected a whole number >= 0, got {value!r}")
+    return value
+
+
+def _checkpoints(value: Any, _: Any) -> tuple[float, ...]:
+    if not isinstance(value, list | tuple):
+        raise TypeError(f"expected a list of seconds, got {value!r}")
+    seconds = tuple(_number(item) for item in value)
+    if not seconds or list(seconds) != sorted(seconds) or seconds[0] <= 0:
+        raise ValueError("expected a non-empty list of increasing positive seconds")
+    return seconds
+
+
+def _level(value: Any, _: Any) -> str:
+    if not isinstance(value, str) or value.lower() not in LOG_LEVELS:
+        raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}, got {value!r}")
+    return value.lower()
+
+
+def _paths(value: Any, _: Any) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+        raise TypeError(f"expected a list of paths, got {value!r}")
+    return tuple(value)
+
+
+def _text(value: Any, _: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {value!r}")
+    return value
+
+
+def _flag(value: Any, _: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
+    return value
+
+
+_HOOKS: dict[Any, Callable[[Any, Any], Any]] = {
+    Count: _count,
+    Seconds: _seconds,
+    Share: _share,
+    Checkpoints: _checkpoints,
+    Level: _level,
+    Paths: _paths,
+    str: _text,
+    bool: _flag,
+}
+
+
+@functools.cache
+def _converter() -> Any:
+    """cattrs, strict: no value is coerced (`"yes"` is not true), unknown keys are errors, names are camelCase."""
+    from cattrs import Converter
+    from cattrs.gen import make_dict_structure_fn, override
+
+    converter = Converter(forbid_extra_keys=True)
+    for kind, hook in _HOOKS.items():
+        converter.register_structure_hook(kind, hook)
+    for section in SECTIONS:
+        renames: dict[str, Any] = {f.name: override(rename=camel(f.name)) for f in attrs.fields(section)}
+        hook = make_dict_structure_fn(section, converter, _cattrs_forbid_extra_keys=True, **renames)
+        converter.register_structure_hook(section, hook)
+    return converter
+
+
+def structure(raw: dict[str, Any]) -> Settings:
+    """`raw` (camelCase keys) as Settings; cattrs's ClassValidationError when any value is bad."""
+    settings: Settings = _converter().structure(raw, Settings)
+    return settings
+
+
+def as_raw(settings: Any) -> Any:
+    """Settings as nested dicts with the editor's camelCase names (what `scion config show` prints)."""
+    if attrs.has(type(settings)):
+        return {camel(f.name): as_raw(getattr(settings, f.name)) for f in attrs.fields(type(settings))}
+    return settings
 
 
 @dataclass(frozen=True)
@@ -119,7 +231,9 @@ class Resolved:
 
 
 def camel(name: str) -> str:
-    return to_camel(name)
+    """`keep_threshold` -> `keepThreshold`; camelCase names stay as they are."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 def resolve_settings(layers: Iterable[Layer], refused: Iterable[Dropped] = ()) -> Resolved:
@@ -135,8 +249,8 @@ def resolve_settings(layers: Iterable[Layer], refused: Iterable[Dropped] = ()) -
         merged = merge_settings(merged, clean)
         for key in leaf_keys(clean):
             origins[key] = layer.source
-    settings = Settings.model_validate(merged)  # each leaf is valid on its own: this cannot fail
-    for key in leaf_keys(settings.model_dump(by_alias=True)):
+    settings = structure(merged)  # each leaf is valid on its own: this cannot fail
+    for key in leaf_keys(as_raw(settings)):
         origins.setdefault(key, DEFAULT_SOURCE)
     return Resolved(settings, origins, [problem.message(settings, origins) for problem in dropped])
 
@@ -178,17 +292,18 @@ def clean_layer(layer: Layer, dropped: list[Dropped]) -> dict[str, Any]:
     if not isinstance(layer.raw, dict):
         dropped.append(Dropped(layer.source, "", "the settings should be an object (a table); ignored"))
         return {}
-    raw = _plain(layer.raw)
+    from cattrs.errors import ClassValidationError
+
+    raw = _camel_keys(layer.raw)
     for _ in range(len(leaf_keys(raw)) + 1):  # every round drops at least one key
         try:
-            Settings.model_validate(raw)
+            structure(raw)
             return raw
-        except _ValidationError as error:
-            for problem in error.errors(include_url=False):
-                dotted = _drop(raw, problem["loc"])
-                unknown = problem["type"] == "extra_forbidden"
-                reason = "unknown setting, ignored" if unknown else _message(problem, secret=dotted in SECRET_KEYS)
-                dropped.append(Dropped(layer.source, dotted, reason))
+        except ClassValidationError as error:
+            for path, reason in _errors(error):
+                _drop(raw, path)
+                dotted = ".".join(path)
+                dropped.append(Dropped(layer.source, dotted, _shown_reason(reason, secret=dotted in SECRET_KEYS)))
     return {}
 
 
@@ -222,7 +337,7 @@ def shown_value(dotted: str, value: Any) -> Any:
 
 
 def value_at(settings: Settings, dotted: str) -> Any:
-    value: Any = settings.model_dump(by_alias=True)
+    value: Any = as_raw(settings)
     for part in dotted.split("."):
         value = value[part]
     return value
@@ -249,38 +364,47 @@ def template_roots(settings: Settings, workspace: Path | None) -> list[Path]:
     return roots
 
 
-def _plain(raw: Any) -> Any:
-    """A copy whose dicts can be changed (`_drop`) without touching the caller's object."""
+def _camel_keys(raw: Any) -> Any:
+    """A copy with camelCase keys (snake_case is accepted too), whose dicts `_drop` may change."""
     if isinstance(raw, dict):
-        return {key: _plain(value) for key, value in raw.items()}
+        return {camel(key) if isinstance(key, str) else key: _camel_keys(value) for key, value in raw.items()}
     return raw
 
 
-def _drop(raw: dict[str, Any], loc: tuple[int | str, ...]) -> str:
-    """Take out the setting a validation error points at (a whole list, not one item); its dotted name."""
+def _errors(error: Exception, path: tuple[str, ...] = ()) -> Iterable[tuple[tuple[str, ...], str]]:
+    """(setting path, reason) for each failure in cattrs's exception group."""
+    from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
+
+    if isinstance(error, ForbiddenExtraKeysError):
+        for name in sorted(error.extra_fields):
+            yield (*path, str(name)), "unknown setting, ignored"
+        return
+    if isinstance(error, AttributeError):  # a section that is not a mapping (`llm = "x"`)
+        yield path, "expected a table of settings"
+        return
+    if not isinstance(error, ClassValidationError):
+        yield path, str(error)
+        return
+    with_notes, others = error.group_exceptions()
+    for inner, note in with_notes:
+        yield from _errors(inner, (*path, camel(note.name)))
+    for inner in others:
+        yield from _errors(inner, path)
+
+
+def _drop(raw: dict[str, Any], path: tuple[str, ...]) -> None:
+    """Take out the setting at `path` (a whole list, not one item)."""
     node: Any = raw
-    names: list[str] = []
-    for index, part in enumerate(loc):
-        if not isinstance(part, str) or not isinstance(node, dict):
-            break
-        key = next((k for k in (part, _snake(part)) if k in node), part)
-        names.append(camel(str(key)))
-        if index == len(loc) - 1 or not isinstance(node.get(key), dict):
-            node.pop(key, None)
-            break
-        node = node[key]
-    return ".".join(names)
+    for part in path[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+    if isinstance(node, dict):
+        node.pop(path[-1], None)
+    elif not path:
+        raw.clear()
 
 
-def _snake(name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
-
-
-def _message(problem: Any, secret: bool = False) -> str:
-    text = str(problem["msg"]).removeprefix("Value error, ")
-    text = f"{text[:1].lower()}{text[1:]}"
+def _shown_reason(reason: str, secret: bool) -> str:
+    """The reason, without the value for a secret (`..., got 'sk-...'`)."""
     if secret:
-        return text
-    got = problem.get("input")
-    shown = repr(got) if not isinstance(got, (dict, list)) else type(got).__name__
-    return f"{text} (got {shown[:80]})"
+        return reason.split(", got ")[0]
+    return reason[:200]
