@@ -115,16 +115,19 @@ def import_command(where: Where, file: Path, min_accuracy: float, dry_run: bool,
     return import_programs(where, file, min_accuracy, dry_run, as_json)
 
 
-@learned_group.command("versions", help="List every version of a task's program, with its evidence.")
+@learned_group.command(
+    "versions", help="List every version of a task's program (TASK: TEMPLATE:QUESTION), with its evidence."
+)
 @click.argument("task", metavar="TASK")
 @workspace_options
 @json_option
 def versions_command(where: Where, task: str, as_json: bool) -> int:
-    """TASK is TEMPLATE:QUESTION, e.g. python/dataclass:class_name."""
     return list_versions(where, task, as_json)
 
 
-@learned_group.command("rollback", help="Make an earlier version of a task's program active again.")
+@learned_group.command(
+    "rollback", help="Make an earlier version of a task's program (TASK: TEMPLATE:QUESTION) active again."
+)
 @click.argument("task", metavar="TASK")
 @click.option(
     "--to", "to_version", type=click.IntRange(min=1), metavar="VERSION", help="the version (default: the one before)"
@@ -132,7 +135,6 @@ def versions_command(where: Where, task: str, as_json: bool) -> int:
 @workspace_options
 @json_option
 def rollback_command(where: Where, task: str, to_version: int | None, as_json: bool) -> int:
-    """TASK is TEMPLATE:QUESTION, e.g. python/dataclass:class_name."""
     return roll_back(where, task, to_version, as_json)
 
 
