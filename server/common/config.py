@@ -19,6 +19,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic import ValidationError as _ValidationError
 from pydantic.alias_generators import to_camel
 
+from server.common.config_file import default_database_path
 from server.evolution.stages import StageThresholds
 from server.tracking.tracker import DEFAULT_CHECKPOINTS, DEFAULT_KEEP_THRESHOLD
 
@@ -234,7 +235,7 @@ def database_path(settings: Settings, workspace: Path | None) -> str:
         if not path.is_absolute() and workspace is not None:
             path = workspace / path
         return str(path)
-    return str((workspace or Path.cwd()) / ".scion" / "scion.db")
+    return default_database_path(workspace)
 
 
 def template_roots(settings: Settings, workspace: Path | None) -> list[Path]:
