@@ -23,6 +23,7 @@ from typing import Any, NewType
 
 import attrs
 
+from server.common.config_file import default_database_path
 from server.evolution.stages import StageThresholds
 from server.tracking.tracker import DEFAULT_CHECKPOINTS, DEFAULT_KEEP_THRESHOLD
 
@@ -353,7 +354,7 @@ def database_path(settings: Settings, workspace: Path | None) -> str:
         if not path.is_absolute() and workspace is not None:
             path = workspace / path
         return str(path)
-    return str((workspace or Path.cwd()) / ".scion" / "scion.db")
+    return default_database_path(workspace)
 
 
 def template_roots(settings: Settings, workspace: Path | None) -> list[Path]:

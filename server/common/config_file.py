@@ -21,13 +21,14 @@ A refused or broken value is reported and the next layer decides.
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from server.common.config import Dropped, Layer, Resolved, camel, leaf_keys, resolve_settings
 from server.common.confine import inside_workspace
 from server.common.errors import PathEscapeError
+
+if TYPE_CHECKING:  # the settings model (pydantic) loads only when a file or a flag has something to validate
+    from server.common.config import Dropped, Layer, Resolved
 
 CONFIG_NAME = "config.toml"
 SOURCE = ".scion/config.toml"
@@ -39,14 +40,30 @@ def config_path(workspace: Path) -> Path:
     return workspace / ".scion" / CONFIG_NAME
 
 
+def default_database_path(workspace: Path | None) -> str:
+    """The database when no setting names one: `.scion/scion.db` in the workspace (else the working folder)."""
+    return str((workspace or Path.cwd()) / ".scion" / "scion.db")
+
+
 def load_settings(workspace: Path | None, *later: Layer) -> Resolved:
     """The effective settings: the defaults, the workspace's file, then `later` layers (editor, flags) in order."""
+    from server.common.config import resolve_settings
+
     layer, refused = read_workspace_config(workspace)
     return resolve_settings([layer, *later], refused)
 
 
+def has_workspace_config(workspace: Path) -> bool:
+    """Whether the workspace has a settings file (cheap: nothing is read or validated)."""
+    return os.path.lexists(config_path(workspace))
+
+
 def read_workspace_config(workspace: Path | None) -> tuple[Layer, list[Dropped]]:
     """The workspace layer (empty when there is no file) and what was refused in it."""
+    import tomllib
+
+    from server.common.config import Dropped, Layer
+
     if workspace is None:
         return Layer(SOURCE, {}), []
     path = config_path(workspace)
@@ -74,6 +91,8 @@ def read_workspace_config(workspace: Path | None) -> tuple[Layer, list[Dropped]]
 
 def _trusted_part(raw: dict[str, Any], workspace: Path, refused: list[Dropped]) -> dict[str, Any]:
     """`raw` without the settings a repository may not set (each one noted in `refused`)."""
+    from server.common.config import Dropped, leaf_keys
+
     for key in leaf_keys(raw):
         if key in USER_ONLY:
             _remove(raw, key)
@@ -110,6 +129,8 @@ def _root_problem(root: Any, workspace: Path) -> str | None:
 
 
 def _get(raw: dict[str, Any], dotted: str) -> Any:
+    from server.common.config import camel
+
     node: Any = raw
     for part in dotted.split("."):
         if not isinstance(node, dict):
@@ -119,6 +140,8 @@ def _get(raw: dict[str, Any], dotted: str) -> Any:
 
 
 def _remove(raw: dict[str, Any], dotted: str) -> None:
+    from server.common.config import camel
+
     *parents, last = dotted.split(".")
     node: Any = raw
     for part in parents:

@@ -16,6 +16,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from server.common.fsutil import write_all
+
 log = logging.getLogger(__name__)
 
 SCION_FOLDER = ".scion"
@@ -55,14 +57,8 @@ def ignore_in_scion_folder(scion_folder: Path, lines: Iterable[str]) -> None:
             return
         prefix = b"" if not existing or existing.endswith(b"\n") else b"\n"
         header = b"" if existing else HEADER
-        _write_all(fd, prefix + header + b"".join(line + b"\n" for line in missing))
+        write_all(fd, prefix + header + b"".join(line + b"\n" for line in missing))
     except OSError as error:
         log.info("cannot keep Scion's local state out of git in %s: %s", ignore, error)
     finally:
         os.close(fd)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]

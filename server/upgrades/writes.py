@@ -43,6 +43,7 @@ from pathlib import Path
 
 from server.common.confine import confine_relative, inside_workspace, relative_key
 from server.common.errors import PathEscapeError
+from server.common.fsutil import write_all
 from server.common.gitignore import JOURNALS, ignore_in_scion_folder
 
 try:  # flock tells a live batch's journal from an abandoned one
@@ -169,7 +170,7 @@ class Journal:
                 if write.original is not None:
                     chunks.append(write.original)
             body = b"".join(chunks)
-            _write_all(fd, body + _END_PREFIX + _mac(body).encode("ascii") + b'"}\n')
+            write_all(fd, body + _END_PREFIX + _mac(body).encode("ascii") + b'"}\n')
             os.fsync(fd)
             _sync_folder(folder)
         except BaseException:
@@ -390,16 +391,10 @@ def _write_in_place(path: Path, data: bytes, *, new: bool = False) -> None:
     else:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | _NOFOLLOW, 0o666)
     try:
-        _write_all(fd, data)
+        write_all(fd, data)
         os.ftruncate(fd, len(data))  # after writing, so the blocks the file had are reused, not freed
     finally:
         os.close(fd)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
 
 
 def _sync(paths: list[Path]) -> None:
