@@ -36,22 +36,19 @@ const EXTENSIONS = path.join(RUN, 'extensions');
 const SERVER_START_MS = 90_000;
 const STEP_MS = 30_000;
 const HIJACK_MARKER = path.join(RUN, 'hijacked.txt');
+// The multi-root phase: a .code-workspace with two folders, in a profile of its own.
+const MULTI_ROOT = path.join(RUN, 'multi-root');
+const MULTI_ROOT_FILE = path.join(MULTI_ROOT, 'two-folders.code-workspace');
+const MULTI_USER_DATA = path.join(RUN, 'user-data-multi-root');
+const FOLDERS = { first: 'alpha', second: 'beta' };
 
 // ---------------------------------------------------------------- the run folder
 
 // One line (flow style), so that typing it into the editor gets no auto-indentation.
 const NOTE_MANIFEST = '{title: E2E note, mode: file, where: [empty_file, module], languages: [python], questions: {topic: {type: str, default: notes}}}\n';
 
-function prepareRunFolder() {
-    fs.mkdirSync(OUT_DIR, { recursive: true });
-    for (const entry of fs.readdirSync(OUT_DIR)) {
-        if (entry.endsWith('.png')) fs.rmSync(path.join(OUT_DIR, entry));
-    }
-    fs.rmSync(RUN, { recursive: true, force: true });
-    for (const dir of ['workspace', 'user-data/User', 'extensions', 'xdg-config', 'xdg-data', 'xdg-cache', 'tmp', 'xdg-runtime']) {
-        fs.mkdirSync(path.join(RUN, dir), { recursive: true });
-    }
-    fs.chmodSync(path.join(RUN, 'xdg-runtime'), 0o700);
+/** The user settings of a code-server profile: quiet, typed text kept as typed, Scion on this checkout's Python. */
+function writeUserSettings(userData, extra) {
     const settings = {
         'security.workspace.trust.enabled': false,
         'workbench.startupEditor': 'none',
@@ -74,11 +71,27 @@ function prepareRunFolder() {
         'workbench.secondarySideBar.defaultVisibility': 'hidden',
         'scion.server.pythonPath': PYTHON,
         'scion.log.level': 'debug',
+        ...extra,
+    };
+    fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+    fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+}
+
+function prepareRunFolder() {
+    fs.mkdirSync(OUT_DIR, { recursive: true });
+    for (const entry of fs.readdirSync(OUT_DIR)) {
+        if (entry.endsWith('.png')) fs.rmSync(path.join(OUT_DIR, entry));
+    }
+    fs.rmSync(RUN, { recursive: true, force: true });
+    for (const dir of ['workspace', 'user-data/User', 'extensions', 'xdg-config', 'xdg-data', 'xdg-cache', 'tmp', 'xdg-runtime']) {
+        fs.mkdirSync(path.join(RUN, dir), { recursive: true });
+    }
+    fs.chmodSync(path.join(RUN, 'xdg-runtime'), 0o700);
+    writeUserSettings(USER_DATA, {
         // Moved to the secret storage at activation; the trace shows it reaching the server.
         'scion.llm.apiKey': 'sk-e2e-from-settings',
         'scion.trace.server': 'verbose',
-    };
-    fs.writeFileSync(path.join(USER_DATA, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+    });
     fs.writeFileSync(path.join(RUN, 'config.yaml'), 'auth: none\ncert: false\n');
     // A workspace marker, so the CLI and the server agree on the workspace root.
     fs.mkdirSync(path.join(WORKSPACE, '.scion'));
@@ -96,6 +109,17 @@ function prepareRunFolder() {
     for (const file of ['server.py', 'server/__init__.py', 'server/__main__.py', 'server/lsp.py']) {
         fs.writeFileSync(path.join(WORKSPACE, file), hostile);
     }
+}
+
+/** Two folders, each a Scion workspace with an empty Python file, and the .code-workspace that opens both. */
+function prepareMultiRoot() {
+    for (const name of Object.values(FOLDERS)) {
+        fs.mkdirSync(path.join(MULTI_ROOT, name, '.scion'), { recursive: true });
+        fs.writeFileSync(path.join(MULTI_ROOT, name, `${name}_record.py`), '');
+    }
+    const folders = Object.values(FOLDERS).map((name) => ({ path: name }));
+    fs.writeFileSync(MULTI_ROOT_FILE, JSON.stringify({ folders, settings: {} }, null, 2));
+    writeUserSettings(MULTI_USER_DATA, {});
 }
 
 /** Runs `scion generate python/dataclass --version 1.0.0` into `file`; returns the generated text. */
@@ -170,14 +194,15 @@ function installExtension() {
 
 let codeServer;
 
-async function startCodeServer() {
+/** Starts code-server on a free port with the profile in `userData` (the extension is shared); returns its URL. */
+async function startCodeServer(userData, logName) {
     const port = await freePort();
-    const log = fs.openSync(path.join(RUN, 'code-server.log'), 'w');
+    const log = fs.openSync(path.join(RUN, logName), 'w');
     codeServer = spawn(
         CODE_SERVER,
         [
             '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
-            '--disable-workspace-trust', '--config', path.join(RUN, 'config.yaml'), '--user-data-dir', USER_DATA,
+            '--disable-workspace-trust', '--config', path.join(RUN, 'config.yaml'), '--user-data-dir', userData,
             '--extensions-dir', EXTENSIONS,
         ],
         { detached: true, stdio: ['ignore', log, log], env: codeServerEnv() },
@@ -185,7 +210,7 @@ async function startCodeServer() {
     const url = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-        if (codeServer.exitCode !== null) throw new Error(`code-server exited with ${codeServer.exitCode}; see ${RUN}/code-server.log`);
+        if (codeServer.exitCode !== null) throw new Error(`code-server exited with ${codeServer.exitCode}; see ${RUN}/${logName}`);
         try {
             const response = await fetch(`${url}/healthz`);
             if (response.ok) return url;
@@ -194,7 +219,7 @@ async function startCodeServer() {
         }
         await sleep(200);
     }
-    throw new Error('code-server did not answer /healthz within 60 s');
+    throw new Error(`code-server did not answer /healthz within 60 s; see ${RUN}/${logName}`);
 }
 
 /** Ends code-server's whole process group (extension hosts and the Python server with it). */
@@ -235,19 +260,22 @@ async function screenshot(name) {
     await page.screenshot({ path: file }).catch((error) => console.log(`     (no screenshot: ${error.message})`));
 }
 
+/** The phase the steps belong to: a failure skips the rest of its phase only. */
+let phase = 'single folder';
+
 async function step(name, run) {
-    if (results.some((r) => r.status === 'failed')) {
-        results.push({ name, status: 'skipped' });
+    if (results.some((r) => r.status === 'failed' && r.phase === phase)) {
+        results.push({ name, phase, status: 'skipped' });
         console.log(`skip ${name}`);
         return;
     }
     const started = Date.now();
     try {
         await run();
-        results.push({ name, status: 'passed' });
+        results.push({ name, phase, status: 'passed' });
         console.log(`ok   ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     } catch (error) {
-        results.push({ name, status: 'failed' });
+        results.push({ name, phase, status: 'failed' });
         console.log(`FAIL ${name} (${((Date.now() - started) / 1000).toFixed(1)} s): ${error.stack || error}`);
     }
     await screenshot(name);
@@ -432,8 +460,8 @@ async function editUserSettings(change) {
 }
 
 /** How often `pattern` occurs in the extension's log (the Scion output channel, as written to disk). */
-function countInLog(pattern) {
-    const logs = path.join(USER_DATA, 'logs');
+function countInLog(pattern, userData = USER_DATA) {
+    const logs = path.join(userData, 'logs');
     let count = 0;
     for (const session of fs.existsSync(logs) ? fs.readdirSync(logs) : []) {
         const file = path.join(logs, session, 'exthost1', 'scion.scion', 'Scion.log');
@@ -476,26 +504,54 @@ async function waitForReady() {
 
 // ---------------------------------------------------------------- the test
 
+let browser;
+
+/** Chromium on `url` (a folder or a .code-workspace opened by code-server), once the workbench shows. */
+async function openBrowser(url) {
+    browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+            '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(url);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+}
+
+async function closeBrowser() {
+    await screenshot(`${phase} final`);
+    await browser?.close().catch(() => undefined);
+    browser = undefined;
+    page = undefined;
+    await stopCodeServer();
+}
+
 async function main() {
     prepareRunFolder();
-    let browser;
+    await singleFolderPhase();
+    phase = 'multi-root';
+    await multiRootPhase();
+    const count = (status) => results.filter((r) => r.status === status).length;
+    const failed = count('failed');
+    if (failed) {
+        console.log(`screenshots: ${OUT_DIR}; code-server logs: ${RUN}/code-server*.log; extension logs under ${USER_DATA}*/logs`);
+    }
+    console.log(`${count('passed')} passed, ${failed} failed, ${count('skipped')} skipped`);
+    process.exitCode = failed ? 1 : 0;
+}
+
+/** One folder: the whole flow, from the first code action to a broken interpreter setting. */
+async function singleFolderPhase() {
     try {
         let url;
         await step('prepare files from python/dataclass 1.0.0 with the CLI', async () => prepareOldFiles());
         await step('install the extension into code-server', async () => installExtension());
         await step('start code-server', async () => {
-            url = await startCodeServer();
+            url = await startCodeServer(USER_DATA, 'code-server.log');
         });
         await step('open the workspace in Chromium', async () => {
-            browser = await chromium.launch({
-                executablePath: CHROMIUM,
-                headless: true,
-                args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-                    '--disable-component-update', '--disable-sync'],
-            });
-            page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-            await page.goto(`${url}/?folder=${encodeURIComponent(WORKSPACE)}`);
-            await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+            await openBrowser(`${url}/?folder=${encodeURIComponent(WORKSPACE)}`);
             await page.getByRole('treeitem', { name: 'orders.py', exact: true }).waitFor({ timeout: STEP_MS });
         });
         await step('open a Python file: the extension starts the server', async () => {
@@ -596,7 +652,8 @@ async function main() {
             }
             const before = countInLog(/The LLM API key changed: restarting/g);
             await runFromPalette('Scion: Set LLM API Key');
-            await quickInput().waitFor({ state: 'visible', timeout: STEP_MS });
+            // The key's own input, not the palette still closing: else the key lands in the editor.
+            await quickInput().locator('.quick-input-title').filter({ hasText: 'Scion: LLM API Key' }).waitFor({ timeout: STEP_MS });
             await page.keyboard.type('sk-e2e-typed');
             await page.keyboard.press('Enter');
             await until('the restart for the new key', async () => countInLog(/The LLM API key changed: restarting/g) > before);
@@ -682,17 +739,86 @@ async function main() {
             await screenshot('open setting');
         });
     } finally {
-        await screenshot('final');
-        await browser?.close().catch(() => undefined);
-        await stopCodeServer();
+        await closeBrowser();
     }
-    const count = (status) => results.filter((r) => r.status === status).length;
-    const failed = count('failed');
-    if (failed) {
-        console.log(`screenshots: ${OUT_DIR}; code-server log: ${RUN}/code-server.log; extension logs under ${USER_DATA}/logs`);
+}
+
+/** The status bar item of one folder's server in a multi-root window: "Scion (name)". */
+function folderStatusItem(name) {
+    return page.locator('.statusbar-item').filter({ hasText: `Scion (${name})` }).first();
+}
+
+/** Opens a file by name with Quick Open (a multi-root explorer nests files under their folders). */
+async function quickOpen(name) {
+    await page.keyboard.press('Control+P');
+    await quickInput().waitFor({ state: 'visible', timeout: STEP_MS });
+    await page.keyboard.type(name);
+    await quickInput().locator('.quick-input-list .monaco-list-row').filter({ hasText: name }).first().waitFor({ timeout: STEP_MS });
+    await page.keyboard.press('Enter');
+    await page.locator(`.tab.active[aria-label^="${name}"]`).waitFor({ timeout: STEP_MS });
+    await page.locator('.editor-group-container.active .monaco-editor .view-lines').click();
+}
+
+/** Generates python/dataclass with the proposed answers from the code action in `name`'s empty file. */
+async function generateInFolder(name, className) {
+    await quickOpen(`${name}_record.py`);
+    await runCodeAction(/Generate: Python dataclass/, `generate in ${name}`);
+    await acceptDefaults();
+    await until(`class ${className} in the editor`, async () => (await editorText()).includes(`class ${className}:`));
+    const answers = path.join(MULTI_ROOT, name, `${name}_record.py.template-answers.yml`);
+    await until(`the answer file ${answers}`, async () => fs.readFileSync(answers, 'utf8').includes(`class_name: ${className}`));
+}
+
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A .code-workspace with two folders in the same code-server install: each folder gets its
+ * own server (initialised for that folder, with its own status bar item), and a code action
+ * in either folder's file generates there, its answer file beside it.
+ */
+async function multiRootPhase() {
+    const [first, second] = [FOLDERS.first, FOLDERS.second];
+    try {
+        let url;
+        await step('multi-root: start code-server with a second profile', async () => {
+            prepareMultiRoot();
+            url = await startCodeServer(MULTI_USER_DATA, 'code-server-multi-root.log');
+        });
+        await step('multi-root: open a .code-workspace with two folders', async () => {
+            await openBrowser(`${url}/?workspace=${encodeURIComponent(MULTI_ROOT_FILE)}`);
+            for (const name of [first, second]) {
+                await page.getByRole('treeitem', { name, exact: true }).waitFor({ timeout: STEP_MS });
+            }
+        });
+        await step("multi-root: a Python file of the second folder starts both folders' servers, each with its status bar item", async () => {
+            await quickOpen(`${second}_record.py`);
+            for (const name of [first, second]) {
+                await folderStatusItem(name).waitFor({ timeout: SERVER_START_MS });
+                await until(`the Scion (${name}) status bar item to show ready`, async () =>
+                    (await folderStatusItem(name).locator('.codicon-check').count()) > 0, SERVER_START_MS);
+            }
+            const items = await page.locator('.statusbar-item').filter({ hasText: 'Scion' }).allTextContents();
+            if (items.length !== 2) throw new Error(`expected the 2 per-folder Scion items, found ${JSON.stringify(items)}`);
+        });
+        await step('multi-root: each server is initialised for its own folder (Scion log)', async () => {
+            for (const name of [first, second]) {
+                const initialised = new RegExp(`Scion initialised for ${escapeRegExp(path.join(MULTI_ROOT, name))} `, 'g');
+                await until(`"Scion initialised for .../${name}" once in the log`, async () => countInLog(initialised, MULTI_USER_DATA) === 1);
+            }
+            const starts = countInLog(/Python: .* \(from setting\)/g, MULTI_USER_DATA);
+            if (starts !== 2) throw new Error(`expected 2 server starts in the log, found ${starts}`);
+        });
+        await step('multi-root: the code action generates in the second folder, its answer file there', async () => {
+            await generateInFolder(second, 'BetaRecord');
+            const elsewhere = path.join(MULTI_ROOT, first, `${second}_record.py.template-answers.yml`);
+            if (fs.existsSync(elsewhere)) throw new Error(`an answer file in the first folder: ${elsewhere}`);
+        });
+        await step('multi-root: the first folder is served too', async () => {
+            await generateInFolder(first, 'AlphaRecord');
+        });
+    } finally {
+        await closeBrowser();
     }
-    console.log(`${count('passed')} passed, ${failed} failed, ${count('skipped')} skipped`);
-    process.exitCode = failed ? 1 : 0;
 }
 
 process.on('SIGINT', () => void stopCodeServer().then(() => process.exit(130)));

@@ -231,12 +231,20 @@ export const workspace = {
 };
 
 export const executedCommands: { command: string; args: unknown[] }[] = [];
+/** Registered commands by id; registering an id twice throws, as in VS Code. */
+export const registeredCommands = new Map<string, (...args: unknown[]) => unknown>();
 export const commands = {
     executeCommand: (command: string, ...args: unknown[]) => {
         executedCommands.push({ command, args });
         return Promise.resolve(undefined);
     },
-    registerCommand: () => ({ dispose() {} }),
+    registerCommand: (command: string, handler: (...args: unknown[]) => unknown) => {
+        if (registeredCommands.has(command)) {
+            throw new Error(`command '${command}' already exists`);
+        }
+        registeredCommands.set(command, handler);
+        return { dispose: () => registeredCommands.delete(command) };
+    },
 };
 
 export const env = {

@@ -21,6 +21,7 @@ import {
     reportOldPython,
 } from './python';
 import { API_KEY_SECRET, withApiKey } from './secrets';
+import type { ServerCommands } from './serverCommands';
 import { configuredPythonPath, serverSettings } from './settings';
 import type { ServerStatus, StatusBar } from './status';
 
@@ -41,6 +42,7 @@ export class ServerManager {
         private readonly output: vscode.LogOutputChannel,
         readonly status: StatusBar,
         private readonly secrets: vscode.SecretStorage,
+        private readonly commands: ServerCommands,
         readonly scope: ServerScope = { folder: vscode.workspace.workspaceFolders?.[0], untitled: true },
     ) {}
 
@@ -70,6 +72,32 @@ export class ServerManager {
             throw new Error('the Scion server is not running (see "Scion: Show Server Log")');
         }
         return client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [argument] }) as Promise<T>;
+    }
+
+    /**
+     * Runs one of the server's own commands (a code action's, through ServerCommands): sent
+     * here rather than through vscode-languageclient, whose failure handler pops up a second
+     * notification; the server has already shown the failure (docs/internals.md, "Failures").
+     */
+    async runServerCommand(command: string, args: unknown[]): Promise<unknown> {
+        await this.queue;
+        const client = this.client;
+        if (!client || !client.isRunning()) {
+            const where = this.scope.folder ? ` for ${this.scope.folder.name}` : '';
+            void vscode.window.showErrorMessage(`Scion: the server${where} is not running (see "Scion: Show Server Log").`);
+            return undefined;
+        }
+        let result: unknown;
+        try {
+            result = await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
+        } catch (error) {
+            this.output.error(`${command} failed: ${errorMessage(error)}`);
+            return undefined;
+        }
+        if (command === 'scion.generate') {
+            await openGeneratedFiles(result);
+        }
+        return result;
     }
 
     private enqueue(task: () => Promise<void>): Promise<void> {
@@ -120,26 +148,14 @@ export class ServerManager {
             workspaceFolder: folder,
             outputChannel: this.output,
             initializationOptions: () => ({ ask: true, scion: withApiKey(serverSettings(folder), apiKey) }),
-            middleware: {
-                // Sent here rather than through `next`, whose failure handler pops up a second
-                // notification: the server has already shown the failure (docs/internals.md, "Failures").
-                executeCommand: async (command, args) => {
-                    let result: unknown;
-                    try {
-                        result = await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
-                    } catch (error) {
-                        this.output.error(`${command} failed: ${errorMessage(error)}`);
-                        return undefined;
-                    }
-                    if (command === 'scion.generate') {
-                        await openGeneratedFiles(result);
-                    }
-                    return result;
-                },
-            },
         };
         const name = multiRoot && folder ? `Scion (${folder.name})` : 'Scion';
         const client = new LanguageClient('scion', name, serverOptions, clientOptions);
+        // The server's commands are registered once for all folders (ServerCommands), not by each client.
+        const commandsFeature = client.getFeature(ExecuteCommandRequest.method);
+        commandsFeature.register = (data) => this.commands.add(data.registerOptions.commands);
+        commandsFeature.unregister = () => undefined;
+        commandsFeature.clear = () => undefined;
         let serverReported = false;
         client.onRequest('scion/ask', (params: AskParams, token: vscode.CancellationToken) => askQuestions(params, token));
         client.onNotification('scion/status', (params: Partial<ServerStatus>) => {

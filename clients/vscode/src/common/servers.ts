@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { ServerManager } from './server';
+import { commandDocument, ServerCommands } from './serverCommands';
 import { StatusBar } from './status';
 
 /**
@@ -11,6 +12,10 @@ import { StatusBar } from './status';
 export class Servers implements vscode.Disposable {
     private readonly byFolder = new Map<string, ServerManager>();
     private readonly listener: vscode.Disposable;
+    /** The servers' own commands (a code action's), each call sent to the server of its document's folder. */
+    private readonly commands = new ServerCommands((command, args) =>
+        this.forDocument(commandDocument(args)).runServerCommand(command, args),
+    );
 
     constructor(
         private readonly output: vscode.LogOutputChannel,
@@ -39,7 +44,7 @@ export class Servers implements vscode.Disposable {
         for (const [key, folder] of wanted) {
             if (!this.byFolder.has(key)) {
                 const status = new StatusBar(multiRoot ? folder?.name : undefined);
-                const manager = new ServerManager(this.output, status, this.secrets, { folder, untitled: first });
+                const manager = new ServerManager(this.output, status, this.secrets, this.commands, { folder, untitled: first });
                 this.byFolder.set(key, manager);
                 void manager.start();
             }
@@ -58,6 +63,12 @@ export class Servers implements vscode.Disposable {
         return manager;
     }
 
+    /** The server of the folder holding `uri`, else the active editor's. */
+    forDocument(uri: string | undefined): ServerManager {
+        const folder = uri ? vscode.workspace.getWorkspaceFolder(vscode.Uri.parse(uri)) : undefined;
+        return (folder && this.byFolder.get(folder.uri.toString())) ?? this.active();
+    }
+
     all(): ServerManager[] {
         return [...this.byFolder.values()];
     }
@@ -72,6 +83,7 @@ export class Servers implements vscode.Disposable {
 
     dispose(): void {
         this.listener.dispose();
+        this.commands.dispose();
         for (const manager of this.all()) {
             manager.status.dispose();
         }
