@@ -769,6 +769,14 @@ async function generateInFolder(name, className) {
     await until(`the answer file ${answers}`, async () => fs.readFileSync(answers, 'utf8').includes(`class_name: ${className}`));
 }
 
+/** How many generations `scion stats` finds in a folder's own database (.scion/scion.db). */
+function generationsRecordedIn(name) {
+    const folder = path.join(MULTI_ROOT, name);
+    const result = spawnSync(SCION_CLI, ['stats', '--workspace', folder, '--json'], { encoding: 'utf8', cwd: folder });
+    if (result.status !== 0) throw new Error(`scion stats in ${name} failed (${result.status}): ${result.stderr || result.stdout}`);
+    return JSON.parse(result.stdout).templates.reduce((sum, template) => sum + template.decided + template.undecided, 0);
+}
+
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
@@ -808,13 +816,17 @@ async function multiRootPhase() {
             const starts = countInLog(/Python: .* \(from setting\)/g, MULTI_USER_DATA);
             if (starts !== 2) throw new Error(`expected 2 server starts in the log, found ${starts}`);
         });
-        await step('multi-root: the code action generates in the second folder, its answer file there', async () => {
+        await step("multi-root: the code action generates in the second folder: answer file there, recorded in its database", async () => {
             await generateInFolder(second, 'BetaRecord');
             const elsewhere = path.join(MULTI_ROOT, first, `${second}_record.py.template-answers.yml`);
             if (fs.existsSync(elsewhere)) throw new Error(`an answer file in the first folder: ${elsewhere}`);
+            await until(`the generation in ${second}'s database and none in ${first}'s (scion stats)`, async () =>
+                generationsRecordedIn(second) === 1 && generationsRecordedIn(first) === 0);
         });
-        await step('multi-root: the first folder is served too', async () => {
+        await step("multi-root: the first folder is served too, by its own server and database", async () => {
             await generateInFolder(first, 'AlphaRecord');
+            await until(`one generation in each folder's database (scion stats)`, async () =>
+                generationsRecordedIn(first) === 1 && generationsRecordedIn(second) === 1);
         });
     } finally {
         await closeBrowser();
