@@ -2,8 +2,12 @@
 // playwright-core. Started by tests/vscode/run.py, which installs the tools
 // (setup.sh), builds the .vsix and passes their paths in the environment.
 //
+// Two phases, each with its own code-server profile (the install and the
+// extension are shared): one folder, the whole flow; then a .code-workspace
+// with two folders, each served by its own server.
+//
 // Every step leaves a screenshot in OUT_DIR (NN-step.png); after the first
-// failure the remaining steps are skipped. The last line is
+// failure the remaining steps of its phase are skipped. The last line is
 // "N passed, N failed, N skipped"; the exit code is 1 when anything failed.
 
 import { spawn, spawnSync } from 'node:child_process';

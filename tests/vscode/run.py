@@ -7,7 +7,8 @@
 2. clients/vscode: `npm ci` when its lockfile changed, the unit tests
    (`node --test` with a fake vscode module), then the .vsix (esbuild + vsce).
 3. tests/vscode/e2e.mjs installs the .vsix into an isolated code-server and
-   drives it in Chromium; screenshots go to test-output/vscode/.
+   drives it in Chromium, on one folder and then on a two-folder
+   .code-workspace; screenshots go to test-output/vscode/.
 
 Ends with "vscode: N passed, N failed" and exits non-zero on any failure.
 """
