@@ -10,7 +10,7 @@ from server.common.errors import ScionError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from server.cli import evolve, generate, learned, serve, stats, templates, upgrade
+    from server.cli import evolve, generate, hub, learned, serve, stats, templates, upgrade
 
     parser = argparse.ArgumentParser(
         prog="scion",
@@ -18,7 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"scion {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (serve, templates, generate, stats, upgrade, evolve, learned):
+    for module in (serve, templates, generate, stats, upgrade, evolve, learned, hub):
         module.add_parser(commands)
     return parser
 

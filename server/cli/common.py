@@ -52,7 +52,23 @@ def open_store(args: argparse.Namespace, workspace: Path):
     from server.store import Store
 
     path = args.db or str(workspace / ".scion" / "scion.db")
-    return Store(path)
+    store = Store(path)
+    store.sharing = sharing_for(workspace)
+    return store
+
+
+def sharing_for(workspace: Path):
+    """What this workspace shares with the hub in $SCION_HUB_URL ($SCION_HUB_SHARE: stats, answers or code); None without a hub."""
+    import os
+
+    from server.common.instance import instance_id
+    from server.hub import hub_url
+    from server.store.outbox import SHARE_LEVELS, Sharing
+
+    if not hub_url():
+        return None
+    level = os.environ.get("SCION_HUB_SHARE", "answers")
+    return Sharing(instance_id(), level if level in SHARE_LEVELS else "answers", workspace)
 
 
 def print_json(data: Any) -> None:

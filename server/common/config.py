@@ -60,6 +60,14 @@ class LogSettings:
 
 
 @dataclass(frozen=True)
+class HubSettings:
+    # empty: no team hub (the SCION_HUB_URL environment variable, then --hub, fill it in; see server/hub/)
+    url: str = ""
+    share: str = "answers"  # stats | answers | code
+    poll_interval: float = 30.0  # seconds between pulls when no notification comes
+
+
+@dataclass(frozen=True)
 class ServerSettings:
     python_path: str = ""  # read by the clients; the server only tolerates it
 
@@ -72,10 +80,13 @@ class Settings:
     tracking: TrackingSettings = field(default_factory=TrackingSettings)
     evolution: EvolutionSettings = field(default_factory=EvolutionSettings)
     log: LogSettings = field(default_factory=LogSettings)
+    hub: HubSettings = field(default_factory=HubSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
 
 
 _LOG_LEVELS = ("debug", "info", "warning", "error")
+_SHARE_LEVELS = ("stats", "answers", "code")  # server/store/outbox.py says what each one shares
+_HUB_SCHEMES = ("postgresql://", "postgres://")
 _UNIT_INTERVAL = {"keep_threshold", "min_kept_rate", "hybrid_confidence", "code_first_confidence", "improve_below"}
 
 
@@ -135,6 +146,10 @@ def _coerce(name: str, kind: Any, value: Any) -> tuple[Any, str | None]:
             return None, f"expected a string, got {value!r}"
         if name == "level" and value.lower() not in _LOG_LEVELS:
             return None, f"expected one of {', '.join(_LOG_LEVELS)}, got {value!r}"
+        if name == "share" and value not in _SHARE_LEVELS:
+            return None, f"expected one of {', '.join(_SHARE_LEVELS)}, got {value!r}"
+        if name == "url" and value and not value.startswith(_HUB_SCHEMES):
+            return None, "expected a postgresql:// URL"
         return (value.lower() if name == "level" else value), None
     if typing.get_origin(kind) is tuple:
         item = typing.get_args(kind)[0]

@@ -12,6 +12,7 @@ from server.features import (
     evolution,
     generate,
     hover,
+    hub,
     lifecycle,
     stats,
     template_diagnostics,
@@ -29,6 +30,7 @@ FEATURES = (
     tracking,
     upgrades,
     evolution,
+    hub,
     stats,
 )
 

@@ -142,6 +142,10 @@ class EvolutionService:
     # -- background runs -------------------------------------------------------
 
     def verdict_heard(self, generation_id: str, verdict: str) -> None:
+        self.schedule()
+
+    def schedule(self) -> None:
+        """A run soon (debounced): after a verdict, or when teammates' answers arrived from the hub."""
         settings = self.server.settings.evolution
         if not settings.enabled or self._closed:
             return

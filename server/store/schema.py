@@ -198,8 +198,60 @@ def add_generation_totals(db: Database) -> None:
     )
 
 
+def add_team_hub(db: Database) -> None:
+    """Version 3: what the team hub needs locally (server/hub/ pushes and pulls; SQLite stays the truth).
+
+    - `generations.instance_id` held the generation's own id, which identified
+      nothing; from now on it is the instance that recorded it
+      (server/common/instance.py). Old rows get NULL: their instance is unknown.
+    - `hub_outbox`: what is to be shared, written in the same transaction as
+      the local write it mirrors, removed once the hub has it. `key` is the
+      row it describes; pushing an entry twice stores it once on the hub. Its
+      ids never repeat (AUTOINCREMENT): the hub orders an instance's states by them.
+    - `task_executions.origin`: executions pulled from teammates
+      (origin = their instance id) sit beside this instance's own (origin
+      NULL), so the evolution engine counts the team's evidence.
+    - `hub_rates`, `hub_defaults`: the team's success rates per template
+      version and the answers it kept most, as last pulled.
+    - `hub_state`: cursors and the last sync, as small key/value pairs.
+    """
+    _run(
+        db,
+        [
+            "UPDATE generations SET instance_id = NULL",
+            """CREATE TABLE hub_outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            at TEXT NOT NULL
+        )""",
+            "ALTER TABLE task_executions ADD COLUMN origin TEXT",
+            "CREATE UNIQUE INDEX task_executions_pulled ON task_executions (origin, generation_id, task)"
+            " WHERE origin IS NOT NULL",
+            """CREATE TABLE hub_rates (
+            template_id TEXT NOT NULL,
+            version TEXT NOT NULL,
+            accepted INTEGER NOT NULL,
+            rejected INTEGER NOT NULL,
+            instances INTEGER NOT NULL,
+            PRIMARY KEY (template_id, version)
+        ) WITHOUT ROWID""",
+            """CREATE TABLE hub_defaults (
+            template_id TEXT NOT NULL,
+            question TEXT NOT NULL,
+            value_json TEXT NOT NULL,
+            kept INTEGER NOT NULL,
+            total INTEGER NOT NULL,
+            PRIMARY KEY (template_id, question)
+        ) WITHOUT ROWID""",
+            "CREATE TABLE hub_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+        ],
+    )
+
+
 Migration = Callable[["Database"], None]
 
 # Index i holds the migration from version i to i + 1. Append only.
-MIGRATIONS: list[Migration] = [create_base_tables, add_generation_totals]
+MIGRATIONS: list[Migration] = [create_base_tables, add_generation_totals, add_team_hub]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,194 @@
+"""One instance's conversation with the hub: join, push outbox batches, pull what the team learned.
+
+Pushes are idempotent: a row is keyed by (instance, generation[, task]) and
+carries the outbox id it was written under as its revision, so the same
+batch pushed twice is stored once, and an older state pushed after a newer
+one changes nothing. Every statement runs under the caller's login, so
+row-level security decides what it may write and read (server/hub/schema.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from server.common.errors import HubError
+from server.hub.admin import schema_version
+from server.hub.connection import connect, translated
+from server.hub.schema import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    import psycopg
+
+# Rows pulled again below the cursor: sequence values commit out of order under
+# concurrent pushes, so a row may appear below a cursor already passed. The
+# local side ignores what it already has.
+PULL_OVERLAP = 1000
+PULL_LIMIT = 5000
+
+_UPSERT_GENERATION = """
+INSERT INTO scion_hub.generations
+    (team, instance_id, generation_id, revision, template_id, template_version, status, data)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (instance_id, generation_id) DO UPDATE SET
+    revision = excluded.revision, template_id = excluded.template_id,
+    template_version = excluded.template_version, status = excluded.status,
+    data = excluded.data, pushed_at = now()
+WHERE scion_hub.generations.revision < excluded.revision
+"""
+
+_UPSERT_EXECUTION = """
+INSERT INTO scion_hub.executions (team, instance_id, generation_id, task, revision, kept, data)
+VALUES (%s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (instance_id, generation_id, task) DO UPDATE SET
+    revision = excluded.revision, kept = excluded.kept, data = excluded.data,
+    seq = nextval('scion_hub.executions_seq_seq')
+WHERE scion_hub.executions.revision < excluded.revision
+"""
+
+_TEAM_RATES = """
+SELECT template_id, template_version,
+       count(*) FILTER (WHERE status = 'accepted') AS accepted,
+       count(*) FILTER (WHERE status = 'rejected') AS rejected,
+       count(DISTINCT instance_id) AS instances
+FROM scion_hub.generations
+WHERE status IN ('accepted', 'rejected')
+GROUP BY template_id, template_version
+"""
+
+# The answer the team kept most often per (template, question); ties go to the most recent.
+_TEAM_DEFAULTS = """
+SELECT template_id, question, value_json, kept, total FROM (
+    SELECT template_id, answer.key AS question, answer.value::text AS value_json, count(*) AS kept,
+           (sum(count(*)) OVER (PARTITION BY template_id, answer.key))::bigint AS total,
+           row_number() OVER (PARTITION BY template_id, answer.key
+                              ORDER BY count(*) DESC, max(pushed_at) DESC) AS rank
+    FROM scion_hub.generations, jsonb_each(data -> 'answers') AS answer
+    WHERE status = 'accepted'
+    GROUP BY template_id, answer.key, answer.value::text
+) AS ranked WHERE rank = 1
+"""
+
+
+@dataclass
+class Pulled:
+    """What the team learned, as of one pull."""
+
+    rates: list[tuple[str, str, int, int, int]] = field(default_factory=list)
+    defaults: list[tuple[str, str, str, int, int]] = field(default_factory=list)
+    executions: list[dict[str, Any]] = field(default_factory=list)
+    cursor: int = 0
+
+
+class HubClient:
+    """A connection to the hub as one instance; `join()` first."""
+
+    def __init__(self, url: str, instance_id: str) -> None:
+        self.url = url
+        self.instance_id = instance_id
+        self.team = ""
+        self.conn: psycopg.Connection[Any] = connect(url)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> HubClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def join(self) -> str:
+        """Check the schema, find this login's team, and claim (or touch) this instance id; returns the team."""
+        with translated(self.url), self.conn.transaction():
+            version = schema_version(self.conn)
+            if version != SCHEMA_VERSION:
+                raise HubError(
+                    f"the hub has schema version {version}, this Scion needs {SCHEMA_VERSION}: "
+                    "run `scion hub init URL` with an administrator's URL"
+                    if version < SCHEMA_VERSION
+                    else f"the hub has schema version {version}, made by a newer Scion: upgrade Scion"
+                )
+            row = self.conn.execute("SELECT scion_hub.my_team()").fetchone()
+            if row is None or row[0] is None:
+                raise HubError("this login is not a member of any team on the hub; run `scion hub add-member NAME`")
+            self.team = str(row[0])
+            self.conn.execute(
+                "INSERT INTO scion_hub.instances (instance_id, team) VALUES (%s, %s)"
+                " ON CONFLICT (instance_id) DO UPDATE SET last_seen = now()",
+                (self.instance_id, self.team),
+            )
+        return self.team
+
+    def push(self, entries: Sequence[dict[str, Any]]) -> list[int]:
+        """Store outbox entries {id, kind, key, payload} in one transaction; returns the ids stored."""
+        generations, executions = [], []
+        for entry in entries:
+            payload = entry["payload"]
+            if entry["kind"] == "generation":
+                generations.append(
+                    (
+                        self.team,
+                        self.instance_id,
+                        payload["id"],
+                        entry["id"],
+                        payload["template_id"],
+                        payload["template_version"],
+                        payload["status"],
+                        json.dumps(payload, default=str),
+                    )
+                )
+            elif entry["kind"] == "execution":
+                executions.append(
+                    (
+                        self.team,
+                        self.instance_id,
+                        payload["generation_id"],
+                        payload["task"],
+                        entry["id"],
+                        bool(payload["kept"]),
+                        json.dumps(payload, default=str),
+                    )
+                )
+        with translated(self.url), self.conn.transaction(), self.conn.cursor() as cursor:
+            if generations:
+                cursor.executemany(_UPSERT_GENERATION, generations)
+            if executions:
+                cursor.executemany(_UPSERT_EXECUTION, executions)
+        return [entry["id"] for entry in entries]
+
+    def pull(self, cursor: int) -> Pulled:
+        """The team's rates and defaults, and the teammates' executions changed since `cursor`."""
+        pulled = Pulled(cursor=cursor)
+        with translated(self.url), self.conn.transaction():
+            pulled.rates = [tuple(row) for row in self.conn.execute(_TEAM_RATES)]
+            pulled.defaults = [tuple(row) for row in self.conn.execute(_TEAM_DEFAULTS)]
+            rows = self.conn.execute(
+                "SELECT instance_id, generation_id, task, kept, data, seq FROM scion_hub.executions"
+                " WHERE seq > %s AND instance_id <> %s ORDER BY seq LIMIT %s",
+                (max(0, cursor - PULL_OVERLAP), self.instance_id, PULL_LIMIT),
+            ).fetchall()
+        for instance, generation_id, task, kept, data, seq in rows:
+            pulled.executions.append(
+                {"origin": instance, "generation_id": generation_id, "task": task, "kept": kept, "data": data}
+            )
+            pulled.cursor = max(pulled.cursor, int(seq))
+        return pulled
+
+    def team_size(self) -> int:
+        with translated(self.url), self.conn.transaction():
+            row = self.conn.execute("SELECT count(*) FROM scion_hub.instances").fetchone()
+        return int(row[0]) if row else 0
+
+
+def connected(url: str, instance_id: str) -> HubClient:
+    """A joined client; the connection is closed again if joining fails."""
+    client = HubClient(url, instance_id)
+    try:
+        client.join()
+    except BaseException:
+        client.close()
+        raise
+    return client

@@ -1,0 +1,141 @@
+"""Push the outbox and pull what the team learned: one sync, and the rhythm of syncs while the hub comes and goes.
+
+`sync_once` is the whole exchange (the CLI's `scion hub sync`, and each round
+of the server's background task): push every outbox batch, acknowledge what
+the hub stored, pull the teammates' executions since the cursor and the
+team's rates and defaults. A failure anywhere is a HubError; what was not
+acknowledged stays in the outbox and goes with the next sync, and the hub
+stores an entry it got twice once. `Backoff` spaces out the attempts while
+the hub is unreachable.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from server.common.errors import HubError, ScionError
+from server.hub import shown
+from server.hub.client import HubClient, connected
+from server.hub.schema import channel_for
+
+if TYPE_CHECKING:
+    from server.store import Store
+
+BATCH = 500
+LAST_SYNC = "last_sync"
+EXECUTIONS_CURSOR = "executions_cursor"
+TEAM = "team"
+TEAM_SIZE = "team_size"
+
+# (what is being done, done so far, total when known)
+SyncProgress = Callable[[str, int, int | None], None]
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    team: str
+    team_size: int
+    pushed: int
+    pulled: int  # teammates' executions added or changed locally
+    backlog: int  # outbox entries still waiting (new ones written meanwhile)
+
+
+class HubLink:
+    """One instance's link to the hub, kept open between syncs and opened again after a failure.
+
+    Used from one thread at a time (the server's sync worker, or the CLI).
+    """
+
+    def __init__(self, url: str, instance_id: str) -> None:
+        self.url = url
+        self.instance_id = instance_id
+        self._client: HubClient | None = None
+
+    def client(self) -> HubClient:
+        if self._client is None or self._client.conn.closed:
+            self._client = connected(self.url, self.instance_id)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def sync(self, store: Store, progress: SyncProgress | None = None) -> SyncResult:
+        try:
+            return sync_once(self.client(), store, progress)
+        except ScionError:  # the hub's failures, and the local store's (those say so themselves)
+            self.close()  # the next attempt starts from a fresh connection
+            raise
+        except Exception as error:  # a broken connection can surface as anything psycopg raises
+            self.close()
+            raise HubError(f"the sync with the hub failed ({shown(self.url)}: {error})") from error
+
+
+def sync_once(client: HubClient, store: Store, progress: SyncProgress | None = None) -> SyncResult:
+    report = progress or (lambda what, done, total: None)
+    total = store.outbox_size()
+    pushed = 0
+    report("push", 0, total)
+    while batch := store.outbox_batch(BATCH):
+        store.acknowledge(client.push(batch))
+        pushed += len(batch)
+        report("push", pushed, max(total, pushed))
+    pulled = 0
+    cursor = int(store.hub_state(EXECUTIONS_CURSOR) or 0)
+    while True:
+        found = client.pull(cursor)
+        pulled += store.merge_team_executions(found.executions)
+        report("pull", pulled, None)
+        if found.cursor <= cursor:
+            break
+        cursor = found.cursor
+        store.set_hub_state(EXECUTIONS_CURSOR, str(cursor))
+    store.replace_team_stats(found.rates, found.defaults)
+    size = client.team_size()
+    store.set_hub_state(LAST_SYNC, datetime.now(UTC).isoformat(timespec="seconds"))
+    store.set_hub_state(TEAM, client.team)
+    store.set_hub_state(TEAM_SIZE, str(size))
+    return SyncResult(client.team, size, pushed, pulled, store.outbox_size())
+
+
+class Backoff:
+    """Delays between attempts while the hub is unreachable: doubling from `first` up to `most` seconds."""
+
+    def __init__(self, first: float = 1.0, most: float = 60.0) -> None:
+        self.first = first
+        self.most = most
+        self._next = first
+
+    def failed(self) -> float:
+        """The delay before the next attempt (each failure doubles it)."""
+        delay = self._next
+        self._next = min(self.most, self._next * 2)
+        return delay
+
+    def succeeded(self) -> None:
+        self._next = self.first
+
+
+def listen(url: str, team: str, stop: threading.Event, heard: Callable[[], None], *, tick_s: float = 1.0) -> None:
+    """Call `heard()` for every notification on the team's channel until `stop` is set.
+
+    Blocks: run it in a thread. LISTEN needs a session of its own (a transaction
+    pooler would drop it), so this is a second, autocommit connection. A lost
+    connection ends it with a HubError; polling covers the gap.
+    """
+    from server.hub.connection import connect, translated
+
+    conn: Any = connect(url, autocommit=True)
+    try:
+        with translated(url):
+            conn.execute(f'LISTEN "{channel_for(team)}"'.encode())
+            while not stop.is_set():
+                for _ in conn.notifies(timeout=tick_s, stop_after=1):
+                    heard()
+    finally:
+        conn.close()
