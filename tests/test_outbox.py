@@ -116,3 +116,21 @@ def test_the_instance_id_is_stable_and_can_be_set(monkeypatch, tmp_path):
         assert instance_id() == "ci-runner-7"
     finally:
         instance_id.cache_clear()
+
+
+def test_the_team_default_wins_when_more_generations_stand_behind_it(tmp_path):
+    from types import SimpleNamespace
+
+    from server.generation.answering import providers_for
+
+    template = SimpleNamespace(id="python/dataclass")
+    question = SimpleNamespace(name="class_name", secret=False)
+    with Store(tmp_path / "scion.db") as store:
+        record(store)
+        store.decide("g1", "accepted")
+        provide = providers_for(store, template).learned_default
+        assert provide(template, question, {}, {}).value == "Order"  # only local evidence
+        store.replace_team_stats([], [("python/dataclass", "class_name", '"OrderModel"', 8, 10)])
+        team = provide(template, question, {}, {})
+        assert (team.value, team.source) == ("OrderModel", "learned_default")
+        assert provide(template, SimpleNamespace(name="secret", secret=True), {}, {}) is None

@@ -14,6 +14,9 @@ def add_parser(commands) -> None:
     add_workspace_options(parser)
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML report with charts")
+    parser.add_argument(
+        "--hub", action="store_true", help="the team's numbers beside this workspace's (as of the last hub sync)"
+    )
     parser.set_defaults(run=run)
 
 
@@ -25,6 +28,8 @@ def run(args) -> int:
     store = open_store(args, workspace)
     try:
         stats = build_stats(store)
+        if args.hub:
+            stats["team"] = team_side_by_side(store)
     finally:
         store.close()
     if args.html:
@@ -35,7 +40,54 @@ def run(args) -> int:
         print(f"wrote {args.html}")
     else:
         print_tables(stats)
+        if args.hub:
+            print_team(stats["team"])
     return 0
+
+
+def team_side_by_side(store) -> dict:
+    """Per template version, this workspace's success beside the team's (pulled by the last hub sync)."""
+    from server.hub.sync import LAST_SYNC, TEAM
+
+    local = {(row["template_id"], row["version"]): row for row in store.success_rates()}
+    team = {(row["template_id"], row["version"]): row for row in store.team_rates()}
+    rows = []
+    for key in sorted(local.keys() | team.keys()):
+        mine, ours = local.get(key), team.get(key)
+        rows.append(
+            {
+                "template_id": key[0],
+                "version": key[1],
+                "decided": mine["decided"] if mine else 0,
+                "rate": mine["rate"] if mine else None,
+                "teamDecided": ours["decided"] if ours else 0,
+                "teamRate": ours["rate"] if ours else None,
+                "teamInstances": ours["instances"] if ours else 0,
+            }
+        )
+    return {"team": store.hub_state(TEAM), "lastSync": store.hub_state(LAST_SYNC), "versions": rows}
+
+
+def print_team(team: dict) -> None:
+    if team["lastSync"] is None:
+        print("\nNo team numbers yet: run `scion hub sync` (or open the workspace with scion.hub.url set).")
+        return
+    print(f"\nHere and in team {team['team']} (last sync {team['lastSync']})")
+    print_table(
+        ["template", "version", "decided here", "success here", "decided by team", "team success", "instances"],
+        [
+            [
+                row["template_id"],
+                row["version"],
+                row["decided"],
+                percent(row["rate"]),
+                row["teamDecided"],
+                percent(row["teamRate"]),
+                row["teamInstances"],
+            ]
+            for row in team["versions"]
+        ],
+    )
 
 
 def print_tables(stats: dict) -> None:

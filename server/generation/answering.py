@@ -34,7 +34,11 @@ def providers_for(store, template, settings=None, engine=None) -> AnswerProvider
     def learned_default(tmpl, question, answers, features) -> Candidate | None:
         if store is None or question.secret:
             return None
-        found = store.learned_default(tmpl.id, question.name)
+        # The team's most kept answer (pulled from the hub) wins when more generations stand behind it.
+        found = max(
+            (store.learned_default(tmpl.id, question.name), store.team_default(tmpl.id, question.name)),
+            key=lambda candidate: candidate[2] if candidate else -1,
+        )
         if not found:
             return None
         value, _kept, _total, confidence = found
