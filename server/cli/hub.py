@@ -96,7 +96,7 @@ def run_status(args) -> int:
 def run_sync(args) -> int:
     workspace = workspace_of(args)
     with open_store(args, workspace) as store:
-        result = hub_sync(store, _url(args), progress=None if args.json else _print_progress)
+        result = hub_sync(store, _url(args), progress=None if args.json else _print_progress, workspace=workspace)
     if args.json:
         print_json(result)
     else:
@@ -155,11 +155,11 @@ def hub_status(store, url: str) -> dict[str, Any]:
     return report
 
 
-def hub_sync(store, url: str, progress=None) -> dict[str, Any]:
+def hub_sync(store, url: str, progress=None, workspace=None) -> dict[str, Any]:
     from server.common.instance import instance_id
     from server.hub.sync import HubLink
 
-    link = HubLink(url, instance_id())
+    link = HubLink(url, instance_id(), workspace=workspace)
     try:
         result = link.sync(store, progress)
     finally:
@@ -170,4 +170,7 @@ def hub_sync(store, url: str, progress=None) -> dict[str, Any]:
         "pushed": result.pushed,
         "pulled": result.pulled,
         "backlog": result.backlog,
+        "programsAdopted": result.programs.adopted,
+        "programsRejected": result.programs.rejected,
+        "programsPublished": result.programs.published,
     }

@@ -98,7 +98,10 @@ class HubService:
         from server.common.instance import instance_id
         from server.hub.sync import Backoff, HubLink
 
-        self._link = link = HubLink(url, instance_id())
+        settings = self.server.settings
+        self._link = link = HubLink(
+            url, instance_id(), workspace=self.server.workspace_root, min_accuracy=settings.evolution.min_kept_rate
+        )
         backoff = Backoff()
         try:
             while True:
@@ -144,6 +147,10 @@ class HubService:
             self.server.tracking.refresh_success()
         if result.pulled and self.server.evolution is not None:
             self.server.evolution.schedule()
+        for task in result.programs.adopted:
+            log.info("adopted the team's program for %s (checked in this instance's sandbox)", task)
+        for task in result.programs.published:
+            log.info("published the program for %s to the team", task)
         self.server.send_status()
 
     def _went(self, state: str, problem: str, message: str, *args: Any) -> None:

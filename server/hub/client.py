@@ -177,6 +177,57 @@ class HubClient:
             pulled.cursor = max(pulled.cursor, int(seq))
         return pulled
 
+    def publish_program(self, entry: dict[str, Any], stage: str) -> str:
+        """Publish a promoted program as the task's next immutable version, if this instance gets to decide.
+
+        "busy": another instance holds the task's advisory lock; "present": the
+        hub's newest version already has this source at this stage or a later
+        one; "published": a new version was added.
+        """
+        from server.evolution.stages import STAGES
+
+        task = entry["task"]
+        with translated(self.url), self.conn.transaction():
+            locked = self.conn.execute(
+                "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", (f"scion:{self.team}:program:{task}",)
+            ).fetchone()
+            if not locked or not locked[0]:
+                return "busy"
+            newest = self.conn.execute(
+                "SELECT version, sha256, stage FROM scion_hub.programs WHERE team = %s AND task = %s"
+                " ORDER BY version DESC LIMIT 1",
+                (self.team, task),
+            ).fetchone()
+            if newest is not None and newest[1] == entry["sha256"] and STAGES.index(newest[2]) >= STAGES.index(stage):
+                return "present"
+            self.conn.execute(
+                "INSERT INTO scion_hub.programs (team, task, version, instance_id, stage, sha256, entry)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                (
+                    self.team,
+                    task,
+                    (newest[0] if newest else 0) + 1,
+                    self.instance_id,
+                    stage,
+                    entry["sha256"],
+                    json.dumps(entry, default=str),
+                ),
+            )
+        return "published"
+
+    def pull_programs(self, cursor: int) -> list[dict[str, Any]]:
+        """Programs published since `cursor` (with an overlap; the caller skips versions it has seen)."""
+        with translated(self.url), self.conn.transaction():
+            rows = self.conn.execute(
+                "SELECT task, version, instance_id, stage, entry, seq FROM scion_hub.programs"
+                " WHERE seq > %s ORDER BY seq",
+                (max(0, cursor - PULL_OVERLAP),),
+            ).fetchall()
+        return [
+            {"task": task, "version": version, "instance_id": instance, "stage": stage, "entry": entry, "seq": seq}
+            for task, version, instance, stage, entry, seq in rows
+        ]
+
     def team_size(self) -> int:
         with translated(self.url), self.conn.transaction():
             row = self.conn.execute("SELECT count(*) FROM scion_hub.instances").fetchone()

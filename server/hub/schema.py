@@ -122,8 +122,35 @@ V2_LEARNING = [
         FOR EACH ROW WHEN (NEW.kept) EXECUTE FUNCTION scion_hub.notify_team()""",
 ]
 
+V3_PROGRAMS = [
+    # Learned programs the team promoted: immutable versions (no update policy),
+    # each published once by the instance that held the task's advisory lock,
+    # and checked again by every instance in its own sandbox before it answers.
+    """CREATE TABLE scion_hub.programs (
+        team text NOT NULL,
+        task text NOT NULL,
+        version integer NOT NULL,
+        instance_id text NOT NULL,
+        stage text NOT NULL,
+        sha256 text NOT NULL,
+        entry jsonb NOT NULL,
+        published_at timestamptz NOT NULL DEFAULT now(),
+        seq bigserial NOT NULL,
+        PRIMARY KEY (team, task, version)
+    )""",
+    "CREATE INDEX programs_by_seq ON scion_hub.programs (team, seq)",
+    *_rls("programs", writable=False),
+    "CREATE POLICY programs_publish ON scion_hub.programs FOR INSERT WITH CHECK ("
+    + _OWN_INSTANCE.format(table="scion_hub.programs")
+    + ")",
+    f"GRANT SELECT, INSERT ON scion_hub.programs TO {MEMBER_ROLE}",
+    f"GRANT USAGE ON SEQUENCE scion_hub.programs_seq_seq TO {MEMBER_ROLE}",
+    """CREATE TRIGGER programs_notify AFTER INSERT ON scion_hub.programs
+        FOR EACH ROW EXECUTE FUNCTION scion_hub.notify_team()""",
+]
+
 # Index i holds the migration from version i to i + 1. Append only.
-MIGRATIONS: list[list[str]] = [V1_CORE, V2_LEARNING]
+MIGRATIONS: list[list[str]] = [V1_CORE, V2_LEARNING, V3_PROGRAMS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

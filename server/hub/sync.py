@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from server.common.errors import HubError, ScionError
 from server.hub import shown
 from server.hub.client import HubClient, connected
+from server.hub.programs import ProgramExchange, adopt_programs, publish_programs
 from server.hub.schema import channel_for
 
 if TYPE_CHECKING:
@@ -42,6 +44,7 @@ class SyncResult:
     pushed: int
     pulled: int  # teammates' executions added or changed locally
     backlog: int  # outbox entries still waiting (new ones written meanwhile)
+    programs: ProgramExchange = field(default_factory=ProgramExchange)
 
 
 class HubLink:
@@ -50,9 +53,11 @@ class HubLink:
     Used from one thread at a time (the server's sync worker, or the CLI).
     """
 
-    def __init__(self, url: str, instance_id: str) -> None:
+    def __init__(self, url: str, instance_id: str, *, workspace: Path | None = None, min_accuracy: float = 0.9) -> None:
         self.url = url
         self.instance_id = instance_id
+        self.workspace = workspace  # where adopted programs' readable copies go
+        self.min_accuracy = min_accuracy  # of this workspace's kept answers an adopted program must get right
         self._client: HubClient | None = None
 
     def client(self) -> HubClient:
@@ -67,7 +72,7 @@ class HubLink:
 
     def sync(self, store: Store, progress: SyncProgress | None = None) -> SyncResult:
         try:
-            return sync_once(self.client(), store, progress)
+            return sync_once(self.client(), store, progress, workspace=self.workspace, min_accuracy=self.min_accuracy)
         except ScionError:  # the hub's failures, and the local store's (those say so themselves)
             self.close()  # the next attempt starts from a fresh connection
             raise
@@ -76,7 +81,14 @@ class HubLink:
             raise HubError(f"the sync with the hub failed ({shown(self.url)}: {error})") from error
 
 
-def sync_once(client: HubClient, store: Store, progress: SyncProgress | None = None) -> SyncResult:
+def sync_once(
+    client: HubClient,
+    store: Store,
+    progress: SyncProgress | None = None,
+    *,
+    workspace: Path | None = None,
+    min_accuracy: float = 0.9,
+) -> SyncResult:
     report = progress or (lambda what, done, total: None)
     total = store.outbox_size()
     pushed = 0
@@ -96,11 +108,14 @@ def sync_once(client: HubClient, store: Store, progress: SyncProgress | None = N
         cursor = found.cursor
         store.set_hub_state(EXECUTIONS_CURSOR, str(cursor))
     store.replace_team_stats(found.rates, found.defaults)
+    programs = ProgramExchange()
+    adopt_programs(client, store, workspace, min_accuracy, programs)
+    programs.published = publish_programs(client, store)
     size = client.team_size()
     store.set_hub_state(LAST_SYNC, datetime.now(UTC).isoformat(timespec="seconds"))
     store.set_hub_state(TEAM, client.team)
     store.set_hub_state(TEAM_SIZE, str(size))
-    return SyncResult(client.team, size, pushed, pulled, store.outbox_size())
+    return SyncResult(client.team, size, pushed, pulled, store.outbox_size(), programs)
 
 
 class Backoff:

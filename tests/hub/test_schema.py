@@ -112,6 +112,7 @@ def test_migration_from_the_previous_schema_version_keeps_the_data(hub_db):
             ]
         )
         assert ann.conn.execute("SELECT count(*) FROM scion_hub.executions").fetchone() == (1,)
+        assert ann.pull_programs(0) == []  # the newest version's table is there and readable
 
 
 def test_add_member_needs_an_initialised_hub(hub_db):
