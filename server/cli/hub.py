@@ -156,10 +156,14 @@ def hub_status(store, url: str) -> dict[str, Any]:
 
 
 def hub_sync(store, url: str, progress=None, workspace=None) -> dict[str, Any]:
+    from platformdirs import user_data_path
+
     from server.common.instance import instance_id
     from server.hub.sync import HubLink
 
-    link = HubLink(url, instance_id(), workspace=workspace)
+    link = HubLink(
+        url, instance_id(), workspace=workspace, user_templates=user_data_path("scion", appauthor=False) / "templates"
+    )
     try:
         result = link.sync(store, progress)
     finally:
@@ -173,4 +177,7 @@ def hub_sync(store, url: str, progress=None, workspace=None) -> dict[str, Any]:
         "programsAdopted": result.programs.adopted,
         "programsRejected": result.programs.rejected,
         "programsPublished": result.programs.published,
+        "templatesInstalled": result.templates.installed,
+        "templatesRejected": result.templates.rejected,
+        "templatesPublished": result.templates.published,
     }

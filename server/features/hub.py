@@ -95,12 +95,18 @@ class HubService:
     # -- the background task ----------------------------------------------------
 
     async def _sync_forever(self, url: str) -> None:
+        from platformdirs import user_data_path
+
         from server.common.instance import instance_id
         from server.hub.sync import Backoff, HubLink
 
         settings = self.server.settings
         self._link = link = HubLink(
-            url, instance_id(), workspace=self.server.workspace_root, min_accuracy=settings.evolution.min_kept_rate
+            url,
+            instance_id(),
+            workspace=self.server.workspace_root,
+            min_accuracy=settings.evolution.min_kept_rate,
+            user_templates=user_data_path("scion", appauthor=False) / "templates",
         )
         backoff = Backoff()
         try:
@@ -151,7 +157,21 @@ class HubService:
             log.info("adopted the team's program for %s (checked in this instance's sandbox)", task)
         for task in result.programs.published:
             log.info("published the program for %s to the team", task)
+        for version in result.templates.published:
+            log.info("deployed the evolved template %s to the team", version)
+        if result.templates.installed:
+            log.info("installed the team's evolved templates: %s", ", ".join(result.templates.installed))
+            self.server.background.spawn(self._reload_templates(), name="hub-templates")
         self.server.send_status()
+
+    async def _reload_templates(self) -> None:
+        """The catalog again (it now holds the installed versions), then upgrade offers for older files."""
+        from server.features.lifecycle import load_catalog
+
+        load_catalog(self.server)
+        await self.server.ready()
+        if self.server.upgrades is not None:
+            self.server.upgrades.settings_changed()
 
     def _went(self, state: str, problem: str, message: str, *args: Any) -> None:
         changed = state != self.state or problem != self.problem

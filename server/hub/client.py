@@ -228,6 +228,44 @@ class HubClient:
             for task, version, instance, stage, entry, seq in rows
         ]
 
+    def publish_template(
+        self, template_id: str, version: str, parent: str | None, changelog: str, files: dict[str, str]
+    ) -> str:
+        """Deploy an evolved version to the team once: "busy", "present" (the hub has that version) or "published"."""
+        with translated(self.url), self.conn.transaction():
+            locked = self.conn.execute(
+                "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))",
+                (f"scion:{self.team}:template:{template_id}",),
+            ).fetchone()
+            if not locked or not locked[0]:
+                return "busy"
+            present = self.conn.execute(
+                "SELECT 1 FROM scion_hub.template_versions WHERE team = %s AND template_id = %s AND version = %s",
+                (self.team, template_id, version),
+            ).fetchone()
+            if present is not None:
+                return "present"
+            self.conn.execute(
+                "INSERT INTO scion_hub.template_versions"
+                " (team, template_id, version, parent_version, instance_id, changelog, files)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                (self.team, template_id, version, parent, self.instance_id, changelog, json.dumps(files)),
+            )
+        return "published"
+
+    def pull_templates(self, cursor: int) -> list[dict[str, Any]]:
+        """Template versions deployed since `cursor` (with an overlap)."""
+        with translated(self.url), self.conn.transaction():
+            rows = self.conn.execute(
+                "SELECT template_id, version, instance_id, files, seq FROM scion_hub.template_versions"
+                " WHERE seq > %s ORDER BY seq",
+                (max(0, cursor - PULL_OVERLAP),),
+            ).fetchall()
+        return [
+            {"template_id": template, "version": version, "instance_id": instance, "files": files, "seq": seq}
+            for template, version, instance, files, seq in rows
+        ]
+
     def team_size(self) -> int:
         with translated(self.url), self.conn.transaction():
             row = self.conn.execute("SELECT count(*) FROM scion_hub.instances").fetchone()

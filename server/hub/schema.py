@@ -149,8 +149,34 @@ V3_PROGRAMS = [
         FOR EACH ROW EXECUTE FUNCTION scion_hub.notify_team()""",
 ]
 
+V4_TEMPLATES = [
+    # Evolved template versions: immutable (insert only), one per (team, template, version),
+    # deployed by whichever instance held the template's advisory lock.
+    """CREATE TABLE scion_hub.template_versions (
+        team text NOT NULL,
+        template_id text NOT NULL,
+        version text NOT NULL,
+        parent_version text,
+        instance_id text NOT NULL,
+        changelog text NOT NULL DEFAULT '',
+        files jsonb NOT NULL,
+        deployed_at timestamptz NOT NULL DEFAULT now(),
+        seq bigserial NOT NULL,
+        PRIMARY KEY (team, template_id, version)
+    )""",
+    "CREATE INDEX template_versions_by_seq ON scion_hub.template_versions (team, seq)",
+    *_rls("template_versions", writable=False),
+    "CREATE POLICY template_versions_deploy ON scion_hub.template_versions FOR INSERT WITH CHECK ("
+    + _OWN_INSTANCE.format(table="scion_hub.template_versions")
+    + ")",
+    f"GRANT SELECT, INSERT ON scion_hub.template_versions TO {MEMBER_ROLE}",
+    f"GRANT USAGE ON SEQUENCE scion_hub.template_versions_seq_seq TO {MEMBER_ROLE}",
+    """CREATE TRIGGER template_versions_notify AFTER INSERT ON scion_hub.template_versions
+        FOR EACH ROW EXECUTE FUNCTION scion_hub.notify_team()""",
+]
+
 # Index i holds the migration from version i to i + 1. Append only.
-MIGRATIONS: list[list[str]] = [V1_CORE, V2_LEARNING, V3_PROGRAMS]
+MIGRATIONS: list[list[str]] = [V1_CORE, V2_LEARNING, V3_PROGRAMS, V4_TEMPLATES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -23,6 +23,7 @@ from server.hub import shown
 from server.hub.client import HubClient, connected
 from server.hub.programs import ProgramExchange, adopt_programs, publish_programs
 from server.hub.schema import channel_for
+from server.hub.templates import TemplateExchange, install_templates, publish_templates
 
 if TYPE_CHECKING:
     from server.store import Store
@@ -45,6 +46,7 @@ class SyncResult:
     pulled: int  # teammates' executions added or changed locally
     backlog: int  # outbox entries still waiting (new ones written meanwhile)
     programs: ProgramExchange = field(default_factory=ProgramExchange)
+    templates: TemplateExchange = field(default_factory=TemplateExchange)
 
 
 class HubLink:
@@ -53,11 +55,20 @@ class HubLink:
     Used from one thread at a time (the server's sync worker, or the CLI).
     """
 
-    def __init__(self, url: str, instance_id: str, *, workspace: Path | None = None, min_accuracy: float = 0.9) -> None:
+    def __init__(
+        self,
+        url: str,
+        instance_id: str,
+        *,
+        workspace: Path | None = None,
+        min_accuracy: float = 0.9,
+        user_templates: Path | None = None,
+    ) -> None:
         self.url = url
         self.instance_id = instance_id
         self.workspace = workspace  # where adopted programs' readable copies go
         self.min_accuracy = min_accuracy  # of this workspace's kept answers an adopted program must get right
+        self.user_templates = user_templates  # where teammates' evolved template versions are installed
         self._client: HubClient | None = None
 
     def client(self) -> HubClient:
@@ -72,7 +83,14 @@ class HubLink:
 
     def sync(self, store: Store, progress: SyncProgress | None = None) -> SyncResult:
         try:
-            return sync_once(self.client(), store, progress, workspace=self.workspace, min_accuracy=self.min_accuracy)
+            return sync_once(
+                self.client(),
+                store,
+                progress,
+                workspace=self.workspace,
+                min_accuracy=self.min_accuracy,
+                user_templates=self.user_templates,
+            )
         except ScionError:  # the hub's failures, and the local store's (those say so themselves)
             self.close()  # the next attempt starts from a fresh connection
             raise
@@ -88,6 +106,7 @@ def sync_once(
     *,
     workspace: Path | None = None,
     min_accuracy: float = 0.9,
+    user_templates: Path | None = None,
 ) -> SyncResult:
     report = progress or (lambda what, done, total: None)
     total = store.outbox_size()
@@ -111,11 +130,15 @@ def sync_once(
     programs = ProgramExchange()
     adopt_programs(client, store, workspace, min_accuracy, programs)
     programs.published = publish_programs(client, store)
+    templates = TemplateExchange()
+    if user_templates is not None:
+        install_templates(client, store, user_templates, templates)
+    publish_templates(client, store, workspace, templates)
     size = client.team_size()
     store.set_hub_state(LAST_SYNC, datetime.now(UTC).isoformat(timespec="seconds"))
     store.set_hub_state(TEAM, client.team)
     store.set_hub_state(TEAM_SIZE, str(size))
-    return SyncResult(client.team, size, pushed, pulled, store.outbox_size(), programs)
+    return SyncResult(client.team, size, pushed, pulled, store.outbox_size(), programs, templates)
 
 
 class Backoff:

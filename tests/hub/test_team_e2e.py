@@ -16,11 +16,14 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig
 
 from server.hub.admin import add_member
+from server.hub.client import connected
 from server.store import Store
+from server.templates.catalog import BUILTIN_ROOT
 from tests.e2e.conftest import FAST_TRACKING, initialize_params
 from tests.e2e.editor import Editor
 from tests.e2e.test_evolution import MODULE, OTHER_ANSWERS, TASK, TRAINING, generate_with_convention, status_of
@@ -45,7 +48,12 @@ async def start_editor(workspace: Path, instance: str, hub_url: str) -> Editor:
     (workspace / ".scion").mkdir(parents=True)
     config = ClientServerConfig(
         server_command=[sys.executable, "-P", "-m", "server"],
-        server_env={**os.environ, "SCION_INSTANCE_ID": instance},
+        # Each developer has a user data folder of their own (instance id, installed templates).
+        server_env={
+            **os.environ,
+            "SCION_INSTANCE_ID": instance,
+            "XDG_DATA_HOME": str(workspace.parent / f"{instance}-data"),
+        },
     )
     client = await config.start()
     fix_code_action_union(client.protocol._converter)
@@ -121,3 +129,30 @@ async def test_an_unreachable_hub_is_a_state_and_never_a_failed_action(tmp_path)
         assert not [m for m in editor.messages if m.type == types.MessageType.Error]
     finally:
         await editor.client.shutdown_session()
+
+
+async def test_a_template_version_the_team_deployed_is_offered_as_an_upgrade(team, hub):
+    bob = await team("bob")
+    uri = bob.open("shop/order.py", MODULE)
+    bob.answer = lambda params: {q["name"]: q.get("default") for q in params["questions"]}
+    await bob.generate(uri, "python/dataclass", line=2, answers=OTHER_ANSWERS)
+    assert not upgrade_offers(bob, uri)
+
+    # Ann's server evolved the template and deployed it to the team (what its sync does after `evolve`).
+    source = BUILTIN_ROOT / "python" / "dataclass" / "1.1.0"
+    files = {path.relative_to(source).as_posix(): path.read_text() for path in source.rglob("*") if path.is_file()}
+    files["files/block.py.jinja"] = "# Shaped by the team's edits.\n" + files["files/block.py.jinja"]
+    manifest = yaml.safe_load(files["template.yml"])
+    manifest["changelog"]["1.2.0"] = "Evolved by Scion from the team's edits"
+    files["template.yml"] = yaml.safe_dump(manifest, sort_keys=False)
+    with connected(member_url(hub, "ann"), "ann-laptop") as ann:
+        assert ann.publish_template("python/dataclass", "1.2.0", "1.1.0", "evolved", files) == "published"
+
+    offers = await bob.wait_for(lambda: upgrade_offers(bob, uri), timeout=60)
+    assert "1.2.0" in offers[0].message
+    installed = Path(bob.workspace.parent, "bob-laptop-data", "scion", "templates", "python", "dataclass", "1.2.0")
+    assert (installed / "template.yml").is_file()
+
+
+def upgrade_offers(editor: Editor, uri: str) -> list:
+    return [d for d in editor.diagnostics(uri) if d.code == "scion.upgrade"]
