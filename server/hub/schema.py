@@ -22,8 +22,10 @@ SCHEMA = "scion_hub"
 MEMBER_ROLE = "scion_member"
 NOTIFY_CHANNEL_PREFIX = "scion_team_"
 
+# `(SELECT my_team())` is an InitPlan: evaluated once per statement, where a bare call runs the
+# function's query for every row (it was most of an ingest's time, bench/hub_ingest.py).
 _OWN_INSTANCE = (
-    "team = scion_hub.my_team() AND EXISTS (SELECT 1 FROM scion_hub.instances AS i"
+    "team = (SELECT scion_hub.my_team()) AND EXISTS (SELECT 1 FROM scion_hub.instances AS i"
     " WHERE i.instance_id = {table}.instance_id AND i.role_name = current_user)"
 )
 
@@ -33,7 +35,7 @@ def _rls(table: str, *, writable: bool = True) -> list[str]:
     own = _OWN_INSTANCE.format(table=f"scion_hub.{table}")
     statements = [
         f"ALTER TABLE scion_hub.{table} ENABLE ROW LEVEL SECURITY",
-        f"CREATE POLICY {table}_read ON scion_hub.{table} FOR SELECT USING (team = scion_hub.my_team())",
+        f"CREATE POLICY {table}_read ON scion_hub.{table} FOR SELECT USING (team = (SELECT scion_hub.my_team()))",
     ]
     if writable:
         statements += [
@@ -67,11 +69,11 @@ V1_CORE = [
         last_seen timestamptz NOT NULL DEFAULT now()
     )""",
     "ALTER TABLE scion_hub.instances ENABLE ROW LEVEL SECURITY",
-    "CREATE POLICY instances_read ON scion_hub.instances FOR SELECT USING (team = scion_hub.my_team())",
+    "CREATE POLICY instances_read ON scion_hub.instances FOR SELECT USING (team = (SELECT scion_hub.my_team()))",
     """CREATE POLICY instances_claim ON scion_hub.instances FOR INSERT
-        WITH CHECK (role_name = current_user AND team = scion_hub.my_team())""",
+        WITH CHECK (role_name = current_user AND team = (SELECT scion_hub.my_team()))""",
     """CREATE POLICY instances_touch ON scion_hub.instances FOR UPDATE
-        USING (role_name = current_user) WITH CHECK (role_name = current_user AND team = scion_hub.my_team())""",
+        USING (role_name = current_user) WITH CHECK (role_name = current_user AND team = (SELECT scion_hub.my_team()))""",
     # One row per generation of an instance; `revision` orders the states an
     # instance pushed, so an old state pushed again never overwrites a newer one.
     """CREATE TABLE scion_hub.generations (
