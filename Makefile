@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test postgresql lint lint-python lint-clients format test-python test-neovim test-vscode bench clean
+.PHONY: demo demo-team test postgresql lint lint-python lint-clients format test-python test-neovim test-vscode bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(PY) scripts/demo.py
+
+# Two developers and a team hub on a throwaway PostgreSQL cluster (removed at the end).
+demo-team: $(STAMP) postgresql
+	$(PY) scripts/demo_team.py
 
 test: lint test-python test-neovim test-vscode
 
@@ -57,4 +61,4 @@ bench: $(STAMP)
 	$(PY) bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache test-output demo-workspace
+	rm -rf $(VENV) .pytest_cache test-output demo-workspace demo-team
