@@ -113,6 +113,31 @@ def show_value(value: Any) -> str:
 # -- HTML ---------------------------------------------------------------------
 
 
+def _team_section(team: dict[str, Any] | None) -> list[str]:
+    """This workspace's success beside the team's (`scion stats --hub`), when the report has them."""
+    if not team or team.get("lastSync") is None:
+        return []
+    return [
+        f"<h2>Here and in team {_e(team['team'])}</h2>",
+        f'<p class="note">Team numbers as of the last hub sync, {_e(team["lastSync"])}.</p>',
+        _table(
+            ["Template", "Version", "Decided here", "Success here", "Decided by the team", "Team success", "Instances"],
+            [
+                [
+                    row["template_id"],
+                    row["version"],
+                    row["decided"],
+                    _rate_cell(row["rate"]),
+                    row["teamDecided"],
+                    _rate_cell(row["teamRate"]),
+                    row["teamInstances"],
+                ]
+                for row in team["versions"]
+            ],
+        ),
+    ]
+
+
 def render_html(stats: dict[str, Any]) -> str:
     """A one-file report: tables, success per version over time, answers that go with rejection."""
     parts = [
@@ -147,6 +172,7 @@ def render_html(stats: dict[str, Any]) -> str:
                 for v in stats["versions"]
             ],
         ),
+        *_team_section(stats.get("team")),
         "<h2>Answers that go with rejection</h2>",
     ]
     if not stats["answers"]:

@@ -77,3 +77,6 @@ def test_stats_show_the_team_beside_this_workspace(hub, workspace, tmp_path):
     assert side_by_side[3].split() == ["python/dataclass", "1.0.0", "1", "100%", "5", "80%", "2"]
     team = json.loads(scion("stats", "--hub", "--json", cwd=workspace).stdout)["team"]
     assert team["team"] == "shop" and team["versions"][0]["teamDecided"] == 5
+    assert scion("stats", "--hub", "--html", str(tmp_path / "report.html"), cwd=workspace).returncode == 0
+    report = (tmp_path / "report.html").read_text()
+    assert "<h2>Here and in team shop</h2>" in report and "Decided by the team" in report
