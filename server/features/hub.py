@@ -107,6 +107,8 @@ class HubService:
             workspace=self.server.workspace_root,
             min_accuracy=settings.evolution.min_kept_rate,
             user_templates=user_data_path("scion", appauthor=False) / "templates",
+            batch=100,
+            pause_s=0.02,
         )
         backoff = Backoff()
         try:

@@ -12,6 +12,7 @@ the hub is unreachable.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -63,8 +64,14 @@ class HubLink:
         workspace: Path | None = None,
         min_accuracy: float = 0.9,
         user_templates: Path | None = None,
+        batch: int = BATCH,
+        pause_s: float = 0.0,
     ) -> None:
         self.url = url
+        # The server pushes small batches with a pause between them: the worker thread then
+        # never holds the interpreter long enough to slow the editor's requests.
+        self.batch = batch
+        self.pause_s = pause_s
         self.instance_id = instance_id
         self.workspace = workspace  # where adopted programs' readable copies go
         self.min_accuracy = min_accuracy  # of this workspace's kept answers an adopted program must get right
@@ -90,6 +97,8 @@ class HubLink:
                 workspace=self.workspace,
                 min_accuracy=self.min_accuracy,
                 user_templates=self.user_templates,
+                batch=self.batch,
+                pause_s=self.pause_s,
             )
         except ScionError:  # the hub's failures, and the local store's (those say so themselves)
             self.close()  # the next attempt starts from a fresh connection
@@ -107,15 +116,19 @@ def sync_once(
     workspace: Path | None = None,
     min_accuracy: float = 0.9,
     user_templates: Path | None = None,
+    batch: int = BATCH,
+    pause_s: float = 0.0,
 ) -> SyncResult:
     report = progress or (lambda what, done, total: None)
     total = store.outbox_size()
     pushed = 0
     report("push", 0, total)
-    while batch := store.outbox_batch(BATCH):
-        store.acknowledge(client.push(batch))
-        pushed += len(batch)
+    while entries := store.outbox_batch(batch):
+        store.acknowledge(client.push(entries))
+        pushed += len(entries)
         report("push", pushed, max(total, pushed))
+        if pause_s:
+            time.sleep(pause_s)
     pulled = 0
     cursor = int(store.hub_state(EXECUTIONS_CURSOR) or 0)
     while True:

@@ -226,6 +226,8 @@ def add_team_hub(db: Database) -> None:
             payload TEXT NOT NULL,
             at TEXT NOT NULL
         )""",
+            # An entry is replaced by the next state of its row: found by key, not by a scan.
+            "CREATE INDEX hub_outbox_by_key ON hub_outbox (kind, key)",
             "ALTER TABLE task_executions ADD COLUMN origin TEXT",
             "CREATE UNIQUE INDEX task_executions_pulled ON task_executions (origin, generation_id, task)"
             " WHERE origin IS NOT NULL",
