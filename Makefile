@@ -57,7 +57,7 @@ test-neovim: $(STAMP)
 test-vscode: $(STAMP)
 	$(PY) tests/vscode/run.py
 
-bench: $(STAMP)
+bench: $(STAMP) postgresql
 	$(PY) bench/run_all.py
 
 clean:

@@ -24,6 +24,9 @@ BENCHMARKS = [
     "bench_big_document.py",
     "evolution_sim.py",
     "evolution_improve_sim.py",
+    "hub_ingest.py",
+    "hub_codeaction.py",
+    "hub_sim.py",
 ]
 
 
