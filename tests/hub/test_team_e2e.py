@@ -89,15 +89,15 @@ async def task_stage(editor: Editor) -> str | None:
 
 async def test_a_convention_taught_in_one_workspace_is_answered_in_another(team):
     ann, bob = await team("ann"), await team("bob")
-    await ann.wait_for(lambda: (hub_state(ann) or {}).get("state") == "connected", timeout=30)
+    await ann.wait_for(lambda: (hub_state(ann) or {}).get("state") == "connected", timeout=90)
 
     for rel in TRAINING[:4]:
         result, asked = await generate_with_convention(ann, rel)
         assert asked, "ann's own server had nothing to go on yet"
         generation_id = result["generationId"]
-        await ann.wait_for(lambda gid=generation_id: status_of(ann.workspace, gid) == "accepted", timeout=30)
+        await ann.wait_for(lambda gid=generation_id: status_of(ann.workspace, gid) == "accepted", timeout=90)
 
-    deadline = asyncio.get_running_loop().time() + 60
+    deadline = asyncio.get_running_loop().time() + 180
     while await task_stage(bob) != "hybrid":
         assert asyncio.get_running_loop().time() < deadline, "bob's server never learned the team's convention"
         await asyncio.sleep(0.1)
@@ -118,7 +118,7 @@ async def test_a_convention_taught_in_one_workspace_is_answered_in_another(team)
 async def test_an_unreachable_hub_is_a_state_and_never_a_failed_action(tmp_path):
     editor = await start_editor(tmp_path / "carol", "carol-laptop", "postgresql://carol:pw@127.0.0.1:1/hub")
     try:
-        await editor.wait_for(lambda: (hub_state(editor) or {}).get("state") == "offline", timeout=30)
+        await editor.wait_for(lambda: (hub_state(editor) or {}).get("state") == "offline", timeout=90)
         editor.answer = lambda params: {q["name"]: q.get("default") for q in params["questions"]}
         uri = editor.open("shop/order.py", MODULE)
         result = await editor.generate(uri, "python/dataclass", line=2, answers=OTHER_ANSWERS)
@@ -148,7 +148,7 @@ async def test_a_template_version_the_team_deployed_is_offered_as_an_upgrade(tea
     with connected(member_url(hub, "ann"), "ann-laptop") as ann:
         assert ann.publish_template("python/dataclass", "1.2.0", "1.1.0", "evolved", files) == "published"
 
-    offers = await bob.wait_for(lambda: upgrade_offers(bob, uri), timeout=60)
+    offers = await bob.wait_for(lambda: upgrade_offers(bob, uri), timeout=120)
     assert "1.2.0" in offers[0].message
     installed = Path(bob.workspace.parent, "bob-laptop-data", "scion", "templates", "python", "dataclass", "1.2.0")
     assert (installed / "template.yml").is_file()
