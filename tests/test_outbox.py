@@ -131,6 +131,7 @@ def test_the_team_default_wins_when_more_generations_stand_behind_it(tmp_path):
         provide = providers_for(store, template).learned_default
         assert provide(template, question, {}, {}).value == "Order"  # only local evidence
         store.replace_team_stats([], [("python/dataclass", "class_name", '"OrderModel"', 8, 10)])
+        provide = providers_for(store, template).learned_default  # one per generation: it caches what it found
         team = provide(template, question, {}, {})
         assert (team.value, team.source) == ("OrderModel", "learned_default")
         assert provide(template, SimpleNamespace(name="secret", secret=True), {}, {}) is None

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from server.cli.common import add_workspace_options, open_catalog, open_store, print_json, workspace_of
+import click
+
+from server.cli.common import (
+    Where,
+    complete_template_ids,
+    json_option,
+    print_json,
+    relative,
+    workspace_options,
+)
+from server.cli.prompt import ask_on_tty, can_ask
 from server.common.errors import AnswerError
-
-
-def add_parser(commands) -> None:
-    parser = commands.add_parser("generate", help="generate code from a template")
-    add_workspace_options(parser)
-    parser.add_argument("id", help="template id, e.g. python/dataclass")
-    parser.add_argument("--path", required=True, type=Path, help="the file to create (file mode) or insert into")
-    parser.add_argument("--version", dest="template_version", help="template version (default: the newest)")
-    parser.add_argument(
-        "--answer", "-a", action="append", default=[], metavar="NAME=VALUE", help="an answer (repeatable)"
-    )
-    parser.add_argument("--line", type=int, help="insert mode: 1-based line to insert at (default: end of file)")
-    parser.add_argument("--defaults", action="store_true", help="take every pre-filled candidate without asking")
-    parser.add_argument("--force", action="store_true", help="overwrite an existing non-empty file")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
-    parser.set_defaults(run=run)
 
 
 def parse_answer_args(pairs: list[str]) -> dict[str, str]:
@@ -35,7 +28,18 @@ def parse_answer_args(pairs: list[str]) -> dict[str, str]:
     return answers
 
 
-def run(args) -> int:
+def generate(
+    where: Where,
+    template_id: str,
+    target: Path,
+    *,
+    version: str | None = None,
+    answers: tuple[str, ...] = (),
+    line_number: int | None = None,
+    defaults: bool = False,
+    force: bool = False,
+    as_json: bool = False,
+) -> int:
     from server.common.confine import inside_workspace
     from server.context import context_at, context_for_path
     from server.generation import generate_on_disk, plan_file_generation, plan_insert_generation
@@ -43,31 +47,33 @@ def run(args) -> int:
     from server.templates.answers import ask_payload, resolve_answers
     from server.templates.secrets import without_secrets
 
-    requested = args.path.expanduser().absolute()
-    workspace = workspace_of(args, requested.parent)
+    requested = target.expanduser().absolute()
+    workspace = where.root(requested.parent)
     # Not resolve(): a symlink on the way must not carry the write (insert mode, the answer file) outside.
     path = Path(inside_workspace(workspace, requested, what="--path"))
-    catalog = open_catalog(workspace)
-    template = catalog.get(args.id, args.template_version)
-    store = open_store(args, workspace)
+    catalog = where.catalog(workspace)
+    template = catalog.get(template_id, version)
+    store = where.open_store(workspace)
+    if version is None:
+        from server.evolution.trials import serve
+
+        template = serve(store, workspace, template)  # a running A/B trial's share of new generations
 
     if template.mode == "insert" and path.exists():
         text = path.read_text(encoding="utf-8")
         lines = text.split("\n")
-        line = (args.line - 1) if args.line else max(len(lines) - 1, 0)
+        line = (line_number - 1) if line_number else max(len(lines) - 1, 0)
         context = context_at(text, path, line, 0, workspace=workspace)
     else:
         text, lines, line = "", [""], 0
         context = context_for_path(path, workspace=workspace)
     features = context.features()
 
-    explicit = parse_answer_args(args.answer)
+    explicit = parse_answer_args(list(answers))
     resolution = resolve_answers(template, features, explicit, providers_for(store, template))
     questions = ask_payload(resolution)
     user_answers = None
-    if questions and not args.defaults and sys.stdin.isatty():
-        from server.cli.prompt import ask_on_tty
-
+    if questions and not defaults and can_ask():
         user_answers = ask_on_tty(questions)
     resolution = finish_resolution(resolution, user_answers)
 
@@ -79,32 +85,30 @@ def run(args) -> int:
     else:
         plan = plan_file_generation(template, resolution.answers, resolution.sources, features, path.parent, workspace)
     # Code, answer file and database record as one unit: all written, or none (see generation.py).
-    written = [
-        str(p)
-        for p in generate_on_disk(
+    written = list(
+        generate_on_disk(
             store,
             plan,
-            overwrite=args.force,
+            overwrite=force,
             also=lambda: record_task_executions(store, plan.generation_id, template.id, resolution, features),
         )
-    ]
+    )
     answer_file = plan.answer_file
     result = {
         "generation_id": plan.generation_id,
         "template": template.id,
         "version": template.version,
         "files": written,
-        "answer_file": str(answer_file),
+        "answer_file": answer_file,
         # Secret answers are never echoed: output gets captured in logs and CI.
         "answers": without_secrets(template, resolution.answers),
         "sources": without_secrets(template, resolution.sources),
     }
-    if args.json:
-        print_json(result)
+    if as_json:
+        print_json(result, workspace)
     else:
-        for file in written:
-            print(f"wrote {file}")
-        print(f"wrote {answer_file}")
+        for file in (*written, answer_file):
+            print(f"wrote {relative(file, workspace)}")
         for name, value in resolution.answers.items():
             shown = "(secret)" if _is_secret(template, name) else repr(value)
             print(f"  {name} = {shown}  ({resolution.sources.get(name, '?')})")
@@ -114,3 +118,35 @@ def run(args) -> int:
 def _is_secret(template, name: str) -> bool:
     question = template.question(name)
     return question is not None and question.secret
+
+
+def answer_option(help_text: str):
+    return click.option("--answer", "-a", "answers", multiple=True, metavar="NAME=VALUE", help=help_text)
+
+
+@click.command("generate", help="Generate code from a template: a new file, or a block inserted into a file.")
+@click.argument("template_id", metavar="ID", shell_complete=complete_template_ids)
+@click.option(
+    "--path",
+    "target",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="the file to create (file mode) or insert into",
+)
+@click.option("--version", metavar="VERSION", help="template version (default: the newest)")
+@answer_option("an answer (repeatable)")
+@click.option(
+    "--line",
+    "line_number",
+    type=click.IntRange(min=1),
+    help="insert mode: 1-based line to insert at (default: the end)",
+)
+@click.option("--defaults", is_flag=True, help="take every pre-filled candidate without asking")
+@click.option("--force", is_flag=True, help="overwrite an existing non-empty file")
+@workspace_options
+@json_option
+def generate_command(where: Where, template_id: str, target: Path, **options) -> int:
+    return generate(where, template_id, target, **options)
+
+
+COMMANDS = [generate_command]

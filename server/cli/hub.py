@@ -3,87 +3,67 @@
 The hub's URL comes from `--hub URL`, else `$SCION_HUB_URL`. `init` and
 `add-member` need an administrator's URL (a role that may create schemas and
 roles); `status` and `sync` run as this instance, with a member's login.
-The logic is in plain functions below the parsers; the parsers only call them.
+The logic is in plain functions below the commands; the commands only call them.
+A `--hub` URL is checked like the `hub.url` setting (a postgresql:// URL);
+the workspace's `.scion/config.toml` may not name a hub (config_file.py).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
+from pathlib import Path
 from typing import Any
 
-from server.cli.common import add_workspace_options, open_store, print_json, workspace_of
+import click
+
+from server.cli.common import Where, json_option, print_json, workspace_options
+from server.cli.output import progress_bar
 from server.common.errors import HubError
 
 
-def add_parser(commands) -> None:
-    hub = commands.add_parser("hub", help="share what Scion learns with a team (PostgreSQL)")
-    actions = hub.add_subparsers(dest="action", metavar="ACTION", required=True)
+def _url(where: Where, workspace: Path | None = None) -> str:
+    """`--hub`, else $SCION_HUB_URL (never the workspace's file); a usage error (exit 2) when neither is set."""
+    from server.hub import URL_ENV
 
-    init = actions.add_parser("init", help="create or migrate the hub's schema, roles and policies")
-    init.add_argument("url", metavar="URL", help="an administrator's postgresql:// URL")
-    init.set_defaults(run=run_init)
-
-    member = actions.add_parser("add-member", help="make a login for a team member")
-    member.add_argument("name", metavar="NAME", help="the login to create (letters, digits, - and _)")
-    member.add_argument("--team", required=True, help="the team the member joins")
-    member.add_argument("--password-env", metavar="VAR", help="set the login's password from this environment variable")
-    _add_hub_option(member, "an administrator's URL")
-    member.set_defaults(run=run_add_member)
-
-    status = actions.add_parser("status", help="is the hub reachable; backlog, last sync, team size")
-    add_workspace_options(status)
-    _add_hub_option(status, "this member's URL")
-    status.add_argument("--json", action="store_true", help="print JSON")
-    status.set_defaults(run=run_status)
-
-    sync = actions.add_parser("sync", help="push the outbox and pull what the team learned, now")
-    add_workspace_options(sync)
-    _add_hub_option(sync, "this member's URL")
-    sync.add_argument("--json", action="store_true", help="print JSON")
-    sync.set_defaults(run=run_sync)
-
-
-def _add_hub_option(parser: argparse.ArgumentParser, whose: str) -> None:
-    parser.add_argument("--hub", metavar="URL", help=f"{whose} (default: $SCION_HUB_URL)")
-
-
-def _url(args: argparse.Namespace) -> str:
-    from server.hub import URL_ENV, hub_url
-
-    url = hub_url(getattr(args, "hub", None) or getattr(args, "url", None))
+    url = where.hub_url(workspace if workspace is not None else where.root())
     if not url:
         raise HubError(f"no hub configured: pass --hub URL or set {URL_ENV}")
     return url
 
 
-# -- the commands -------------------------------------------------------------
+def _with_hub(where: Where, hub: str | None) -> Where:
+    """`--hub URL` as a flag layer: checked like the setting (a postgresql:// URL) and named `--hub` in messages."""
+    if not hub:
+        return where
+    from server.common.config import Layer
+
+    return where.with_flags([Layer("--hub", {"hub": {"url": hub}})])
 
 
-def run_init(args) -> int:
-    report = init_hub(_url(args))
+def run_init(url: str) -> int:
+    report = init_hub(url)
     print(f"hub schema at version {report['version']} ({report['applied']} migration(s) applied)")
     return 0
 
 
-def run_add_member(args) -> int:
+def run_add_member(where: Where, name: str, team: str, password_env: str | None) -> int:
     password = None
-    if args.password_env:
-        password = os.environ.get(args.password_env)
+    if password_env:
+        password = os.environ.get(password_env)
         if password is None:
-            raise HubError(f"${args.password_env} is not set")
-    add_member(_url(args), args.name, args.team, password)
-    print(f"{args.name} is a member of team {args.team}; it connects as postgresql://{args.name}@HOST/DATABASE")
+            raise HubError(f"${password_env} is not set")
+    add_member(_url(where), name, team, password)
+    print(f"{name} is a member of team {team}; it connects as postgresql://{name}@HOST/DATABASE")
     return 0
 
 
-def run_status(args) -> int:
-    workspace = workspace_of(args)
-    with open_store(args, workspace) as store:
-        report = hub_status(store, _url(args))
-    if args.json:
-        print_json(report)
+def run_status(where: Where, as_json: bool) -> int:
+    workspace = where.root()
+    url = _url(where, workspace)
+    with where.open_store(workspace) as store:
+        report = hub_status(store, url)
+    if as_json:
+        print_json(report, workspace)
     else:
         print(f"hub        {report['hub']}")
         print(f"reachable  {'yes' if report['reachable'] else 'no: ' + report['problem']}")
@@ -93,12 +73,18 @@ def run_status(args) -> int:
     return 0 if report["reachable"] else 1
 
 
-def run_sync(args) -> int:
-    workspace = workspace_of(args)
-    with open_store(args, workspace) as store:
-        result = hub_sync(store, _url(args), progress=None if args.json else _print_progress, workspace=workspace)
-    if args.json:
-        print_json(result)
+def run_sync(where: Where, as_json: bool) -> int:
+    workspace = where.root()
+    url = _url(where, workspace)
+    with where.open_store(workspace) as store, progress_bar(None, "sync", show=not as_json) as bar:
+
+        def shown(what: str, done: int, total: int | None) -> None:
+            if bar is not None:
+                bar.update(done, total, item=what)
+
+        result = hub_sync(store, url, progress=shown, workspace=workspace)
+    if as_json:
+        print_json(result, workspace)
     else:
         print(
             f"pushed {result['pushed']}, pulled {result['pulled']} teammate answer(s); "
@@ -107,11 +93,53 @@ def run_sync(args) -> int:
     return 0
 
 
-def _print_progress(what: str, done: int, total: int | None) -> None:
-    shown = f"{done}/{total}" if total is not None else str(done)
-    print(f"\r{what}: {shown}", end="", file=sys.stderr, flush=True)
-    if (total is not None and done >= total) or total is None:
-        print(file=sys.stderr)
+def _hub_option(whose: str):
+    return click.option("--hub", "hub", metavar="URL", help=f"{whose} (default: $SCION_HUB_URL)")
+
+
+@click.group("hub", help="Share what Scion learns with a team (a PostgreSQL hub).")
+def hub_group() -> None:
+    pass
+
+
+@hub_group.command("init", help="Create or migrate the hub's schema, roles and policies (URL: an administrator's).")
+@click.argument("url", metavar="URL")
+def init_command(url: str) -> int:
+    from server.common.config import Layer, resolve_settings
+
+    problems = resolve_settings([Layer("URL", {"hub": {"url": url}})]).problems
+    if problems:
+        raise click.BadParameter(problems[0], param_hint="URL")
+    return run_init(url)
+
+
+@hub_group.command("add-member", help="Make a login for a team member.")
+@click.argument("name", metavar="NAME")
+@click.option("--team", required=True, help="the team the member joins")
+@click.option("--password-env", metavar="VAR", help="set the login's password from this environment variable")
+@_hub_option("an administrator's URL")
+@workspace_options
+def add_member_command(where: Where, name: str, team: str, password_env: str | None, hub: str | None) -> int:
+    return run_add_member(_with_hub(where, hub), name, team, password_env)
+
+
+@hub_group.command("status", help="Is the hub reachable; backlog, last sync, team size. Exit 1 when unreachable.")
+@_hub_option("this member's URL")
+@workspace_options
+@json_option
+def status_command(where: Where, hub: str | None, as_json: bool) -> int:
+    return run_status(_with_hub(where, hub), as_json)
+
+
+@hub_group.command("sync", help="Push the outbox and pull what the team learned, now.")
+@_hub_option("this member's URL")
+@workspace_options
+@json_option
+def sync_command(where: Where, hub: str | None, as_json: bool) -> int:
+    return run_sync(_with_hub(where, hub), as_json)
+
+
+COMMANDS = [hub_group]
 
 
 # -- the logic, free of argument parsing ---------------------------------------

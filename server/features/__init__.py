@@ -18,6 +18,7 @@ from server.features import (
     template_diagnostics,
     tracking,
     upgrades,
+    watched_files,
 )
 
 FEATURES = (
@@ -29,6 +30,7 @@ FEATURES = (
     hover,
     tracking,
     upgrades,
+    watched_files,
     evolution,
     hub,
     stats,

@@ -26,8 +26,9 @@ from server.store import Store
 from server.templates.catalog import BUILTIN_ROOT
 from tests.e2e.conftest import FAST_TRACKING, initialize_params
 from tests.e2e.editor import Editor
-from tests.e2e.test_evolution import MODULE, OTHER_ANSWERS, TASK, TRAINING, generate_with_convention, status_of
+from tests.e2e.test_evolution import MODULE, TASK, TRAINING, generate_with_convention, status_of
 from tests.hub.conftest import member_url
+from tests.support.answers import DATACLASS_ANSWERS
 from tests.support.client_compat import fix_code_action_union
 
 LEARNING = {"debounce": 0.2, "minExecutions": 4, "minKeptRate": 0.75}
@@ -121,7 +122,7 @@ async def test_an_unreachable_hub_is_a_state_and_never_a_failed_action(tmp_path)
         await editor.wait_for(lambda: (hub_state(editor) or {}).get("state") == "offline", timeout=90)
         editor.answer = lambda params: {q["name"]: q.get("default") for q in params["questions"]}
         uri = editor.open("shop/order.py", MODULE)
-        result = await editor.generate(uri, "python/dataclass", line=2, answers=OTHER_ANSWERS)
+        result = await editor.generate(uri, "python/dataclass", line=2, answers=DATACLASS_ANSWERS)
         assert "class Order" in editor.text(uri) and result["generationId"]
         status = await editor.command("scion.hubStatus")
         assert status["state"] == "offline" and status["backlog"] >= 1
@@ -135,7 +136,7 @@ async def test_a_template_version_the_team_deployed_is_offered_as_an_upgrade(tea
     bob = await team("bob")
     uri = bob.open("shop/order.py", MODULE)
     bob.answer = lambda params: {q["name"]: q.get("default") for q in params["questions"]}
-    await bob.generate(uri, "python/dataclass", line=2, answers=OTHER_ANSWERS)
+    await bob.generate(uri, "python/dataclass", line=2, answers=DATACLASS_ANSWERS)
     assert not upgrade_offers(bob, uri)
 
     # Ann's server evolved the template and deployed it to the team (what its sync does after `evolve`).
