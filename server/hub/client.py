@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 # local side ignores what it already has.
 PULL_OVERLAP = 1000
 PULL_LIMIT = 5000
+GENERATIONS_OVERLAP = "10 seconds"  # generations are pulled by push time: commits land out of order
 
 # One statement per batch (arrays unnested on the server): a row at a time costs a round of
 # parse, plan and execute for each, which halves the ingest rate (bench/hub_ingest.py).
@@ -177,6 +178,24 @@ class HubClient:
             )
             pulled.cursor = max(pulled.cursor, int(seq))
         return pulled
+
+    def pull_generations(self, cursor: str) -> tuple[list[dict[str, Any]], str]:
+        """Teammates' decided generations shared with their code, pushed since `cursor` (an ISO time; "" for all).
+
+        Rows are pulled again from GENERATIONS_OVERLAP before the cursor: pushes commit
+        out of order. Returns them ({origin, data}) and the new cursor.
+        """
+        with translated(self.url), self.conn.transaction():
+            rows = self.conn.execute(
+                "SELECT instance_id, data, pushed_at FROM scion_hub.generations"
+                " WHERE instance_id <> %s AND status IN ('accepted', 'rejected') AND data ? 'rendered_text'"
+                " AND pushed_at > coalesce(%s::timestamptz - %s::interval, '-infinity')"
+                " ORDER BY pushed_at LIMIT %s",
+                (self.instance_id, cursor or None, GENERATIONS_OVERLAP, PULL_LIMIT),
+            ).fetchall()
+        found = [{"origin": instance, "data": data} for instance, data, _ in rows]
+        newest = max((pushed_at.isoformat() for _, _, pushed_at in rows), default=cursor)
+        return found, max(newest, cursor)
 
     def publish_program(self, entry: dict[str, Any], stage: str) -> str:
         """Publish a promoted program as the task's next immutable version, if this instance gets to decide.

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from server.common.errors import HubError, ScionError
 from server.hub import shown
-from server.hub.client import HubClient, connected
+from server.hub.client import PULL_LIMIT, HubClient, connected
 from server.hub.programs import ProgramExchange, adopt_programs, publish_programs
 from server.hub.schema import channel_for
 from server.hub.templates import TemplateExchange, install_templates, publish_templates
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 BATCH = 500
 LAST_SYNC = "last_sync"
 EXECUTIONS_CURSOR = "executions_cursor"
+GENERATIONS_CURSOR = "generations_cursor"
 TEAM = "team"
 TEAM_SIZE = "team_size"
 
@@ -140,6 +141,15 @@ def sync_once(
         cursor = found.cursor
         store.set_hub_state(EXECUTIONS_CURSOR, str(cursor))
     store.replace_team_stats(found.rates, found.defaults)
+    since = store.hub_state(GENERATIONS_CURSOR) or ""
+    while True:  # teammates' code-level generations: template improvement's team evidence
+        generations, newest = client.pull_generations(since)
+        store.merge_team_generations(generations)
+        if newest <= since or len(generations) < PULL_LIMIT:
+            store.set_hub_state(GENERATIONS_CURSOR, newest)
+            break
+        since = newest
+        store.set_hub_state(GENERATIONS_CURSOR, since)
     programs = ProgramExchange()
     adopt_programs(client, store, workspace, min_accuracy, programs)
     programs.published = publish_programs(client, store)

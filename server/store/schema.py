@@ -271,6 +271,9 @@ def add_team_hub(db: Database) -> None:
     - `hub_rates`, `hub_defaults`: the team's success rates per template
       version and the answers it kept most, as last pulled.
     - `hub_state`: cursors and the last sync, as small key/value pairs.
+    - `team_generations`: teammates' decided generations shared with their code
+      (share level `code`), pulled so template improvement counts the team's
+      rejections and edits beside this instance's own.
     """
     _run(
         db,
@@ -305,6 +308,20 @@ def add_team_hub(db: Database) -> None:
             PRIMARY KEY (template_id, question)
         ) WITHOUT ROWID""",
             "CREATE TABLE hub_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+            """CREATE TABLE team_generations (
+            origin TEXT NOT NULL,
+            id TEXT NOT NULL,
+            template_id TEXT NOT NULL,
+            template_version TEXT NOT NULL,
+            status TEXT NOT NULL,
+            file_path TEXT NOT NULL DEFAULT '',
+            answers TEXT NOT NULL DEFAULT '{}',
+            rendered_text TEXT NOT NULL,
+            retained_text TEXT,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (origin, id)
+        ) WITHOUT ROWID""",
+            "CREATE INDEX team_generations_by_version ON team_generations (template_id, template_version)",
         ],
     )
 

@@ -4,6 +4,8 @@
   `origin` = the teammate's instance id: the evolution engine counts them,
   and they are never pushed back (the outbox only takes `origin IS NULL`).
 - `hub_rates` and `hub_defaults` are replaced wholesale by every pull.
+- `team_generations`: teammates' decided generations with their code (share
+  level `code`), which template improvement reads beside this instance's own.
 """
 
 from __future__ import annotations
@@ -93,3 +95,54 @@ class TeamMixin(StoreCore):
     def team_execution_count(self) -> int:
         count: int = self._scalar("SELECT count(*) FROM task_executions WHERE origin IS NOT NULL")
         return count
+
+    def merge_team_generations(self, generations: Iterable[Mapping[str, Any]]) -> int:
+        """Add (or replace) teammates' decided generations with code; returns how many arrived.
+
+        Each is {origin, data: the generation's payload at share level `code`}; others are skipped.
+        """
+        rows = [
+            (
+                g["origin"],
+                d["id"],
+                d["template_id"],
+                d["template_version"],
+                d["status"],
+                d.get("file_path") or "",
+                to_json(d.get("answers") or {}),
+                d["rendered_text"],
+                d.get("retained_text"),
+                d.get("created_at") or self.now(),
+            )
+            for g in generations
+            if (d := g["data"]).get("status") in ("accepted", "rejected") and isinstance(d.get("rendered_text"), str)
+        ]
+        if not rows:
+            return 0
+        with self._writing() as db:
+            db.conn.executemany(
+                "INSERT OR REPLACE INTO team_generations (origin, id, template_id, template_version, status,"
+                " file_path, answers, rendered_text, retained_text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+        return len(rows)
+
+    def team_decided_generations(self, template_id: str, version: str) -> list[Row]:
+        """Teammates' decided generations of one version, shaped like `decided_generations` rows."""
+        rows = self._rows(
+            "SELECT origin || ':' || id AS id, template_id, template_version, status, file_path, answers,"
+            " rendered_text, retained_text, created_at FROM team_generations"
+            " WHERE template_id = ? AND template_version = ? ORDER BY created_at",
+            (template_id, version),
+        )
+        for row in rows:
+            row["answers"] = json.loads(row["answers"])
+        return rows
+
+    def team_generation_totals(self) -> dict[tuple[str, str], tuple[int, int]]:
+        """(template id, version) -> (accepted, rejected) among the teammates' generations pulled with code."""
+        rows = self._rows(
+            "SELECT template_id, template_version, sum(status = 'accepted') AS accepted,"
+            " sum(status = 'rejected') AS rejected FROM team_generations GROUP BY 1, 2"
+        )
+        return {(r["template_id"], r["template_version"]): (r["accepted"], r["rejected"]) for r in rows}
