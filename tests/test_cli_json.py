@@ -60,8 +60,9 @@ def test_every_command_answers_json_in_one_form(workspace):
     evolved = json_of(workspace, "evolve", "--min-executions", "3")
     [learned] = [task for task in evolved["tasks"] if task["task"] == TASK]
     assert learned["newProgram"]["path"].startswith(".scion/learned/")
-    status_json = json_of(workspace, "evolve", "status", "--min-executions", "3")
-    [status] = [row for row in status_json["tasks"] if row["task"] == TASK]
+    [status] = [
+        row for row in json_of(workspace, "evolve", "status", "--min-executions", "3")["tasks"] if row["task"] == TASK
+    ]
     assert status["program"]["path"].startswith(".scion/learned/")
     exported = json_of(workspace, "learned", "export", "lib.json")
     assert exported == {"exported": 1, "file": "lib.json"}

@@ -170,11 +170,11 @@ def print_improvement(improvement: dict | None, prefix: str = "") -> None:
             ["template", "version", "decided", "success", "edited", "replay", "outcome"],
             [
                 [
-                    row["template_id"],
+                    row["templateId"],
                     row["version"],
                     row.get("decided", "-"),
-                    _rate(row.get("success_rate")),
-                    _rate(row.get("edit_rate")),
+                    _rate(row.get("successRate")),
+                    _rate(row.get("editRate")),
                     _replay(row),
                     _outcome(row),
                 ]
@@ -188,12 +188,12 @@ def print_improvement(improvement: dict | None, prefix: str = "") -> None:
             ["template", "candidate", "parent", "trial kept", "current kept", "P(better)", "decision"],
             [
                 [
-                    row["template_id"],
+                    row["templateId"],
                     row["version"],
                     row["parent"],
                     _arm(row.get("trial")),
                     _arm(row.get("control")),
-                    _rate(row.get("probability_better")),
+                    _rate(row.get("probabilityBetter")),
                     row.get("verdict", ""),
                 ]
                 for row in trials
@@ -204,7 +204,7 @@ def print_improvement(improvement: dict | None, prefix: str = "") -> None:
 
 
 def _replay(row: dict) -> str:
-    before, after = row.get("replay_before"), row.get("replay_after")
+    before, after = row.get("replayBefore"), row.get("replayAfter")
     if before is None:
         return "-"
     return f"{before:.3f}" if after is None else f"{before:.3f} -> {after:.3f}"
