@@ -218,7 +218,7 @@ _HOOKS: dict[Any, Callable[[Any, Any], Any]] = {
 
 
 @functools.cache
-def _converter() -> Any:
+def _settings_converter() -> Any:
     """cattrs, strict: no value is coerced (`"yes"` is not true), unknown keys are errors, names are camelCase."""
     from cattrs import Converter
     from cattrs.gen import make_dict_structure_fn, override
@@ -235,7 +235,7 @@ def _converter() -> Any:
 
 def structure(raw: dict[str, Any]) -> Settings:
     """`raw` (camelCase keys) as Settings; cattrs's ClassValidationError when any value is bad."""
-    settings: Settings = _converter().structure(raw, Settings)
+    settings: Settings = _settings_converter().structure(raw, Settings)
     return settings
 
 
