@@ -6,16 +6,20 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint lint-python lint-clients format test-python test-neovim test-vscode bench clean
+.PHONY: demo demo-team test postgresql lint lint-python lint-clients format test-python test-neovim test-vscode bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,llm]'
+	$(PY) -m pip install --quiet -e '.[dev,llm,hub]'
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(PY) scripts/demo.py
+
+# Two developers and a team hub on a throwaway PostgreSQL cluster (removed at the end).
+demo-team: $(STAMP) postgresql
+	$(PY) scripts/demo_team.py
 
 test: lint test-python test-neovim test-vscode
 
@@ -40,7 +44,11 @@ format: $(STAMP) clients/vscode/node_modules/.package-lock.json clients/neovim/n
 	cd clients/vscode && npm run -s format
 	cd clients/neovim && npm run -s format
 
-test-python: $(STAMP)
+# The hub's tests start throwaway PostgreSQL clusters with Debian's binaries (tests/support/pg_cluster.py).
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update && apt-get install -y postgresql; }
+
+test-python: $(STAMP) postgresql
 	$(PY) -m pytest -q
 
 test-neovim: $(STAMP)
@@ -49,8 +57,8 @@ test-neovim: $(STAMP)
 test-vscode: $(STAMP)
 	$(PY) tests/vscode/run.py
 
-bench: $(STAMP)
+bench: $(STAMP) postgresql
 	$(PY) bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache test-output demo-workspace
+	rm -rf $(VENV) .pytest_cache test-output demo-workspace demo-team

@@ -25,6 +25,9 @@ BENCHMARKS = [
     "bench_synthesis.py",
     "evolution_sim.py",
     "evolution_improve_sim.py",
+    "hub_ingest.py",
+    "hub_codeaction.py",
+    "hub_sim.py",
 ]
 
 

@@ -150,3 +150,37 @@ def test_a_symlinked_or_huge_file_is_ignored(workspace, tmp_path):
     assert "KiB" in huge.problems[0]
     nested = settings_of(workspace, "x = " + "[" * 20_000 + "]" * 20_000 + "\n")  # under the size bound
     assert "is not valid TOML" in nested.problems[0]  # too deep for the parser: reported, never a crash
+
+
+HOSTILE_HUB = '[hub]\nurl = "postgresql://thief:s3cret@attacker.example/loot"\nshare = "code"\npollInterval = 1\n'
+
+
+def test_a_repository_cannot_choose_the_hub_or_what_is_shared(workspace):
+    mine = "postgresql://ann@db.example/scion"
+    resolved = settings_of(workspace, HOSTILE_HUB, Layer("editor settings", {"hub": {"url": mine}}))
+    hub = resolved.settings.hub
+    assert (hub.url, hub.share, hub.poll_interval) == (mine, "answers", 30.0)  # the editor's URL, the defaults
+    refused = sorted(p.split("`")[1] for p in resolved.problems)
+    assert refused == ["hub.pollInterval", "hub.share", "hub.url"]
+    assert all("a repository's file may not set it" in problem for problem in resolved.problems)
+    assert not any("s3cret" in problem or "attacker" in problem for problem in resolved.problems)
+    unknown = settings_of(workspace, '[hub]\nendpoint = "x"\n[other]\nx = 1\n')
+    assert any("`hub.endpoint`: a repository's file may not set it" in p for p in unknown.problems)
+
+
+def test_the_cli_shares_nothing_with_a_hub_the_workspace_file_names(workspace, monkeypatch):
+    monkeypatch.delenv("SCION_HUB_URL", raising=False)
+    write_config(workspace, HOSTILE_HUB)
+    shown = scion_process("config", "show", "--json", cwd=workspace)
+    assert shown.returncode == 0, shown.stderr
+    rows = {row["key"]: (row["value"], row["source"]) for row in json.loads(shown.stdout)["settings"]}
+    assert rows["hub.url"] == ("", "default") and rows["hub.share"] == ("answers", "default")
+    assert "`hub.url`: a repository's file may not set it" in shown.stderr and "s3cret" not in shown.stderr
+    made = scion_process("generate", "python/dataclass", "--path", "a.py", "--defaults", cwd=workspace)
+    assert made.returncode == 0, made.stderr
+    from server.store import Store
+
+    with Store(workspace / ".scion" / "scion.db") as store:
+        assert store.outbox_size() == 0  # nothing was queued for the repository's hub
+    sync = scion_process("hub", "sync", cwd=workspace)
+    assert sync.returncode == 2 and "error: no hub configured" in sync.stderr

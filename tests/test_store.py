@@ -196,7 +196,7 @@ def test_generation_round_trip(store):
         answer_sources={"class_name": "context", "frozen": "user"},
         rendered_text="class Order: ...\n",
         region={"start": [3, 0], "end": [9, 0]},
-        instance_id="answer-file-id",
+        instance_id="laptop-of-ann",
     )
     row = store.get_generation(generation_id)
     assert row["answers"] == {"class_name": "Order", "frozen": True, "fields": ["id", "name"]}
@@ -206,7 +206,7 @@ def test_generation_round_trip(store):
     assert row["created_at"] == "2026-11-01T09:00:00.000000+00:00"
     assert row["status"] == "applied" and row["checkpoints"] == []
     assert store.generations_for_file("order.py")[0]["id"] == generation_id
-    assert [g["id"] for g in store.generations_for_instance("answer-file-id")] == [generation_id]
+    assert row["instance_id"] == "laptop-of-ann"
     assert store.get_generation("missing") is None
 
 
@@ -635,3 +635,21 @@ def test_the_edit_rate_counts_kept_generations_whose_users_changed_the_code(stor
     store.decide(edited, "rejected", 0.1, "")  # a verdict overruled moves the count
     [row] = store.success_rates()
     assert (row["accepted"], row["edited"], row["edit_rate"]) == (1, 0, 0.0)
+
+
+def test_a_database_at_version_3_gets_the_hub_tables_and_keeps_its_edit_totals(tmp_path):
+    path = tmp_path / "scion.db"
+    old = Database(sqlite3.connect(path, isolation_level=None))
+    migrate(old, path, upto=3)  # edit totals and trials, before the team hub
+    old.execute(
+        "INSERT INTO generations (id, template_id, template_version, file_path, mode, created_at, status,"
+        " rendered_text, retained_text, instance_id)"
+        " VALUES ('g1', 't', '1.0', 'a.py', 'file', '2026-11-01T09:00:00+00:00', 'accepted', 'x = 1\n', 'x = 2\n',"
+        " 'g1')"
+    )
+    old.conn.close()
+    with Store(path) as migrated:
+        assert migrated.schema_version == SCHEMA_VERSION == 4
+        assert migrated._scalar("SELECT n FROM kept_edit_totals WHERE template_id = 't'") == 1
+        assert migrated.get_generation("g1")["instance_id"] is None  # it held the generation's own id
+        assert migrated.outbox_size() == 0 and migrated.hub_state("team") is None

@@ -45,9 +45,9 @@ def _log_warnings_to_stderr() -> None:
 
 
 def _add_commands() -> None:
-    from server.cli import completion, config, evolve, generate, learned, serve, stats, templates, upgrade
+    from server.cli import completion, config, evolve, generate, hub, learned, serve, stats, templates, upgrade
 
-    for module in (serve, templates, generate, stats, upgrade, evolve, learned, config, completion):
+    for module in (serve, templates, generate, stats, upgrade, evolve, learned, hub, config, completion):
         for command in module.COMMANDS:
             scion.add_command(command)
 

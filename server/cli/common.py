@@ -89,9 +89,34 @@ class Where:
         return Path(database_path(self.settings(workspace), workspace))
 
     def open_store(self, workspace: Path):
+        """The workspace's store; with a hub configured, what it records also waits in the outbox for the hub."""
         from server.store import Store
 
-        return Store(str(self.store_path(workspace)))
+        store = Store(str(self.store_path(workspace)))
+        store.sharing = self.sharing(workspace)
+        return store
+
+    def hub_url(self, workspace: Path) -> str:
+        """The team hub: `--hub` (a flag layer), else $SCION_HUB_URL; "" for none.
+
+        Never from the workspace's file: a repository may not set `hub.*` (config_file.py).
+        """
+        from server.hub import hub_url
+
+        setting = "" if self.defaults_only(workspace) else self.settings(workspace).hub.url
+        return hub_url(None, setting)
+
+    def sharing(self, workspace: Path):
+        """What this workspace shares with the hub ($SCION_HUB_SHARE: stats, answers or code); None without a hub."""
+        import os
+
+        from server.common.instance import instance_id
+        from server.store.outbox import SHARE_LEVELS, Sharing
+
+        if not self.hub_url(workspace):
+            return None
+        level = os.environ.get("SCION_HUB_SHARE", "answers")
+        return Sharing(instance_id(), level if level in SHARE_LEVELS else "answers", workspace)
 
     def catalog(self, workspace: Path, lazy: bool = False):
         """The catalog with the roots the settings add (`templates.roots`), as the server has it."""

@@ -9,7 +9,7 @@ import click
 from server.cli.common import Where, json_option, print_json, print_table, workspace_options
 
 
-def show_stats(where: Where, html: Path | None, as_json: bool) -> int:
+def show_stats(where: Where, html: Path | None, as_json: bool, hub: bool = False) -> int:
     # Imported when stats run: every command is defined at start-up.
     from server.common.fsutil import atomic_write
     from server.tracking.reports import build_stats, render_html
@@ -21,6 +21,8 @@ def show_stats(where: Where, html: Path | None, as_json: bool) -> int:
     store = where.open_store(workspace)
     try:
         stats = build_stats(store)
+        if hub:
+            stats["team"] = team_side_by_side(store)
     finally:
         store.close()
     if html:
@@ -31,7 +33,57 @@ def show_stats(where: Where, html: Path | None, as_json: bool) -> int:
         print(f"wrote {html}")
     else:
         print_tables(stats)
+        if hub:
+            print_team(stats["team"])
     return 0
+
+
+def team_side_by_side(store) -> dict:
+    """Per template version, this workspace's success beside the team's (pulled by the last hub sync)."""
+    from server.hub.sync import LAST_SYNC, TEAM
+
+    local = {(row["template_id"], row["version"]): row for row in store.success_rates()}
+    team = {(row["template_id"], row["version"]): row for row in store.team_rates()}
+    rows = []
+    for key in sorted(local.keys() | team.keys()):
+        mine, ours = local.get(key), team.get(key)
+        rows.append(
+            {
+                "template_id": key[0],
+                "version": key[1],
+                "decided": mine["decided"] if mine else 0,
+                "rate": mine["rate"] if mine else None,
+                "teamDecided": ours["decided"] if ours else 0,
+                "teamRate": ours["rate"] if ours else None,
+                "teamInstances": ours["instances"] if ours else 0,
+            }
+        )
+    return {"team": store.hub_state(TEAM), "lastSync": store.hub_state(LAST_SYNC), "versions": rows}
+
+
+def print_team(team: dict) -> None:
+    from server.tracking.reports import percent
+
+    if team["lastSync"] is None:
+        print("\nNo team numbers yet: run `scion hub sync` (or open the workspace with scion.hub.url set).")
+        return
+    print()
+    print_table(
+        ["template", "version", "decided here", "success here", "decided by team", "team success", "instances"],
+        [
+            [
+                row["template_id"],
+                row["version"],
+                row["decided"],
+                percent(row["rate"]),
+                row["teamDecided"],
+                percent(row["teamRate"]),
+                row["teamInstances"],
+            ]
+            for row in team["versions"]
+        ],
+        title=f"Here and in team {team['team']} (last sync {team['lastSync']})",
+    )
 
 
 @click.command("stats", help="How often generated code was kept, per template, version and answer value.")
@@ -41,10 +93,11 @@ def show_stats(where: Where, html: Path | None, as_json: bool) -> int:
     metavar="FILE",
     help="write a self-contained HTML report with charts",
 )
+@click.option("--hub", is_flag=True, help="the team's numbers beside this workspace's (as of the last hub sync)")
 @workspace_options
 @json_option
-def stats_command(where: Where, html: Path | None, as_json: bool) -> int:
-    return show_stats(where, html, as_json)
+def stats_command(where: Where, html: Path | None, hub: bool, as_json: bool) -> int:
+    return show_stats(where, html, as_json, hub)
 
 
 COMMANDS = [stats_command]

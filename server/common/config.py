@@ -30,6 +30,8 @@ from server.tracking.tracker import DEFAULT_CHECKPOINTS, DEFAULT_KEEP_THRESHOLD
 DEFAULT_SOURCE = "default"
 SECRET_KEYS = frozenset({"llm.apiKey"})  # never printed
 LOG_LEVELS = ("debug", "info", "warning", "error")
+SHARE_LEVELS = ("stats", "answers", "code")  # server/store/outbox.py says what each one shares
+HUB_SCHEMES = ("postgresql://", "postgres://")
 
 # The kinds of values, each with its check (see _HOOKS).
 Count = NewType("Count", int)  # a whole number >= 0
@@ -38,6 +40,8 @@ Share = NewType("Share", float)  # a number between 0 and 1
 Checkpoints = NewType("Checkpoints", tuple)  # increasing positive seconds
 Level = NewType("Level", str)  # one of LOG_LEVELS, any case
 Paths = NewType("Paths", tuple)  # a list of strings
+HubUrl = NewType("HubUrl", str)  # empty, or a postgresql:// URL
+ShareLevel = NewType("ShareLevel", str)  # one of SHARE_LEVELS
 
 
 @attrs.frozen
@@ -89,6 +93,15 @@ class LogSettings:
 
 
 @attrs.frozen
+class HubSettings:
+    # empty: no team hub ($SCION_HUB_URL, then --hub, fill it in; see server/hub/).
+    # The user's alone: a repository's .scion/config.toml may not set any hub.* (config_file.py).
+    url: HubUrl = HubUrl("")
+    share: ShareLevel = ShareLevel("answers")
+    poll_interval: Seconds = Seconds(30.0)  # seconds between pulls when no notification comes
+
+
+@attrs.frozen
 class ServerSettings:
     python_path: str = ""  # read by the clients; the server only tolerates it
 
@@ -101,6 +114,7 @@ class Settings:
     tracking: TrackingSettings = TrackingSettings()
     evolution: EvolutionSettings = EvolutionSettings()
     log: LogSettings = LogSettings()
+    hub: HubSettings = HubSettings()
     server: ServerSettings = ServerSettings()
 
 
@@ -111,6 +125,7 @@ SECTIONS: tuple[type, ...] = (
     TrackingSettings,
     EvolutionSettings,
     LogSettings,
+    HubSettings,
     ServerSettings,
     Settings,
 )
@@ -169,6 +184,19 @@ def _text(value: Any, _: Any) -> str:
     return value
 
 
+def _hub_url(value: Any, _: Any) -> str:
+    text = _text(value, _)
+    if text and not text.startswith(HUB_SCHEMES):
+        raise ValueError("expected a postgresql:// URL")  # never the value: it may hold a password
+    return text
+
+
+def _share_level(value: Any, _: Any) -> str:
+    if value not in SHARE_LEVELS:
+        raise ValueError(f"expected one of {', '.join(SHARE_LEVELS)}, got {value!r}")
+    return str(value)
+
+
 def _flag(value: Any, _: Any) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"expected true or false, got {value!r}")
@@ -182,6 +210,8 @@ _HOOKS: dict[Any, Callable[[Any, Any], Any]] = {
     Checkpoints: _checkpoints,
     Level: _level,
     Paths: _paths,
+    HubUrl: _hub_url,
+    ShareLevel: _share_level,
     str: _text,
     bool: _flag,
 }
@@ -334,6 +364,10 @@ def shown_value(dotted: str, value: Any) -> Any:
     """What messages and `scion config show` print for a value: secrets only as set or not."""
     if dotted in SECRET_KEYS:
         return "(set)" if value else ""
+    if dotted == "hub.url" and value:
+        from server.hub import shown
+
+        return shown(value)  # the URL, never its password
     return list(value) if isinstance(value, tuple) else value
 
 

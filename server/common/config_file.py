@@ -10,6 +10,8 @@ alone (editor settings or CLI flags), never a repository's:
   model you pay for, send your code and key to its own endpoint, or commit a
   secret;
 - `server.pythonPath`: the interpreter an editor starts;
+- every `hub.*` setting: a repository must not send your answers and code
+  to its own database (`hub.url`) or widen what you share (`hub.share`);
 - `database.path` outside the workspace (`:memory:` and paths inside are fine);
 - template roots that are absolute, start with `~`, or are the workspace
   itself or a folder above it (a sibling like `../shared-templates` is fine):
@@ -34,6 +36,7 @@ CONFIG_NAME = "config.toml"
 SOURCE = ".scion/config.toml"
 MAX_BYTES = 64 * 1024  # a settings file is a few hundred bytes
 USER_ONLY = frozenset({"llm.model", "llm.apiBase", "llm.apiKey", "server.pythonPath"})
+USER_ONLY_SECTIONS = frozenset({"hub"})  # every key under them, known or not
 
 
 def config_path(workspace: Path) -> Path:
@@ -94,7 +97,7 @@ def _trusted_part(raw: dict[str, Any], workspace: Path, refused: list[Dropped]) 
     from server.common.config import Dropped, leaf_keys
 
     for key in leaf_keys(raw):
-        if key in USER_ONLY:
+        if key in USER_ONLY or key.split(".")[0] in USER_ONLY_SECTIONS:
             _remove(raw, key)
             refused.append(
                 Dropped(SOURCE, key, "a repository's file may not set it (your editor settings or a flag may)")

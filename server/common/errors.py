@@ -118,3 +118,7 @@ def failure_message(error: BaseException, doing: str) -> str:
 def shorten_name(name: str, limit: int = 40) -> str:
     """A file name cut in the middle to `limit` characters, keeping its end (the extension)."""
     return name if len(name) <= limit else name[: limit // 2 - 1] + "…" + name[-(limit // 2) :]
+
+
+class HubError(ScionError):
+    """The team hub cannot be reached, refuses the credentials, or has another schema version."""

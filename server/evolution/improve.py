@@ -1,7 +1,8 @@
 """Template self-improvement: analyse weak template versions, build candidates, validate, deploy the best.
 
 A version is analysed when it is the newest of its template, has at least
-`min_decided` decided generations, and either a success rate below
+`min_decided` decided generations (this instance's, plus its teammates' pulled
+from the team hub with their code: `team_generations`), and either a success rate below
 `improve_below` or an edit rate (the share of its kept generations whose users
 changed the code) of at least `improve_edited_above`: code that is kept but
 edited the same way every time is evidence too. Candidates are the folded
@@ -96,7 +97,7 @@ def _targets(
     store: Store, catalog: Catalog, settings: EvolutionSettings, skipped: list[Any]
 ) -> list[tuple[Template, dict[str, Any]]]:
     targets = []
-    for totals in store.success_rates():
+    for totals in with_team_evidence(store.success_rates(), store.team_generation_totals()):
         template_id, version = totals["template_id"], totals["version"]
         if totals["decided"] < settings.min_decided or not _worth_analysing(totals, settings):
             continue
@@ -106,6 +107,27 @@ def _targets(
             continue
         targets.append((catalog.get(template_id, version), totals))
     return targets
+
+
+def with_team_evidence(
+    rates: list[dict[str, Any]], team: dict[tuple[str, str], tuple[int, int]]
+) -> list[dict[str, Any]]:
+    """This workspace's totals per version plus the teammates' decided generations pulled with their code.
+
+    A version the team rejects qualifies here even when this instance decided
+    few of its generations itself: the evolved version is then deployed to the
+    whole team through the hub (server/hub/templates.py).
+    """
+    by_version = {(row["template_id"], row["version"]): dict(row) for row in rates}
+    for (template_id, version), (accepted, rejected) in team.items():
+        empty = {"template_id": template_id, "version": version, "decided": 0, "accepted": 0, "rejected": 0}
+        row = by_version.setdefault((template_id, version), {**empty, "undecided": 0, "rate": None})
+        row["accepted"] += accepted
+        row["rejected"] += rejected
+        row["decided"] += accepted + rejected
+        row["team_decided"] = accepted + rejected
+        row["rate"] = row["accepted"] / row["decided"] if row["decided"] else None
+    return list(by_version.values())
 
 
 def _worth_analysing(totals: dict[str, Any], settings: EvolutionSettings) -> bool:
@@ -148,11 +170,14 @@ def improve_version(
 
     A winner whose lead is not certain goes to an A/B trial when `trial_share` > 0.
     """
-    history = history_from_rows(store.decided_generations(template.id, template.version), workspace)
+    rows = store.decided_generations(template.id, template.version)
+    rows += store.team_decided_generations(template.id, template.version)  # teammates' (pulled from the hub)
+    history = history_from_rows(rows, workspace)
     decided = len(history)
     analysis = analyse_edits(template, history)
     evidence: dict[str, Any] = {
         "decided": decided,
+        "team_decided": totals.get("team_decided", 0),
         "accepted": totals["accepted"],
         "success_rate": totals["rate"],
         "edit_rate": totals.get("edit_rate"),

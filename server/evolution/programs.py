@@ -174,29 +174,30 @@ def trimmed_features(features: dict[str, Any]) -> dict[str, Any]:
 # -- export ------------------------------------------------------------------
 
 
+def library_entry(store: Store, task: str) -> dict[str, Any] | None:
+    """The task's active program as a library entry (what an import, or a teammate, checks again), or None."""
+    row = store.active_program(task)
+    if row is None:
+        return None
+    kept = store.executions(task, limit=MAX_EXPORTED_EXAMPLES, kept=True)
+    return {
+        "task": task,
+        "version": row["version"],
+        "source": row["source"],
+        "sha256": source_digest(row["source"]),
+        "held_out_accuracy": row["held_out_accuracy"],
+        "provenance": row["provenance"] or {},
+        "examples": [
+            {"ctx": trimmed_features(example["features"] or {}), "answer": example["answer"]}
+            for example in kept
+            if isinstance(example["answer"], str)
+        ],
+    }
+
+
 def export_library(store: Store, path: Path) -> int:
     """Write every active program, with up to 50 of its kept examples; returns how many."""
-    entries = []
-    for task in store.tasks():
-        row = store.active_program(task)
-        if row is None:
-            continue
-        kept = store.executions(task, limit=MAX_EXPORTED_EXAMPLES, kept=True)
-        entries.append(
-            {
-                "task": task,
-                "version": row["version"],
-                "source": row["source"],
-                "sha256": source_digest(row["source"]),
-                "held_out_accuracy": row["held_out_accuracy"],
-                "provenance": row["provenance"] or {},
-                "examples": [
-                    {"ctx": trimmed_features(example["features"] or {}), "answer": example["answer"]}
-                    for example in kept
-                    if isinstance(example["answer"], str)
-                ],
-            }
-        )
+    entries = [entry for entry in (library_entry(store, task) for task in store.tasks()) if entry is not None]
     library = {
         "format": LIBRARY_FORMAT,
         "version": LIBRARY_VERSION,

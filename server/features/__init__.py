@@ -12,6 +12,7 @@ from server.features import (
     evolution,
     generate,
     hover,
+    hub,
     lifecycle,
     stats,
     template_diagnostics,
@@ -31,6 +32,7 @@ FEATURES = (
     upgrades,
     watched_files,
     evolution,
+    hub,
     stats,
 )
 

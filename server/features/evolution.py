@@ -142,6 +142,10 @@ class EvolutionService:
     # -- background runs -------------------------------------------------------
 
     def verdict_heard(self, generation_id: str, verdict: str) -> None:
+        self.schedule()
+
+    def schedule(self) -> None:
+        """A run soon (debounced): after a verdict, or when teammates' answers arrived from the hub."""
         settings = self.server.settings.evolution
         if not settings.enabled or self._closed:
             return
@@ -199,6 +203,8 @@ class EvolutionService:
                 )
         if summary.get("promoted") and not summary["dryRun"]:
             self.server.send_status("ready", f"evolution: {summary['promoted']} task(s) promoted")
+        if (summary.get("promoted") or summary.get("programs")) and not summary["dryRun"] and self.server.hub:
+            self.server.hub.wake()  # the team hears of it at once, not at the next poll
 
     async def _begin_progress(self, dry_run: bool) -> RunProgress | None:
         token = await self.server.create_progress("evolve")

@@ -68,6 +68,8 @@ def register(server: ScionServer) -> None:
         await asyncio.sleep(0.05)
         if ls.evolution is not None:
             ls.evolution.close()
+        if ls.hub is not None:
+            ls.hub.close()
         if ls.store is not None:
             ls.store.close()
             ls.store = None

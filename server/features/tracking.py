@@ -387,13 +387,18 @@ class TrackingService:
         store = self.server.store
         if store is None:
             return
+        # The team's numbers (pulled from the hub, this instance's included) win when they hold more evidence.
+        team = store.team_success_by_template()
         if template_id is None:
+            local = {row["template_id"]: (row["rate"], row["decided"]) for row in store.success_by_template()}
             self.server.success = {
-                row["template_id"]: (row["rate"], row["decided"]) for row in store.success_by_template()
+                name: max(local.get(name, (None, 0)), team.get(name, (None, 0)), key=lambda counts: counts[1])
+                for name in local.keys() | team.keys()
             }
             return
         counts = store.success_of(template_id)
-        self.server.success[template_id] = (counts["rate"], counts["decided"])
+        mine = (counts["rate"], counts["decided"])
+        self.server.success[template_id] = max(mine, team.get(template_id, (None, 0)), key=lambda c: c[1])
 
     # -- code actions ---------------------------------------------------------
 

@@ -24,6 +24,7 @@ from typing import Any
 from server.common.confine import confine_relative, relative_key
 from server.common.errors import ScionError
 from server.common.fsutil import atomic_write, sha256_text
+from server.common.instance import instance_id
 from server.templates.answerfile import (
     AnswerRecord,
     answer_file_for,
@@ -228,7 +229,7 @@ def record_generation(store, plan: GenerationPlan, status: str = "applied") -> s
         rendered_text=redact(plan.rendered_text, plan.secrets),
         rendered_sha=sha256_text(plan.rendered_text),
         region=plan.insert.region if plan.insert else None,
-        instance_id=plan.generation_id,
+        instance_id=instance_id(),
         status=status,
     )
     return plan.generation_id

@@ -43,7 +43,11 @@ def providers_for(store, template, settings=None, engine=None) -> AnswerProvider
             return None
         key = (tmpl.id, question.name)
         if key not in found_defaults:
-            found_defaults[key] = store.learned_default(tmpl.id, question.name)
+            # The team's most kept answer (pulled from the hub) wins when more generations stand behind it.
+            found_defaults[key] = max(
+                (store.learned_default(tmpl.id, question.name), store.team_default(tmpl.id, question.name)),
+                key=lambda candidate: candidate[2] if candidate else -1,
+            )
         found = found_defaults[key]
         if not found:
             return None

@@ -30,6 +30,7 @@ from server.lsp.protocol import ScionProtocol
 if TYPE_CHECKING:  # the services import this module; the store and catalog load in a worker at start-up
     from server.context import DocumentTrees, EditingContext
     from server.features.evolution import EvolutionService
+    from server.features.hub import HubService
     from server.features.tracking import TrackingService
     from server.features.upgrades import UpgradeService
     from server.lsp.serve import RememberingReader
@@ -91,6 +92,8 @@ class ScionServer(LanguageServer):
         self.tracking: TrackingService | None = None
         self.upgrades: UpgradeService | None = None
         self.evolution: EvolutionService | None = None
+        self.hub: HubService | None = None
+        self._status = ("starting", "")  # the last state and message sent, re-sent when only the hub changes
         self.on_open: list[OpenListener] = []
         self.on_change: list[ChangeListener] = []
         self.on_close: list[CloseListener] = []
@@ -153,6 +156,9 @@ class ScionServer(LanguageServer):
 
     def require_evolution(self) -> EvolutionService:
         return _registered(self.evolution, "evolution")
+
+    def require_hub(self) -> HubService:
+        return _registered(self.hub, "hub")
 
     async def ready(self) -> None:
         loading = self.catalog_loading
@@ -391,9 +397,17 @@ class ScionServer(LanguageServer):
         kind = _MESSAGE_TYPES.get(level, types.MessageType.Log)
         self.window_log_message(types.LogMessageParams(type=kind, message=message))
 
-    def send_status(self, state: str, message: str = "") -> None:
+    def send_status(self, state: str | None = None, message: str = "") -> None:
+        """`scion/status`, always whole (clients may replace what they had); no state: the last one again."""
+        if state is not None:
+            self._status = (state, message)
+        state, message = self._status
         upgrades = self.upgrades.available_count() if self.upgrades is not None else 0
-        self.protocol.notify("scion/status", {"state": state, "message": message, "upgradesAvailable": upgrades})
+        params: dict[str, Any] = {"state": state, "message": message, "upgradesAvailable": upgrades}
+        hub = self.hub.status() if self.hub is not None else None
+        if hub is not None:
+            params["hub"] = hub
+        self.protocol.notify("scion/status", params)
 
 
 _Service = TypeVar("_Service")

@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from server.common.fsutil import sha256_text
-from server.store.core import Row, StoreCore, decode, inserted_id, to_json
+from server.store.core import Row, decode, inserted_id, to_json
+from server.store.outbox import OutboxMixin
 from server.store.schema import DECIDED_STATUSES, GENERATION_STATUSES
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ _COLUMNS = (
 _UPDATABLE = (set(_COLUMNS) - {"id", "created_at"}) | {"checkpoints", "quality_score", "retained_text", "decided_at"}
 
 
-class GenerationsMixin(StoreCore):
+class GenerationsMixin(OutboxMixin):
     def record_generation(
         self,
         template_id: str,
@@ -89,6 +90,7 @@ class GenerationsMixin(StoreCore):
         )
         with self._writing() as db:
             db.execute(_INSERT_GENERATION, row)
+            self._share_generation(db, row[0])
         inserted: str = row[0]
         return inserted
 
@@ -187,6 +189,7 @@ class GenerationsMixin(StoreCore):
             current = self._require(db, generation_id)
             _check_move(generation_id, current, status)
             db.execute("UPDATE generations SET status = ? WHERE id = ?", (status, generation_id))
+            self._share_generation(db, generation_id)
 
     def decide(
         self,
@@ -209,6 +212,7 @@ class GenerationsMixin(StoreCore):
                 " WHERE id = ?",
                 (verdict, self.now(at), quality_score, retained_text, generation_id),
             )
+            self._share_generation(db, generation_id)
 
     def record_checkpoint(self, generation_id: str, at: datetime | str | float, survival: float, retained: int) -> None:
         """Append a survival checkpoint {at, survival, retained} to the generation.
@@ -231,14 +235,6 @@ class GenerationsMixin(StoreCore):
 
     def generations_for_file(self, file_path: str) -> list[Row]:
         rows = self._rows("SELECT * FROM generations WHERE file_path = ? ORDER BY created_at", (str(file_path),))
-        return [decode(row, _JSON_COLUMNS) for row in rows]
-
-    def generations_for_instance(self, instance_id: str) -> list[Row]:
-        """The generations recorded under one answer-file generation id (itself and its upgrades)."""
-        rows = self._rows(
-            "SELECT * FROM generations WHERE id = ? OR instance_id = ? ORDER BY created_at",
-            (instance_id, instance_id),
-        )
         return [decode(row, _JSON_COLUMNS) for row in rows]
 
     def decided_generations(self, template_id: str, version: str | None = None) -> list[Row]:

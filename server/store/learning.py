@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from server.store.core import Row, StoreCore, decode, inserted_id, to_json
+from server.store.core import Row, decode, inserted_id, to_json
+from server.store.outbox import OutboxMixin
 from server.store.schema import LLM_ONLY, PRODUCERS, STAGES
 
 _KEPT_COUNTS = """
@@ -33,7 +34,7 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-class LearningMixin(StoreCore):
+class LearningMixin(OutboxMixin):
     def record_execution(
         self,
         task: str,
@@ -80,9 +81,11 @@ class LearningMixin(StoreCore):
         task_clause = "" if task is None else " AND task = ?"
         params = (int(kept), generation_id) if task is None else (int(kept), generation_id, task)
         with self._writing() as db:
-            return db.execute(
-                f"UPDATE task_executions SET kept = ? WHERE generation_id = ?{task_clause}", params
+            marked = db.execute(
+                f"UPDATE task_executions SET kept = ? WHERE generation_id = ? AND origin IS NULL{task_clause}", params
             ).rowcount
+            self._share_executions(db, generation_id)
+            return marked
 
     def executions(self, task: str, limit: int | None = None, *, kept: bool | None = None) -> list[Row]:
         """Executions of a task, oldest first; with `limit`, only the most recent ones.

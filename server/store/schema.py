@@ -255,8 +255,84 @@ def add_edit_totals_and_trials(db: Database) -> None:
     )
 
 
+def add_team_hub(db: Database) -> None:
+    """Version 4: what the team hub needs locally (server/hub/ pushes and pulls; SQLite stays the truth).
+
+    - `generations.instance_id` held the generation's own id, which identified
+      nothing; from now on it is the instance that recorded it
+      (server/common/instance.py). Old rows get NULL: their instance is unknown.
+    - `hub_outbox`: what is to be shared, written in the same transaction as
+      the local write it mirrors, removed once the hub has it. `key` is the
+      row it describes; pushing an entry twice stores it once on the hub. Its
+      ids never repeat (AUTOINCREMENT): the hub orders an instance's states by them.
+    - `task_executions.origin`: executions pulled from teammates
+      (origin = their instance id) sit beside this instance's own (origin
+      NULL), so the evolution engine counts the team's evidence.
+    - `hub_rates`, `hub_defaults`: the team's success rates per template
+      version and the answers it kept most, as last pulled.
+    - `hub_state`: cursors and the last sync, as small key/value pairs.
+    - `team_generations`: teammates' decided generations shared with their code
+      (share level `code`), pulled so template improvement counts the team's
+      rejections and edits beside this instance's own.
+    """
+    _run(
+        db,
+        [
+            "UPDATE generations SET instance_id = NULL",
+            """CREATE TABLE hub_outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            at TEXT NOT NULL
+        )""",
+            # An entry is replaced by the next state of its row: found by key, not by a scan.
+            "CREATE INDEX hub_outbox_by_key ON hub_outbox (kind, key)",
+            "ALTER TABLE task_executions ADD COLUMN origin TEXT",
+            "CREATE UNIQUE INDEX task_executions_pulled ON task_executions (origin, generation_id, task)"
+            " WHERE origin IS NOT NULL",
+            """CREATE TABLE hub_rates (
+            template_id TEXT NOT NULL,
+            version TEXT NOT NULL,
+            accepted INTEGER NOT NULL,
+            rejected INTEGER NOT NULL,
+            instances INTEGER NOT NULL,
+            PRIMARY KEY (template_id, version)
+        ) WITHOUT ROWID""",
+            """CREATE TABLE hub_defaults (
+            template_id TEXT NOT NULL,
+            question TEXT NOT NULL,
+            value_json TEXT NOT NULL,
+            kept INTEGER NOT NULL,
+            total INTEGER NOT NULL,
+            PRIMARY KEY (template_id, question)
+        ) WITHOUT ROWID""",
+            "CREATE TABLE hub_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+            """CREATE TABLE team_generations (
+            origin TEXT NOT NULL,
+            id TEXT NOT NULL,
+            template_id TEXT NOT NULL,
+            template_version TEXT NOT NULL,
+            status TEXT NOT NULL,
+            file_path TEXT NOT NULL DEFAULT '',
+            answers TEXT NOT NULL DEFAULT '{}',
+            rendered_text TEXT NOT NULL,
+            retained_text TEXT,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (origin, id)
+        ) WITHOUT ROWID""",
+            "CREATE INDEX team_generations_by_version ON team_generations (template_id, template_version)",
+        ],
+    )
+
+
 Migration = Callable[["Database"], None]
 
 # Index i holds the migration from version i to i + 1. Append only.
-MIGRATIONS: list[Migration] = [create_base_tables, add_generation_totals, add_edit_totals_and_trials]
+MIGRATIONS: list[Migration] = [
+    create_base_tables,
+    add_generation_totals,
+    add_edit_totals_and_trials,
+    add_team_hub,
+]
 SCHEMA_VERSION = len(MIGRATIONS)

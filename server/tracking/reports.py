@@ -158,6 +158,31 @@ def _counts(row: dict[str, Any]) -> list[Any]:
 # -- HTML ---------------------------------------------------------------------
 
 
+def _team_section(team: dict[str, Any] | None) -> list[str]:
+    """This workspace's success beside the team's (`scion stats --hub`), when the report has them."""
+    if not team or team.get("lastSync") is None:
+        return []
+    return [
+        f"<h2>Here and in team {_e(team['team'])}</h2>",
+        f'<p class="note">Team numbers as of the last hub sync, {_e(team["lastSync"])}.</p>',
+        _table(
+            ["Template", "Version", "Decided here", "Success here", "Decided by the team", "Team success", "Instances"],
+            [
+                [
+                    row["template_id"],
+                    row["version"],
+                    row["decided"],
+                    _rate_cell(row["rate"]),
+                    row["teamDecided"],
+                    _rate_cell(row["teamRate"]),
+                    row["teamInstances"],
+                ]
+                for row in team["versions"]
+            ],
+        ),
+    ]
+
+
 def render_html(stats: dict[str, Any]) -> str:
     """A one-file report: tables, success per version over time, answers that go with rejection."""
     parts = [
@@ -181,6 +206,7 @@ def render_html(stats: dict[str, Any]) -> str:
         ),
         "<h2>A/B trials of candidate versions</h2>",
         _trials_table(stats.get("trials", [])),
+        *_team_section(stats.get("team")),
         "<h2>Answers that go with rejection</h2>",
     ]
     if not stats["answers"]:

@@ -28,6 +28,20 @@ H.test('scion/status arrives and feeds the statusline', function()
   H.ok(seen == nil or seen.state ~= nil)
 end)
 
+H.test('a team hub that is not connected shows in the statusline', function()
+  local status = require('scion.status')
+  local client = vim.lsp.get_clients({ name = 'scion' })[1]
+  local before = status.by_client[client.id]
+  status.handler(nil, {
+    state = 'ready',
+    message = '',
+    upgradesAvailable = 0,
+    hub = { state = 'offline', message = 'the hub cannot be reached', backlog = 2 },
+  }, { client_id = client.id })
+  H.contains(status.statusline(), 'Scion: ready, hub offline')
+  status.handler(nil, before, { client_id = client.id })
+end)
+
 H.test('the server attaches to the other builtin languages and not to text', function()
   for _, name in ipairs({ 'web/card.tsx', 'cmd/main.go', 'src/lib.rs', 'lib/cache.ex' }) do
     H.open(name)

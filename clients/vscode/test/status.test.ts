@@ -32,4 +32,24 @@ describe('status bar', () => {
             upgradesAvailable: 0,
         });
     });
+
+    it('shows the team hub when one is configured', () => {
+        const hub = { state: 'offline' as const, message: 'the hub cannot be reached', backlog: 3, team: 'shop', teamSize: 2 };
+        const view = describeStatus({ state: 'ready', message: '', upgradesAvailable: 0, hub });
+        assert.equal(view.text, '$(check) Scion $(cloud-offline)');
+        assert.match(
+            view.tooltip,
+            /Team hub: offline \(team shop, 2 instances\), 3 waiting to be shared: the hub cannot be reached/,
+        );
+        const connected = describeStatus({
+            state: 'ready',
+            message: '',
+            upgradesAvailable: 0,
+            hub: { ...hub, state: 'connected', message: '', backlog: 0 },
+        });
+        assert.equal(connected.text, '$(check) Scion $(cloud)');
+        const current = { state: 'ready' as const, message: '', upgradesAvailable: 0, hub };
+        assert.deepEqual(mergeStatus(current, { state: 'stopped', message: '' }).hub, hub);
+        assert.equal(mergeStatus(current, { state: 'ready', message: '', upgradesAvailable: 0 }).hub, undefined);
+    });
 });

@@ -6,6 +6,7 @@ local M = {}
 ---@field state 'starting'|'ready'|'busy'
 ---@field message string
 ---@field upgradesAvailable integer
+---@field hub? { state: 'connecting'|'connected'|'offline', message: string, backlog: integer, team?: string, teamSize?: integer } only when a team hub is configured
 
 ---@type table<integer, scion.Status>
 M.by_client = {}
@@ -33,6 +34,9 @@ function M.statusline(bufnr)
       local upgrades = tonumber(status.upgradesAvailable) or 0
       if upgrades > 0 then
         text = text .. (', %d upgrade%s'):format(upgrades, upgrades == 1 and '' or 's')
+      end
+      if type(status.hub) == 'table' and status.hub.state ~= 'connected' then
+        text = text .. ', hub ' .. tostring(status.hub.state)
       end
       return text
     end

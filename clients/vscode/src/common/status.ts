@@ -3,10 +3,20 @@ import * as vscode from 'vscode';
 /** `starting`, `ready` and `busy` come from the server's `scion/status`; the others from the client. */
 export type ServerState = 'starting' | 'ready' | 'busy' | 'stopped' | 'failed';
 
+/** The team hub's part of `scion/status`, present only when a hub is configured. */
+export interface HubStatus {
+    state: 'connecting' | 'connected' | 'offline';
+    message: string;
+    backlog: number;
+    team?: string | null;
+    teamSize?: number;
+}
+
 export interface ServerStatus {
     state: ServerState;
     message: string;
     upgradesAvailable: number;
+    hub?: HubStatus;
 }
 
 export interface StatusView {
@@ -36,16 +46,37 @@ export function describeStatus(status: ServerStatus, folder?: string): StatusVie
     } else {
         tooltip += '\nClick to show the server log.';
     }
+    if (status.hub) {
+        text += status.hub.state === 'offline' ? ' $(cloud-offline)' : ' $(cloud)';
+        tooltip += `\n${describeHub(status.hub)}`;
+    }
     return { text, tooltip, command };
+}
+
+function describeHub(hub: HubStatus): string {
+    let text = `Team hub: ${hub.state}`;
+    if (hub.team) {
+        text += ` (team ${hub.team}, ${hub.teamSize ?? 0} instance${hub.teamSize === 1 ? '' : 's'})`;
+    }
+    if (hub.backlog > 0) {
+        text += `, ${hub.backlog} waiting to be shared`;
+    }
+    return hub.message ? `${text}: ${hub.message}` : text;
 }
 
 /** Folds a `scion/status` notification into the current status, keeping what it leaves out. */
 export function mergeStatus(current: ServerStatus, update: Partial<ServerStatus>): ServerStatus {
-    return {
+    const merged: ServerStatus = {
         state: update.state ?? current.state,
         message: update.message ?? current.message,
         upgradesAvailable: typeof update.upgradesAvailable === 'number' ? update.upgradesAvailable : current.upgradesAvailable,
     };
+    // The server sends its status whole (upgradesAvailable included): no `hub` there means no hub configured.
+    const hub = 'hub' in update ? update.hub : typeof update.upgradesAvailable === 'number' ? undefined : current.hub;
+    if (hub) {
+        merged.hub = hub;
+    }
+    return merged;
 }
 
 /** The status bar item: server state and the number of files with upgrades available. */

@@ -1,0 +1,303 @@
+"""One instance's conversation with the hub: join, push outbox batches, pull what the team learned.
+
+Pushes are idempotent: a row is keyed by (instance, generation[, task]) and
+carries the outbox id it was written under as its revision, so the same
+batch pushed twice is stored once, and an older state pushed after a newer
+one changes nothing. Every statement runs under the caller's login, so
+row-level security decides what it may write and read (server/hub/schema.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from server.common.errors import HubError
+from server.hub.admin import schema_version
+from server.hub.connection import connect, translated
+from server.hub.schema import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    import psycopg
+
+# Rows pulled again below the cursor: sequence values commit out of order under
+# concurrent pushes, so a row may appear below a cursor already passed. The
+# local side ignores what it already has.
+PULL_OVERLAP = 1000
+PULL_LIMIT = 5000
+GENERATIONS_OVERLAP = "10 seconds"  # generations are pulled by push time: commits land out of order
+
+# One statement per batch (arrays unnested on the server): a row at a time costs a round of
+# parse, plan and execute for each, which halves the ingest rate (bench/hub_ingest.py).
+_UPSERT_GENERATIONS = """
+INSERT INTO scion_hub.generations
+    (team, instance_id, generation_id, revision, template_id, template_version, status, data)
+SELECT %s, %s, g, r, t, v, s, d::jsonb
+FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[]) AS u(g, r, t, v, s, d)
+ON CONFLICT (instance_id, generation_id) DO UPDATE SET
+    revision = excluded.revision, template_id = excluded.template_id,
+    template_version = excluded.template_version, status = excluded.status,
+    data = excluded.data, pushed_at = now()
+WHERE scion_hub.generations.revision < excluded.revision
+"""
+
+_UPSERT_EXECUTIONS = """
+INSERT INTO scion_hub.executions (team, instance_id, generation_id, task, revision, kept, data)
+SELECT %s, %s, g, t, r, k, d::jsonb
+FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::boolean[], %s::text[]) AS u(g, t, r, k, d)
+ON CONFLICT (instance_id, generation_id, task) DO UPDATE SET
+    revision = excluded.revision, kept = excluded.kept, data = excluded.data,
+    seq = nextval('scion_hub.executions_seq_seq')
+WHERE scion_hub.executions.revision < excluded.revision
+"""
+
+_TEAM_RATES = """
+SELECT template_id, template_version,
+       count(*) FILTER (WHERE status = 'accepted') AS accepted,
+       count(*) FILTER (WHERE status = 'rejected') AS rejected,
+       count(DISTINCT instance_id) AS instances
+FROM scion_hub.generations
+WHERE status IN ('accepted', 'rejected')
+GROUP BY template_id, template_version
+"""
+
+# The answer the team kept most often per (template, question); ties go to the most recent.
+_TEAM_DEFAULTS = """
+SELECT template_id, question, value_json, kept, total FROM (
+    SELECT template_id, answer.key AS question, answer.value::text AS value_json, count(*) AS kept,
+           (sum(count(*)) OVER (PARTITION BY template_id, answer.key))::bigint AS total,
+           row_number() OVER (PARTITION BY template_id, answer.key
+                              ORDER BY count(*) DESC, max(pushed_at) DESC) AS rank
+    FROM scion_hub.generations, jsonb_each(data -> 'answers') AS answer
+    WHERE status = 'accepted'
+    GROUP BY template_id, answer.key, answer.value::text
+) AS ranked WHERE rank = 1
+"""
+
+
+@dataclass
+class Pulled:
+    """What the team learned, as of one pull."""
+
+    rates: list[tuple[str, str, int, int, int]] = field(default_factory=list)
+    defaults: list[tuple[str, str, str, int, int]] = field(default_factory=list)
+    executions: list[dict[str, Any]] = field(default_factory=list)
+    cursor: int = 0
+
+
+class HubClient:
+    """A connection to the hub as one instance; `join()` first."""
+
+    def __init__(self, url: str, instance_id: str) -> None:
+        self.url = url
+        self.instance_id = instance_id
+        self.team = ""
+        self.conn: psycopg.Connection[Any] = connect(url)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> HubClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def join(self) -> str:
+        """Check the schema, find this login's team, and claim (or touch) this instance id; returns the team."""
+        with translated(self.url), self.conn.transaction():
+            version = schema_version(self.conn)
+            if version != SCHEMA_VERSION:
+                raise HubError(
+                    f"the hub has schema version {version}, this Scion needs {SCHEMA_VERSION}: "
+                    "run `scion hub init URL` with an administrator's URL"
+                    if version < SCHEMA_VERSION
+                    else f"the hub has schema version {version}, made by a newer Scion: upgrade Scion"
+                )
+            row = self.conn.execute("SELECT scion_hub.my_team()").fetchone()
+            if row is None or row[0] is None:
+                raise HubError("this login is not a member of any team on the hub; run `scion hub add-member NAME`")
+            self.team = str(row[0])
+            self.conn.execute(
+                "INSERT INTO scion_hub.instances (instance_id, team) VALUES (%s, %s)"
+                " ON CONFLICT (instance_id) DO UPDATE SET last_seen = now()",
+                (self.instance_id, self.team),
+            )
+        return self.team
+
+    def push(self, entries: Sequence[dict[str, Any]]) -> list[int]:
+        """Store outbox entries {id, kind, key, payload} in one transaction; returns the ids stored."""
+        newest: dict[tuple[str, str], dict[str, Any]] = {}
+        for entry in entries:  # one statement may touch a row once: the latest state of each key
+            key = (entry["kind"], entry["key"])
+            if key not in newest or newest[key]["id"] < entry["id"]:
+                newest[key] = entry
+        generations: list[list[Any]] = [[], [], [], [], [], []]
+        executions: list[list[Any]] = [[], [], [], [], []]
+        for entry in newest.values():
+            payload = entry["payload"]
+            data = json.dumps(payload, default=str)
+            if entry["kind"] == "generation":
+                row = (
+                    payload["id"],
+                    entry["id"],
+                    payload["template_id"],
+                    payload["template_version"],
+                    payload["status"],
+                    data,
+                )
+                for column, value in zip(generations, row, strict=True):
+                    column.append(value)
+            elif entry["kind"] == "execution":
+                values = (payload["generation_id"], payload["task"], entry["id"], bool(payload["kept"]), data)
+                for column, value in zip(executions, values, strict=True):
+                    column.append(value)
+        with translated(self.url), self.conn.transaction():
+            if generations[0]:
+                self.conn.execute(_UPSERT_GENERATIONS, (self.team, self.instance_id, *generations))
+            if executions[0]:
+                self.conn.execute(_UPSERT_EXECUTIONS, (self.team, self.instance_id, *executions))
+        return [entry["id"] for entry in entries]
+
+    def pull(self, cursor: int) -> Pulled:
+        """The team's rates and defaults, and the teammates' executions changed since `cursor`."""
+        pulled = Pulled(cursor=cursor)
+        with translated(self.url), self.conn.transaction():
+            pulled.rates = [tuple(row) for row in self.conn.execute(_TEAM_RATES)]
+            pulled.defaults = [tuple(row) for row in self.conn.execute(_TEAM_DEFAULTS)]
+            rows = self.conn.execute(
+                "SELECT instance_id, generation_id, task, kept, data, seq FROM scion_hub.executions"
+                " WHERE seq > %s AND instance_id <> %s ORDER BY seq LIMIT %s",
+                (max(0, cursor - PULL_OVERLAP), self.instance_id, PULL_LIMIT),
+            ).fetchall()
+        for instance, generation_id, task, kept, data, seq in rows:
+            pulled.executions.append(
+                {"origin": instance, "generation_id": generation_id, "task": task, "kept": kept, "data": data}
+            )
+            pulled.cursor = max(pulled.cursor, int(seq))
+        return pulled
+
+    def pull_generations(self, cursor: str) -> tuple[list[dict[str, Any]], str]:
+        """Teammates' decided generations shared with their code, pushed since `cursor` (an ISO time; "" for all).
+
+        Rows are pulled again from GENERATIONS_OVERLAP before the cursor: pushes commit
+        out of order. Returns them ({origin, data}) and the new cursor.
+        """
+        with translated(self.url), self.conn.transaction():
+            rows = self.conn.execute(
+                "SELECT instance_id, data, pushed_at FROM scion_hub.generations"
+                " WHERE instance_id <> %s AND status IN ('accepted', 'rejected') AND data ? 'rendered_text'"
+                " AND pushed_at > coalesce(%s::timestamptz - %s::interval, '-infinity')"
+                " ORDER BY pushed_at LIMIT %s",
+                (self.instance_id, cursor or None, GENERATIONS_OVERLAP, PULL_LIMIT),
+            ).fetchall()
+        found = [{"origin": instance, "data": data} for instance, data, _ in rows]
+        newest = max((pushed_at.isoformat() for _, _, pushed_at in rows), default=cursor)
+        return found, max(newest, cursor)
+
+    def publish_program(self, entry: dict[str, Any], stage: str) -> str:
+        """Publish a promoted program as the task's next immutable version, if this instance gets to decide.
+
+        "busy": another instance holds the task's advisory lock; "present": the
+        hub's newest version already has this source at this stage or a later
+        one; "published": a new version was added.
+        """
+        from server.evolution.stages import STAGES
+
+        task = entry["task"]
+        with translated(self.url), self.conn.transaction():
+            locked = self.conn.execute(
+                "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", (f"scion:{self.team}:program:{task}",)
+            ).fetchone()
+            if not locked or not locked[0]:
+                return "busy"
+            newest = self.conn.execute(
+                "SELECT version, sha256, stage FROM scion_hub.programs WHERE team = %s AND task = %s"
+                " ORDER BY version DESC LIMIT 1",
+                (self.team, task),
+            ).fetchone()
+            if newest is not None and newest[1] == entry["sha256"] and STAGES.index(newest[2]) >= STAGES.index(stage):
+                return "present"
+            self.conn.execute(
+                "INSERT INTO scion_hub.programs (team, task, version, instance_id, stage, sha256, entry)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                (
+                    self.team,
+                    task,
+                    (newest[0] if newest else 0) + 1,
+                    self.instance_id,
+                    stage,
+                    entry["sha256"],
+                    json.dumps(entry, default=str),
+                ),
+            )
+        return "published"
+
+    def pull_programs(self, cursor: int) -> list[dict[str, Any]]:
+        """Programs published since `cursor` (with an overlap; the caller skips versions it has seen)."""
+        with translated(self.url), self.conn.transaction():
+            rows = self.conn.execute(
+                "SELECT task, version, instance_id, stage, entry, seq FROM scion_hub.programs"
+                " WHERE seq > %s ORDER BY seq",
+                (max(0, cursor - PULL_OVERLAP),),
+            ).fetchall()
+        return [
+            {"task": task, "version": version, "instance_id": instance, "stage": stage, "entry": entry, "seq": seq}
+            for task, version, instance, stage, entry, seq in rows
+        ]
+
+    def publish_template(
+        self, template_id: str, version: str, parent: str | None, changelog: str, files: dict[str, str]
+    ) -> str:
+        """Deploy an evolved version to the team once: "busy", "present" (the hub has that version) or "published"."""
+        with translated(self.url), self.conn.transaction():
+            locked = self.conn.execute(
+                "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))",
+                (f"scion:{self.team}:template:{template_id}",),
+            ).fetchone()
+            if not locked or not locked[0]:
+                return "busy"
+            present = self.conn.execute(
+                "SELECT 1 FROM scion_hub.template_versions WHERE team = %s AND template_id = %s AND version = %s",
+                (self.team, template_id, version),
+            ).fetchone()
+            if present is not None:
+                return "present"
+            self.conn.execute(
+                "INSERT INTO scion_hub.template_versions"
+                " (team, template_id, version, parent_version, instance_id, changelog, files)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                (self.team, template_id, version, parent, self.instance_id, changelog, json.dumps(files)),
+            )
+        return "published"
+
+    def pull_templates(self, cursor: int) -> list[dict[str, Any]]:
+        """Template versions deployed since `cursor` (with an overlap)."""
+        with translated(self.url), self.conn.transaction():
+            rows = self.conn.execute(
+                "SELECT template_id, version, instance_id, files, seq FROM scion_hub.template_versions"
+                " WHERE seq > %s ORDER BY seq",
+                (max(0, cursor - PULL_OVERLAP),),
+            ).fetchall()
+        return [
+            {"template_id": template, "version": version, "instance_id": instance, "files": files, "seq": seq}
+            for template, version, instance, files, seq in rows
+        ]
+
+    def team_size(self) -> int:
+        with translated(self.url), self.conn.transaction():
+            row = self.conn.execute("SELECT count(*) FROM scion_hub.instances").fetchone()
+        return int(row[0]) if row else 0
+
+
+def connected(url: str, instance_id: str) -> HubClient:
+    """A joined client; the connection is closed again if joining fails."""
+    client = HubClient(url, instance_id)
+    try:
+        client.join()
+    except BaseException:
+        client.close()
+        raise
+    return client

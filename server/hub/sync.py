@@ -1,0 +1,202 @@
+"""Push the outbox and pull what the team learned: one sync, and the rhythm of syncs while the hub comes and goes.
+
+`sync_once` is the whole exchange (the CLI's `scion hub sync`, and each round
+of the server's background task): push every outbox batch, acknowledge what
+the hub stored, pull the teammates' executions since the cursor and the
+team's rates and defaults. A failure anywhere is a HubError; what was not
+acknowledged stays in the outbox and goes with the next sync, and the hub
+stores an entry it got twice once. `Backoff` spaces out the attempts while
+the hub is unreachable.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from server.common.errors import HubError, ScionError
+from server.hub import shown
+from server.hub.client import PULL_LIMIT, HubClient, connected
+from server.hub.programs import ProgramExchange, adopt_programs, publish_programs
+from server.hub.schema import channel_for
+from server.hub.templates import TemplateExchange, install_templates, publish_templates
+
+if TYPE_CHECKING:
+    from server.store import Store
+
+BATCH = 500
+LAST_SYNC = "last_sync"
+EXECUTIONS_CURSOR = "executions_cursor"
+GENERATIONS_CURSOR = "generations_cursor"
+TEAM = "team"
+TEAM_SIZE = "team_size"
+
+# (what is being done, done so far, total when known)
+SyncProgress = Callable[[str, int, int | None], None]
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    team: str
+    team_size: int
+    pushed: int
+    pulled: int  # teammates' executions added or changed locally
+    backlog: int  # outbox entries still waiting (new ones written meanwhile)
+    programs: ProgramExchange = field(default_factory=ProgramExchange)
+    templates: TemplateExchange = field(default_factory=TemplateExchange)
+
+
+class HubLink:
+    """One instance's link to the hub, kept open between syncs and opened again after a failure.
+
+    Used from one thread at a time (the server's sync worker, or the CLI).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        instance_id: str,
+        *,
+        workspace: Path | None = None,
+        min_accuracy: float = 0.9,
+        user_templates: Path | None = None,
+        batch: int = BATCH,
+        pause_s: float = 0.0,
+    ) -> None:
+        self.url = url
+        # The server pushes small batches with a pause between them: the worker thread then
+        # never holds the interpreter long enough to slow the editor's requests.
+        self.batch = batch
+        self.pause_s = pause_s
+        self.instance_id = instance_id
+        self.workspace = workspace  # where adopted programs' readable copies go
+        self.min_accuracy = min_accuracy  # of this workspace's kept answers an adopted program must get right
+        self.user_templates = user_templates  # where teammates' evolved template versions are installed
+        self._client: HubClient | None = None
+
+    def client(self) -> HubClient:
+        if self._client is None or self._client.conn.closed:
+            self._client = connected(self.url, self.instance_id)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def sync(self, store: Store, progress: SyncProgress | None = None) -> SyncResult:
+        try:
+            return sync_once(
+                self.client(),
+                store,
+                progress,
+                workspace=self.workspace,
+                min_accuracy=self.min_accuracy,
+                user_templates=self.user_templates,
+                batch=self.batch,
+                pause_s=self.pause_s,
+            )
+        except ScionError:  # the hub's failures, and the local store's (those say so themselves)
+            self.close()  # the next attempt starts from a fresh connection
+            raise
+        except Exception as error:  # a broken connection can surface as anything psycopg raises
+            self.close()
+            raise HubError(f"the sync with the hub failed ({shown(self.url)}: {error})") from error
+
+
+def sync_once(
+    client: HubClient,
+    store: Store,
+    progress: SyncProgress | None = None,
+    *,
+    workspace: Path | None = None,
+    min_accuracy: float = 0.9,
+    user_templates: Path | None = None,
+    batch: int = BATCH,
+    pause_s: float = 0.0,
+) -> SyncResult:
+    report = progress or (lambda what, done, total: None)
+    total = store.outbox_size()
+    pushed = 0
+    report("push", 0, total)
+    while entries := store.outbox_batch(batch):
+        store.acknowledge(client.push(entries))
+        pushed += len(entries)
+        report("push", pushed, max(total, pushed))
+        if pause_s:
+            time.sleep(pause_s)
+    pulled = 0
+    cursor = int(store.hub_state(EXECUTIONS_CURSOR) or 0)
+    while True:
+        found = client.pull(cursor)
+        pulled += store.merge_team_executions(found.executions)
+        report("pull", pulled, None)
+        if found.cursor <= cursor:
+            break
+        cursor = found.cursor
+        store.set_hub_state(EXECUTIONS_CURSOR, str(cursor))
+    store.replace_team_stats(found.rates, found.defaults)
+    since = store.hub_state(GENERATIONS_CURSOR) or ""
+    while True:  # teammates' code-level generations: template improvement's team evidence
+        generations, newest = client.pull_generations(since)
+        store.merge_team_generations(generations)
+        if newest <= since or len(generations) < PULL_LIMIT:
+            store.set_hub_state(GENERATIONS_CURSOR, newest)
+            break
+        since = newest
+        store.set_hub_state(GENERATIONS_CURSOR, since)
+    programs = ProgramExchange()
+    adopt_programs(client, store, workspace, min_accuracy, programs)
+    programs.published = publish_programs(client, store)
+    templates = TemplateExchange()
+    if user_templates is not None:
+        install_templates(client, store, user_templates, templates)
+    publish_templates(client, store, workspace, templates)
+    size = client.team_size()
+    store.set_hub_state(LAST_SYNC, datetime.now(UTC).isoformat(timespec="seconds"))
+    store.set_hub_state(TEAM, client.team)
+    store.set_hub_state(TEAM_SIZE, str(size))
+    return SyncResult(client.team, size, pushed, pulled, store.outbox_size(), programs, templates)
+
+
+class Backoff:
+    """Delays between attempts while the hub is unreachable: doubling from `first` up to `most` seconds."""
+
+    def __init__(self, first: float = 1.0, most: float = 60.0) -> None:
+        self.first = first
+        self.most = most
+        self._next = first
+
+    def failed(self) -> float:
+        """The delay before the next attempt (each failure doubles it)."""
+        delay = self._next
+        self._next = min(self.most, self._next * 2)
+        return delay
+
+    def succeeded(self) -> None:
+        self._next = self.first
+
+
+def listen(url: str, team: str, stop: threading.Event, heard: Callable[[], None], *, tick_s: float = 1.0) -> None:
+    """Call `heard()` for every notification on the team's channel until `stop` is set.
+
+    Blocks: run it in a thread. LISTEN needs a session of its own (a transaction
+    pooler would drop it), so this is a second, autocommit connection. A lost
+    connection ends it with a HubError; polling covers the gap.
+    """
+    from server.hub.connection import connect, translated
+
+    conn: Any = connect(url, autocommit=True)
+    try:
+        with translated(url):
+            conn.execute(f'LISTEN "{channel_for(team)}"'.encode())
+            while not stop.is_set():
+                for _ in conn.notifies(timeout=tick_s, stop_after=1):
+                    heard()
+    finally:
+        conn.close()

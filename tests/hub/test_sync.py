@@ -1,0 +1,124 @@
+"""Pushing and pulling against a real PostgreSQL: idempotent pushes, a hub that goes away, what comes back."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from server.common.errors import HubError
+from server.hub.admin import add_member
+from server.hub.client import connected
+from server.hub.sync import Backoff, HubLink
+from server.store import Store
+from server.store.outbox import Sharing
+from tests.hub.conftest import member_url
+
+TASK = "python/dataclass:class_name"
+
+
+def teach(store: Store, generation_id: str, stem: str, answer: str, verdict: str = "accepted") -> None:
+    """One generation whose class name the user answered, decided as `verdict`."""
+    store.record_generation(
+        "python/dataclass",
+        "1.0.0",
+        f"/ws/{stem}.py",
+        "insert",
+        {"class_name": answer},
+        answer_sources={"class_name": "user"},
+        instance_id=store.sharing.instance_id,
+        status="applied",
+        generation_id=generation_id,
+    )
+    store.record_execution(TASK, {"stem": stem}, answer, "user", generation_id=generation_id)
+    store.decide(generation_id, verdict)
+    store.mark_execution_kept(generation_id, None, verdict == "accepted")
+
+
+@pytest.fixture
+def team(hub):
+    add_member(hub, "ann", "shop")
+    add_member(hub, "bob", "shop")
+    return hub
+
+
+def hub_rows(admin_url: str, table: str) -> int:
+    with psycopg.connect(admin_url) as conn:
+        return conn.execute(f"SELECT count(*) FROM scion_hub.{table}".encode()).fetchone()[0]
+
+
+def test_the_same_batch_pushed_twice_is_stored_once(team, tmp_path):
+    with Store(tmp_path / "ann.db") as store, connected(member_url(team, "ann"), "ann-laptop") as ann:
+        store.sharing = Sharing("ann-laptop")
+        teach(store, "g1", "order", "OrderModel")
+        teach(store, "g2", "user", "UserModel", "rejected")
+        batch = store.outbox_batch()
+        assert ann.push(batch) == [entry["id"] for entry in batch]
+        ann.push(batch)
+        assert hub_rows(team, "generations") == 2 and hub_rows(team, "executions") == 2
+        # An older state arriving after a newer one changes nothing.
+        store.acknowledge([entry["id"] for entry in batch])
+        store.decide("g2", "accepted")
+        newer = store.outbox_batch()
+        ann.push(newer)
+        ann.push(batch)
+    with psycopg.connect(team) as conn:
+        assert conn.execute("SELECT status FROM scion_hub.generations WHERE generation_id = 'g2'").fetchone() == (
+            "accepted",
+        )
+
+
+def test_a_hub_that_stops_and_starts_again_loses_nothing(team, pg_cluster, tmp_path):
+    link = HubLink(member_url(team, "ann"), "ann-laptop")
+    with Store(tmp_path / "ann.db") as store:
+        store.sharing = Sharing("ann-laptop")
+        teach(store, "g1", "order", "OrderModel")
+        assert link.sync(store).pushed == 2
+        pg_cluster.pause()
+        try:
+            for number in range(2, 7):  # working offline: the local writes go on
+                teach(store, f"g{number}", f"file{number}", f"File{number}Model")
+            with pytest.raises(HubError, match="cannot be reached"):
+                link.sync(store)
+            assert store.outbox_size() == 10  # nothing was lost or half-taken
+        finally:
+            pg_cluster.resume()
+        result = link.sync(store)
+        link.close()
+        assert (result.pushed, result.backlog) == (10, 0)
+    assert hub_rows(team, "generations") == 6 and hub_rows(team, "executions") == 6
+
+
+def test_teammates_answers_and_the_team_rates_come_back(team, tmp_path):
+    with Store(tmp_path / "ann.db") as ann_store, Store(tmp_path / "bob.db") as bob_store:
+        ann_store.sharing = Sharing("ann-laptop")
+        bob_store.sharing = Sharing("bob-laptop")
+        for number, stem in enumerate(["order", "user", "invoice"]):
+            teach(ann_store, f"a{number}", stem, stem.title() + "Model")
+        teach(bob_store, "b0", "cart", "Cart", "rejected")
+        ann, bob = HubLink(member_url(team, "ann"), "ann-laptop"), HubLink(member_url(team, "bob"), "bob-laptop")
+        ann.sync(ann_store)
+        result = bob.sync(bob_store)
+        assert (result.team, result.team_size, result.pulled) == ("shop", 2, 3)
+        kept = bob_store.executions(TASK, kept=True)
+        assert sorted(e["answer"] for e in kept) == ["InvoiceModel", "OrderModel", "UserModel"]
+        assert bob_store.team_rates()[0] == {
+            "template_id": "python/dataclass",
+            "version": "1.0.0",
+            "accepted": 3,
+            "rejected": 1,
+            "decided": 4,
+            "instances": 2,
+            "rate": 0.75,
+        }
+        assert bob_store.team_default("python/dataclass", "class_name")[1:3] == (1, 3)
+        assert bob.sync(bob_store).pulled == 0  # pulled again, nothing changes
+        assert bob_store.outbox_size() == 0  # teammates' rows are never pushed back
+        ann.close()
+        bob.close()
+
+
+def test_backoff_doubles_up_to_its_ceiling_and_resets():
+    backoff = Backoff(first=1, most=5)
+    assert [backoff.failed() for _ in range(5)] == [1, 2, 4, 5, 5]
+    backoff.succeeded()
+    assert backoff.failed() == 1
