@@ -12,8 +12,15 @@ from server.common.errors import AnswerError
 def add_parser(commands) -> None:
     parser = commands.add_parser("generate", help="generate code from a template")
     add_workspace_options(parser)
-    parser.add_argument("id", help="template id, e.g. python/dataclass")
-    parser.add_argument("--path", required=True, type=Path, help="the file to create (file mode) or insert into")
+    parser.add_argument(
+        "id", help="template id (e.g. python/dataclass), or a copier template: a folder with copier.yml, or a git URL"
+    )
+    parser.add_argument(
+        "--path",
+        required=True,
+        type=Path,
+        help="the file to create (file mode) or insert into; for a copier template, the project folder",
+    )
     parser.add_argument("--version", dest="template_version", help="template version (default: the newest)")
     parser.add_argument(
         "--answer", "-a", action="append", default=[], metavar="NAME=VALUE", help="an answer (repeatable)"
@@ -22,6 +29,12 @@ def add_parser(commands) -> None:
     parser.add_argument("--defaults", action="store_true", help="take every pre-filled candidate without asking")
     parser.add_argument("--force", action="store_true", help="overwrite an existing non-empty file")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    copier = parser.add_argument_group("copier templates")
+    copier.add_argument("--vcs-ref", help="the git tag or commit to generate from (default: the newest tag)")
+    copier.add_argument(
+        "--trust", action="store_true", help="allow the template's _jinja_extensions, _tasks and _migrations"
+    )
+    copier.add_argument("--skip-tasks", action="store_true", help="do not run the template's _tasks")
     parser.set_defaults(run=run)
 
 
@@ -36,6 +49,16 @@ def parse_answer_args(pairs: list[str]) -> dict[str, str]:
 
 
 def run(args) -> int:
+    from server.copier.source import looks_like_source
+
+    if looks_like_source(args.id):
+        from server.cli.copier_generate import run_copier_generate
+
+        return run_copier_generate(args, parse_answer_args(args.answer))
+    return run_catalog_template(args)
+
+
+def run_catalog_template(args) -> int:
     from server.common.confine import inside_workspace
     from server.context import context_at, context_for_path
     from server.generation import generate_on_disk, plan_file_generation, plan_insert_generation
