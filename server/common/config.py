@@ -23,6 +23,8 @@ class DatabaseSettings:
 @dataclass(frozen=True)
 class TemplateSettings:
     roots: tuple[str, ...] = ()
+    # copier templates whose extensions, tasks and migrations may run (a source, or a prefix ending in /).
+    trusted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -151,8 +151,8 @@ def _bounded_loader(root: Path, counter: _Counter) -> type[yaml.SafeLoader]:
         if not isinstance(node, yaml.ScalarNode):
             raise yaml.YAMLError("!include takes a path")
         pattern = str(loader.construct_scalar(node))
-        if PurePosixPath(pattern).is_absolute():
-            raise yaml.YAMLError("!include paths must be relative to the template")
+        if PurePosixPath(pattern).is_absolute() or ".." in PurePosixPath(pattern).parts:
+            raise TemplateError(f"refusing !include {pattern!r}: it leaves the template", path=root)
         included: list[Any] = []
         for match in sorted(root.glob(pattern)):
             real = match.resolve()
