@@ -36,6 +36,11 @@ def add_parser(commands) -> None:
         help="an answer for the new version (repeatable): how to give a secret again without a prompt",
     )
     upgrade.add_argument("--json", action="store_true", help="print the result as JSON")
+    copier = upgrade.add_argument_group("copier projects (a .copier-answers.yml)")
+    copier.add_argument(
+        "--trust", action="store_true", help="allow the template's _jinja_extensions, _tasks and _migrations"
+    )
+    copier.add_argument("--skip-tasks", action="store_true", help="do not run the template's _tasks")
     upgrade.set_defaults(run=run_upgrade)
 
     check = commands.add_parser("check", help="list generated files with template upgrades available (exit 1 if any)")
@@ -45,6 +50,7 @@ def add_parser(commands) -> None:
 
 
 def run_upgrade(args) -> int:
+    from server.cli.copier_upgrade import copier_answers_files, print_copier_results, upgrade_copier_projects
     from server.cli.generate import parse_answer_args
     from server.upgrades.batch import apply_batch, generated_files, plan_batch
     from server.upgrades.parallel import CoreSampler, default_workers
@@ -55,8 +61,14 @@ def run_upgrade(args) -> int:
         raise ScionError("name the generated files to upgrade, or pass --all for the whole workspace")
     near = args.paths[0].expanduser().resolve().parent if args.paths else None
     workspace = workspace_of(args, near)
-    paths = [path.expanduser() for path in args.paths] if args.paths else generated_files(workspace)
-    store = None if args.dry_run else open_store(args, workspace)
+    copier_files = set(copier_answers_files(workspace, list(args.paths))) if args.paths else set()
+    own_paths = [path for path in args.paths if path.expanduser().absolute() not in copier_files]
+    copier_results, copier_exit = upgrade_copier_projects(args, workspace, parse_answer_args(args.answer))
+    if args.paths and not own_paths:
+        return _copier_only(args, copier_results, copier_exit)
+    paths = [path.expanduser() for path in own_paths] if args.paths else generated_files(workspace)
+    # A copier-only project gets no database of Scion's (nothing of Scion's is added to it).
+    store = None if args.dry_run or not paths else open_store(args, workspace)
     asks = not args.defaults and sys.stdin.isatty()
     upgrader = Upgrader(
         open_catalog(workspace, lazy=True),
@@ -86,8 +98,17 @@ def run_upgrade(args) -> int:
                 entry["diff"] = upgrade.diff(workspace)
             files.append(entry)
         rolled_back = [_relative(path, workspace) for path in result.rolled_back]
-        print_json({"summary": result.counts, "dryRun": args.dry_run, "rolledBack": rolled_back, "files": files})
-        return result.exit_code
+        print_json(
+            {
+                "summary": result.counts,
+                "dryRun": args.dry_run,
+                "rolledBack": rolled_back,
+                "files": files,
+                "copier": copier_results,
+            }
+        )
+        return max(result.exit_code, copier_exit)
+    print_copier_results(copier_results, args.dry_run)
     for upgrade in result.files:
         if args.dry_run and upgrade.writes:
             sys.stdout.write(upgrade.diff(workspace))
@@ -98,10 +119,25 @@ def run_upgrade(args) -> int:
     print(("dry run: " if args.dry_run else "") + counts, file=sys.stderr if args.dry_run else sys.stdout)
     if result.count("conflicted") and not args.dry_run:
         print("conflicts remain: resolve the <<<<<<< yours / >>>>>>> template blocks, then commit", file=sys.stderr)
-    return result.exit_code
+    if copier_exit == 1:
+        print("conflicts remain in copier projects: resolve the <<<<<<< yours blocks, then commit", file=sys.stderr)
+    return max(result.exit_code, copier_exit)
+
+
+def _copier_only(args, results: list, exit_code: int) -> int:
+    from server.cli.copier_upgrade import print_copier_results
+
+    if args.json:
+        print_json({"dryRun": args.dry_run, "copier": results})
+    else:
+        print_copier_results(results, args.dry_run)
+        if exit_code == 1:
+            print("conflicts remain: resolve the <<<<<<< yours / >>>>>>> template blocks, then commit", file=sys.stderr)
+    return exit_code
 
 
 def run_check(args) -> int:
+    from server.cli.copier_upgrade import check_copier_projects
     from server.upgrades.detect import Detector
     from server.upgrades.discovery import find_answer_files
     from server.upgrades.writes import interrupted
@@ -132,6 +168,8 @@ def run_check(args) -> int:
         for offer in found:
             if store is None or not store.is_dismissed(str(offer.primary), offer.template_id, offer.to_version):
                 offers.append(offer)
+    copier_offers, copier_failed = check_copier_projects(workspace)
+    unreadable += 1 if copier_failed else 0
     if args.json:
         print_json(
             [
@@ -144,15 +182,22 @@ def run_check(args) -> int:
                 }
                 for offer in offers
             ]
+            + [{**item, "summary": f"copier template {item['template']}"} for item in copier_offers]
         )
     else:
         for offer in offers:
             print(f"{_relative(offer.primary, workspace)}: {offer.message}")
-        print(f"{len(offers)} upgrade{'s' if len(offers) != 1 else ''} available", file=sys.stderr)
+        for copier_offer in copier_offers:
+            print(
+                f"{copier_offer['file']}: copier template {copier_offer['template']}: "
+                f"{copier_offer['from']} -> {copier_offer['to']} available"
+            )
+        total = len(offers) + len(copier_offers)
+        print(f"{total} upgrade{'s' if total != 1 else ''} available", file=sys.stderr)
     if unreadable:
         print(f"{unreadable} answer file{'s' if unreadable != 1 else ''} could not be checked", file=sys.stderr)
         return 2
-    return 1 if offers else 0
+    return 1 if offers or copier_offers else 0
 
 
 def _ask_on_tty(params: dict) -> dict | None:

@@ -65,6 +65,7 @@ def ask_questions(
     *,
     defaults: bool,
     ask: AskFunction | None,
+    skip_answered: bool = False,
 ) -> None:
     """Fill `layers.user` question by question, as copier's `_ask` does (each sees the answers before it)."""
     for name, details in config.questions.items():
@@ -85,6 +86,8 @@ def ask_questions(
             answer = question.parse(layers.init[name])
             question.validate(answer)
             layers.user[name] = answer
+            continue
+        if skip_answered and name in layers.last:
             continue
         default = question.default_answer()
         if defaults or ask is None:

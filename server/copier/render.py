@@ -10,8 +10,8 @@ copier 9's rules, in the order it applies them:
   the suffix; other files are copied byte for byte (binary ones too) and are
   left out when a suffixed twin exists; modes are the template file's
   (executable bits kept);
-- `_exclude` (copier's defaults when the template sets none and has no
-  subdirectory) matches the rendered path with gitignore rules (pathspec, as
+- `_exclude` (given by the session: copier's defaults when the template sets
+  none and has no subdirectory) matches the rendered path with gitignore rules (pathspec, as
   copier); `_skip_if_exists` patterns are kept for the writer.
 
 Untrusted input: the subdirectory and every rendered path must stay inside
@@ -79,6 +79,7 @@ class TreeRenderer:
     def __init__(
         self,
         root: Path,
+        exclude: tuple[str, ...],
         settings: dict[str, Any],
         env: jinja2.Environment,
         context: dict[str, Any],
@@ -86,6 +87,7 @@ class TreeRenderer:
         operation: str,
     ) -> None:
         self.root = root.resolve()
+        self.exclude = exclude
         self.settings = settings
         self.env = env
         self.context = context
@@ -129,11 +131,8 @@ class TreeRenderer:
         return path
 
     def _exclude_matcher(self) -> Callable[[str], bool]:
-        configured = self.settings.get("exclude")
-        if configured is None:
-            configured = DEFAULT_EXCLUDE if Path(str(self.settings.get("subdirectory") or "")) == Path() else []
         patterns: list[str] = []
-        for pattern in configured:
+        for pattern in self.exclude:
             rendered = self.string(str(pattern), {"_copier_operation": self.operation})
             patterns.extend(_LINE_BREAK.split(rendered))
         return path_matcher(patterns)

@@ -26,7 +26,7 @@ from .answers import AnswerLayers, AskFunction, ask_questions
 from .config import CopierConfig, load_config
 from .jinja import copier_environment
 from .questions import Question
-from .render import ProjectRender, TreeRenderer
+from .render import DEFAULT_EXCLUDE, ProjectRender, TreeRenderer
 from .source import Checkout
 from .trust import check_trust, features_needing_trust
 
@@ -43,6 +43,7 @@ class RunOptions:
     overwrite: bool = False
     operation: str = "copy"  # or "update": copier's `_copier_operation`
     migrations: bool = False  # an update whose migrations apply (they need trust)
+    exclude: tuple[str, ...] = ()  # more `_exclude` patterns (an update's base also leaves out the new ones)
 
 
 class Session:
@@ -139,6 +140,28 @@ class Session:
             )
         return self.layers.combined()
 
+    def ask_new_only(self, ask: AskFunction | None = None) -> dict[str, Any]:
+        """An upgrade's questions: the recorded answers stand; only new (or now invalid) questions are asked."""
+        self.phase = "prompt"
+        with render_budget(seconds=60):
+            ask_questions(
+                self.config,
+                self.layers,
+                self.question,
+                defaults=self.options.defaults or ask is None,
+                ask=ask,
+                skip_answered=True,
+            )
+        return self.layers.combined()
+
+    def exclusions(self) -> tuple[str, ...]:
+        """The template's `_exclude` (copier's defaults when it sets none and has no subdirectory)."""
+        configured = self.config.setting("exclude")
+        if configured is None:
+            no_subdirectory = Path(str(self.config.setting("subdirectory") or "")) == Path()
+            configured = DEFAULT_EXCLUDE if no_subdirectory else []
+        return tuple(str(pattern) for pattern in configured)
+
     def question(self, name: str, details: dict[str, Any]) -> Question:
         return Question(name, details, self.env, self.context(), self.layers.init, self.layers.last)
 
@@ -146,6 +169,7 @@ class Session:
         self.phase = "render"
         renderer = TreeRenderer(
             self.checkout.root,
+            self.exclusions() + self.options.exclude,
             self.config.settings,
             self.env,
             self.context(),

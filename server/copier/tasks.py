@@ -44,12 +44,52 @@ def template_tasks(session: Session) -> list[tuple[Any, dict[str, Any], Any, str
     return tasks
 
 
+def migration_tasks(
+    session: Session, stage: str, from_commit: str | None, to_commit: str | None
+) -> list[tuple[Any, dict[str, Any], Any, str]]:
+    """The `_migrations` entries for `stage` (before/after) whose version lies in (from, to] (copier 9's format)."""
+    from packaging.version import Version
+
+    from .source import version_of
+
+    old, new = version_of(from_commit), version_of(to_commit)
+    if old is None or new is None:
+        return []
+    envops = session.config.setting("envops") or {}
+    start, end = envops.get("variable_start_string", "{{"), envops.get("variable_end_string", "}}")
+    default_condition = f'{start} _stage == "after" {end}'
+    base = {
+        "stage": stage,
+        "version_from": from_commit,
+        "version_to": to_commit,
+        "version_pep440_from": old,
+        "version_pep440_to": new,
+    }
+    tasks = []
+    for migration in session.config.setting("migrations") or []:
+        if isinstance(migration, (str, list)):
+            tasks.append((migration, base, default_condition, "."))
+            continue
+        extra = dict(base)
+        if "version" in migration:
+            current = Version(str(migration["version"]))
+            if not new >= current > old:
+                continue
+            extra |= {"version_current": migration["version"], "version_pep440_current": current}
+        condition = migration.get("when", default_condition)
+        tasks.append((migration.get("command"), extra, condition, str(migration.get("working_directory", "."))))
+    return tasks
+
+
 def run_tasks(
-    session: Session, say: Callable[[str], None], tasks: list[tuple[Any, dict[str, Any], Any, str]] | None = None
+    session: Session,
+    say: Callable[[str], None],
+    tasks: list[tuple[Any, dict[str, Any], Any, str]] | None = None,
+    phase: str = "tasks",
 ) -> int:
     """Run the tasks (default: the template's `_tasks`); returns how many ran."""
     planned = template_tasks(session) if tasks is None else tasks
-    session.phase = "tasks"
+    session.phase = phase
     ran = 0
     for index, (command, extra_vars, condition, folder) in enumerate(planned, start=1):
         extra = {f"_{key}": value for key, value in extra_vars.items()}
