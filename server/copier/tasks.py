@@ -71,6 +71,12 @@ def migration_tasks(
             tasks.append((migration, base, default_condition, "."))
             continue
         extra = dict(base)
+        if "before" in migration or "after" in migration:  # copier's older format: commands per stage
+            current = Version(str(migration.get("version", "0")))
+            if new >= current > old:
+                extra |= {"version_current": migration.get("version"), "version_pep440_current": current}
+                tasks.extend((command, extra, True, ".") for command in migration.get(stage) or [])
+            continue
         if "version" in migration:
             current = Version(str(migration["version"]))
             if not new >= current > old:

@@ -124,3 +124,20 @@ def differences(expected: dict[str, object], actual: dict[str, object]) -> list[
         elif expected[path] != actual[path]:
             lines.append(f"differs: {path}: copier {expected[path]!r:.200} scion {actual[path]!r:.200}")
     return lines
+
+
+def git_template_from_folders(root: Path, versions: list[tuple[str, Path]]) -> Path:
+    """A git repository with one tagged commit per folder (symlinks and modes kept)."""
+    import shutil
+
+    root.mkdir(parents=True, exist_ok=True)
+    git("init", "-q", "-b", "main", cwd=root)
+    for tag, folder in versions:
+        for child in root.iterdir():
+            if child.name != ".git":
+                _remove(child)
+        shutil.copytree(folder, root, symlinks=True, dirs_exist_ok=True)
+        git("add", "-A", cwd=root)
+        git("commit", "-q", "--allow-empty", "-m", f"version {tag}", cwd=root)
+        git("tag", tag, cwd=root)
+    return root
