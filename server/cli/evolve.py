@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 
 from server.cli.common import add_workspace_options, open_catalog, open_store, print_json, print_table, workspace_of
-from server.common.config import settings_from_client
 from server.common.progress import Progress
 
 
@@ -38,6 +37,9 @@ def _add_settings_options(parser) -> None:
 
 
 def settings_of(args):
+    # Imported here: the settings pull in the evolution and tracking modules, which other commands never need.
+    from server.common.config import settings_from_client
+
     raw: dict = {"evolution": {}, "llm": {}}
     if args.min_executions is not None:
         raw["evolution"]["minExecutions"] = args.min_executions

@@ -21,6 +21,8 @@ import yaml
 
 from server.common.errors import AnswerError, TemplateError
 
+from .jinja import TemplateStrings
+
 
 class _Missing:
     def __repr__(self) -> str:
@@ -107,14 +109,14 @@ class Question:
         self,
         name: str,
         details: dict[str, Any],
-        env: jinja2.Environment,
+        strings: TemplateStrings,
         context: dict[str, Any],
         given: Mapping[str, Any],
         last: Mapping[str, Any],
     ) -> None:
         self.name = name
         self.details = details
-        self.env = env
+        self.strings = strings
         self.context = context
         self.given = given
         self.last = last
@@ -136,7 +138,7 @@ class Question:
         if not isinstance(value, str):
             return value
         try:
-            return self.env.from_string(value).render({**self.context, **(extra or {})})
+            return self.strings.render(value, {**self.context, **extra} if extra else self.context)
         except UnsetError:
             raise
         except jinja2.TemplateError as error:

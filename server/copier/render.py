@@ -35,6 +35,8 @@ from pathspec import PathSpec
 
 from server.common.errors import PathEscapeError, TemplateError
 
+from .jinja import TemplateStrings
+
 DEFAULT_EXCLUDE = ("copier.yaml", "copier.yml", "~*", "*.py[co]", "__pycache__", ".git", ".DS_Store", ".svn")
 DEFAULT_SUFFIX = ".jinja"
 MAX_ENTRIES = 50_000  # files and folders in one template; symlink loops stop here
@@ -90,6 +92,7 @@ class TreeRenderer:
         self.exclude = exclude
         self.settings = settings
         self.env = env
+        self.strings = TemplateStrings(env)
         self.context = context
         self.answers_file = answers_file
         self.operation = operation
@@ -98,7 +101,7 @@ class TreeRenderer:
 
     def string(self, text: str, extra: dict[str, Any] | None = None) -> str:
         try:
-            return self.env.from_string(text).render({**self.context, **(extra or {})})
+            return self.strings.render(text, {**self.context, **extra} if extra else self.context)
         except jinja2.TemplateError as error:
             raise TemplateError(f"cannot render {text[:60]!r}: {error}") from None
 

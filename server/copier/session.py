@@ -24,10 +24,10 @@ from server.templates.limits import render_budget
 
 from .answers import AnswerLayers, AskFunction, ask_questions
 from .config import CopierConfig, load_config
-from .jinja import copier_environment
+from .jinja import TemplateStrings, copier_environment
 from .questions import Question
 from .render import DEFAULT_EXCLUDE, ProjectRender, TreeRenderer
-from .source import Checkout
+from .source import Checkout, cache_root
 from .trust import check_trust, features_needing_trust
 
 DEFAULT_ANSWERS_FILE = ".copier-answers.yml"
@@ -60,7 +60,8 @@ class Session:
         envops = self.config.setting("envops") or {}
         if not isinstance(envops, dict):
             raise TemplateError("_envops must be a mapping", path=self.config.path)
-        self.env = copier_environment(checkout.root, envops, extensions)
+        self.env = copier_environment(checkout.root, envops, extensions, cache_root() / "jinja")
+        self.strings = TemplateStrings(self.env)
         metadata: dict[str, Any] = {"_src_path": checkout.src}
         if checkout.commit:
             metadata["_commit"] = checkout.commit
@@ -163,7 +164,7 @@ class Session:
         return tuple(str(pattern) for pattern in configured)
 
     def question(self, name: str, details: dict[str, Any]) -> Question:
-        return Question(name, details, self.env, self.context(), self.layers.init, self.layers.last)
+        return Question(name, details, self.strings, self.context(), self.layers.init, self.layers.last)
 
     def render(self) -> ProjectRender:
         self.phase = "render"

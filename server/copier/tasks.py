@@ -65,7 +65,7 @@ def migration_tasks(
         "version_pep440_from": old,
         "version_pep440_to": new,
     }
-    tasks = []
+    tasks: list[tuple[Any, dict[str, Any], Any, str]] = []
     for migration in session.config.setting("migrations") or []:
         if isinstance(migration, (str, list)):
             tasks.append((migration, base, default_condition, "."))
