@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -28,15 +29,22 @@ from bench.common import summary, table
 from tests.copier.support import git, git_template_from_folders, isolated_env
 from tests.copier.test_real_templates import REAL, TEMPLATES
 
+CPU: dict[str, list[float]] = {}  # CPU seconds (user + system, the process and its git children) per tool
 
-def timed(argv: list[str], cwd: Path, home: Path) -> float:
+
+def timed(argv: list[str], cwd: Path, home: Path, tool: str = "") -> float:
+    """Wall-clock seconds of one run; its CPU seconds go to CPU[tool] (less sensitive to a loaded machine)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
         argv, cwd=cwd, env=isolated_env(home), capture_output=True, text=True, stdin=subprocess.DEVNULL
     )
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{argv[:5]} failed: {done.stderr[-2000:]}")
+    if tool:
+        CPU.setdefault(tool, []).append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     return elapsed
 
 
@@ -59,12 +67,10 @@ def bench_template(name: str, root: Path, runs: int) -> list[list]:
         for tool in ("copier", "scion"):
             out = root / f"{tool}-copy-{run}"
             if tool == "copier":
-                seconds = timed(
-                    copier_argv("copy", "--defaults", "-q", *flags, *copier_data, str(template), str(out)), root, home
-                )
+                argv = copier_argv("copy", "--defaults", "-q", *flags, *copier_data, str(template), str(out))
             else:
                 argv = scion_argv("generate", str(template), "--path", str(out), "--defaults", *flags, *scion_data)
-                seconds = timed(argv, root, home)
+            seconds = timed(argv, root, home, f"{name} copy {tool}" if run else "")
             if run:
                 copy_times[tool].append(seconds)
             shutil.rmtree(out)
@@ -96,14 +102,19 @@ def bench_template(name: str, root: Path, runs: int) -> list[list]:
                 argv = copier_argv("update", "--defaults", "-q", *flags, *trust, "--answers-file", answers_file)
             else:
                 argv = scion_argv("upgrade", "--all", "--defaults", *flags, "--workspace", str(scratch))
-            seconds = timed(argv, scratch, home)
+            seconds = timed(argv, scratch, home, f"{name} update {tool}" if run else "")
             if run:
                 update_times[tool].append(seconds)
             shutil.rmtree(scratch)
     rows = []
-    for operation, times in (("copy / generate", copy_times), ("update / upgrade", update_times)):
+    for operation, key, times in (
+        ("copy / generate", "copy", copy_times),
+        ("update / upgrade", "update", update_times),
+    ):
         copier_median, copier_p99 = summary(times["copier"])
         scion_median, scion_p99 = summary(times["scion"])
+        copier_cpu = summary(CPU[f"{name} {key} copier"])[0]
+        scion_cpu = summary(CPU[f"{name} {key} scion"])[0]
         rows.append(
             [
                 name,
@@ -113,6 +124,7 @@ def bench_template(name: str, root: Path, runs: int) -> list[list]:
                 scion_median,
                 scion_p99,
                 f"{copier_median / scion_median:.1f}x",
+                f"{copier_cpu / scion_cpu:.1f}x",
             ]
         )
     return rows
@@ -129,11 +141,8 @@ def main() -> None:
             print(f"{name} done", file=sys.stderr)
     load = os.getloadavg()[0]
     print(f"\n{args.runs} runs each, load average {load:.1f}, copier {_version()}\n")
-    print(
-        table(
-            ["template", "operation", "copier median s", "copier p99 s", "scion median s", "scion p99 s", "ratio"], rows
-        )
-    )
+    headers = ["template", "operation", "copier median s", "copier p99 s", "scion median s", "scion p99 s"]
+    print(table([*headers, "wall ratio", "CPU ratio"], rows))
 
 
 def _version() -> str:

@@ -117,3 +117,14 @@ def test_check_reports_the_newer_tag_and_upgrade_needs_no_git(tmp_path: Path) ->
     assert upgraded.returncode == 0, upgraded.stderr
     again = scion("check", "--workspace", str(by_scion), cwd=by_scion, home=tmp_path)
     assert again.returncode == 0 and "0 upgrades available" in again.stderr
+
+
+def test_deliberate_difference_an_edited_file_the_template_drops_is_kept(tmp_path: Path) -> None:
+    scenario = next(s for s in load_scenarios() if s.name == "update-template-drops-a-file-the-user-edited")
+    by_copier, by_scion = prepare(scenario, tmp_path)
+    assert copier("update", "--defaults", cwd=by_copier, home=tmp_path).returncode == 0
+    done = scion("upgrade", "--all", "--defaults", "--workspace", str(by_scion), cwd=by_scion, home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not (by_copier / "dropped.txt").exists()
+    assert (by_scion / "dropped.txt").read_text() == "the user's notes\n"
+    assert "kept" in done.stdout and "dropped.txt" in done.stdout
