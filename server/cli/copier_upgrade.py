@@ -84,7 +84,7 @@ def print_copier_results(results: list[dict[str, Any]], dry_run: bool) -> None:
 def check_copier_projects(workspace: Path) -> tuple[list[dict[str, Any]], int]:
     """One offer per copier project whose template has a newer tag; 2 when a project cannot be checked."""
     from server.copier.project import find_projects, read_project
-    from server.copier.source import open_source, version_of
+    from server.copier.update import newer_version
 
     offers: list[dict[str, Any]] = []
     failed = 0
@@ -92,13 +92,12 @@ def check_copier_projects(workspace: Path) -> tuple[list[dict[str, Any]], int]:
         shown = _relative(answers_file, workspace)
         try:
             project = read_project(answers_file)
-            newest = open_source(project.source_for_open()).latest_ref()
+            newest = newer_version(project)
         except ScionError as error:
             print(f"warning: {shown}: cannot check it: {error}", file=sys.stderr)
             failed += 1
             continue
-        old, new = version_of(project.commit), version_of(newest)
-        if new is not None and (old is None or new > old):
+        if newest is not None:
             offers.append({"file": shown, "template": project.src, "from": project.commit, "to": newest})
     return offers, 2 if failed else 0
 

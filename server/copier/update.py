@@ -91,10 +91,17 @@ class UpgradeRequest:
     skip_tasks: bool = False
 
 
-def newest_ref(project: CopierProject) -> tuple[Checkout, str]:
-    source = open_source(project.source_for_open())
-    ref = source.latest_ref()
-    return source.checkout(ref), ref
+def newer_version(project: CopierProject) -> str | None:
+    """The template's newest tag when it is newer than the project's `_commit` (what `scion check` reports)."""
+    newest = open_source(project.source_for_open()).latest_ref()
+    old, new = version_of(project.commit), version_of(newest)
+    if new is not None and (old is None or new > old):
+        return newest
+    return None
+
+
+def template_has_tasks(checkout: Checkout) -> bool:
+    return bool(load_config(checkout.root).setting("tasks"))
 
 
 def plan_upgrade(project: CopierProject, request: UpgradeRequest, ask: AskFunction | None = None) -> ProjectUpgrade:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from server.features import (
     code_actions,
+    copier_projects,
     documents,
     evolution,
     generate,
@@ -28,6 +29,7 @@ FEATURES = (
     hover,
     tracking,
     upgrades,
+    copier_projects,
     evolution,
     stats,
 )
