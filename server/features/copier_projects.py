@@ -102,9 +102,7 @@ def register(server: ScionServer) -> None:
         request = UpgradeRequest(to_ref=argument.get("to"), defaults=True, trusted=trusted, skip_tasks=True)
         plan = await asyncio.to_thread(plan_upgrade, project, request)
         if trusted and await asyncio.to_thread(template_has_tasks, plan.checkout):
-            request = UpgradeRequest(
-                request.to_ref, None, True, True, skip_tasks=not await _confirm_tasks(ls, project.src)
-            )
+            request = replace(request, skip_tasks=not await _confirm_tasks(ls, project.src))
         lines: list[str] = []
         await asyncio.to_thread(apply_upgrade, plan, request, lines.append)
         for line in lines:
