@@ -8,6 +8,7 @@ database (never in the project).
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 from server.cli.common import print_json
@@ -53,6 +54,39 @@ def run_copier_generate(args: Any, answers: dict[str, str]) -> int:
         for path in result.skipped:
             print(f"kept {destination / path} (_skip_if_exists)")
     return 0
+
+
+def copier_templates_of(args: Any, near: Path | None = None) -> dict[str, Path]:
+    """The copier templates in the workspace's template roots, by id."""
+    from server.cli.common import workspace_of
+    from server.copier.roots import copier_templates
+    from server.templates.catalog import default_roots
+
+    return copier_templates(root for root, _ in default_roots(workspace_of(args, near)))
+
+
+def copier_template_in_roots(args: Any, near: Path) -> Path | None:
+    return copier_templates_of(args, near).get(args.id)
+
+
+def describe_copier_template(template_id: str, folder: Path) -> dict[str, Any]:
+    """How `scion templates list` shows a copier template; a broken one is listed with its problem."""
+    from server.common.errors import ScionError
+    from server.copier.source import open_source
+
+    try:
+        tags = open_source(str(folder)).tags()
+        problem = ""
+    except ScionError as error:
+        tags, problem = [], str(error)
+    return {
+        "id": template_id,
+        "version": tags[0] if tags else "HEAD",
+        "versions": tags,
+        "title": f"copier template ({folder})" + (f": {problem}" if problem else ""),
+        "mode": "copier",
+        "root": str(folder.parent),
+    }
 
 
 def _to_stderr(text: str) -> None:

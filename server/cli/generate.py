@@ -49,11 +49,14 @@ def parse_answer_args(pairs: list[str]) -> dict[str, str]:
 
 
 def run(args) -> int:
+    from server.cli.copier_generate import copier_template_in_roots, run_copier_generate
     from server.copier.source import looks_like_source
 
     if looks_like_source(args.id):
-        from server.cli.copier_generate import run_copier_generate
-
+        return run_copier_generate(args, parse_answer_args(args.answer))
+    in_roots = copier_template_in_roots(args, args.path.expanduser().absolute().parent)
+    if in_roots is not None:
+        args.id = str(in_roots)
         return run_copier_generate(args, parse_answer_args(args.answer))
     return run_catalog_template(args)
 

@@ -42,12 +42,16 @@ def describe(catalog, template) -> dict:
 
 
 def run_list(args) -> int:
+    from server.cli.copier_generate import copier_templates_of, describe_copier_template
+
     catalog = open_catalog(workspace_of(args))
     templates = sorted(catalog.templates(), key=lambda t: t.id)
+    copier = [describe_copier_template(name, folder) for name, folder in sorted(copier_templates_of(args).items())]
     if args.json:
-        print_json([describe(catalog, t) for t in templates])
+        print_json([describe(catalog, t) for t in templates] + copier)
         return 0
     rows = [[t.id, t.version, len(catalog.versions(t.id)), t.mode, ",".join(t.languages), t.title] for t in templates]
+    rows += [[c["id"], c["version"], len(c["versions"]), "copier", "", c["title"]] for c in copier]
     print_table(["id", "version", "versions", "mode", "languages", "title"], rows)
     return 0
 
