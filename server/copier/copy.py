@@ -40,7 +40,7 @@ class CopyResult:
     skipped: tuple[str, ...]
     answers: dict[str, Any]
     remembered: dict[str, Any]
-    messages: tuple[str, ...] = field(default=())
+    secret_values: tuple[str, ...] = field(default=())  # to redact from anything stored
 
 
 Say = Callable[[str], None]
@@ -64,7 +64,10 @@ def copy_template(
     if not options.skip_tasks:
         run_tasks(session, say)
     _say_message(say, session.message("message_after_copy"))
-    return CopyResult(checkout, render, written, skipped, answers, session.remembered)
+    secrets = tuple(
+        str(answers[name]) for name in session.config.secret_questions if name in answers and str(answers[name])
+    )
+    return CopyResult(checkout, render, written, skipped, answers, session.remembered, secrets)
 
 
 def _say_message(say: Say, text: str) -> None:

@@ -6,7 +6,7 @@ already has one, else the user's (`~/.local/share/scion/scion.db`): generating
 a copier project must not add a `.scion` folder to it. One generation row per
 rendered file (template = the source as given, version = copier's `_commit`),
 so tracking and success rates work per file as for any template; secrets are
-left out of the recorded answers.
+left out of the recorded answers and replaced by «secret» in the stored renders.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from platformdirs import user_data_path
 from .copy import CopyResult
 
 BINARY_PLACEHOLDER = ""
+SECRET_PLACEHOLDER = "«secret»"
 
 
 def database_for(destination: Path, explicit: str | None) -> Path:
@@ -41,6 +42,8 @@ def generation_rows(destination: Path, result: CopyResult) -> list[dict[str, Any
             text = file.content.decode("utf-8")
         except UnicodeDecodeError:
             text = BINARY_PLACEHOLDER
+        for secret in result.secret_values:  # the stored render never holds a secret (its sha is the real one)
+            text = text.replace(secret, SECRET_PLACEHOLDER)
         rows.append(
             {
                 "template_id": result.checkout.src,

@@ -107,6 +107,9 @@ def register(server: ScionServer) -> None:
         await asyncio.to_thread(apply_upgrade, plan, request, lines.append)
         for line in lines:
             log.info("%s: %s", path.name, line)
+        for message in (plan.messages_before, plan.messages_after):  # the template's _message_*_update
+            if message.strip():
+                ls.inform_user(message.strip(), types.MessageType.Info)
         await check(ls, uri)
         return {"status": plan.status, "conflicts": plan.conflicted, "files": [change.path for change in plan.changes]}
 

@@ -80,3 +80,30 @@ def test_a_missing_required_answer_names_the_question(tmp_path: Path) -> None:
     done = scion("generate", "template", "--path", "out", "--defaults", cwd=tmp_path, home=tmp_path)
     assert done.returncode == 2
     assert "'name' is required" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_secrets_are_neither_in_the_answers_file_nor_in_the_database(tmp_path: Path) -> None:
+    files = {
+        "copier.yml": "token:\n  type: str\n  secret: true\n  default: hunter2-default\n",
+        "config.txt.jinja": "token={{ token }}\n",
+        **ANSWERS,
+    }
+    git_template(tmp_path / "template", [("v1.0.0", files)])
+    done = scion(
+        "generate",
+        "template",
+        "--path",
+        "out",
+        "--defaults",
+        "--answer",
+        "token=s3cr3t-value",
+        cwd=tmp_path,
+        home=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out/config.txt").read_text() == "token=s3cr3t-value\n"
+    assert "s3cr3t" not in (tmp_path / "out/.copier-answers.yml").read_text()
+    assert "s3cr3t" not in done.stdout + done.stderr
+    stored = b"".join(path.read_bytes() for path in (tmp_path / ".local/share/scion").glob("scion.db*"))
+    assert b"token=" in stored  # the render is stored (redacted), so the check below looks at real rows
+    assert b"s3cr3t" not in stored and b"hunter2" not in stored
