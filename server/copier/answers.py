@@ -88,6 +88,7 @@ def ask_questions(
             layers.user[name] = answer
             continue
         if skip_answered and name in layers.last:
+            layers.user[name] = question.default_answer()  # the recorded answer, cast to the question's type now
             continue
         default = question.default_answer()
         if defaults or ask is None:
