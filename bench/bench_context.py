@@ -11,11 +11,11 @@ import os
 import random
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import milliseconds, percentile
 from server.context import DocumentTrees, context_at, parse
 
 _CLASS_TEMPLATE = '''\
@@ -50,20 +50,6 @@ def generated_python(lines: int) -> str:
         count += chunk.count("\n")
         index += 1
     return "".join(chunks)
-
-
-def percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def milliseconds(action, repeat: int) -> list[float]:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
 
 
 def bench_size(lines: int, repeat: int, rng: random.Random) -> dict[str, float]:
@@ -102,10 +88,10 @@ def bench_size(lines: int, repeat: int, rng: random.Random) -> dict[str, float]:
     return {
         "lines": line_count,
         "context p50": statistics.median(context_samples),
-        "context p99": percentile(context_samples, 0.99),
+        "context p99": percentile(context_samples, 99),
         "full parse p50": statistics.median(full_samples),
         "incremental p50": statistics.median(incremental_samples),
-        "incremental p99": percentile(incremental_samples, 0.99),
+        "incremental p99": percentile(incremental_samples, 99),
         "full-text update p50": statistics.median(full_text_samples),
     }
 

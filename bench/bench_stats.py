@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.common import milliseconds, percentile
 from server.store import Store
 
 TEMPLATES = [f"bench/template-{index:02d}" for index in range(40)]
@@ -49,20 +50,6 @@ def fake_generations(count: int, seed: int = 7):
             "status": chooser.choice(WATCHED_STATUSES if count - index <= WATCHED_NEWEST else SETTLED_STATUSES),
             "created_at": FIRST_DAY + timedelta(seconds=index * 30),
         }
-
-
-def percentile(samples: list[float], share: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def time_query(run, repeat: int) -> list[float]:
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        timings.append((time.perf_counter() - started) * 1000)
-    return timings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,8 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| query ({options.repeat} runs) | median ms | p99 ms |")
         print("|---|---:|---:|")
         for name, run in queries.items():
-            timings = time_query(run, options.repeat)
-            print(f"| {name} | {statistics.median(timings):.3f} | {percentile(timings, 0.99):.3f} |")
+            timings = milliseconds(run, options.repeat)
+            print(f"| {name} | {statistics.median(timings):.3f} | {percentile(timings, 99):.3f} |")
     return 0
 
 

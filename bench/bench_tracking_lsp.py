@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 from bench_stats import fake_generations  # (these two put the repository root on sys.path)
-from common import python_source, stop_server, summary, table
+from common import launch, python_source, stop_server, summary, table
 from lsprotocol import types
 from pygls.exceptions import JsonRpcMethodNotFound
 from pygls.lsp.client import LanguageClient
@@ -40,7 +40,7 @@ from pygls.uris import from_fs_path
 
 from server.store import Store
 from server.tracking.reports import build_stats, render_html
-from tests.support.client_compat import editor_initialize_params, fix_code_action_union
+from tests.support.client_compat import editor_initialize_params, fix_code_action_union, ignore_notifications
 
 LINES = 10_000
 PENDING_STEPS = (0, 10, 100)
@@ -106,17 +106,8 @@ async def start(workspace: Path) -> tuple[LanguageClient, dict]:
                 )
         return types.ApplyWorkspaceEditResult(applied=True)
 
-    for method in (
-        types.WINDOW_LOG_MESSAGE,
-        types.WINDOW_SHOW_MESSAGE,
-        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-        "scion/status",
-    ):
-        client.feature(method)(lambda *args: None)
-
-    await client.start_io(sys.executable, "-P", "-m", "server")
-    await client.initialize_async(editor_initialize_params(workspace, OPTIONS, "bench"))
-    client.initialized(types.InitializedParams())
+    ignore_notifications(client)
+    await launch(client, editor_initialize_params(workspace, OPTIONS, "bench"))
     return client, state
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import sys
+import time
 from pathlib import Path
 
 from lsprotocol import types
@@ -11,8 +13,13 @@ from pygls.lsp.client import LanguageClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support.client_compat import editor_initialize_params, fix_code_action_union
+from tests.support.client_compat import editor_initialize_params, fix_code_action_union, ignore_notifications
 from tests.support.edits import apply_workspace_edit
+
+
+async def _drain(stream: asyncio.StreamReader | None) -> None:
+    while stream is not None and await stream.read(65536):
+        pass
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -21,6 +28,16 @@ def percentile(samples: list[float], q: float) -> float:
         return float("nan")
     index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
     return ordered[index]
+
+
+def milliseconds(action, repeat: int) -> list[float]:
+    """How long each of `repeat` calls of `action` took, in milliseconds."""
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
 
 
 def summary(samples: list[float]) -> tuple[float, float]:
@@ -33,6 +50,21 @@ def table(headers: list[str], rows: list[list]) -> str:
     return "\n".join(lines)
 
 
+_DRAINS: set[asyncio.Task[None]] = set()
+
+
+async def launch(client: LanguageClient, params: types.InitializeParams) -> None:
+    """Start the real server over stdio (`python -P -m server`) and take it through initialize and initialized."""
+    await client.start_io(sys.executable, "-P", "-m", "server")
+    # pygls pipes the server's stderr and never reads it: once the pipe is full (litellm logs
+    # verbosely there), the server blocks on its next write. An editor reads it; so does this.
+    drain = asyncio.create_task(_drain(client._server.stderr if client._server else None))
+    _DRAINS.add(drain)
+    drain.add_done_callback(_DRAINS.discard)
+    await client.initialize_async(params)
+    client.initialized(types.InitializedParams())
+
+
 async def start_server(workspace: Path, options: dict | None = None) -> LanguageClient:
     client = LanguageClient("scion-bench", "1")
     fix_code_action_union(client.protocol._converter)
@@ -42,17 +74,8 @@ async def start_server(workspace: Path, options: dict | None = None) -> Language
         apply_workspace_edit(params.edit)
         return types.ApplyWorkspaceEditResult(applied=True)
 
-    for method in (
-        types.WINDOW_LOG_MESSAGE,
-        types.WINDOW_SHOW_MESSAGE,
-        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-        "scion/status",
-    ):
-        client.feature(method)(lambda *args: None)
-
-    await client.start_io(sys.executable, "-P", "-m", "server")
-    await client.initialize_async(editor_initialize_params(workspace, options or {"ask": False, "scion": {}}, "bench"))
-    client.initialized(types.InitializedParams())
+    ignore_notifications(client)
+    await launch(client, editor_initialize_params(workspace, options or {"ask": False, "scion": {}}, "bench"))
     return client
 
 

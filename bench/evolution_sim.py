@@ -10,10 +10,25 @@
     how often its own answer is the user's convention.
     Also: codeAction latency while an evolution run is busy with synthesis, next
     to the same server idle.
+(a2) The convention changes after promotion: asks until the server stops asking
+    again, against the asks of the first learning (target: not more), and the
+    wrong answers it gave without asking meanwhile (the user renames each).
+(a3) Evidence from one folder, then new folders: wrong answers given without
+    asking (target: none), for a correcting user (renames a wrong class) and an
+    uncorrecting one (keeps whatever the server wrote), and for a convention that
+    reads the folder as well as one that is a project-wide literal which happens
+    to be that folder's name.
+(a4) A convention that branches on the folder: asks until learned, then new
+    paths in both branches.
+(a5) A question answered per file that no DSL program expresses, with an LLM
+    configured (a local OpenAI-compatible stub that answers every question
+    right): how often the pre-filled answer is right, how often the LLM is
+    consulted, while the most kept answer (a learned default) is one file's.
 (b) Template self-improvement: `bench/evolution_improve_sim.py` (its own script),
     run from here when present.
 
     .venv/bin/python bench/evolution_sim.py [--min-executions 4 10] [--new-paths 20] [--seed 3] [--skip-improve]
+        [--only learn|change|folder|branch|llm|latency ...] [--llm-generations 24]
 """
 
 from __future__ import annotations
@@ -21,11 +36,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import json
 import random
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from lsprotocol import types
@@ -34,11 +52,12 @@ from pygls.uris import from_fs_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import summary, table
+from bench.common import launch, summary, table
 from server.common.jsonish import plain
 from server.store import Store, task_name
 from server.templates.filters import pascal
-from tests.support.client_compat import fix_code_action_union
+from tests.support.answers import DATACLASS_ANSWERS
+from tests.support.client_compat import fix_code_action_union, ignore_notifications
 from tests.support.edits import apply_workspace_edit
 
 MODULE = "import os\n\n\n"
@@ -83,6 +102,7 @@ WORDS = [
     "report",
 ]
 STOPPED_AFTER = 3  # generations in a row without a question
+PARTS = ["learn", "change", "folder", "branch", "llm", "latency"]
 
 
 @dataclass(frozen=True)
@@ -100,15 +120,7 @@ CONVENTIONS = [
         "class_name",
         'pascal(stem) + "Model"',
         lambda rel: pascal(Path(rel).stem) + "Model",
-        {
-            "fields": "id: int",
-            "frozen": False,
-            "order": False,
-            "slots": True,
-            "kw_only": False,
-            "docstring": "",
-            "add_import": True,
-        },
+        DATACLASS_ANSWERS,
     ),
     Convention(
         "python/pydantic-model",
@@ -129,13 +141,21 @@ def random_path(rng: random.Random, used: set[str]) -> str:
 
 
 class ScriptedUser:
-    """A client that applies edits to disk and answers `scion/ask` by one convention."""
+    """A client that applies edits to disk and answers `scion/ask` by one convention.
 
-    def __init__(self, workspace: Path, convention: Convention) -> None:
+    `name_of` is the user's convention now (it may change); with `corrects`, a
+    class the server named wrongly without asking is renamed in the file before
+    the first checkpoint, so the answer is judged not kept.
+    """
+
+    def __init__(self, workspace: Path, convention: Convention, corrects: bool = True) -> None:
         self.workspace = workspace
         self.convention = convention
+        self.name_of = convention.name_of
+        self.corrects = corrects
         self.current: str = ""
         self.asks = 0
+        self.prefilled: list[bool] = []  # when asked: was the convention's question pre-filled right?
         self.client = LanguageClient("scion-evolution-bench", "1")
         fix_code_action_union(self.client.protocol._converter)
 
@@ -143,7 +163,10 @@ class ScriptedUser:
         def ask(params):
             params = plain(params)
             self.asks += 1
-            answer = self.convention.name_of(self.current)
+            answer = self.name_of(self.current)
+            self.prefilled += [
+                q.get("default") == answer for q in params["questions"] if q["name"] == convention.question
+            ]
             return {
                 q["name"]: answer if q["name"] == convention.question else q.get("default") for q in params["questions"]
             }
@@ -153,21 +176,19 @@ class ScriptedUser:
             apply_workspace_edit(params.edit)
             return types.ApplyWorkspaceEditResult(applied=True)
 
-        for method in (
-            types.WINDOW_LOG_MESSAGE,
-            types.WINDOW_SHOW_MESSAGE,
-            types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-            "scion/status",
-        ):
-            self.client.feature(method)(lambda *args: None)
+        ignore_notifications(self.client)
 
-    async def start(self, evolution: dict) -> None:
-        await self.client.start_io(sys.executable, "-P", "-m", "server")
+    async def start(
+        self, evolution: dict, checkpoints: tuple[float, float] = (0.2, 0.4), llm: dict | None = None
+    ) -> None:
         options = {
             "ask": True,
-            "scion": {"tracking": {"checkpoints": [0.2, 0.4]}, "evolution": {"debounce": 0.1, **evolution}},
+            "scion": {"tracking": {"checkpoints": list(checkpoints)}, "evolution": {"debounce": 0.1, **evolution}},
         }
-        await self.client.initialize_async(
+        if llm:
+            options["scion"]["llm"] = llm
+        await launch(
+            self.client,
             types.InitializeParams(
                 capabilities=types.ClientCapabilities(
                     workspace=types.WorkspaceClientCapabilities(
@@ -178,9 +199,8 @@ class ScriptedUser:
                 root_uri=from_fs_path(str(self.workspace)),
                 workspace_folders=[types.WorkspaceFolder(uri=from_fs_path(str(self.workspace)), name="bench")],
                 initialization_options=options,
-            )
+            ),
         )
-        self.client.initialized(types.InitializedParams())
 
     async def stop(self) -> None:
         await self.client.shutdown_async(None)
@@ -210,6 +230,17 @@ class ScriptedUser:
             },
         )
         return result["generationId"], self.asks > before
+
+    async def generate_and_judge(self, rel: str) -> tuple[bool, bool]:
+        """One generation as the user lives it: (asked, wrong without asking); waits for the verdict and run."""
+        generation_id, asked = await self.generate(rel)
+        answer = self.generation(generation_id)["answers"][self.convention.question]
+        wrong = not asked and answer != self.name_of(rel)
+        if wrong and self.corrects:
+            path = self.workspace / rel
+            path.write_text(path.read_text().replace(f"class {answer}", f"class {self.name_of(rel)}"))
+        await self.verdict_and_run(generation_id)
+        return asked, wrong
 
     async def verdict_and_run(self, generation_id: str) -> None:
         runs = (await self.command("scion.evolveStatus"))["runs"]
@@ -271,6 +302,220 @@ async def learn_convention(convention: Convention, min_executions: int, new_path
         task["stage"],
         (task["program"] or {}).get("summary") or "-",
     ]
+
+
+@dataclass
+class Phase:
+    asks: int = 0
+    wrong_unasked: int = 0
+    generations: int = 0
+    quiet: int = 0
+
+    @property
+    def stopped(self) -> bool:
+        return self.quiet >= STOPPED_AFTER
+
+
+async def until_quiet(user: ScriptedUser, paths, limit: int) -> Phase:
+    """Generate on new paths until the server asks nothing STOPPED_AFTER times in a row (or `limit` generations)."""
+    phase = Phase()
+    while not phase.stopped and phase.generations < limit:
+        asked, wrong = await user.generate_and_judge(next(paths))
+        phase.generations += 1
+        phase.asks += asked
+        phase.wrong_unasked += wrong
+        phase.quiet = 0 if asked else phase.quiet + 1
+    return phase
+
+
+async def on_paths(user: ScriptedUser, paths) -> tuple[int, int, int]:
+    """(asked, right without asking, wrong without asking) over these paths."""
+    asked = right = wrong = 0
+    for rel in paths:
+        was_asked, was_wrong = await user.generate_and_judge(rel)
+        asked += was_asked
+        wrong += was_wrong
+        right += not was_asked and not was_wrong
+    return asked, right, wrong
+
+
+def fresh_paths(rng: random.Random, folders: list[str] = FOLDERS):
+    used: set[str] = set()
+    while True:
+        while True:
+            rel = f"{rng.choice(folders)}/{rng.choice(WORDS)}_{rng.choice(WORDS)}.py"
+            if rel not in used:
+                used.add(rel)
+                break
+        yield rel
+
+
+async def started_user(convention: Convention, min_executions: int, corrects: bool = True) -> ScriptedUser:
+    workspace = Path(tempfile.mkdtemp(prefix="scion-evolution-sim-"))
+    (workspace / ".scion").mkdir()
+    user = ScriptedUser(workspace, convention, corrects)
+    # Longer windows than part (a): a correcting user renames before the first checkpoint.
+    await user.start({"minExecutions": min_executions, "minKeptRate": 0.9}, checkpoints=(1.0, 1.5))
+    return user
+
+
+def stopped_text(phase: Phase) -> str:
+    return str(phase.asks) if phase.stopped else f"not within {phase.generations}"
+
+
+async def convention_change(min_executions: int, new_paths: int, seed: int) -> list:
+    """(a2) Learn pascal(stem)+'Model', then the team switches to pascal(stem)+'Record'."""
+    convention = CONVENTIONS[0]
+    user = await started_user(convention, min_executions)
+    paths = fresh_paths(random.Random(seed))
+    limit = 4 * min_executions + 20
+    try:
+        first = await until_quiet(user, paths, limit)
+        user.name_of = lambda rel: pascal(Path(rel).stem) + "Record"
+        again = await until_quiet(user, paths, limit)
+        asked, right, wrong = await on_paths(user, [next(paths) for _ in range(new_paths)])
+        status = await user.command("scion.evolveStatus")
+    finally:
+        await user.stop()
+    task = next(t for t in status["tasks"] if t["task"] == task_name(convention.template, convention.question))
+    return [
+        min_executions,
+        stopped_text(first),
+        stopped_text(again),
+        "yes" if again.stopped and again.asks <= first.asks else "**no**",
+        again.wrong_unasked,
+        f"{asked} / {right} / {wrong} of {new_paths}",
+        task["stage"],
+        (task["program"] or {}).get("summary") or "-",
+    ]
+
+
+FOLDER_CONVENTIONS = [
+    ("pascal(folder) + pascal(stem)", lambda rel: pascal(Path(rel).parent.name) + pascal(Path(rel).stem)),
+    ("'Shop' + pascal(stem) (a project prefix)", lambda rel: "Shop" + pascal(Path(rel).stem)),
+]
+
+
+async def one_folder_then_new(description: str, name_of, corrects: bool, seed: int, first: int, later: int) -> list:
+    """(a3) The first answers all come from shop/; then files in other folders."""
+    convention = Convention("python/pydantic-model", "class_name", description, name_of, CONVENTIONS[1].explicit)
+    user = await started_user(convention, 4, corrects)
+    rng = random.Random(seed)
+    try:
+        learning = await on_paths(user, [f"shop/{word}_{n}.py" for n, word in enumerate(rng.sample(WORDS, first))])
+        others = fresh_paths(rng, [folder for folder in FOLDERS if folder != "shop"])
+        asked, right, wrong = await on_paths(user, [next(others) for _ in range(later)])
+    finally:
+        await user.stop()
+    return [
+        description,
+        "renames a wrong class" if corrects else "keeps what it gets",
+        f"{learning[0]} asked, {learning[1]} right unasked",
+        later,
+        asked,
+        right,
+        f"**{wrong}**" if wrong else "0",
+    ]
+
+
+def branch_convention() -> Convention:
+    def name_of(rel: str) -> str:
+        return pascal(Path(rel).stem) + ("Repository" if "/repos/" in rel else "Service")
+
+    return Convention(
+        "python/dataclass",
+        "class_name",
+        "pascal(stem) + Repository under repos/, + Service under services/",
+        name_of,
+        CONVENTIONS[0].explicit,
+    )
+
+
+async def branching(min_executions: int, new_paths: int, seed: int) -> list:
+    """(a4) The suffix depends on the layer folder, at any depth."""
+    convention = branch_convention()
+    user = await started_user(convention, min_executions)
+    rng = random.Random(seed)
+    layered = [f"{app}/{layer}" for app in FOLDERS[:6] for layer in ("repos", "services")]
+    paths = fresh_paths(rng, layered)
+    try:
+        learning = await until_quiet(user, paths, 4 * min_executions + 20)
+        unseen = fresh_paths(rng, [f"{app}/{layer}" for app in FOLDERS[6:] for layer in ("repos", "services")])
+        asked, right, wrong = await on_paths(user, [next(unseen) for _ in range(new_paths)])
+        status = await user.command("scion.evolveStatus")
+    finally:
+        await user.stop()
+    task = next(t for t in status["tasks"] if t["task"] == task_name(convention.template, convention.question))
+    return [
+        min_executions,
+        stopped_text(learning),
+        learning.generations,
+        learning.wrong_unasked,
+        f"{asked} / {right} / {wrong} of {new_paths}",
+        task["stage"],
+        (task["program"] or {}).get("summary") or "-",
+    ]
+
+
+def docstring_of(rel: str) -> str:
+    path = Path(rel)
+    return f"Stores {path.stem.replace('_', ' ')} records for {path.parent.name}."
+
+
+class TeacherStub(BaseHTTPRequestHandler):
+    """An OpenAI-compatible chat endpoint that answers each template question as the user would; writes no programs."""
+
+    requests = 0
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        prompt = body["messages"][-1]["content"]
+        reply = "I cannot write that."
+        if "Editing context:" in prompt:
+            type(self).requests += 1
+            context = json.loads(prompt.split("Editing context:", 1)[1].rsplit("Answer:", 1)[0])
+            reply = docstring_of(context["rel_path"])
+        payload = json.dumps(
+            {
+                "id": "stub",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": "stub",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": reply}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format, *args):
+        pass
+
+
+async def per_file_with_llm(generations: int, seed: int) -> list:
+    """(a5) The docstring names the file and its folder; an LLM that knows the convention is configured."""
+    explicit = {**CONVENTIONS[0].explicit, "class_name": "Record"}
+    del explicit["docstring"]
+    convention = Convention("python/dataclass", "docstring", "per-file sentence", docstring_of, explicit)
+    handler = type("Teacher", (TeacherStub,), {"requests": 0})
+    stub = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=stub.serve_forever, daemon=True).start()
+    workspace = Path(tempfile.mkdtemp(prefix="scion-evolution-sim-"))
+    (workspace / ".scion").mkdir()
+    user = ScriptedUser(workspace, convention)
+    llm = {"model": "hosted_vllm/stub", "apiBase": f"http://127.0.0.1:{stub.server_address[1]}/v1", "timeout": 10}
+    await user.start({"minExecutions": 4, "minKeptRate": 0.9}, checkpoints=(0.3, 0.5), llm=llm)
+    try:
+        paths = fresh_paths(random.Random(seed))
+        asked, right, wrong = await on_paths(user, [next(paths) for _ in range(generations)])
+    finally:
+        await user.stop()
+        stub.shutdown()
+        stub.server_close()
+    return [generations, asked, f"{sum(user.prefilled)}/{len(user.prefilled)}", handler.requests, right, wrong]
 
 
 # -- codeAction latency while evolution synthesises --------------------------------
@@ -363,32 +608,82 @@ def template_improvement_report() -> str | None:
 
 
 async def main(args: argparse.Namespace) -> None:
-    print("## (a) Learned tasks: a user who always answers by one convention\n")
-    rows = []
-    for convention in CONVENTIONS:
-        for min_executions in args.min_executions:
-            rows.append(await learn_convention(convention, min_executions, args.new_paths, args.seed))
-    print(
-        table(
-            [
-                "task",
-                "user's convention",
-                "minExecutions",
-                "asks until it stopped asking",
-                "generations",
-                "new paths",
-                "asked on new paths",
-                "right without asking",
-                "stage",
-                "program",
-            ],
-            rows,
+    only = set(args.only or PARTS)
+    if "learn" in only:
+        print("## (a) Learned tasks: a user who always answers by one convention\n")
+        rows = []
+        for convention in CONVENTIONS:
+            for min_executions in args.min_executions:
+                rows.append(await learn_convention(convention, min_executions, args.new_paths, args.seed))
+        print(
+            table(
+                [
+                    "task",
+                    "user's convention",
+                    "minExecutions",
+                    "asks until it stopped asking",
+                    "generations",
+                    "new paths",
+                    "asked on new paths",
+                    "right without asking",
+                    "stage",
+                    "program",
+                ],
+                rows,
+            )
         )
-    )
-    print(f"\n(minKeptRate 0.9; 'stopped' = {STOPPED_AFTER} generations in a row without a question)\n")
-    print("### codeAction latency (ms) while an evolution run synthesises\n")
-    print(table(["server", "requests", "median", "p99", "max"], await code_action_latency(args.samples, args.seed)))
-    if not args.skip_improve:
+        print(f"\n(minKeptRate 0.9; 'stopped' = {STOPPED_AFTER} generations in a row without a question)\n")
+    if "change" in only:
+        print("## (a2) The convention changes after promotion: Model -> Record suffix\n")
+        rows = [await convention_change(m, args.new_paths, args.seed) for m in args.min_executions]
+        headers = [
+            "minExecutions",
+            "asks to learn",
+            "asks to learn again",
+            "not more",
+            "wrong unasked while changing",
+            "then asked / right / wrong unasked",
+            "stage",
+            "program",
+        ]
+        print(table(headers, rows) + "\n")
+    if "folder" in only:
+        print("## (a3) Evidence from one folder (12 answers in shop/), then 18 files in other folders\n")
+        rows = [
+            await one_folder_then_new(description, name_of, corrects, args.seed, 12, 18)
+            for description, name_of in FOLDER_CONVENTIONS
+            for corrects in (True, False)
+        ]
+        headers = ["convention", "user", "in shop/", "new files", "asked", "right unasked", "wrong unasked"]
+        print(table(headers, rows) + "\n")
+    if "branch" in only:
+        print("## (a4) A convention that branches on the layer folder\n")
+        rows = [await branching(m, args.new_paths, args.seed) for m in args.min_executions]
+        headers = [
+            "minExecutions",
+            "asks until it stopped asking",
+            "generations",
+            "wrong unasked while learning",
+            "new paths asked / right / wrong unasked",
+            "stage",
+            "program",
+        ]
+        print(table(headers, rows) + "\n")
+    if "llm" in only:
+        print("## (a5) A per-file answer no program expresses, with an LLM configured (a stub that is always right)\n")
+        headers = [
+            "generations",
+            "asked",
+            "pre-filled right when asked",
+            "LLM consulted",
+            "right unasked",
+            "wrong unasked",
+        ]
+        print(table(headers, [await per_file_with_llm(args.llm_generations, args.seed)]) + "\n")
+    if "latency" in only:
+        print("### codeAction latency (ms) while an evolution run synthesises\n")
+        print(table(["server", "requests", "median", "p99", "max"], await code_action_latency(args.samples, args.seed)))
+    if not args.skip_improve and not args.only:
         improvement = template_improvement_report()
         if improvement is not None:
             print("\n## (b) Template self-improvement (bench/evolution_improve_sim.py)\n")
@@ -402,4 +697,6 @@ if __name__ == "__main__":
     parser.add_argument("--samples", type=int, default=300, help="codeAction requests per phase")
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--skip-improve", action="store_true", help="only part (a)")
+    parser.add_argument("--only", nargs="+", choices=PARTS, help="only these parts of (a)")
+    parser.add_argument("--llm-generations", type=int, default=24, help="generations in part (a5)")
     asyncio.run(main(parser.parse_args()))

@@ -22,6 +22,7 @@ BENCHMARKS = [
     "bench_stats.py",
     "bench_upgrade.py",
     "bench_big_document.py",
+    "bench_synthesis.py",
     "evolution_sim.py",
     "evolution_improve_sim.py",
 ]

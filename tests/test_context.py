@@ -339,6 +339,25 @@ def test_module_path(language, rel_path, expected):
     assert module_path(language, rel_path) == expected
 
 
+@pytest.mark.parametrize(
+    ("rel_path", "expected"),
+    [
+        ("src/shop/cart.py", "cart"),
+        ("tests/test_cart.py", "cart"),
+        ("internal/size/size_test.go", "size"),
+        ("src/lib/pricing.test.ts", "pricing"),
+        ("src/lib/pricing.spec.ts", "pricing"),
+        ("test/my_app/accounts_test.exs", "accounts"),
+        ("src/shop/__init__.py", "shop"),
+        ("src/latest_price.py", "latest_price"),
+        ("tests/test_.py", "test_"),
+        ("src/contest.py", "contest"),
+    ],
+)
+def test_subject_is_what_a_test_file_tests(rel_path, expected):
+    assert context_for_path(rel_path, WORKSPACE).subject == expected
+
+
 # -- identifiers -------------------------------------------------------------
 
 
@@ -413,6 +432,7 @@ FEATURE_KEYS = {
     "folder",
     "path_segments",
     "module_path",
+    "subject",
     "place",
     "enclosing_class",
     "enclosing_function",

@@ -119,7 +119,7 @@ def test_cli_tables_json_and_html(store, tmp_path, capsys):
 
     assert main(["stats", "--workspace", str(workspace), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert {t["template_id"] for t in data["templates"]} == {"python/dataclass", "python/pytest-module"}
+    assert {t["templateId"] for t in data["templates"]} == {"python/dataclass", "python/pytest-module"}
 
     report = tmp_path / "report.html"
     assert main(["stats", "--workspace", str(workspace), "--html", str(report)]) == 0

@@ -109,6 +109,8 @@ def test_an_old_database_is_migrated_and_its_history_counted(tmp_path):
                 "rejected": 1,
                 "undecided": 0,
                 "rate": 0.5,
+                "edited": 0,
+                "edit_rate": 0.0,
             },
         ]
 
@@ -298,6 +300,8 @@ def test_success_rates_per_version_and_per_template(store):
             "rejected": 1,
             "undecided": 0,
             "rate": 0.75,
+            "edited": 0,
+            "edit_rate": 0.0,
         },
         {
             "template_id": "python/dataclass",
@@ -307,6 +311,8 @@ def test_success_rates_per_version_and_per_template(store):
             "rejected": 1,
             "undecided": 1,
             "rate": 0.0,
+            "edited": 0,
+            "edit_rate": None,
         },
         {
             "template_id": "python/pytest-module",
@@ -316,6 +322,8 @@ def test_success_rates_per_version_and_per_template(store):
             "rejected": 0,
             "undecided": 0,
             "rate": None,
+            "edited": 0,
+            "edit_rate": None,
         },
     ]
     assert store.success_by_template()[0] == {
@@ -612,3 +620,18 @@ def test_a_url_is_refused_instead_of_becoming_a_file_named_after_it(tmp_path, mo
     assert "postgresql://db.example/scion is a URL" in str(refused.value)
     assert "secret" not in str(refused.value)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_edit_rate_counts_kept_generations_whose_users_changed_the_code(store):
+    kept_as_is = generate(store, version="1.0.0", rendered_text="rendered text")
+    store.decide(kept_as_is, "accepted", 1.0, "rendered text\n")
+    edited = generate(store, version="1.0.0", rendered_text="rendered text")
+    store.decide(edited, "accepted", 0.8, "rendered text, edited")
+    rejected = generate(store, version="1.0.0")
+    store.decide(rejected, "rejected", 0.0, "")
+    [row] = store.success_rates()
+    assert (row["accepted"], row["edited"], row["edit_rate"]) == (2, 1, 0.5)
+
+    store.decide(edited, "rejected", 0.1, "")  # a verdict overruled moves the count
+    [row] = store.success_rates()
+    assert (row["accepted"], row["edited"], row["edit_rate"]) == (1, 0, 0.0)

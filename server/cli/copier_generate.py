@@ -9,44 +9,62 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from server.cli.common import print_json
+from server.cli.output import note, print_json
+
+if TYPE_CHECKING:
+    from server.cli.common import Where
 
 
-def run_copier_generate(args: Any, answers: dict[str, str]) -> int:
+def generate_copier(
+    where: Where,
+    src: str,
+    target: Path,
+    answers: dict[str, str],
+    *,
+    vcs_ref: str | None = None,
+    defaults: bool = False,
+    trust: bool = False,
+    skip_tasks: bool = False,
+    force: bool = False,
+    as_json: bool = False,
+) -> int:
+    from server.cli.prompt import can_ask
     from server.copier.copy import copy_template
     from server.copier.record import record_copy
     from server.copier.session import RunOptions
 
-    destination = args.path.expanduser().absolute()
-    interactive = not args.defaults and sys.stdin.isatty()
+    destination = target.expanduser().absolute()
+    workspace = where.root(destination.parent)
+    interactive = not defaults and can_ask()
     options = RunOptions(
         data=answers,
-        defaults=args.defaults or not interactive,
-        trusted=args.trust,
-        skip_tasks=args.skip_tasks,
-        overwrite=args.force,
+        defaults=defaults or not interactive,
+        trusted=trust or source_trusted(where, workspace, src),
+        skip_tasks=skip_tasks,
+        overwrite=force,
     )
     result = copy_template(
-        args.id,
+        src,
         destination,
         options,
-        vcs_ref=args.vcs_ref,
+        vcs_ref=vcs_ref,
         ask=ask_on_terminal if interactive else None,
-        say=_to_stderr,
+        say=note,
     )
-    record_copy(args, destination, result)
-    if args.json:
+    record_copy(where.db, destination, result)
+    if as_json:
         print_json(
             {
-                "template": args.id,
+                "template": src,
                 "version": result.checkout.commit,
-                "destination": str(destination),
-                "files": list(result.written),
-                "skipped": list(result.skipped),
+                "destination": destination,
+                "files": [destination / path for path in result.written],
+                "skipped": [destination / path for path in result.skipped],
                 "answers": result.remembered,
-            }
+            },
+            workspace,
         )
     else:
         for path in result.written:
@@ -56,17 +74,30 @@ def run_copier_generate(args: Any, answers: dict[str, str]) -> int:
     return 0
 
 
-def copier_templates_of(args: Any, near: Path | None = None) -> dict[str, Path]:
-    """The copier templates in the workspace's template roots, by id."""
-    from server.cli.common import workspace_of
+def trusted_sources(where: Where, workspace: Path) -> tuple[str, ...]:
+    """`scion.templates.trusted` from the effective settings (never from the workspace's own file)."""
+    if where.defaults_only(workspace):
+        return ()  # nothing to validate: the default trusts nothing
+    return tuple(where.settings(workspace).templates.trusted)
+
+
+def source_trusted(where: Where, workspace: Path, src: str) -> bool:
+    from server.copier.trust import is_trusted
+
+    return is_trusted(src, trusted_sources(where, workspace))
+
+
+def copier_templates_of(where: Where, workspace: Path) -> dict[str, Path]:
+    """The copier templates in the workspace's template roots (with the roots the settings add), by id."""
     from server.copier.roots import copier_templates
     from server.templates.catalog import default_roots
 
-    return copier_templates(root for root, _ in default_roots(workspace_of(args, near)))
+    extra: list[Path] = []
+    if not where.defaults_only(workspace):
+        from server.common.config import template_roots
 
-
-def copier_template_in_roots(args: Any, near: Path) -> Path | None:
-    return copier_templates_of(args, near).get(args.id)
+        extra = template_roots(where.settings(workspace), workspace)
+    return copier_templates(root for root, _ in default_roots(workspace, extra))
 
 
 def describe_copier_template(template_id: str, folder: Path) -> dict[str, Any]:
@@ -87,10 +118,6 @@ def describe_copier_template(template_id: str, folder: Path) -> dict[str, Any]:
         "mode": "copier",
         "root": str(folder.parent),
     }
-
-
-def _to_stderr(text: str) -> None:
-    print(text, file=sys.stderr)
 
 
 def ask_on_terminal(question: Any, default: Any) -> Any:

@@ -2,16 +2,33 @@
 
 The plans and the merge are in server/copier/update.py; this module finds the
 projects, prints what changed and returns the exit code's part: 1 when
-conflicts remain, 2 when a project could not be upgraded.
+conflicts remain or a project could not be upgraded (the CLI's "findings").
 """
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from server.cli.output import warn
 from server.common.errors import ScionError
+
+if TYPE_CHECKING:
+    from server.cli.common import Where
+
+
+@dataclass(frozen=True)
+class CopierRun:
+    """What `scion upgrade` was asked for, as far as copier projects go."""
+
+    to_version: str | None = None
+    dry_run: bool = False
+    defaults: bool = False
+    trust: bool = False
+    skip_tasks: bool = False
+    answers: dict[str, str] = field(default_factory=dict)
 
 
 def copier_answers_files(workspace: Path, paths: list[Path]) -> list[Path]:
@@ -22,31 +39,41 @@ def copier_answers_files(workspace: Path, paths: list[Path]) -> list[Path]:
     return find_projects(workspace)
 
 
-def upgrade_copier_projects(args: Any, workspace: Path, answers: dict[str, str]) -> tuple[list[dict[str, Any]], int]:
-    from server.cli.copier_generate import ask_on_terminal
+def upgrade_copier_projects(
+    where: Where, workspace: Path, paths: list[Path], run: CopierRun
+) -> tuple[list[dict[str, Any]], int]:
+    from server.cli.copier_generate import ask_on_terminal, trusted_sources
+    from server.cli.output import note
+    from server.cli.prompt import can_ask
     from server.copier.project import read_project
+    from server.copier.trust import is_trusted
     from server.copier.update import UpgradeRequest, apply_upgrade, plan_upgrade
 
-    request = UpgradeRequest(
-        to_ref=args.to_version,
-        data=answers,
-        defaults=args.defaults,
-        trusted=args.trust,
-        skip_tasks=args.skip_tasks,
-    )
-    interactive = not args.defaults and sys.stdin.isatty()
+    answers_files = copier_answers_files(workspace, paths)
+    if not answers_files:
+        return [], 0
+    trusted = trusted_sources(where, workspace)
+    interactive = not run.defaults and can_ask()
     results: list[dict[str, Any]] = []
     exit_code = 0
-    for answers_file in copier_answers_files(workspace, list(args.paths)):
+    for answers_file in answers_files:
         shown = _relative(answers_file, workspace)
         try:
-            upgrade = plan_upgrade(read_project(answers_file), request, ask_on_terminal if interactive else None)
-            if not args.dry_run:
-                apply_upgrade(upgrade, request, lambda text: print(text, file=sys.stderr))
+            project = read_project(answers_file)
+            request = UpgradeRequest(
+                to_ref=run.to_version,
+                data=run.answers,
+                defaults=run.defaults,
+                trusted=run.trust or is_trusted(project.src, trusted),
+                skip_tasks=run.skip_tasks,
+            )
+            upgrade = plan_upgrade(project, request, ask_on_terminal if interactive else None)
+            if not run.dry_run:
+                apply_upgrade(upgrade, request, note)
         except ScionError as error:
-            print(f"error: {shown}: {error}", file=sys.stderr)
+            warn(f"{shown}: cannot upgrade it: {error}")
             results.append({"answersFile": shown, "status": "failed", "message": str(error)})
-            exit_code = 2
+            exit_code = 1
             continue
         if upgrade.conflicted:
             exit_code = max(exit_code, 1)
@@ -82,7 +109,7 @@ def print_copier_results(results: list[dict[str, Any]], dry_run: bool) -> None:
 
 
 def check_copier_projects(workspace: Path) -> tuple[list[dict[str, Any]], int]:
-    """One offer per copier project whose template has a newer tag; 2 when a project cannot be checked."""
+    """One offer per copier project whose template has a newer tag, and how many could not be checked."""
     from server.copier.project import find_projects, read_project
     from server.copier.update import newer_version
 
@@ -94,12 +121,12 @@ def check_copier_projects(workspace: Path) -> tuple[list[dict[str, Any]], int]:
             project = read_project(answers_file)
             newest = newer_version(project)
         except ScionError as error:
-            print(f"warning: {shown}: cannot check it: {error}", file=sys.stderr)
+            warn(f"{shown}: cannot check it: {error}")
             failed += 1
             continue
         if newest is not None:
             offers.append({"file": shown, "template": project.src, "from": project.commit, "to": newest})
-    return offers, 2 if failed else 0
+    return offers, failed
 
 
 def _relative(path: Path, root: Path) -> str:

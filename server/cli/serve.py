@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-
-def add_parser(commands) -> None:
-    parser = commands.add_parser("serve", help="run the language server (stdio by default)")
-    parser.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
-    parser.add_argument(
-        "--stdio", action="store_true", help="use stdio (the default; accepted for clients that pass it)"
-    )
-    parser.add_argument("--log-file", help="log file (default: the user log folder)")
-    parser.set_defaults(run=run)
+import click
 
 
-def run(args) -> int:
-    from server.lsp.serve import run as serve
+def serve(tcp: str | None, log_file: str | None) -> int:
+    from server.lsp.serve import run
 
-    return serve(tcp=args.tcp, log_file=args.log_file)
+    return run(tcp=tcp, log_file=log_file)
+
+
+@click.command("serve", help="Run the language server (stdio by default, or TCP).")
+@click.option("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
+@click.option("--stdio", is_flag=True, help="use stdio (the default; accepted for clients that pass it)")
+@click.option("--log-file", metavar="FILE", help="log file (default: the user log folder)")
+def serve_command(tcp: str | None, stdio: bool, log_file: str | None) -> int:
+    return serve(tcp, log_file)
+
+
+COMMANDS = [serve_command]

@@ -4,80 +4,83 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from server.cli.common import add_workspace_options, open_store, print_json, print_table, workspace_of
-from server.common.fsutil import atomic_write
-from server.tracking.reports import build_stats, percent, render_html, show_value, sparkline
+import click
+
+from server.cli.common import Where, json_option, print_json, print_table, workspace_options
 
 
-def add_parser(commands) -> None:
-    parser = commands.add_parser("stats", help="how often generated code was kept, per template, version and answer")
-    add_workspace_options(parser)
-    parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML report with charts")
-    parser.set_defaults(run=run)
+def show_stats(where: Where, html: Path | None, as_json: bool) -> int:
+    # Imported when stats run: every command is defined at start-up.
+    from server.common.fsutil import atomic_write
+    from server.tracking.reports import build_stats, render_html
 
-
-def run(args) -> int:
-    workspace = workspace_of(args)
-    if not args.db and not (workspace / ".scion" / "scion.db").exists():
+    workspace = where.root()
+    if not where.db and not where.store_path(workspace).exists():
         print(f"No Scion database in {workspace} yet: nothing has been generated there.")
         return 0
-    store = open_store(args, workspace)
+    store = where.open_store(workspace)
     try:
         stats = build_stats(store)
     finally:
         store.close()
-    if args.html:
-        atomic_write(args.html, render_html(stats))
-    if args.json:
-        print_json(stats)
-    elif args.html:
-        print(f"wrote {args.html}")
+    if html:
+        atomic_write(html, render_html(stats))
+    if as_json:
+        print_json({**stats, **({"html": html.absolute()} if html else {})}, workspace)
+    elif html:
+        print(f"wrote {html}")
     else:
         print_tables(stats)
     return 0
 
 
+@click.command("stats", help="How often generated code was kept, per template, version and answer value.")
+@click.option(
+    "--html",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="write a self-contained HTML report with charts",
+)
+@workspace_options
+@json_option
+def stats_command(where: Where, html: Path | None, as_json: bool) -> int:
+    return show_stats(where, html, as_json)
+
+
+COMMANDS = [stats_command]
+
+
 def print_tables(stats: dict) -> None:
+    from server.tracking.reports import COUNT_HEADERS, percent, show_value, sparkline, template_row, version_row
+
     if not stats["versions"]:
         print("No generations recorded yet.")
         return
     trends = {(s["template_id"], s["version"]): sparkline(s["points"]) for s in stats["series"]}
-    print("Per version (trend: success per " + stats["bucket"] + ", oldest first)")
     print_table(
-        ["template", "version", "decided", "accepted", "rejected", "pending", "success", "trend"],
+        ["template", "version", *COUNT_HEADERS, "edited", "trend"],
         [
-            [
-                v["template_id"],
-                v["version"],
-                v["decided"],
-                v["accepted"],
-                v["rejected"],
-                v["undecided"],
-                percent(v["rate"]),
-                trends.get((v["template_id"], v["version"]), ""),
-            ]
+            [*version_row(v, percent), percent(v.get("edit_rate")), trends.get((v["template_id"], v["version"]), "")]
             for v in stats["versions"]
         ],
+        title=f"Per version (trend: success per {stats['bucket']}, oldest first)",
     )
-    print("\nPer template")
+    print()
     print_table(
-        ["template", "decided", "accepted", "rejected", "pending", "success"],
-        [
-            [t["template_id"], t["decided"], t["accepted"], t["rejected"], t["undecided"], percent(t["rate"])]
-            for t in stats["templates"]
-        ],
+        ["template", *COUNT_HEADERS],
+        [template_row(t, percent) for t in stats["templates"]],
+        title="Per template",
     )
     for template in stats["answers"]:
         if not template["values"]:
             continue
-        print(
-            f"\nAnswers seen with rejections: {template['template_id']} ({percent(template['rate'])} of {template['decided']} kept)"
-        )
+        print()
         print_table(
             ["question", "value", "decided", "rejected", "success"],
             [
                 [r["question"], show_value(r["value"]), r["decided"], r["rejected"], percent(r["rate"])]
                 for r in template["values"]
             ],
+            title=f"Answers seen with rejections: {template['template_id']} "
+            f"({percent(template['rate'])} of {template['decided']} kept)",
         )

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from server.cli.common import add_workspace_options, open_catalog, print_json, print_table, workspace_of
+import click
 
-
-def add_parser(commands) -> None:
-    parser = commands.add_parser("templates", help="list, show and roll back templates")
-    sub = parser.add_subparsers(dest="templates_command", metavar="ACTION", required=True)
-
-    listing = sub.add_parser("list", help="list the templates of every root")
-    add_workspace_options(listing)
-    listing.add_argument("--json", action="store_true", help="print JSON")
-    listing.set_defaults(run=run_list)
-
-    show = sub.add_parser("show", help="show one template's questions and changelog")
-    add_workspace_options(show)
-    show.add_argument("id")
-    show.add_argument("--version", dest="template_version", help="a version (default: the newest)")
-    show.add_argument("--json", action="store_true", help="print JSON")
-    show.set_defaults(run=run_show)
-
-    rollback = sub.add_parser("rollback", help="undo the newest evolved version of a template")
-    add_workspace_options(rollback)
-    rollback.add_argument("id")
-    rollback.set_defaults(run=run_rollback)
+from server.cli.common import (
+    Where,
+    complete_template_ids,
+    json_option,
+    print_json,
+    print_table,
+    workspace_options,
+)
 
 
 def describe(catalog, template) -> dict:
@@ -41,14 +28,17 @@ def describe(catalog, template) -> dict:
     }
 
 
-def run_list(args) -> int:
+def list_templates(where: Where, as_json: bool) -> int:
     from server.cli.copier_generate import copier_templates_of, describe_copier_template
 
-    catalog = open_catalog(workspace_of(args))
+    workspace = where.root()
+    catalog = where.catalog(workspace)
     templates = sorted(catalog.templates(), key=lambda t: t.id)
-    copier = [describe_copier_template(name, folder) for name, folder in sorted(copier_templates_of(args).items())]
-    if args.json:
-        print_json([describe(catalog, t) for t in templates] + copier)
+    copier = [
+        describe_copier_template(name, folder) for name, folder in sorted(copier_templates_of(where, workspace).items())
+    ]
+    if as_json:
+        print_json([describe(catalog, t) for t in templates] + copier, workspace)
         return 0
     rows = [[t.id, t.version, len(catalog.versions(t.id)), t.mode, ",".join(t.languages), t.title] for t in templates]
     rows += [[c["id"], c["version"], len(c["versions"]), "copier", "", c["title"]] for c in copier]
@@ -56,9 +46,10 @@ def run_list(args) -> int:
     return 0
 
 
-def run_show(args) -> int:
-    catalog = open_catalog(workspace_of(args))
-    template = catalog.get(args.id, args.template_version)
+def show_template(where: Where, template_id: str, version: str | None, as_json: bool) -> int:
+    workspace = where.root()
+    catalog = where.catalog(workspace)
+    template = catalog.get(template_id, version)
     data = describe(catalog, template)
     data["questions"] = [
         {
@@ -74,8 +65,8 @@ def run_show(args) -> int:
         for q in template.questions
     ]
     data["changelog"] = dict(template.changelog)
-    if args.json:
-        print_json(data)
+    if as_json:
+        print_json(data, workspace)
         return 0
     print(f"{template.title} ({template.id} {template.version}, {template.mode} mode)")
     if template.description:
@@ -94,12 +85,50 @@ def run_show(args) -> int:
     return 0
 
 
-def run_rollback(args) -> int:
-    from server.cli.common import open_store
+def rollback_template(where: Where, template_id: str, as_json: bool) -> int:
     from server.evolution.deploy import rollback
 
-    workspace = workspace_of(args)
-    store = open_store(args, workspace)
-    removed = rollback(workspace, store, args.id)
-    print(f"rolled back {args.id}: version {removed} removed; the previous version is current again")
+    workspace = where.root()
+    with where.open_store(workspace) as store:
+        removed = rollback(workspace, store, template_id)
+    current = where.catalog(workspace, lazy=True).get(template_id).version
+    if as_json:
+        kept = workspace / ".scion" / "rolled-back" / template_id / removed
+        print_json({"template": template_id, "removed": removed, "current": current, "keptIn": kept}, workspace)
+    else:
+        print(f"rolled back {template_id}: version {removed} removed; {current} is current again")
     return 0
+
+
+@click.group("templates", help="List, show and roll back templates.")
+def templates_group() -> None:
+    pass
+
+
+@templates_group.command("list", help="List the templates of every root, newest version of each.")
+@workspace_options
+@json_option
+def list_command(where: Where, as_json: bool) -> int:
+    return list_templates(where, as_json)
+
+
+@templates_group.command("show", help="Show one template's questions and changelog.")
+@click.argument("template_id", metavar="ID", shell_complete=complete_template_ids)
+@click.option("--version", "version", metavar="VERSION", help="a version (default: the newest)")
+@workspace_options
+@json_option
+def show_command(where: Where, template_id: str, version: str | None, as_json: bool) -> int:
+    return show_template(where, template_id, version, as_json)
+
+
+@templates_group.command(
+    "rollback", help="Undo the newest version `scion evolve` deployed (moved to .scion/rolled-back/)."
+)
+@click.argument("template_id", metavar="ID", shell_complete=complete_template_ids)
+@workspace_options
+@json_option
+def rollback_command(where: Where, template_id: str, as_json: bool) -> int:
+    return rollback_template(where, template_id, as_json)
+
+
+COMMANDS = [templates_group]

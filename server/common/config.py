@@ -1,162 +1,314 @@
-"""Typed settings, converted from the editor's `scion.*` settings (camelCase, nested).
+"""Typed settings (attrs, structured by cattrs) from layers: defaults < `.scion/config.toml` < editor < CLI flags.
 
-A bad value never stops the server: it is reported in `problems` and the default
-is used instead (jedi-language-server does the same with its options).
+Every layer uses the editor's names without the `scion.` prefix (camelCase,
+nested: `{"tracking": {"keepThreshold": 0.6}}`; snake_case is accepted too).
+A bad value never stops anything: it is reported (which layer, which key,
+why) and the next layer down decides, in the end the default (as
+jedi-language-server does with its options). `resolve_settings` also says
+where each effective value came from, for `scion config show`.
+
+cattrs, not pydantic: lsprotocol already loads it in the server, so the
+settings cost the server's start-up nothing. The value checks are its
+structure hooks, one per kind of value (`Share`, `Count`, ...), so each
+error names its setting.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import typing
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, NewType
 
+import attrs
+
+from server.common.config_file import default_database_path
 from server.evolution.stages import StageThresholds
 from server.tracking.tracker import DEFAULT_CHECKPOINTS, DEFAULT_KEEP_THRESHOLD
 
+DEFAULT_SOURCE = "default"
+SECRET_KEYS = frozenset({"llm.apiKey"})  # never printed
+LOG_LEVELS = ("debug", "info", "warning", "error")
 
-@dataclass(frozen=True)
+# The kinds of values, each with its check (see _HOOKS).
+Count = NewType("Count", int)  # a whole number >= 0
+Seconds = NewType("Seconds", float)  # a number >= 0
+Share = NewType("Share", float)  # a number between 0 and 1
+Checkpoints = NewType("Checkpoints", tuple)  # increasing positive seconds
+Level = NewType("Level", str)  # one of LOG_LEVELS, any case
+Paths = NewType("Paths", tuple)  # a list of strings
+
+
+@attrs.frozen
 class DatabaseSettings:
     path: str = ""  # empty: <workspace>/.scion/scion.db
 
 
-@dataclass(frozen=True)
+@attrs.frozen
 class TemplateSettings:
-    roots: tuple[str, ...] = ()
+    roots: Paths = Paths(())
     # copier templates whose extensions, tasks and migrations may run (a source, or a prefix ending in /).
-    trusted: tuple[str, ...] = ()
+    # The user's alone: a repository's .scion/config.toml may not trust its own templates.
+    trusted: Paths = Paths(())
 
 
-@dataclass(frozen=True)
+@attrs.frozen
 class LlmSettings:
     model: str = ""  # empty: no LLM
     api_base: str = ""
     api_key: str = ""
-    timeout: float = 20.0
+    timeout: Seconds = Seconds(20.0)
 
 
-@dataclass(frozen=True)
+@attrs.frozen
 class TrackingSettings:
     # GitHub's completion-persistence windows: 30 s, 2 min, 5 min, 10 min.
     # The defaults are the tracker's own (one place to change them).
-    checkpoints: tuple[float, ...] = DEFAULT_CHECKPOINTS
-    keep_threshold: float = DEFAULT_KEEP_THRESHOLD
+    checkpoints: Checkpoints = Checkpoints(DEFAULT_CHECKPOINTS)
+    keep_threshold: Share = Share(DEFAULT_KEEP_THRESHOLD)
 
 
-@dataclass(frozen=True)
+@attrs.frozen
 class EvolutionSettings:
     enabled: bool = True
     # The stage thresholds' defaults are the domain's own (one place to change them).
-    min_executions: int = StageThresholds.min_executions
-    min_kept_rate: float = StageThresholds.min_kept_rate
-    hybrid_confidence: float = StageThresholds.hybrid_confidence
-    code_first_confidence: float = StageThresholds.code_first_confidence
-    min_decided: int = 10
-    improve_below: float = 0.8
-    debounce: float = 5.0
+    min_executions: Count = Count(StageThresholds.min_executions)
+    min_kept_rate: Share = Share(StageThresholds.min_kept_rate)
+    hybrid_confidence: Share = Share(StageThresholds.hybrid_confidence)
+    code_first_confidence: Share = Share(StageThresholds.code_first_confidence)
+    min_decided: Count = Count(10)
+    improve_below: Share = Share(0.8)
+    # A version whose kept generations were edited at least this often is analysed too, however well it does.
+    improve_edited_above: Share = Share(0.5)
+    # The share of new generations that get a candidate version while its A/B trial runs.
+    trial_share: Share = Share(0.2)
+    debounce: Seconds = Seconds(5.0)
 
 
-@dataclass(frozen=True)
+@attrs.frozen
 class LogSettings:
-    level: str = "info"
+    level: Level = Level("info")
 
 
-@dataclass(frozen=True)
+@attrs.frozen
 class ServerSettings:
     python_path: str = ""  # read by the clients; the server only tolerates it
 
 
-@dataclass(frozen=True)
+@attrs.frozen
 class Settings:
-    database: DatabaseSettings = field(default_factory=DatabaseSettings)
-    templates: TemplateSettings = field(default_factory=TemplateSettings)
-    llm: LlmSettings = field(default_factory=LlmSettings)
-    tracking: TrackingSettings = field(default_factory=TrackingSettings)
-    evolution: EvolutionSettings = field(default_factory=EvolutionSettings)
-    log: LogSettings = field(default_factory=LogSettings)
-    server: ServerSettings = field(default_factory=ServerSettings)
+    database: DatabaseSettings = DatabaseSettings()
+    templates: TemplateSettings = TemplateSettings()
+    llm: LlmSettings = LlmSettings()
+    tracking: TrackingSettings = TrackingSettings()
+    evolution: EvolutionSettings = EvolutionSettings()
+    log: LogSettings = LogSettings()
+    server: ServerSettings = ServerSettings()
 
 
-_LOG_LEVELS = ("debug", "info", "warning", "error")
-_UNIT_INTERVAL = {"keep_threshold", "min_kept_rate", "hybrid_confidence", "code_first_confidence", "improve_below"}
+SECTIONS: tuple[type, ...] = (
+    DatabaseSettings,
+    TemplateSettings,
+    LlmSettings,
+    TrackingSettings,
+    EvolutionSettings,
+    LogSettings,
+    ServerSettings,
+    Settings,
+)
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"expected a number, got {value!r}")
+    return float(value)
+
+
+def _seconds(value: Any, _: Any) -> float:
+    number = _number(value)
+    if number < 0:
+        raise ValueError(f"expected a number >= 0, got {value!r}")
+    return number
+
+
+def _share(value: Any, _: Any) -> float:
+    number = _number(value)
+    if not 0 <= number <= 1:
+        raise ValueError(f"expected a number between 0 and 1, got {value!r}")
+    return number
+
+
+def _count(value: Any, _: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"expected a whole number >= 0, got {value!r}")
+    return value
+
+
+def _checkpoints(value: Any, _: Any) -> tuple[float, ...]:
+    if not isinstance(value, list | tuple):
+        raise TypeError(f"expected a list of seconds, got {value!r}")
+    seconds = tuple(_number(item) for item in value)
+    if not seconds or list(seconds) != sorted(seconds) or seconds[0] <= 0:
+        raise ValueError("expected a non-empty list of increasing positive seconds")
+    return seconds
+
+
+def _level(value: Any, _: Any) -> str:
+    if not isinstance(value, str) or value.lower() not in LOG_LEVELS:
+        raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}, got {value!r}")
+    return value.lower()
+
+
+def _paths(value: Any, _: Any) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+        raise TypeError(f"expected a list of paths, got {value!r}")
+    return tuple(value)
+
+
+def _text(value: Any, _: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {value!r}")
+    return value
+
+
+def _flag(value: Any, _: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
+    return value
+
+
+_HOOKS: dict[Any, Callable[[Any, Any], Any]] = {
+    Count: _count,
+    Seconds: _seconds,
+    Share: _share,
+    Checkpoints: _checkpoints,
+    Level: _level,
+    Paths: _paths,
+    str: _text,
+    bool: _flag,
+}
+
+
+@functools.cache
+def _settings_converter() -> Any:
+    """cattrs, strict: no value is coerced (`"yes"` is not true), unknown keys are errors, names are camelCase."""
+    from cattrs import Converter
+    from cattrs.gen import make_dict_structure_fn, override
+
+    converter = Converter(forbid_extra_keys=True)
+    for kind, hook in _HOOKS.items():
+        converter.register_structure_hook(kind, hook)
+    for section in SECTIONS:
+        renames: dict[str, Any] = {f.name: override(rename=camel(f.name)) for f in attrs.fields(section)}
+        hook = make_dict_structure_fn(section, converter, _cattrs_forbid_extra_keys=True, **renames)
+        converter.register_structure_hook(section, hook)
+    return converter
+
+
+def structure(raw: dict[str, Any]) -> Settings:
+    """`raw` (camelCase keys) as Settings; cattrs's ClassValidationError when any value is bad."""
+    settings: Settings = _settings_converter().structure(raw, Settings)
+    return settings
+
+
+def as_raw(settings: Any) -> Any:
+    """Settings as nested dicts with the editor's camelCase names (what `scion config show` prints)."""
+    if attrs.has(type(settings)):
+        return {camel(f.name): as_raw(getattr(settings, f.name)) for f in attrs.fields(type(settings))}
+    return settings
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One source of settings: its name as the user knows it (`.scion/config.toml`, `editor`, `--db`)."""
+
+    source: str
+    raw: Any
+
+
+@dataclass(frozen=True)
+class Resolved:
+    settings: Settings
+    origins: dict[str, str] = field(default_factory=dict)  # "tracking.keepThreshold" -> its layer's source
+    problems: list[str] = field(default_factory=list)
 
 
 def camel(name: str) -> str:
+    """`keep_threshold` -> `keepThreshold`; camelCase names stay as they are."""
     head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def resolve_settings(layers: Iterable[Layer], refused: Iterable[Dropped] = ()) -> Resolved:
+    """Validate each layer on its own (dropping what is bad, with a message), then lay them over each other.
+
+    `refused`: what the layers' readers took out before (a workspace file's user-only settings).
+    """
+    merged: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    dropped: list[Dropped] = list(refused)
+    for layer in layers:
+        clean = clean_layer(layer, dropped)
+        merged = merge_settings(merged, clean)
+        for key in leaf_keys(clean):
+            origins[key] = layer.source
+    settings = structure(merged)  # each leaf is valid on its own: this cannot fail
+    for key in leaf_keys(as_raw(settings)):
+        origins.setdefault(key, DEFAULT_SOURCE)
+    return Resolved(settings, origins, [problem.message(settings, origins) for problem in dropped])
 
 
 def settings_from_client(raw: Any) -> tuple[Settings, list[str]]:
-    """Convert the `scion` settings object; return the settings and one message per bad value."""
-    problems: list[str] = []
-    settings = _convert(Settings, raw if raw is not None else {}, "scion", problems)
-    return settings, problems
+    """The editor's `scion` object alone over the defaults; the settings and one message per bad value."""
+    resolved = resolve_settings([Layer("scion", raw if raw is not None else {})])
+    return resolved.settings, resolved.problems
 
 
-def _convert(cls: type, raw: Any, where: str, problems: list[str]) -> Any:
-    if not isinstance(raw, dict):
-        problems.append(f"`{where}` should be an object; using the defaults")
-        return cls()
-    hints = typing.get_type_hints(cls)
-    known = {camel(f.name): f for f in dataclasses.fields(cls)} | {f.name: f for f in dataclasses.fields(cls)}
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
-        fld = known.get(key)
-        if fld is None:
-            problems.append(f"unknown setting `{where}.{key}` ignored")
-            continue
-        path = f"{where}.{camel(fld.name)}"
-        kind = hints[fld.name]
-        if isinstance(kind, type) and dataclasses.is_dataclass(kind):
-            values[fld.name] = _convert(kind, value, path, problems)
-            continue
-        converted, error = _coerce(fld.name, kind, value)
-        if error:
-            problems.append(f"`{path}`: {error}; using the default {_show_default(cls, fld)}")
+@dataclass(frozen=True)
+class Dropped:
+    """A value a layer gave that is not used: unknown, of the wrong type, or not allowed in that layer."""
+
+    source: str
+    key: str  # dotted camelCase; "" for the whole layer
+    reason: str
+
+    def message(self, settings: Settings, origins: dict[str, str]) -> str:
+        if not self.key:
+            return f"{self.source}: {self.reason}"
+        try:
+            instead = value_at(settings, self.key)
+        except (KeyError, TypeError):
+            return f"{self.source}: `{self.key}`: {self.reason}"
+        origin = origins.get(self.key, DEFAULT_SOURCE)
+        instead = shown_value(self.key, instead)
+        if isinstance(instead, dict):
+            used = "the defaults"
+        elif origin == DEFAULT_SOURCE:
+            used = f"the default {instead!r}"
         else:
-            values[fld.name] = converted
-    return cls(**values)
+            used = f"{instead!r} from {origin}"
+        return f"{self.source}: `{self.key}`: {self.reason}; using {used}"
 
 
-def _coerce(name: str, kind: Any, value: Any) -> tuple[Any, str | None]:
-    if value is None:
-        return None, "must not be null"
-    if kind is bool:
-        return (value, None) if isinstance(value, bool) else (None, f"expected true or false, got {value!r}")
-    if kind is int:
-        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
-        return (value, None) if ok else (None, f"expected a non-negative whole number, got {value!r}")
-    if kind is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            return None, f"expected a non-negative number, got {value!r}"
-        if name in _UNIT_INTERVAL and value > 1:
-            return None, f"expected a number between 0 and 1, got {value!r}"
-        return float(value), None
-    if kind is str:
-        if not isinstance(value, str):
-            return None, f"expected a string, got {value!r}"
-        if name == "level" and value.lower() not in _LOG_LEVELS:
-            return None, f"expected one of {', '.join(_LOG_LEVELS)}, got {value!r}"
-        return (value.lower() if name == "level" else value), None
-    if typing.get_origin(kind) is tuple:
-        item = typing.get_args(kind)[0]
-        if not isinstance(value, list):
-            return None, f"expected a list, got {value!r}"
-        items = []
-        for element in value:
-            converted, error = _coerce(name, item, element)
-            if error:
-                return None, error
-            items.append(converted)
-        if name == "checkpoints" and (not items or items != sorted(items) or items[0] <= 0):
-            return None, "expected a non-empty list of increasing positive seconds"
-        return tuple(items), None
-    return None, f"unsupported value {value!r}"
+def clean_layer(layer: Layer, dropped: list[Dropped]) -> dict[str, Any]:
+    """The layer's raw object with every bad or unknown value taken out, each one noted in `dropped`."""
+    if not isinstance(layer.raw, dict):
+        dropped.append(Dropped(layer.source, "", "the settings should be an object (a table); ignored"))
+        return {}
+    from cattrs.errors import ClassValidationError
 
-
-def _show_default(cls: type, fld: dataclasses.Field) -> str:
-    default = getattr(cls(), fld.name)
-    return repr(list(default)) if isinstance(default, tuple) else repr(default)
+    raw = _camel_keys(layer.raw)
+    for _ in range(len(leaf_keys(raw)) + 1):  # every round drops at least one key
+        try:
+            structure(raw)
+            return raw
+        except ClassValidationError as error:
+            for path, reason in _errors(error):
+                _drop(raw, path)
+                dotted = ".".join(path)
+                dropped.append(Dropped(layer.source, dotted, _shown_reason(reason, secret=dotted in SECRET_KEYS)))
+    return {}
 
 
 def merge_settings(base: dict, update: dict) -> dict:
@@ -168,3 +320,95 @@ def merge_settings(base: dict, update: dict) -> dict:
         else:
             merged[key] = value
     return merged
+
+
+def leaf_keys(raw: Any, prefix: str = "") -> list[str]:
+    """Dotted camelCase names of the values in a raw settings object (`tracking.keepThreshold`)."""
+    if not isinstance(raw, dict):
+        return [prefix] if prefix else []
+    keys = []
+    for key, value in raw.items():
+        name = f"{prefix}.{camel(str(key))}" if prefix else camel(str(key))
+        keys += leaf_keys(value, name) if isinstance(value, dict) else [name]
+    return keys
+
+
+def shown_value(dotted: str, value: Any) -> Any:
+    """What messages and `scion config show` print for a value: secrets only as set or not."""
+    if dotted in SECRET_KEYS:
+        return "(set)" if value else ""
+    return list(value) if isinstance(value, tuple) else value
+
+
+def value_at(settings: Settings, dotted: str) -> Any:
+    value: Any = as_raw(settings)
+    for part in dotted.split("."):
+        value = value[part]
+    return value
+
+
+def database_path(settings: Settings, workspace: Path | None) -> str:
+    """The database the settings name: relative paths from the workspace root, `:memory:` as it is."""
+    configured = settings.database.path
+    if configured:
+        if configured == ":memory:" or "://" in configured:
+            return configured  # a URL is refused, with a message, when the store opens it
+        path = Path(configured).expanduser()
+        if not path.is_absolute() and workspace is not None:
+            path = workspace / path
+        return str(path)
+    return default_database_path(workspace)
+
+
+def template_roots(settings: Settings, workspace: Path | None) -> list[Path]:
+    """The extra template roots: relative ones from the workspace root."""
+    roots = [Path(root).expanduser() for root in settings.templates.roots]
+    if workspace is not None:
+        roots = [root if root.is_absolute() else workspace / root for root in roots]
+    return roots
+
+
+def _camel_keys(raw: Any) -> Any:
+    """A copy with camelCase keys (snake_case is accepted too), whose dicts `_drop` may change."""
+    if isinstance(raw, dict):
+        return {camel(key) if isinstance(key, str) else key: _camel_keys(value) for key, value in raw.items()}
+    return raw
+
+
+def _errors(error: Exception, path: tuple[str, ...] = ()) -> Iterable[tuple[tuple[str, ...], str]]:
+    """(setting path, reason) for each failure in cattrs's exception group."""
+    from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
+
+    if isinstance(error, ForbiddenExtraKeysError):
+        for name in sorted(error.extra_fields):
+            yield (*path, str(name)), "unknown setting, ignored"
+        return
+    if isinstance(error, AttributeError):  # a section that is not a mapping (`llm = "x"`)
+        yield path, "expected a table of settings"
+        return
+    if not isinstance(error, ClassValidationError):
+        yield path, str(error)
+        return
+    with_notes, others = error.group_exceptions()
+    for inner, note in with_notes:
+        yield from _errors(inner, (*path, camel(note.name)))
+    for inner in others:
+        yield from _errors(inner, path)
+
+
+def _drop(raw: dict[str, Any], path: tuple[str, ...]) -> None:
+    """Take out the setting at `path` (a whole list, not one item)."""
+    node: Any = raw
+    for part in path[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+    if isinstance(node, dict):
+        node.pop(path[-1], None)
+    elif not path:
+        raw.clear()
+
+
+def _shown_reason(reason: str, secret: bool) -> str:
+    """The reason, without the value for a secret (`..., got 'sk-...'`)."""
+    if secret:
+        return reason.split(", got ")[0]
+    return reason[:200]

@@ -24,11 +24,32 @@ import functools
 import os
 import re
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path, PurePosixPath
 
 from server.common.errors import PathEscapeError
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
+
+# The folders found to be real folders (no symlink) inside a `checked_folders()` block.
+_CHECKED: ContextVar[set[str] | None] = ContextVar("scion_checked_folders", default=None)
+
+
+@contextmanager
+def checked_folders() -> Iterator[None]:
+    """Inside this block a folder found to be no symlink is not checked again.
+
+    A batch confines thousands of paths in a few folders: without this, every
+    path would `lstat` the same folders again. Each block starts afresh, so the
+    writes of a batch check again what its planning checked.
+    """
+    token = _CHECKED.set(set())
+    try:
+        yield
+    finally:
+        _CHECKED.reset(token)
 
 
 def inside_workspace(root: str | Path, path: str | Path, *, what: str = "path") -> str:
@@ -75,7 +96,16 @@ def relative_key(path: str | Path, folder: str | Path) -> str:
     Never absolute, so an answer file keeps working when the workspace is moved
     or cloned elsewhere (confine_key reads it back).
     """
+    text, base = os.fspath(path), os.fspath(folder)
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    # Below `folder`, both normalised and absolute (what the confinement returns): a slice, as relpath would give.
+    if text.startswith(prefix) and _normal_absolute(text) and _normal_absolute(base):
+        return text[len(prefix) :].replace(os.sep, "/")
     return os.path.relpath(path, folder).replace(os.sep, "/")
+
+
+def _normal_absolute(path: str) -> bool:
+    return os.path.isabs(path) and os.path.normpath(path) == path
 
 
 def safe_relative_path(rel: str, *, what: str = "output path", origin: Path | None = None) -> str:
@@ -115,8 +145,11 @@ def _check_links(root: str, relative: str, real_root: str, original: str | Path,
     Returns whether the path passes through a symlink (one that stays inside).
     """
     current, crossed = root, False
+    checked = _CHECKED.get()
     for part in relative.split(os.sep) if relative else ():
         current = os.path.join(current, part)
+        if checked is not None and current in checked:
+            continue
         try:
             mode = os.lstat(current).st_mode
         except FileNotFoundError:
@@ -130,4 +163,6 @@ def _check_links(root: str, relative: str, real_root: str, original: str | Path,
                     f"refusing {what} {os.fspath(original)!r}: {current} is a symlink to {target}, outside the workspace"
                 )
             crossed = True
+        elif checked is not None and stat.S_ISDIR(mode):
+            checked.add(current)
     return crossed

@@ -48,3 +48,10 @@ def atomic_write(path: str | Path, text: str, encoding: str = "utf-8") -> None:
 def sha256_text(text: str) -> str:
     """The hex sha256 of the UTF-8 text: how answer files, the store and upgrades fingerprint renders."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of `data` to the file descriptor (os.write may write less than asked)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]

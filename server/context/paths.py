@@ -19,12 +19,13 @@ class PathFeatures:
     folder: str
     path_segments: tuple[str, ...]
     module_path: str
+    subject: str
 
 
 def path_features(path: str | Path | None, workspace: Path | None, language: str | None) -> PathFeatures:
     """Path features of a document; an untitled document (no path) has empty ones."""
     if path is None or str(path) == "":
-        return PathFeatures("", "", "", "", "", (), "")
+        return PathFeatures("", "", "", "", "", (), "", "")
     # Plain strings rather than Path objects: a batch upgrade asks this of every
     # generated file, and building Paths was most of its cost.
     given = os.fspath(path)
@@ -43,7 +44,21 @@ def path_features(path: str | Path | None, workspace: Path | None, language: str
         folder=os.path.basename(os.path.dirname(absolute)),
         path_segments=tuple(rel.parts[:-1]),
         module_path=module_path(language, rel),
+        subject=subject(rel.stem, os.path.basename(os.path.dirname(absolute))),
     )
+
+
+# Test files are named after what they test: test_cart.py, cart_test.go, cart.test.ts, cart.spec.ts.
+_TEST_AFFIXES = re.compile(r"^test_(?=.)|(?<=.)(?:[._]test|[._]spec)$")
+# Files that stand for their folder (a Python package's __init__.py).
+_PACKAGE_STEMS = ("__init__", "__main__")
+
+
+def subject(stem: str, folder: str) -> str:
+    """What a file is about, for naming what is generated there: `tests/test_cart.py` is about `cart`."""
+    if stem in _PACKAGE_STEMS:
+        return folder
+    return _TEST_AFFIXES.sub("", stem)
 
 
 def _relative_path(absolute: str, given: str, workspace: Path | None) -> str:

@@ -61,10 +61,10 @@ def generation_rows(destination: Path, result: CopyResult) -> list[dict[str, Any
     return rows
 
 
-def record_copy(args: Any, destination: Path, result: CopyResult) -> None:
+def record_copy(explicit_db: str | None, destination: Path, result: CopyResult) -> None:
     from server.store import Store
 
-    path = database_for(destination, getattr(args, "db", None))
+    path = database_for(destination, explicit_db)
     path.parent.mkdir(parents=True, exist_ok=True)
     store = Store(str(path))
     try:

@@ -56,12 +56,23 @@ class SourceEdit:
 
 @dataclass
 class EditEvidence:
-    """A source edit and the generations whose users made it, with one example of the output change."""
+    """A source edit, the generations whose users made it and those whose output had the edited text.
+
+    `applicable_ids` are the traced generations whose render contained the
+    source text the edit changes (for an insertion: a literal character next to
+    the insertion point): only their users could have made it.
+    """
 
     edit: SourceEdit
     generation_ids: set[str] = field(default_factory=set)
+    applicable_ids: set[str] = field(default_factory=set)
     before: str = ""
     after: str = ""
+
+    @property
+    def share(self) -> float:
+        """Of the generations whose output had the edited text, the share whose users made the edit."""
+        return len(self.generation_ids) / len(self.applicable_ids) if self.applicable_ids else 0.0
 
 
 @dataclass(frozen=True)
@@ -119,21 +130,42 @@ def analyse_edits(
     """Every edit users made to this version's output; the foldable ones mapped to source edits."""
     evidence: dict[SourceEdit, EditEvidence] = {}
     line_changes: Counter[LineChange] = Counter()
+    covered: dict[str, tuple[str, frozenset[int]]] = {}  # generation id -> (source, literal offsets rendered once)
     traced = 0
     for generation in history:
-        if generation.retained_text is None:
-            continue
+        if not (generation.retained_text or "").strip():
+            continue  # nothing was kept (an undo): no evidence of which edit its user would make
         render = trace(template, generation.answers, generation.features)
         aligned = _align(render, generation) if render is not None else None
         if render is None or aligned is None:
             continue
         traced += 1
         base_length, kept = aligned
+        covered[generation.id] = (render.source, _rendered_once(render))
         for edit, before, after in _edits_of(render, base_length, kept, generation.answers, line_changes):
             entry = evidence.setdefault(edit, EditEvidence(edit, before=before, after=after))
             entry.generation_ids.add(generation.id)
-    edits = sorted(evidence.values(), key=lambda entry: (-len(entry.generation_ids), entry.edit.start))
+    for entry in evidence.values():
+        entry.applicable_ids = {
+            generation_id
+            for generation_id, (source, offsets) in covered.items()
+            if _applies(entry.edit, source, offsets)
+        } | entry.generation_ids
+    edits = sorted(evidence.values(), key=lambda entry: (-entry.share, -len(entry.generation_ids), entry.edit.start))
     return EditAnalysis(edits, line_changes.most_common(), traced)
+
+
+def _rendered_once(render: TracedRender) -> frozenset[int]:
+    return frozenset(render.source_offset(origin) for origin in render.origins if render.once(origin))
+
+
+def _applies(edit: SourceEdit, source: str, offsets: frozenset[int]) -> bool:
+    """Did a render that output the literal source offsets `offsets` contain what `edit` changes?"""
+    if source != edit.source:
+        return False
+    if edit.end > edit.start:
+        return all(offset in offsets for offset in range(edit.start, edit.end))
+    return edit.start - 1 in offsets or edit.start in offsets
 
 
 def _align(render: TracedRender, generation: HistoricalGeneration) -> tuple[int, str] | None:
@@ -167,11 +199,12 @@ def _edits_of(
     for i1, i2, after in _hunks(old_lines, new_lines):
         before = "".join(old_lines[i1:i2])
         line_changes[LineChange(_generalised(before, answers), _generalised(after, answers))] += 1
-        if not all(render.once(render.origins[i]) for i in range(starts[i1], starts[i2])):
-            continue  # some of these lines came from an expression or a loop
         edit = _source_edit(render, starts[i1], before, after, answers)
-        if edit is not None:
-            found.append((edit, before, after))
+        if edit is None or (
+            edit.start == edit.end and not all(render.once(render.origins[i]) for i in range(starts[i1], starts[i2]))
+        ):
+            continue  # an insertion into lines an expression or a loop produced
+        found.append((edit, before, after))
     return found
 
 
@@ -180,7 +213,10 @@ def _hunks(old_lines: list[str], new_lines: list[str]) -> list[tuple[int, int, s
 
     A changed block is split by pairing each old line with the next similar new
     line, so that "edit a line and add one after it" reads as two edits, each
-    the same as when a user makes only one of them.
+    the same as when a user makes only one of them. The old lines between two
+    pairs are replaced, together, by the new lines between them: replacing two
+    lines by two unlike ones is one edit, not two deletions and an insertion
+    that would overlap.
     """
     hunks = []
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
@@ -190,24 +226,24 @@ def _hunks(old_lines: list[str], new_lines: list[str]) -> list[tuple[int, int, s
         if tag != "replace":
             hunks.append((i1, i2, "".join(new_lines[j1:j2])))
             continue
-        cursor = j1
+        cursor, unpaired_from = j1, i1
         for i in range(i1, i2):
             pair = next((j for j in range(cursor, j2) if _similar(old_lines[i], new_lines[j])), None)
             if pair is None:
-                hunks.append((i, i + 1, ""))
                 continue
-            if pair > cursor:
-                hunks.append((i, i, "".join(new_lines[cursor:pair])))
+            if unpaired_from < i or pair > cursor:
+                hunks.append((unpaired_from, i, "".join(new_lines[cursor:pair])))
             if new_lines[pair] != old_lines[i]:
                 hunks.append((i, i + 1, new_lines[pair]))
-            cursor = pair + 1
-        if cursor < j2:
-            hunks.append((i2, i2, "".join(new_lines[cursor:j2])))
+            cursor, unpaired_from = pair + 1, i + 1
+        if unpaired_from < i2 or cursor < j2:
+            hunks.append((unpaired_from, i2, "".join(new_lines[cursor:j2])))
     return hunks
 
 
 def _similar(old: str, new: str) -> bool:
-    return difflib.SequenceMatcher(None, old, new, autojunk=False).ratio() >= SIMILAR_LINE
+    # Indentation is left out: two unlike lines at one depth share it, and it would make them look alike.
+    return difflib.SequenceMatcher(None, old.strip(), new.strip(), autojunk=False).ratio() >= SIMILAR_LINE
 
 
 def _source_edit(
@@ -228,10 +264,10 @@ def _replacement(
 ) -> SourceEdit | None:
     origins = render.origins[start:end]
     first = origins[0]
-    if first is None or any(
+    if not render.once(first) or any(
         o is None or o.piece != first.piece or o.offset != first.offset + i for i, o in enumerate(origins)
     ):
-        return None  # the change spans a tag: writing it back would remove template logic
+        return None  # the change spans a tag or a loop's output: writing it back would change template logic
     source_start = render.source_offset(first)
     source_end = source_start + len(origins)
     return SourceEdit(

@@ -24,6 +24,7 @@ from server.common.errors import ScionError
 from server.templates.loader import MANIFEST_NAME
 from server.templates.model import Template
 from server.templates.versions import version_key
+from server.templates.withdrawn import withdrawn_root
 
 if TYPE_CHECKING:
     from server.store import Store
@@ -73,21 +74,14 @@ def _manifest_with_entry(manifest: Path, version: str, entry: str) -> str:
     return out.getvalue()
 
 
-def deploy(
-    workspace: Path,
-    store: Store,
-    template: Template,
-    candidate_folder: Path,
-    versions: list[str],
-    changes: list[str],
-    evidence: dict[str, Any],
+def build_version(
+    candidate_folder: Path, folder: Path, version: str, parent: str, changes: list[str], evidence: dict[str, Any]
 ) -> str:
-    """Write the candidate as the next version of `template`'s id, record it, and return the new version."""
-    version = next_version(versions)
-    folder = workspace_template_root(workspace) / template.id / version
+    """Write the candidate as version folder `folder` (built under a hidden name, then renamed into place, so a
+    catalog never sees half a version); return its changelog entry."""
     if folder.exists():
-        raise ScionError(f"cannot deploy {template.id} {version}: {folder} already exists", path=folder)
-    entry = changelog_entry(template.version, changes, evidence)
+        raise ScionError(f"cannot write version {version}: {folder} already exists", path=folder)
+    entry = changelog_entry(parent, changes, evidence)
     partial = folder.with_name(f".{version}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
@@ -100,6 +94,25 @@ def deploy(
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
+    return entry
+
+
+def deploy(
+    workspace: Path,
+    store: Store,
+    template: Template,
+    candidate_folder: Path,
+    versions: list[str],
+    changes: list[str],
+    evidence: dict[str, Any],
+) -> str:
+    """Write the candidate as the next version of `template`'s id, record it, and return the new version.
+
+    `versions`: every version the id has had (in the catalog, deployed, withdrawn, on trial): none is reused.
+    """
+    version = next_version(versions)
+    folder = workspace_template_root(workspace) / template.id / version
+    entry = build_version(candidate_folder, folder, version, template.version, changes, evidence)
     store.record_deployment(template.id, version, template.version, entry, evidence)
     return version
 
@@ -119,7 +132,7 @@ def rollback(workspace: Path, store: Store, template_id: str) -> str:
         )
     version: str = max(live, key=version_key)
     folder = root / template_id / version
-    kept = Path(workspace) / ".scion" / "rolled-back" / template_id / version
+    kept = withdrawn_root(workspace) / template_id / version
     if kept.exists():
         shutil.rmtree(kept)
     kept.parent.mkdir(parents=True, exist_ok=True)

@@ -17,9 +17,11 @@ import ast
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from server.evolution import runtime
+from server.templates import casing
 from server.templates.filters import CASE_FILTERS
 
 TEXT_FEATURES = ("stem", "folder", "extension", "module_path", "enclosing_class", "enclosing_function")
@@ -247,21 +249,39 @@ class AddSuffix(_OnText):
         return f"{self.arg} + {self.text!r}"
 
 
+TESTS = ("equals", "starts_with", "ends_with", "has_folder")
+
+
 @dataclass(frozen=True)
 class If:
-    """`then` when a feature (extension or folder) has a value, else `otherwise`."""
+    """`then` when the input passes a test, else `otherwise`.
+
+    Tests: a text feature `equals` a value (extension, folder, an empty
+    enclosing class for "not in a class"), the feature `starts_with` or
+    `ends_with` a value (file-name patterns such as `test_`), or the path
+    `has_folder` named value at any depth (a layer such as `tests/` or
+    `domain/`; `feature` is then "folders").
+    """
 
     feature: str
     value: str
     then: TextExpr
     otherwise: TextExpr
+    test: str = "equals"
 
     @property
     def size(self) -> int:
         return 1 + self.then.size + self.otherwise.size
 
     def condition(self, ctx: dict[str, Any]) -> bool:
-        return runtime.feature(ctx, self.feature) == self.value
+        if self.test == "has_folder":
+            return self.value in runtime.folders(ctx)
+        text = runtime.feature(ctx, self.feature)
+        if self.test == "starts_with":
+            return text.startswith(self.value)
+        if self.test == "ends_with":
+            return text.endswith(self.value)
+        return text == self.value
 
     def evaluate(self, ctx: dict[str, Any]) -> Text:
         return (self.then if self.condition(ctx) else self.otherwise).evaluate(ctx)
@@ -270,10 +290,23 @@ class If:
         return f"({self.then.python()} if {self.condition_python()} else {self.otherwise.python()})"
 
     def condition_python(self) -> str:
+        if self.test == "has_folder":
+            return f"{self.value!r} in folders(ctx)"
+        if self.test == "starts_with":
+            return f"feature(ctx, {self.feature!r}).startswith({self.value!r})"
+        if self.test == "ends_with":
+            return f"feature(ctx, {self.feature!r}).endswith({self.value!r})"
         return f"feature(ctx, {self.feature!r}) == {self.value!r}"
 
+    def condition_text(self) -> str:
+        if self.test == "has_folder":
+            return f"{self.value!r} in folders"
+        if self.test == "equals":
+            return f"{self.feature} == {self.value!r}"
+        return f"{self.feature}.{self.test.replace('_', '')}({self.value!r})"
+
     def __str__(self) -> str:
-        return f"if {self.feature} == {self.value!r} then {self.then} else {self.otherwise}"
+        return f"if {self.condition_text()} then {self.then} else {self.otherwise}"
 
 
 TextExpr = Feature | Const | Item | Join | Case | StripPrefix | StripSuffix | AddPrefix | AddSuffix | If
@@ -287,8 +320,12 @@ def atom(expr: TextExpr) -> str:
 
 
 def runtime_source() -> str:
-    """The helper code every learned program carries: runtime.py without its docstring."""
-    source = inspect.getsource(runtime)
+    """The helper code every learned program carries: casing.py and runtime.py without their docstrings."""
+    return "\n\n".join(_without_docstring(module) for module in (casing, runtime))
+
+
+def _without_docstring(module: ModuleType) -> str:
+    source = inspect.getsource(module)
     docstring_end = ast.parse(source).body[0].end_lineno
     return "\n".join(source.splitlines()[docstring_end:]).strip() + "\n"
 

@@ -35,7 +35,9 @@ from typing import TYPE_CHECKING, Any
 
 from server.common.jsonish import to_json
 from server.common.progress import Progress, ProgressCallback
-from server.evolution.dsl import Program
+from server.evolution.coverage import Envelope
+from server.evolution.drift import change_point, drift_reason, evidence_rows
+from server.evolution.dsl import If, Program
 from server.evolution.llm import LlmConfig, LlmUnavailable, write_program
 from server.evolution.programs import (
     FUNC_NAME,
@@ -47,8 +49,9 @@ from server.evolution.programs import (
     write_program_file,
 )
 from server.evolution.sandbox import check_source, run_in_sandbox
-from server.evolution.stages import STAGES, StageStats, StageThresholds, next_stage, who_answers
+from server.evolution.stages import LLM_ONLY, STAGES, StageStats, StageThresholds, next_stage, who_answers
 from server.evolution.synthesis import Example, confidence, learned_program_source, synthesize
+from server.evolution.versions import judged_after, set_aside
 
 if TYPE_CHECKING:
     from server.common.config import EvolutionSettings
@@ -122,6 +125,9 @@ class TaskModel:
     origin: str
     programs: list[Any]  # DSL Programs still consistent with the kept answers, plus a SandboxedProgram
     support: int  # kept answers the best program agrees with: the evidence behind confidence
+    # Its own answers rejected in a row, most recent last: each one halves its confidence.
+    rejected_in_a_row: int = 0
+    envelope: Envelope = field(default_factory=lambda: Envelope.of([]))  # what its examples looked like
 
 
 @dataclass(frozen=True)
@@ -159,6 +165,12 @@ class FoundProgram:
     winner: ProgramCandidate
     examples: int
     candidates: list[ProgramCandidate]
+    convention_from: int | None = None  # the change point (an execution id) when learned after drift
+
+    @property
+    def conditional(self) -> bool:
+        """Whether the winner branches (an `If` at its root): a weaker explanation than a straight program."""
+        return self.winner.origin == "synthesis" and isinstance(decode_program(self.winner.dsl[0]).root, If)
 
     def public(self) -> dict[str, Any]:
         """What a report shows of it."""
@@ -263,9 +275,10 @@ class LearnedTasks:
         model = self.model(task)
         if model is None or not model.programs:
             return None
-        value, sure = confidence(model.programs, features, n_examples=model.support)
+        value, sure = confidence(model.programs, features, n_examples=model.support, unlike=model.envelope.unlike)
         if value is None:
             return None
+        sure = round(sure * 0.5**model.rejected_in_a_row, 4)
         settled = who_answers(self.store.get_stage(task), sure, self.thresholds) == "code"
         return CodeAnswer(value, sure, model.version, settled)
 
@@ -287,7 +300,13 @@ class LearnedTasks:
     def _build_model(self, task: str, row: dict[str, Any]) -> TaskModel:
         provenance = row.get("provenance") or {}
         origin = provenance.get("origin", "synthesis")
-        examples = self.examples(task)
+        since = provenance.get("convention_from") or 0
+        aside = set_aside(provenance) or (0, 0)
+        examples = [
+            (features, answer)
+            for row_id, features, answer in self.kept(task)
+            if row_id >= since and not aside[0] < row_id <= aside[1]
+        ]
         alternatives = decode_alternatives(provenance)
         consistent = [p for p in alternatives if all(p.evaluate(ctx) == answer for ctx, answer in examples)]
         programs: list[Any] = list(consistent)
@@ -302,7 +321,23 @@ class LearnedTasks:
             support = len(examples)  # it was just checked against all of them
         else:
             support = sum(best.evaluate(ctx) == answer for ctx, answer in examples)
-        return TaskModel(row["version"], origin, programs, support)
+        return TaskModel(
+            row["version"],
+            origin,
+            programs,
+            support,
+            self._rejected_in_a_row(task, row["version"]),
+            Envelope.of(examples),
+        )
+
+    def _rejected_in_a_row(self, task: str, version: int) -> int:
+        """How many of this version's own decided answers were rejected since the last one that was kept."""
+        run = 0
+        for row in self.store.executions(task, limit=MAX_EXAMPLES):
+            if row["producer"] != "code" or row["program_version"] != version or row["kept"] is None:
+                continue
+            run = 0 if row["kept"] else run + 1
+        return run
 
     def forget_models(self) -> None:
         with self._lock:
@@ -361,18 +396,54 @@ class LearnedTasks:
         kept = self.kept(task)
         active = self.store.active_program(task)
         found = None
+        drifted_from: int | None = None
         if self._needs_program(active, kept, report):
-            found = self._find_program(task, [(features, answer) for _, features, answer in kept], report)
+            found, drifted_from = self._learn(task, kept, active, report)
             if found is not None and not dry_run:
                 active = self._save(task, found, max(row_id for row_id, _, _ in kept), report)
             elif found is not None:
                 report.new_program = found.public()
         report.program_version = active["version"] if active else None
+        current = report.stage
+        if drifted_from is not None and current != LLM_ONLY:
+            # The program was wrong about the current convention: it earns its stages again.
+            reason = drift_reason(report.program_version or 0, len(kept) - kept_index(kept, drifted_from))
+            report.new_stage, report.reason, current = LLM_ONLY, reason, LLM_ONLY
+            if not dry_run:
+                self.store.set_stage(task, LLM_ONLY, reason)
+                log.info("task %s: %s -> %s (%s)", task, report.stage, LLM_ONLY, reason)
         stats = self.stage_stats(task, active)
         if dry_run and found is not None:
             stats = replace(stats, has_program=True)  # the program a real run would have saved
-        self._decide_stage(task, stats, report, dry_run)
+        self._decide_stage(task, current, stats, report, dry_run)
         return report
+
+    def _learn(
+        self, task: str, kept: list[tuple[int, dict[str, Any], str]], active: dict[str, Any] | None, report: TaskReport
+    ) -> tuple[FoundProgram | None, int | None]:
+        """A program for the kept answers, and the change point (an execution id) when the convention drifted.
+
+        See drift.py: a straight program for every kept answer wins; else, when
+        the active program is refuted, a straight program for the answers since
+        the change point; else a conditional program for every kept answer.
+        """
+        whole = self._find_program(task, [(features, answer) for _, features, answer in kept], report)
+        if active is None or (whole is not None and not whole.conditional):
+            return whole, None
+        program = primary_program(active)
+        start = change_point(kept, lambda inputs: answers_of(program, inputs), judged_after(active.get("provenance")))
+        if start is None or start == 0:
+            return whole, None
+        recent = kept[start:]
+        convention_from = recent[0][0]
+        report.notes.append(f"change point at execution {convention_from}: {len(recent)} kept answers since")
+        if len(recent) >= MIN_EXAMPLES:
+            since = self._find_program(task, [(features, answer) for _, features, answer in recent], report)
+            if since is not None and (whole is None or not since.conditional):
+                return replace(since, convention_from=convention_from), convention_from
+        if whole is not None:
+            return whole, None
+        return None, convention_from
 
     def _needs_program(self, active: dict[str, Any] | None, kept: list[Any], report: TaskReport) -> bool:
         if len(kept) < MIN_EXAMPLES:
@@ -380,7 +451,7 @@ class LearnedTasks:
             return False
         if active is None:
             return True
-        since = (active.get("provenance") or {}).get("trained_through", 0)
+        since = judged_after(active.get("provenance"))
         recent = [(features, answer) for row_id, features, answer in kept if row_id > since]
         got = answers_of(primary_program(active), [features for features, _ in recent])
         wrong: int = sum(answer != expected for answer, (_, expected) in zip(got, recent, strict=False))
@@ -461,6 +532,8 @@ class LearnedTasks:
             "candidates": [candidate.summary() for candidate in found.candidates],
             # Answers after this execution are new evidence: they judge the program.
             "trained_through": trained_through,
+            # Set after drift: the first answer of the current convention; older answers are history.
+            "convention_from": found.convention_from,
         }
         source = learned_program_source(found.printable(), task, found.examples, winner.accuracy)
         version = self.store.save_program(task, source, provenance, winner.accuracy)
@@ -474,26 +547,29 @@ class LearnedTasks:
 
     # -- stages ---------------------------------------------------------------
 
-    def _decide_stage(self, task: str, stats: StageStats, report: TaskReport, dry_run: bool) -> None:
-        move = next_stage(report.stage, stats, self.thresholds)
+    def _decide_stage(self, task: str, current: str, stats: StageStats, report: TaskReport, dry_run: bool) -> None:
+        move = next_stage(current, stats, self.thresholds)
         if move is None:
             return
-        report.new_stage, report.reason = move
+        earlier = f"{report.reason}; then " if report.new_stage else ""
+        report.new_stage, report.reason = move[0], earlier + move[1]
         if not dry_run:
             self.store.set_stage(task, move[0], move[1])
-            log.info("task %s: %s -> %s (%s)", task, report.stage, move[0], move[1])
+            log.info("task %s: %s -> %s (%s)", task, current, move[0], move[1])
 
     def stage_stats(self, task: str, active: dict[str, Any] | None) -> StageStats:
         """Evidence since the last transition; code answers judged since the program was trained."""
         transitions = self.store.transitions(task)
-        since = transitions[-1]["at"] if transitions else ""
-        rows = [row for row in self.store.executions(task, limit=MAX_WINDOW) if row["at"] > since]
+        convention_from = ((active or {}).get("provenance") or {}).get("convention_from")
+        rows = evidence_rows(
+            self.store.executions(task, limit=MAX_WINDOW), transitions[-1] if transitions else None, convention_from
+        )
         known = [row for row in rows if row["kept"] is not None]
         kept_rate = sum(row["kept"] for row in known) / len(known) if known else None
         if active is None:
             return StageStats(len(rows), kept_rate, has_program=False)
-        trained_through = (active.get("provenance") or {}).get("trained_through", 0)
-        judged, right = self._judge_code(active, [row for row in known if row["id"] > trained_through])
+        since = judged_after(active.get("provenance"))
+        judged, right = self._judge_code(active, [row for row in known if row["id"] > since])
         return StageStats(len(rows), kept_rate, judged, right / judged if judged else None, has_program=True)
 
     def _judge_code(self, active: dict[str, Any], rows: list[dict[str, Any]]) -> tuple[int, int]:
@@ -556,6 +632,11 @@ class LearnedTasks:
                 }
             )
         return rows
+
+
+def kept_index(kept: list[tuple[int, dict[str, Any], str]], execution_id: int) -> int:
+    """Where an execution is among the kept answers (oldest first)."""
+    return next(index for index, (row_id, _, _) in enumerate(kept) if row_id == execution_id)
 
 
 def primary_program(active: dict[str, Any]) -> Program | SandboxedProgram:

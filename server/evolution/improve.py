@@ -1,12 +1,19 @@
 """Template self-improvement: analyse weak template versions, build candidates, validate, deploy the best.
 
 A version is analysed when it is the newest of its template, has at least
-`min_decided` decided generations and a success rate below `improve_below`.
-Candidates are the folded common edits and, with an LLM configured, the LLM's
-rewrite; each is validated in the isolated render process and the one that
-replays history closest to what users kept is deployed as a new version. A
-version whose evolved successor was rolled back is left alone until more
-generations have been decided than the rolled-back one was based on.
+`min_decided` decided generations, and either a success rate below
+`improve_below` or an edit rate (the share of its kept generations whose users
+changed the code) of at least `improve_edited_above`: code that is kept but
+edited the same way every time is evidence too. Candidates are the folded
+common edits and, with an LLM configured, the LLM's rewrite; each is validated
+in the isolated render process, and the one that replays history closest to
+what users kept is compared with the current version generation by generation
+(server/evolution/margin.py): a certain lead is deployed as a new version, an
+uncertain one goes to an A/B trial on new generations (server/evolution/trials.py,
+which also ends the running trials at the start of every run), or, with trials
+off, is reported and left for more evidence. A version whose evolved
+successor was rolled back is left alone until more generations have been
+decided than the rolled-back one was based on.
 """
 
 from __future__ import annotations
@@ -20,10 +27,12 @@ from server.common.errors import ScionError
 from server.common.progress import Progress, ProgressCallback
 from server.evolution.analysis import EditAnalysis, analyse_edits, history_from_rows, rejection_answers
 from server.evolution.candidates import TemplateCandidate, propose_with_llm
-from server.evolution.deploy import deploy
+from server.evolution.deploy import deploy, next_version
 from server.evolution.folding import describe, edits_to_fold, fold
 from server.evolution.llm import LlmConfig, LlmUnavailable
-from server.evolution.validate import Validation, current_score, validate_candidate
+from server.evolution.margin import CERTAIN, advantage
+from server.evolution.trials import review_trials, start_trial
+from server.evolution.validate import Validation, current_distances, mean, validate_candidate
 from server.templates.model import Template
 from server.templates.render import source_files
 
@@ -47,7 +56,15 @@ def run_improvement(
     dry_run: bool = False,
 ) -> dict[str, Any]:
     """Improve every template version that qualifies; return a report of what was analysed and deployed."""
-    report: dict[str, list[Any]] = {"analysed": [], "deployed": [], "skipped": []}
+    report: dict[str, list[Any]] = {"analysed": [], "deployed": [], "skipped": [], "dropped": [], "trials": []}
+    trials = review_trials(store, workspace, dry_run)
+    report["deployed"] += [
+        {"template_id": t["template_id"], "version": t["version"], "parent": t["parent"]} for t in trials["deployed"]
+    ]
+    report["dropped"] = trials["dropped"]
+    report["trials"] = trials["running"] + trials["deployed"] + trials["dropped"]
+    if trials["deployed"] or trials["dropped"]:
+        catalog.reload()
     targets = _targets(store, catalog, evolution_settings, report["skipped"])
     for index, (template, totals) in enumerate(targets):
         if progress is not None:
@@ -55,11 +72,15 @@ def run_improvement(
         try:
             if workspace is None:
                 raise ScionError("no workspace folder to deploy an improved version into")
-            entry = improve_version(store, catalog, workspace, template, totals, llm_config, dry_run)
+            entry = improve_version(
+                store, catalog, workspace, template, totals, llm_config, dry_run, evolution_settings.trial_share
+            )
         except ScionError as error:
             log.warning("improving %s %s failed: %s", template.id, template.version, error)
             entry = {"template_id": template.id, "version": template.version, "error": str(error)}
         report["analysed"].append(entry)
+        if entry.get("trial"):
+            report["trials"].append(entry["trial"])
         if entry.get("deployed"):
             report["deployed"].append(
                 {"template_id": template.id, "version": entry["deployed"], "parent": template.version}
@@ -76,8 +97,8 @@ def _targets(
 ) -> list[tuple[Template, dict[str, Any]]]:
     targets = []
     for totals in store.success_rates():
-        template_id, version, rate = totals["template_id"], totals["version"], totals["rate"]
-        if totals["decided"] < settings.min_decided or rate is None or rate >= settings.improve_below:
+        template_id, version = totals["template_id"], totals["version"]
+        if totals["decided"] < settings.min_decided or not _worth_analysing(totals, settings):
             continue
         why = _reason_to_skip(store, catalog, template_id, version, totals["decided"])
         if why:
@@ -85,6 +106,14 @@ def _targets(
             continue
         targets.append((catalog.get(template_id, version), totals))
     return targets
+
+
+def _worth_analysing(totals: dict[str, Any], settings: EvolutionSettings) -> bool:
+    """Rejected too often, or kept but edited too often."""
+    rate, edit_rate = totals["rate"], totals.get("edit_rate")
+    if rate is not None and rate < settings.improve_below:
+        return True
+    return edit_rate is not None and edit_rate >= settings.improve_edited_above
 
 
 def _reason_to_skip(store: Store, catalog: Catalog, template_id: str, version: str, decided: int) -> str | None:
@@ -95,6 +124,9 @@ def _reason_to_skip(store: Store, catalog: Catalog, template_id: str, version: s
         return "the template version is no longer in the catalog"
     if newest != version:
         return f"a newer version ({newest}) exists"
+    trial = store.running_trial(template_id)
+    if trial is not None:
+        return f"its candidate {trial['version']} is on trial"
     for deployment in store.deployments(template_id):
         based_on = (deployment.get("evidence") or {}).get("decided", 0)
         if deployment["parent_version"] == version and deployment["rolled_back"] and decided <= based_on:
@@ -110,8 +142,12 @@ def improve_version(
     totals: dict[str, Any],
     llm_config: LlmConfig | None,
     dry_run: bool,
+    trial_share: float = 0.0,
 ) -> dict[str, Any]:
-    """Analyse one version, build and validate candidates, and deploy the winner unless `dry_run`."""
+    """Analyse one version, build and validate candidates, and deploy the winner unless `dry_run`.
+
+    A winner whose lead is not certain goes to an A/B trial when `trial_share` > 0.
+    """
     history = history_from_rows(store.decided_generations(template.id, template.version), workspace)
     decided = len(history)
     analysis = analyse_edits(template, history)
@@ -119,14 +155,16 @@ def improve_version(
         "decided": decided,
         "accepted": totals["accepted"],
         "success_rate": totals["rate"],
+        "edit_rate": totals.get("edit_rate"),
         "rejection_answers": rejection_answers(store.success_by_answer(template.id, template.version), totals["rate"]),
     }
-    baseline = current_score(template, history)
+    baseline_distances = current_distances(template, history)
+    baseline = mean(baseline_distances)
     entry: dict[str, Any] = {
         "template_id": template.id,
         "version": template.version,
         **evidence,
-        "common_edits": [describe(e, decided) for e in analysis.edits[:MAX_REPORTED_EDITS]],
+        "common_edits": [describe(e) for e in analysis.edits[:MAX_REPORTED_EDITS]],
         "traced": analysis.traced,
         "replay_before": baseline,
         "candidates": [],
@@ -142,25 +180,49 @@ def improve_version(
         if not passing:
             return entry
         winner, result = min(passing, key=lambda pair: _score(pair[1]))
+        lead = advantage(baseline_distances, result.distances)
         entry["winner"] = winner.kind
         entry["replay_after"] = result.score
+        entry["advantage"] = lead.as_json()
+        deployed_evidence = {
+            **evidence,
+            "replay_before": baseline,
+            "replay_after": result.score,
+            "candidate": winner.kind,
+            "advantage": lead.as_json(),
+        }
+        versions = _used_versions(store, catalog, template.id)
+        if lead.verdict != CERTAIN:
+            entry["undecided"] = (
+                f"the {winner.kind} candidate replays closer ({baseline:.3f} -> {result.score:.3f}) "
+                "but not by a margin the evidence supports yet"
+            )
+            if trial_share > 0 and not dry_run:
+                version = next_version(versions)
+                start_trial(
+                    workspace, store, template, winner.folder, version, trial_share, winner.changes, deployed_evidence
+                )
+                entry["trial"] = {
+                    "template_id": template.id,
+                    "version": version,
+                    "parent": template.version,
+                    "verdict": "started",
+                    "share": trial_share,
+                }
+            return entry
         if not dry_run:
-            deployed_evidence = {
-                **evidence,
-                "replay_before": baseline,
-                "replay_after": result.score,
-                "candidate": winner.kind,
-            }
             entry["deployed"] = deploy(
-                workspace,
-                store,
-                template,
-                winner.folder,
-                catalog.versions(template.id),
-                winner.changes,
-                deployed_evidence,
+                workspace, store, template, winner.folder, versions, winner.changes, deployed_evidence
             )
     return entry
+
+
+def _used_versions(store: Store, catalog: Catalog, template_id: str) -> list[str]:
+    """Every version the template has had here: in the catalog, deployed (even if rolled back), on trial."""
+    used = set(catalog.versions(template_id))
+    used |= {row["version"] for row in store.deployments(template_id)}
+    used |= {row["version"] for row in store.trials(template_id)}
+    return sorted(used)
 
 
 def _candidates(
@@ -173,7 +235,7 @@ def _candidates(
     entry: dict[str, Any],
 ) -> list[TemplateCandidate]:
     candidates = []
-    folded = fold(template, edits_to_fold(analysis, decided), decided, scratch)
+    folded = fold(template, edits_to_fold(analysis), scratch)
     if folded is not None:
         candidates.append(folded)
     if llm_config is not None:

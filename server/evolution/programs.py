@@ -106,6 +106,8 @@ def _decode(data: Any, depth: int) -> Any:
     values = {}
     for slot in dataclasses.fields(cls):
         if slot.name not in data:
+            if slot.default is not dataclasses.MISSING:
+                continue  # a field added later (If.test): older programs keep its default
             raise ProgramFormatError(f"{cls.__name__} lacks {slot.name!r}")
         raw = data[slot.name]
         values[slot.name] = _decode(raw, depth + 1) if isinstance(raw, dict) else raw
@@ -121,7 +123,9 @@ def _check_vocabulary(node: Any) -> None:
         raise ProgramFormatError(f"unknown list source {node.source!r}")
     if isinstance(node, (dsl.Case, dsl.MapCase)) and node.case not in CASES:
         raise ProgramFormatError(f"unknown case {node.case!r}")
-    if isinstance(node, dsl.If) and node.feature not in TEXT_FEATURES:
+    if isinstance(node, dsl.If) and node.test not in dsl.TESTS:
+        raise ProgramFormatError(f"unknown condition test {node.test!r}")
+    if isinstance(node, dsl.If) and node.feature not in (*TEXT_FEATURES, "folders"):
         raise ProgramFormatError(f"unknown condition feature {node.feature!r}")
     for slot in dataclasses.fields(node):
         value = getattr(node, slot.name)

@@ -73,12 +73,16 @@ def normalised_distance(rendered: str, kept: str) -> float:
     return edit_distance(rendered, kept) / longest if longest else 0.0
 
 
+def replay_distances(renders: Sequence[str | None], kept: Sequence[str]) -> list[float]:
+    """The normalised distance of each render (None: it failed) to the kept text at the same index."""
+    return [
+        1.0 if render is None else normalised_distance(render, text)
+        for render, text in zip(renders, kept, strict=False)
+    ]
+
+
 def replay_score(renders: Sequence[str | None], kept: Sequence[str]) -> float:
     """Mean normalised distance of each render (None: it failed) to the kept text at the same index."""
     if not kept:
         return 0.0
-    distances = [
-        1.0 if render is None else normalised_distance(render, text)
-        for render, text in zip(renders, kept, strict=False)
-    ]
-    return sum(distances) / len(kept)
+    return sum(replay_distances(renders, kept)) / len(kept)

@@ -1,62 +1,12 @@
 """Helpers that every learned program carries inside its own source.
 
 A learned program must run in the sandbox with nothing but str methods and `re`,
-so `Program.to_python` copies this module's code (everything below this
-docstring) into the file it writes. Keep it self-contained: public names only,
-no imports but `re`, and annotations that name only what the sandbox has
-(the context's is quoted: `object` is not one of them). The case conversions must agree with
-`server/templates/filters.py`, which the DSL evaluates with; a property test
-checks that they do.
+so `Program.to_python` copies the case conversions (`server/templates/casing.py`,
+which the template filters use too) and this module's code (everything below
+each docstring) into the file it writes. Keep it self-contained: public names
+only, no imports but `re`, and annotations that name only what the sandbox has
+(the context's is quoted: `object` is not one of them).
 """
-
-import re
-
-SEPARATORS = re.compile(r"[\W_]+")
-
-
-def split_case(chunk: str) -> list[str]:
-    """`orderItem` -> order, Item; `HTTPServer` -> HTTP, Server; after a digit only a capitalised word starts."""
-    found = []
-    start = 0
-    for i in range(1, len(chunk)):
-        prev, cur = chunk[i - 1], chunk[i]
-        next_is_lower = i + 1 < len(chunk) and chunk[i + 1].islower()
-        if cur.isupper() and (prev.islower() or ((prev.isdigit() or prev.isupper()) and next_is_lower)):
-            found.append(chunk[start:i])
-            start = i
-    found.append(chunk[start:])
-    return found
-
-
-def words(text: str) -> list[str]:
-    return [word for chunk in SEPARATORS.split(str(text)) if chunk for word in split_case(chunk)]
-
-
-def snake(text: str) -> str:
-    return "_".join(word.lower() for word in words(text))
-
-
-def upper_snake(text: str) -> str:
-    return "_".join(word.upper() for word in words(text))
-
-
-def kebab(text: str) -> str:
-    return "-".join(word.lower() for word in words(text))
-
-
-def capitalize(word: str) -> str:
-    """Upper-case the first letter (not the first character): `2fa` -> `2Fa`."""
-    first = next((index for index, char in enumerate(word) if char.isalpha()), 0)
-    return word[:first] + word[first : first + 1].upper() + word[first + 1 :].lower()
-
-
-def pascal(text: str) -> str:
-    return "".join(capitalize(word) for word in words(text))
-
-
-def camel(text: str) -> str:
-    converted = pascal(text)
-    return converted[:1].lower() + converted[1:]
 
 
 def lower(text: str) -> str:

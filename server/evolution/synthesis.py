@@ -47,9 +47,23 @@ SEPARATORS = (".", "::", "/", "", "_", "-")
 ITEM_INDEXES = (0, 1, 2, -2, -3)  # -1 is `folder` itself
 PARTS_STARTS = (0, 1, 2, 3)  # 3 drops src/main/java
 COMMON_AFFIXES = ("_test", "test_", "_spec", ".test", ".spec", "_tests", "Test", "Spec")
-CONDITION_FEATURES = ("extension", "folder")
 MEMBERS_PER_CLASS = 4
 VARIANTS_PER_PROGRAM = 8
+# Conditional programs (docs/internals.md, "Branches").
+MIN_PER_BRANCH = 2  # examples each branch is learned from, at least
+BRANCH_DEPTH = 2  # nested conditions: up to three branches
+MAX_SPLITS = 24  # splits searched, best scored first
+MAX_SPLITS_FOUND = 4  # splits whose both sides fit: enough alternatives to notice disagreement
+BRANCH_ALTERNATIVES = 2  # programs per branch combined into alternatives
+TEST_ORDER = (
+    ("equals", "extension"),
+    ("has_folder", "folders"),
+    ("equals", "folder"),
+    ("starts_with", "stem"),
+    ("ends_with", "stem"),
+    ("equals", "enclosing_class"),
+    ("equals", "enclosing_function"),
+)
 
 
 @dataclass
@@ -84,20 +98,33 @@ class _Bank:
 
 
 def synthesize(
-    examples: list[Example], max_size: int = 6, time_budget_s: float = 2.0, max_programs: int = 32
+    examples: list[Example],
+    max_size: int = 6,
+    time_budget_s: float = 2.0,
+    max_programs: int = 32,
+    branch_depth: int = BRANCH_DEPTH,
 ) -> list[Program]:
-    """Programs that give every example's answer, smallest first (empty when none fits)."""
+    """Programs that give every example's answer, smallest first (empty when none fits).
+
+    Straight programs first; only when none fits, conditional ones (`If`), each
+    branch found by the same search on its share of the examples.
+    """
     if not examples:
         return []
     deadline = time.perf_counter() + time_budget_s
+    straight = _straight(examples, max_size, deadline, max_programs)
+    if straight or branch_depth <= 0 or len(examples) < 2 * MIN_PER_BRANCH:
+        return straight
+    return _branching(examples, max_size, deadline, max_programs, branch_depth)
+
+
+def _straight(examples: list[Example], max_size: int, deadline: float, max_programs: int) -> list[Program]:
     inputs = [features for features, _ in examples]
     target = tuple(answer for _, answer in examples)
     bank = _Bank()
     _enumerate(bank, inputs, target, max_size, deadline)
     # Only text expressions give text answers (a list's values are tuples).
     roots: list[TextExpr] = [node for node in bank.classes.get(target, []) if not isinstance(node, (Parts, MapCase))]
-    if not roots:
-        roots = _conditionals(bank, inputs, target)
     programs: dict[str, Program] = {}
     for root in roots:
         for variant in _variants(bank, root, VARIANTS_PER_PROGRAM):
@@ -105,6 +132,112 @@ def synthesize(
             programs.setdefault(str(program), program)
     ranked = sorted(programs.values(), key=lambda program: program.size)
     return ranked[:max_programs]
+
+
+# -- conditional programs -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Test:
+    """A condition of an `If`, before its branches are known."""
+
+    test: str
+    feature: str
+    value: str
+
+    def holds(self, ctx: dict[str, Any]) -> bool:
+        return If(self.feature, self.value, Const(""), Const(""), self.test).condition(ctx)
+
+
+def _branching(examples: list[Example], max_size: int, deadline: float, max_programs: int, depth: int) -> list[Program]:
+    """`if <test> then A else B`: A found for the examples that pass the test, B for the rest.
+
+    Splits are tried best first (`_splits`); each side is searched once
+    however many tests give the same split. Several tests that split the
+    examples alike are all kept: they disagree on new inputs where the tests
+    differ, which is where the answer must be asked.
+    """
+    sides: dict[tuple[int, ...], list[Program]] = {}
+
+    def side(indexes: tuple[int, ...]) -> list[Program]:
+        if indexes not in sides:
+            budget = deadline - time.perf_counter()
+            chosen = [examples[i] for i in indexes]
+            sides[indexes] = [] if budget <= 0 else synthesize(chosen, max_size, budget, BRANCH_ALTERNATIVES, depth - 1)
+        return sides[indexes]
+
+    found: dict[str, Program] = {}
+    splits_found = 0
+    for test, inside, outside in _splits(examples):
+        if time.perf_counter() > deadline or splits_found >= MAX_SPLITS_FOUND:
+            break
+        then = side(inside)
+        otherwise = side(outside) if then else []
+        if not otherwise:
+            continue
+        splits_found += 1
+        for a in then[:BRANCH_ALTERNATIVES]:
+            for b in otherwise[:BRANCH_ALTERNATIVES]:
+                program = Program(If(test.feature, test.value, a.root, b.root, test.test))
+                found.setdefault(str(program), program)
+    # Stable: among programs of one size, the better-scored split comes first.
+    return sorted(found.values(), key=lambda program: program.size)[:max_programs]
+
+
+def _splits(examples: list[Example]) -> list[tuple[_Test, tuple[int, ...], tuple[int, ...]]]:
+    """Tests that split the examples into two sides of at least MIN_PER_BRANCH, best first.
+
+    A split scores by how much the answers on each side share (common prefix
+    plus common suffix): a suffix that depends on the folder shows as each
+    side ending alike. Ties go to the simpler kind of test (TEST_ORDER).
+    """
+    inputs = [features for features, _ in examples]
+    answers = [answer for _, answer in examples]
+    scored = []
+    seen: set[tuple[str, str, str]] = set()
+    for test in _tests(inputs):
+        key = (test.test, test.feature, test.value)
+        if key in seen:
+            continue
+        seen.add(key)
+        inside = tuple(i for i, ctx in enumerate(inputs) if test.holds(ctx))
+        outside = tuple(i for i in range(len(inputs)) if i not in inside)
+        if len(inside) < MIN_PER_BRANCH or len(outside) < MIN_PER_BRANCH:
+            continue
+        score = _shared([answers[i] for i in inside]) + _shared([answers[i] for i in outside])
+        scored.append((-score, TEST_ORDER.index((test.test, test.feature)), test, inside, outside))
+    scored.sort(key=lambda row: (row[0], row[1]))
+    return [(test, inside, outside) for _, _, test, inside, outside in scored[:MAX_SPLITS]]
+
+
+def _tests(inputs: list[dict[str, Any]]) -> Iterable[_Test]:
+    for ctx in inputs:
+        for name in ("extension", "folder", "enclosing_class", "enclosing_function"):
+            yield _Test("equals", name, Feature(name).evaluate(ctx))
+        for folder in LIST_SOURCES["folders"](ctx):
+            yield _Test("has_folder", "folders", folder)
+        stem = Feature("stem").evaluate(ctx)
+        for affix in _stem_affixes(stem):
+            if stem.startswith(affix):
+                yield _Test("starts_with", "stem", affix)
+            if stem.endswith(affix):
+                yield _Test("ends_with", "stem", affix)
+
+
+def _stem_affixes(stem: str) -> list[str]:
+    """The common test/spec affixes, and the stem's first and last word with their separator."""
+    found = [affix for affix in COMMON_AFFIXES if affix in stem]
+    for separator in "_-.":
+        if separator in stem.strip(separator):
+            head, _, _ = stem.partition(separator)
+            _, _, tail = stem.rpartition(separator)
+            found += [head + separator, separator + tail]
+    return found
+
+
+def _shared(answers: list[str]) -> int:
+    """Characters every answer shares at its start plus at its end."""
+    return len(_common_prefix(answers)) + len(_common_prefix([answer[::-1] for answer in answers]))
 
 
 def _enumerate(
@@ -212,32 +345,6 @@ def _common_prefix(texts: list[str]) -> str:
     return shortest
 
 
-def _conditionals(bank: _Bank, inputs: list[dict[str, Any]], target: tuple[Any, ...]) -> list[TextExpr]:
-    """`if <extension|folder> == X then A else B` where A fits the matching examples and B the rest."""
-    found: list[TextExpr] = []
-    for name in CONDITION_FEATURES:
-        values = [Feature(name).evaluate(ctx) for ctx in inputs]
-        for value in dict.fromkeys(values):
-            matching = [i for i, seen in enumerate(values) if seen == value]
-            others = [i for i in range(len(values)) if values[i] != value]
-            if not matching or not others:
-                continue
-            then = _smallest_fitting(bank, target, matching)
-            otherwise = _smallest_fitting(bank, target, others)
-            if then is not None and otherwise is not None:
-                found.append(If(name, value, then, otherwise))
-    return sorted(found, key=lambda node: node.size)
-
-
-def _smallest_fitting(bank: _Bank, target: tuple[Any, ...], indexes: list[int]) -> TextExpr | None:
-    for size in sorted(bank.text_by_size):
-        for node in bank.text_by_size[size]:
-            signature = bank.signature_of[node]
-            if all(signature[i] == target[i] for i in indexes):
-                return node
-    return None
-
-
 def _variants(bank: _Bank, node: _N, limit: int) -> list[_N]:
     """The node plus versions with a child swapped for another member of the child's class."""
     found = [node]
@@ -271,33 +378,40 @@ def _safe(evaluate: Callable[[dict[str, Any]], Value], ctx: dict[str, Any]) -> V
 
 
 def confidence(
-    programs: list[Program],
+    programs: list[Any],
     features: dict[str, Any],
     top_k: int = 5,
     n_examples: int | None = None,
     min_agreement: float = 0.75,
+    unlike: Callable[[Any, dict[str, Any]], str | None] | None = None,
 ) -> tuple[str | None, float]:
     """The answer the simplest consistent programs agree on for a new input, and how sure that is.
 
     Each of the `top_k` smallest programs votes with weight 2^-(extra size), so a
-    much larger program counts less than a rival of the same size. Confidence is the
-    winning answer's share of the vote, times n/(n+1) for n examples (two examples
-    never give more than 0.67). Below `min_agreement` the programs disagree and the
-    answer is None (abstain); a program with no answer votes for abstaining.
+    much larger program counts less than a rival of the same size. A program
+    for which `unlike` finds the input unlike its examples votes for abstaining.
+    Any disagreement among the near-smallest programs (size at most one more than
+    the smallest) abstains: the examples cannot tell those apart, so neither can
+    the answer (the PROSE rule). Confidence is the winning answer's share of the
+    vote, times n/(n+1) for n examples (two examples never give more than 0.67).
+    Below `min_agreement` the programs disagree and the answer is None (abstain).
     """
     top = sorted(programs, key=lambda program: program.size)[:top_k]
     if not top:
         return None, 0.0
     smallest = top[0].size
     votes: dict[str | None, float] = {}
+    near: set[str | None] = set()
     for program in top:
-        answer = program.evaluate(features)
+        answer = None if unlike is not None and unlike(program, features) else program.evaluate(features)
         votes[answer] = votes.get(answer, 0.0) + 0.5 ** (program.size - smallest)
+        if program.size <= smallest + 1:
+            near.add(answer)
     total = sum(votes.values())
     answer, weight = max(votes.items(), key=lambda vote: vote[1])
     share = weight / total
     evidence = n_examples / (n_examples + 1) if n_examples is not None else 1.0
-    if answer is None or share < min_agreement:
+    if answer is None or share < min_agreement or len(near) > 1:
         return None, round(share * evidence, 4)
     return answer, round(share * evidence, 4)
 

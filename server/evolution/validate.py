@@ -18,7 +18,7 @@ from server.common.errors import ScionError
 from server.context import context_for_path, language_for_path, parse_errors
 from server.evolution.analysis import HistoricalGeneration
 from server.evolution.isolated_render import RenderOutcome, render_isolated
-from server.evolution.replay import kept_text, replay_score
+from server.evolution.replay import kept_text, replay_distances
 from server.templates.answers import resolve_answers
 from server.templates.model import Example, Template
 
@@ -30,23 +30,37 @@ class Validation:
     ok: bool
     score: float | None  # replay score; None when the candidate did not get that far
     reasons: list[str] = field(default_factory=list)  # why it failed
+    distances: list[float] = field(default_factory=list)  # per generation with kept text, in history order
 
 
-def history_score(history: list[HistoricalGeneration], outcomes: list[RenderOutcome]) -> float:
-    """Replay score of renders (outcomes[i] rendered with history[i]'s answers) over the generations with kept text."""
+def history_distances(history: list[HistoricalGeneration], outcomes: list[RenderOutcome]) -> list[float]:
+    """Replay distance of each render (outcomes[i] rendered with history[i]'s answers), over the generations whose
+    users kept some text (an undo says the output was unwanted, not what would have been kept: every version is
+    equally far from nothing, so it would only dilute the comparison)."""
     pairs = [
         (outcome, kept)
         for generation, outcome in zip(history, outcomes, strict=False)
-        if (kept := kept_text(generation)) is not None
+        if (kept := kept_text(generation)) is not None and kept.strip()
     ]
-    return replay_score([outcome.primary if outcome.ok else None for outcome, _ in pairs], [kept for _, kept in pairs])
+    return replay_distances(
+        [outcome.primary if outcome.ok else None for outcome, _ in pairs], [kept for _, kept in pairs]
+    )
+
+
+def mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def current_distances(template: Template, history: list[HistoricalGeneration]) -> list[float]:
+    """The replay distances of the version itself, rendered the same isolated way as candidates."""
+    return history_distances(
+        history, render_isolated(template.path, template.id, [(g.answers, g.features) for g in history])
+    )
 
 
 def current_score(template: Template, history: list[HistoricalGeneration]) -> float:
-    """The replay score of the version itself, rendered the same isolated way as candidates."""
-    return history_score(
-        history, render_isolated(template.path, template.id, [(g.answers, g.features) for g in history])
-    )
+    """The replay score (mean distance) of the version itself."""
+    return mean(current_distances(template, history))
 
 
 def validate_candidate(
@@ -67,12 +81,13 @@ def validate_candidate(
         reasons += _example_problems(template, example, next(example_outcomes), index)
     if reasons:
         return Validation(False, None, _shortened(reasons))
-    score = history_score(history, outcomes)
+    distances = history_distances(history, outcomes)
+    score = mean(distances)
     if score >= baseline:
         return Validation(
-            False, score, [f"replay score {score:.3f} does not beat the current version's {baseline:.3f}"]
+            False, score, [f"replay score {score:.3f} does not beat the current version's {baseline:.3f}"], distances
         )
-    return Validation(True, score)
+    return Validation(True, score, distances=distances)
 
 
 def _example_answers(template: Template, example: Example) -> tuple[dict[str, Any], dict[str, Any]] | None:

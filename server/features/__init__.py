@@ -18,6 +18,7 @@ from server.features import (
     template_diagnostics,
     tracking,
     upgrades,
+    watched_files,
 )
 
 FEATURES = (
@@ -30,6 +31,7 @@ FEATURES = (
     tracking,
     upgrades,
     copier_projects,
+    watched_files,
     evolution,
     stats,
 )

@@ -187,6 +187,8 @@ class EvolutionService:
         self.runs += 1
         self.last_report = summary
         self._announce(summary)
+        if _templates_changed(summary) and self.server.upgrades is not None:
+            self.server.upgrades.templates_changed()
         return summary
 
     def _announce(self, summary: dict) -> None:
@@ -208,12 +210,16 @@ class EvolutionService:
         engine = self.engine()
         if engine is None:
             raise ScionError("scion.evolveStatus: the server is not initialised yet")
+        from server.evolution.trials import trial_rows
+
         tasks = await asyncio.to_thread(engine.status)
+        trials = await asyncio.to_thread(trial_rows, self.server.require_store())
         teacher = self._teacher.health if self._teacher is not None else None
         return {
             "enabled": self.server.settings.evolution.enabled,
             "runs": self.runs,
             "tasks": tasks,
+            "trials": trials,
             "teacher": None
             if teacher is None
             else {
@@ -233,6 +239,12 @@ class EvolutionService:
             busy = self._run_lock is not None and self._run_lock.locked()
             self._pool.shutdown(wait=not busy, cancel_futures=True)
             self._pool = None
+
+
+def _templates_changed(summary: dict) -> bool:
+    """Did the run deploy or drop a template version (so open files may have new upgrade offers)?"""
+    improvement = summary.get("improvement") or {}
+    return not summary["dryRun"] and bool(improvement.get("deployed") or improvement.get("dropped"))
 
 
 class RunProgress:

@@ -112,6 +112,12 @@ def register(server: ScionServer) -> None:
 async def run_generation(ls: ScionServer, request: GenerateRequest) -> dict | None:
     await ls.ready()
     template = ls.require_catalog().get(request.template_id, request.version)
+    # Code actions name the newest version they offered; a running A/B trial serves its candidate to a share
+    # of those generations (an older version asked for by name is rendered as asked).
+    if ls.settings.evolution.enabled and request.version in (None, ls.require_catalog().versions(template.id)[-1]):
+        from server.evolution.trials import serve  # evolution loads on first use
+
+        template = await asyncio.to_thread(serve, ls.store, ls.workspace_root, template)
     # None for a document that is not a file (VS Code's `untitled:` buffers).
     path = ls.file_path(request.uri)
     if path is None and template.mode != "insert":

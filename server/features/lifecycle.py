@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from server.common.config import template_roots
+from server.common.config_file import config_path
 from server.common.errors import ScionError
 from server.common.logs import open_log_file
 from server.lsp import ScionServer
@@ -49,14 +51,14 @@ def register(server: ScionServer) -> None:
         settings = params.settings
         if isinstance(settings, dict) and "scion" in settings:
             settings = settings["scion"]
-        old_database, old_roots = ls.database_path(), ls.settings.templates.roots
-        ls.apply_settings(settings)
-        if ls.database_path() != old_database:
-            open_store(ls)
-        if ls.settings.templates.roots != old_roots:
-            load_catalog(ls)
-        for listener in ls.on_settings:
-            _safely(listener)
+        settings_changed(ls, settings)
+
+    def config_file_saved(params: types.DidSaveTextDocumentParams) -> None:
+        path = server.file_path(params.text_document.uri)
+        if path is not None and server.workspace_root is not None and path == config_path(server.workspace_root):
+            settings_changed(server)
+
+    server.on_save.append(config_file_saved)
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: ScionServer, params: None) -> None:
@@ -69,6 +71,18 @@ def register(server: ScionServer) -> None:
         if ls.store is not None:
             ls.store.close()
             ls.store = None
+
+
+def settings_changed(ls: ScionServer, editor_settings: object = None) -> None:
+    """Apply new editor settings (None: the same ones, after `.scion/config.toml` changed) and follow them."""
+    old_database, old_roots = ls.database_path(), ls.settings.templates.roots
+    ls.apply_settings({} if editor_settings is None else editor_settings)
+    if ls.database_path() != old_database:
+        open_store(ls)
+    if ls.settings.templates.roots != old_roots:
+        load_catalog(ls)
+    for listener in ls.on_settings:
+        _safely(listener)
 
 
 def open_store(ls: ScionServer) -> None:
@@ -96,10 +110,7 @@ def load_catalog(ls: ScionServer, *, with_store: bool = False) -> None:
     sqlite-utils, reading every manifest and opening SQLite cost more than
     the whole handshake.
     """
-    extra = [Path(root).expanduser() for root in ls.settings.templates.roots]
-    if ls.workspace_root is not None:
-        extra = [root if root.is_absolute() else ls.workspace_root / root for root in extra]
-    roots = default_roots(ls.workspace_root, extra)
+    roots = default_roots(ls.workspace_root, template_roots(ls.settings, ls.workspace_root))
     database = ls.database_path()
     workspace = ls.workspace_root
 
@@ -142,8 +153,6 @@ def load_catalog(ls: ScionServer, *, with_store: bool = False) -> None:
             ls.store = store if store is not None else _open_store(":memory:")[0]
         for problem in problems:
             ls.alert_user(problem)
-        for skipped in catalog.errors:
-            log.warning("template skipped: %s", skipped)
 
     ls.catalog_loading = ls.background.spawn(load(), name="load-catalog")
 

@@ -35,14 +35,21 @@ from server.features.arguments import command_argument, required
 from server.lsp import ScionServer
 from server.store import task_name
 from server.templates.secrets import redact
-from server.tracking import CheckpointResult, Region, Tracker, Verdict, text_in_region
-from server.tracking.regions import PositionEncoding, end_of_insert
-from server.tracking.survival import normalise
+from server.tracking import (
+    CheckpointResult,
+    PositionEncoding,
+    Region,
+    Tracker,
+    Verdict,
+    end_of_insert,
+    normalise,
+    text_in_region,
+)
 
 if TYPE_CHECKING:
     from server.generation import GenerationPlan
     from server.store import Store
-    from server.tracking.pending import PendingGeneration
+    from server.tracking import PendingGeneration
 
 log = logging.getLogger("scion.tracking")
 

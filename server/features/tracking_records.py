@@ -22,9 +22,16 @@ from typing import Any
 from pygls.uris import from_fs_path
 
 from server.common.fsutil import sha256_text
-from server.tracking import CheckpointResult, PendingGeneration, Region, Tracker, Verdict, locate
-from server.tracking.regions import PositionEncoding
-from server.tracking.survival import normalise
+from server.tracking import (
+    CheckpointResult,
+    PendingGeneration,
+    PositionEncoding,
+    Region,
+    Tracker,
+    Verdict,
+    locate,
+    normalise,
+)
 
 TRACKING_EVENT = "tracking"
 CHECKPOINT_EVENT = "checkpoint"

@@ -36,6 +36,7 @@ from server.upgrades.service import Upgrader
 
 UPGRADE_ALL = "scion.upgradeAll"
 ASK_TIMEOUT = 600.0  # a person is answering
+TEMPLATES_CHANGED_DEBOUNCE = 0.2  # s: a deployment reaches the editor well within 2 s
 
 
 def register(server: ScionServer) -> None:
@@ -140,6 +141,32 @@ class UpgradeService:
             return
         self._scanned_catalog = self.server.catalog
         self.server.background.spawn(self.detection.scan_workspace(), name="upgrades:scan")
+
+    @on_loop
+    def templates_changed(self) -> None:
+        """The catalog's versions changed (evolution deployed or dropped one, a template was added, edited or
+        deleted on disk, or pulled from the hub): detect every generated file again, republish their offers and
+        the status count.
+
+        The one refresh path for every source of new versions. Renders are cached by template folder and offers
+        by answer-file text, and an edited template keeps both: start afresh. Bursts cost one scan.
+        """
+        self.renderer = Renderer()
+        self._detector = None
+        self.server.background.debounce(
+            "upgrades:templates-changed", TEMPLATES_CHANGED_DEBOUNCE, self.detection.scan_workspace
+        )
+
+    @on_loop
+    def answer_files_changed(self, answer_files: list[Path]) -> None:
+        """Answer files were created, changed or deleted outside the editor (a `git pull`)."""
+
+        async def refresh() -> None:
+            await self.server.ready()
+            await self.detection.refresh(answer_files)
+            self.server.send_status("ready", f"{self.available_count()} template upgrades available")
+
+        self.server.background.spawn(refresh(), name="upgrades:answer-files-changed")
 
     @on_loop
     def document_opened(self, params: types.DidOpenTextDocumentParams) -> None:

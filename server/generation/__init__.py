@@ -18,14 +18,19 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from server.common.confine import confine_relative, relative_key
 from server.common.errors import ScionError
 from server.common.fsutil import atomic_write, sha256_text
-from server.templates.answerfile import AnswerRecord, answer_file_for, remove_answer_record, write_answer_record
+from server.templates.answerfile import (
+    AnswerRecord,
+    answer_file_for,
+    now_iso,
+    remove_answer_record,
+    write_answer_record,
+)
 from server.templates.model import Template
 from server.templates.render import render_template
 from server.templates.secrets import redact, secret_values, without_secrets
@@ -79,10 +84,6 @@ class GenerationPlan:
     def secrets(self) -> list[str]:
         """The secret answers' texts: kept in memory to redact what is stored, never written."""
         return secret_values(self.template, self.answers)
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def plan_file_generation(

@@ -28,21 +28,41 @@ PRODUCERS = {
 }
 
 
+# Below this share of the kept answers, the most kept value is not the question's
+# default but one file's answer among many: per-file sources go first.
+PER_FILE_BELOW = 0.8
+
+
 def providers_for(store, template, settings=None, engine=None) -> AnswerProviders:
     """Answer providers backed by the store (learned defaults) and the engine (programs, LLM)."""
+    found_defaults: dict[tuple[str, str], Any] = {}
 
-    def learned_default(tmpl, question, answers, features) -> Candidate | None:
+    def most_kept(tmpl, question) -> tuple[Candidate, bool] | None:
+        """The learned default, and whether the question's kept answers vary from file to file."""
         if store is None or question.secret:
             return None
-        found = store.learned_default(tmpl.id, question.name)
+        key = (tmpl.id, question.name)
+        if key not in found_defaults:
+            found_defaults[key] = store.learned_default(tmpl.id, question.name)
+        found = found_defaults[key]
         if not found:
             return None
-        value, _kept, _total, confidence = found
-        return Candidate(value, "learned_default", confidence=confidence)
+        value, kept, total, confidence = found
+        return Candidate(value, "learned_default", confidence=confidence), kept < PER_FILE_BELOW * total
+
+    def learned_default(tmpl, question, answers, features) -> Candidate | None:
+        found = most_kept(tmpl, question)
+        return found[0] if found and not found[1] else None
+
+    def learned_fallback(tmpl, question, answers, features) -> Candidate | None:
+        found = most_kept(tmpl, question)
+        return found[0] if found and found[1] else None
 
     program = engine.program_provider if engine is not None else None
     llm = engine.llm_provider if engine is not None else None
-    return AnswerProviders(learned_program=program, learned_default=learned_default, llm=llm)
+    return AnswerProviders(
+        learned_program=program, learned_default=learned_default, llm=llm, learned_fallback=learned_fallback
+    )
 
 
 def finish_resolution(resolution: Resolution, user_answers: dict[str, Any] | None) -> Resolution:

@@ -19,7 +19,8 @@ from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from server import __version__
-from server.common.config import Settings, merge_settings, settings_from_client
+from server.common.config import Layer, Settings, database_path, merge_settings
+from server.common.config_file import load_settings
 from server.common.errors import DocumentTooLarge, NotAFileError, ScionError, failure_message, one_line, shorten_name
 from server.common.logs import LEVELS, ForwardingHandler
 from server.context import MAX_PARSED_CHARS, context_at, language_for_path, too_large
@@ -54,6 +55,7 @@ _MESSAGE_TYPES = {
 }
 
 
+EDITOR_SOURCE = "editor settings"
 _Handler = TypeVar("_Handler", bound=Callable[..., Any])
 
 
@@ -70,7 +72,8 @@ class ScionServer(LanguageServer):
             protocol_cls=ScionProtocol,
         )
         self.settings = Settings()
-        self.raw_settings: dict[str, Any] = {}
+        self.settings_origins: dict[str, str] = {}  # "tracking.keepThreshold" -> where the value came from
+        self.raw_settings: dict[str, Any] = {}  # the editor's, as sent
         self._llm_warned = ""  # the model a missing litellm was reported for
         self.client_can_ask = False
         self.workspace_root: Path | None = None
@@ -96,6 +99,10 @@ class ScionServer(LanguageServer):
         self.on_verdict: list[VerdictListener] = []  # after tracking decides
         # Code actions other than "Generate:" (quick-fixes, accept/reject).
         self.code_action_providers: list[CodeActionProvider] = []
+        self.template_problem_uris: set[str] = set()  # files with template diagnostics published
+        # One template reload at a time: a reload that read a file before the next change must not
+        # finish after the reload of that change (features/template_diagnostics.py).
+        self.template_reloads = asyncio.Lock()
         # template id -> (success rate, decided count); refreshed after verdicts.
         self.success: dict[str, tuple[float, int]] = {}
 
@@ -162,12 +169,14 @@ class ScionServer(LanguageServer):
             self.warn_user("Scion: the `scion` settings should be an object; using the defaults.")
             raw = {}
         self.raw_settings = raw if replace else merge_settings(self.raw_settings, raw)
-        self.settings, problems = settings_from_client(self.raw_settings)
+        # The workspace's `.scion/config.toml` first, the editor's settings over it (read again each time).
+        resolved = load_settings(self.workspace_root, Layer(EDITOR_SOURCE, self.raw_settings))
+        self.settings, self.settings_origins, problems = resolved.settings, resolved.origins, resolved.problems
         if self.forward_log is not None:
             self.forward_log.setLevel(LEVELS.get(self.settings.log.level, logging.INFO))
         if problems:
             # One short line even when a client sends hundreds of odd keys.
-            shown = "; ".join(one_line(problem, 120) for problem in problems[:3])
+            shown = "; ".join(one_line(problem, 160) for problem in problems[:3])
             more = f" (and {len(problems) - 3} more problems)" if len(problems) > 3 else ""
             self.warn_user("Scion settings: " + shown + more)
         self._warn_unusable_llm()
@@ -202,16 +211,7 @@ class ScionServer(LanguageServer):
         return one_line(uri.rsplit("/", 1)[-1].rsplit(":", 1)[-1] or uri, 80)
 
     def database_path(self) -> str:
-        configured = self.settings.database.path
-        if configured:
-            if configured == ":memory:" or "://" in configured:
-                return configured  # a URL is refused, with a message, when the store opens it
-            path = Path(configured).expanduser()
-            if not path.is_absolute() and self.workspace_root is not None:
-                path = self.workspace_root / path
-            return str(path)
-        base = self.workspace_root or Path.cwd()
-        return str(base / ".scion" / "scion.db")
+        return database_path(self.settings, self.workspace_root)
 
     # -- documents ----------------------------------------------------------
 

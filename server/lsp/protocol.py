@@ -1,14 +1,9 @@
-"""The server's protocol class: pygls's, with a shutdown that tolerates running requests.
+"""The server's protocol class: pygls's, answering every request.
 
-pygls cancels outstanding requests while iterating its live dict of request
-futures; their completion callbacks remove entries from that dict, so a
-shutdown during a long request raised "dictionary changed size during
-iteration" and never answered. This version iterates over a copy.
+It works on a ChunkedWorkspace (workspace.py), whose documents apply an incremental
+change in time proportional to the edit, not to the file.
 
-It also swaps pygls's Workspace for a ChunkedWorkspace, whose documents apply
-an incremental change in time proportional to the edit, not to the file.
-
-And it answers every request. pygls structures each message inside
+It answers every request. pygls structures each message inside
 `json.loads` (as its object hook); a request whose params do not fit the LSP
 types (line -1, a string as line, params as an array, no textDocument) raised
 out of `json.loads`, was logged as "Unable to deserialize message" and never
@@ -19,25 +14,26 @@ notification is logged and dropped. A handler's failure is answered with one
 line the user can act on (`server.common.errors.failure_message`); the traceback goes
 to the log, not into the response.
 
-Every use of pygls internals (private methods, the message classes) is in this
-module, so a pygls upgrade is checked in one place.
+The pygls internals this needs (the request bookkeeping, the response senders,
+the message classes) come from `pygls_internals.py`, under public names.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Generator
 from typing import Any, TypeVar
-from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
-from pygls.protocol import LanguageServerProtocol
-from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage, JsonRPCResponseMessage
-from pygls.protocol.language_server import lsp_method
 
 from server.common.errors import ScionError, failure_message, one_line
+from server.lsp.pygls_internals import (
+    JsonRPCNotification,
+    JsonRPCRequestMessage,
+    JsonRPCResponseMessage,
+    PyglsProtocol,
+)
 from server.lsp.workspace import ChunkedWorkspace
 
 log = logging.getLogger("scion.protocol")
@@ -46,52 +42,13 @@ log = logging.getLogger("scion.protocol")
 REQUEST_FAILED = -32803
 
 
-class ScionProtocol(LanguageServerProtocol):
+class ScionProtocol(PyglsProtocol):
+    workspace_class = ChunkedWorkspace
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # The method of each running request, for its failure message.
         self._methods: dict[Any, str] = {}
-
-    @lsp_method(types.INITIALIZE)
-    def lsp_initialize(self, params: types.InitializeParams) -> Generator[Any, Any, types.InitializeResult]:
-        # pygls builds its Workspace in the first step of its generator, then
-        # yields to the server's initialize handler (or returns when there is
-        # none). Running that first step here and swapping the workspace before
-        # passing anything on means no handler ever sees pygls's workspace, and
-        # it is still empty: documents only arrive after initialize.
-        steps = super().lsp_initialize(params)
-        try:
-            step = next(steps)
-        except StopIteration as finished:
-            self._workspace = ChunkedWorkspace.like(self.workspace)
-            return finished.value
-        self._workspace = ChunkedWorkspace.like(self.workspace)
-        while True:
-            value = yield step
-            try:
-                step = steps.send(value)
-            except StopIteration as finished:
-                return finished.value
-
-    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
-    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Generator[Any, Any, None]:
-        # pygls raises KeyError for a change to a document that is not open (a
-        # client bug, or a change racing a close); there is nothing to apply it to.
-        if unquote(params.text_document.uri) not in self.workspace.text_documents:
-            log.warning("didChange for %s, which is not open: ignored", one_line(params.text_document.uri, 200))
-            return None
-        return (yield from super().lsp_text_document__did_change(params))
-
-    @lsp_method(types.SHUTDOWN)
-    def lsp_shutdown(self, *args) -> Generator[Any, Any, None]:
-        if (user_handler := self.fm.features.get(types.SHUTDOWN)) is not None:
-            yield user_handler, args, None
-        current_id = self.msg_id
-        for msg_id, future in list(self._request_futures.items()):
-            if msg_id != current_id and not future.done():
-                future.cancel()
-        self._shutdown = True
-        return None
 
     # -- every request answered ---------------------------------------------
 
@@ -137,13 +94,13 @@ class ScionProtocol(LanguageServerProtocol):
             return None
         try:
             if is_request:
-                return self._converter.structure(data, self.get_message_type(method) or JsonRPCRequestMessage)
+                return self.structure(data, self.get_message_type(method) or JsonRPCRequestMessage)
             if has_id and "error" in data:
-                return self._converter.structure(data, types.ResponseErrorMessage)
+                return self.structure(data, types.ResponseErrorMessage)
             if has_id:
-                result_type = _pop_for(self._result_types, msg_id) or JsonRPCResponseMessage
-                return self._converter.structure(data, result_type)
-            return self._converter.structure(data, self.get_message_type(method or "") or JsonRPCNotification)
+                result_type = _pop_for(self.result_types, msg_id) or JsonRPCResponseMessage
+                return self.structure(data, result_type)
+            return self.structure(data, self.get_message_type(method or "") or JsonRPCNotification)
         except Exception as error:
             reason = describe_structure_error(error)
             if is_request:
@@ -155,7 +112,7 @@ class ScionProtocol(LanguageServerProtocol):
                 # The client's answer to one of our requests: fail that request
                 # rather than leave it waiting.
                 log.warning("malformed response to request %r: %s", msg_id, reason)
-                future = _pop_for(self._request_futures, msg_id)
+                future = _pop_for(self.pending_requests, msg_id)
                 if future is not None and not future.done():
                     future.set_exception(JsonRpcInvalidParams(one_line(f"malformed response: {reason}", 500)))
             else:
@@ -181,26 +138,26 @@ class ScionProtocol(LanguageServerProtocol):
         else:
             reason = f"it is not valid JSON ({one_line(str(error), 120)})"
         message = f"Parse error: Scion could not read this message: {reason}."
-        if b'"method"' not in body and msg_id in self._request_futures:
+        if b'"method"' not in body and msg_id in self.pending_requests:
             # The editor's answer to one of our requests (scion/ask): fail that request.
-            future = self._request_futures.pop(msg_id)
+            future = self.pending_requests.pop(msg_id)
             if not future.done():
                 future.set_exception(JsonRpcException(message, code=_PARSE_ERROR))
             return True
         log.warning("request %r could not be parsed: %s", msg_id, error)
-        self._send_response(msg_id, None, types.ResponseError(code=_PARSE_ERROR, message=message))
+        self.answer(msg_id, None, types.ResponseError(code=_PARSE_ERROR, message=message))
         return True
 
     def _answer_error(self, msg_id: Any, error: JsonRpcException) -> None:
-        self._send_response(msg_id, None, error.to_response_error())
+        self.answer(msg_id, None, error.to_response_error())
 
-    def _send_handler_result(self, future, *, msg_id) -> None:
+    def on_handler_result(self, future, msg_id) -> None:
         if not future.cancelled():
             error = future.exception()
             if error is not None and not isinstance(error, JsonRpcException):
                 # pygls would answer "-32603 ValueError: ..." with the traceback
                 # as data; the user gets one line, the log gets the traceback.
-                self._request_futures.pop(msg_id, None)
+                self.pending_requests.pop(msg_id, None)
                 method = self._methods.get(msg_id, "the request")
                 if isinstance(error, ScionError):
                     log.warning("request %r (%s) failed: %s", msg_id, method, error)
@@ -208,16 +165,16 @@ class ScionProtocol(LanguageServerProtocol):
                     log.error("request %r (%s) failed", msg_id, method, exc_info=error)
                 message = failure_message(error, f"answer {method}")
                 code = getattr(error, "rpc_code", None) or REQUEST_FAILED
-                self._send_response(msg_id, None, types.ResponseError(code=code, message=message))
+                self.answer(msg_id, None, types.ResponseError(code=code, message=message))
                 return
-        super()._send_handler_result(future, msg_id=msg_id)
+        super().on_handler_result(future, msg_id)
 
-    def _send_response(self, msg_id, result=None, error=None) -> None:
+    def answer(self, msg_id, result=None, error=None) -> None:
         # Every answer goes through here, whichever path produced it.
         self._methods.pop(msg_id, None)
-        super()._send_response(msg_id, result, error)
+        super().answer(msg_id, result, error)
 
-    def _check_handler_result(self, future) -> None:
+    def on_notification_result(self, future) -> None:
         # A notification handler failed: there is no response to carry the
         # error, so the user gets one line (pygls showed "Error in server: " and
         # the raw exception) and the log gets the traceback.
@@ -233,9 +190,9 @@ class ScionProtocol(LanguageServerProtocol):
         except Exception:
             log.warning("could not tell the user about the failure")
 
-    def _handle_request(self, msg_id, method_name: str, params: Any) -> None:
+    def on_request(self, msg_id, method_name: str, params: Any) -> None:
         self._methods[msg_id] = method_name
-        super()._handle_request(msg_id, method_name, params)
+        super().on_request(msg_id, method_name, params)
 
 
 _PARSE_ERROR = -32700

@@ -66,7 +66,7 @@ def run(tcp: str | None = None, log_file: str | None = None) -> int:
     def exit_now(ls: ScionServer, params: None) -> None:
         # Worker threads (a render, a merge) must not hold the process: the
         # client asked us to go, and the store is already closed by shutdown.
-        code = 0 if ls.protocol._shutdown else 1
+        code = 0 if ls.protocol.shutdown_requested else 1
         logging.shutdown()
         try:
             if transport is not None:

@@ -18,7 +18,8 @@ from collections.abc import Iterator, Sequence
 from itertools import chain
 
 from lsprotocol import types
-from pygls.workspace import TextDocument
+
+from server.lsp.pygls_internals import PyglsTextDocument
 
 CHUNK_LINES = 512
 
@@ -61,7 +62,7 @@ class ChunkedLines(Sequence[str]):
         return self._document._built_chunks()[chunk][offset]
 
 
-class ChunkedTextDocument(TextDocument):
+class ChunkedTextDocument(PyglsTextDocument):
     """pygls's TextDocument with the text kept as chunks of lines.
 
     `chunk_lines` is the size above which a chunk is split; tests make it tiny
@@ -77,8 +78,8 @@ class ChunkedTextDocument(TextDocument):
         self._line_count = 0
         self._length = 0  # characters, kept up to date by every change
         self._lines: tuple[str, ...] | None = None
-        if self._source is not None:
-            self._load(self._source)
+        if self.cached_source is not None:
+            self._load(self.cached_source)
 
     @property
     def length(self) -> int:
@@ -93,10 +94,11 @@ class ChunkedTextDocument(TextDocument):
     def source(self) -> str:
         if self._chunks is None:
             return super().source
-        # `_source` doubles as the cache of the joined text: None while stale.
-        if self._source is None:
-            self._source = "".join(map("".join, self._chunks))
-        return self._source
+        # pygls's cached text doubles as the cache of the joined text: None while stale.
+        source = self.cached_source
+        if source is None:
+            source = self.cached_source = "".join(map("".join, self._chunks))
+        return source
 
     @property
     def lines(self) -> Sequence[str]:
@@ -106,14 +108,14 @@ class ChunkedTextDocument(TextDocument):
             self._lines = tuple(chain.from_iterable(self._chunks))
         return self._lines
 
-    def _apply_full_change(self, change: types.TextDocumentContentChangeEvent) -> None:
+    def apply_full_change(self, change: types.TextDocumentContentChangeEvent) -> None:
         self._load(change.text)
 
-    def _apply_incremental_change(self, change: types.TextDocumentContentChangePartial) -> None:
+    def apply_incremental_change(self, change: types.TextDocumentContentChangePartial) -> None:
         if self._chunks is None:
             self._load(super().source)
         change.text = scrub(change.text)
-        span = self._position_codec.range_from_client_units(ChunkedLines(self), change.range)
+        span = self.position_codec.range_from_client_units(ChunkedLines(self), change.range)
         start_line, start_col = span.start.line, span.start.character
         end_line, end_col = span.end.line, span.end.character
         count = self._line_count
@@ -146,7 +148,7 @@ class ChunkedTextDocument(TextDocument):
         self._chunks = [lines[i : i + size] for i in range(0, len(lines), size)]
         self._line_count = len(lines)
         self._length = len(text)
-        self._source = text
+        self.cached_source = text
         self._lines = None
 
     def _built_chunks(self) -> list[list[str]]:
@@ -181,7 +183,7 @@ class ChunkedTextDocument(TextDocument):
         chunks = self._built_chunks()
         self._length += sum(map(len, new_lines)) - sum(map(len, self._slice(first, min(last, self._line_count))))
         self._line_count += len(new_lines) - (last - first)
-        self._source = None
+        self.cached_source = None
         self._lines = None
         if not chunks:
             chunks.append(new_lines)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # sqlite-utils is imported when a database is opened, not at 
     from sqlite_utils import Database
 
 from server.common.errors import StoreError
+from server.common.gitignore import ignore_database
 from server.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 MEMORY = ":memory:"
@@ -50,6 +51,7 @@ def open_database(path: Path | str) -> Database:
         connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=5.0)
     except sqlite3.Error as error:
         raise StoreError(f"cannot open the database ({error}); {_FIX_PATH}", path=path) from error
+    ignore_database(path)  # `.scion/scion.db` never shows in `git status`
     db = Database(connection)
     try:
         # WAL lets the CLI read while the server writes; NORMAL sync is

@@ -197,6 +197,31 @@ class LearningMixin(StoreCore):
                 raise KeyError(f"task {task!r} has no program version {version}")
             db.execute("UPDATE learned_programs SET active = (version IS ?) WHERE task = ?", (version, task))
 
+    def set_program_provenance(self, task: str, version: int, provenance: Mapping[str, Any]) -> None:
+        """Replace a program version's provenance (a rollback records itself there); its source never changes."""
+        with self._writing() as db:
+            changed = db.execute(
+                "UPDATE learned_programs SET provenance = ? WHERE task = ? AND version = ?",
+                (to_json(dict(provenance)), task, version),
+            ).rowcount
+            if not changed:
+                raise KeyError(f"task {task!r} has no program version {version}")
+
+    def code_answers_by_version(self, task: str) -> dict[int, Row]:
+        """The answers each program version gave: {version: {answered, kept, rejected}} (undecided ones count
+        as answered only)."""
+        rows = self._rows(
+            "SELECT program_version AS version, count(*) AS answered, coalesce(sum(kept = 1), 0) AS kept,"
+            " coalesce(sum(kept = 0), 0) AS rejected FROM task_executions"
+            " WHERE task = ? AND producer = 'code' AND program_version IS NOT NULL GROUP BY program_version",
+            (task,),
+        )
+        return {row["version"]: row for row in rows}
+
+    def last_execution_id(self, task: str) -> int:
+        """The id of the task's newest execution, 0 when it has none."""
+        return int(self._scalar("SELECT coalesce(max(id), 0) FROM task_executions WHERE task = ?", (task,)))
+
     def active_program(self, task: str) -> Row | None:
         """{task, version, source, provenance, held_out_accuracy, created_at, active} or None."""
         row = self._row("SELECT * FROM learned_programs WHERE task = ? AND active = 1", (task,))

@@ -198,8 +198,65 @@ def add_generation_totals(db: Database) -> None:
     )
 
 
+def add_edit_totals_and_trials(db: Database) -> None:
+    """Version 3: kept generations whose users edited the code, per version; template trials.
+
+    `kept_edit_totals` counts accepted generations whose retained text differs
+    from the render (trailing newlines aside), kept by triggers like
+    generation_totals, so the stats show an edit rate beside the success rate
+    at the same cost. `template_trials` records the A/B experiments of
+    candidate template versions (server/evolution/trials.py).
+    """
+    edited = (
+        "{row}.status = 'accepted' AND {row}.retained_text IS NOT NULL"
+        " AND rtrim({row}.retained_text, char(10)) IS NOT rtrim({row}.rendered_text, char(10))"
+    )
+    old_edited, new_edited = edited.format(row="OLD"), edited.format(row="NEW")
+    key = "template_id = OLD.template_id AND template_version = OLD.template_version"
+    add_new = (
+        "INSERT INTO kept_edit_totals (template_id, template_version, n)"
+        f" SELECT NEW.template_id, NEW.template_version, 1 WHERE {new_edited}"
+        " ON CONFLICT DO UPDATE SET n = n + 1;"
+    )
+    remove_old = f"UPDATE kept_edit_totals SET n = n - 1 WHERE {key} AND ({old_edited});"
+    _run(
+        db,
+        [
+            """CREATE TABLE kept_edit_totals (
+            template_id TEXT NOT NULL,
+            template_version TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (template_id, template_version)
+        ) WITHOUT ROWID""",
+            f"""INSERT INTO kept_edit_totals (template_id, template_version, n)
+           SELECT template_id, template_version, count(*) FROM generations WHERE {edited.format(row="generations")}
+           GROUP BY 1, 2""",
+            f"CREATE TRIGGER kept_edit_totals_on_insert AFTER INSERT ON generations BEGIN {add_new} END",
+            f"CREATE TRIGGER kept_edit_totals_on_delete AFTER DELETE ON generations BEGIN {remove_old} END",
+            f"""CREATE TRIGGER kept_edit_totals_on_update
+            AFTER UPDATE OF status, retained_text, rendered_text, template_id, template_version ON generations
+            BEGIN {remove_old} {add_new} END""",
+            """CREATE TABLE template_trials (
+            id INTEGER PRIMARY KEY,
+            template_id TEXT NOT NULL,
+            version TEXT NOT NULL,
+            parent_version TEXT NOT NULL,
+            share REAL NOT NULL,
+            state TEXT NOT NULL DEFAULT 'running' CHECK (state IN ('running', 'deployed', 'dropped')),
+            changes TEXT NOT NULL DEFAULT '[]',
+            evidence TEXT NOT NULL DEFAULT '{}',
+            decision TEXT NOT NULL DEFAULT '{}',
+            started_at TEXT NOT NULL,
+            ended_at TEXT,
+            UNIQUE (template_id, version)
+        )""",
+            "CREATE INDEX template_trials_running ON template_trials (template_id) WHERE state = 'running'",
+        ],
+    )
+
+
 Migration = Callable[["Database"], None]
 
 # Index i holds the migration from version i to i + 1. Append only.
-MIGRATIONS: list[Migration] = [create_base_tables, add_generation_totals]
+MIGRATIONS: list[Migration] = [create_base_tables, add_generation_totals, add_edit_totals_and_trials]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -55,6 +55,13 @@ def with_rate(row: Row) -> Row:
     return row
 
 
+def with_edit_rate(row: Row) -> Row:
+    """`edit_rate`: of the accepted generations, the share whose users changed the code (None: none accepted)."""
+    row["edited"] = row.get("edited") or 0
+    row["edit_rate"] = row["edited"] / row["accepted"] if row["accepted"] else None
+    return row
+
+
 def wilson_lower_bound(successes: int, total: int) -> float:
     """Lower end of the 95% Wilson score interval for successes/total (0.0 without evidence).
 
@@ -72,16 +79,20 @@ def wilson_lower_bound(successes: int, total: int) -> float:
 
 class StatsMixin(StoreCore):
     def success_rates(self) -> list[Row]:
-        """Per template version: {template_id, version, decided, accepted, rejected, undecided, rate}.
+        """Per template version: {template_id, version, decided, accepted, rejected, undecided, rate, edited,
+        edit_rate}.
 
-        `rate` is None while nothing is decided; `undecided` counts applied and pending generations.
+        `rate` is None while nothing is decided; `undecided` counts applied and pending generations;
+        `edited` counts the accepted generations whose users changed the code (`edit_rate` = edited / accepted).
         """
         rows = self._rows(
-            f"SELECT template_id, template_version AS version, {_TOTALS}"
-            " FROM generation_totals GROUP BY template_id, template_version"
-            " ORDER BY template_id, template_version"
+            f"SELECT t.template_id, t.template_version AS version, {_TOTALS},"
+            " (SELECT e.n FROM kept_edit_totals AS e"
+            "  WHERE e.template_id = t.template_id AND e.template_version = t.template_version) AS edited"
+            " FROM generation_totals AS t GROUP BY t.template_id, t.template_version"
+            " ORDER BY t.template_id, t.template_version"
         )
-        return [with_rate(row) for row in rows]
+        return [with_edit_rate(with_rate(row)) for row in rows]
 
     def success_by_template(self) -> list[Row]:
         """Per template, all versions together: {template_id, decided, accepted, rejected, undecided, rate}."""

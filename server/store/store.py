@@ -9,10 +9,11 @@ from __future__ import annotations
 from server.store.generations import GenerationsMixin
 from server.store.learning import LearningMixin
 from server.store.stats import StatsMixin
+from server.store.trials import TrialsMixin
 from server.store.upgrades import UpgradesMixin
 
 
-class Store(GenerationsMixin, StatsMixin, LearningMixin, UpgradesMixin):
+class Store(GenerationsMixin, StatsMixin, LearningMixin, UpgradesMixin, TrialsMixin):
     """Open (creating and migrating) the database at `path`; ":memory:" for a throwaway one.
 
     Raises server.errors.StoreError when the file cannot be used (not SQLite,

@@ -2,7 +2,9 @@
 
 For every question, in the template's order, the first usable candidate wins:
 explicit > learned_program > learned_default > context > llm > default (a
-template default that reads `ctx` counts as `context`). Walking in order lets a
+template default that reads `ctx` counts as `context`). A learned default for
+a question whose kept answers vary from file to file is a literal that fits
+some files only: it comes after the per-file sources (`learned_fallback`). Walking in order lets a
 later default see earlier answers. A candidate the question rejects (wrong
 type, a choice that no longer exists, a validator failure) is dropped, so a
 stale learned answer never pre-fills a question.
@@ -45,6 +47,7 @@ class AnswerProviders:
     learned_program: Provider | None = None
     learned_default: Provider | None = None
     llm: Provider | None = None
+    learned_fallback: Provider | None = None  # the learned default of a question answered per file
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,7 @@ def _gather(
         lambda: _ask_provider(providers.learned_default, template, question, answers, features),
         lambda: default if default is not None and default.source == "context" else None,
         lambda: _ask_provider(providers.llm, template, question, answers, features),
+        lambda: _ask_provider(providers.learned_fallback, template, question, answers, features),
         lambda: default if default is not None and default.source == "default" else None,
     ]
     found: list[Candidate] = []

@@ -170,11 +170,12 @@ class Catalog:
         try:
             template = _load_confined(version_dir, self.roots[index][1], template_id)
         except TemplateError as error:
-            log.warning("template %s %s skipped: %s", template_id, version, error)
             self._failed[version_dir] = error
             self._parsed.pop(version_dir, None)
-            if self.on_error is not None:
+            if self.on_error is not None:  # the owner reports it (the CLI's warning): once, not twice
                 self.on_error(error)
+            else:
+                log.warning("template %s %s skipped: %s", template_id, version, error)
             return error
         self._loaded[location] = template
         self._parsed[version_dir] = (stamp, template)

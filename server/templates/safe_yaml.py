@@ -10,6 +10,7 @@ first one. Size and nesting are capped so parsing itself stays short.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,12 @@ def read_bounded_text(path: Path, error: type[ScionError], *, universal_newlines
     `universal_newlines`: \r\n and \r read as \n, like Path.read_text.
     """
     with open(path, "rb") as handle:
-        data = handle.read(MAX_YAML_BYTES + 1)
+        # Sized by the file (one byte more shows growth past the cap): a read of the whole cap allocates 4 MB,
+        # which cost more than the reading in a batch of a thousand answer files.
+        limit = MAX_YAML_BYTES + 1
+        data = handle.read(min(os.fstat(handle.fileno()).st_size + 1, limit))
+        while len(data) < limit and (more := handle.read(min(64 * 1024, limit - len(data)))):
+            data += more  # the file grew since fstat
     if len(data) > MAX_YAML_BYTES:
         raise error(
             f"larger than {MAX_YAML_BYTES // (1024 * 1024)} MB; template manifests and answer files must be smaller",

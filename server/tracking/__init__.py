@@ -2,9 +2,9 @@
 and judge each generation accepted or rejected. Plain Python, no LSP types."""
 
 from server.tracking.pending import PendingGeneration
-from server.tracking.regions import Position, PositionEncoding, Region, shift_region, text_in_region
+from server.tracking.regions import Position, PositionEncoding, Region, end_of_insert, shift_region, text_in_region
 from server.tracking.relocate import Located, locate
-from server.tracking.survival import Survival, survival
+from server.tracking.survival import Survival, normalise, survival
 from server.tracking.tracker import CheckpointResult, Tracker, Verdict
 
 __all__ = [
@@ -17,7 +17,9 @@ __all__ = [
     "Survival",
     "Tracker",
     "Verdict",
+    "end_of_insert",
     "locate",
+    "normalise",
     "shift_region",
     "survival",
     "text_in_region",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -59,7 +60,32 @@ def build_stats(
         "templates": templates,
         "series": series,
         "answers": answers,
+        "trials": trials_with_arms(store),
     }
+
+
+def trials_with_arms(store: Store) -> list[dict[str, Any]]:
+    """The A/B trials of candidate versions, newest first, with the verdicts of each arm since it began."""
+    rows = []
+    for trial in reversed(store.trials()):
+        since = trial["started_at"]
+        kept, decided = store.arm_counts(trial["template_id"], trial["version"], since)
+        control_kept, control_decided = store.arm_counts(trial["template_id"], trial["parent_version"], since)
+        rows.append(
+            {
+                "template_id": trial["template_id"],
+                "version": trial["version"],
+                "parent": trial["parent_version"],
+                "share": trial["share"],
+                "state": trial["state"],
+                "trial": {"kept": kept, "decided": decided},
+                "control": {"kept": control_kept, "decided": control_decided},
+                "reason": (trial["decision"] or {}).get("reason", ""),
+                "started_at": trial["started_at"],
+                "ended_at": trial["ended_at"],
+            }
+        )
+    return rows
 
 
 def worst_templates(templates: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
@@ -110,6 +136,25 @@ def show_value(value: Any) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
+# -- rows of the tables (terminal and HTML) -----------------------------------
+
+COUNT_HEADERS = ["decided", "accepted", "rejected", "pending", "success"]
+
+
+def template_row(template: dict[str, Any], rate: Callable[[float | None], Any]) -> list[Any]:
+    """A template's row: its id, its counts, and its success rate as `rate` shows it."""
+    return [template["template_id"], *_counts(template), rate(template["rate"])]
+
+
+def version_row(version: dict[str, Any], rate: Callable[[float | None], Any]) -> list[Any]:
+    """A version's row: template id, version, counts, and its success rate as `rate` shows it."""
+    return [version["template_id"], version["version"], *_counts(version), rate(version["rate"])]
+
+
+def _counts(row: dict[str, Any]) -> list[Any]:
+    return [row["decided"], row["accepted"], row["rejected"], row["undecided"]]
+
+
 # -- HTML ---------------------------------------------------------------------
 
 
@@ -120,33 +165,22 @@ def render_html(stats: dict[str, Any]) -> str:
         '<html lang="en"><head><meta charset="utf-8"><title>Scion template report</title>',
         f"<style>{_CSS}</style></head><body>",
         "<h1>Scion template report</h1>",
-        f'<p class="note">Generated {_e(stats["generated_at"])}. Success rate = accepted / decided.</p>',
+        f'<p class="note">Generated {_e(stats["generated_at"])}. Success rate = accepted / decided; '
+        "edited = the share of accepted generations whose users changed the code.</p>",
         "<h2>Success rate per version over time</h2>",
         _line_chart(stats["series"], stats["bucket"]),
         "<h2>Templates</h2>",
         _table(
-            ["Template", "Decided", "Accepted", "Rejected", "Pending", "Success"],
-            [
-                [t["template_id"], t["decided"], t["accepted"], t["rejected"], t["undecided"], _rate_cell(t["rate"])]
-                for t in stats["templates"]
-            ],
+            ["Template", *map(str.capitalize, COUNT_HEADERS)],
+            [template_row(t, _rate_cell) for t in stats["templates"]],
         ),
         "<h2>Versions</h2>",
         _table(
-            ["Template", "Version", "Decided", "Accepted", "Rejected", "Pending", "Success"],
-            [
-                [
-                    v["template_id"],
-                    v["version"],
-                    v["decided"],
-                    v["accepted"],
-                    v["rejected"],
-                    v["undecided"],
-                    _rate_cell(v["rate"]),
-                ]
-                for v in stats["versions"]
-            ],
+            ["Template", "Version", *map(str.capitalize, COUNT_HEADERS), "Edited"],
+            [[*version_row(v, _rate_cell), percent(v.get("edit_rate"))] for v in stats["versions"]],
         ),
+        "<h2>A/B trials of candidate versions</h2>",
+        _trials_table(stats.get("trials", [])),
         "<h2>Answers that go with rejection</h2>",
     ]
     if not stats["answers"]:
@@ -158,6 +192,32 @@ def render_html(stats: dict[str, Any]) -> str:
         parts.append(_bar_chart(template["values"]))
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _trials_table(trials: list[dict[str, Any]]) -> str:
+    if not trials:
+        return '<p class="note">No candidate version has been on trial.</p>'
+    return _table(
+        ["Template", "Candidate", "Parent", "Share", "State", "Candidate kept", "Current kept", "Decision"],
+        [
+            [
+                t["template_id"],
+                t["version"],
+                t["parent"],
+                percent(t["share"]),
+                t["state"],
+                _arm_cell(t["trial"]),
+                _arm_cell(t["control"]),
+                t["reason"],
+            ]
+            for t in trials
+        ],
+    )
+
+
+def _arm_cell(arm: dict[str, int]) -> str:
+    rate = arm["kept"] / arm["decided"] if arm["decided"] else None
+    return f"{arm['kept']} of {arm['decided']} ({percent(rate)})"
 
 
 class _Markup(str):

@@ -15,7 +15,7 @@ that would replace the user's secret in the code. With neither, it is missing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from server.common.errors import AnswerError
@@ -24,6 +24,7 @@ from server.templates.answers import Resolution, ask_params, resolve_answers
 from server.templates.migrations import MigrationResult, migrate_answers
 from server.templates.model import Template
 from server.templates.secrets import secret_names
+from server.templates.versions import version_key
 
 # Given `scion/ask` params, the user's raw answers, or None when they cancelled.
 Ask = Callable[[dict[str, Any]], "dict[str, Any] | None"]
@@ -43,6 +44,14 @@ class MigratedAnswers:
     def secrets(self, template: Template) -> dict[str, Any]:
         """The secret answers given again (asked or explicit), for rendering the recorded version too."""
         return {name: value for name, value in self.answers.items() if name in secret_names(template)}
+
+
+def merging_from(record: AnswerRecord, target: Template) -> AnswerRecord:
+    """The record as answer migration sees it: going back from a withdrawn version, no migration applies
+    (an evolved version shares its parent's questions), so its answers are taken as the target's."""
+    if version_key(target.version) < version_key(record.version):
+        return replace(record, version=target.version)
+    return record
 
 
 def migrate_record(

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from server.common.confine import checked_folders
 from server.common.errors import ScionError
 from server.templates.answerfile import answer_file_of
 from server.upgrades.apply import apply_to_disk, record_upgrades
@@ -61,10 +62,8 @@ class BatchResult:
 
     @property
     def exit_code(self) -> int:
-        """0 clean, 1 conflicts remain, 2 some file failed."""
-        if self.count("failed"):
-            return 2
-        return 1 if self.count("conflicted") else 0
+        """0 clean, 1 conflicts remain or some file failed (findings: usage errors are the CLI's 2)."""
+        return 1 if self.count("failed") or self.count("conflicted") else 0
 
 
 def plan_batch(
@@ -84,16 +83,18 @@ def plan_batch(
     rolled_back = tuple(recover(upgrader.workspace))
     unique = list(dict.fromkeys(answer_file_of(path) for path in resolved_paths(paths)))
     plans = []
-    for done, plan in enumerate(plan_each(upgrader, unique, to_version, workers), 1):
-        plans.append(plan)
-        if progress is not None:
-            progress(done, len(unique), plan)
+    with checked_folders():
+        for done, plan in enumerate(plan_each(upgrader, unique, to_version, workers), 1):
+            plans.append(plan)
+            if progress is not None:
+                progress(done, len(unique), plan)
     return BatchResult(tuple(plans), rolled_back)
 
 
 def apply_batch(upgrader: Upgrader, batch: BatchResult) -> BatchResult:
     """Write the batch's plans to the disk and record what was written; the outcomes."""
-    outcomes = apply_to_disk(batch.files, upgrader.workspace)
+    with checked_folders():  # afresh: the writes check again what planning checked
+        outcomes = apply_to_disk(batch.files, upgrader.workspace)
     record_upgrades(upgrader.store, [outcome for outcome in outcomes if outcome.generations])
     return replace(batch, files=tuple(outcomes))
 

@@ -27,8 +27,11 @@ from server.templates.catalog import Catalog
 from server.templates.model import Template
 from server.templates.safe_yaml import read_bounded_text
 from server.templates.versions import version_key
-from server.upgrades.answers import migrate_record
+from server.templates.withdrawn import withdrawn_template
+from server.upgrades.answers import merging_from, migrate_record
 from server.upgrades.discovery import with_confined_files
+from server.upgrades.inserted import upgrade_block
+from server.upgrades.planner import WRITING_ACTIONS, plan_file_upgrades
 from server.upgrades.renders import Renderer
 
 # What a secret answer (never recorded) renders as when detection compares two versions.
@@ -106,14 +109,21 @@ class Detector:
         try:
             record = with_confined_files(record, self.workspace, os.path.realpath(answer_file.parent))
             target = self.catalog.get(record.template)
-            if version_key(target.version) <= version_key(record.version):
+            back = version_key(target.version) < version_key(record.version)
+            if version_key(target.version) == version_key(record.version) or (
+                back and withdrawn_template(self.workspace, record.template, record.version) is None
+            ):
                 return None
             if not self._render_changes(answer_file, record, target, features):
                 return None
         except ScionError as error:
             log.info("no upgrade offered for %s (%s %s): %s", primary, record.template, record.version, error)
             return None
-        summary = changelog_summary(self.catalog.all_versions(record.template), record.version, target.version)
+        summary = (
+            merge_back_summary(record.version, target.version)
+            if back
+            else changelog_summary(self.catalog.all_versions(record.template), record.version, target.version)
+        )
         line = record.region["start"][0] if record.region else 0
         return UpgradeOffer(
             answer_file, primary, record.generation_id, record.template, record.version, target.version, summary, line
@@ -123,7 +133,7 @@ class Detector:
         self, answer_file: Path, record: AnswerRecord, target: Template, features: dict[str, Any]
     ) -> bool:
         versions = self.catalog.all_versions(record.template)
-        answers = migrate_record(versions, target, record, features)
+        answers = migrate_record(versions, target, merging_from(record, target), features)
         if set(answers.missing) - set(answers.withheld):
             return True  # a new question only the user can answer: the upgrade will ask it
         # Secrets are never recorded: one stand-in on both sides shows what the template changed.
@@ -136,14 +146,23 @@ class Detector:
             # The recorded version is gone: its shas stand for its render (an
             # inserted block's sha covers its indentation, so it cannot be compared).
             return target.mode == "insert" or new != record.files
-        return new != {key: sha256_text(text) for key, text in old_render.items()}
+        if new == {key: sha256_text(text) for key, text in old_render.items()}:
+            return False
+        return not already_merged(answer_file, record, target, old_render, theirs)
 
     def _old_render(self, answer_file: Path, record: AnswerRecord, features: dict[str, Any]) -> dict[str, str] | None:
         try:
             template = self.catalog.get(record.template, record.version)
         except ScionError:
-            return None
+            withdrawn = withdrawn_template(self.workspace, record.template, record.version)
+            if withdrawn is None:
+                return None
+            template = withdrawn
         return self.renderer.files(template, record.answers, features, answer_file, self.workspace)
+
+
+def merge_back_summary(withdrawn: str, to_version: str) -> str:
+    return f"{withdrawn} was withdrawn (rolled back); merge back to {to_version}, keeping your edits"
 
 
 def changelog_summary(versions: list[Template], from_version: str, to_version: str) -> str:
@@ -157,3 +176,32 @@ def changelog_summary(versions: list[Template], from_version: str, to_version: s
     ]
     summary = "; ".join(entries)
     return summary if len(summary) <= SUMMARY_WIDTH else summary[: SUMMARY_WIDTH - 1].rstrip() + "…"
+
+
+def already_merged(
+    answer_file: Path, record: AnswerRecord, target: Template, old_render: dict[str, str], theirs: dict[str, str]
+) -> bool:
+    """Would the three-way merge leave every file as it is? Then the user already made the template's change
+    (or its part that applies here), and an upgrade would only report "unchanged": nothing to offer."""
+    folder = answer_file.parent
+    label = f"template {target.version}"
+    if target.mode == "insert":
+        key = primary_file(answer_file).name
+        if key not in theirs:
+            return False
+        block = upgrade_block(
+            key, _read(folder / key), record.region, record.sha256, old_render.get(key), None, theirs[key], label
+        )
+        return block is not None and block.change.action not in WRITING_ACTIONS
+    keys = dict.fromkeys([*theirs, *old_render, *record.files])
+    now = {key: _read(folder / key) for key in keys}
+    plan = plan_file_upgrades(old_render, theirs, now, record.files, label)
+    return all(change.action not in WRITING_ACTIONS for change in plan.changes)
+
+
+def _read(path: Path) -> str | None:
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None

@@ -49,7 +49,7 @@ def with_confined_files(record: AnswerRecord, workspace: str | Path, folder: str
             key = relative_key(_relocated(key, workspace), folder)
         confine_key(workspace, folder, key)
         files[key] = sha
-    return replace(record, files=files)
+    return record if files.keys() == record.files.keys() else replace(record, files=files)
 
 
 def _relocated(absolute: str, workspace: str | Path) -> str:

@@ -18,7 +18,6 @@ Forking is used only where it is safe and worth it:
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import time
@@ -113,6 +112,8 @@ def plan_each(
         for answer_file in answer_files:
             yield plan_one(upgrader, answer_file, to_version)
         return
+    import multiprocessing
+
     global _batch
     _batch = (upgrader, to_version)
     try:
@@ -135,6 +136,8 @@ def plan_one(upgrader: Upgrader, answer_file: Path, to_version: str | None) -> F
 
 
 def _can_fork(upgrader: Upgrader) -> bool:
+    import multiprocessing  # only for a batch with workers: a one-process batch does without it
+
     if upgrader.ask is not None or "fork" not in multiprocessing.get_all_start_methods():
         return False
     store = upgrader.store

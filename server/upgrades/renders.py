@@ -26,7 +26,10 @@ CACHE_SIZE = 4096
 
 
 class Renderer:
-    """render_template with a bounded cache keyed by version folder, answers and context."""
+    """render_template with a bounded cache keyed by version folder, answers and context.
+
+    `size` 0: no cache (a one-shot batch renders each file's answers once; keys would cost for nothing).
+    """
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self._cache: OrderedDict[tuple[str, str, str], Rendering] = OrderedDict()
@@ -35,6 +38,8 @@ class Renderer:
         self._lock = threading.Lock()
 
     def render(self, template: Template, answers: dict[str, Any], features: dict[str, Any]) -> Rendering:
+        if not self._size:
+            return render_template(template, answers, features)
         key = (str(template.path), _stable(answers), _stable(features))
         with self._lock:
             cached = self._cache.get(key)

@@ -24,14 +24,14 @@ from server.common.confine import inside_workspace
 from server.common.errors import AnswerError, ScionError, TemplateError, TemplateNotFound
 from server.common.fsutil import sha256_text
 from server.context import context_for_path
-from server.generation import now_iso
 from server.store import Store
-from server.templates.answerfile import AnswerRecord, answer_file_of, primary_file, read_source
+from server.templates.answerfile import AnswerRecord, answer_file_of, now_iso, primary_file, read_source
 from server.templates.catalog import Catalog
 from server.templates.model import Template
 from server.templates.secrets import without_secrets
 from server.templates.versions import version_key
-from server.upgrades.answers import Ask, MigratedAnswers, migrate_record
+from server.templates.withdrawn import withdrawn_template
+from server.upgrades.answers import Ask, MigratedAnswers, merging_from, migrate_record
 from server.upgrades.apply import UPGRADED_EVENT, apply_to_disk, record_upgrades
 from server.upgrades.conflicts import parse_conflicts
 from server.upgrades.discovery import Resolver, with_confined_files
@@ -168,6 +168,8 @@ class Upgrader:
         versions = self.catalog.versions(record.template)
         wanted = to_version or versions[-1]
         if version_key(wanted) < version_key(record.version):
+            if wanted == versions[-1] and withdrawn_template(self.workspace, record.template, record.version):
+                return self.catalog.get(record.template, wanted)  # merge back from a withdrawn version
             raise ScionError(
                 f"refusing to downgrade {record.template} from {record.version} to {wanted}: "
                 "upgrades only go forward (regenerate the file to go back)"
@@ -195,7 +197,7 @@ class Upgrader:
     ) -> _Step:
         """One generation's upgrade; raises UpgradeCancelled when the user cancelled its questions."""
         versions = self.catalog.all_versions(record.template)
-        answers = migrate_record(versions, target, record, features, self.ask, self.explicit)
+        answers = migrate_record(versions, target, merging_from(record, target), features, self.ask, self.explicit)
         if answers.cancelled:
             raise UpgradeCancelled("the questions were not answered")
         if answers.missing:
@@ -216,7 +218,12 @@ class Upgrader:
             stored = None
         else:
             base = self._base_files(record_for_base, features, answer_file)
-            stored = self._stored_render(record)
+            # The stored render stands in for a base that no longer renders as recorded (read only then).
+            stored = (
+                self._stored_render(record)
+                if target.mode == "insert" or not _renders_as_recorded(base, record, primary)
+                else None
+            )
 
         if target.mode == "insert":
             key = primary.name
@@ -242,10 +249,7 @@ class Upgrader:
             return _Step(upgrade, {primary: block.file_text})
 
         if stored is not None:
-            primary_key = next(iter(record.files), primary.name)
-            base = dict(base or {})
-            if sha256_text(base.get(primary_key, "")) != record.files.get(primary_key, record.sha256):
-                base[primary_key] = stored
+            base = {**(base or {}), _primary_key(record, primary): stored}
         keys = dict.fromkeys([*theirs, *(base or {}), *record.files])
         now = {key: files.current(folder / key) for key in keys}
         plan = plan_file_upgrades(base, theirs, now, record.files, label)
@@ -265,7 +269,13 @@ class Upgrader:
     def _base_files(self, record: AnswerRecord, features: dict[str, Any], answer_file: Path) -> dict[str, str] | None:
         """The recorded version's render, or None when that version is gone or no longer renders."""
         try:
-            template = self.catalog.get(record.template, record.version)
+            try:
+                template = self.catalog.get(record.template, record.version)
+            except TemplateNotFound:
+                withdrawn = withdrawn_template(self.workspace, record.template, record.version)
+                if withdrawn is None:
+                    raise
+                template = withdrawn
             return self.renderer.files(
                 template, record.answers, features, answer_file, self.workspace, answer_file_resolved=True
             )
@@ -316,6 +326,16 @@ def _new_record(
         upgraded_from=record.version,
         upgraded_at=now_iso(),
     )
+
+
+def _primary_key(record: AnswerRecord, primary: Path) -> str:
+    return next(iter(record.files), primary.name)
+
+
+def _renders_as_recorded(base: dict[str, str] | None, record: AnswerRecord, primary: Path) -> bool:
+    """Whether the base render's primary file has the sha recorded for it."""
+    key = _primary_key(record, primary)
+    return sha256_text((base or {}).get(key, "")) == record.files.get(key, record.sha256)
 
 
 def _intact(text: str | None, sha: str) -> bool:

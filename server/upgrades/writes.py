@@ -43,6 +43,8 @@ from pathlib import Path
 
 from server.common.confine import confine_relative, inside_workspace, relative_key
 from server.common.errors import PathEscapeError
+from server.common.fsutil import write_all
+from server.common.gitignore import JOURNALS, ignore_in_scion_folder
 
 try:  # flock tells a live batch's journal from an abandoned one
     import fcntl
@@ -168,7 +170,7 @@ class Journal:
                 if write.original is not None:
                     chunks.append(write.original)
             body = b"".join(chunks)
-            _write_all(fd, body + _END_PREFIX + _mac(body).encode("ascii") + b'"}\n')
+            write_all(fd, body + _END_PREFIX + _mac(body).encode("ascii") + b'"}\n')
             os.fsync(fd)
             _sync_folder(folder)
         except BaseException:
@@ -279,26 +281,8 @@ def _journal_folder(workspace: Path) -> Path:
     folder = Path(inside_workspace(workspace, Path(workspace) / JOURNAL_FOLDER, what="journal folder"))
     folder.mkdir(parents=True, exist_ok=True)
     inside_workspace(workspace, folder, what="journal folder")  # no link swapped in by mkdir's race
-    _ignore_journals(folder.parent / ".gitignore")
+    ignore_in_scion_folder(folder.parent, [JOURNALS])  # the user's own .gitignore is added to, never through a link
     return folder
-
-
-def _ignore_journals(ignore: Path) -> None:
-    """`journal/` in `.scion/.gitignore`: created, or added to the user's own file (never through a link)."""
-    try:
-        fd = os.open(ignore, os.O_RDWR | os.O_CREAT | os.O_APPEND | _NOFOLLOW, 0o666)
-    except OSError as error:  # a link planted there, or a read-only folder: the journal still works
-        log.info("cannot keep journals out of git in %s: %s", ignore, error)
-        return
-    try:
-        existing = os.read(fd, 64 * 1024)  # from the start: an append-mode file opens at offset 0
-        if any(line.strip() == b"journal/" for line in existing.splitlines()):
-            return
-        prefix = b"" if not existing or existing.endswith(b"\n") else b"\n"
-        header = b"" if existing else b"# Scion's local state: never commit it.\n"
-        _write_all(fd, prefix + header + b"journal/\n")
-    finally:
-        os.close(fd)
 
 
 def _mac(body: bytes) -> str:
@@ -407,16 +391,10 @@ def _write_in_place(path: Path, data: bytes, *, new: bool = False) -> None:
     else:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | _NOFOLLOW, 0o666)
     try:
-        _write_all(fd, data)
+        write_all(fd, data)
         os.ftruncate(fd, len(data))  # after writing, so the blocks the file had are reused, not freed
     finally:
         os.close(fd)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
 
 
 def _sync(paths: list[Path]) -> None:

@@ -40,6 +40,30 @@ def test_untrusted_code_is_refused_naming_the_setting_and_writes_nothing(tmp_pat
     assert listing(tmp_path) == before
 
 
+def test_the_workspace_settings_file_cannot_trust_a_template(tmp_path: Path) -> None:
+    git_template(tmp_path / "template", [("v1.0.0", WITH_TASKS)])
+    (tmp_path / ".scion").mkdir()
+    (tmp_path / ".scion" / "config.toml").write_text(f'[templates]\ntrusted = ["{tmp_path}/"]\n')
+    before = listing(tmp_path)
+    done = scion("generate", "template", "--path", "out", "--defaults", cwd=tmp_path, home=tmp_path / "home")
+    assert done.returncode == 2, done.stderr
+    assert "templates.trusted" in done.stderr and "may not set it" in done.stderr  # the refusal is said
+    assert "_tasks" in done.stderr and "--trust" in done.stderr
+    assert listing(tmp_path) == before
+
+
+def test_the_cli_trusts_what_the_effective_settings_trust(tmp_path: Path) -> None:
+    from server.cli.common import Where
+    from server.cli.copier_generate import source_trusted
+    from server.common.config import Layer
+
+    source = str(tmp_path / "template")
+    assert not source_trusted(Where(tmp_path), tmp_path, source)
+    mine = Where(tmp_path, flags=[Layer("user settings", {"templates": {"trusted": [f"{tmp_path}/"]}})])
+    assert source_trusted(mine, tmp_path, source)
+    assert not source_trusted(mine, tmp_path, "https://example.com/other")
+
+
 @pytest.mark.parametrize("files", [WITH_EXTENSION, WITH_TASKS], ids=["extension", "tasks"])
 def test_trusted_code_runs_as_copier_runs_it(tmp_path: Path, files) -> None:
     git_template(tmp_path / "template", [("v1.0.0", files)])

@@ -37,16 +37,20 @@ def default_options(workspace: Path) -> dict:
 )
 async def client(request, lsp_client: LanguageClient, workspace: Path):
     """An initialised session. Markers: `options(dict)` = initializationOptions, `setup(fn)` prepares the workspace."""
-    fix_code_action_union(lsp_client.protocol._converter)
     marker = request.node.get_closest_marker("options")
-    options = marker.args[0] if marker else default_options(workspace)
+    await start_session(request, lsp_client, workspace, marker.args[0] if marker else default_options(workspace))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def start_session(request, lsp_client: LanguageClient, workspace: Path, options: dict) -> None:
+    """Initialise the session of a client fixture, its scripted editor, and the workspace (marker `setup(fn)`)."""
+    fix_code_action_union(lsp_client.protocol._converter)
     lsp_client.scripted = Editor(lsp_client, workspace)
     setup = request.node.get_closest_marker("setup")
     if setup:
         setup.args[0](workspace)
     await lsp_client.initialize_session(initialize_params(request.param, workspace, options))
-    yield
-    await lsp_client.shutdown_session()
 
 
 @pytest.fixture

@@ -65,6 +65,19 @@ class Editor:
         def status(params):
             self.statuses.append(plain(params))
 
+        self.watchers: dict[str, list] = {}  # registration id -> watchers, as the server asked
+
+        @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+        def register_capability(params: types.RegistrationParams):
+            for registration in params.registrations:
+                if registration.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES:
+                    self.watchers[registration.id] = plain(registration.register_options)["watchers"]
+
+        @client.feature(types.CLIENT_UNREGISTER_CAPABILITY)
+        def unregister_capability(params: types.UnregistrationParams):
+            for unregistration in params.unregisterations:
+                self.watchers.pop(unregistration.id, None)
+
     @property
     def messages(self) -> list[types.ShowMessageParams]:
         return list(self.client.messages)
@@ -118,6 +131,14 @@ class Editor:
         atomic_write(Path(to_fs_path(uri)), self.buffers[uri])
         self.client.text_document_did_save(
             types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
+
+    def files_changed(self, *changes: tuple[str, types.FileChangeType]) -> None:
+        """What an editor's file watcher reports: (relative path, created | changed | deleted)."""
+        self.client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=self.uri(rel), type=kind) for rel, kind in changes]
+            )
         )
 
     def close(self, uri: str) -> None:

@@ -18,6 +18,7 @@ from server.store import Store
 from server.templates.filters import pascal
 from tests.e2e.conftest import FAST_TRACKING
 from tests.e2e.editor import Editor
+from tests.support.answers import DATACLASS_ANSWERS
 
 TASK = "python/dataclass:class_name"
 LEARNING = {
@@ -26,15 +27,6 @@ LEARNING = {
         "tracking": FAST_TRACKING,
         "evolution": {"debounce": 0.2, "minExecutions": 4, "minKeptRate": 0.75},
     },
-}
-OTHER_ANSWERS = {
-    "fields": "id: int",
-    "frozen": False,
-    "order": False,
-    "slots": True,
-    "kw_only": False,
-    "docstring": "",
-    "add_import": True,
 }
 TRAINING = [
     "shop/order_item.py",
@@ -55,17 +47,26 @@ def status_of(workspace: Path, generation_id: str) -> str:
         return store.get_generation(generation_id)["status"]
 
 
-async def generate_with_convention(editor: Editor, rel: str) -> tuple[dict, bool]:
-    """Generate a dataclass in a new module; return its result and whether the user was asked."""
-    stem = Path(rel).stem
+async def generate_with_convention(editor: Editor, rel: str, suffix: str = "Model") -> tuple[dict, bool]:
+    """Generate a dataclass in a new module; return its result and whether the user was asked.
+
+    When the server named the class itself and got it wrong, the user renames it in the code.
+    """
+    wanted = pascal(Path(rel).stem) + suffix
     editor.answer = lambda params: {
-        q["name"]: (pascal(stem) + "Model" if q["name"] == "class_name" else q.get("default"))
-        for q in params["questions"]
+        q["name"]: (wanted if q["name"] == "class_name" else q.get("default")) for q in params["questions"]
     }
     asked_before = len(editor.asked)
     uri = editor.open(rel, MODULE)
-    result = await editor.generate(uri, "python/dataclass", line=2, answers=OTHER_ANSWERS)
-    return result, len(editor.asked) > asked_before
+    result = await editor.generate(uri, "python/dataclass", line=2, answers=DATACLASS_ANSWERS)
+    asked = len(editor.asked) > asked_before
+    text = editor.text(uri)
+    if f"class {wanted}:" not in text:
+        line = next(i for i, row in enumerate(text.splitlines()) if row.startswith("class "))
+        row = text.splitlines()[line]
+        editor.change(uri, line, 0, line, len(row), f"class {wanted}:")
+        editor.save(uri)
+    return result, asked
 
 
 async def decided_and_learned(editor: Editor, generation_id: str) -> None:
@@ -131,3 +132,52 @@ async def test_evolve_command_dry_run_and_progress(editor):
     reports = [values for values in editor.client.progress_reports.values() if values]
     if reports:  # clients that declare window.workDoneProgress get begin ... end
         assert all(type(values[-1]).__name__ == "WorkDoneProgressEnd" for values in reports)
+
+
+async def asks_until_quiet(editor: Editor, paths: list[str], suffix_of) -> tuple[int, list[str]]:
+    """Generate in each path until two generations in a row ask nothing; the asks and the paths left."""
+    asks = quiet = 0
+    for index, rel in enumerate(paths):
+        result, asked = await generate_with_convention(editor, rel, suffix_of(rel))
+        asks += asked
+        quiet = 0 if asked else quiet + 1
+        await decided_and_learned(editor, result["generationId"])
+        if quiet == 2:
+            return asks, paths[index + 1 :]
+    raise AssertionError(f"still asking after {len(paths)} generations ({asks} asks)")
+
+
+@pytest.mark.options(LEARNING)
+async def test_a_changed_convention_is_learned_again_with_no_more_asks_than_the_first_time(editor):
+    folders = ["shop", "billing", "accounts", "net", "jobs", "core", "web", "db", "geo", "cli", "auth", "ui"]
+    words = ["order", "item", "user", "invoice", "client", "policy", "session", "token", "cache", "sender"]
+    paths = [f"{folder}/{word}_{n}.py" for n, (folder, word) in enumerate(zip(folders * 3, words * 4, strict=False))]
+    first, rest = await asks_until_quiet(editor, paths, lambda rel: "Model")
+    again, rest = await asks_until_quiet(editor, rest, lambda rel: "Record")
+    assert again <= first, f"learning asked {first} times, re-learning {again}"
+
+    _, asked = await generate_with_convention(editor, rest[0], "Record")
+    assert not asked and f"class {pascal(Path(rest[0]).stem)}Record:" in editor.text(editor.uri(rest[0]))
+    with Store(editor.workspace / ".scion" / "scion.db") as store:
+        reasons = [t["reason"] for t in store.transitions(TASK)]
+        assert any(reason.startswith("drift:") for reason in reasons)
+        active = store.active_program(TASK)
+    assert active["provenance"]["program"] == "pascal(stem) + 'Record'" and active["provenance"]["convention_from"]
+
+
+@pytest.mark.options(LEARNING)
+async def test_a_convention_that_branches_on_the_folder_is_learned(editor):
+    def suffix_of(rel: str) -> str:
+        return "Repository" if "/repos/" in rel else "Service"
+
+    words = ["order", "user", "invoice", "client", "policy", "session", "token", "cache", "sender", "price"]
+    paths = [f"app/{'repos' if n % 2 else 'services'}/{word}.py" for n, word in enumerate(words)]
+    asks, _ = await asks_until_quiet(editor, paths, suffix_of)
+    assert asks <= 6, f"asked {asks} times"
+    for rel in ["billing/repos/ledger.py", "billing/services/ledger.py"]:
+        _, asked = await generate_with_convention(editor, rel, suffix_of(rel))
+        assert not asked
+        assert f"class Ledger{suffix_of(rel)}:" in editor.text(editor.uri(rel))
+    with Store(editor.workspace / ".scion" / "scion.db") as store:
+        program = store.active_program(TASK)["provenance"]["program"]
+    assert program.startswith("if ") and ("'repos'" in program or "'services'" in program)

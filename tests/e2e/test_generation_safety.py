@@ -17,10 +17,9 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 
 from server.store import Store
 from server.templates.answerfile import read_answer_file
-from tests.e2e.conftest import CLIENTS, FAST_TRACKING, initialize_params
+from tests.e2e.conftest import CLIENTS, FAST_TRACKING, start_session
 from tests.e2e.editor import Editor
 from tests.safety.helpers import SECRET, add_settings_template, count, damage_table, files_holding, tables_holding
-from tests.support.client_compat import fix_code_action_union
 
 LOG_FILE = Path(tempfile.mkdtemp(prefix="scion-e2e-log-")) / "scion.log"
 OPTIONS = {"ask": True, "scion": {"tracking": FAST_TRACKING, "log": {"level": "debug"}}}
@@ -33,12 +32,7 @@ OPTIONS = {"ask": True, "scion": {"tracking": FAST_TRACKING, "log": {"level": "d
     ),
 )
 async def client(request, lsp_client: LanguageClient, workspace: Path):
-    fix_code_action_union(lsp_client.protocol._converter)
-    lsp_client.scripted = Editor(lsp_client, workspace)
-    setup = request.node.get_closest_marker("setup")
-    if setup:
-        setup.args[0](workspace)
-    await lsp_client.initialize_session(initialize_params(request.param, workspace, OPTIONS))
+    await start_session(request, lsp_client, workspace, OPTIONS)
     yield
     await lsp_client.shutdown_session()
 
@@ -77,7 +71,7 @@ async def _cli_generation(workspace: Path, name: str) -> str:
     )
     out, err = await process.communicate()
     assert process.returncode == 0, err.decode()
-    return json.loads(out)["generation_id"]
+    return json.loads(out)["generationId"]
 
 
 async def test_concurrent_generations_into_one_document_keep_every_record(editor):

@@ -9,6 +9,8 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path
 
+from tests.support.client_compat import ignore_notifications
+
 # Within the render limits (templates/limits.py) but slow: each step copies a megabyte, so the
 # render runs until the limits' wall-clock deadline (seconds), well past the shutdown below.
 ENDLESS_TEMPLATE = """\
@@ -38,13 +40,7 @@ async def test_shutdown_while_rendering_exits_promptly(workspace):
 
     client = LanguageClient("shutdown-test", "1")
     client.feature(types.WORKSPACE_APPLY_EDIT)(lambda params: types.ApplyWorkspaceEditResult(applied=True))
-    for method in (
-        types.WINDOW_LOG_MESSAGE,
-        types.WINDOW_SHOW_MESSAGE,
-        "scion/status",
-        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-    ):
-        client.feature(method)(lambda params: None)
+    ignore_notifications(client)
     await client.start_io(sys.executable, "-P", "-m", "server")
     await client.initialize_async(
         types.InitializeParams(

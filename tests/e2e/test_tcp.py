@@ -10,7 +10,7 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path
 
-from tests.support.client_compat import fix_code_action_union
+from tests.support.client_compat import fix_code_action_union, ignore_notifications
 
 
 def free_port() -> int:
@@ -36,13 +36,7 @@ async def test_code_actions_over_tcp(workspace):
     )
     client = LanguageClient("tcp-test", "1")
     fix_code_action_union(client.protocol._converter)
-    for method in (
-        types.WINDOW_LOG_MESSAGE,
-        types.WINDOW_SHOW_MESSAGE,
-        "scion/status",
-        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-    ):
-        client.feature(method)(lambda params: None)
+    ignore_notifications(client)
     try:
         await connect(port, client)
         await client.initialize_async(

@@ -7,6 +7,8 @@ filled for Python here, so other conventions have to be found from the path.
 
 from __future__ import annotations
 
+from server.context.paths import subject
+
 
 def features_for(rel_path: str, language: str = "python", **overrides) -> dict:
     segments = rel_path.split("/")
@@ -17,6 +19,7 @@ def features_for(rel_path: str, language: str = "python", **overrides) -> dict:
         "path": "/workspace/" + rel_path,
         "rel_path": rel_path,
         "stem": stem,
+        "subject": subject(stem, folders[-1] if folders else ""),
         "extension": "." + extension,
         "folder": folders[-1] if folders else "",
         "path_segments": folders,

@@ -120,7 +120,7 @@ def test_stages_go_up_one_step_per_run_and_down_when_code_is_corrected(engine, s
     assert all(t["reason"] for t in store.transitions(TASK))
 
 
-def test_user_corrections_of_the_teacher_count_against_the_program_in_shadow(engine, store):
+def test_a_changed_convention_is_learned_again_from_the_answers_since_the_change(engine, store):
     for path in PATHS[:4]:
         answer(store, path)
     engine.run()
@@ -129,10 +129,45 @@ def test_user_corrections_of_the_teacher_count_against_the_program_in_shadow(eng
         answer(store, path, value=CASES["pascal"](features_for(path)["stem"]) + "Record")
     report = engine.run().tasks[0]
     assert any("got 4 of 4 recent kept answers wrong" in note for note in report.notes)
-    # Synthesis sees both conventions among the kept answers and finds no single program.
-    assert report.new_program is None
-    assert (report.stage, report.new_stage) == (HYBRID, LLM_ONLY)
-    assert report.reason == "code answers kept 0% of 4 (below 75%)"
+    # No program fits both conventions; the answers since the change point are the current one.
+    assert report.new_program["program"] == "pascal(stem) + 'Record'"
+    first_record = store.executions(TASK)[4]["id"]
+    assert store.active_program(TASK)["provenance"]["convention_from"] == first_record
+    moves = [(t["from_stage"], t["to_stage"], t["reason"]) for t in store.transitions(TASK)]
+    assert [m[:2] for m in moves] == [(LLM_ONLY, HYBRID), (HYBRID, LLM_ONLY), (LLM_ONLY, HYBRID)]
+    assert moves[1][2].startswith("drift:")
+    # Re-learning needed as many answers as learning: the four since the change point.
+    assert "4 executions, 100% kept" in moves[2][2]
+    assert engine.code_answer(TASK, features_for(PATHS[12])).value == CASES["pascal"]("map_tile") + "Record"
+
+
+def test_drift_with_too_few_new_answers_hands_the_task_back_to_the_teacher(engine, store):
+    for path in PATHS[:4]:
+        answer(store, path)
+    engine.run()
+    answer(store, PATHS[4], value="Entity" + CASES["pascal"](features_for(PATHS[4])["stem"]))
+    report = engine.run().tasks[0]
+    assert report.new_program is None and (report.stage, report.new_stage) == (HYBRID, LLM_ONLY)
+    assert report.reason.startswith("drift:")
+    assert engine.code_answer(TASK, features_for(PATHS[12])) is None  # refuted: it abstains
+
+
+def test_rejected_code_answers_in_a_row_lower_confidence(engine, store):
+    for path in PATHS[:4]:
+        answer(store, path)
+    engine.run()
+    before = engine.code_answer(TASK, features_for(PATHS[12]))
+    assert before.settled
+    for path in PATHS[4:6]:
+        store.record_execution(TASK, features_for(path), convention(path), "code", program_version=1, kept=False)
+    engine.forget_models()
+    after = engine.code_answer(TASK, features_for(PATHS[12]))
+    assert after.value == before.value and after.confidence == pytest.approx(before.confidence / 4, abs=1e-3)
+    assert not after.settled
+    answer(store, PATHS[6], producer="code")  # one kept answer ends the run
+    store.record_execution(TASK, features_for(PATHS[7]), convention(PATHS[7]), "code", program_version=1, kept=True)
+    engine.forget_models()
+    assert engine.code_answer(TASK, features_for(PATHS[12])).confidence >= before.confidence  # more support
 
 
 def test_a_new_version_replaces_a_program_that_recent_answers_refute(engine, store):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.evolution.analysis import analyse_edits
+from server.evolution.analysis import HistoricalGeneration, analyse_edits
 from server.evolution.folding import edits_to_fold, fold
 from server.templates.loader import load_template
 from server.templates.render import render_template
@@ -12,7 +12,7 @@ from .histories import add_docstring, add_note, both, exclaim, greeter, history,
 
 def folded_render(tmp_path, template, generations, answers):
     analysis = analyse_edits(template, generations)
-    candidate = fold(template, edits_to_fold(analysis, len(generations)), len(generations), tmp_path / "scratch")
+    candidate = fold(template, edits_to_fold(analysis), tmp_path / "scratch")
     assert candidate is not None
     folded = load_template(candidate.folder, "workspace", template.id)
     return render_template(folded, answers, {}).primary.text, candidate
@@ -44,7 +44,7 @@ def test_an_edit_made_by_three_users_in_ten_is_not_folded(tmp_path):
     generations = history(template, [both(strip_return, add_note)] * 3 + [strip_return] * 5 + [None] * 2)
 
     analysis = analyse_edits(template, generations)
-    chosen = edits_to_fold(analysis, len(generations))
+    chosen = edits_to_fold(analysis)
 
     assert [len(e.generation_ids) for e in chosen] == [8]
     assert all("# reviewed" not in e.edit.text for e in chosen)
@@ -58,9 +58,9 @@ def test_an_edit_of_a_line_an_expression_produced_is_not_folded(tmp_path):
     analysis = analyse_edits(template, generations)
 
     assert analysis.edits == []
-    assert edits_to_fold(analysis, len(generations)) == []
+    assert edits_to_fold(analysis) == []
     assert sum(count for _, count in analysis.line_changes) == 9  # still evidence for the LLM
-    assert fold(template, [], 10, tmp_path / "scratch") is None
+    assert fold(template, [], tmp_path / "scratch") is None
 
 
 def test_two_frequent_edits_are_folded_together(tmp_path):
@@ -112,4 +112,97 @@ def test_inserted_blocks_stored_re_indented_are_traced(tmp_path):
     analysis = analyse_edits(template, indented)
 
     assert analysis.traced == 10
-    assert len(edits_to_fold(analysis, 10)) == 1
+    assert len(edits_to_fold(analysis)) == 1
+
+
+WORKER = """def {{ name }}():
+    value = "{{ message }}"
+    retries = 0
+    timeout = None
+    return value
+{% if message.startswith("log") %}
+print("{{ name }} done")
+{% endif %}
+"""
+
+
+def worker_history(template, edits_by_index):
+    """Generations answered name=job_<i>; messages starting with "log" for i % 5 < 3 (60% of them)."""
+    generations = []
+    for index, edit in enumerate(edits_by_index):
+        answers = {"name": f"job_{index}", "message": ("log " if index % 5 < 3 else "quiet ") + str(index)}
+        rendered = render_template(template, answers, {}).primary.text
+        kept = rendered if edit is None else edit(rendered, answers)
+        generations.append(HistoricalGeneration(f"gen-{index:02d}", answers, {}, rendered, kept, True))
+    return generations
+
+
+def two_new_lines(text: str, answers: dict) -> str:
+    return text.replace("    retries = 0\n    timeout = None\n", "    attempts: list[int] = []\n    deadline = 30.0\n")
+
+
+def test_two_lines_replaced_by_two_unlike_lines_are_folded_as_one_edit(tmp_path):
+    template = greeter(tmp_path / "root", WORKER)
+    generations = worker_history(template, [two_new_lines] * 9 + [None] * 3)
+
+    text, candidate = folded_render(tmp_path, template, generations, {"name": "go", "message": "quiet"})
+
+    assert text.startswith(
+        'def go():\n    value = "quiet"\n    attempts: list[int] = []\n    deadline = 30.0\n    return value\n'
+    )
+    assert len(candidate.changes) == 1 and "9 of 12 generations" in candidate.changes[0]
+
+
+def test_insertions_at_two_places_are_folded_together(tmp_path):
+    def header_and_footer(text: str, answers: dict) -> str:
+        text = text.replace("    retries = 0\n", "    # tuned by the team\n    retries = 0\n")
+        return text.replace("    timeout = None\n", "    timeout = None\n    # checked in review\n")
+
+    template = greeter(tmp_path / "root", WORKER)
+    generations = worker_history(template, [header_and_footer] * 10 + [None] * 2)
+
+    text, candidate = folded_render(tmp_path, template, generations, {"name": "go", "message": "quiet"})
+
+    assert "    # tuned by the team\n    retries = 0\n" in text
+    assert "    timeout = None\n    # checked in review\n    return value\n" in text
+    assert len(candidate.changes) == 2
+
+
+def test_an_edit_is_counted_only_where_the_output_had_the_edited_text(tmp_path):
+    def louder(text: str, answers: dict) -> str:
+        return text.replace(' done")\n', ' finished", flush=True)\n')
+
+    template = greeter(tmp_path / "root", WORKER)
+    # 12 of the 20 outputs print (the "log" ones); 10 of those 12 users changed the print: 83% where it
+    # applies, but only 50% of all generations.
+    edits = []
+    for index in range(20):
+        printing = index % 5 < 3
+        edits.append(louder if printing and len([e for e in edits if e is louder]) < 10 else None)
+    generations = worker_history(template, edits)
+
+    analysis = analyse_edits(template, generations)
+    [chosen] = edits_to_fold(analysis)
+
+    assert (len(chosen.generation_ids), len(chosen.applicable_ids)) == (10, 12)
+    text, _ = folded_render(tmp_path, template, generations, {"name": "go", "message": "log it"})
+    assert 'print("go finished", flush=True)\n' in text
+
+
+def test_touching_edits_are_both_folded_but_two_insertions_at_one_point_are_not(tmp_path):
+    template = greeter(tmp_path / "root", WORKER)
+    first = history_with(template, lambda t, a: t.replace("    retries = 0\n", "    retries = 3\n"))
+    analysis = analyse_edits(template, first)
+    assert len(edits_to_fold(analysis)) == 1
+
+    def before_return(marker):
+        return lambda t, a: t.replace("    return value\n", f"    # {marker}\n    return value\n")
+
+    generations = worker_history(template, [before_return("a")] * 6 + [before_return("b")] * 6)
+    analysis = analyse_edits(template, generations)
+    assert len(analysis.edits) == 2
+    assert edits_to_fold(analysis, share=0.4) == [analysis.edits[0]]
+
+
+def history_with(template, edit, count=10):
+    return worker_history(template, [edit] * count)

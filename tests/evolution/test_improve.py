@@ -60,14 +60,17 @@ def render_block(catalog, class_name, version=None) -> str:
 
 
 def seed(store, catalog, edited: int, accepted: int, total: int = 12, edit=with_future_import) -> None:
-    """`total` decided generations of 1.1.0; the first `edited` users made `edit`, the first `accepted` kept the code."""
+    """`total` decided generations of 1.1.0; the first `edited` users made `edit`, the first `accepted` kept the code.
+
+    The others kept the block as it was when they accepted it, and nothing of it when they rejected it.
+    """
     for index in range(total):
         name = NAMES[index]
         block, answers = render_block(catalog, name, "1.1.0")
         generation = store.record_generation(
             TEMPLATE, "1.1.0", f"src/models/{name.lower()}.py", "insert", answers, rendered_text=block, status="applied"
         )
-        kept = edit(block, name) if index < edited else None
+        kept = edit(block, name) if index < edited else (block if index < accepted else "")
         store.decide(generation, "accepted" if index < accepted else "rejected", 0.9, kept)
 
 
@@ -89,7 +92,7 @@ def test_users_keeping_the_same_edit_get_a_new_version_that_renders_it(workspace
     assert (workspace / ".scion" / "templates" / TEMPLATE / "1.2.0" / "template.yml").is_file()
     block, _ = render_block(catalog, "Voucher")
     assert block.startswith("from __future__ import annotations\nfrom dataclasses import dataclass\n")
-    assert "10 of 12 generations" in catalog.get(TEMPLATE).changelog["1.2.0"]
+    assert "10 of 10 generations whose output had it" in catalog.get(TEMPLATE).changelog["1.2.0"]
     assert steps[-1].done == steps[-1].total and steps[-1].percentage == 100
     assert store.deployments(TEMPLATE)[0]["evidence"]["success_rate"] == pytest.approx(8 / 12)
 
@@ -118,7 +121,7 @@ def test_dry_run_validates_but_deploys_nothing(workspace):
 
 def test_versions_that_do_well_or_have_little_evidence_are_left_alone(workspace):
     store, catalog = Store(), catalog_of(workspace)
-    seed(store, catalog, edited=10, accepted=11)
+    seed(store, catalog, edited=2, accepted=11)
     assert run_improvement(store, catalog, workspace, settings(), None)["analysed"] == []
 
     store, catalog = Store(), catalog_of(workspace)
@@ -126,9 +129,23 @@ def test_versions_that_do_well_or_have_little_evidence_are_left_alone(workspace)
     assert run_improvement(store, catalog, workspace, settings(), None)["analysed"] == []
 
 
+def test_a_version_kept_but_edited_the_same_way_every_time_is_improved(workspace):
+    store, catalog = Store(), catalog_of(workspace)
+    seed(store, catalog, edited=12, accepted=12)
+    [rates] = store.success_rates()
+    assert (rates["rate"], rates["edit_rate"]) == (1.0, 1.0)
+
+    [entry] = run_improvement(store, catalog, workspace, settings(), None)["analysed"]
+
+    assert entry["deployed"] == "1.2.0", entry
+    assert entry["edit_rate"] == 1.0 and entry["advantage"]["verdict"] == "certain"
+    block, _ = render_block(catalog, "Voucher")
+    assert block.startswith("from __future__ import annotations\n")
+
+
 def test_an_edit_too_few_users_make_is_not_deployed(workspace):
     store, catalog = Store(), catalog_of(workspace)
-    seed(store, catalog, edited=5, accepted=6)
+    seed(store, catalog, edited=5, accepted=9)  # 5 of the 9 who kept the block made the edit
 
     [entry] = run_improvement(store, catalog, workspace, settings(), None)["analysed"]
 

@@ -194,7 +194,7 @@ def test_cli_evolve_status_export_and_import(tmp_path, capsys):
     assert main(["evolve", "status", "--workspace", str(source), "--json"]) == 0
     capsys.readouterr()
     assert main(["evolve", "status", "--workspace", str(source), "--json"]) == 0
-    (row,) = json.loads(capsys.readouterr().out)
+    (row,) = json.loads(capsys.readouterr().out)["tasks"]
     assert row["stage"] == "hybrid" and row["program"]["version"] == 1
     library = tmp_path / "lib.json"
     assert main(["learned", "export", str(library), "--workspace", str(source)]) == 0

@@ -155,7 +155,9 @@ def test_scratch_folder_is_removed(tmp_path, monkeypatch):
 
 
 def test_program_to_python_is_sandbox_safe_for_every_node_kind():
-    examples = examples_for([("src/a.tsx", "component"), ("src/b.ts", "module"), ("x/c.tsx", "component")])
+    examples = examples_for(
+        [("src/a.tsx", "component"), ("src/b.ts", "module"), ("x/c.tsx", "component"), ("x/d.ts", "module")]
+    )
     program: Program = synthesize(examples)[0]
     assert check_source(program.to_python()) == []
     results = run_in_sandbox(program.to_python(), "infer", [features_for("w/e.tsx"), features_for("w/f.ts")])

@@ -170,7 +170,7 @@ function H.stub_ui(answer_select, answer_input)
   local prompts = {}
   vim.ui.select = function(items, opts, on_choice)
     local labels = vim.tbl_map(opts.format_item or tostring, items)
-    prompts[#prompts + 1] = { kind = 'select', prompt = opts.prompt, labels = labels }
+    prompts[#prompts + 1] = { kind = 'select', prompt = opts.prompt, labels = labels, ui_kind = opts.kind }
     local choice = answer_select(items, opts, labels)
     local index
     for i, item in ipairs(items) do

@@ -49,8 +49,10 @@ local function question(fields)
   })
 end
 
+local EACH = 'Answer each question in turn'
+
 H.test('text, choices and bool questions', function()
-  local prompts = script({ 'Basket', 'Green', 'Yes (default)' })
+  local prompts = script({ EACH, 'Basket', 'Green', 'Yes (default)', 'Generate with these answers (3)' })
   local answers = run_handler({
     title = 'Generate: Thing',
     templateId = 'acme/thing',
@@ -65,10 +67,12 @@ H.test('text, choices and bool questions', function()
     },
   })
   H.eq({ name = 'Basket', color = 'g', flag = true }, answers)
-  H.eq('Generate: Thing - The name: ', prompts[1].prompt)
-  H.eq('Cart', prompts[1].default)
-  H.eq({ 'Red (default)', 'Green' }, prompts[2].labels)
-  H.eq({ 'Yes (default)', 'No' }, prompts[3].labels)
+  H.eq({ 'Generate with these answers (3)', 'name: Cart', 'color: Red', 'flag: Yes', EACH }, prompts[1].labels)
+  H.eq('Generate: Thing - The name: ', prompts[2].prompt)
+  H.eq('Cart', prompts[2].default)
+  H.eq({ 'Red (default)', 'Green' }, prompts[3].labels)
+  H.eq({ 'Yes (default)', 'No' }, prompts[4].labels)
+  H.eq({ 'Generate with these answers (3)', 'name: Basket', 'color: Green', 'flag: Yes', EACH }, prompts[5].labels)
 end)
 
 H.test('the default choice is offered first', function()
@@ -98,7 +102,7 @@ H.test('a whole number is asked again until it parses', function()
 end)
 
 H.test('float and json answers are converted', function()
-  script({ '0.25', '{"a": [1, 2]}' })
+  script({ EACH, '0.25', '{"a": [1, 2]}', 'Generate with these answers (2)' })
   local answers = run_handler({
     title = 't',
     questions = {
@@ -126,14 +130,44 @@ H.test('multiselect toggles entries until Done', function()
   H.eq({ 'Done (1 selected)', '[x] a', '[ ] b', '[ ] c' }, prompts[1].labels)
 end)
 
-H.test('cancelling any question cancels all: vim.NIL', function()
-  script({ 'first', nil })
+H.test('cancelling the review cancels all: vim.NIL; a cancelled question returns to the review', function()
+  local prompts = script({ EACH, 'first', nil, nil })
   local answers =
     run_handler({ title = 't', questions = {
       question({ name = 'one' }),
       question({ name = 'two' }),
     } })
   H.eq(vim.NIL, answers)
+  H.eq(4, #prompts)
+  H.eq({ 'Generate with these answers (2)', 'one: first', 'two: ', EACH }, prompts[4].labels, 'the first answer kept')
+end)
+
+H.test('Enter on the review accepts every proposal at once', function()
+  local prompts = script({ 'Generate with these answers (3)' })
+  local answers = run_handler({
+    title = 't',
+    questions = {
+      question({ name = 'name', default = 'Cart' }),
+      question({ name = 'size', type = 'int', default = 3 }),
+      question({ name = 'tags', multiselect = true, default = { 'a' }, choices = { { label = 'A', value = 'a' } } }),
+    },
+  })
+  H.eq({ name = 'Cart', size = 3, tags = { 'a' } }, answers)
+  H.eq(1, #prompts)
+  H.eq({ 'Generate with these answers (3)', 'name: Cart', 'size: 3', 'tags: A', EACH }, prompts[1].labels)
+end)
+
+H.test('a question without a proposal is asked when Generate is chosen', function()
+  local prompts = script({ 'Generate with these answers (2)', 'typed', 'Generate with these answers (2)' })
+  local answers =
+    run_handler({ title = 't', questions = { question({ name = 'a' }), question({ name = 'b', default = 'x' }) } })
+  H.eq({ a = 'typed', b = 'x' }, answers)
+  H.eq(
+    { 'select', 'input', 'select' },
+    vim.tbl_map(function(p)
+      return p.kind
+    end, prompts)
+  )
 end)
 
 H.test('a select that answers at once (the builtin inputlist) works too', function()

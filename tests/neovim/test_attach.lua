@@ -84,4 +84,34 @@ H.test(':Scion log opens the server log file', function()
   vim.cmd('close')
 end)
 
+H.test('YAML: templates, copier manifests and answer files get the server, other YAML files do not', function()
+  for _, name in ipairs({
+    '.scion/templates/team/note/1.0.0/template.yml',
+    'copier.yml',
+    'copier.yaml',
+    'src/order.py.template-answers.yml',
+    '.copier-answers.yml',
+  }) do
+    H.open(name)
+  end
+  for _, name in ipairs({ '.github/workflows/ci.yml', 'docker-compose.yml', 'config/settings.yaml' }) do
+    H.write(name, 'key: value\n')
+    vim.cmd.edit(vim.fn.fnameescape(H.path(name)))
+    H.eq('yaml', vim.bo.filetype, name)
+    vim.wait(300)
+    H.eq(0, #vim.lsp.get_clients({ bufnr = 0, name = 'scion' }), 'no client on ' .. name)
+  end
+end)
+
+H.test('the filetypes come from the list the VS Code extension shares', function()
+  local file = assert(io.open(vim.fs.joinpath(H.plugin, 'languages.json')))
+  local shared = vim.json.decode(file:read('*a'))
+  file:close()
+  local filetypes = vim.lsp.config.scion.filetypes
+  for _, language in ipairs(shared.languages) do
+    H.ok(vim.tbl_contains(filetypes, language), language)
+  end
+  H.ok(vim.tbl_contains(filetypes, 'yaml'))
+end)
+
 H.finish()

@@ -4,9 +4,15 @@ local H = dofile(vim.env.SCION_TEST_HELPERS)
 H.setup()
 
 --- Answers: pick the default (first) entry of every select, the default of every input except overrides.
+--- With overrides, the review's "Answer each question in turn" first, so that every question is asked.
 ---@param overrides table<string, string> keyed by a word of the prompt
 local function answering(overrides)
+  local walked = next(overrides) == nil
   return H.stub_ui(function(items, opts, labels)
+    if opts.kind == 'scion.review' and not walked then
+      walked = true
+      return items[#items]
+    end
     for word, label in pairs(overrides) do
       if (opts.prompt or ''):find(word, 1, true) then
         for i, text in ipairs(labels) do
@@ -27,32 +33,81 @@ local function answering(overrides)
   end)
 end
 
-H.test('the code action asks through vim.ui and writes the code and the answer file', function()
-  local bufnr = H.open('src/shop/order_item.py')
-  local prompts = answering({ ['Name of the class'] = 'LineItem' })
+--- Generates the dataclass from the code action in a new file with the given answers.
+local function generate_dataclass(relative, overrides)
+  local bufnr = H.open(relative)
+  local prompts = answering(overrides)
   vim.lsp.buf.code_action({
     apply = true,
     filter = function(action)
       return action.title == 'Generate: Python dataclass'
     end,
   })
-  H.wait('the generated class in the buffer', function()
-    return table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), '\n'):find('class LineItem') ~= nil
-  end)
   H.wait('the answer file', function()
-    return H.read('src/shop/order_item.py.template-answers.yml') ~= nil
+    return H.read(relative .. '.template-answers.yml') ~= nil
   end)
+  return bufnr, prompts
+end
+
+H.test('the code action asks through vim.ui and writes the code and the answer file', function()
+  local bufnr, prompts = generate_dataclass('src/shop/order_item.py', { ['Name of the class'] = 'LineItem' })
+  H.contains(table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), '\n'), 'class LineItem')
   local answers = H.read('src/shop/order_item.py.template-answers.yml')
   H.contains(answers, 'python/dataclass')
   H.contains(answers, 'class_name: LineItem')
-  H.eq('input', prompts[1].kind)
-  H.eq('OrderItem', prompts[1].default, 'pre-filled from the file name')
+  H.eq('scion.review', prompts[1].ui_kind)
+  H.eq('input', prompts[2].kind)
+  H.eq('OrderItem', prompts[2].default, 'pre-filled from the file name')
   H.ok(
     vim.iter(prompts):any(function(p)
       return p.kind == 'select' and p.labels[1] == 'No (default)'
     end),
     'a bool question with its default first: ' .. vim.inspect(prompts)
   )
+end)
+
+H.test('a default generation of the dataclass: one prompt (the review) instead of eight', function()
+  local bufnr, prompts = generate_dataclass('src/shop/cart_line.py', {})
+  H.contains(table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), '\n'), 'class CartLine:')
+  H.eq(1, #prompts, vim.inspect(prompts))
+  H.eq('Generate with these answers (8)', prompts[1].labels[1])
+  H.eq('class_name: CartLine', prompts[1].labels[2])
+  H.eq('Answer each question in turn', prompts[1].labels[#prompts[1].labels])
+  -- Answering each question in turn instead: the review, eight questions, the review again.
+  local _, walked = generate_dataclass('src/shop/cart_total.py', { ['Name of the class'] = 'CartTotal' })
+  H.eq(10, #walked, vim.inspect(walked))
+end)
+
+H.test('the review changes one answer and generates', function()
+  local bufnr = H.open('src/shop/invoice.py')
+  local reviews = 0
+  local prompts = H.stub_ui(function(items, opts, labels)
+    if opts.kind == 'scion.review' then
+      reviews = reviews + 1
+      if reviews == 1 then
+        for i, label in ipairs(labels) do
+          if label == 'frozen: No' then
+            return items[i]
+          end
+        end
+      end
+      return items[1]
+    end
+    return items[#items] -- "Yes" is second when the default is No
+  end, function(opts)
+    return opts.default
+  end)
+  vim.lsp.buf.code_action({
+    apply = true,
+    filter = function(action)
+      return action.title == 'Generate: Python dataclass'
+    end,
+  })
+  H.wait('the frozen class', function()
+    return table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), '\n'):find('frozen=True') ~= nil
+  end)
+  H.eq(3, #prompts, 'review, the one question, review')
+  H.contains(table.concat(prompts[3].labels, '\n'), 'frozen: Yes')
 end)
 
 H.test(':Scion generate picks a template with vim.ui.select at the cursor (insert mode)', function()
@@ -73,13 +128,13 @@ H.test(':Scion generate picks a template with vim.ui.select at the cursor (inser
   end)
 end)
 
-H.test('cancelling a question writes nothing', function()
+H.test('cancelling the review writes nothing', function()
   local bufnr = H.open('src/shop/cart.py')
   local asked = false
-  H.stub_ui(function(items)
-    return items[1]
-  end, function()
+  H.stub_ui(function()
     asked = true
+    return nil
+  end, function()
     return nil
   end)
   vim.lsp.buf.code_action({
@@ -88,7 +143,7 @@ H.test('cancelling a question writes nothing', function()
       return action.title == 'Generate: Python dataclass'
     end,
   })
-  H.wait('the question', function()
+  H.wait('the review', function()
     return asked
   end)
   vim.wait(500)

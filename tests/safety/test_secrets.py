@@ -70,7 +70,7 @@ def test_cli_generate_writes_the_secret_into_the_code_only(workspace):
         assert "db_password" not in record.answers and "db_password" not in record.sources
         assert record.answers == {"db_name": "app"}
         assert_not_persisted(workspace, code)
-    row = Store(workspace / ".scion" / "scion.db").get_generation(json.loads(result.stdout)["generation_id"])
+    row = Store(workspace / ".scion" / "scion.db").get_generation(json.loads(result.stdout)["generationId"])
     assert REDACTED in row["rendered_text"] and "db_password" not in row["answers"]
 
 
@@ -134,7 +134,7 @@ def test_without_a_prompt_the_secret_is_needed_explicitly(workspace):
 
 def test_cli_upgrade_takes_the_secret_as_an_answer(workspace, capsys):
     code = _upgrade_ready(workspace)
-    assert main(["upgrade", str(code), "--workspace", str(workspace)]) == 2
+    assert main(["upgrade", str(code), "--workspace", str(workspace)]) == 1  # a failed file
     out = capsys.readouterr()
     assert "--answer db_password=VALUE" in out.out + out.err
     assert main(["upgrade", str(code), "--answer", f"db_password={SECRET}", "--workspace", str(workspace)]) == 0

@@ -40,3 +40,10 @@ def editor_initialize_params(workspace: Path, options: dict, name: str = "worksp
         workspace_folders=[types.WorkspaceFolder(uri=uri, name=name)],
         initialization_options=options,
     )
+
+
+def ignore_notifications(client: Any, *, diagnostics: bool = True) -> None:
+    """Accept the server's messages, status and (unless `diagnostics` is False) diagnostics, and drop them."""
+    methods = [types.WINDOW_LOG_MESSAGE, types.WINDOW_SHOW_MESSAGE, "scion/status"]
+    for method in [*methods, types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] if diagnostics else methods:
+        client.feature(method)(lambda *args: None)

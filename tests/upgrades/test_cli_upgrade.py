@@ -45,10 +45,10 @@ def test_conflicts_exit_1_and_json_lists_them(ws, capsys):
     assert result["files"][0]["conflicts"] == 1
 
 
-def test_a_refused_downgrade_exits_2(ws, capsys):
+def test_a_refused_downgrade_is_a_failed_file_and_exits_1(ws, capsys):
     scion(["upgrade", "--all", "--workspace", str(ws.root)])
     code, out = run(capsys, "upgrade", str(ws.root / "src/app.py"), "--to", "1.0.0", "--workspace", str(ws.root))
-    assert code == 2 and "refusing to downgrade" in out
+    assert code == 1 and "refusing to downgrade" in out
 
 
 def test_an_upgrade_killed_half_way_is_rolled_back_and_done_again(ws, capsys):

@@ -74,7 +74,9 @@ def test_workers_read_the_store_through_their_own_connection(ws):
 
 
 def test_asking_or_a_memory_store_keeps_the_batch_in_one_process(ws, monkeypatch):
-    monkeypatch.setattr(parallel.multiprocessing, "get_context", lambda *args: pytest.fail("no workers expected"))
+    import multiprocessing  # parallel.py imports it only when it forks
+
+    monkeypatch.setattr(multiprocessing, "get_context", lambda *args: pytest.fail("no workers expected"))
     answer_files = [path.with_name(path.name + ".template-answers.yml") for path in generated_files(ws.root)]
     list(plan_each(ws.upgrader(ask=lambda params: {}), answer_files, None, workers=4))
     list(plan_each(ws.upgrader(Store(":memory:")), answer_files, None, workers=4))

@@ -39,6 +39,9 @@ const HIJACK_MARKER = path.join(RUN, 'hijacked.txt');
 
 // ---------------------------------------------------------------- the run folder
 
+// One line (flow style), so that typing it into the editor gets no auto-indentation.
+const NOTE_MANIFEST = '{title: E2E note, mode: file, where: [empty_file, module], languages: [python], questions: {topic: {type: str, default: notes}}}\n';
+
 function prepareRunFolder() {
     fs.mkdirSync(OUT_DIR, { recursive: true });
     for (const entry of fs.readdirSync(OUT_DIR)) {
@@ -63,9 +66,17 @@ function prepareRunFolder() {
         'update.mode': 'none',
         'window.restoreWindows': 'none',
         'editor.minimap.enabled': false,
+        // Text typed by the test stays as typed.
+        'editor.autoClosingBrackets': 'never',
+        'editor.autoClosingQuotes': 'never',
+        'editor.autoIndent': 'none',
+        'editor.autoSurround': 'never',
         'workbench.secondarySideBar.defaultVisibility': 'hidden',
         'scion.server.pythonPath': PYTHON,
         'scion.log.level': 'debug',
+        // Moved to the secret storage at activation; the trace shows it reaching the server.
+        'scion.llm.apiKey': 'sk-e2e-from-settings',
+        'scion.trace.server': 'verbose',
     };
     fs.writeFileSync(path.join(USER_DATA, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
     fs.writeFileSync(path.join(RUN, 'config.yaml'), 'auth: none\ncert: false\n');
@@ -73,6 +84,11 @@ function prepareRunFolder() {
     fs.mkdirSync(path.join(WORKSPACE, '.scion'));
     fs.writeFileSync(path.join(WORKSPACE, 'orders.py'), '');
     fs.writeFileSync(path.join(WORKSPACE, 'shipping_note.py'), '');
+    fs.writeFileSync(path.join(WORKSPACE, 'cart_line.py'), '');
+    const note = path.join(WORKSPACE, '.scion', 'templates', 'e2e', 'note', '1.0.0');
+    fs.mkdirSync(path.join(note, 'files'), { recursive: true });
+    fs.writeFileSync(path.join(note, 'template.yml'), NOTE_MANIFEST);
+    fs.writeFileSync(path.join(note, 'files', '{{ topic }}.py.jinja'), '"""{{ topic }}"""\n');
     // The project's own server package (most web services have one): opening the
     // folder must never run it, in the import check or in the server's start.
     const hostile = `open(${JSON.stringify(HIJACK_MARKER)}, 'a').write(__file__ + '\\n')\nraise SystemExit(3)\n`;
@@ -359,15 +375,18 @@ async function answerDataclassQuestions() {
     return seen;
 }
 
-/** Takes every pre-filled answer with Enter until the questions end. */
+/** Takes every pre-filled answer with Enter until the questions end; returns the keystrokes it took. */
 async function acceptDefaults() {
     await quickInput().waitFor({ state: 'visible', timeout: STEP_MS });
     let question = await waitForNextQuestion(undefined);
+    let keystrokes = 0;
     for (let guard = 0; guard < 20 && !question.done; guard++) {
         await page.keyboard.press('Enter');
+        keystrokes += 1;
         question = await waitForNextQuestion(question.key);
     }
     if (!question.done) throw new Error('still asking after 20 questions');
+    return keystrokes;
 }
 
 /** Runs a command from the palette (F1) by its title. */
@@ -483,7 +502,35 @@ async function main() {
             await openFile('orders.py');
             await waitForReady();
         });
+        await step('an API key in settings.json is moved to the secret storage', async () => {
+            const file = path.join(USER_DATA, 'User', 'settings.json');
+            await until('the key gone from settings.json', async () => !fs.readFileSync(file, 'utf8').includes('sk-e2e-from-settings'));
+            await until('the notification about the move', async () => (await notification(/moved from settings.json/).count()) > 0);
+        });
+        await step('saving a template.yml reloads it: YAML templates are attached', async () => {
+            await page.keyboard.press('Control+P');
+            await quickInput().waitFor({ state: 'visible', timeout: STEP_MS });
+            await page.keyboard.type('.scion/templates/e2e/note/1.0.0/template.yml');
+            const row = quickInput().locator('.quick-input-list .monaco-list-row').filter({ hasText: 'template.yml' });
+            await row.first().waitFor({ timeout: STEP_MS });
+            await page.keyboard.press('Enter');
+            const editor = page.locator('.editor-group-container.active .monaco-editor');
+            await until('the manifest in the editor', async () => (await editorText()).includes('title: E2E note'));
+            await editor.locator('.view-lines').click();
+            await page.keyboard.press('Control+A');
+            await page.keyboard.press('Backspace');
+            await page.keyboard.insertText(NOTE_MANIFEST.replace('mode: file', 'mode: sideways'));
+            await page.keyboard.press('Control+S');
+            await until('the template diagnostic after the save', async () => (await editor.locator('.squiggly-error').count()) > 0);
+            await screenshot('template diagnostic');
+            await page.keyboard.press('Control+A');
+            await page.keyboard.press('Backspace');
+            await page.keyboard.insertText(NOTE_MANIFEST);
+            await page.keyboard.press('Control+S');
+            await until('the diagnostic gone after fixing it', async () => (await editor.locator('.squiggly-error').count()) === 0);
+        });
         await step('generate code action (Ctrl+.) asks the template questions', async () => {
+            await openFile('orders.py');
             await page.locator('.editor-group-container.active .monaco-editor .view-lines').click();
             await runCodeAction(/Generate: Python dataclass/, 'generate');
             await answerDataclassQuestions();
@@ -510,9 +557,53 @@ async function main() {
             if (!/kept \d+% of \d+|no decided generations yet/.test(text ?? '')) throw new Error(`no success rate in ${JSON.stringify(text)}`);
             await screenshot('template list');
             await row.first().click();
-            await acceptDefaults();
+            const keystrokes = await acceptDefaults();
+            // Eight questions and the review, one Enter each.
+            if (keystrokes !== 9) throw new Error(`Enter on every proposal took ${keystrokes} keystrokes, expected 9`);
             await until('class ShippingNote in the editor', async () => (await editorText()).includes('class ShippingNote:'));
             await until('its answer file', async () => fs.existsSync(path.join(WORKSPACE, 'shipping_note.py.template-answers.yml')));
+        });
+        await step('accept the remaining proposals (Ctrl+Shift+Enter), then Enter on the review: 2 keystrokes', async () => {
+            await openFile('cart_line.py');
+            await page.locator('.editor-group-container.active .monaco-editor .view-lines').click();
+            await runCodeAction(/Generate: Python dataclass/, 'generate with accept all');
+            await quickInput().waitFor({ state: 'visible', timeout: STEP_MS });
+            const first = await waitForNextQuestion(undefined);
+            const button = quickInput().locator('.codicon-check-all');
+            if ((await button.count()) === 0) throw new Error('no "accept the remaining proposals" button on the first question');
+            await screenshot('accept remaining button');
+            await page.keyboard.press('Control+Shift+Enter');
+            const review = await waitForNextQuestion(first.key);
+            if (review.done || !/Enter generates/.test(review.prompt)) throw new Error(`expected the review, got ${JSON.stringify(review)}`);
+            const rows = await quickInput().locator('.quick-input-list .monaco-list-row').allTextContents();
+            if (!rows.some((row) => /class_name.*CartLine/.test(row))) throw new Error(`the review lacks class_name: ${rows.join(' | ')}`);
+            await screenshot('review');
+            await page.keyboard.press('Enter');
+            await until('class CartLine in the editor', async () => (await editorText()).includes('class CartLine:'));
+        });
+        await step('palette: Set LLM API Key stores the key in the secret storage; the server gets it (traced)', async () => {
+            // The trace (scion.trace.server = verbose) shows the initialize request once the
+            // channel logs at Trace, as vscode-languageclient wants.
+            await runFromPalette('Developer: Set Log Level');
+            for (const choice of ['Scion', 'Trace']) {
+                const input = quickInput().locator('.quick-input-box input');
+                await until(`the ${choice} entry`, async () => {
+                    await input.fill(choice);
+                    const rows = await quickInput().locator('.quick-input-list .monaco-list-row .label-name').allTextContents();
+                    return rows[0]?.trim() === choice;
+                });
+                await page.keyboard.press('Enter');
+            }
+            const before = countInLog(/The LLM API key changed: restarting/g);
+            await runFromPalette('Scion: Set LLM API Key');
+            await quickInput().waitFor({ state: 'visible', timeout: STEP_MS });
+            await page.keyboard.type('sk-e2e-typed');
+            await page.keyboard.press('Enter');
+            await until('the restart for the new key', async () => countInLog(/The LLM API key changed: restarting/g) > before);
+            await until('the new key in the initializationOptions', async () => countInLog(/"apiKey": "sk-e2e-typed"/g) > 0, SERVER_START_MS);
+            const settings = fs.readFileSync(path.join(USER_DATA, 'User', 'settings.json'), 'utf8');
+            if (settings.includes('sk-e2e-typed')) throw new Error('the key was written to settings.json');
+            await waitForReady();
         });
         await step('palette: Show Template Stats opens the report in a webview', async () => {
             await runFromPalette('Scion: Show Template Stats');

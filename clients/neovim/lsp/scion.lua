@@ -14,6 +14,15 @@ return {
   cmd = cfg.cmd(config),
   filetypes = config.filetypes,
   root_markers = { '.scion', '.git' },
+  -- The root from root_markers (yours too, if you override them), but YAML only for the
+  -- files Scion reads: a YAML buffer the server has no use for gets no client.
+  root_dir = function(bufnr, on_dir)
+    if vim.bo[bufnr].filetype == 'yaml' and not cfg.is_scion_yaml(vim.api.nvim_buf_get_name(bufnr)) then
+      return
+    end
+    on_dir(vim.fs.root(bufnr, vim.lsp.config.scion.root_markers or { '.scion', '.git' }))
+  end,
+  capabilities = cfg.capabilities(config),
   init_options = {
     ask = true,
     scion = cfg.server_settings(config),

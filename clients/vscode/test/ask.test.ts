@@ -1,7 +1,30 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { askQuestions, parseInput, validateInput, type AskParams, type AskQuestion } from '../src/common/ask';
+import {
+    acceptRemainingProposals,
+    acceptRestButton,
+    askQuestions,
+    parseInput,
+    validateInput,
+    type AskParams,
+    type AskQuestion,
+} from '../src/common/ask';
 import { CancellationTokenSource, FakeInputBox, FakeQuickPick, QuickInputButtons, nextWidget } from './fake-vscode';
+
+const GENERATE = '$(check) Generate with these answers';
+
+/** The dataclass template's eight questions, as the server asks them for src/shop/order_item.py. */
+const DATACLASS: AskQuestion[] = [
+    { name: 'class_name', type: 'str', default: 'OrderItem', help: 'Name of the class' },
+    { name: 'fields', type: 'str', default: 'id: int, name: str', help: 'Fields' },
+    { name: 'frozen', type: 'bool', default: false },
+    { name: 'order', type: 'bool', default: false },
+    { name: 'slots', type: 'bool', default: true },
+    { name: 'kw_only', type: 'bool', default: false },
+    { name: 'docstring', type: 'str', default: '' },
+    { name: 'add_import', type: 'bool', default: true },
+];
+const DATACLASS_DEFAULTS = Object.fromEntries(DATACLASS.map((question) => [question.name, question.default]));
 
 function ask(...questions: AskQuestion[]): AskParams {
     return { title: 'Python dataclass', templateId: 'python/dataclass', questions };
@@ -68,6 +91,7 @@ describe('scion/ask', () => {
         assert.equal(json.value, '{"a":1}');
         json.type('[1, 2]');
         json.accept();
+        (await nextPick()).choose(GENERATE);
         assert.deepEqual(await answers, { ratio: 0.5, extra: [1, 2] });
     });
 
@@ -137,8 +161,8 @@ describe('scion/ask', () => {
         first.type('Invoice');
         first.accept();
         const second = await nextPick();
-        assert.deepEqual([second.step, second.totalSteps], [2, 2]);
-        assert.deepEqual(second.buttons, [QuickInputButtons.Back]);
+        assert.deepEqual([second.step, second.totalSteps], [2, 3], 'two questions, then the review');
+        assert.deepEqual(second.buttons, [QuickInputButtons.Back, acceptRestButton]);
         second.back();
         const again = await nextInput();
         assert.equal(again.value, 'Invoice', 'the earlier answer, not the default');
@@ -150,6 +174,7 @@ describe('scion/ask', () => {
             ['Yes'],
         );
         secondAgain.choose('No');
+        (await nextPick()).choose(GENERATE);
         assert.deepEqual(await answers, { class_name: 'Receipt', frozen: false });
     });
 
@@ -169,6 +194,85 @@ describe('scion/ask', () => {
         source.cancel();
         assert.equal(await answers, null);
         assert.ok(box.disposed);
+    });
+
+    it('accepts the remaining proposals from the first question: two keystrokes for eight questions', async () => {
+        const answers = askQuestions(ask(...DATACLASS));
+        const first = await nextInput();
+        assert.deepEqual(first.buttons, [acceptRestButton], 'no Back on the first step');
+        acceptRemainingProposals(); // Ctrl+Shift+Enter, the button's keybinding
+        const review = await nextPick();
+        assert.deepEqual([review.step, review.totalSteps], [9, 9]);
+        assert.deepEqual(
+            review.activeItems.map((item) => item.label),
+            [GENERATE],
+        );
+        assert.deepEqual(
+            review.items
+                .filter((item) => item.description !== undefined && item.label !== GENERATE)
+                .map((item) => `${item.label}=${item.description}`),
+            [
+                'class_name=OrderItem',
+                'fields=id: int, name: str',
+                'frozen=No',
+                'order=No',
+                'slots=Yes',
+                'kw_only=No',
+                'docstring=',
+                'add_import=Yes',
+            ],
+        );
+        review.accept(); // Enter on "Generate"
+        assert.deepEqual(await answers, DATACLASS_DEFAULTS);
+    });
+
+    it('keeps what was typed in the open question when accepting the rest', async () => {
+        const answers = askQuestions(ask(...DATACLASS));
+        (await nextInput()).accept();
+        const fields = await nextInput();
+        fields.type('sku: str');
+        fields.click('Accept the remaining proposals');
+        (await nextPick()).choose(GENERATE);
+        assert.deepEqual(await answers, { ...DATACLASS_DEFAULTS, fields: 'sku: str' });
+    });
+
+    it('the review changes one answer and comes back to the list', async () => {
+        const answers = askQuestions(ask(...DATACLASS));
+        (await nextInput()).click('Accept the remaining proposals');
+        (await nextPick()).choose('frozen');
+        const frozen = await nextPick();
+        assert.deepEqual(frozen.buttons, [], 'a single question from the review: no Back, no accept-all');
+        frozen.choose('Yes');
+        const review = await nextPick();
+        assert.deepEqual(
+            review.activeItems.map((item) => item.label),
+            ['frozen'],
+            'back on the answer just changed',
+        );
+        review.choose(GENERATE);
+        assert.deepEqual(await answers, { ...DATACLASS_DEFAULTS, frozen: true });
+    });
+
+    it('a question without a proposal is still asked after accepting the rest', async () => {
+        const answers = askQuestions(
+            ask({ name: 'a', type: 'str', default: 'x' }, { name: 'owner', type: 'str' }, { name: 'c', type: 'int', default: 1 }),
+        );
+        (await nextInput()).click('Accept the remaining proposals');
+        const owner = await nextInput();
+        assert.equal(owner.value, '');
+        owner.type('me');
+        owner.accept();
+        (await nextInput()).accept();
+        (await nextPick()).choose(GENERATE);
+        assert.deepEqual(await answers, { a: 'x', owner: 'me', c: 1 });
+    });
+
+    it('escaping the review cancels', async () => {
+        const answers = askQuestions(ask(...DATACLASS.slice(0, 2)));
+        (await nextInput()).accept();
+        (await nextInput()).accept();
+        (await nextPick()).hide();
+        assert.equal(await answers, null);
     });
 
     it('answers an empty question list at once', async () => {

@@ -35,12 +35,24 @@ export class Uri {
 }
 
 export const QuickInputButtons = { Back: { iconPath: 'back', tooltip: 'Back' } };
+export class ThemeIcon {
+    constructor(readonly id: string) {}
+}
+export enum QuickPickItemKind {
+    Separator = -1,
+    Default = 0,
+}
 export enum StatusBarAlignment {
     Left = 1,
     Right = 2,
 }
 export enum ProgressLocation {
     Notification = 15,
+}
+export enum ConfigurationTarget {
+    Global = 1,
+    Workspace = 2,
+    WorkspaceFolder = 3,
 }
 export enum ViewColumn {
     Active = -1,
@@ -88,6 +100,14 @@ class FakeQuickInput {
         }
         this.buttonTriggered.fire(QuickInputButtons.Back);
     }
+    /** The user clicks the button with this tooltip. */
+    click(tooltip: string): void {
+        const button = this.buttons.find((candidate) => (candidate as { tooltip?: string }).tooltip?.startsWith(tooltip));
+        if (!button) {
+            throw new Error(`this step has no button "${tooltip}"`);
+        }
+        this.buttonTriggered.fire(button);
+    }
 }
 
 export class FakeInputBox extends FakeQuickInput {
@@ -112,7 +132,9 @@ export class FakeInputBox extends FakeQuickInput {
 
 export interface FakeItem {
     label: string;
-    value: unknown;
+    value?: unknown;
+    description?: string;
+    kind?: QuickPickItemKind;
 }
 
 export class FakeQuickPick extends FakeQuickInput {
@@ -201,6 +223,7 @@ export function setSettings(next: Record<string, unknown>): void {
 
 export const workspace = {
     workspaceFolders: undefined as unknown,
+    onDidChangeWorkspaceFolders: new EventEmitter<unknown>().event,
     getConfiguration: (section: string) => ({
         get: <T>(key: string): T | undefined => settings[`${section}.${key}`] as T | undefined,
     }),
@@ -234,5 +257,25 @@ export class CancellationTokenSource {
     cancel(): void {
         this.token.isCancellationRequested = true;
         this.emitter.fire();
+    }
+}
+
+/** VS Code's secret storage, in memory. */
+export class FakeSecretStorage {
+    readonly values = new Map<string, string>();
+    private readonly changed = new EventEmitter<{ key: string }>();
+    readonly onDidChange = this.changed.event;
+    get(key: string): Promise<string | undefined> {
+        return Promise.resolve(this.values.get(key));
+    }
+    store(key: string, value: string): Promise<void> {
+        this.values.set(key, value);
+        this.changed.fire({ key });
+        return Promise.resolve();
+    }
+    delete(key: string): Promise<void> {
+        this.values.delete(key);
+        this.changed.fire({ key });
+        return Promise.resolve();
     }
 }

@@ -28,8 +28,11 @@ describe('settings', () => {
             'evolution.codeFirstConfidence',
             'evolution.minDecided',
             'evolution.improveBelow',
+            'evolution.improveEditedAbove',
+            'evolution.trialShare',
             'log.level',
             'server.pythonPath',
+            'trace.server',
         ];
         assert.deepEqual([...SETTING_KEYS].sort(), contract.sort());
     });

@@ -44,6 +44,7 @@ from .record import (
     answer_file_of,
     generation_at_line,
     is_answer_file,
+    now_iso,
     primary_file,
 )
 
@@ -59,6 +60,7 @@ __all__ = [
     "is_answer_file",
     "lock_file_for",
     "locked",
+    "now_iso",
     "primary_file",
     "read_answer_file",
     "read_records",

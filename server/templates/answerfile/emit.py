@@ -65,6 +65,12 @@ def _scalar(value: Any) -> str | None:
         return str(value)
     if not isinstance(value, str):
         return None
+    return _string_scalar(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _string_scalar(value: str) -> str | None:
+    # Cached: keys, template ids, versions and sources repeat in every record of a batch.
     if _PLAIN.match(value) and value.lower() not in _SPECIAL_WORDS:
         return value
     return _text_scalar(value)

@@ -16,6 +16,12 @@ from server.common.errors import AnswerFileError
 from server.common.jsonish import plain
 from server.templates.loader import line_of
 
+
+def now_iso() -> str:
+    """The time a record is stamped with (`generated_at`, `_upgraded_at`): UTC, to the second."""
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
 SUFFIX = ".template-answers.yml"
 HEADER = "Scion answer file: the answers each generation in this file used. Safe to edit; comments are kept."
 # Field name -> key in the file, in the order new generations are written.

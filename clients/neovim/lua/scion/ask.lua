@@ -2,6 +2,12 @@
 ---
 --- Any vim.ui provider (dressing, snacks, telescope-ui-select, fzf-lua) works: the
 --- request handler runs in a coroutine and waits for each callback.
+---
+--- Every question comes pre-filled with the server's proposal. With more than one
+--- question, the first prompt is the review: "Generate with these answers" (first,
+--- so Enter accepts every proposal at once; a question without one is asked then),
+--- each answer (pick one to change it), and "Answer each question in turn". The
+--- review comes back until Generate.
 
 local M = {}
 
@@ -269,20 +275,120 @@ local function ask_one(title, question)
   return input_value(title, question)
 end
 
---- Asks every question in turn; must run in a coroutine.
+--- An answer as the review shows it: choice labels rather than values, secrets hidden.
+---@param question scion.AskQuestion
+---@param value any
+---@return string
+local function displayed(question, value)
+  if question.secret then
+    return value ~= nil and '******' or ''
+  end
+  local choices = present(question.choices)
+  if type(choices) == 'table' and #choices > 0 then
+    local values = question.multiselect and type(value) == 'table' and value or { value }
+    return table.concat(
+      vim.tbl_map(function(item)
+        for _, choice in ipairs(choices) do
+          if vim.deep_equal(choice.value, item) then
+            return choice.label
+          end
+        end
+        return as_text(item)
+      end, values),
+      ', '
+    )
+  end
+  if question.type == 'bool' then
+    return value and 'Yes' or 'No'
+  end
+  return as_text(value)
+end
+
+--- The question with its current answer as the proposal to confirm or change.
+---@param question scion.AskQuestion
+---@param value any
+---@return scion.AskQuestion
+local function proposing(question, value)
+  return vim.tbl_extend('force', question, { default = value == nil and vim.NIL or value })
+end
+
+---@param title string
+---@param questions scion.AskQuestion[]
+---@param answers table<string, any>
+---@return 'generate'|'each'|scion.AskQuestion|nil choice nil when cancelled
+local function review(title, questions, answers)
+  local items = { { generate = true } }
+  for _, question in ipairs(questions) do
+    items[#items + 1] = { question = question }
+  end
+  items[#items + 1] = { each = true }
+  local item = await(function(callback)
+    vim.ui.select(items, {
+      prompt = ('%s - Enter accepts the proposals'):format(title),
+      kind = 'scion.review',
+      format_item = function(entry)
+        if entry.generate then
+          return ('Generate with these answers (%d)'):format(#questions)
+        elseif entry.each then
+          return 'Answer each question in turn'
+        end
+        return ('%s: %s'):format(entry.question.name, displayed(entry.question, answers[entry.question.name]))
+      end,
+    }, callback)
+  end)
+  if item == nil then
+    return nil
+  end
+  return item.generate and 'generate' or item.each and 'each' or item.question
+end
+
+--- Asks the questions, each pre-filled; must run in a coroutine.
 ---@param params scion.AskParams
 ---@return table|vim.NIL answers `{name = value}`, or vim.NIL when the user cancelled
 function M.ask(params)
-  local answers = vim.empty_dict()
+  local questions = params.questions or {}
   local title = present(params.title) or ('Generate: ' .. tostring(params.templateId))
-  for _, question in ipairs(params.questions or {}) do
-    local value = ask_one(title, question)
+  local answers = {}
+  for _, question in ipairs(questions) do
+    answers[question.name] = present(question.default)
+  end
+  if #questions == 1 then
+    local value = ask_one(title, questions[1])
     if value == CANCELLED then
       return vim.NIL
     end
-    answers[question.name] = value == nil and vim.NIL or value
+    answers[questions[1].name] = value
   end
-  return answers
+  while #questions > 1 do
+    local choice = review(title, questions, answers)
+    if choice == nil then
+      return vim.NIL
+    end
+    local to_ask = choice == 'each' and questions or { choice }
+    if choice == 'generate' then
+      -- A question with no proposal has nothing to accept: it is asked first.
+      to_ask = vim.tbl_filter(function(question)
+        return answers[question.name] == nil
+      end, questions)
+      if #to_ask == 0 then
+        break
+      end
+    end
+    -- Each question in turn, or the one picked; cancelling one returns to the review, as it was.
+    for _, question in ipairs(to_ask) do
+      local value = ask_one(title, proposing(question, answers[question.name]))
+      if value == CANCELLED then
+        break
+      end
+      answers[question.name] = value
+    end
+  end
+  local result = vim.empty_dict()
+  for _, question in ipairs(questions) do
+    local value = answers[question.name]
+    result[question.name] = value == nil and vim.NIL or value
+  end
+  return result
 end
 
 --- The `scion/ask` request handler (server -> client).

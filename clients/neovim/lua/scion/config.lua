@@ -17,6 +17,7 @@ local M = {}
 ---@field filetypes string[] Filetypes the server attaches to.
 ---@field settings table Server settings, nested like `{ llm = { model = '...' } }` (docs: LSP contract).
 ---@field log_file? string Server log file, passed as `serve --log-file`; default: Scion's user log folder.
+---@field watch_files boolean Let the server watch templates, answer files and `.scion/config.toml` (default: true).
 
 ---@class scion.UserConfig
 ---@field cmd? string[]
@@ -24,24 +25,32 @@ local M = {}
 ---@field filetypes? string[]
 ---@field settings? table
 ---@field log_file? string
+---@field watch_files? boolean
+
+--- The languages and YAML files Scion attaches to: the one list the VS Code extension bundles too.
+---@return { languages: string[], yaml: string[] }
+local function shared_languages()
+  local here = debug.getinfo(1, 'S').source:sub(2)
+  local file = vim.fs.joinpath(vim.fs.dirname(vim.fs.dirname(vim.fs.dirname(here))), 'languages.json')
+  local handle = assert(io.open(file, 'r'), 'Scion: ' .. file .. ' is missing from the plugin')
+  local data = vim.json.decode(handle:read('*a'))
+  handle:close()
+  return data
+end
+
+local shared = shared_languages()
+
+--- YAML files the server reads (template and copier manifests, answer files), by name; other YAML is left alone.
+M.yaml_files = shared.yaml
 
 ---@type scion.Config
 M.defaults = {
   cmd = nil,
   python = nil,
-  filetypes = {
-    'python',
-    'typescript',
-    'typescriptreact',
-    'javascript',
-    'javascriptreact',
-    'go',
-    'rust',
-    'elixir',
-    'yaml', -- template manifests get diagnostics
-  },
+  filetypes = vim.list_extend(vim.deepcopy(shared.languages), { 'yaml' }),
   settings = {},
   log_file = nil,
+  watch_files = true,
 }
 
 ---@param value any
@@ -67,10 +76,14 @@ local function validate(user)
   vim.validate('vim.g.scion.filetypes', user.filetypes, is_string_list, true, 'a non-empty list of strings')
   vim.validate('vim.g.scion.settings', user.settings, 'table', true)
   vim.validate('vim.g.scion.log_file', user.log_file, 'string', true)
-  local known = { cmd = true, python = true, filetypes = true, settings = true, log_file = true }
+  vim.validate('vim.g.scion.watch_files', user.watch_files, 'boolean', true)
+  local known = { cmd = true, python = true, filetypes = true, settings = true, log_file = true, watch_files = true }
   for key in pairs(user) do
     if not known[key] then
-      error(('vim.g.scion.%s: unknown option (known: cmd, python, filetypes, settings, log_file)'):format(key), 0)
+      error(
+        ('vim.g.scion.%s: unknown option (known: cmd, python, filetypes, settings, log_file, watch_files)'):format(key),
+        0
+      )
     end
   end
 end
@@ -126,6 +139,31 @@ function M.server_settings(config)
     return vim.empty_dict() -- an object on the wire, not []
   end
   return settings
+end
+
+--- Whether a YAML file is one Scion reads (`template.yml`, `copier.yml`, answer files), by its name.
+---@param path string
+---@return boolean
+function M.is_scion_yaml(path)
+  local name = vim.fs.basename(path)
+  for _, pattern in ipairs(M.yaml_files) do
+    if vim.glob.to_lpeg(pattern):match(name) then
+      return true
+    end
+  end
+  return false
+end
+
+--- Client capabilities beyond Neovim's defaults. Neovim watches files for servers only on macOS
+--- and Windows by default; Scion's watch list is small (templates, answer files, its settings file),
+--- so it asks for it everywhere unless `watch_files = false`.
+---@param config scion.Config
+---@return lsp.ClientCapabilities?
+function M.capabilities(config)
+  if not config.watch_files then
+    return nil
+  end
+  return { workspace = { didChangeWatchedFiles = { dynamicRegistration = true, relativePatternSupport = true } } }
 end
 
 --- Where the server writes its log: `log_file`, a `--log-file` in `cmd`, else platformdirs' user log folder.

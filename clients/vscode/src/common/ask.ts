@@ -20,7 +20,25 @@ export interface AskParams {
 
 export type Answers = Record<string, unknown>;
 
-type StepResult = { kind: 'answer'; value: unknown } | { kind: 'back' } | { kind: 'cancel' };
+type StepResult =
+    { kind: 'answer'; value: unknown } | { kind: 'acceptRest'; value: unknown } | { kind: 'back' } | { kind: 'cancel' };
+
+/** The button on every question that takes the proposals of it and every question after it. */
+export const acceptRestButton: vscode.QuickInputButton = {
+    iconPath: new vscode.ThemeIcon('check-all'),
+    tooltip: 'Accept the remaining proposals (Ctrl+Shift+Enter)',
+};
+
+/** The context key set while Scion asks, for the keybinding of `scion.acceptProposals`. */
+export const ASKING_CONTEXT = 'scion.askingQuestions';
+
+/** What `scion.acceptProposals` triggers: the open question's "accept the remaining proposals". */
+let acceptRestOfOpenStep: (() => void) | undefined;
+
+/** Runs the open question's "accept the remaining proposals", as its button does. */
+export function acceptRemainingProposals(): void {
+    acceptRestOfOpenStep?.();
+}
 
 interface Step {
     title: string;
@@ -32,42 +50,140 @@ interface Step {
 }
 
 /**
- * Asks the questions one after the other. Back returns to the previous
- * question with its answer kept; Escape (or the server cancelling) returns null.
+ * Asks the questions one after the other, each pre-filled with its proposal. Back
+ * returns to the previous question with its answer kept; "accept the remaining
+ * proposals" (a button, or Ctrl+Shift+Enter) takes the proposals of the open
+ * question and every later one. With more than one question, the answers are
+ * reviewed in one list before generating (Enter generates; picking an answer
+ * changes it). Escape (or the server cancelling) returns null.
  */
 export async function askQuestions(params: AskParams, token?: vscode.CancellationToken): Promise<Answers | null> {
-    const answers: Answers = {};
     const questions = params.questions ?? [];
-    let index = 0;
-    while (index < questions.length) {
-        const question = questions[index];
-        const prefill = question.name in answers ? answers[question.name] : question.default;
-        const title = params.title || params.templateId;
-        const result = await askOne(question, { title, index, total: questions.length, prefill, token });
-        if (result.kind === 'cancel') {
-            return null;
+    const title = params.title || params.templateId;
+    const review = questions.length > 1;
+    const total = questions.length + (review ? 1 : 0);
+    const answers: Answers = {};
+    await vscode.commands.executeCommand('setContext', ASKING_CONTEXT, true);
+    try {
+        let index = 0;
+        while (index < questions.length) {
+            const question = questions[index];
+            const prefill = question.name in answers ? answers[question.name] : question.default;
+            const result = await askOne(question, { title, index, total, prefill, token }, true);
+            if (result.kind === 'cancel') {
+                return null;
+            }
+            if (result.kind === 'back') {
+                index = Math.max(0, index - 1);
+                continue;
+            }
+            answers[question.name] = result.value;
+            index += 1;
+            // The proposals of the questions after it, up to one that has none: that one is asked.
+            while (result.kind === 'acceptRest' && index < questions.length) {
+                const later = questions[index];
+                const proposal = later.name in answers ? answers[later.name] : later.default;
+                if (proposal === undefined || proposal === null) {
+                    break;
+                }
+                answers[later.name] = proposal;
+                index += 1;
+            }
         }
-        if (result.kind === 'back') {
-            index = Math.max(0, index - 1);
-            continue;
-        }
-        answers[question.name] = result.value;
-        index += 1;
+        return review
+            ? await reviewAnswers(questions, answers, { title, index: total - 1, total, prefill: undefined, token })
+            : answers;
+    } finally {
+        await vscode.commands.executeCommand('setContext', ASKING_CONTEXT, false);
     }
-    return answers;
 }
 
-function askOne(question: AskQuestion, step: Step): Promise<StepResult> {
+interface ReviewItem extends vscode.QuickPickItem {
+    question?: AskQuestion;
+}
+
+/** One list of every answer: Enter on the first entry generates, an answer opens its question again. */
+async function reviewAnswers(questions: AskQuestion[], answers: Answers, step: Step): Promise<Answers | null> {
+    let active: string | undefined;
+    for (;;) {
+        const generate: ReviewItem = {
+            label: '$(check) Generate with these answers',
+            description: `${questions.length} answers`,
+        };
+        const items: ReviewItem[] = [
+            generate,
+            { label: 'Answers', kind: vscode.QuickPickItemKind.Separator },
+            ...questions.map((question) => ({
+                label: question.name,
+                description: displayed(question, answers[question.name]),
+                detail: question.help ?? undefined,
+                question,
+            })),
+        ];
+        const quickPick = vscode.window.createQuickPick<ReviewItem>();
+        quickPick.items = items;
+        quickPick.placeholder = 'Enter generates; pick an answer to change it';
+        quickPick.matchOnDescription = true;
+        quickPick.activeItems = [items.find((item) => item.question?.name === active) ?? generate];
+        const chosen = await run(quickPick, step, false, (finish) => {
+            quickPick.onDidAccept(() => {
+                const item = quickPick.activeItems[0];
+                if (item) {
+                    finish({ kind: 'answer', value: item });
+                }
+            });
+        });
+        if (chosen.kind !== 'answer') {
+            return null;
+        }
+        const question = (chosen.value as ReviewItem).question;
+        if (!question) {
+            return answers;
+        }
+        const changed = await askOne(
+            question,
+            { ...step, index: questions.indexOf(question), prefill: answers[question.name] },
+            false,
+        );
+        if (changed.kind === 'answer') {
+            answers[question.name] = changed.value;
+        }
+        active = question.name;
+    }
+}
+
+/** An answer as the review shows it: choice labels rather than values, secrets hidden. */
+function displayed(question: AskQuestion, value: unknown): string {
+    if (question.secret) {
+        return value ? '••••••' : '';
+    }
+    const labelOf = (item: unknown) => question.choices?.find((choice) => sameValue(choice.value, item))?.label;
     if (question.choices && question.choices.length > 0) {
-        return pick(question, step, question.choices);
+        const values = Array.isArray(value) && question.multiselect ? value : [value];
+        return values.map((item) => labelOf(item) ?? textOf(item)).join(', ');
     }
     if (question.type === 'bool') {
-        return pick(question, step, [
-            { label: 'Yes', value: true },
-            { label: 'No', value: false },
-        ]);
+        return value ? 'Yes' : 'No';
     }
-    return input(question, step);
+    return textOf(value);
+}
+
+function askOne(question: AskQuestion, step: Step, inFlow: boolean): Promise<StepResult> {
+    if (question.choices && question.choices.length > 0) {
+        return pick(question, step, question.choices, inFlow);
+    }
+    if (question.type === 'bool') {
+        return pick(
+            question,
+            step,
+            [
+                { label: 'Yes', value: true },
+                { label: 'No', value: false },
+            ],
+            inFlow,
+        );
+    }
+    return input(question, step, inFlow);
 }
 
 interface ChoiceItem extends vscode.QuickPickItem {
@@ -78,7 +194,12 @@ function sameValue(a: unknown, b: unknown): boolean {
     return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
-function pick(question: AskQuestion, step: Step, choices: { label: string; value: unknown }[]): Promise<StepResult> {
+function pick(
+    question: AskQuestion,
+    step: Step,
+    choices: { label: string; value: unknown }[],
+    inFlow: boolean,
+): Promise<StepResult> {
     const quickPick = vscode.window.createQuickPick<ChoiceItem>();
     const items: ChoiceItem[] = choices.map((choice) => ({ label: String(choice.label), value: choice.value }));
     quickPick.items = items;
@@ -93,28 +214,32 @@ function pick(question: AskQuestion, step: Step, choices: { label: string; value
             quickPick.activeItems = [active];
         }
     }
-    return run(quickPick, step, (finish) => {
+    const current = (): { value: unknown } | undefined => {
+        if (question.multiselect) {
+            return { value: quickPick.selectedItems.map((item) => item.value) };
+        }
+        const chosen = quickPick.selectedItems[0] ?? quickPick.activeItems[0];
+        return chosen ? { value: chosen.value } : undefined;
+    };
+    return run(quickPick, step, inFlow, (finish) => {
         quickPick.onDidAccept(() => {
-            if (question.multiselect) {
-                finish({ kind: 'answer', value: quickPick.selectedItems.map((item) => item.value) });
-                return;
-            }
-            const chosen = quickPick.selectedItems[0] ?? quickPick.activeItems[0];
-            if (chosen) {
-                finish({ kind: 'answer', value: chosen.value });
+            const answer = current();
+            if (answer) {
+                finish({ kind: 'answer', value: answer.value });
             }
         });
+        return () => current()?.value ?? step.prefill;
     });
 }
 
-function input(question: AskQuestion, step: Step): Promise<StepResult> {
+function input(question: AskQuestion, step: Step, inFlow: boolean): Promise<StepResult> {
     const inputBox = vscode.window.createInputBox();
     inputBox.value = textOf(step.prefill);
     inputBox.password = Boolean(question.secret);
     inputBox.prompt = question.help || question.name;
     inputBox.placeholder = question.placeholder ?? undefined;
     inputBox.validationMessage = validateInput(question.type, inputBox.value);
-    return run(inputBox, step, (finish) => {
+    return run(inputBox, step, inFlow, (finish) => {
         inputBox.onDidChangeValue((value) => {
             inputBox.validationMessage = validateInput(question.type, value);
         });
@@ -125,17 +250,22 @@ function input(question: AskQuestion, step: Step): Promise<StepResult> {
                 finish({ kind: 'answer', value: parseInput(question.type, inputBox.value) });
             }
         });
+        // What the box holds when it is valid, else the proposal it opened with.
+        return () => (validateInput(question.type, inputBox.value) ? step.prefill : parseInput(question.type, inputBox.value));
     });
 }
 
 /**
  * Shows a quick input as one step of the flow and resolves once: with the
- * answer, with back, or with cancel when it is hidden any other way.
+ * answer, with back, with "accept the remaining proposals" (in the flow of
+ * questions; `wire` returns the step's answer for it), or with cancel when it
+ * is hidden any other way.
  */
-function run(
-    widget: vscode.QuickPick<ChoiceItem> | vscode.InputBox,
+function run<T extends vscode.QuickPickItem>(
+    widget: vscode.QuickPick<T> | vscode.InputBox,
     step: Step,
-    wire: (finish: (result: StepResult) => void) => void,
+    inFlow: boolean,
+    wire: (finish: (result: StepResult) => void) => (() => unknown) | void,
 ): Promise<StepResult> {
     return new Promise((resolve) => {
         let done = false;
@@ -145,6 +275,9 @@ function run(
                 return;
             }
             done = true;
+            if (acceptRestOfOpenStep === acceptRest) {
+                acceptRestOfOpenStep = undefined;
+            }
             for (const disposable of disposables) {
                 disposable.dispose();
             }
@@ -155,11 +288,19 @@ function run(
         widget.step = step.index + 1;
         widget.totalSteps = step.total;
         widget.ignoreFocusOut = true;
-        widget.buttons = step.index > 0 ? [vscode.QuickInputButtons.Back] : [];
+        const back = inFlow && step.index > 0 ? [vscode.QuickInputButtons.Back] : [];
+        widget.buttons = inFlow && step.index + 1 < step.total ? [...back, acceptRestButton] : back;
+        const answerNow = wire(finish);
+        const acceptRest = () => finish({ kind: 'acceptRest', value: answerNow ? answerNow() : step.prefill });
+        if (inFlow) {
+            acceptRestOfOpenStep = acceptRest;
+        }
         disposables.push(
             widget.onDidTriggerButton((button) => {
                 if (button === vscode.QuickInputButtons.Back) {
                     finish({ kind: 'back' });
+                } else if (button === acceptRestButton) {
+                    acceptRest();
                 }
             }),
             widget.onDidHide(() => finish({ kind: 'cancel' })),
@@ -167,7 +308,6 @@ function run(
         if (step.token) {
             disposables.push(step.token.onCancellationRequested(() => finish({ kind: 'cancel' })));
         }
-        wire(finish);
         widget.show();
     });
 }

@@ -1,5 +1,8 @@
 import * as vscode from 'vscode';
+import { setApiKey } from './secrets';
 import type { ServerManager } from './server';
+import type { Servers } from './servers';
+import { acceptRemainingProposals } from './ask';
 
 /** One entry of `scion.listTemplates`. */
 export interface TemplateInfo {
@@ -171,7 +174,11 @@ async function runEvolution(server: ServerManager, output: vscode.LogOutputChann
 }
 
 /** Registers the palette commands; each reports its failure instead of throwing into VS Code. */
-export function registerCommands(server: ServerManager, output: vscode.LogOutputChannel): vscode.Disposable[] {
+export function registerCommands(
+    servers: Servers,
+    output: vscode.LogOutputChannel,
+    secrets: vscode.SecretStorage,
+): vscode.Disposable[] {
     const guarded = (action: string, run: () => Promise<void>) => async () => {
         try {
             await run();
@@ -179,27 +186,46 @@ export function registerCommands(server: ServerManager, output: vscode.LogOutput
             showError(output, action, error);
         }
     };
+    // The server of the active editor's folder (each folder of a multi-root workspace has one).
+    const server = (run: (manager: ServerManager) => Promise<void>) => () => run(servers.active());
     return [
         vscode.commands.registerCommand(
             'scion.generateFromTemplate',
-            guarded('generate', () => generateFromTemplate(server)),
+            guarded(
+                'generate',
+                server((manager) => generateFromTemplate(manager)),
+            ),
         ),
         vscode.commands.registerCommand(
             'scion.upgradeAllFiles',
-            guarded('upgrade all', () => upgradeAll(server)),
+            guarded(
+                'upgrade all',
+                server((manager) => upgradeAll(manager)),
+            ),
         ),
         vscode.commands.registerCommand(
             'scion.showStats',
-            guarded('stats', () => showStats(server)),
+            guarded(
+                'stats',
+                server((manager) => showStats(manager)),
+            ),
         ),
         vscode.commands.registerCommand(
             'scion.runEvolution',
-            guarded('evolution', () => runEvolution(server, output)),
+            guarded(
+                'evolution',
+                server((manager) => runEvolution(manager, output)),
+            ),
         ),
         vscode.commands.registerCommand(
             'scion.restartServer',
-            guarded('restart', () => server.restart()),
+            guarded('restart', () => servers.restartAll()),
         ),
         vscode.commands.registerCommand('scion.showOutput', () => output.show(true)),
+        vscode.commands.registerCommand('scion.acceptProposals', acceptRemainingProposals),
+        vscode.commands.registerCommand(
+            'scion.setLlmApiKey',
+            guarded('set the API key', () => setApiKey(secrets)),
+        ),
     ];
 }

@@ -121,6 +121,39 @@ export interface ImportCheck {
     detail: string;
 }
 
+/** The oldest Python the server runs on (`-P`, tomllib, typing). */
+export const MIN_PYTHON: readonly [number, number] = [3, 11];
+
+/** `major.minor` of an interpreter, read without `-P` so that older ones answer too; undefined when it does not run. */
+export function pythonVersion(python: string): Promise<[number, number] | undefined> {
+    return new Promise((resolve) => {
+        execFile(python, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { timeout: 30_000 }, (error, stdout) => {
+            const match = /^(\d+)\.(\d+)/.exec(stdout.trim());
+            resolve(!error && match ? [Number(match[1]), Number(match[2])] : undefined);
+        });
+    });
+}
+
+export function isSupportedPython(version: readonly [number, number]): boolean {
+    return version[0] > MIN_PYTHON[0] || (version[0] === MIN_PYTHON[0] && version[1] >= MIN_PYTHON[1]);
+}
+
+const SELECT_INTERPRETER = 'Select Interpreter';
+
+/** Tells the user the interpreter is too old, with a way to pick another one. */
+export async function reportOldPython(python: string, version: readonly [number, number]): Promise<void> {
+    const buttons = vscode.extensions.getExtension('ms-python.python') ? [SELECT_INTERPRETER, OPEN_SETTING] : [OPEN_SETTING];
+    const choice = await vscode.window.showErrorMessage(
+        `Scion: ${python} is Python ${version.join('.')}; the server needs Python ${MIN_PYTHON.join('.')} or newer. Pick another interpreter.`,
+        ...buttons,
+    );
+    if (choice === SELECT_INTERPRETER) {
+        await vscode.commands.executeCommand('python.setInterpreter');
+    } else if (choice === OPEN_SETTING) {
+        await openPythonPathSetting();
+    }
+}
+
 /** Runs `python -P -c "import server"` (as the server starts); resolves with what went wrong when it fails. */
 export function checkServerImport(python: string, cwd: string | undefined): Promise<ImportCheck> {
     return new Promise((resolve) => {
@@ -174,6 +207,9 @@ function openPythonPathSetting(): Thenable<unknown> {
 interface PythonExtensionApi {
     ready?: Promise<void>;
     environments?: {
+        onDidChangeActiveEnvironmentPath?: (
+            listener: (event: { resource?: { uri?: vscode.Uri } | vscode.Uri }) => unknown,
+        ) => vscode.Disposable;
         getActiveEnvironmentPath(resource?: vscode.Uri): { id: string; path: string };
         resolveEnvironment(env: {
             id: string;
@@ -205,4 +241,17 @@ export function editorLookup(workspaceFolder: vscode.WorkspaceFolder | undefined
         pythonExtensionPath: () => pythonExtensionInterpreter(workspaceFolder?.uri),
         findOnPath: (name) => findOnPath(name),
     };
+}
+
+/**
+ * Calls `listener` when the Python extension's active interpreter changes (the user picks
+ * another one); nothing when that extension is not installed.
+ */
+export async function onPythonInterpreterChanged(listener: () => void): Promise<vscode.Disposable | undefined> {
+    const extension = vscode.extensions.getExtension<PythonExtensionApi>('ms-python.python');
+    if (!extension) {
+        return undefined;
+    }
+    const api = extension.isActive ? extension.exports : await extension.activate();
+    return api?.environments?.onDidChangeActiveEnvironmentPath?.(() => listener());
 }

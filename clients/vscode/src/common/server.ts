@@ -8,29 +8,44 @@ import {
 } from 'vscode-languageclient/node';
 import { askQuestions, type AskParams } from './ask';
 import { errorMessage, openGeneratedFiles } from './commands';
+import { documentSelector } from './languages';
 import {
     SERVER_ARGS,
     checkServerImport,
     editorLookup,
     findInterpreter,
+    isSupportedPython,
+    pythonVersion,
     reportMissingServer,
     reportNoInterpreter,
+    reportOldPython,
 } from './python';
+import { API_KEY_SECRET, withApiKey } from './secrets';
 import { configuredPythonPath, serverSettings } from './settings';
 import type { ServerStatus, StatusBar } from './status';
 
-/** The languages Scion's builtin templates cover (LSP language ids). */
-export const LANGUAGES = ['python', 'typescript', 'typescriptreact', 'javascript', 'go', 'rust', 'elixir'];
+/** What a server is for: one workspace folder (each folder of a multi-root workspace has its own). */
+export interface ServerScope {
+    /** The folder; undefined when VS Code has no folder open. */
+    folder: vscode.WorkspaceFolder | undefined;
+    /** Whether untitled documents go to this server (the first folder's). */
+    untitled: boolean;
+}
 
-/** Starts, restarts and stops the `python -P -m server` language client; one at a time. */
+/** Starts, restarts and stops the `python -P -m server` language client of one folder; one at a time. */
 export class ServerManager {
     private client: LanguageClient | undefined;
     private queue: Promise<void> = Promise.resolve();
 
     constructor(
         private readonly output: vscode.LogOutputChannel,
-        private readonly status: StatusBar,
+        readonly status: StatusBar,
+        private readonly secrets: vscode.SecretStorage,
+        readonly scope: ServerScope = { folder: vscode.workspace.workspaceFolders?.[0], untitled: true },
     ) {}
+
+    /** Whether it was started as one of several (a multi-root workspace): then it serves its folder's documents only. */
+    multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
 
     start(): Promise<void> {
         return this.enqueue(() => this.startClient());
@@ -64,16 +79,22 @@ export class ServerManager {
     }
 
     private async startClient(): Promise<void> {
-        const folder = vscode.workspace.workspaceFolders?.[0];
+        const folder = this.scope.folder;
         const cwd = folder?.uri.fsPath;
         this.status.update({ state: 'starting', message: 'looking for Python', upgradesAvailable: 0 });
-        const interpreter = await findInterpreter(editorLookup(folder, configuredPythonPath()));
+        const interpreter = await findInterpreter(editorLookup(folder, configuredPythonPath(folder)));
         if (!interpreter) {
             this.fail('no Python interpreter');
             void reportNoInterpreter();
             return;
         }
         this.output.info(`Python: ${interpreter.path} (from ${interpreter.source})`);
+        const version = await pythonVersion(interpreter.path);
+        if (version && !isSupportedPython(version)) {
+            this.fail(`${interpreter.path} is Python ${version.join('.')}`);
+            void reportOldPython(interpreter.path, version);
+            return;
+        }
         const check = await checkServerImport(interpreter.path, cwd);
         if (!check.ok) {
             this.fail(`the server is not installed for ${interpreter.path}`);
@@ -89,13 +110,16 @@ export class ServerManager {
             args: [...SERVER_ARGS],
             options: { cwd },
         };
+        // The key comes from the secret storage and goes to the server in initializationOptions
+        // only: never into settings, never in workspace/didChangeConfiguration.
+        const apiKey = await this.secrets.get(API_KEY_SECRET);
+        const multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
+        this.multiRoot = multiRoot;
         const clientOptions: LanguageClientOptions = {
-            documentSelector: LANGUAGES.flatMap((language) => [
-                { scheme: 'file', language },
-                { scheme: 'untitled', language },
-            ]),
+            documentSelector: documentSelector(multiRoot ? cwd : undefined, this.scope.untitled),
+            workspaceFolder: folder,
             outputChannel: this.output,
-            initializationOptions: () => ({ ask: true, scion: serverSettings() }),
+            initializationOptions: () => ({ ask: true, scion: withApiKey(serverSettings(folder), apiKey) }),
             middleware: {
                 // Sent here rather than through `next`, whose failure handler pops up a second
                 // notification: the server has already shown the failure (docs/internals.md, "Failures").
@@ -114,7 +138,8 @@ export class ServerManager {
                 },
             },
         };
-        const client = new LanguageClient('scion', 'Scion', serverOptions, clientOptions);
+        const name = multiRoot && folder ? `Scion (${folder.name})` : 'Scion';
+        const client = new LanguageClient('scion', name, serverOptions, clientOptions);
         let serverReported = false;
         client.onRequest('scion/ask', (params: AskParams, token: vscode.CancellationToken) => askQuestions(params, token));
         client.onNotification('scion/status', (params: Partial<ServerStatus>) => {

@@ -8,8 +8,12 @@ export const SETTING_KEYS: readonly string[] = Object.keys(manifest.contributes.
     key.slice(SECTION.length + 1),
 );
 
-/** Settings that configure the client itself and are not sent to the server. */
-const CLIENT_ONLY_PREFIX = 'server.';
+/**
+ * Settings the server never gets from settings.json: the client's own (`server.*`, and
+ * `trace.server`, which vscode-languageclient applies itself) and the API key, which
+ * travels from the secret storage instead (secrets.ts).
+ */
+const NOT_SENT = (key: string) => key.startsWith('server.') || key.startsWith('trace.') || key === 'llm.apiKey';
 
 export type NestedSettings = { [key: string]: unknown };
 
@@ -43,18 +47,25 @@ export function nestSettings(flat: Record<string, unknown>): NestedSettings {
     return nested;
 }
 
+/** The settings of a folder (its `.vscode/settings.json` over the workspace's and the user's). */
+function folderSettings(folder?: vscode.WorkspaceFolder): SettingsSource {
+    return vscode.workspace.getConfiguration(SECTION, folder?.uri);
+}
+
 /** The `scion` object of initializationOptions: every server setting, nested. */
-export function serverSettings(source: SettingsSource = vscode.workspace.getConfiguration(SECTION)): NestedSettings {
+export function serverSettings(source: SettingsSource | vscode.WorkspaceFolder | undefined = undefined): NestedSettings {
+    source = source === undefined || 'uri' in source ? folderSettings(source) : source;
     const flat: Record<string, unknown> = {};
     for (const key of SETTING_KEYS) {
-        if (!key.startsWith(CLIENT_ONLY_PREFIX)) {
+        if (!NOT_SENT(key)) {
             flat[key] = source.get(key);
         }
     }
     return nestSettings(flat);
 }
 
-export function configuredPythonPath(source: SettingsSource = vscode.workspace.getConfiguration(SECTION)): string {
+export function configuredPythonPath(source: SettingsSource | vscode.WorkspaceFolder | undefined = undefined): string {
+    source = source === undefined || 'uri' in source ? folderSettings(source) : source;
     return (source.get<string>('server.pythonPath') ?? '').trim();
 }
 
@@ -84,11 +95,14 @@ export function debounce<A extends unknown[]>(fn: (...args: A) => void, delayMs:
     return debounced;
 }
 
-/** Runs `onChange` once after a burst of `scion.*` setting changes. */
+/** Settings whose change needs a new server: all but the trace, which the running client follows. */
+const RESTART_KEYS = SETTING_KEYS.filter((key) => !key.startsWith('trace.'));
+
+/** Runs `onChange` once after a burst of `scion.*` setting changes that need a restart. */
 export function onSettingsChanged(onChange: () => void, delayMs = 500): vscode.Disposable {
     const debounced = debounce(onChange, delayMs);
     const listener = vscode.workspace.onDidChangeConfiguration((event) => {
-        if (event.affectsConfiguration(SECTION)) {
+        if (RESTART_KEYS.some((key) => event.affectsConfiguration(`${SECTION}.${key}`))) {
             debounced();
         }
     });

@@ -23,10 +23,11 @@ const ICONS: Record<ServerState, string> = {
     failed: '$(error)',
 };
 
-export function describeStatus(status: ServerStatus): StatusView {
+/** `folder`: the workspace folder's name when each folder of a multi-root workspace has its server. */
+export function describeStatus(status: ServerStatus, folder?: string): StatusView {
     const upgrades = status.upgradesAvailable;
-    let text = `${ICONS[status.state] ?? ''} Scion`;
-    let tooltip = `Scion server: ${status.state}${status.message ? ` (${status.message})` : ''}`;
+    let text = `${ICONS[status.state] ?? ''} Scion${folder ? ` (${folder})` : ''}`;
+    let tooltip = `Scion server${folder ? ` for ${folder}` : ''}: ${status.state}${status.message ? ` (${status.message})` : ''}`;
     let command = 'scion.showOutput';
     if (upgrades > 0) {
         text += ` $(arrow-up) ${upgrades}`;
@@ -52,9 +53,10 @@ export class StatusBar implements vscode.Disposable {
     private readonly item: vscode.StatusBarItem;
     private status: ServerStatus = { state: 'stopped', message: '', upgradesAvailable: 0 };
 
-    constructor() {
-        this.item = vscode.window.createStatusBarItem('scion.status', vscode.StatusBarAlignment.Right, 100);
-        this.item.name = 'Scion';
+    constructor(private readonly folder?: string) {
+        const id = folder ? `scion.status.${folder}` : 'scion.status';
+        this.item = vscode.window.createStatusBarItem(id, vscode.StatusBarAlignment.Right, 100);
+        this.item.name = folder ? `Scion (${folder})` : 'Scion';
         this.render();
         this.item.show();
     }
@@ -69,7 +71,7 @@ export class StatusBar implements vscode.Disposable {
     }
 
     private render(): void {
-        const view = describeStatus(this.status);
+        const view = describeStatus(this.status, this.folder);
         this.item.text = view.text;
         this.item.tooltip = view.tooltip;
         this.item.command = view.command;

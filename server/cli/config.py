@@ -1,0 +1,56 @@
+"""`scion config show`: the effective settings and where each came from.
+
+Layers, later wins: the defaults, the workspace's `.scion/config.toml`, the
+command's flags (the editor adds its user settings between the two; the CLI
+has none). Secrets (`llm.apiKey`) show only as set or not.
+"""
+
+from __future__ import annotations
+
+import click
+
+from server.cli.common import Where, json_option, print_json, print_table, workspace_options
+
+
+def show_config(where: Where, as_json: bool) -> int:
+    from server.common.config import as_raw, leaf_keys, shown_value, value_at
+    from server.common.config_file import config_path
+
+    workspace = where.root()
+    resolved = where.resolved(workspace)
+    keys = leaf_keys(as_raw(resolved.settings))
+    rows = [(key, shown_value(key, value_at(resolved.settings, key)), resolved.origins[key]) for key in keys]
+    if as_json:
+        print_json(
+            {
+                "file": config_path(workspace),
+                "fileExists": config_path(workspace).is_file(),
+                "settings": [{"key": key, "value": value, "source": source} for key, value, source in rows],
+                "problems": resolved.problems,
+            },
+            workspace,
+        )
+        return 0
+    print_table(["setting", "value", "from"], [(key, _shown(value), source) for key, value, source in rows])
+    return 0
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(map(repr, value)) + "]"
+    return repr(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+
+
+@click.group("config", help="The settings the CLI and the server use: .scion/config.toml, editor settings, flags.")
+def config_group() -> None:
+    pass
+
+
+@config_group.command("show", help="Print the effective settings and where each came from.")
+@workspace_options
+@json_option
+def show_command(where: Where, as_json: bool) -> int:
+    return show_config(where, as_json)
+
+
+COMMANDS = [config_group]
