@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 import pytest
 
+from server.cli import all_commands
 from server.cli import scion as root_command
 from tests.conftest import scion_process
 
@@ -19,7 +20,8 @@ SCION = Path(sys.executable).with_name("scion")  # the console script the comple
 def command_paths(command: click.Command, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
     found = [(path, command)]
     if isinstance(command, click.Group):
-        for name, sub in sorted(command.commands.items()):
+        subcommands = all_commands() if command is root_command else command.commands
+        for name, sub in sorted(subcommands.items()):
             found += command_paths(sub, (*path, name))
     return found
 

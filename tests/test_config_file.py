@@ -120,6 +120,17 @@ def test_user_only_settings_are_refused_and_never_echoed(workspace):
     assert not any("sk-" in problem for problem in resolved.problems)
 
 
+def test_a_repository_may_not_trust_its_own_copier_templates(workspace):
+    resolved = settings_of(
+        workspace,
+        '[templates]\ntrusted = ["./", "https://github.com/"]\n',
+    )
+    assert resolved.settings.templates.trusted == ()
+    assert [p.split("`")[1] for p in resolved.problems] == ["templates.trusted"]
+    mine = load_settings(workspace, Layer("editor settings", {"templates": {"trusted": ["gh:me/"]}}))
+    assert mine.settings.templates.trusted == ("gh:me/",)  # the user's own layers may
+
+
 @pytest.mark.parametrize(
     ("path", "allowed"),
     [(".scion/team.db", True), (":memory:", True), ("../elsewhere.db", False), ("/tmp/x.db", False)],

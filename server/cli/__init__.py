@@ -19,8 +19,41 @@ from server.common.errors import ScionError
 PROG = "scion"
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
+# Each command's module, imported when the command runs (or a help page or completion lists it):
+# a `scion generate` process does not pay for the evolution and learned-program modules.
+COMMAND_MODULES = {
+    "serve": "serve",
+    "templates": "templates",
+    "generate": "generate",
+    "stats": "stats",
+    "upgrade": "upgrade",
+    "check": "upgrade",
+    "evolve": "evolve",
+    "learned": "learned",
+    "hub": "hub",
+    "config": "config",
+    "completion": "completion",
+}
+
+
+class LazyGroup(click.Group):
+    """click's group with commands loaded on first use (the pattern of click's docs, "lazy loading")."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMAND_MODULES})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            import importlib
+
+            module = importlib.import_module(f"server.cli.{COMMAND_MODULES[cmd_name]}")
+            for command in module.COMMANDS:
+                self.add_command(command)
+        return super().get_command(ctx, cmd_name)
+
 
 @click.group(
+    cls=LazyGroup,
     context_settings=CONTEXT,
     help="Code templates that get better by being used: generate, track, upgrade, evolve.",
     epilog="Exit codes: 0 fine, 1 findings (upgrades available, conflicts, failed files), 2 usage or input errors.",
@@ -44,15 +77,10 @@ def _log_warnings_to_stderr() -> None:
         root.addHandler(_WarningsToStderr(logging.WARNING))
 
 
-def _add_commands() -> None:
-    from server.cli import completion, config, evolve, generate, hub, learned, serve, stats, templates, upgrade
-
-    for module in (serve, templates, generate, stats, upgrade, evolve, learned, hub, config, completion):
-        for command in module.COMMANDS:
-            scion.add_command(command)
-
-
-_add_commands()
+def all_commands() -> dict[str, click.Command]:
+    """Every top-level command, loaded (for tests and tools that walk the tree)."""
+    ctx = click.Context(scion)
+    return {name: command for name in scion.list_commands(ctx) if (command := scion.get_command(ctx, name))}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,13 +29,19 @@ def describe(catalog, template) -> dict:
 
 
 def list_templates(where: Where, as_json: bool) -> int:
+    from server.cli.copier_generate import copier_templates_of, describe_copier_template
+
     workspace = where.root()
     catalog = where.catalog(workspace)
     templates = sorted(catalog.templates(), key=lambda t: t.id)
+    copier = [
+        describe_copier_template(name, folder) for name, folder in sorted(copier_templates_of(where, workspace).items())
+    ]
     if as_json:
-        print_json([describe(catalog, t) for t in templates], workspace)
+        print_json([describe(catalog, t) for t in templates] + copier, workspace)
         return 0
     rows = [[t.id, t.version, len(catalog.versions(t.id)), t.mode, ",".join(t.languages), t.title] for t in templates]
+    rows += [[c["id"], c["version"], len(c["versions"]), "copier", "", c["title"]] for c in copier]
     print_table(["id", "version", "versions", "mode", "languages", "title"], rows)
     return 0
 

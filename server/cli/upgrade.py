@@ -5,6 +5,9 @@ or a file could not be upgraded; check exits 1 when upgrades are available or
 an answer file could not be read (the others are still checked), so a
 pre-commit hook or CI job can fail on it; both exit 2 on usage errors (a path
 that does not exist, no path and no --all).
+
+Copier projects (a copier answers file in the workspace) are upgraded and
+checked beside Scion's own generated files (server/cli/copier_upgrade.py).
 """
 
 from __future__ import annotations
@@ -34,7 +37,15 @@ def upgrade(
     defaults: bool = False,
     answers: tuple[str, ...] = (),
     as_json: bool = False,
+    trust: bool = False,
+    skip_tasks: bool = False,
 ) -> int:
+    from server.cli.copier_upgrade import (
+        CopierRun,
+        copier_answers_files,
+        print_copier_results,
+        upgrade_copier_projects,
+    )
     from server.cli.generate import parse_answer_args
     from server.upgrades.batch import apply_batch, generated_files, plan_batch
     from server.upgrades.parallel import CoreSampler, default_workers
@@ -46,8 +57,15 @@ def upgrade(
         raise click.UsageError("name the generated files to upgrade, or pass --all for the whole workspace")
     near = paths[0].expanduser().resolve().parent if paths else None
     workspace = where.root(near)
-    targets = [path.expanduser() for path in paths] if paths else generated_files(workspace)
-    store = None if dry_run else where.open_store(workspace)
+    copier_files = set(copier_answers_files(workspace, list(paths))) if paths else set()
+    own_paths = [path for path in paths if path.expanduser().absolute() not in copier_files]
+    copier_run = CopierRun(to_version, dry_run, defaults, trust, skip_tasks, parse_answer_args(list(answers)))
+    copier_results, copier_exit = upgrade_copier_projects(where, workspace, list(paths), copier_run)
+    if paths and not own_paths:
+        return _copier_only(workspace, dry_run, as_json, copier_results, copier_exit)
+    targets = [path.expanduser() for path in own_paths] if paths else generated_files(workspace)
+    # A copier-only project gets no database of Scion's (nothing of Scion's is added to it).
+    store = None if dry_run or not targets else where.open_store(workspace)
     asks = not defaults and can_ask()
     upgrader = Upgrader(
         where.catalog(workspace, lazy=True),
@@ -74,8 +92,18 @@ def upgrade(
                 entry["diff"] = upgrade.diff(workspace)
             files.append(entry)
         rolled_back = [relative(path, workspace) for path in result.rolled_back]
-        print_json({"summary": result.counts, "dryRun": dry_run, "rolledBack": rolled_back, "files": files}, workspace)
-        return result.exit_code
+        print_json(
+            {
+                "summary": result.counts,
+                "dryRun": dry_run,
+                "rolledBack": rolled_back,
+                "files": files,
+                "copier": copier_results,
+            },
+            workspace,
+        )
+        return max(result.exit_code, copier_exit)
+    print_copier_results(copier_results, dry_run)
     for upgrade in result.files:
         if dry_run and upgrade.writes:
             sys.stdout.write(upgrade.diff(workspace))
@@ -86,10 +114,25 @@ def upgrade(
     print(("dry run: " if dry_run else "") + counts, file=sys.stderr if dry_run else sys.stdout)
     if result.count("conflicted") and not dry_run:
         note("conflicts remain: resolve the <<<<<<< yours / >>>>>>> template blocks, then commit")
-    return result.exit_code
+    if copier_exit and any(item["status"] == "conflicted" for item in copier_results):
+        note("conflicts remain in copier projects: resolve the <<<<<<< yours blocks, then commit")
+    return max(result.exit_code, copier_exit)
+
+
+def _copier_only(workspace: Path, dry_run: bool, as_json: bool, results: list, exit_code: int) -> int:
+    from server.cli.copier_upgrade import print_copier_results
+
+    if as_json:
+        print_json({"dryRun": dry_run, "copier": results}, workspace)
+    else:
+        print_copier_results(results, dry_run)
+        if any(item["status"] == "conflicted" for item in results):
+            note("conflicts remain: resolve the <<<<<<< yours / >>>>>>> template blocks, then commit")
+    return exit_code
 
 
 def check(where: Where, as_json: bool) -> int:
+    from server.cli.copier_upgrade import check_copier_projects
     from server.upgrades.detect import Detector
     from server.upgrades.discovery import find_answer_files
     from server.upgrades.writes import interrupted
@@ -113,6 +156,8 @@ def check(where: Where, as_json: bool) -> int:
         for offer in found:
             if store is None or not store.is_dismissed(str(offer.primary), offer.template_id, offer.to_version):
                 offers.append(offer)
+    copier_offers, copier_unreadable = check_copier_projects(workspace)
+    unreadable += copier_unreadable
     if as_json:
         print_json(
             [
@@ -124,20 +169,26 @@ def check(where: Where, as_json: bool) -> int:
                     "summary": offer.summary,
                 }
                 for offer in offers
-            ],
+            ]
+            + [{**item, "summary": f"copier template {item['template']}"} for item in copier_offers],
             workspace,
         )
     else:
         for offer in offers:
             print(f"{relative(offer.primary, workspace)}: {offer.message}")
-        note(f"{len(offers)} upgrade{'s' if len(offers) != 1 else ''} available")
+        for item in copier_offers:
+            print(f"{item['file']}: copier template {item['template']}: {item['from']} -> {item['to']} available")
+        total = len(offers) + len(copier_offers)
+        note(f"{total} upgrade{'s' if total != 1 else ''} available")
     if unreadable:
         note(f"{unreadable} answer file{'s' if unreadable != 1 else ''} could not be checked")
-    return 1 if offers or unreadable else 0
+    return 1 if offers or copier_offers or unreadable else 0
 
 
 @click.command(
-    "upgrade", help="Upgrade generated files to newer template versions (a three-way merge that keeps your edits)."
+    "upgrade",
+    help="Upgrade generated files to newer template versions (a three-way merge that keeps your edits). "
+    "Copier projects (a .copier-answers.yml) are upgraded to the template's newer tag, as `copier update` does.",
 )
 @click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--all", "all_files", is_flag=True, help="every generated file in the workspace")
@@ -145,6 +196,8 @@ def check(where: Where, as_json: bool) -> int:
 @click.option("--dry-run", is_flag=True, help="show the changes as unified diffs; write nothing")
 @click.option("--defaults", is_flag=True, help="answer new questions with their defaults, never ask")
 @answer_option("an answer for the new version (repeatable): how to give a secret again without a prompt")
+@click.option("--trust", is_flag=True, help="copier: allow the template's _jinja_extensions, _tasks and _migrations")
+@click.option("--skip-tasks", is_flag=True, help="copier: do not run the template's _tasks")
 @workspace_options
 @json_option
 def upgrade_command(where: Where, paths: tuple[Path, ...], **options) -> int:

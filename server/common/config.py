@@ -52,6 +52,9 @@ class DatabaseSettings:
 @attrs.frozen
 class TemplateSettings:
     roots: Paths = Paths(())
+    # copier templates whose extensions, tasks and migrations may run (a source, or a prefix ending in /).
+    # The user's alone: a repository's .scion/config.toml may not trust its own templates.
+    trusted: Paths = Paths(())
 
 
 @attrs.frozen

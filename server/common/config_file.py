@@ -12,6 +12,8 @@ alone (editor settings or CLI flags), never a repository's:
 - `server.pythonPath`: the interpreter an editor starts;
 - every `hub.*` setting: a repository must not send your answers and code
   to its own database (`hub.url`) or widen what you share (`hub.share`);
+- `templates.trusted`: a repository must not trust its own copier templates
+  (their extensions, tasks and migrations run code);
 - `database.path` outside the workspace (`:memory:` and paths inside are fine);
 - template roots that are absolute, start with `~`, or are the workspace
   itself or a folder above it (a sibling like `../shared-templates` is fine):
@@ -35,7 +37,7 @@ if TYPE_CHECKING:  # the settings model (pydantic) loads only when a file or a f
 CONFIG_NAME = "config.toml"
 SOURCE = ".scion/config.toml"
 MAX_BYTES = 64 * 1024  # a settings file is a few hundred bytes
-USER_ONLY = frozenset({"llm.model", "llm.apiBase", "llm.apiKey", "server.pythonPath"})
+USER_ONLY = frozenset({"llm.model", "llm.apiBase", "llm.apiKey", "server.pythonPath", "templates.trusted"})
 USER_ONLY_SECTIONS = frozenset({"hub"})  # every key under them, known or not
 
 

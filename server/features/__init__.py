@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from server.features import (
     code_actions,
+    copier_projects,
     documents,
     evolution,
     generate,
@@ -30,6 +31,7 @@ FEATURES = (
     hover,
     tracking,
     upgrades,
+    copier_projects,
     watched_files,
     evolution,
     hub,

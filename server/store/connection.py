@@ -28,12 +28,18 @@ _FIX_PATH = "set scion.database.path to another file"
 
 
 def open_database(path: Path | str) -> Database:
-    """A migrated sqlite-utils Database for `path` (":memory:" for a throwaway one)."""
+    """A migrated sqlite-utils Database for `path` (":memory:" for a throwaway one).
+
+    Without sqlite-utils plugins (`execute_plugins=False`): Scion uses none,
+    a plugin installed beside it must not hook into Scion's connection, and
+    finding them scans every installed package's entry points (tens of ms per
+    CLI command).
+    """
     from sqlite_utils import Database
 
     if str(path) == MEMORY:
         connection = sqlite3.connect(MEMORY, check_same_thread=False, isolation_level=None)
-        db = Database(connection)
+        db = Database(connection, execute_plugins=False)
         migrate(db, MEMORY)
         return db
     url = _URL.match(str(path))
@@ -52,7 +58,7 @@ def open_database(path: Path | str) -> Database:
     except sqlite3.Error as error:
         raise StoreError(f"cannot open the database ({error}); {_FIX_PATH}", path=path) from error
     ignore_database(path)  # `.scion/scion.db` never shows in `git status`
-    db = Database(connection)
+    db = Database(connection, execute_plugins=False)
     try:
         # WAL lets the CLI read while the server writes; NORMAL sync is
         # durable enough under WAL (a power cut may lose the last commit only).

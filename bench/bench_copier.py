@@ -1,0 +1,163 @@
+"""scion generate vs copier copy, scion upgrade vs copier update: both as processes, on real templates.
+
+The five real templates of tests/copier/real/ (two tags each) become git
+repositories; each tool runs as users run it, one process per operation, with
+its own cache folder warmed by one untimed run (copier keeps a clone cache for
+remote templates only; Scion keeps each tag checked out once). An upgrade run
+starts from a fresh copy of the same project (generated at the older tag by
+copier, committed, edited by the user, committed: copier needs git, Scion does
+not). Ratios are copier's median over Scion's. Target: >= 10x.
+
+Both run from bytecode, as installed packages do: Scion's own modules are
+compiled first (an editable install under PYTHONDONTWRITEBYTECODE would
+otherwise compile them from source in every run, which copier, installed with
+its bytecode, never does).
+
+    .venv/bin/python bench/bench_copier.py [--runs N] [--template NAME]...
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import summary, table
+from tests.copier.support import git, git_template_from_folders, isolated_env
+from tests.copier.test_real_templates import REAL, TEMPLATES
+
+CPU: dict[str, list[float]] = {}  # CPU seconds (user + system, the process and its git children) per tool
+
+
+def timed(argv: list[str], cwd: Path, home: Path, tool: str = "") -> float:
+    """Wall-clock seconds of one run; its CPU seconds go to CPU[tool] (less sensitive to a loaded machine)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(
+        argv, cwd=cwd, env=isolated_env(home), capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
+    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"{argv[:5]} failed: {done.stderr[-2000:]}")
+    if tool:
+        CPU.setdefault(tool, []).append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return elapsed
+
+
+def copier_argv(*args: str) -> list[str]:
+    return [sys.executable, "-m", "copier", *args]
+
+
+def scion_argv(*args: str) -> list[str]:
+    return [sys.executable, "-P", "-m", "server", *args]
+
+
+def bench_template(name: str, root: Path, runs: int) -> list[list]:
+    tags, data, flags, edited = TEMPLATES[name]
+    template = git_template_from_folders(root / "template", [(tag, REAL / name / tag) for tag in tags])
+    home = root / "home"
+    copier_data = [f"--data={k}={v}" for k, v in data.items()]
+    scion_data = [a for k, v in data.items() for a in ("--answer", f"{k}={v}")]
+    copy_times: dict[str, list[float]] = {"copier": [], "scion": []}
+    for run in range(runs + 1):  # run 0 warms the caches and is not counted
+        for tool in ("copier", "scion"):
+            out = root / f"{tool}-copy-{run}"
+            if tool == "copier":
+                argv = copier_argv("copy", "--defaults", "-q", *flags, *copier_data, str(template), str(out))
+            else:
+                argv = scion_argv("generate", str(template), "--path", str(out), "--defaults", *flags, *scion_data)
+            seconds = timed(argv, root, home, f"{name} copy {tool}" if run else "")
+            if run:
+                copy_times[tool].append(seconds)
+            shutil.rmtree(out)
+    project = root / "project"
+    timed(
+        copier_argv(
+            "copy", "--defaults", "-q", "--vcs-ref", tags[0], *flags, *copier_data, str(template), str(project)
+        ),
+        root,
+        home,
+    )
+    git("init", "-q", "-b", "main", cwd=project)
+    git("add", "-A", cwd=project)
+    git("commit", "-qm", "generated", cwd=project)
+    with (project / edited).open("a", encoding="utf-8") as file:
+        file.write("\nA line the user added.\n")
+    git("add", "-A", cwd=project)
+    git("commit", "-qm", "edit", cwd=project)
+    answers_file = next(project.glob(".copier-answers*.yml")).name
+    trust = ["--trust"] if "--skip-tasks" in flags and "--trust" not in flags else []
+    update_times: dict[str, list[float]] = {"copier": [], "scion": []}
+    for run in range(runs + 1):
+        for tool in ("copier", "scion"):
+            scratch = root / f"{tool}-update-{run}"
+            shutil.copytree(
+                project, scratch, symlinks=True, ignore=None if tool == "copier" else shutil.ignore_patterns(".git")
+            )
+            if tool == "copier":
+                argv = copier_argv("update", "--defaults", "-q", *flags, *trust, "--answers-file", answers_file)
+            else:
+                argv = scion_argv("upgrade", "--all", "--defaults", *flags, "--workspace", str(scratch))
+            seconds = timed(argv, scratch, home, f"{name} update {tool}" if run else "")
+            if run:
+                update_times[tool].append(seconds)
+            shutil.rmtree(scratch)
+    rows = []
+    for operation, key, times in (
+        ("copy / generate", "copy", copy_times),
+        ("update / upgrade", "update", update_times),
+    ):
+        copier_median, copier_p99 = summary(times["copier"])
+        scion_median, scion_p99 = summary(times["scion"])
+        copier_cpu = summary(CPU[f"{name} {key} copier"])[0]
+        scion_cpu = summary(CPU[f"{name} {key} scion"])[0]
+        rows.append(
+            [
+                name,
+                operation,
+                copier_median,
+                copier_p99,
+                scion_median,
+                scion_p99,
+                f"{copier_median / scion_median:.1f}x",
+                f"{copier_cpu / scion_cpu:.1f}x",
+            ]
+        )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--template", action="append", choices=sorted(TEMPLATES), help="only these (repeatable)")
+    args = parser.parse_args()
+    compileall.compile_dir(Path(__file__).resolve().parent.parent / "server", quiet=1)
+    rows = []
+    for name in sorted(args.template or TEMPLATES):
+        with tempfile.TemporaryDirectory(prefix="scion-bench-copier-") as folder:
+            rows.extend(bench_template(name, Path(folder), args.runs))
+            print(f"{name} done", file=sys.stderr)
+    load = os.getloadavg()[0]
+    print(f"\n{args.runs} runs each, load average {load:.1f}, copier {_version()}\n")
+    headers = ["template", "operation", "copier median s", "copier p99 s", "scion median s", "scion p99 s"]
+    print(table([*headers, "wall ratio", "CPU ratio"], rows))
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return version("copier")
+
+
+if __name__ == "__main__":
+    main()

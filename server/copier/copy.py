@@ -1,0 +1,124 @@
+"""`scion generate SRC --path DEST` for a copier template: the same tree `copier copy` writes.
+
+Plan, then write: every path is checked against the destination (the trust
+boundary, server/common/confine.py) and every conflict is found before the
+first byte is written. A file that exists with other content is a conflict
+unless it matches `_skip_if_exists` (kept as it is) or is the answers file
+(always rewritten, as copier does); `overwrite` rewrites conflicts. Nothing
+of Scion's is added to the project: the answers file is copier's own, rendered
+by the template.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from server.common.confine import inside_workspace
+from server.common.errors import ScionError
+
+from .answers import AskFunction
+from .render import ProjectRender, RenderedFile
+from .session import RunOptions, Session
+from .source import Checkout, open_source
+from .tasks import run_tasks
+
+
+class DestinationConflict(ScionError):
+    """Files in the destination that the template would overwrite."""
+
+
+@dataclass(frozen=True)
+class CopyResult:
+    checkout: Checkout
+    render: ProjectRender
+    written: tuple[str, ...]  # relative paths
+    skipped: tuple[str, ...]
+    answers: dict[str, Any]
+    remembered: dict[str, Any]
+    secret_values: tuple[str, ...] = field(default=())  # to redact from anything stored
+
+
+Say = Callable[[str], None]
+
+
+def copy_template(
+    src: str,
+    destination: Path,
+    options: RunOptions,
+    *,
+    vcs_ref: str | None = None,
+    ask: AskFunction | None = None,
+    say: Say = lambda _text: None,
+) -> CopyResult:
+    checkout = open_source(src).checkout(vcs_ref)
+    session = Session(checkout, destination, options)
+    _say_message(say, session.message("message_before_copy"))
+    answers = session.ask(ask)
+    render = session.render()
+    written, skipped = write_render(render, session.destination, overwrite=options.overwrite)
+    if not options.skip_tasks:
+        run_tasks(session, say)
+    _say_message(say, session.message("message_after_copy"))
+    secrets = tuple(
+        str(answers[name]) for name in session.config.secret_questions if name in answers and str(answers[name])
+    )
+    return CopyResult(checkout, render, written, skipped, answers, session.remembered, secrets)
+
+
+def _say_message(say: Say, text: str) -> None:
+    if text:
+        say(text)
+
+
+def write_render(
+    render: ProjectRender, destination: Path, *, overwrite: bool
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Write the files that differ; returns (written, skipped). Conflicts fail before anything is written."""
+    destination.mkdir(parents=True, exist_ok=True)
+    root = destination.resolve()
+    targets: list[tuple[RenderedFile, Path]] = []
+    skipped: list[str] = []
+    conflicts: list[str] = []
+    for file in render.files:
+        path = Path(inside_workspace(root, root / file.path, what="rendered path"))
+        existing = _existing(path)
+        if existing is None:
+            targets.append((file, path))
+        elif existing == (file.content, file.executable):
+            continue
+        elif render.skipped_if_exists(file.path):
+            skipped.append(file.path)
+        elif overwrite or file.path == render.answers_file:
+            targets.append((file, path))
+        else:
+            conflicts.append(file.path)
+    if conflicts:
+        shown = ", ".join(conflicts[:5]) + (f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else "")
+        raise DestinationConflict(f"would overwrite {shown} in {destination}: pass --force to overwrite")
+    for folder in render.folders:
+        Path(inside_workspace(root, root / folder, what="rendered folder")).mkdir(parents=True, exist_ok=True)
+    for file, path in targets:
+        write_file(path, file)
+    return tuple(file.path for file, _ in targets), tuple(skipped)
+
+
+def write_file(path: Path, file: RenderedFile) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_symlink():
+        path.unlink()  # the file replaces the link; writing through it would write elsewhere
+    path.write_bytes(file.content)
+    if stat.S_IMODE(path.stat().st_mode) != file.mode:
+        os.chmod(path, file.mode)
+
+
+def _existing(path: Path) -> tuple[bytes, bool] | None:
+    if path.is_symlink() or not path.exists():
+        return None if not path.is_symlink() else (b"", False)
+    if path.is_dir():
+        raise DestinationConflict(f"{path} is a folder; the template writes a file there")
+    return path.read_bytes(), bool(path.stat().st_mode & 0o111)

@@ -1,0 +1,132 @@
+"""The Jinja environment a copier template renders in, set up as copier 9 sets it up.
+
+- Scion's bounded sandbox (server/templates/limits.py) underneath: a copier
+  template is as untrusted as any other.
+- `{% include %}`, `{% import %}` and `{% extends %}` load from the template's
+  root, and never from outside it (a symlink out is refused).
+- copier's filters are jinja2-ansible-filters' (`to_nice_yaml`, `regex_search`,
+  `bool`, `hash`, ...), the library copier itself ships; `to_json` also takes
+  paths; the `pathjoin` global.
+- `_envops` as the template gives them (other delimiters, `trim_blocks`, ...),
+  with `keep_trailing_newline` on unless the template turns it off, and
+  `undefined` limited to the two classes copier allows. Without it, undefined
+  names render as nothing (Jinja's default, and copier's).
+- `_jinja_extensions` are loaded only for a trusted template (trust.py decides;
+  this module only loads what it is given).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
+from typing import Any
+
+import jinja2
+from jinja2_ansible_filters import AnsibleCoreFiltersExtension
+
+from server.common.errors import TemplateError
+from server.templates.limits import BoundedEnvironment
+
+_UNDEFINED = {"jinja2.Undefined": jinja2.Undefined, "jinja2.StrictUndefined": jinja2.StrictUndefined}
+_PATH_TYPES = {"posix": PurePosixPath, "windows": PureWindowsPath, "native": PurePath}
+
+
+class CopierLoader(jinja2.FileSystemLoader):
+    """Templates by their path from the template root; a path that resolves outside it is refused."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        super().__init__([str(self.root)])
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        if not Path(filename).resolve().is_relative_to(self.root):
+            raise jinja2.TemplateNotFound(f"{template} (it resolves outside the template)")
+        return source, filename, uptodate
+
+
+def _json_fallback(value: Any) -> Any:
+    if isinstance(value, PurePath):
+        return str(value)
+    if hasattr(value, "keys"):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _to_json(value: Any, *args: Any, **kwargs: Any) -> str:
+    kwargs.setdefault("default", _json_fallback)
+    return json.dumps(value, *args, **kwargs)
+
+
+def _pathjoin(*parts: str, mode: str = "posix") -> str:
+    if mode not in _PATH_TYPES:
+        raise ValueError(f"pathjoin mode must be posix, windows or native, not {mode!r}")
+    return str(_PATH_TYPES[mode](*parts))
+
+
+class TemplateStrings:
+    """Short templated strings (path segments, defaults, patterns), compiled once each.
+
+    Most of them hold no Jinja at all: those render to themselves, and are not
+    compiled (compiling costs a millisecond; a template has hundreds of them).
+    """
+
+    def __init__(self, env: jinja2.Environment) -> None:
+        self.env = env
+        self._compiled: dict[str, jinja2.Template] = {}
+        self._markers = (env.block_start_string, env.variable_start_string, env.comment_start_string)
+        # Plain text renders to itself unless Jinja would change it: line statements, or newlines it rewrites.
+        self._plain_allowed = env.line_statement_prefix is None and env.line_comment_prefix is None
+
+    def is_plain(self, text: str) -> bool:
+        return (
+            self._plain_allowed
+            and not any(marker in text for marker in self._markers)
+            and "\r" not in text
+            and (self.env.keep_trailing_newline or not text.endswith("\n"))
+        )
+
+    def render(self, text: str, context: dict[str, Any]) -> str:
+        if self.is_plain(text):
+            return text
+        template = self._compiled.get(text)
+        if template is None:
+            template = self._compiled[text] = self.env.from_string(text)
+        return template.render(context)
+
+
+def copier_environment(
+    root: Path, envops: dict[str, Any], extensions: tuple[str, ...] = (), bytecode_folder: Path | None = None
+) -> BoundedEnvironment:
+    """The environment for the template whose files are under `root`.
+
+    `bytecode_folder`: where compiled templates are kept between runs (Jinja checks each
+    against its source's checksum), so generating from the same version again compiles nothing.
+    """
+    options = dict(envops)
+    options.setdefault("keep_trailing_newline", True)
+    undefined = options.get("undefined")
+    if undefined is not None:
+        if undefined not in _UNDEFINED:
+            raise TemplateError(
+                f"_envops.undefined must be jinja2.Undefined or jinja2.StrictUndefined, not {undefined!r}"
+            )
+        options["undefined"] = _UNDEFINED[undefined]
+    for forbidden in ("loader", "extensions", "bytecode_cache", "finalize", "auto_reload"):
+        if forbidden in options:
+            raise TemplateError(f"_envops.{forbidden} is not a setting copier templates may change")
+    if bytecode_folder is not None:
+        bytecode_folder.mkdir(parents=True, exist_ok=True)
+        options["bytecode_cache"] = jinja2.FileSystemBytecodeCache(str(bytecode_folder))
+    try:
+        env = BoundedEnvironment(
+            loader=CopierLoader(root), extensions=[AnsibleCoreFiltersExtension, *extensions], **options
+        )
+    except (TypeError, ValueError, AssertionError) as error:
+        raise TemplateError(f"bad _envops: {error}") from None
+    except ImportError as error:
+        raise TemplateError(f"a Jinja extension of the template cannot be loaded: {error}") from None
+    env.filters["to_json"] = _to_json
+    env.globals["pathjoin"] = _pathjoin
+    return env

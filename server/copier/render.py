@@ -1,0 +1,211 @@
+"""Rendering a copier template into a value: every file's bytes and mode, every folder, nothing written.
+
+copier 9's rules, in the order it applies them:
+
+- the tree walked is `_subdirectory` (rendered) below the template root;
+- each path segment is rendered; a segment that renders empty drops the file
+  or folder (conditional names); a segment that renders to the answers file's
+  path is that path;
+- files ending in `_templates_suffix` (default `.jinja`) are rendered and lose
+  the suffix; other files are copied byte for byte (binary ones too) and are
+  left out when a suffixed twin exists; modes are the template file's
+  (executable bits kept);
+- `_exclude` (given by the session: copier's defaults when the template sets
+  none and has no subdirectory) matches the rendered path with gitignore rules (pathspec, as
+  copier); `_skip_if_exists` patterns are kept for the writer.
+
+Untrusted input: the subdirectory and every rendered path must stay inside
+the template and the destination (no absolute path, no `..`), a symlink in the
+template must point inside it, and the walk is bounded.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import jinja2
+from pathspec import PathSpec
+
+from server.common.errors import PathEscapeError, TemplateError
+
+from .jinja import TemplateStrings
+
+DEFAULT_EXCLUDE = ("copier.yaml", "copier.yml", "~*", "*.py[co]", "__pycache__", ".git", ".DS_Store", ".svn")
+DEFAULT_SUFFIX = ".jinja"
+MAX_ENTRIES = 50_000  # files and folders in one template; symlink loops stop here
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    path: str  # POSIX, relative to the destination
+    content: bytes
+    mode: int  # permission bits
+
+    @property
+    def executable(self) -> bool:
+        return bool(self.mode & 0o111)
+
+
+@dataclass(frozen=True)
+class ProjectRender:
+    """What a copier template renders to: the value the writers and the upgrade planner take."""
+
+    files: tuple[RenderedFile, ...]
+    folders: tuple[str, ...]
+    answers_file: str
+    skip_if_exists: tuple[str, ...]  # rendered patterns
+
+    def by_path(self) -> dict[str, RenderedFile]:
+        return {file.path: file for file in self.files}
+
+    def skipped_if_exists(self, path: str) -> bool:
+        return bool(self.skip_if_exists) and path_matcher(self.skip_if_exists)(path)
+
+
+def path_matcher(patterns: tuple[str, ...] | list[str]) -> Callable[[str], bool]:
+    spec = PathSpec.from_lines("gitignore", (unicodedata.normalize("NFD", pattern) for pattern in patterns))
+    return spec.match_file
+
+
+class TreeRenderer:
+    """Walks one template version with one set of answers (`render_string` holds the context)."""
+
+    def __init__(
+        self,
+        root: Path,
+        exclude: tuple[str, ...],
+        settings: dict[str, Any],
+        env: jinja2.Environment,
+        context: dict[str, Any],
+        answers_file: str,
+        operation: str,
+    ) -> None:
+        self.root = root.resolve()
+        self.exclude = exclude
+        self.settings = settings
+        self.env = env
+        self.strings = TemplateStrings(env)
+        self.context = context
+        self.answers_file = answers_file
+        self.operation = operation
+        suffix = settings.get("templates_suffix")
+        self.suffix = DEFAULT_SUFFIX if suffix is None else str(suffix)
+
+    def string(self, text: str, extra: dict[str, Any] | None = None) -> str:
+        try:
+            return self.strings.render(text, {**self.context, **extra} if extra else self.context)
+        except jinja2.TemplateError as error:
+            raise TemplateError(f"cannot render {text[:60]!r}: {error}") from None
+
+    def render(self) -> ProjectRender:
+        copy_root = self._copy_root()
+        exclude = self._exclude_matcher()
+        files: dict[str, RenderedFile] = {}
+        folders: list[str] = []
+        for entry in _walk(copy_root, self.root):
+            relpath = Path(entry).relative_to(copy_root)
+            is_dir = os.path.isdir(entry)
+            for dst in self._render_path(copy_root, relpath):
+                text = _confined(dst)
+                if exclude(text):
+                    continue
+                if is_dir:
+                    folders.append(text)
+                else:
+                    files[text] = self._render_file(Path(entry), text)
+        skips = tuple(self.string(pattern) for pattern in self.settings.get("skip_if_exists") or ())
+        return ProjectRender(tuple(files.values()), tuple(folders), self.answers_file, skips)
+
+    def _copy_root(self) -> Path:
+        subdirectory = self.string(str(self.settings.get("subdirectory") or ""))
+        path = (self.root / subdirectory).resolve()
+        if not path.is_relative_to(self.root):
+            raise PathEscapeError(f"refusing _subdirectory {subdirectory!r}: it leaves the template")
+        if not path.is_dir():
+            raise TemplateError(f"_subdirectory {subdirectory!r} is not a folder of the template")
+        return path
+
+    def _exclude_matcher(self) -> Callable[[str], bool]:
+        patterns: list[str] = []
+        for pattern in self.exclude:
+            rendered = self.string(str(pattern), {"_copier_operation": self.operation})
+            patterns.extend(_LINE_BREAK.split(rendered))
+        return path_matcher(patterns)
+
+    def _render_path(self, copy_root: Path, relpath: Path) -> Iterator[str]:
+        suffix = self.suffix
+        is_template = relpath.name.endswith(suffix)
+        if suffix and (copy_root / f"{relpath}{suffix}").exists():
+            return  # the suffixed twin is the one that counts
+        if suffix and is_template:
+            relpath = relpath.with_suffix("")
+        rendered: list[str] = []
+        for part in relpath.parts:
+            try:
+                text = self.string(part)
+            except TemplateError as error:
+                raise TemplateError(f"cannot render the path {relpath}: {error}") from None
+            if not text:
+                return  # a segment rendered empty: the file or folder is left out
+            if text == self.answers_file:
+                yield self.answers_file
+                return
+            rendered.append(text)
+        path = "/".join(rendered)
+        if is_template or not (self.root / f"{path}{suffix}").exists():
+            yield path
+
+    def _render_file(self, source: Path, destination: str) -> RenderedFile:
+        mode = stat.S_IMODE(source.stat().st_mode)
+        if source.name.endswith(self.suffix):
+            template_name = source.relative_to(self.root).as_posix()
+            try:
+                template = self.env.get_template(template_name)
+            except UnicodeDecodeError:
+                if self.suffix:
+                    raise TemplateError(f"{template_name} ends in {self.suffix} but is not UTF-8 text") from None
+                return RenderedFile(destination, source.read_bytes(), mode)
+            except jinja2.TemplateSyntaxError as error:
+                raise TemplateError(f"{error.message}", path=source, line=error.lineno) from None
+            try:
+                content = template.render(self.context).encode()
+            except jinja2.TemplateError as error:
+                raise TemplateError(f"cannot render it: {error}", path=source) from None
+            return RenderedFile(destination, content, mode)
+        return RenderedFile(destination, source.read_bytes(), mode)
+
+
+def _confined(path: str) -> str:
+    pure = PurePosixPath(path.replace("\\", "/"))
+    if pure.is_absolute() or ".." in pure.parts or re.match(r"^[A-Za-z]:", path):
+        raise PathEscapeError(f"refusing the rendered path {path!r}: it leaves the destination")
+    return pure.as_posix()
+
+
+def _walk(folder: Path, root: Path) -> Iterator[str]:
+    """Every entry below `folder`, symlinks followed (as copier does) but only inside `root`."""
+    count = 0
+    pending = [str(folder)]
+    while pending:
+        current = pending.pop()
+        with os.scandir(current) as entries:
+            listed = sorted(entries, key=lambda entry: entry.name)
+        below = []
+        for entry in listed:
+            count += 1
+            if count > MAX_ENTRIES:
+                raise TemplateError(f"the template has more than {MAX_ENTRIES} files and folders")
+            if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
+                raise PathEscapeError(f"refusing the template: {entry.path} is a symlink out of it")
+            yield entry.path
+            if entry.is_dir(follow_symlinks=True):
+                below.append(entry.path)
+        pending.extend(reversed(below))
