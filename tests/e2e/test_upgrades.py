@@ -175,7 +175,13 @@ async def test_conflicts_get_diagnostics_and_fixes(editor):
     [conflict] = await editor.wait_for(lambda: conflict_diagnostics(editor, uri))
     assert conflict.severity == types.DiagnosticSeverity.Error
     actions = await fixes(editor, uri, conflict)
-    assert set(actions) == {"Keep mine", "Take template", "Keep both"}
+    # The file's generation may still be pending (resumed at start-up): its keep/reject actions
+    # are offered at the cursor too, once its region is relocated. The conflict's fixes are these three.
+    assert {title for title in actions if not title.startswith("Scion: ")} == {
+        "Keep mine",
+        "Take template",
+        "Keep both",
+    }
 
     await editor.run(actions["Keep both"])
     text = editor.text(uri)
