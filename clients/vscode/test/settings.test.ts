@@ -15,6 +15,7 @@ describe('settings', () => {
         const contract = [
             'database.path',
             'templates.roots',
+            'templates.trusted',
             'llm.model',
             'llm.apiBase',
             'llm.apiKey',
