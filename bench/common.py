@@ -7,6 +7,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
@@ -100,3 +101,14 @@ def python_source(lines: int) -> str:
         ]
         index += 1
     return "\n".join(out[:lines]) + "\n"
+
+
+def start_hub_cluster() -> Any:
+    """A started throwaway PostgreSQL cluster for the hub benches, or None (said on stdout) when none is installed."""
+    from tests.support.pg_cluster import Cluster, binaries
+
+    bin_dir = binaries()
+    if bin_dir is None:
+        print("PostgreSQL 15+ is not installed (apt-get install postgresql)")
+        return None
+    return Cluster(bin_dir).start()

@@ -26,11 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from bench.common import python_source, start_server, stop_server, summary, table
+from bench.common import python_source, start_hub_cluster, start_server, stop_server, summary, table
 from server.hub.admin import add_member, init_hub
 from server.store import Store
 from server.store.outbox import Sharing
-from tests.support.pg_cluster import Cluster, binaries
 
 
 def code_action_params(uri: str, line: int) -> types.CodeActionParams:
@@ -121,11 +120,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--backlog", type=int, default=40_000)
     args = parser.parse_args()
-    bin_dir = binaries()
-    if bin_dir is None:
-        print("PostgreSQL 15+ is not installed (apt-get install postgresql)")
+    cluster = start_hub_cluster()
+    if cluster is None:
         return 1
-    cluster = Cluster(bin_dir).start()
     try:
         admin = cluster.create_database("hub")
         init_hub(admin)

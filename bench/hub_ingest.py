@@ -26,12 +26,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import summary, table
+from bench.common import start_hub_cluster, summary, table
 from server.evolution.programs import source_digest
 from server.hub.admin import add_member, init_hub
 from server.hub.client import HubClient, connected
 from server.hub.sync import listen
-from tests.support.pg_cluster import Cluster, binaries
 
 BATCH = 500
 
@@ -149,11 +148,9 @@ def main() -> int:
     parser.add_argument("--batches", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args()
-    bin_dir = binaries()
-    if bin_dir is None:
-        print("PostgreSQL 15+ is not installed (apt-get install postgresql)")
+    cluster = start_hub_cluster()
+    if cluster is None:
         return 1
-    cluster = Cluster(bin_dir).start()
     try:
         admin = cluster.create_database("bench")
         init_hub(admin)

@@ -32,14 +32,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pytest_lsp import ClientServerConfig
 
-from bench.common import table
+from bench.common import start_hub_cluster, table
 from server.hub.admin import add_member, init_hub
 from server.store import Store
 from server.templates.filters import pascal
 from tests.e2e.conftest import initialize_params
 from tests.e2e.editor import Editor
 from tests.support.client_compat import fix_code_action_union
-from tests.support.pg_cluster import Cluster, binaries
 
 WORDS = ["order", "item", "user", "invoice", "line", "client", "policy", "session", "store", "token", "cache"]
 WORDS += ["email", "sender", "retry", "price", "rule", "ticket", "queue", "batch", "event", "record", "map"]
@@ -134,11 +133,9 @@ def main() -> int:
     parser.add_argument("--min-executions", type=int, default=20)
     parser.add_argument("--max-rounds", type=int, default=30)
     args = parser.parse_args()
-    bin_dir = binaries()
-    if bin_dir is None:
-        print("PostgreSQL 15+ is not installed (apt-get install postgresql)")
+    cluster = start_hub_cluster()
+    if cluster is None:
         return 1
-    cluster = Cluster(bin_dir).start()
     results = {}
     try:
         admin = cluster.create_database("team")

@@ -129,7 +129,9 @@ class Session:
         with render_budget():
             return self.env.from_string(str(raw)).render(self.context())
 
-    def ask(self, ask: AskFunction | None = None) -> dict[str, Any]:
+    def ask(self, ask: AskFunction | None = None, *, new_only: bool = False) -> dict[str, Any]:
+        """The questions' answers. `new_only` (an upgrade): the recorded answers stand; only new (or now
+        invalid) questions are asked."""
         self.phase = "prompt"
         with render_budget(seconds=60):
             ask_questions(
@@ -138,20 +140,7 @@ class Session:
                 self.question,
                 defaults=self.options.defaults or ask is None,
                 ask=ask,
-            )
-        return self.layers.combined()
-
-    def ask_new_only(self, ask: AskFunction | None = None) -> dict[str, Any]:
-        """An upgrade's questions: the recorded answers stand; only new (or now invalid) questions are asked."""
-        self.phase = "prompt"
-        with render_budget(seconds=60):
-            ask_questions(
-                self.config,
-                self.layers,
-                self.question,
-                defaults=self.options.defaults or ask is None,
-                ask=ask,
-                skip_answered=True,
+                skip_answered=new_only,
             )
         return self.layers.combined()
 

@@ -128,7 +128,7 @@ def plan_upgrade(project: CopierProject, request: UpgradeRequest, ask: AskFuncti
     session = Session(new_checkout, project.root, options, last=project.answers)
     base = _render_base(project, old_checkout, request, session.exclusions())
     before = session.message("message_before_update")
-    session.ask_new_only(ask)
+    session.ask(ask, new_only=True)
     theirs = session.render()
     changes = tuple(_changes(project.root, base, theirs, label=f"template {new_checkout.commit}"))
     return ProjectUpgrade(
