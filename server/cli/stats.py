@@ -62,26 +62,15 @@ def team_side_by_side(store) -> dict:
 
 
 def print_team(team: dict) -> None:
-    from server.tracking.reports import percent
+    from server.tracking.reports import TEAM_HEADERS, percent, team_row
 
     if team["lastSync"] is None:
         print("\nNo team numbers yet: run `scion hub sync` (or open the workspace with scion.hub.url set).")
         return
     print()
     print_table(
-        ["template", "version", "decided here", "success here", "decided by team", "team success", "instances"],
-        [
-            [
-                row["template_id"],
-                row["version"],
-                row["decided"],
-                percent(row["rate"]),
-                row["teamDecided"],
-                percent(row["teamRate"]),
-                row["teamInstances"],
-            ]
-            for row in team["versions"]
-        ],
+        TEAM_HEADERS,
+        [team_row(row, percent) for row in team["versions"]],
         title=f"Here and in team {team['team']} (last sync {team['lastSync']})",
     )
 

@@ -155,6 +155,30 @@ def _counts(row: dict[str, Any]) -> list[Any]:
     return [row["decided"], row["accepted"], row["rejected"], row["undecided"]]
 
 
+TEAM_HEADERS = [
+    "template",
+    "version",
+    "decided here",
+    "success here",
+    "decided by the team",
+    "team success",
+    "instances",
+]
+
+
+def team_row(version: dict[str, Any], rate: Callable[[float | None], Any]) -> list[Any]:
+    """A version's success here beside the team's, both rates as `rate` shows them."""
+    return [
+        version["template_id"],
+        version["version"],
+        version["decided"],
+        rate(version["rate"]),
+        version["teamDecided"],
+        rate(version["teamRate"]),
+        version["teamInstances"],
+    ]
+
+
 # -- HTML ---------------------------------------------------------------------
 
 
@@ -165,21 +189,7 @@ def _team_section(team: dict[str, Any] | None) -> list[str]:
     return [
         f"<h2>Here and in team {_e(team['team'])}</h2>",
         f'<p class="note">Team numbers as of the last hub sync, {_e(team["lastSync"])}.</p>',
-        _table(
-            ["Template", "Version", "Decided here", "Success here", "Decided by the team", "Team success", "Instances"],
-            [
-                [
-                    row["template_id"],
-                    row["version"],
-                    row["decided"],
-                    _rate_cell(row["rate"]),
-                    row["teamDecided"],
-                    _rate_cell(row["teamRate"]),
-                    row["teamInstances"],
-                ]
-                for row in team["versions"]
-            ],
-        ),
+        _table([*map(str.capitalize, TEAM_HEADERS)], [team_row(row, _rate_cell) for row in team["versions"]]),
     ]
 
 
