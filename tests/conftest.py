@@ -1,12 +1,16 @@
-"""What tests across the suite share: an empty workspace, and the `scion` CLI as a real process."""
+"""What tests across the suite share: an empty workspace, the `scion` CLI as a real process, an old database."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
+
+from server.store.connection import migrate
 
 
 @pytest.fixture
@@ -27,3 +31,14 @@ def scion_process(*args: str, cwd: Path, timeout: float | None = None) -> subpro
         stdin=subprocess.DEVNULL,
         timeout=timeout,
     )
+
+
+def old_database(path: Path, version: int, insert: str) -> None:
+    """A database file as an older Scion left it: schema `version`, holding the rows the `insert` statement adds."""
+    old = Database(sqlite3.connect(path, isolation_level=None))
+    try:
+        migrate(old, path, upto=version)
+        assert old.execute("PRAGMA user_version").fetchone()[0] == version
+        old.execute(insert)
+    finally:
+        old.conn.close()

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlite_utils import Database
 
 from server.common.instance import ENV, instance_id
 from server.store import Store
-from server.store.connection import migrate
 from server.store.outbox import Sharing
+from tests.conftest import old_database
 
 
 def record(store: Store, generation_id: str = "g1", path: str = "/ws/src/shop/order.py") -> str:
@@ -31,13 +29,12 @@ def record(store: Store, generation_id: str = "g1", path: str = "/ws/src/shop/or
 
 def test_migration_3_forgets_the_instance_ids_that_were_generation_ids(tmp_path):
     path = tmp_path / "scion.db"
-    old = Database(sqlite3.connect(path, isolation_level=None))
-    migrate(old, path, upto=2)
-    old.execute(
+    old_database(
+        path,
+        2,
         "INSERT INTO generations (id, template_id, template_version, file_path, mode, created_at, status, instance_id)"
-        " VALUES ('g1', 't', '1.0', 'a.py', 'file', '2026-11-01T09:00:00+00:00', 'accepted', 'g1')"
+        " VALUES ('g1', 't', '1.0', 'a.py', 'file', '2026-11-01T09:00:00+00:00', 'accepted', 'g1')",
     )
-    old.conn.close()
     with Store(path) as store:
         row = store.get_generation("g1")
         assert row["instance_id"] is None and row["status"] == "accepted"

@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from server.common.errors import StoreError
 from server.store import SCHEMA_VERSION, Store
-from server.store.connection import migrate
+from tests.conftest import old_database
 
 START = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
@@ -89,15 +89,13 @@ def test_reopening_keeps_the_data(tmp_path):
 
 def test_an_old_database_is_migrated_and_its_history_counted(tmp_path):
     path = tmp_path / "scion.db"
-    old = Database(sqlite3.connect(path, isolation_level=None))
-    migrate(old, path, upto=1)
-    old.execute(
+    old_database(
+        path,
+        1,
         "INSERT INTO generations (id, template_id, template_version, file_path, mode, created_at, status)"
         " VALUES ('g1', 't', '1.0', 'a.py', 'file', '2026-11-01T09:00:00+00:00', 'accepted'),"
-        " ('g2', 't', '1.0', 'b.py', 'file', '2026-11-01T10:00:00+00:00', 'rejected')"
+        " ('g2', 't', '1.0', 'b.py', 'file', '2026-11-01T10:00:00+00:00', 'rejected')",
     )
-    assert old.execute("PRAGMA user_version").fetchone()[0] == 1
-    old.conn.close()
     with Store(path) as migrated:
         assert migrated.schema_version == SCHEMA_VERSION
         assert migrated.success_rates() == [
@@ -639,15 +637,14 @@ def test_the_edit_rate_counts_kept_generations_whose_users_changed_the_code(stor
 
 def test_a_database_at_version_3_gets_the_hub_tables_and_keeps_its_edit_totals(tmp_path):
     path = tmp_path / "scion.db"
-    old = Database(sqlite3.connect(path, isolation_level=None))
-    migrate(old, path, upto=3)  # edit totals and trials, before the team hub
-    old.execute(
+    old_database(  # version 3: edit totals and trials, before the team hub
+        path,
+        3,
         "INSERT INTO generations (id, template_id, template_version, file_path, mode, created_at, status,"
         " rendered_text, retained_text, instance_id)"
         " VALUES ('g1', 't', '1.0', 'a.py', 'file', '2026-11-01T09:00:00+00:00', 'accepted', 'x = 1\n', 'x = 2\n',"
-        " 'g1')"
+        " 'g1')",
     )
-    old.conn.close()
     with Store(path) as migrated:
         assert migrated.schema_version == SCHEMA_VERSION == 4
         assert migrated._scalar("SELECT n FROM kept_edit_totals WHERE template_id = 't'") == 1
