@@ -1,3 +1,5 @@
+import pytest
+
 from server.tracking.regions import (
     Region,
     end_of_insert,
@@ -24,47 +26,30 @@ def test_region_text_is_what_it_covers():
     assert text_in_region(DOC, REGION) == "start\nGEN A\nGEN B"
 
 
-def test_insert_on_an_earlier_line_moves_lines_only():
-    assert shifted((0, 2), (0, 2), "x\ny\n") == Region((3, 6), (5, 5))
-
-
-def test_insert_earlier_on_the_start_line_moves_the_start_character():
-    assert shifted((1, 0), (1, 0), "abc") == Region((1, 9), (3, 5))
-
-
-def test_deleting_a_line_break_before_joins_lines():
+# One edit each: (start, end, new text) replaced in DOC, and where REGION ends up.
+SHIFTS = [
+    pytest.param((0, 2), (0, 2), "x\ny\n", Region((3, 6), (5, 5)), id="insert on an earlier line moves lines only"),
+    pytest.param(
+        (1, 0), (1, 0), "abc", Region((1, 9), (3, 5)), id="insert earlier on the start line moves the start character"
+    ),
     # "line0\nline1 start" -> "line0line1 start": the start moves to line 0, after "line0".
-    assert shifted((0, 5), (1, 0), "") == Region((0, 11), (2, 5))
+    pytest.param((0, 5), (1, 0), "", Region((0, 11), (2, 5)), id="deleting a line break before joins lines"),
+    pytest.param((1, 6), (1, 6), "typed ", Region((1, 12), (3, 5)), id="insert exactly at start stays outside"),
+    pytest.param((3, 5), (3, 5), " more", REGION, id="insert exactly at end stays outside"),
+    pytest.param((4, 0), (5, 0), "", REGION, id="deleting lines after leaves the region"),
+    pytest.param((3, 7), (3, 9), "zz\n", REGION, id="editing the end line after leaves the region"),
+    pytest.param((2, 3), (2, 3), "X\nY", Region((1, 6), (4, 5)), id="edit inside grows the region"),
+    pytest.param((3, 0), (3, 2), "", Region((1, 6), (3, 3)), id="edit inside on the end line moves the end character"),
+    pytest.param((1, 6), (3, 5), "new", Region((1, 6), (1, 9)), id="replacing exactly the region keeps the new text"),
+    pytest.param((1, 0), (4, 0), "", Region((1, 0), (1, 0)), id="deleting more than the region collapses it"),
+    pytest.param((1, 6), (3, 6), "typed", Region((1, 6), (1, 6)), id="replacing past its end collapses it at the edit"),
+    pytest.param((3, 3), (4, 3), "NEW\n", Region((1, 6), (3, 3)), id="edit over the end boundary drops the tail"),
+]
 
 
-def test_insert_exactly_at_start_stays_outside():
-    assert shifted((1, 6), (1, 6), "typed ") == Region((1, 12), (3, 5))
-
-
-def test_insert_exactly_at_end_stays_outside():
-    assert shifted((3, 5), (3, 5), " more") == REGION
-
-
-def test_edits_after_leave_the_region():
-    assert shifted((4, 0), (5, 0), "") == REGION
-    assert shifted((3, 7), (3, 9), "zz\n") == REGION
-
-
-def test_edit_inside_grows_the_region():
-    assert shifted((2, 3), (2, 3), "X\nY") == Region((1, 6), (4, 5))
-
-
-def test_edit_inside_on_the_end_line_moves_the_end_character():
-    assert shifted((3, 0), (3, 2), "") == Region((1, 6), (3, 3))
-
-
-def test_replacing_exactly_the_region_keeps_the_new_text_inside():
-    assert shifted((1, 6), (3, 5), "new") == Region((1, 6), (1, 9))
-
-
-def test_deleting_more_than_the_region_collapses_it_at_the_edit():
-    assert shifted((1, 0), (4, 0), "") == Region((1, 0), (1, 0))
-    assert shifted((1, 6), (3, 6), "typed") == Region((1, 6), (1, 6))
+@pytest.mark.parametrize(("start", "end", "new_text", "expected"), SHIFTS)
+def test_an_edit_shifts_the_region(start, end, new_text, expected):
+    assert shifted(start, end, new_text) == expected
 
 
 def test_edit_over_the_start_boundary_drops_the_head_and_excludes_new_text():
@@ -72,10 +57,6 @@ def test_edit_over_the_start_boundary_drops_the_head_and_excludes_new_text():
     edited_region = shifted((1, 0), (2, 3), "NEW")
     assert edited_region == Region((1, 3), (2, 5))
     assert text_in_region(apply_edit(DOC, (1, 0), (2, 3), "NEW"), edited_region) == " A\nGEN B"
-
-
-def test_edit_over_the_end_boundary_drops_the_tail():
-    assert shifted((3, 3), (4, 3), "NEW\n") == Region((1, 6), (3, 3))
 
 
 def test_empty_region_follows_inserts_at_its_position():
