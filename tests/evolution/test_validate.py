@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from server.evolution.isolated_render import render_isolated
 from server.evolution.validate import current_score, validate_candidate
 
@@ -32,38 +34,26 @@ def test_a_candidate_closer_to_what_users_kept_passes(tmp_path):
     assert result.score == 0.0
 
 
-def test_a_candidate_that_breaks_parsing_is_rejected(tmp_path):
-    template = greeter(tmp_path / "root")
-    generations = history(template, [add_docstring] * 10)
-    broken = GOOD.replace("():", "(:")
-
-    result = validate_candidate(candidate_with(tmp_path, template, broken), template, generations, 1.0)
-
-    assert not result.ok
-    assert any("does not parse" in reason for reason in result.reasons)
-
-
-def test_a_candidate_that_fails_an_example_is_rejected(tmp_path):
-    template = greeter(tmp_path / "root")
-    generations = history(template, [add_docstring] * 10)
-    renamed = GOOD.replace("def {{ name }}", "def greeting_{{ name }}")
-
-    result = validate_candidate(candidate_with(tmp_path, template, renamed), template, generations, 1.0)
-
-    assert not result.ok
-    assert any("example 1" in reason and "def say_hi():" in reason for reason in result.reasons)
-
-
-def test_a_candidate_that_does_not_render_is_rejected(tmp_path):
+@pytest.mark.parametrize(
+    ("source", "reason_says"),
+    [
+        pytest.param(GOOD + "{{ missing_variable }}", ["does not render"], id="does not render"),
+        pytest.param(GOOD.replace("():", "(:"), ["does not parse"], id="breaks parsing"),
+        pytest.param(
+            GOOD.replace("def {{ name }}", "def greeting_{{ name }}"),
+            ["example 1", "def say_hi():"],
+            id="fails an example",
+        ),
+    ],
+)
+def test_a_broken_candidate_is_rejected_with_its_reason(tmp_path, source, reason_says):
     template = greeter(tmp_path / "root")
     generations = history(template, [add_docstring] * 10)
 
-    result = validate_candidate(
-        candidate_with(tmp_path, template, GOOD + "{{ missing_variable }}"), template, generations, 1.0
-    )
+    result = validate_candidate(candidate_with(tmp_path, template, source), template, generations, 1.0)
 
     assert not result.ok
-    assert any("does not render" in reason for reason in result.reasons)
+    assert any(all(words in reason for words in reason_says) for reason in result.reasons)
 
 
 def test_a_candidate_that_replays_no_better_is_rejected(tmp_path):
