@@ -41,9 +41,10 @@ def _shown(value: object) -> str:
     return repr(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
 
 
-@click.group("config", help="The settings the CLI and the server use: .scion/config.toml, editor settings, flags.")
-def config_group() -> None:
-    pass
+# A group with no action of its own: `scion config` alone shows its help.
+config_group = click.Group(
+    "config", help="The settings the CLI and the server use: .scion/config.toml, editor settings, flags."
+)
 
 
 @config_group.command("show", help="Print the effective settings and where each came from.")

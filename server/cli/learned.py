@@ -86,9 +86,8 @@ def roll_back(where: Where, task: str, to_version: int | None, as_json: bool) ->
     return 0
 
 
-@click.group("learned", help="Learned programs: export, import, versions and rollback.")
-def learned_group() -> None:
-    pass
+# A group with no action of its own: `scion learned` alone shows its help.
+learned_group = click.Group("learned", help="Learned programs: export, import, versions and rollback.")
 
 
 @learned_group.command("export", help="Write the active learned programs to a JSON file.")

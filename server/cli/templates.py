@@ -100,9 +100,8 @@ def rollback_template(where: Where, template_id: str, as_json: bool) -> int:
     return 0
 
 
-@click.group("templates", help="List, show and roll back templates.")
-def templates_group() -> None:
-    pass
+# A group with no action of its own: `scion templates` alone shows its help.
+templates_group = click.Group("templates", help="List, show and roll back templates.")
 
 
 @templates_group.command("list", help="List the templates of every root, newest version of each.")
