@@ -43,14 +43,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.sim_generations import decide_by_survival, record_insert
 from server.common.config import EvolutionSettings, TrackingSettings
 from server.evolution.improve import run_improvement
 from server.evolution.trials import review_trials, serve, start_trial
 from server.store import Store
-from server.templates.answers import resolve_answers
 from server.templates.catalog import Catalog
-from server.templates.render import render_template
-from server.tracking.survival import survival
 
 TEMPLATE = "team/worker"
 MANIFEST = """title: Worker
@@ -166,21 +164,10 @@ def generate(
     template = serve(store, workspace, catalog.get(TEMPLATE), rng)
     name = f"{rng.choice(NAMES)}{index}"
     features = {"stem": name.lower(), "place": "module", "language": "python", "identifiers": []}
-    answers = resolve_answers(template, features, {"class_name": name, "cleanup": rng.random() < habit.cleanup}).answers
-    rendered = render_template(template, answers, features).primary.text.rstrip("\n")
-    generation = store.record_generation(
-        TEMPLATE,
-        template.version,
-        f"src/{name.lower()}.py",
-        "insert",
-        answers,
-        rendered_text=rendered,
-        status="applied",
-    )
+    given = {"class_name": name, "cleanup": rng.random() < habit.cleanup}
+    generation, rendered = record_insert(store, template, features, given, f"src/{name.lower()}.py")
     kept = kept_by_user(rng, habit, rendered)
-    score = survival(rendered, kept).score
-    accepted = score >= TrackingSettings().keep_threshold
-    store.decide(generation, "accepted" if accepted else "rejected", score, kept)
+    accepted = decide_by_survival(store, generation, rendered, kept, TrackingSettings().keep_threshold)
     return template.version, accepted
 
 

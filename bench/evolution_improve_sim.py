@@ -36,13 +36,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.sim_generations import decide_by_survival, record_insert
 from server.common.config import EvolutionSettings, TrackingSettings
 from server.evolution.improve import run_improvement
 from server.store import Store
-from server.templates.answers import resolve_answers
 from server.templates.catalog import BUILTIN_ROOT, Catalog
-from server.templates.render import render_template
-from server.tracking.survival import survival
 
 TEMPLATE = "python/dataclass"
 HABIT_A = 0.9
@@ -90,21 +88,10 @@ def generate(store: Store, catalog: Catalog, rng: random.Random, index: int, sce
         "language": "python",
         "identifiers": [] if importing else ["dataclass"],
     }
-    answers = resolve_answers(template, features, {"class_name": name, "fields": rng.choice(FIELDS)}).answers
-    rendered = render_template(template, answers, features).primary.text.rstrip("\n")
-    generation = store.record_generation(
-        TEMPLATE,
-        template.version,
-        f"src/models/{name.lower()}.py",
-        "insert",
-        answers,
-        rendered_text=rendered,
-        status="applied",
-    )
+    given = {"class_name": name, "fields": rng.choice(FIELDS)}
+    generation, rendered = record_insert(store, template, features, given, f"src/models/{name.lower()}.py")
     kept = simulate_user(rng, rendered, scenario["undo"])
-    score = survival(rendered, kept).score
-    accepted = score >= scenario["keep_threshold"]
-    store.decide(generation, "accepted" if accepted else "rejected", score, kept)
+    accepted = decide_by_survival(store, generation, rendered, kept, scenario["keep_threshold"])
     return template.version, accepted
 
 
