@@ -136,6 +136,52 @@ function H.open(relative)
   return bufnr, client
 end
 
+---@param bufnr integer
+---@return string the buffer's lines joined by newlines
+function H.text(bufnr)
+  return table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), '\n')
+end
+
+--- Waits until the buffer's text contains `needle` (plain text, not a pattern).
+---@param bufnr integer
+---@param needle string
+---@param timeout integer?
+function H.wait_text(bufnr, needle, timeout)
+  H.wait('the buffer to hold ' .. needle, function()
+    return H.text(bufnr):find(needle, 1, true) ~= nil
+  end, timeout)
+end
+
+--- The user's path to one action: the code action menu at the cursor, the action with this title applied.
+---@param title string
+function H.apply_action(title)
+  vim.lsp.buf.code_action({
+    apply = true,
+    filter = function(action)
+      return action.title == title
+    end,
+  })
+end
+
+--- Runs `action` with vim.notify captured, waits for a message containing `needle`, then restores vim.notify.
+---@param needle string
+---@param action fun()
+---@param timeout integer?
+function H.wait_notified(needle, action, timeout)
+  local messages = {}
+  local notify = vim.notify
+  vim.notify = function(message)
+    messages[#messages + 1] = message
+  end
+  action()
+  H.wait('a message with ' .. needle, function()
+    return vim.iter(messages):any(function(m)
+      return m:find(needle, 1, true) ~= nil
+    end)
+  end, timeout)
+  vim.notify = notify
+end
+
 --- Lists code actions at a position.
 ---@return lsp.CodeAction[]
 function H.code_actions(bufnr, line, character, diagnostics)

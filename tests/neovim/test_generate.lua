@@ -37,12 +37,7 @@ end
 local function generate_dataclass(relative, overrides)
   local bufnr = H.open(relative)
   local prompts = answering(overrides)
-  vim.lsp.buf.code_action({
-    apply = true,
-    filter = function(action)
-      return action.title == 'Generate: Python dataclass'
-    end,
-  })
+  H.apply_action('Generate: Python dataclass')
   H.wait('the answer file', function()
     return H.read(relative .. '.template-answers.yml') ~= nil
   end)
@@ -51,7 +46,7 @@ end
 
 H.test('the code action asks through vim.ui and writes the code and the answer file', function()
   local bufnr, prompts = generate_dataclass('src/shop/order_item.py', { ['Name of the class'] = 'LineItem' })
-  H.contains(table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), '\n'), 'class LineItem')
+  H.contains(H.text(bufnr), 'class LineItem')
   local answers = H.read('src/shop/order_item.py.template-answers.yml')
   H.contains(answers, 'python/dataclass')
   H.contains(answers, 'class_name: LineItem')
@@ -68,7 +63,7 @@ end)
 
 H.test('a default generation of the dataclass: one prompt (the review) instead of eight', function()
   local bufnr, prompts = generate_dataclass('src/shop/cart_line.py', {})
-  H.contains(table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), '\n'), 'class CartLine:')
+  H.contains(H.text(bufnr), 'class CartLine:')
   H.eq(1, #prompts, vim.inspect(prompts))
   H.eq('Generate with these answers (8)', prompts[1].labels[1])
   H.eq('class_name: CartLine', prompts[1].labels[2])
@@ -97,15 +92,8 @@ H.test('the review changes one answer and generates', function()
   end, function(opts)
     return opts.default
   end)
-  vim.lsp.buf.code_action({
-    apply = true,
-    filter = function(action)
-      return action.title == 'Generate: Python dataclass'
-    end,
-  })
-  H.wait('the frozen class', function()
-    return table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), '\n'):find('frozen=True') ~= nil
-  end)
+  H.apply_action('Generate: Python dataclass')
+  H.wait_text(bufnr, 'frozen=True')
   H.eq(3, #prompts, 'review, the one question, review')
   H.contains(table.concat(prompts[3].labels, '\n'), 'frozen: Yes')
 end)
@@ -116,10 +104,8 @@ H.test(':Scion generate picks a template with vim.ui.select at the cursor (inser
   vim.api.nvim_win_set_cursor(0, { 3, 0 })
   local prompts = answering({ ['Scion: generate'] = 'Generate: Python dataclass', ['Name of the class'] = 'Point' })
   vim.cmd('Scion generate')
-  H.wait('the inserted class', function()
-    return table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), '\n'):find('class Point') ~= nil
-  end)
-  local text = table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), '\n')
+  H.wait_text(bufnr, 'class Point')
+  local text = H.text(bufnr)
   H.ok(vim.startswith(text, 'import os\n'), text)
   H.eq('Scion: generate', prompts[1].prompt)
   H.ok(vim.tbl_contains(prompts[1].labels, 'Generate: Python dataclass'), vim.inspect(prompts[1].labels))
@@ -137,12 +123,7 @@ H.test('cancelling the review writes nothing', function()
   end, function()
     return nil
   end)
-  vim.lsp.buf.code_action({
-    apply = true,
-    filter = function(action)
-      return action.title == 'Generate: Python dataclass'
-    end,
-  })
+  H.apply_action('Generate: Python dataclass')
   H.wait('the review', function()
     return asked
   end)

@@ -26,6 +26,15 @@ local function generate_old(relative)
   H.eq(0, done.code, 'scion generate: ' .. (done.stderr or ''))
 end
 
+--- Opens `relative`, generated from the older version, once the server advertises `command`.
+---@return integer bufnr
+local function open_old(relative, command)
+  generate_old(relative)
+  local bufnr, client = H.open(relative)
+  assert_command(client, command)
+  return bufnr
+end
+
 ---@return vim.Diagnostic[]
 local function upgrade_diagnostics(bufnr)
   return vim.tbl_filter(function(d)
@@ -33,10 +42,21 @@ local function upgrade_diagnostics(bufnr)
   end, vim.diagnostic.get(bufnr))
 end
 
+--- Waits until the answer file of `relative` records version 1.1.0.
+local function wait_recorded(relative)
+  H.wait('the answer file to record 1.1.0', function()
+    return (H.read(relative .. '.template-answers.yml') or ''):find('version: 1.1.0', 1, true) ~= nil
+  end, 15000)
+end
+
+--- Waits until the buffer holds the 1.1.0 code (slots) and the answer file of `relative` records 1.1.0.
+local function wait_upgraded(bufnr, relative)
+  H.wait_text(bufnr, 'slots=True', 15000)
+  wait_recorded(relative)
+end
+
 H.test('an upgrade diagnostic appears for a file from an older template version, and its quick-fix applies', function()
-  generate_old('src/point.py')
-  local bufnr, client = H.open('src/point.py')
-  assert_command(client, 'scion.upgrade')
+  local bufnr = open_old('src/point.py', 'scion.upgrade')
   H.wait('the scion.upgrade diagnostic', function()
     return #upgrade_diagnostics(bufnr) > 0
   end, 15000)
@@ -57,51 +77,26 @@ H.test('an upgrade diagnostic appears for a file from an older template version,
   H.wait('the upgrade quick-fix to be offered', function()
     return #offered > 0
   end)
-  H.wait('the buffer to hold the 1.1.0 code (slots)', function()
-    return table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), '\n'):find('slots=True', 1, true) ~= nil
-  end, 15000)
-  H.wait('the answer file to record 1.1.0', function()
-    return (H.read('src/point.py.template-answers.yml') or ''):find('version: 1.1.0') ~= nil
-  end, 15000)
+  wait_upgraded(bufnr, 'src/point.py')
   H.wait('the diagnostic to go', function()
     return #upgrade_diagnostics(bufnr) == 0
   end)
-  H.contains(table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), '\n'), 'class Point')
+  H.contains(H.text(bufnr), 'class Point')
 end)
 
 H.test(':Scion upgrade upgrades the current file', function()
-  generate_old('src/shape.py')
-  local bufnr, client = H.open('src/shape.py')
-  assert_command(client, 'scion.upgrade')
+  local bufnr = open_old('src/shape.py', 'scion.upgrade')
   vim.cmd('Scion upgrade')
-  H.wait('the buffer to hold the 1.1.0 code (slots)', function()
-    return table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), '\n'):find('slots=True', 1, true) ~= nil
-  end, 15000)
-  H.wait('the answer file to record 1.1.0', function()
-    return (H.read('src/shape.py.template-answers.yml') or ''):find('version: 1.1.0') ~= nil
-  end, 15000)
-  H.contains(table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), '\n'), 'class Shape')
+  wait_upgraded(bufnr, 'src/shape.py')
+  H.contains(H.text(bufnr), 'class Shape')
 end)
 
 H.test(':Scion upgrade all reports its summary', function()
-  generate_old('src/circle.py')
-  local _, client = H.open('src/circle.py')
-  assert_command(client, 'scion.upgradeAll')
-  local messages = {}
-  local notify = vim.notify
-  vim.notify = function(message)
-    messages[#messages + 1] = message
-  end
-  vim.cmd('Scion upgrade all')
-  H.wait('the summary', function()
-    return vim.iter(messages):any(function(m)
-      return m:find('upgrade all:') ~= nil
-    end)
+  open_old('src/circle.py', 'scion.upgradeAll')
+  H.wait_notified('upgrade all:', function()
+    vim.cmd('Scion upgrade all')
   end, 20000)
-  vim.notify = notify
-  H.wait('the answer file to record 1.1.0', function()
-    return (H.read('src/circle.py.template-answers.yml') or ''):find('version: 1.1.0') ~= nil
-  end, 15000)
+  wait_recorded('src/circle.py')
 end)
 
 H.test(':Scion stats shows a summary and writes the HTML report', function()
@@ -127,18 +122,9 @@ end)
 H.test(':Scion evolve runs the engine and reports', function()
   local _, client = H.open('src/app.py')
   assert_command(client, 'scion.evolve')
-  local messages = {}
-  local notify = vim.notify
-  vim.notify = function(message)
-    messages[#messages + 1] = message
-  end
-  vim.cmd('Scion evolve dry-run')
-  H.wait('the evolution summary', function()
-    return vim.iter(messages):any(function(m)
-      return m:find('evolution done') ~= nil
-    end)
+  H.wait_notified('evolution done', function()
+    vim.cmd('Scion evolve dry-run')
   end, 60000)
-  vim.notify = notify
 end)
 
 H.finish()

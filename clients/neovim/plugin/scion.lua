@@ -9,6 +9,19 @@ vim.g.loaded_scion = true
 ---@field run fun(args: string[])
 ---@field complete? string[] words accepted after the subcommand
 
+--- A subcommand that takes one optional word, e.g. `:Scion upgrade all`: the command gets true when it is given.
+---@param name string the function of scion.commands
+---@param word string
+---@return scion.Subcommand
+local function with_switch(name, word)
+  return {
+    run = function(args)
+      require('scion.commands')[name](args[1] == word)
+    end,
+    complete = { word },
+  }
+end
+
 ---@type table<string, scion.Subcommand>
 local subcommands = {
   generate = {
@@ -16,24 +29,9 @@ local subcommands = {
       require('scion.commands').generate()
     end,
   },
-  upgrade = {
-    run = function(args)
-      require('scion.commands').upgrade(args[1] == 'all')
-    end,
-    complete = { 'all' },
-  },
-  stats = {
-    run = function(args)
-      require('scion.commands').stats(args[1] == 'open')
-    end,
-    complete = { 'open' },
-  },
-  evolve = {
-    run = function(args)
-      require('scion.commands').evolve(args[1] == 'dry-run')
-    end,
-    complete = { 'dry-run' },
-  },
+  upgrade = with_switch('upgrade', 'all'),
+  stats = with_switch('stats', 'open'),
+  evolve = with_switch('evolve', 'dry-run'),
   restart = {
     run = function()
       require('scion.commands').restart()
