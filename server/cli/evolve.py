@@ -163,44 +163,46 @@ def print_improvement(improvement: dict | None, prefix: str = "") -> None:
     if improvement.get("error"):
         print(f"{prefix}template improvement failed: {improvement['error']}")
         return
-    analysed = improvement.get("analysed", [])
-    if analysed:
-        print(f"{prefix}Template versions analysed")
+    if analysed := improvement.get("analysed"):
         print_table(
             ["template", "version", "decided", "success", "edited", "replay", "outcome"],
-            [
-                [
-                    row["templateId"],
-                    row["version"],
-                    row.get("decided", "-"),
-                    _rate(row.get("successRate")),
-                    _rate(row.get("editRate")),
-                    _replay(row),
-                    _outcome(row),
-                ]
-                for row in analysed
-            ],
+            map(_analysed_row, analysed),
+            title=f"{prefix}Template versions analysed",
         )
-    trials = improvement.get("trials", [])
-    if trials:
-        print(f"{prefix}A/B trials")
+    if trials := improvement.get("trials"):
         print_table(
             ["template", "candidate", "parent", "trial kept", "current kept", "P(better)", "decision"],
-            [
-                [
-                    row["templateId"],
-                    row["version"],
-                    row["parent"],
-                    _arm(row.get("trial")),
-                    _arm(row.get("control")),
-                    _rate(row.get("probabilityBetter")),
-                    row.get("verdict", ""),
-                ]
-                for row in trials
-            ],
+            map(_trial_row, trials),
+            title=f"{prefix}A/B trials",
         )
     for skipped in improvement.get("skipped", []):
         print(f"{prefix}{skipped['template_id']} {skipped['version']}: left alone, {skipped['reason']}")
+
+
+def _analysed_row(row: dict) -> list:
+    """A template version the run analysed: its numbers and what came of it."""
+    return [
+        row["templateId"],
+        row["version"],
+        row.get("decided", "-"),
+        _rate(row.get("successRate")),
+        _rate(row.get("editRate")),
+        _replay(row),
+        _outcome(row),
+    ]
+
+
+def _trial_row(row: dict) -> list:
+    """A trial the run decided or began: both arms and the verdict."""
+    return [
+        row["templateId"],
+        row["version"],
+        row["parent"],
+        _arm(row.get("trial")),
+        _arm(row.get("control")),
+        _rate(row.get("probabilityBetter")),
+        row.get("verdict", ""),
+    ]
 
 
 def _replay(row: dict) -> str:

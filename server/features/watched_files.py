@@ -24,8 +24,7 @@ from server.common.config_file import config_path
 from server.features.lifecycle import settings_changed
 from server.features.template_diagnostics import in_roots, reload_templates
 from server.lsp import ScionServer
-from server.templates.answerfile import is_answer_file
-from server.templates.answerfile.record import SUFFIX
+from server.templates.answerfile import SUFFIX, is_answer_file
 from server.templates.catalog import default_roots
 
 log = logging.getLogger("scion.watch")
