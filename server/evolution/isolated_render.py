@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import server
 from server.evolution.sandbox import run_limited_child
 
 CHILD_SCRIPT = Path(__file__).with_name("render_child.py")
-PACKAGE_ROOT = Path(server.__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # where `server` is imported from: server/evolution/ is two below
 RENDER_TIMEOUT_S = 5.0
 RENDER_MEMORY_MB = 768
 # Interpreter start-up and imports (Jinja, YAML) on top of the renders' own budget.
