@@ -1,4 +1,5 @@
-"""What tests across the suite share: an empty workspace, the `scion` CLI as a real process, an old database."""
+"""What tests across the suite share: an empty workspace, the `scion` CLI as a real process, an outdated
+generation, an old database."""
 
 from __future__ import annotations
 
@@ -31,6 +32,14 @@ def scion_process(*args: str, cwd: Path, timeout: float | None = None) -> subpro
         stdin=subprocess.DEVNULL,
         timeout=timeout,
     )
+
+
+def generate_outdated(workspace: Path, path: str) -> None:
+    """`scion generate python/dataclass --version 1.0.0 --defaults` into `path`: a file 1.1.0 has an upgrade for."""
+    done = scion_process(
+        "generate", "python/dataclass", "--version", "1.0.0", "--path", path, "--defaults", cwd=workspace
+    )
+    assert done.returncode == 0, done.stderr
 
 
 def old_database(path: Path, version: int, insert: str) -> None:

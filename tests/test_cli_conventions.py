@@ -12,7 +12,7 @@ import pytest
 
 from server.cli import all_commands
 from server.cli import scion as root_command
-from tests.conftest import scion_process
+from tests.conftest import generate_outdated, scion_process
 
 SCION = Path(sys.executable).with_name("scion")  # the console script the completion scripts call back
 
@@ -71,10 +71,7 @@ def test_usage_and_input_errors_exit_2_with_a_message_and_write_nothing(args, wo
 
 def test_findings_exit_1_and_a_clean_workspace_exits_0(workspace):
     assert scion_process("check", cwd=workspace).returncode == 0
-    made = scion_process(
-        "generate", "python/dataclass", "--version", "1.0.0", "--path", "a.py", "--defaults", cwd=workspace
-    )
-    assert made.returncode == 0, made.stderr
+    generate_outdated(workspace, "a.py")
     check = scion_process("check", cwd=workspace)
     assert check.returncode == 1 and check.stdout.startswith("a.py: python/dataclass 1.0.0")
     assert scion_process("upgrade", "--all", "--defaults", cwd=workspace).returncode == 0

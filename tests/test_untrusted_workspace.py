@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from server.evolution import llm
-from tests.conftest import scion_process
+from tests.conftest import generate_outdated, scion_process
 
 UNKNOWN_FILTER = """\
 title: Uses copier's filters
@@ -36,19 +36,7 @@ def test_a_template_with_an_unknown_filter_is_skipped_with_one_warning(workspace
 
 def test_check_reports_every_upgrade_past_broken_answer_files(workspace):
     for name in ("a", "b"):
-        done = scion_process(
-            "generate",
-            "python/dataclass",
-            "--version",
-            "1.0.0",
-            "--path",
-            f"{name}.py",
-            "--defaults",
-            "--workspace",
-            str(workspace),
-            cwd=workspace,
-        )
-        assert done.returncode == 0, done.stderr
+        generate_outdated(workspace, f"{name}.py")
     (workspace / "0broken.py.template-answers.yml").write_text("generations: [\n")
     (workspace / "0latin1.py.template-answers.yml").write_bytes("generations: []  # caf\xe9\n".encode("latin-1"))
 

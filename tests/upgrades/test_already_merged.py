@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import scion_process
+from tests.conftest import generate_outdated, scion_process
 
 
 def test_a_file_that_already_has_the_new_versions_change_is_not_offered_an_upgrade(workspace):
     for name in ("order", "invoice"):
-        done = scion_process(
-            "generate",
-            "python/dataclass",
-            "--path",
-            f"src/{name}.py",
-            "--version",
-            "1.0.0",
-            "--defaults",
-            cwd=workspace,
-        )
-        assert done.returncode == 0, done.stderr
+        generate_outdated(workspace, f"src/{name}.py")
     invoice = workspace / "src" / "invoice.py"
     assert "@dataclass\n" in invoice.read_text()
     invoice.write_text(invoice.read_text().replace("@dataclass\n", "@dataclass(slots=True)\n"))  # 1.1.0's change
