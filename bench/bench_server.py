@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import python_source, start_server, stop_server, summary, table
+from common import code_action_params, python_source, start_server, stop_server, summary, table
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
@@ -25,15 +25,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def code_action_params(uri: str, line: int) -> types.CodeActionParams:
-    position = types.Position(line=line, character=0)
-    return types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        range=types.Range(start=position, end=position),
-        context=types.CodeActionContext(diagnostics=[]),
-    )
 
 
 async def cold_starts(workspace: Path, runs: int) -> list[float]:

@@ -86,6 +86,16 @@ async def stop_server(client: LanguageClient) -> None:
     await client.stop()
 
 
+def code_action_params(uri: str, line: int) -> types.CodeActionParams:
+    """A code action request at the start of `line`, with no diagnostics: what an editor sends as the cursor moves."""
+    position = types.Position(line=line, character=0)
+    return types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=types.Range(start=position, end=position),
+        context=types.CodeActionContext(diagnostics=[]),
+    )
+
+
 def python_source(lines: int) -> str:
     """A plausible module: classes with methods, roughly `lines` long."""
     out = ["import os", "", ""]

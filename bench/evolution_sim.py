@@ -52,7 +52,7 @@ from pygls.uris import from_fs_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import launch, summary, table
+from bench.common import code_action_params, launch, summary, table
 from server.common.jsonish import plain
 from server.store import Store, task_name
 from server.templates.filters import pascal
@@ -579,15 +579,8 @@ async def sample_code_actions(
     line = 0
     while len(samples) < count or (until is not None and not until.done()):
         line = (line + 7) % 100
-        position = types.Position(line=line, character=0)
         started = time.perf_counter()
-        await user.client.text_document_code_action_async(
-            types.CodeActionParams(
-                text_document=types.TextDocumentIdentifier(uri=uri),
-                range=types.Range(start=position, end=position),
-                context=types.CodeActionContext(diagnostics=[]),
-            )
-        )
+        await user.client.text_document_code_action_async(code_action_params(uri, line))
         samples.append((time.perf_counter() - started) * 1000)
         await asyncio.sleep(0.01)
     return samples
