@@ -11,24 +11,7 @@ import pytest
 from server.common.config import Layer
 from server.common.config_file import MAX_BYTES, load_settings
 from tests.conftest import scion_process
-
-MINE = """\
-title: Mine
-mode: file
-where: [empty_file, module]
-languages: [python]
-questions:
-  name:
-    type: str
-    default: thing
-"""
-
-
-def shared_template(root: Path, version: str, body: str) -> None:
-    folder = root / "mine" / version
-    (folder / "files").mkdir(parents=True)
-    (folder / "template.yml").write_text(MINE)
-    (folder / "files" / "{{ name }}.py.jinja").write_text(body)
+from tests.templates.helpers import name_template
 
 
 def write_config(workspace: Path, text: str) -> None:
@@ -37,13 +20,13 @@ def write_config(workspace: Path, text: str) -> None:
 
 def test_the_cli_sees_the_templates_the_workspace_file_adds(workspace):
     shared = workspace.parent / "shared-templates"
-    shared_template(shared, "1.0.0", "X = 1\n")
+    name_template(shared, "mine", "1.0.0", "X = 1\n", default="thing")
     write_config(workspace, '[templates]\nroots = ["../shared-templates"]\n')
 
     made = scion_process("generate", "mine", "--path", "thing.py", "--defaults", cwd=workspace)
     assert made.returncode == 0, made.stderr
     assert (workspace / "thing.py").read_text() == "X = 1\n"
-    shared_template(shared, "2.0.0", "X = 2\n")
+    name_template(shared, "mine", "2.0.0", "X = 2\n", default="thing")
     check = scion_process("check", cwd=workspace)
     assert check.returncode == 1 and "thing.py: mine 1.0.0 → 2.0.0" in check.stdout
     assert scion_process("upgrade", "--all", "--defaults", cwd=workspace).returncode == 0

@@ -10,19 +10,10 @@ from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path
 
 from tests.support.client_compat import ignore_notifications
+from tests.templates.helpers import name_template
 
 # Within the render limits (templates/limits.py) but slow: each step copies a megabyte, so the
 # render runs until the limits' wall-clock deadline (seconds), well past the shutdown below.
-ENDLESS_TEMPLATE = """\
-title: Endless
-mode: file
-where: [empty_file, module]
-languages: [python]
-questions:
-  name:
-    type: str
-    default: slow
-"""
 ENDLESS_BODY = "{% for i in range(9999) %}{{ ('x' * 1000000).replace('x', 'y') | length }}{% endfor %}done\n"
 
 # A liveness bound, not a speed target: without the prompt exit the process waits for the render forever.
@@ -30,10 +21,7 @@ EXIT_BOUND_S = 20
 
 
 async def test_shutdown_while_rendering_exits_promptly(workspace):
-    version = workspace / ".scion" / "templates" / "acme" / "endless" / "1.0.0"
-    (version / "files").mkdir(parents=True)
-    (version / "template.yml").write_text(ENDLESS_TEMPLATE)
-    (version / "files" / "{{ name }}.py.jinja").write_text(ENDLESS_BODY)
+    name_template(workspace / ".scion" / "templates", "acme/endless", "1.0.0", ENDLESS_BODY, default="slow")
     target = workspace / "src" / "slow.py"
     target.parent.mkdir(parents=True)
     target.write_text("")

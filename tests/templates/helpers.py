@@ -23,6 +23,15 @@ def make_template(
     return version_dir
 
 
+def name_template(root: Path, template_id: str, version: str, body: str, default: str) -> Path:
+    """A file-mode Python template with one question, `name` (default `default`), rendering `{{ name }}.py` from `body`."""
+    manifest = (
+        f"title: {template_id}\nmode: file\nwhere: [empty_file, module]\nlanguages: [python]\n"
+        f"questions:\n  name:\n    type: str\n    default: {default}\n"
+    )
+    return make_template(root, manifest, {"{{ name }}.py.jinja": body}, template_id, version)
+
+
 def load(root: Path, manifest: str, files: dict[str, str], **kw) -> Template:
     template_id = kw.get("template_id", "demo")
     return load_template(make_template(root, manifest, files, **kw), template_id=template_id)
