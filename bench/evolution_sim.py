@@ -42,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -287,7 +288,6 @@ async def learn_convention(convention: Convention, min_executions: int, new_path
         status = await user.command("scion.evolveStatus")
     finally:
         await user.stop()
-    task = next(t for t in status["tasks"] if t["task"] == task_name(convention.template, convention.question))
     unasked = new_paths - asked_new
     stopped = asks_until_stop if quiet >= STOPPED_AFTER else f"not within {generations}"
     return [
@@ -299,8 +299,7 @@ async def learn_convention(convention: Convention, min_executions: int, new_path
         new_paths,
         asked_new,
         f"{correct}/{unasked}" + (f" ({correct / unasked:.0%})" if unasked else ""),
-        task["stage"],
-        (task["program"] or {}).get("summary") or "-",
+        *stage_and_program(status, convention),
     ]
 
 
@@ -359,6 +358,12 @@ async def started_user(convention: Convention, min_executions: int, corrects: bo
     return user
 
 
+def stage_and_program(status: dict, convention: Convention) -> list[str]:
+    """The convention's learned task in a scion.evolveStatus answer: its stage and its program (or "-")."""
+    task = next(t for t in status["tasks"] if t["task"] == task_name(convention.template, convention.question))
+    return [task["stage"], (task["program"] or {}).get("summary") or "-"]
+
+
 def stopped_text(phase: Phase) -> str:
     return str(phase.asks) if phase.stopped else f"not within {phase.generations}"
 
@@ -377,7 +382,6 @@ async def convention_change(min_executions: int, new_paths: int, seed: int) -> l
         status = await user.command("scion.evolveStatus")
     finally:
         await user.stop()
-    task = next(t for t in status["tasks"] if t["task"] == task_name(convention.template, convention.question))
     return [
         min_executions,
         stopped_text(first),
@@ -385,8 +389,7 @@ async def convention_change(min_executions: int, new_paths: int, seed: int) -> l
         "yes" if again.stopped and again.asks <= first.asks else "**no**",
         again.wrong_unasked,
         f"{asked} / {right} / {wrong} of {new_paths}",
-        task["stage"],
-        (task["program"] or {}).get("summary") or "-",
+        *stage_and_program(status, convention),
     ]
 
 
@@ -445,15 +448,13 @@ async def branching(min_executions: int, new_paths: int, seed: int) -> list:
         status = await user.command("scion.evolveStatus")
     finally:
         await user.stop()
-    task = next(t for t in status["tasks"] if t["task"] == task_name(convention.template, convention.question))
     return [
         min_executions,
         stopped_text(learning),
         learning.generations,
         learning.wrong_unasked,
         f"{asked} / {right} / {wrong} of {new_paths}",
-        task["stage"],
-        (task["program"] or {}).get("summary") or "-",
+        *stage_and_program(status, convention),
     ]
 
 
@@ -600,6 +601,32 @@ def template_improvement_report() -> str | None:
     return module.run(300, 20, 7)
 
 
+CHANGE_HEADERS = [
+    "minExecutions",
+    "asks to learn",
+    "asks to learn again",
+    "not more",
+    "wrong unasked while changing",
+    "then asked / right / wrong unasked",
+    "stage",
+    "program",
+]
+BRANCH_HEADERS = [
+    "minExecutions",
+    "asks until it stopped asking",
+    "generations",
+    "wrong unasked while learning",
+    "new paths asked / right / wrong unasked",
+    "stage",
+    "program",
+]
+
+
+async def per_min_executions(scenario: Callable[[int, int, int], Awaitable[list]], args: argparse.Namespace) -> list:
+    """One row per --min-executions value: the scenario run with that threshold, the new paths and the seed."""
+    return [await scenario(m, args.new_paths, args.seed) for m in args.min_executions]
+
+
 async def main(args: argparse.Namespace) -> None:
     only = set(args.only or PARTS)
     if "learn" in only:
@@ -628,18 +655,7 @@ async def main(args: argparse.Namespace) -> None:
         print(f"\n(minKeptRate 0.9; 'stopped' = {STOPPED_AFTER} generations in a row without a question)\n")
     if "change" in only:
         print("## (a2) The convention changes after promotion: Model -> Record suffix\n")
-        rows = [await convention_change(m, args.new_paths, args.seed) for m in args.min_executions]
-        headers = [
-            "minExecutions",
-            "asks to learn",
-            "asks to learn again",
-            "not more",
-            "wrong unasked while changing",
-            "then asked / right / wrong unasked",
-            "stage",
-            "program",
-        ]
-        print(table(headers, rows) + "\n")
+        print(table(CHANGE_HEADERS, await per_min_executions(convention_change, args)) + "\n")
     if "folder" in only:
         print("## (a3) Evidence from one folder (12 answers in shop/), then 18 files in other folders\n")
         rows = [
@@ -651,17 +667,7 @@ async def main(args: argparse.Namespace) -> None:
         print(table(headers, rows) + "\n")
     if "branch" in only:
         print("## (a4) A convention that branches on the layer folder\n")
-        rows = [await branching(m, args.new_paths, args.seed) for m in args.min_executions]
-        headers = [
-            "minExecutions",
-            "asks until it stopped asking",
-            "generations",
-            "wrong unasked while learning",
-            "new paths asked / right / wrong unasked",
-            "stage",
-            "program",
-        ]
-        print(table(headers, rows) + "\n")
+        print(table(BRANCH_HEADERS, await per_min_executions(branching, args)) + "\n")
     if "llm" in only:
         print("## (a5) A per-file answer no program expresses, with an LLM configured (a stub that is always right)\n")
         headers = [
