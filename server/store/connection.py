@@ -50,7 +50,7 @@ def open_database(path: Path | str) -> Database:
             f"{shown} is a URL, but the local database is a SQLite file: set scion.database.path (or --db) to a file path"
         )
     path = Path(path)
-    _check_writable(path)
+    check_writable(path)
     try:
         # The timeout is SQLite's busy wait: the CLI and the server share the
         # file and wait for each other's write instead of failing at once.
@@ -74,7 +74,7 @@ def open_database(path: Path | str) -> Database:
     return db
 
 
-def _check_writable(path: Path) -> None:
+def check_writable(path: Path) -> None:
     if path.is_dir():
         raise StoreError(f"the database path is a folder, not a file; {_FIX_PATH}", path=path)
     try:

@@ -24,6 +24,17 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def iso_utc(moment: datetime) -> str:
+    """`moment` as the ISO 8601 UTC string every time column holds; naive times count as UTC.
+
+    Always UTC with the same shape, so the strings sort in time order and
+    their first ten characters are the UTC day.
+    """
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 def to_json(value: Any) -> str:
     # `default=str`: YAML answers can hold dates, which JSON cannot.
     return json.dumps(value, ensure_ascii=False, default=str)
@@ -84,20 +95,10 @@ class StoreCore:
         self.close()
 
     def now(self, at: datetime | str | None = None) -> str:
-        """`at` (or the clock's now) as an ISO 8601 UTC string; naive times count as UTC.
-
-        Always UTC with the same shape, so the strings sort in time order and
-        their first ten characters are the UTC day.
-        """
+        """`at` (or the clock's now) as an ISO 8601 UTC string (`iso_utc`)."""
         if at is None:
-            moment = self._clock()
-        elif isinstance(at, str):
-            moment = datetime.fromisoformat(at)
-        else:
-            moment = at
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC).isoformat(timespec="microseconds")
+            return iso_utc(self._clock())
+        return iso_utc(datetime.fromisoformat(at) if isinstance(at, str) else at)
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self._lock, self._translated_errors():
