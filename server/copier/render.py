@@ -83,7 +83,7 @@ class TreeRenderer:
         root: Path,
         exclude: tuple[str, ...],
         settings: dict[str, Any],
-        env: jinja2.Environment,
+        strings: TemplateStrings,
         context: dict[str, Any],
         answers_file: str,
         operation: str,
@@ -91,8 +91,8 @@ class TreeRenderer:
         self.root = root.resolve()
         self.exclude = exclude
         self.settings = settings
-        self.env = env
-        self.strings = TemplateStrings(env)
+        self.env = strings.env
+        self.strings = strings
         self.context = context
         self.answers_file = answers_file
         self.operation = operation

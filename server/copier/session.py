@@ -23,8 +23,9 @@ from server.common.errors import TemplateError
 from server.templates.limits import render_budget
 
 from .answers import AnswerLayers, AskFunction, ask_questions
-from .config import CopierConfig, load_config
-from .jinja import TemplateStrings, copier_environment
+from .cached import checkout_config
+from .config import CopierConfig
+from .jinja import TemplateStrings, copier_environment, environment_key
 from .questions import Question
 from .render import DEFAULT_EXCLUDE, ProjectRender, TreeRenderer
 from .source import Checkout, cache_root
@@ -53,14 +54,15 @@ class Session:
         self.checkout = checkout
         self.destination = destination.absolute()
         self.options = options
-        self.config: CopierConfig = load_config(checkout.root)
+        self.config: CopierConfig = checkout_config(checkout)
         features = features_needing_trust(self.config, skip_tasks=options.skip_tasks, migrations=options.migrations)
         check_trust(checkout.src, features, trusted=options.trusted)
         extensions = tuple(str(name) for name in self.config.setting("jinja_extensions") or ())
         envops = self.config.setting("envops") or {}
         if not isinstance(envops, dict):
             raise TemplateError("_envops must be a mapping", path=self.config.path)
-        self.env = copier_environment(checkout.root, envops, extensions, cache_root() / "jinja")
+        bytecode_folder = cache_root() / "jinja" / environment_key(envops, extensions)
+        self.env = copier_environment(checkout.root, envops, extensions, bytecode_folder)
         self.strings = TemplateStrings(self.env)
         metadata: dict[str, Any] = {"_src_path": checkout.src}
         if checkout.commit:
@@ -112,7 +114,7 @@ class Session:
         context = {**self.layers.combined(), "_copier_conf": self._conf(answers_file="")}
         try:
             with render_budget():
-                path = self.env.from_string(raw).render(context)
+                path = self.strings.render(raw, context)
         except jinja2.TemplateError as error:
             raise TemplateError(f"cannot render _answers_file {raw!r}: {error}", path=self.config.path) from None
         if not path or PurePath(path).is_absolute() or ".." in PurePath(path).parts:
@@ -127,7 +129,7 @@ class Session:
         if not raw:
             return ""
         with render_budget():
-            return self.env.from_string(str(raw)).render(self.context())
+            return self.strings.render(str(raw), self.context())
 
     def ask(self, ask: AskFunction | None = None, *, new_only: bool = False) -> dict[str, Any]:
         """The questions' answers. `new_only` (an upgrade): the recorded answers stand; only new (or now
@@ -161,7 +163,7 @@ class Session:
             self.checkout.root,
             self.exclusions() + self.options.exclude,
             self.config.settings,
-            self.env,
+            self.strings,
             self.context(),
             self.answers_file(),
             self.options.operation,

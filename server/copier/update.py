@@ -32,7 +32,7 @@ from server.common.errors import ScionError
 from server.upgrades.merge import three_way_merge
 
 from .answers import AskFunction
-from .config import load_config
+from .cached import checkout_config
 from .copy import write_file
 from .project import CopierProject
 from .render import ProjectRender, RenderedFile
@@ -101,7 +101,7 @@ def newer_version(project: CopierProject) -> str | None:
 
 
 def template_has_tasks(checkout: Checkout) -> bool:
-    return bool(load_config(checkout.root).setting("tasks"))
+    return bool(checkout_config(checkout).setting("tasks"))
 
 
 def plan_upgrade(project: CopierProject, request: UpgradeRequest, ask: AskFunction | None = None) -> ProjectUpgrade:
@@ -115,7 +115,7 @@ def plan_upgrade(project: CopierProject, request: UpgradeRequest, ask: AskFuncti
     if project.commit is None:
         raise ScionError(f"{project.answers_file}: no _commit recorded; this project cannot be upgraded")
     old_checkout = source.checkout(project.commit)
-    migrations = bool(load_config(new_checkout.root).setting("migrations")) and new_version != old_version
+    migrations = bool(checkout_config(new_checkout).setting("migrations")) and new_version != old_version
     options = RunOptions(
         data=dict(request.data or {}),
         defaults=request.defaults or ask is None,
