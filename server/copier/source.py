@@ -32,6 +32,8 @@ from platformdirs import user_cache_path
 
 from server.common.errors import TemplateError, TemplateNotFound
 
+from .git_answers import ask_git
+
 _GIT_PREFIXES = ("git@", "git://", "git+", "https://github.com/", "https://gitlab.com/")
 _SHORTCUTS = (
     (re.compile(r"^gh:/?(.*\.git)$"), r"https://github.com/\1"),
@@ -142,6 +144,15 @@ class TemplateSource:
     def is_git(self) -> bool:
         return self.url is not None or (self.local is not None and is_git_root(self.local))
 
+    def _ask(self, *args: str) -> bytes:
+        """A git command about refs and commits, its answer kept until the refs change (git_answers.py)."""
+        if self.url is not None:
+            git_dir = _mirror(self.url)
+        else:
+            assert self.local is not None
+            git_dir = self.local / ".git"
+        return ask_git(cache_root() / "git-answers", run_git, git_dir, *args)
+
     def _git_dir_args(self) -> tuple[str, ...]:
         if self.url is not None:
             return ("--git-dir", str(_mirror(self.url)))
@@ -154,7 +165,7 @@ class TemplateSource:
             return []
         if self.url is not None:
             _ensure_mirror(self.url, refresh=True)
-        listing = run_git(*self._git_dir_args(), "for-each-ref", "--format=%(refname:strip=2)", "refs/tags")
+        listing = self._ask("for-each-ref", "--format=%(refname:strip=2)", "refs/tags")
         found = []
         for tag in listing.decode("utf-8", "replace").splitlines():
             version = valid_version(tag)
@@ -177,8 +188,8 @@ class TemplateSource:
             _ensure_mirror(self.url, refresh=True, force=True)
         if not self._has(wanted):
             raise TemplateNotFound(f"{self.src} has no tag or commit {wanted!r}")
-        commit_hash = run_git(*self._git_dir_args(), "rev-parse", f"{wanted}^{{commit}}").decode().strip()
-        describe = run_git(*self._git_dir_args(), "describe", "--tags", "--always", commit_hash).decode().strip()
+        commit_hash = self._ask("rev-parse", f"{wanted}^{{commit}}").decode().strip()
+        describe = self._ask("describe", "--tags", "--always", commit_hash).decode().strip()
         if self.local is not None and wanted == "HEAD" and _dirty(self.local):
             # copier renders a local HEAD with its uncommitted changes: so does Scion (the folder itself).
             return Checkout(self.local.resolve(), self.src, describe, commit_hash, ref)
@@ -187,7 +198,7 @@ class TemplateSource:
 
     def _has(self, ref: str) -> bool:
         try:
-            run_git(*self._git_dir_args(), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+            self._ask("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
         except TemplateError:
             return False
         return True
