@@ -238,21 +238,18 @@ def apply_upgrade(upgrade: ProjectUpgrade, request: UpgradeRequest, say: Callabl
     root = upgrade.project.root.resolve()
     if upgrade.messages_before:
         say(upgrade.messages_before)
-    options = RunOptions(
-        data=_plain(upgrade.answers),
-        defaults=True,
-        trusted=request.trusted,
-        skip_tasks=request.skip_tasks,
-        operation="update",
-    )
-    session = Session(upgrade.checkout, upgrade.project.root, options)
-    session.ask()
-    stages = {
-        stage: migration_tasks(session, stage, upgrade.from_commit, upgrade.to_commit) for stage in ("before", "after")
-    }
-    if not request.trusted:  # the plan refused untrusted migrations; never run them without trust
-        stages = {"before": [], "after": []}
-    if stages["before"]:
+    config = checkout_config(upgrade.checkout)
+    runs_tasks = not request.skip_tasks and bool(config.setting("tasks"))
+    # The plan refused untrusted migrations; never run them without trust.
+    runs_migrations = request.trusted and bool(config.setting("migrations"))
+    stages: dict[str, list[Any]] = {"before": [], "after": []}
+    session = _tasks_session(upgrade, request) if runs_tasks or runs_migrations else None
+    if session is not None and runs_migrations:
+        stages = {
+            stage: migration_tasks(session, stage, upgrade.from_commit, upgrade.to_commit)
+            for stage in ("before", "after")
+        }
+    if session is not None and stages["before"]:
         run_tasks(session, say, stages["before"], phase="migrate")
     for folder in upgrade.folders:
         Path(inside_workspace(root, root / folder, what="rendered folder")).mkdir(parents=True, exist_ok=True)
@@ -263,12 +260,26 @@ def apply_upgrade(upgrade: ProjectUpgrade, request: UpgradeRequest, say: Callabl
             _remove_empty_parents(target.parent, root)
         elif change.content is not None and change.mode is not None:
             write_file(target, RenderedFile(change.path, change.content, change.mode))
-    if not request.skip_tasks:
+    if session is not None and runs_tasks:
         run_tasks(session, say)
-    if stages["after"]:
+    if session is not None and stages["after"]:
         run_tasks(session, say, stages["after"], phase="migrate")
     if upgrade.messages_after:
         say(upgrade.messages_after)
+
+
+def _tasks_session(upgrade: ProjectUpgrade, request: UpgradeRequest) -> Session:
+    """The new version with the upgrade's answers, for its tasks and migrations (only made when it has some)."""
+    options = RunOptions(
+        data=_plain(upgrade.answers),
+        defaults=True,
+        trusted=request.trusted,
+        skip_tasks=request.skip_tasks,
+        operation="update",
+    )
+    session = Session(upgrade.checkout, upgrade.project.root, options)
+    session.ask()
+    return session
 
 
 def _plain(answers: dict[str, Any]) -> dict[str, Any]:
