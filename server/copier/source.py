@@ -144,14 +144,14 @@ class TemplateSource:
     def is_git(self) -> bool:
         return self.url is not None or (self.local is not None and is_git_root(self.local))
 
-    def _ask(self, *args: str) -> bytes:
+    def _ask(self, *args: str, env: dict[str, str] | None = None) -> bytes:
         """A git command about refs and commits, its answer kept until the refs change (git_answers.py)."""
         if self.url is not None:
             git_dir = _mirror(self.url)
         else:
             assert self.local is not None
             git_dir = self.local / ".git"
-        return ask_git(cache_root() / "git-answers", run_git, git_dir, *args)
+        return ask_git(cache_root() / "git-answers", run_git, git_dir, *args, env=env)
 
     def _git_dir_args(self) -> tuple[str, ...]:
         if self.url is not None:
