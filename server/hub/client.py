@@ -31,11 +31,14 @@ GENERATIONS_OVERLAP = "10 seconds"  # generations are pulled by push time: commi
 
 # One statement per batch (arrays unnested on the server): a row at a time costs a round of
 # parse, plan and execute for each, which halves the ingest rate (bench/hub_ingest.py).
+# The arrays go in binary (%b): in text format psycopg quotes every element of the array
+# literal in Python, a regular-expression substitution per double quote of each JSON
+# payload, which was 80% of a push's client time (24 ms of a 500-row batch, now 4 ms).
 _UPSERT_GENERATIONS = """
 INSERT INTO scion_hub.generations
     (team, instance_id, generation_id, revision, template_id, template_version, status, data)
 SELECT %s, %s, g, r, t, v, s, d::jsonb
-FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[]) AS u(g, r, t, v, s, d)
+FROM unnest(%b::text[], %b::bigint[], %b::text[], %b::text[], %b::text[], %b::text[]) AS u(g, r, t, v, s, d)
 ON CONFLICT (instance_id, generation_id) DO UPDATE SET
     revision = excluded.revision, template_id = excluded.template_id,
     template_version = excluded.template_version, status = excluded.status,
@@ -46,7 +49,7 @@ WHERE scion_hub.generations.revision < excluded.revision
 _UPSERT_EXECUTIONS = """
 INSERT INTO scion_hub.executions (team, instance_id, generation_id, task, revision, kept, data)
 SELECT %s, %s, g, t, r, k, d::jsonb
-FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::boolean[], %s::text[]) AS u(g, t, r, k, d)
+FROM unnest(%b::text[], %b::text[], %b::bigint[], %b::boolean[], %b::text[]) AS u(g, t, r, k, d)
 ON CONFLICT (instance_id, generation_id, task) DO UPDATE SET
     revision = excluded.revision, kept = excluded.kept, data = excluded.data,
     seq = nextval('scion_hub.executions_seq_seq')
