@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import psycopg
 import pytest
 
@@ -65,6 +67,27 @@ def test_the_same_batch_pushed_twice_is_stored_once(team, tmp_path):
         assert conn.execute("SELECT status FROM scion_hub.generations WHERE generation_id = 'g2'").fetchone() == (
             "accepted",
         )
+
+
+def test_a_slice_with_several_states_of_a_row_stores_the_newest(team, tmp_path):
+    """The sync's path: SQLite's JSON array pushed as it is; one statement may touch a row once."""
+    with Store(tmp_path / "ann.db") as store, connected(member_url(team, "ann"), "ann-laptop") as ann:
+        store.sharing = Sharing("ann-laptop")
+        teach(store, "g1", "order", "OrderModel", "rejected")
+        part = store.outbox_slice()
+        assert part is not None
+        entries = json.loads(part.entries_json)
+        newer = [dict(entry, id=entry["id"] + 100) for entry in entries]
+        for entry in newer:
+            entry["payload"] = dict(entry["payload"], status="accepted", kept=True)
+        ann.push_json(json.dumps(newer + entries))  # the newer states first: order does not matter
+        store.acknowledge_through(part.last_id)
+        assert store.outbox_slice() is None
+    with psycopg.connect(team) as conn:
+        assert conn.execute("SELECT status, revision FROM scion_hub.generations").fetchall() == [
+            ("accepted", newer[0]["id"])
+        ]
+        assert conn.execute("SELECT kept FROM scion_hub.executions").fetchall() == [(True,)]
 
 
 def test_a_hub_that_stops_and_starts_again_loses_nothing(team, pg_cluster, tmp_path):
