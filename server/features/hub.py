@@ -95,6 +95,9 @@ class HubService:
     # -- the background task ----------------------------------------------------
 
     async def _sync_forever(self, url: str) -> None:
+        # The hub's modules and psycopg take a few hundred ms to import: in a worker thread, not
+        # on the event loop, where every request would wait for them (bench/hub_codeaction.py).
+        await asyncio.to_thread(_load_hub_modules)
         from platformdirs import user_data_path
 
         from server.common.instance import instance_id
@@ -247,3 +250,14 @@ class HubService:
             "teamSize": self.result.team_size if self.result else 0,
             "lastSync": store.hub_state("last_sync") if store is not None else None,
         }
+
+
+def _load_hub_modules() -> None:
+    """Import what the sync needs (psycopg too, when installed; a missing one is the sync's HubError)."""
+    import importlib
+
+    for name in ("platformdirs", "server.hub.sync", "psycopg"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
