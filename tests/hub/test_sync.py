@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
+import threading
 
 import psycopg
 import pytest
@@ -145,3 +148,22 @@ def test_backoff_doubles_up_to_its_ceiling_and_resets():
     assert [backoff.failed() for _ in range(5)] == [1, 2, 4, 5, 5]
     backoff.succeeded()
     assert backoff.failed() == 1
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="thread priorities by thread id are Linux's")
+def test_the_servers_sync_thread_runs_niced_below_the_editors_requests():
+    from server.features.hub import SYNC_NICENESS, _lower_priority
+
+    seen: list[int] = []
+
+    def in_the_sync_thread() -> None:
+        before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        _lower_priority()
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) - before)
+
+    thread = threading.Thread(target=in_the_sync_thread)
+    thread.start()
+    thread.join()
+    process = os.getpriority(os.PRIO_PROCESS, 0)
+    assert seen == [min(19, process + SYNC_NICENESS) - process]  # niceness stops at 19
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == os.getpriority(os.PRIO_PROCESS, 0)
