@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,56 @@ def test_acknowledged_entries_leave_and_ids_never_repeat(tmp_path):
         record(store, "g2")
         (second,) = store.outbox_batch()
         assert second["id"] > first["id"]
+
+
+@pytest.mark.parametrize("on_disk", [True, False])
+def test_a_slice_is_the_oldest_entries_as_one_json_array_read_apart(tmp_path, on_disk):
+    """What the sync pushes: the same entries as `outbox_batch`, as text SQLite made (on disk: on its second connection)."""
+    import json
+
+    with Store(tmp_path / "scion.db" if on_disk else ":memory:") as store:
+        store.sharing = Sharing("laptop-of-ann")
+        for number in range(5):
+            record(store, f"g{number}")
+        assert store.outbox_slice(limit=3) is not None
+        whole = store.outbox_batch(limit=3)
+        part = store.outbox_slice(limit=3)
+        assert part is not None and part.count == 3 and part.last_id == whole[-1]["id"]
+        assert json.loads(part.entries_json) == whole
+        if on_disk:  # another thread holds the store's lock (a long write): the slice is read all the same
+            held, release, read = threading.Event(), threading.Event(), []
+
+            def writer() -> None:
+                with store._lock:
+                    held.set()
+                    release.wait(30)
+
+            holder = threading.Thread(target=writer)
+            holder.start()
+            held.wait()
+            reader = threading.Thread(target=lambda: read.append(store.outbox_slice(limit=1)))
+            reader.start()
+            reader.join(10)
+            finished_while_held = not reader.is_alive()
+            release.set()
+            holder.join()
+            reader.join()
+            assert finished_while_held and read[0] is not None and read[0].count == 1
+
+
+def test_acknowledging_a_slice_keeps_what_was_written_after_it(tmp_path):
+    with Store(tmp_path / "scion.db") as store:
+        store.sharing = Sharing("laptop-of-ann")
+        record(store, "g1")
+        record(store, "g2")
+        part = store.outbox_slice()
+        assert part is not None and part.count == 2
+        store.decide("g1", "accepted")  # g1's next state, written while the slice was on its way
+        store.acknowledge_through(part.last_id)
+        left = store.outbox_batch()
+        assert [(entry["key"], entry["payload"]["status"]) for entry in left] == [("g1", "accepted")]
+        store.acknowledge_through(left[0]["id"])
+        assert store.outbox_slice() is None and store.outbox_size() == 0
 
 
 def test_the_instance_id_is_stable_and_can_be_set(monkeypatch, tmp_path):

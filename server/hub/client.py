@@ -29,24 +29,36 @@ PULL_OVERLAP = 1000
 PULL_LIMIT = 5000
 GENERATIONS_OVERLAP = "10 seconds"  # generations are pulled by push time: commits land out of order
 
-# One statement per batch (arrays unnested on the server): a row at a time costs a round of
-# parse, plan and execute for each, which halves the ingest rate (bench/hub_ingest.py).
-_UPSERT_GENERATIONS = """
-INSERT INTO scion_hub.generations
-    (team, instance_id, generation_id, revision, template_id, template_version, status, data)
-SELECT %s, %s, g, r, t, v, s, d::jsonb
-FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[]) AS u(g, r, t, v, s, d)
-ON CONFLICT (instance_id, generation_id) DO UPDATE SET
-    revision = excluded.revision, template_id = excluded.template_id,
-    template_version = excluded.template_version, status = excluded.status,
-    data = excluded.data, pushed_at = now()
-WHERE scion_hub.generations.revision < excluded.revision
-"""
-
-_UPSERT_EXECUTIONS = """
+# One statement per batch, and the batch is one parameter: the outbox's JSON array as SQLite
+# made it (store/outbox.py), taken apart by PostgreSQL. A row at a time costs a round of parse,
+# plan and execute each (half the ingest rate); arrays of columns built in Python cost the
+# sync's thread a JSON decode and encode per entry, and psycopg's text array quoting ran a
+# regular expression per double quote of every payload (80% of a push's client time). Now the
+# client's work per batch does not grow with the batch (bench/hub_ingest.py, hub_codeaction.py).
+# One parse of the array serves both tables (a data-modifying WITH runs exactly once). A
+# statement may touch a row once: DISTINCT ON keeps the newest state of each key.
+_UPSERT = """
+WITH batch AS MATERIALIZED (
+    SELECT e ->> 'kind' AS kind, (e ->> 'id')::bigint AS revision, e -> 'payload' AS p
+    FROM jsonb_array_elements(%(entries)s::jsonb) AS e
+), generation_rows AS (
+    INSERT INTO scion_hub.generations
+        (team, instance_id, generation_id, revision, template_id, template_version, status, data)
+    SELECT DISTINCT ON (p ->> 'id') %(team)s::text, %(instance)s::text, p ->> 'id', revision,
+           p ->> 'template_id', p ->> 'template_version', p ->> 'status', p
+    FROM batch WHERE kind = 'generation'
+    ORDER BY p ->> 'id', revision DESC
+    ON CONFLICT (instance_id, generation_id) DO UPDATE SET
+        revision = excluded.revision, template_id = excluded.template_id,
+        template_version = excluded.template_version, status = excluded.status,
+        data = excluded.data, pushed_at = now()
+    WHERE scion_hub.generations.revision < excluded.revision
+)
 INSERT INTO scion_hub.executions (team, instance_id, generation_id, task, revision, kept, data)
-SELECT %s, %s, g, t, r, k, d::jsonb
-FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::boolean[], %s::text[]) AS u(g, t, r, k, d)
+SELECT DISTINCT ON (p ->> 'generation_id', p ->> 'task') %(team)s::text, %(instance)s::text,
+       p ->> 'generation_id', p ->> 'task', revision, (p ->> 'kept')::boolean, p
+FROM batch WHERE kind = 'execution'
+ORDER BY p ->> 'generation_id', p ->> 'task', revision DESC
 ON CONFLICT (instance_id, generation_id, task) DO UPDATE SET
     revision = excluded.revision, kept = excluded.kept, data = excluded.data,
     seq = nextval('scion_hub.executions_seq_seq')
@@ -128,38 +140,19 @@ class HubClient:
         return self.team
 
     def push(self, entries: Sequence[dict[str, Any]]) -> list[int]:
-        """Store outbox entries {id, kind, key, payload} in one transaction; returns the ids stored."""
-        newest: dict[tuple[str, str], dict[str, Any]] = {}
-        for entry in entries:  # one statement may touch a row once: the latest state of each key
-            key = (entry["kind"], entry["key"])
-            if key not in newest or newest[key]["id"] < entry["id"]:
-                newest[key] = entry
-        generations: list[list[Any]] = [[], [], [], [], [], []]
-        executions: list[list[Any]] = [[], [], [], [], []]
-        for entry in newest.values():
-            payload = entry["payload"]
-            data = json.dumps(payload, default=str)
-            if entry["kind"] == "generation":
-                row = (
-                    payload["id"],
-                    entry["id"],
-                    payload["template_id"],
-                    payload["template_version"],
-                    payload["status"],
-                    data,
-                )
-                for column, value in zip(generations, row, strict=True):
-                    column.append(value)
-            elif entry["kind"] == "execution":
-                values = (payload["generation_id"], payload["task"], entry["id"], bool(payload["kept"]), data)
-                for column, value in zip(executions, values, strict=True):
-                    column.append(value)
-        with translated(self.url), self.conn.transaction():
-            if generations[0]:
-                self.conn.execute(_UPSERT_GENERATIONS, (self.team, self.instance_id, *generations))
-            if executions[0]:
-                self.conn.execute(_UPSERT_EXECUTIONS, (self.team, self.instance_id, *executions))
+        """Store outbox entries {id, kind, key, payload} given as objects; returns the ids stored."""
+        self.push_json(json.dumps(list(entries), ensure_ascii=False, default=str))
         return [entry["id"] for entry in entries]
+
+    def push_json(self, entries_json: str) -> None:
+        """Store outbox entries given as the JSON array text `[{id, kind, key, payload}, ...]`, in one transaction.
+
+        Kinds other than generations and executions are left out; of several
+        states of one row, the newest (largest id) is stored.
+        """
+        params = {"entries": entries_json, "team": self.team, "instance": self.instance_id}
+        with translated(self.url), self.conn.transaction():
+            self.conn.execute(_UPSERT, params)
 
     def pull(self, cursor: int) -> Pulled:
         """The team's rates and defaults, and the teammates' executions changed since `cursor`."""

@@ -124,9 +124,10 @@ def sync_once(
     total = store.outbox_size()
     pushed = 0
     report("push", 0, total)
-    while entries := store.outbox_batch(batch):
-        store.acknowledge(client.push(entries))
-        pushed += len(entries)
+    while (entries := store.outbox_slice(batch)) is not None:
+        client.push_json(entries.entries_json)
+        store.acknowledge_through(entries.last_id)
+        pushed += entries.count
         report("push", pushed, max(total, pushed))
         if pause_s:
             time.sleep(pause_s)

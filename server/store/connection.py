@@ -74,6 +74,20 @@ def open_database(path: Path | str) -> Database:
     return db
 
 
+def open_reader(path: Path) -> sqlite3.Connection:
+    """A second, read-only connection to an open database file (WAL lets it read while the first writes).
+
+    The hub's sync reads its outbox batches here: neither the store's lock nor
+    the connection the editor's requests use is held while it does.
+    """
+    try:
+        return sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
+        )
+    except sqlite3.Error as error:
+        raise describe_error(error, path) from error
+
+
 def check_writable(path: Path) -> None:
     if path.is_dir():
         raise StoreError(f"the database path is a folder, not a file; {_FIX_PATH}", path=path)

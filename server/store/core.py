@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Self, overload
 if TYPE_CHECKING:  # sqlite-utils is imported when a database is opened, not at start-up
     from sqlite_utils import Database
 
-from server.store.connection import MEMORY, describe_error, open_database, transaction
+from server.store.connection import MEMORY, describe_error, open_database, open_reader, transaction
 
 Clock = Callable[[], datetime]
 Row = dict[str, Any]
@@ -78,6 +78,10 @@ class StoreCore:
         self._lock = threading.RLock()
         self._db: Database = open_database(path)  # the raw text: Path() would fold a URL's `//`
         self.path: Path | str = path if str(path) == MEMORY else Path(path)
+        # A read-only second connection for a background reader (the hub's sync), opened when
+        # first needed; its own lock, so that reader never waits for, nor holds, `_lock`.
+        self._reader: sqlite3.Connection | None = None
+        self._reader_lock = threading.Lock()
 
     @property
     def schema_version(self) -> int:
@@ -85,6 +89,10 @@ class StoreCore:
         return version
 
     def close(self) -> None:
+        with self._reader_lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
         with self._lock:
             self._db.conn.close()
 
@@ -119,6 +127,18 @@ class StoreCore:
         with self._lock, self._translated_errors():
             row = self._db.execute(sql, params).fetchone()
         return None if row is None else row[0]
+
+    def _row_apart(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        """One row read on the read-only second connection (an in-memory store has none: its own, then)."""
+        if not isinstance(self.path, Path):
+            with self._lock, self._translated_errors():
+                row: tuple[Any, ...] | None = self._db.execute(sql, params).fetchone()
+            return row
+        with self._reader_lock, self._translated_errors():
+            if self._reader is None:
+                self._reader = open_reader(self.path)
+            row = self._reader.execute(sql, params).fetchone()
+        return row
 
     @contextmanager
     def _writing(self) -> Iterator[Database]:

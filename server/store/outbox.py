@@ -58,6 +58,15 @@ class Sharing:
         return PurePath(path).name
 
 
+@dataclass(frozen=True)
+class OutboxSlice:
+    """The oldest outbox entries as the JSON array text `[{id, kind, key, payload}, ...]` the hub takes."""
+
+    count: int
+    last_id: int  # acknowledging the slice removes every entry up to this id
+    entries_json: str
+
+
 class OutboxMixin(StoreCore):
     sharing: Sharing | None = None  # set by whoever opens the store with a hub configured
 
@@ -110,6 +119,31 @@ class OutboxMixin(StoreCore):
         for row in rows:
             row["payload"] = json.loads(row["payload"])
         return rows
+
+    def outbox_slice(self, limit: int = 500) -> OutboxSlice | None:
+        """The oldest entries as one JSON array, built by SQLite on the read-only second connection; None when empty.
+
+        The sync hands the text to the hub as it is: no payload is parsed or
+        encoded in Python, so the sync's thread holds the interpreter (and the
+        store's lock) for no time proportional to the batch.
+        """
+        row = self._row_apart(
+            "SELECT count(*), max(id), json_group_array(json_object('id', id, 'kind', kind, 'key', key,"
+            " 'payload', json(payload))) FROM (SELECT id, kind, key, payload FROM hub_outbox ORDER BY id LIMIT ?)",
+            (limit,),
+        )
+        if row is None or not row[0]:
+            return None
+        return OutboxSlice(count=int(row[0]), last_id=int(row[1]), entries_json=str(row[2]))
+
+    def acknowledge_through(self, last_id: int) -> None:
+        """Remove the entries of a slice the hub has stored: every id up to its last one.
+
+        Ids only grow (AUTOINCREMENT), so an entry written after the slice was
+        read, even one replacing an entry of it, has a larger id and stays.
+        """
+        with self._writing() as db:
+            db.execute("DELETE FROM hub_outbox WHERE id <= ?", (last_id,))
 
     def outbox_size(self) -> int:
         size: int = self._scalar("SELECT count(*) FROM hub_outbox")
