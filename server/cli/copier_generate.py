@@ -123,18 +123,9 @@ def describe_copier_template(template_id: str, folder: Path) -> dict[str, Any]:
 def ask_on_terminal(question: Any, default: Any) -> Any:
     from server.cli.prompt import ask_on_tty
     from server.common.errors import AnswerError
-    from server.copier.questions import MISSING
+    from server.copier.questions import ask_payload
 
-    choices = [{"label": choice.label, "value": choice.value} for choice in question.choices]
-    payload = {
-        "name": question.name,
-        "type": question.type_name,
-        "help": question.help_text().strip(),
-        "default": None if default is MISSING else default,
-        "choices": choices or None,
-        "secret": question.secret,
-        "multiselect": question.multiselect,
-    }
+    payload = ask_payload(question, default)
     while True:
         raw = ask_on_tty([payload])[question.name]
         try:

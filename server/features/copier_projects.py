@@ -102,7 +102,7 @@ def register(server: ScionServer) -> None:
         request = UpgradeRequest(to_ref=argument.get("to"), defaults=True, trusted=trusted, skip_tasks=True)
         plan = await asyncio.to_thread(plan_upgrade, project, request)
         if trusted and await asyncio.to_thread(template_has_tasks, plan.checkout):
-            request = replace(request, skip_tasks=not await _confirm_tasks(ls, project.src))
+            request = replace(request, skip_tasks=not await confirm_tasks(ls, project.src))
         lines: list[str] = []
         await asyncio.to_thread(apply_upgrade, plan, request, lines.append)
         for line in lines:
@@ -122,7 +122,7 @@ def _newer(path: Path) -> str | None:
     return newer_version(read_project(path))
 
 
-async def _confirm_tasks(ls: ScionServer, source: str) -> bool:
+async def confirm_tasks(ls: ScionServer, source: str) -> bool:
     answer = await ls.window_show_message_request_async(
         types.ShowMessageRequestParams(
             type=types.MessageType.Info,
