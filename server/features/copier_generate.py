@@ -22,7 +22,8 @@ answers before them), renders in a worker and applies the result:
 - copier's answers file is one of the rendered files (the template renders
   it, as with copier).
 
-Trust is copier's: an untrusted template needing extensions or tasks is
+Trust is copier's (`scion.templates.trusted` and the `trust` list of copier's
+own settings file; its `defaults` are answer defaults): an untrusted template needing extensions or tasks is
 refused with a message naming `scion.templates.trusted`, before anything is
 written. A trusted template's tasks run only after the user confirms (the
 same showMessageRequest as upgrades), after the edit; the generated text files
@@ -59,6 +60,7 @@ from server.copier.session import RunOptions, Session
 from server.copier.source import Checkout, open_source
 from server.copier.tasks import run_tasks
 from server.copier.trust import check_trust, features_needing_trust, is_trusted
+from server.copier.user_settings import load_copier_settings
 from server.features.arguments import command_argument, optional
 from server.features.copier_projects import confirm_tasks
 from server.features.upgrades import ASK_TIMEOUT
@@ -92,6 +94,7 @@ class CopierRequest:
                 "answers": optional("object"),
                 "vcsRef": optional("str"),
             },
+            may_be_absent=True,  # the palette sends none: the user picks the template and the folder
         )
         return cls(
             raw.get("templateId"),
@@ -192,14 +195,17 @@ async def _generate(
         known = ", ".join(sorted(found)) or "none"
         raise ScionError(f"no copier template {template_id!r} in the template roots (found: {known})")
     source = str(folder)
-    trusted = is_trusted(source, ls.settings.templates.trusted)
+    user = await asyncio.to_thread(load_copier_settings)  # copier's own settings.yml: trust and answer defaults
+    trusted = is_trusted(source, (*ls.settings.templates.trusted, *user.trust))
     # Refused before anything is asked or written: an untrusted template that needs code of its own to run.
     checkout = await asyncio.to_thread(_checkout, source, request.vcs_ref, trusted)
     destination = _destination(ls, request, workspace)
     if request.destination is None and ask is not None:
         chosen = await asyncio.to_thread(ask.destination, template_id, _shown(destination, workspace))
         destination = _confined(workspace, workspace / chosen)
-    options = RunOptions(data=request.answers, defaults=ask is None, trusted=trusted)
+    options = RunOptions(
+        data=request.answers, defaults=ask is None, trusted=trusted, settings_defaults=dict(user.defaults)
+    )
     session = await asyncio.to_thread(Session, checkout, destination, options)
     _show(ls, await asyncio.to_thread(session.message, "message_before_copy"))
     answers = await asyncio.to_thread(session.ask, ask.question if ask is not None else None)
