@@ -4,6 +4,7 @@ not)."""
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -43,6 +44,7 @@ async def client(lsp_client: LanguageClient, workspace: Path):
     await lsp_client.initialize_session(initialize_params("neovim", workspace, options))
     yield
     await lsp_client.shutdown_session()
+    shutil.rmtree(HOME, ignore_errors=True)
 
 
 async def test_the_users_file_trusts_a_template_in_the_editor(client) -> None:
