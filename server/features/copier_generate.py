@@ -54,7 +54,7 @@ from server.copier.config import load_config
 from server.copier.copy import CopyResult, WritePlan, plan_writes, write_file
 from server.copier.questions import Question, ask_payload
 from server.copier.record import generation_rows
-from server.copier.render import RenderedFile
+from server.copier.render import ProjectRender, RenderedFile
 from server.copier.roots import copier_templates
 from server.copier.session import RunOptions, Session
 from server.copier.source import Checkout, open_source
@@ -210,12 +210,10 @@ async def _generate(
     _show(ls, await asyncio.to_thread(session.message, "message_before_copy"))
     answers = await asyncio.to_thread(session.ask, ask.question if ask is not None else None)
     render = await asyncio.to_thread(session.render)
-    plan = await asyncio.to_thread(_plan, render, destination)
+    plan, by_edit, on_disk = await asyncio.to_thread(_plan, render, destination)
     run_template_tasks = trusted and bool(session.config.setting("tasks")) and await confirm_tasks(ls, source)
 
     title = f"New project from {template_id}"
-    by_edit = [(file, path) for file, path in plan.targets if _fits_an_edit(file, path)]
-    on_disk = [(file, path) for file, path in plan.targets if (file, path) not in by_edit]
     await asyncio.to_thread(_make_folders, plan, destination)
     if by_edit:
         applied = await ls.workspace_apply_edit_async(
@@ -274,8 +272,17 @@ def _checkout(source: str, vcs_ref: str | None, trusted: bool) -> Checkout:
     return checkout
 
 
-def _plan(render: Any, destination: Path) -> WritePlan:
-    return plan_writes(render, destination, overwrite=False)
+Targets = list[tuple[RenderedFile, Path]]
+
+
+def _plan(render: ProjectRender, destination: Path) -> tuple[WritePlan, Targets, Targets]:
+    """What to write, split into what goes through the editor's edit and what is written on disk."""
+    plan = plan_writes(render, destination, overwrite=False)
+    by_edit: Targets = []
+    on_disk: Targets = []
+    for target in plan.targets:
+        (by_edit if _fits_an_edit(*target) else on_disk).append(target)
+    return plan, by_edit, on_disk
 
 
 def _fits_an_edit(file: RenderedFile, path: Path) -> bool:
