@@ -75,11 +75,21 @@ def _say_message(say: Say, text: str) -> None:
         say(text)
 
 
-def write_render(
-    render: ProjectRender, destination: Path, *, overwrite: bool
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Write the files that differ; returns (written, skipped). Conflicts fail before anything is written."""
-    destination.mkdir(parents=True, exist_ok=True)
+@dataclass(frozen=True)
+class WritePlan:
+    """What writing a render into a destination changes, decided before anything is written."""
+
+    targets: tuple[tuple[RenderedFile, Path], ...]  # the files to write, with their confined paths
+    skipped: tuple[str, ...]  # kept as they are (`_skip_if_exists`)
+    folders: tuple[Path, ...]  # confined
+
+    @property
+    def written(self) -> tuple[str, ...]:
+        return tuple(file.path for file, _ in self.targets)
+
+
+def plan_writes(render: ProjectRender, destination: Path, *, overwrite: bool) -> WritePlan:
+    """The files that differ from the destination's; conflicts fail here, before anything is written."""
     root = destination.resolve()
     targets: list[tuple[RenderedFile, Path]] = []
     skipped: list[str] = []
@@ -100,11 +110,21 @@ def write_render(
     if conflicts:
         shown = ", ".join(conflicts[:5]) + (f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else "")
         raise DestinationConflict(f"would overwrite {shown} in {destination}: pass --force to overwrite")
-    for folder in render.folders:
-        Path(inside_workspace(root, root / folder, what="rendered folder")).mkdir(parents=True, exist_ok=True)
-    for file, path in targets:
+    folders = tuple(Path(inside_workspace(root, root / folder, what="rendered folder")) for folder in render.folders)
+    return WritePlan(tuple(targets), tuple(skipped), folders)
+
+
+def write_render(
+    render: ProjectRender, destination: Path, *, overwrite: bool
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Write the files that differ; returns (written, skipped). Conflicts fail before anything is written."""
+    destination.mkdir(parents=True, exist_ok=True)
+    plan = plan_writes(render, destination, overwrite=overwrite)
+    for folder in plan.folders:
+        folder.mkdir(parents=True, exist_ok=True)
+    for file, path in plan.targets:
         write_file(path, file)
-    return tuple(file.path for file, _ in targets), tuple(skipped)
+    return plan.written, plan.skipped
 
 
 def write_file(path: Path, file: RenderedFile) -> None:

@@ -26,7 +26,7 @@ from .answers import AnswerLayers, AskFunction, ask_questions
 from .cached import checkout_config
 from .config import CopierConfig
 from .jinja import TemplateStrings, copier_environment, environment_key
-from .questions import Question
+from .questions import CASTS, MISSING, Question
 from .render import DEFAULT_EXCLUDE, ProjectRender, TreeRenderer
 from .source import Checkout, cache_root
 from .trust import check_trust, features_needing_trust
@@ -45,6 +45,8 @@ class RunOptions:
     operation: str = "copy"  # or "update": copier's `_copier_operation`
     migrations: bool = False  # an update whose migrations apply (they need trust)
     exclude: tuple[str, ...] = ()  # more `_exclude` patterns (an update's base also leaves out the new ones)
+    # copier's user settings `defaults` (user_settings.py): they stand in for the template's defaults.
+    settings_defaults: dict[str, Any] = field(default_factory=dict)
 
 
 class Session:
@@ -155,6 +157,8 @@ class Session:
         return tuple(str(pattern) for pattern in configured)
 
     def question(self, name: str, details: dict[str, Any]) -> Question:
+        if name in self.options.settings_defaults:
+            details = with_settings_default(details, self.options.settings_defaults[name])
         return Question(name, details, self.strings, self.context(), self.layers.init, self.layers.last)
 
     def render(self) -> ProjectRender:
@@ -174,3 +178,13 @@ class Session:
     @property
     def remembered(self) -> dict[str, Any]:
         return self.layers.remembered(self.config)
+
+
+def with_settings_default(details: dict[str, Any], default: Any) -> dict[str, Any]:
+    """A question whose default is the user's (copier renders it in place of the template's); its type is still
+    the one the template's own default implies when the template names none."""
+    changed = {**details, "default": default}
+    if not details.get("type"):
+        kind = type(details.get("default", MISSING)).__name__
+        changed["type"] = kind if kind in CASTS else "yaml"
+    return changed

@@ -16,6 +16,11 @@ local subcommands = {
       require('scion.commands').generate()
     end,
   },
+  copier = {
+    run = function()
+      require('scion.commands').copier()
+    end,
+  },
   upgrade = {
     run = function(args)
       require('scion.commands').upgrade(args[1] == 'all')
@@ -61,7 +66,7 @@ end
 
 vim.api.nvim_create_user_command('Scion', scion, {
   nargs = '+',
-  desc = 'Scion templates: generate, upgrade [all], stats [open], evolve [dry-run], restart, log [lsp]',
+  desc = 'Scion templates: generate, copier, upgrade [all], stats [open], evolve [dry-run], restart, log [lsp]',
   complete = function(arg_lead, cmdline)
     local words = vim.split(cmdline:gsub('^%s*%S+%s*', ''), '%s+', { trimempty = false })
     local candidates
