@@ -14,8 +14,7 @@ copier 9's rules, in the order it applies them:
   (executable bits kept);
 - `_exclude` (given by the session: copier's defaults when the template sets
   none and has no subdirectory) matches the rendered path with gitignore rules (pathspec, as
-  copier); `_skip_if_exists` patterns are kept for the writer.
-
+  copier); `_skip_if_exists` patterns are kept for the writer;
 - symlinks are followed (their target's content is copied) unless
   `_preserve_symlinks` is true: then each is a link in the project too, its
   target kept as written (rendered when its name ends in the suffix).
@@ -34,7 +33,7 @@ import posixpath
 import re
 import stat
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -184,11 +183,9 @@ class TreeRenderer:
                 yield path, extra
             return
         text, found = self._path_part(relpath, parts[0], extra)
-        if found is None:
-            bound = [(text, extra)]
-        else:
-            contexts = ({**extra, found.name: item} for item in found.items or ())
-            bound = [(self._path_part(relpath, parts[0], context)[0], context) for context in contexts]
+        bound: Iterable[tuple[str, dict[str, Any]]] = [(text, extra)]
+        if found is not None:
+            bound = self._each_item(relpath, parts[0], extra, found)
         for text, context in bound:
             if not text:
                 continue  # a segment rendered empty: the file or folder is left out
@@ -196,6 +193,16 @@ class TreeRenderer:
                 yield self.answers_file, context
                 continue
             yield from self._render_parts(relpath, parts[1:], (*done, text), context, is_template)
+
+    def _each_item(
+        self, relpath: Path, part: str, extra: dict[str, Any], found: YieldFound
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The segment rendered once per item of its yield tag (lazily, and never more than MAX_ENTRIES)."""
+        for count, item in enumerate(found.items or ()):
+            if count >= MAX_ENTRIES:
+                raise TemplateError(f"the yield tag of {relpath} gives more than {MAX_ENTRIES} items")
+            context = {**extra, found.name: item}
+            yield self._path_part(relpath, part, context)[0], context
 
     def _path_part(self, relpath: Path, part: str, extra: dict[str, Any]) -> tuple[str, YieldFound | None]:
         try:
