@@ -20,9 +20,9 @@ renders it: from a throw-away commit of the working tree (`git add -A` into an
 empty index, so .gitignore applies; copier's message and author), whose
 `git describe` is the `_commit` recorded (`v1.0.0-1-g<hash>`). Scion never
 writes into the user's repository for it: the commit's objects go to a store
-of its own in the cache (`drafts/objects`), which every later use of a local
-repository sees as an alternate, so upgrading a project made from a draft
-finds its base again.
+of its own in the cache (`drafts/objects`), where a ref the repository does
+not know is looked up, so upgrading a project made from a draft finds its
+base again.
 """
 
 from __future__ import annotations
@@ -165,13 +165,6 @@ class TemplateSource:
         assert self.local is not None
         return ("--git-dir", str(self.local / ".git"))
 
-    def _git_env(self) -> dict[str, str]:
-        """A local repository also sees the draft commits Scion made of it (kept in the cache, not in it)."""
-        drafts = _draft_objects()
-        if self.url is None and drafts.is_dir():
-            return {"GIT_ALTERNATE_OBJECT_DIRECTORIES": str(drafts)}
-        return {}
-
     def tags(self, prereleases: bool = False) -> list[str]:
         """The tags that are versions, newest first (copier's order: PEP 440)."""
         if not self.is_git:
@@ -200,13 +193,15 @@ class TemplateSource:
         if self.url is not None and not self._has(wanted):
             _ensure_mirror(self.url, refresh=True, force=True)
         if not self._has(wanted):
-            raise TemplateNotFound(f"{self.src} has no tag or commit {wanted!r}")
+            saved = self._saved_draft(wanted, ref)
+            if saved is None:
+                raise TemplateNotFound(f"{self.src} has no tag or commit {wanted!r}")
+            return saved
+        commit_hash = run_git(*self._git_dir_args(), "rev-parse", f"{wanted}^{{commit}}").decode().strip()
+        describe = run_git(*self._git_dir_args(), "describe", "--tags", "--always", commit_hash).decode().strip()
         if self.local is not None and wanted == "HEAD" and _dirty(self.local):
             return self._draft_checkout(self.local, ref)
-        env = self._git_env()
-        commit_hash = run_git(*self._git_dir_args(), "rev-parse", f"{wanted}^{{commit}}", env=env).decode().strip()
-        describe = _describe(self._git_dir_args(), commit_hash, env)
-        tree = _extract(self._git_dir_args(), commit_hash, env)
+        tree = _extract(self._git_dir_args(), commit_hash)
         return Checkout(tree, self.src, describe, commit_hash, ref)
 
     def _draft_checkout(self, local: Path, ref: str | None) -> Checkout:
@@ -232,14 +227,28 @@ class TemplateSource:
                 .decode()
                 .strip()
             )
-        env = self._git_env()
+        env = {"GIT_ALTERNATE_OBJECT_DIRECTORIES": str(drafts)}
         describe = _describe(git_dir, commit_hash, env)
         # Extracted by its tree: drafts of the same content share one folder (their commits differ by date).
         return Checkout(_extract(git_dir, tree, env), self.src, describe, commit_hash, ref)
 
+    def _saved_draft(self, wanted: str, ref: str | None) -> Checkout | None:
+        """A draft commit made earlier of this local repository (a project's `_commit`), from the draft store."""
+        drafts = _draft_objects()
+        if self.local is None or not drafts.is_dir():
+            return None
+        git_dir = ("--git-dir", str(self.local / ".git"))
+        env = {"GIT_ALTERNATE_OBJECT_DIRECTORIES": str(drafts)}
+        try:
+            commit_hash = run_git(*git_dir, "rev-parse", "--verify", "--quiet", f"{wanted}^{{commit}}", env=env)
+        except TemplateError:
+            return None
+        found = commit_hash.decode().strip()
+        return Checkout(_extract(git_dir, found, env), self.src, _describe(git_dir, found, env), found, ref)
+
     def _has(self, ref: str) -> bool:
         try:
-            run_git(*self._git_dir_args(), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", env=self._git_env())
+            run_git(*self._git_dir_args(), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
         except TemplateError:
             return False
         return True
