@@ -36,11 +36,18 @@ class ExternalData(Mapping[str, Any]):
         self._render = render
         self._destination = destination
         self._loaded: dict[str, Any] = {}
+        self._loading: set[str] = set()
 
     def __getitem__(self, name: str) -> Any:
         if name not in self._loaded:
             raw = self._paths[name]  # KeyError: Jinja renders an unknown name as undefined
-            self._loaded[name] = load_external_file(self._destination, self._render(raw), name)
+            if name in self._loading:  # its path (or the answers file's) needs the file itself
+                raise TemplateError(f"_external_data.{name}: its path depends on its own content")
+            self._loading.add(name)
+            try:
+                self._loaded[name] = load_external_file(self._destination, self._render(raw), name)
+            finally:
+                self._loading.discard(name)
         return self._loaded[name]
 
     def __iter__(self) -> Iterator[str]:

@@ -74,6 +74,8 @@ class Session:
         self.external = ExternalData(external, self._render_external_path, self.destination)
 
     def _render_external_path(self, raw: str) -> str:
+        if self.strings.is_plain(raw):
+            return raw  # no context needed (building it renders `_answers_file`, which may read this very file)
         try:
             return self.strings.render(raw, self.context())
         except jinja2.TemplateError as error:

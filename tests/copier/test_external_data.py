@@ -86,3 +86,22 @@ def test_a_path_out_of_the_destination_is_refused(tmp_path: Path, how: str) -> N
     assert done.returncode == 2, done.stdout
     assert "_external_data.base" in done.stderr and "Traceback" not in done.stderr
     assert tree(tmp_path / "scion") == before  # nothing written
+
+
+def test_the_answers_file_may_be_named_by_external_data(tmp_path: Path) -> None:
+    template = {
+        "copier.yml": "_external_data:\n  conf: conf.yml\n"
+        "_answers_file: \"{{ _external_data.conf.answers | default('.copier-answers.yml') }}\"\nname: x\n",
+        "{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers|to_nice_yaml -}}\n",
+        "name.txt.jinja": "{{ name }}\n",
+    }
+    git_template(tmp_path / "template", [("v1.0.0", template)])
+    for side in ("copier", "scion"):
+        seeded(tmp_path / side / "out", {"conf.yml": "answers: .answers/main.yml\n"})
+    expected = copier("copy", "--defaults", "template", "copier/out", cwd=tmp_path, home=tmp_path)
+    assert expected.returncode == 0, expected.stderr
+    ours = scion("generate", "template", "--path", "scion/out", "--defaults", cwd=tmp_path, home=tmp_path)
+    assert ours.returncode == 0, ours.stderr
+    generated = tree(tmp_path / "scion/out")
+    assert differences(tree(tmp_path / "copier/out"), generated) == []
+    assert ".answers/main.yml" in generated
