@@ -95,11 +95,11 @@ def plan_writes(render: ProjectRender, destination: Path, *, overwrite: bool) ->
     skipped: list[str] = []
     conflicts: list[str] = []
     for file in render.files:
-        path = Path(inside_workspace(root, root / file.path, what="rendered path"))
+        path = entry_path(root, file.path)
         existing = _existing(path)
         if existing is None:
             targets.append((file, path))
-        elif existing == (file.content, file.executable):
+        elif existing == (file.content, file.executable, file.is_link):
             continue
         elif render.skipped_if_exists(file.path):
             skipped.append(file.path)
@@ -127,18 +127,34 @@ def write_render(
     return plan.written, plan.skipped
 
 
+def entry_path(root: Path, relative: str) -> Path:
+    """Where the project entry `relative` is: its folder confined (server/common/confine.py), its own name
+    not resolved, so a symlink there is the entry itself (replaced, as copier does, never written through)."""
+    pure = Path(relative)
+    inside_workspace(root, root / pure, what="rendered path")  # refuses a symlink there that leads out
+    return Path(inside_workspace(root, root / pure.parent, what="rendered path")) / pure.name
+
+
 def write_file(path: Path, file: RenderedFile) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_symlink():
         path.unlink()  # the file replaces the link; writing through it would write elsewhere
+    if file.is_link:  # a preserved symlink (render.py checked that it points inside the project)
+        if path.exists():
+            path.unlink()
+        os.symlink(file.content.decode(), path)
+        return
     path.write_bytes(file.content)
     if stat.S_IMODE(path.stat().st_mode) != file.mode:
         os.chmod(path, file.mode)
 
 
-def _existing(path: Path) -> tuple[bytes, bool] | None:
-    if path.is_symlink() or not path.exists():
-        return None if not path.is_symlink() else (b"", False)
+def _existing(path: Path) -> tuple[bytes, bool, bool] | None:
+    """(content, executable, is a symlink) of what is at `path`; a symlink's content is its target."""
+    if path.is_symlink():
+        return os.readlink(path).encode(), False, True
+    if not path.exists():
+        return None
     if path.is_dir():
         raise DestinationConflict(f"{path} is a folder; the template writes a file there")
-    return path.read_bytes(), bool(path.stat().st_mode & 0o111)
+    return path.read_bytes(), bool(path.stat().st_mode & 0o111), False

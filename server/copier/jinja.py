@@ -6,7 +6,8 @@
   root, and never from outside it (a symlink out is refused).
 - copier's filters are jinja2-ansible-filters' (`to_nice_yaml`, `regex_search`,
   `bool`, `hash`, ...), the library copier itself ships; `to_json` also takes
-  paths; the `pathjoin` global.
+  paths; the `pathjoin` global; the `{% yield %}` tag of file and folder
+  names (yield_tag.py).
 - `_envops` as the template gives them (other delimiters, `trim_blocks`, ...),
   with `keep_trailing_newline` on unless the template turns it off, and
   `undefined` limited to the two classes copier allows. Without it, undefined
@@ -28,6 +29,8 @@ from jinja2_ansible_filters import AnsibleCoreFiltersExtension
 
 from server.common.errors import TemplateError
 from server.templates.limits import BoundedEnvironment
+
+from .yield_tag import YieldExtension
 
 _UNDEFINED = {"jinja2.Undefined": jinja2.Undefined, "jinja2.StrictUndefined": jinja2.StrictUndefined}
 _PATH_TYPES = {"posix": PurePosixPath, "windows": PureWindowsPath, "native": PurePath}
@@ -149,7 +152,7 @@ def copier_environment(
         options["bytecode_cache"] = jinja2.FileSystemBytecodeCache(str(bytecode_folder))
     try:
         env = BoundedEnvironment(
-            loader=CopierLoader(root), extensions=[AnsibleCoreFiltersExtension, *extensions], **options
+            loader=CopierLoader(root), extensions=[AnsibleCoreFiltersExtension, YieldExtension, *extensions], **options
         )
     except (TypeError, ValueError, AssertionError) as error:
         raise TemplateError(f"bad _envops: {error}") from None

@@ -3,7 +3,7 @@
 The render context is copier's: every answer, `_copier_answers` (what the
 answers file will keep), `_copier_conf` (the run's settings: `answers_file`,
 `src_path`, `dst_path`, `vcs_ref`, `sep`, `os`, ...), `_folder_name`,
-`_copier_python`, `_copier_phase`. A `Session` writes nothing: `render()`
+`_copier_python`, `_copier_phase`, `_external_data` (external_data.py). A `Session` writes nothing: `render()`
 returns a `ProjectRender` that writers (copy.py) and the upgrade planner
 (update.py) take.
 """
@@ -25,6 +25,7 @@ from server.templates.limits import render_budget
 from .answers import AnswerLayers, AskFunction, ask_questions
 from .cached import checkout_config
 from .config import CopierConfig
+from .external_data import ExternalData
 from .jinja import TemplateStrings, copier_environment, environment_key
 from .questions import CASTS, MISSING, Question
 from .render import DEFAULT_EXCLUDE, ProjectRender, TreeRenderer
@@ -71,12 +72,25 @@ class Session:
             metadata["_commit"] = checkout.commit
         self.layers = AnswerLayers(init=dict(options.data), metadata=metadata, last=dict(last or {}))
         self.phase = "prompt"
+        external = self.config.setting("external_data") or {}
+        if not isinstance(external, dict):
+            raise TemplateError("_external_data must be a mapping of names to paths", path=self.config.path)
+        self.external = ExternalData(external, self._render_external_path, self.destination)
+
+    def _render_external_path(self, raw: str) -> str:
+        if self.strings.is_plain(raw):
+            return raw  # no context needed (building it renders `_answers_file`, which may read this very file)
+        try:
+            return self.strings.render(raw, self.context())
+        except jinja2.TemplateError as error:
+            raise TemplateError(f"cannot render the _external_data path {raw!r}: {error}") from None
 
     # The render context
 
     def context(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         conf = self._conf()
         return {
+            "_external_data": self.external,
             **self.layers.combined(),
             "_copier_answers": self.layers.remembered(self.config),
             "_copier_conf": conf,
@@ -113,7 +127,11 @@ class Session:
     def answers_file(self) -> str:
         """The answers file's path, rendered (copier: the template's `_answers_file`, else .copier-answers.yml)."""
         raw = str(self.config.setting("answers_file") or DEFAULT_ANSWERS_FILE)
-        context = {**self.layers.combined(), "_copier_conf": self._conf(answers_file="")}
+        context = {
+            "_external_data": self.external,
+            **self.layers.combined(),
+            "_copier_conf": self._conf(answers_file=""),
+        }
         try:
             with render_budget():
                 path = self.strings.render(raw, context)
@@ -146,6 +164,7 @@ class Session:
                 ask=ask,
                 skip_answered=new_only,
             )
+        self.external.forget()  # copier reads them again after the questions: their paths may use answers
         return self.layers.combined()
 
     def exclusions(self) -> tuple[str, ...]:

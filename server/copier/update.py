@@ -22,6 +22,8 @@ did not change.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,9 +35,9 @@ from server.upgrades.merge import three_way_merge
 
 from .answers import AskFunction
 from .cached import checkout_config
-from .copy import write_file
+from .copy import entry_path, write_file
 from .project import CopierProject
-from .render import ProjectRender, RenderedFile
+from .render import LINK_MODE, ProjectRender, RenderedFile
 from .session import RunOptions, Session
 from .source import Checkout, open_source, version_of
 from .tasks import migration_tasks, run_tasks
@@ -165,7 +167,7 @@ def _changes(root: Path, base: ProjectRender, theirs: ProjectRender, *, label: s
     old, new = base.by_path(), theirs.by_path()
     changes: list[PathChange] = []
     for path in sorted(set(old) | set(new)):
-        target = Path(inside_workspace(root, root / path, what="rendered path"))
+        target = entry_path(root, path)
         ours = _read(target)
         before, after = old.get(path), new.get(path)
         change = _decide(path, ours, before, after, theirs, label)
@@ -175,9 +177,16 @@ def _changes(root: Path, base: ProjectRender, theirs: ProjectRender, *, label: s
 
 
 def _read(path: Path) -> tuple[bytes, int] | None:
-    if path.is_symlink() or not path.is_file():
+    """(content, mode) of the project's file; a symlink is (its target, LINK_MODE)."""
+    if path.is_symlink():
+        return os.readlink(path).encode(), LINK_MODE
+    if not path.is_file():
         return None
     return path.read_bytes(), path.stat().st_mode & 0o777
+
+
+def _same(ours: tuple[bytes, int], file: RenderedFile) -> bool:
+    return ours[0] == file.content and stat.S_ISLNK(ours[1]) == file.is_link
 
 
 def _decide(
@@ -192,7 +201,7 @@ def _decide(
         assert before is not None
         if ours is None:
             return None
-        if ours[0] == before.content:
+        if _same(ours, before):
             return PathChange(path, DELETE)
         return PathChange(path, KEPT, note="the template dropped it; your edited copy is kept")
     if path == theirs.answers_file:
@@ -203,9 +212,22 @@ def _decide(
         return PathChange(path, CREATE, after.content, after.mode)
     if theirs.skipped_if_exists(path):
         return None
+    if after.is_link or stat.S_ISLNK(ours[1]) or (before is not None and before.is_link):
+        return _link_change(path, ours, before, after)
     mode = after.mode if before is None or ours[1] & 0o111 == before.mode & 0o111 else ours[1]
     base_content = before.content if before is not None else b""
     return _merged(path, ours, base_content, after, mode, label)
+
+
+def _link_change(
+    path: str, ours: tuple[bytes, int], before: RenderedFile | None, after: RenderedFile
+) -> PathChange | None:
+    """A symlink on some side: no merging; the template's when the user left it as it was."""
+    if _same(ours, after):
+        return None
+    if before is None or _same(ours, before):
+        return PathChange(path, UPDATE, after.content, after.mode)
+    return PathChange(path, KEPT, note="you changed it and so did the template (a symlink on one side); yours is kept")
 
 
 def _merged(
@@ -254,7 +276,7 @@ def apply_upgrade(upgrade: ProjectUpgrade, request: UpgradeRequest, say: Callabl
     for folder in upgrade.folders:
         Path(inside_workspace(root, root / folder, what="rendered folder")).mkdir(parents=True, exist_ok=True)
     for change in upgrade.changes:
-        target = Path(inside_workspace(root, root / change.path, what="rendered path"))
+        target = entry_path(root, change.path)
         if change.action == DELETE:
             target.unlink(missing_ok=True)
             _remove_empty_parents(target.parent, root)
