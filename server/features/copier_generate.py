@@ -286,8 +286,11 @@ def _plan(render: ProjectRender, destination: Path) -> tuple[WritePlan, Targets,
 
 
 def _fits_an_edit(file: RenderedFile, path: Path) -> bool:
-    """Text an editor keeps byte for byte: UTF-8, LF line ends, no BOM, not executable, nothing in its place."""
-    if file.executable or path.is_symlink() or b"\r" in file.content or b"\0" in file.content:
+    """Text an editor keeps byte for byte: UTF-8, LF line ends, no BOM, not executable, nothing in its place.
+
+    A preserved symlink (`_preserve_symlinks`) is never an edit: its content is the link's target.
+    """
+    if file.is_link or file.executable or path.is_symlink() or b"\r" in file.content or b"\0" in file.content:
         return False
     if file.content.startswith(b"\xef\xbb\xbf"):
         return False

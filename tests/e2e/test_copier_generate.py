@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from tests.copier.support import copier, differences, git_template, tree
+from tests.copier.support import copier, differences, git_template, git_template_from_folders, tree
 
 ANSWERS = {"{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers|to_nice_yaml -}}\n"}
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"
@@ -159,3 +159,30 @@ async def test_a_trusted_template_runs_its_tasks_after_the_user_confirms(client,
     assert result["tasksRan"] is True
     assert confirmations and "tasks" in confirmations[0]
     assert (workspace / "made/task-ran.txt").exists() and (workspace / "made/a.txt").read_text() == "a\n"
+
+
+def make_link_template(workspace: Path) -> None:
+    folder = workspace.parent / "link-template"
+    folder.mkdir()
+    (folder / "copier.yml").write_text("_preserve_symlinks: true\nname:\n  type: str\n  default: linked\n")
+    (folder / "README.md.jinja").write_text("# {{ name }}\n")
+    (folder / "docs.md").symlink_to("README.md")
+    git_template_from_folders(workspace / TEMPLATES / "links", [("v1.0.0", folder)])
+    (workspace / "notes.txt").write_text("notes\n")
+
+
+@pytest.mark.setup.with_args(make_link_template)
+async def test_a_preserved_symlink_is_made_on_disk_not_as_an_edit(editor, workspace: Path) -> None:
+    uri = editor.open("notes.txt")
+    editor.answer = lambda params: {q["name"]: q.get("default") for q in params["questions"]}
+    await editor.command("scion.generateCopier", {"templateId": "links", "uri": uri, "destination": "made"})
+
+    link = workspace / "made/docs.md"
+    assert link.is_symlink() and link.readlink() == Path("README.md")
+    created = {
+        change.uri
+        for edit in editor.applied
+        for change in edit.document_changes
+        if isinstance(change, types.CreateFile)
+    }
+    assert editor.uri("made/docs.md") not in created and editor.uri("made/README.md") in created
