@@ -649,7 +649,7 @@ def test_a_database_at_version_3_gets_the_hub_tables_and_keeps_its_edit_totals(t
     )
     old.conn.close()
     with Store(path) as migrated:
-        assert migrated.schema_version == SCHEMA_VERSION == 4
+        assert migrated.schema_version == SCHEMA_VERSION == 5
         assert migrated._scalar("SELECT n FROM kept_edit_totals WHERE template_id = 't'") == 1
         assert migrated.get_generation("g1")["instance_id"] is None  # it held the generation's own id
         assert migrated.outbox_size() == 0 and migrated.hub_state("team") is None
