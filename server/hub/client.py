@@ -32,7 +32,7 @@ GENERATIONS_OVERLAP = "10 seconds"  # generations are pulled by push time: commi
 # ago than the window, and at most this many rows per sync. When more are waiting (the first sync of a
 # new member, one back after a long time offline), the newest are taken and the older ones skipped.
 GENERATIONS_WINDOW = "30 days"
-MAX_ROWS_PER_SYNC = 20_000
+MAX_ROWS_PER_SYNC = 10_000
 
 # A position in the teammates' generations: (push time ISO, instance id, generation id).
 Keyset = tuple[str, str, str]
@@ -67,7 +67,8 @@ SELECT template_id, template_version,
        count(*) FILTER (WHERE status = 'rejected') AS rejected,
        count(DISTINCT instance_id) AS instances
 FROM scion_hub.generations
-WHERE status IN ('accepted', 'rejected')
+WHERE team = (SELECT scion_hub.my_team()) AND pushed_at > now() - %(window)s::interval
+  AND status IN ('accepted', 'rejected')
 GROUP BY template_id, template_version
 """
 
@@ -79,7 +80,7 @@ SELECT template_id, question, value_json, kept, total FROM (
            row_number() OVER (PARTITION BY template_id, answer.key
                               ORDER BY count(*) DESC, max(pushed_at) DESC) AS rank
     FROM scion_hub.generations, jsonb_each(data -> 'answers') AS answer
-    WHERE status = 'accepted'
+    WHERE team = (SELECT scion_hub.my_team()) AND pushed_at > now() - %(window)s::interval AND status = 'accepted'
     GROUP BY template_id, answer.key, answer.value::text
 ) AS ranked WHERE rank = 1
 """
@@ -183,13 +184,16 @@ class HubClient:
             ).fetchone()
         return int(row[0]) if row is not None else start
 
-    def pull(self, cursor: int, after: int | None = None, limit: int = PULL_LIMIT) -> Pulled:
-        """The team's rates and defaults, and a page of teammates' executions changed since `cursor` (less
-        the overlap; strictly after `after` when given)."""
+    def pull(self, cursor: int, after: int | None = None, limit: int = PULL_LIMIT, *, stats: bool = True) -> Pulled:
+        """A page of teammates' executions changed since `cursor` (less the overlap; strictly after `after`
+        when given), and (`stats`) the team's rates and defaults over the window: aggregates over the team's
+        generations, asked once per sync."""
         pulled = Pulled(cursor=cursor)
+        window = {"window": GENERATIONS_WINDOW}
         with translated(self.url), self.conn.transaction():
-            pulled.rates = [tuple(row) for row in self.conn.execute(_TEAM_RATES)]
-            pulled.defaults = [tuple(row) for row in self.conn.execute(_TEAM_DEFAULTS)]
+            if stats:
+                pulled.rates = [tuple(row) for row in self.conn.execute(_TEAM_RATES, window)]
+                pulled.defaults = [tuple(row) for row in self.conn.execute(_TEAM_DEFAULTS, window)]
             rows = self.conn.execute(
                 "SELECT instance_id, generation_id, task, kept, data, seq FROM scion_hub.executions"
                 " WHERE seq > %s AND instance_id <> %s ORDER BY seq LIMIT %s",

@@ -165,8 +165,12 @@ def pull_executions(client: HubClient, store: Store, report: SyncProgress, page:
     pulled = seen = 0
     cursor = int(store.hub_state(EXECUTIONS_CURSOR) or 0)
     after = client.executions_start(cursor, max_rows)
+    first = True
     while True:
-        found = client.pull(cursor, after, page)
+        found = client.pull(cursor, after, page, stats=first)
+        if first:
+            store.replace_team_stats(found.rates, found.defaults)
+            first = False
         pulled += store.merge_team_executions(found.executions)
         seen += len(found.executions)
         report("pull", pulled, None)
@@ -176,7 +180,6 @@ def pull_executions(client: HubClient, store: Store, report: SyncProgress, page:
         after = found.last
         if len(found.executions) < page or seen >= max_rows:
             break
-    store.replace_team_stats(found.rates, found.defaults)
     return pulled
 
 
