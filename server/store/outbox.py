@@ -12,7 +12,6 @@ acknowledged; the hub stores an entry pushed twice once.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
@@ -113,13 +112,6 @@ class OutboxMixin(StoreCore):
 
     # -- read and acknowledged by the sync -------------------------------------
 
-    def outbox_batch(self, limit: int = 500) -> list[Row]:
-        """The oldest entries {id, kind, key, payload}, payload parsed."""
-        rows = self._rows("SELECT id, kind, key, payload FROM hub_outbox ORDER BY id LIMIT ?", (limit,))
-        for row in rows:
-            row["payload"] = json.loads(row["payload"])
-        return rows
-
     def outbox_slice(self, limit: int = 500) -> OutboxSlice | None:
         """The oldest entries as one JSON array, built by SQLite on the read-only second connection; None when empty.
 
@@ -148,11 +140,6 @@ class OutboxMixin(StoreCore):
     def outbox_size(self) -> int:
         size: int = self._scalar("SELECT count(*) FROM hub_outbox")
         return size
-
-    def acknowledge(self, ids: list[int]) -> None:
-        """Remove entries the hub has stored (an entry replaced meanwhile has a new id and stays)."""
-        with self._writing() as db:
-            db.conn.executemany("DELETE FROM hub_outbox WHERE id = ?", [(i,) for i in ids])
 
     def hub_state(self, key: str) -> str | None:
         value: str | None = self._scalar("SELECT value FROM hub_state WHERE key = ?", (key,))

@@ -17,6 +17,7 @@ from server.hub.sync import Backoff, HubLink
 from server.store import Store
 from server.store.outbox import Sharing
 from tests.hub.conftest import member_url
+from tests.support.outbox import pending
 
 TASK = "python/dataclass:class_name"
 
@@ -56,14 +57,14 @@ def test_the_same_batch_pushed_twice_is_stored_once(team, tmp_path):
         store.sharing = Sharing("ann-laptop")
         teach(store, "g1", "order", "OrderModel")
         teach(store, "g2", "user", "UserModel", "rejected")
-        batch = store.outbox_batch()
+        batch = pending(store)
         assert ann.push(batch) == [entry["id"] for entry in batch]
         ann.push(batch)
         assert hub_rows(team, "generations") == 2 and hub_rows(team, "executions") == 2
         # An older state arriving after a newer one changes nothing.
-        store.acknowledge([entry["id"] for entry in batch])
+        store.acknowledge_through(batch[-1]["id"])
         store.decide("g2", "accepted")
-        newer = store.outbox_batch()
+        newer = pending(store)
         ann.push(newer)
         ann.push(batch)
     with psycopg.connect(team) as conn:
