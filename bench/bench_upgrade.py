@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import os
 import resource
 import shutil
@@ -286,6 +287,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-copier", action="store_true")
     args = parser.parse_args()
+    # From bytecode, as copier runs: under PYTHONDONTWRITEBYTECODE every CLI run would compile Scion from source.
+    compileall.compile_dir(Path(__file__).resolve().parent.parent / "server", quiet=1)
+    print(f"load average at the start: {os.getloadavg()[0]:.1f}\n")
 
     with tempfile.TemporaryDirectory(prefix="scion-bench-upgrade-") as temp:
         scratch = Path(temp)
@@ -345,6 +349,7 @@ def main() -> None:
             )
 
         scan, first, upgrade_all = asyncio.run(time_server_diagnostics(scratch / "pristine", args.files))
+        print(f"\nload average after the batch runs: {os.getloadavg()[0]:.1f}")
         print(f"\n## Upgrade diagnostics through the server ({args.files} generated files)\n")
         print(
             table(
