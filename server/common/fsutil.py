@@ -82,5 +82,9 @@ def read_all(path: str | Path, *, limit: int | None = None, flags: int = 0) -> b
             if size == expected and len(chunk) < wanted:
                 break  # the whole file as fstat sized it (no extra read to find the end)
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    except OSError as error:  # reading a folder fails here, not at open: name the path as open() would
+        if error.filename is None:
+            error.filename = os.fspath(path)
+        raise
     finally:
         os.close(fd)
