@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, overload
 
-if TYPE_CHECKING:  # sqlite-utils is imported when a database is opened, not at start-up
-    from sqlite_utils import Database
+if TYPE_CHECKING:
+    from server.store.connection import Database
 
 from server.store.connection import MEMORY, describe_error, open_database, open_reader, transaction
 

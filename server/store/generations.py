@@ -13,7 +13,7 @@ from server.store.outbox import OutboxMixin
 from server.store.schema import DECIDED_STATUSES, GENERATION_STATUSES
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from server.store.connection import Database
 
 # A bulk import touches index pages all over the file; with SQLite's default
 # 2 MB cache they spill to the WAL again and again (twice as slow at 1M rows).

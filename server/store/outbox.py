@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from server.store.core import Row, StoreCore, from_json, to_json
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from server.store.connection import Database
 
 SHARE_LEVELS = ("stats", "answers", "code")
 GENERATION = "generation"

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # sqlite-utils is imported when a database is opened, not at start-up
-    from sqlite_utils import Database
+if TYPE_CHECKING:
+    from server.store.connection import Database
 
 GENERATION_STATUSES = ("offered", "applied", "pending", "accepted", "rejected", "cancelled")
 DECIDED_STATUSES = ("accepted", "rejected")
