@@ -1,9 +1,9 @@
 """Appending generations to a database whose schema is current, with the standard library's sqlite3 alone.
 
 A CLI process that only records what it generated (`scion generate` of a
-copier template) would spend more CPU importing sqlite-utils and the whole
-Store than on the generation itself. When the file exists at this Scion's
-schema version, the rows go in with the Store's own INSERT, in one
+copier template) would spend more CPU importing the whole Store (its mixins
+and migrations) than on the generation itself. When the file exists at this
+Scion's schema version, the rows go in with the Store's own INSERT, in one
 `BEGIN IMMEDIATE` transaction on a connection with the Store's busy timeout;
 a new or older database is opened by the Store, which creates or migrates it.
 """
