@@ -13,7 +13,12 @@ compiled first (an editable install under PYTHONDONTWRITEBYTECODE would
 otherwise compile them from source in every run, which copier, installed with
 its bytecode, never does).
 
-    .venv/bin/python bench/bench_copier.py [--runs N] [--template NAME]...
+A second table gives the floors under both tools, CPU milliseconds of a
+process that only starts: Python itself, Python with what any copier render
+needs (Jinja, PyYAML), copier's import, and `scion --version`. A ratio of
+10x needs copier's time to be ten times Scion's, floors included.
+
+    .venv/bin/python bench/bench_copier.py [--runs N] [--template NAME]... [--floors-only]
 """
 
 from __future__ import annotations
@@ -136,21 +141,45 @@ def bench_template(name: str, root: Path, runs: int) -> list[list]:
     return rows
 
 
+FLOORS = (
+    ("python -c pass", [sys.executable, "-c", "pass"]),
+    ("python -c 'import jinja2, yaml'", [sys.executable, "-c", "import jinja2, yaml"]),
+    ("python -c 'import copier'", [sys.executable, "-c", "import copier"]),
+    ("scion --version", scion_argv("--version")),
+)
+
+
+def floors(runs: int) -> list[list]:
+    """CPU milliseconds (median, p99) of processes that only start, alternating, after one untimed round."""
+    samples: dict[str, list[float]] = {name: [] for name, _ in FLOORS}
+    with tempfile.TemporaryDirectory(prefix="scion-bench-floors-") as folder:
+        for run in range(runs + 1):
+            for name, argv in FLOORS:
+                timed(argv, Path(folder), Path(folder), f"floor {name}")
+                if run:
+                    samples[name].append(CPU[f"floor {name}"][-1] * 1000)
+    return [[name, *summary(values)] for name, values in samples.items()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--template", action="append", choices=sorted(TEMPLATES), help="only these (repeatable)")
+    parser.add_argument("--floors-only", action="store_true", help="only the start-up floors")
     args = parser.parse_args()
     compileall.compile_dir(Path(__file__).resolve().parent.parent / "server", quiet=1)
     rows = []
-    for name in sorted(args.template or TEMPLATES):
+    for name in [] if args.floors_only else sorted(args.template or TEMPLATES):
         with tempfile.TemporaryDirectory(prefix="scion-bench-copier-") as folder:
             rows.extend(bench_template(name, Path(folder), args.runs))
             print(f"{name} done", file=sys.stderr)
     load = os.getloadavg()[0]
     print(f"\n{args.runs} runs each, load average {load:.1f}, copier {_version()}\n")
     headers = ["template", "operation", "copier median s", "copier p99 s", "scion median s", "scion p99 s"]
-    print(table([*headers, "wall ratio", "CPU ratio"], rows))
+    if rows:
+        print(table([*headers, "wall ratio", "CPU ratio"], rows))
+    print(f"\nstart-up floors, CPU ms over {args.runs * 4} runs each\n")
+    print(table(["process", "median ms", "p99 ms"], floors(args.runs * 4)))
 
 
 def _version() -> str:

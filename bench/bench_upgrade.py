@@ -5,6 +5,7 @@ Usage: .venv/bin/python bench/bench_upgrade.py [--files 1000] [--edited 300] [--
 1. Batch upgrade of N generated files (E of them edited by the user) from
    1.0.0 to 2.0.0: the domain function behind `scion upgrade --all`, and the
    CLI as a process (start-up included).
+   Wall and CPU time (user + system of the process and its children) of the CLI.
 2. copier updating the same content: a copier-format copy of the template
    (git tags v1/v2) built here at run time; a one-file project, and an N-file
    project with E edited files (copier updates a whole project at once).
@@ -17,7 +18,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -109,11 +112,19 @@ def time_scion_domain(pristine: Path, scratch: Path, runs: int, workers: int | N
     return times, counts
 
 
-def time_scion_cli(pristine: Path, scratch: Path, runs: int) -> list[float]:
-    times = []
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the finished child processes so far: the load inflates it far less than wall time."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_scion_cli(pristine: Path, scratch: Path, runs: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of each `scion upgrade --all` process."""
+    times, cpu = [], []
     for run in range(runs):
         work = scratch / f"cli-{run}"
         shutil.copytree(pristine, work)
+        cpu_before = children_cpu()
         started = time.perf_counter()
         subprocess.run(
             [sys.executable, "-P", "-m", "server", "upgrade", "--all", "--defaults", "--workspace", str(work)],
@@ -122,8 +133,9 @@ def time_scion_cli(pristine: Path, scratch: Path, runs: int) -> list[float]:
             cwd=Path(__file__).resolve().parent.parent,
         )
         times.append(time.perf_counter() - started)
+        cpu.append(children_cpu() - cpu_before)
         shutil.rmtree(work)
-    return times
+    return times, cpu
 
 
 # -- copier --------------------------------------------------------------------
@@ -179,8 +191,10 @@ def copier_project(template: Path, project: Path, edited: int, files: int) -> No
     git(project, "commit", "-q", "-am", "user edits")
 
 
-def time_copier_update(project: Path) -> float:
+def time_copier_update(project: Path) -> tuple[float, float]:
+    """Wall and CPU seconds (copier and its git children) of one `copier update`."""
     copier = Path(sys.executable).with_name("copier")
+    cpu_before = children_cpu()
     started = time.perf_counter()
     subprocess.run(
         [str(copier), "update", "--vcs-ref", "v2", "--defaults", "--conflict", "inline", "--quiet", str(project)],
@@ -188,7 +202,7 @@ def time_copier_update(project: Path) -> float:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    return time.perf_counter() - started
+    return time.perf_counter() - started, children_cpu() - cpu_before
 
 
 # -- the server ----------------------------------------------------------------
@@ -273,6 +287,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-copier", action="store_true")
     args = parser.parse_args()
+    # From bytecode, as copier runs: under PYTHONDONTWRITEBYTECODE every CLI run would compile Scion from source.
+    compileall.compile_dir(Path(__file__).resolve().parent.parent / "server", quiet=1)
+    print(f"load average at the start: {os.getloadavg()[0]:.1f}\n")
 
     with tempfile.TemporaryDirectory(prefix="scion-bench-upgrade-") as temp:
         scratch = Path(temp)
@@ -280,10 +297,10 @@ def main() -> None:
         edited = count_edited(pristine)
         domain, counts = time_scion_domain(pristine, scratch, args.runs)
         domain_alone, _ = time_scion_domain(pristine, scratch, args.runs, workers=1)
-        cli = time_scion_cli(pristine, scratch, args.runs)
+        cli, cli_cpu = time_scion_cli(pristine, scratch, args.runs)
         one_file = scion_workspace(scratch / "pristine-one", 1, 1)
         domain_one, _ = time_scion_domain(one_file, scratch, args.runs)
-        cli_one = time_scion_cli(one_file, scratch, args.runs)
+        cli_one, cli_one_cpu = time_scion_cli(one_file, scratch, args.runs)
 
         print(f"## Batch upgrade: {args.files} generated files, {edited} edited by the user (1.0.0 -> 2.0.0)\n")
         print(f"Scion outcome: {counts}\n")
@@ -299,16 +316,25 @@ def main() -> None:
             ["Scion, CLI process", 1, *summary(cli_one)],
         ]
         copier_times: dict[int, float] = {}
+        copier_cpu: dict[int, float] = {}
         if not args.no_copier:
             for files, edited_files in ((1, 1), (args.files, args.edited)):
                 template = copier_template(scratch / f"copier-template-{files}", files)
                 project = scratch / f"copier-project-{files}"
                 copier_project(template, project, edited_files, files)
-                copier_times[files] = time_copier_update(project)  # one run: minutes at 1,000 files
+                # One run: minutes at 1,000 files.
+                copier_times[files], copier_cpu[files] = time_copier_update(project)
                 rows.append(
                     [f"copier {_copier_version()} update (one run)", files, copier_times[files], copier_times[files]]
                 )
         print(table(["run", "files", "median s", "p99 s"], rows))
+        print("\nCPU seconds (user + system, the process and its children), median (p99):\n")
+        cpu_rows = [
+            ["Scion, CLI process", args.files, *summary(cli_cpu)],
+            ["Scion, CLI process", 1, *summary(cli_one_cpu)],
+        ]
+        cpu_rows += [[f"copier {_copier_version()} update (one run)", n, cpu, cpu] for n, cpu in copier_cpu.items()]
+        print(table(["run", "files", "median CPU s", "p99 CPU s"], cpu_rows))
         if copier_times:
             print("\n| ratio (copier / Scion) | 1 file | " + f"{args.files} files |\n|---|---:|---:|")
             print(
@@ -318,8 +344,12 @@ def main() -> None:
             print(
                 f"| CLI process | {copier_times[1] / summary(cli_one)[0]:.1f}x | {copier_times[args.files] / summary(cli)[0]:.1f}x |"
             )
+            print(
+                f"| CLI process, CPU time | {copier_cpu[1] / summary(cli_one_cpu)[0]:.1f}x | {copier_cpu[args.files] / summary(cli_cpu)[0]:.1f}x |"
+            )
 
         scan, first, upgrade_all = asyncio.run(time_server_diagnostics(scratch / "pristine", args.files))
+        print(f"\nload average after the batch runs: {os.getloadavg()[0]:.1f}")
         print(f"\n## Upgrade diagnostics through the server ({args.files} generated files)\n")
         print(
             table(

@@ -4,8 +4,8 @@ A throwaway PostgreSQL cluster (tests/support/pg_cluster.py), a hub made by
 `init_hub`, one login per instance. Measured:
 
 (a) Ingest: N instances (threads, each its own connection and login) push
-    outbox batches of 500 generation events through `HubClient.push` (row-level
-    security on every row) at once. Events/s over the whole run; then the same
+    outbox batches of 500 generation events through `HubClient.push_json`, the
+    server's push path (row-level security on every row), at once. Events/s over the whole run; then the same
     batches again, which must store nothing new (idempotence).
 (b) Promotion: every instance LISTENs on its team's channel (`hub.sync.listen`);
     one instance publishes a program; the time until each instance has heard
@@ -17,6 +17,7 @@ A throwaway PostgreSQL cluster (tests/support/pg_cluster.py), a hub made by
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import threading
@@ -35,8 +36,12 @@ from server.hub.sync import listen
 BATCH = 500
 
 
-def events(instance: int, batches: int) -> list[list[dict]]:
-    """What an outbox at share level `answers` holds: one entry per generation state."""
+def events(instance: int, batches: int) -> list[str]:
+    """What an outbox at share level `answers` holds, one entry per generation state, in batches.
+
+    Each batch is the JSON array text an instance's sync reads from its outbox
+    (SQLite builds it: store/outbox.py `outbox_slice`) and pushes as it is.
+    """
     made, revision = [], 0
     for _ in range(batches):
         batch = []
@@ -57,7 +62,7 @@ def events(instance: int, batches: int) -> list[list[dict]]:
                 "file_path": f"src/shop/order_{revision}.py",
             }
             batch.append({"id": revision, "kind": "generation", "key": generation_id, "payload": payload})
-        made.append(batch)
+        made.append(json.dumps(batch, ensure_ascii=False))
     return made
 
 
@@ -70,10 +75,10 @@ def ingest(admin: str, instances: int, batches: int) -> tuple[float, float, int]
     clients = [connected(member_url(admin, f"m{i}"), f"instance-{i}") for i in range(instances)]
     start = threading.Barrier(instances + 1)
 
-    def push_all(client: HubClient, batches_of: list[list[dict]]) -> None:
+    def push_all(client: HubClient, batches_of: list[str]) -> None:
         start.wait()
         for batch in batches_of:
-            client.push(batch)
+            client.push_json(batch)
 
     def run() -> float:
         threads = [threading.Thread(target=push_all, args=(c, w)) for c, w in zip(clients, work, strict=True)]

@@ -7,8 +7,17 @@ servers (own workspace, own SQLite file, own instance id and user data
 folder). Ann names her dataclasses pascal(file) + "Model" whenever she is
 asked; her kept answers reach the hub; Bob's server pulls them, learns the
 convention, and answers it for Bob without asking. It prints what each was
-asked, what the hub holds and the team's numbers beside Bob's own. Like
-`make demo`, it is a client: its stdout is your terminal.
+asked, what the hub holds and the team's numbers beside Bob's own.
+
+Then a template improved from both: each developer generates Pydantic
+models, keeps one as generated and adds the same line under the import in
+four others (too few for either server alone: improvement needs 8 decided
+generations). The team shares its code (`scion.hub.share = code`), so the
+second server to see the other's edits has 10: its evolution run folds the
+edit into `python/pydantic-model` 1.1.0, deploys it, and the hub carries it
+to the other, which installs it into its user template root. Both are then
+offered the upgrade (the `scion.upgrade` diagnostic) on the model each kept
+as generated. Like `make demo`, it is a client: its stdout is your terminal.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from pytest_lsp import ClientServerConfig
 
 from server.cli.stats import print_team, team_side_by_side
 from server.hub.admin import add_member, init_hub
+from server.hub.client import connected
 from server.store import Store
 from server.templates.filters import pascal
 from tests.e2e.conftest import initialize_params
@@ -39,6 +49,10 @@ BOB_FILES = ["geo/map_tile.py", "auth/token_cache.py"]
 OTHER_ANSWERS = {"fields": "id: int", "frozen": False, "order": False, "slots": True, "kw_only": False}
 OTHER_ANSWERS |= {"docstring": "", "add_import": True}
 MODULE = "import os\n\n\n"
+IMPROVED = "python/pydantic-model"
+TEAM_EDIT = "from typing import ClassVar\n"  # both developers add it under the generated import
+ANN_MODELS = ["shop/order.py", "shop/invoice.py", "shop/refund.py", "shop/basket.py", "shop/coupon.py"]
+BOB_MODELS = ["geo/tile.py", "geo/route.py", "geo/place.py", "geo/zone.py", "geo/area.py"]
 
 
 def heading(text: str) -> None:
@@ -56,8 +70,16 @@ async def developer(name: str, hub_url: str) -> Editor:
         "ask": True,
         "scion": {
             "tracking": {"checkpoints": [0.5, 1.0]},
-            "evolution": {"debounce": 0.2, "minExecutions": 4, "minKeptRate": 0.75},
-            "hub": {"url": hub_url, "pollInterval": 2.0},
+            # Template improvement after 8 decided generations of a version kept but edited 60% of the time.
+            "evolution": {
+                "debounce": 0.2,
+                "minExecutions": 4,
+                "minKeptRate": 0.75,
+                "minDecided": 8,
+                "improveEditedAbove": 0.6,
+                "trialShare": 0.0,
+            },
+            "hub": {"url": hub_url, "pollInterval": 2.0, "share": "code"},
         },
     }
     await client.initialize_session(initialize_params("visual_studio_code", workspace, options))
@@ -110,10 +132,59 @@ async def session(member) -> int:
             print(f"  {who}: {hub['state']}, team {hub['team']} of {hub['teamSize']}, backlog {hub['backlog']}")
         with Store(bob.workspace / ".scion" / "scion.db") as store:
             print_team(team_side_by_side(store))
-        return 1 if any(asked) else 0
+        offered = await improved_from_both(ann, bob, member("ann"))
+        return 1 if any(asked) or not offered else 0
     finally:
         for editor in (ann, bob):
             await editor.client.shutdown_session()
+
+
+async def model(editor: Editor, who: str, rel: str, edit: bool) -> str:
+    """A Pydantic model in a new module, kept as generated or with the team's line under its import."""
+    editor.answer = lambda params: {q["name"]: q.get("default") for q in params["questions"]}
+    uri = editor.open(rel, MODULE)
+    await editor.generate(uri, IMPROVED, line=2)
+    if edit:
+        editor.change(uri, 3, 0, 3, 0, TEAM_EDIT)
+        editor.save(uri)
+    await wait_until(lambda: _decided(editor))
+    print(f"  {who}: {rel:16} kept {'with `' + TEAM_EDIT.strip() + '` added' if edit else 'as generated'}")
+    return uri
+
+
+async def improved_from_both(ann: Editor, bob: Editor, ann_url: str) -> bool:
+    """Both make the same edit, each too few times alone; True when both are offered the improved version."""
+    heading(f"Ann and Bob both add `{TEAM_EDIT.strip()}` to the {IMPROVED} code they keep (4 times each)")
+    ann_plain = await model(ann, "Ann", ANN_MODELS[0], edit=False)
+    bob_plain = await model(bob, "Bob", BOB_MODELS[0], edit=False)
+    for rel in ANN_MODELS[1:]:
+        await model(ann, "Ann", rel, edit=True)
+    for rel in BOB_MODELS[1:]:
+        await model(bob, "Bob", rel, edit=True)
+    heading("Neither has the 8 decided generations improvement needs; together they do: both are offered the result")
+    offers = {}
+    for who, editor, uri in (("Ann", ann, ann_plain), ("Bob", bob, bob_plain)):
+        try:
+            await editor.wait_for(lambda e=editor, u=uri: _upgrade_offers(e, u), timeout=120)
+        except AssertionError:
+            print(f"  {who}: no upgrade offered")
+            continue
+        [offer] = _upgrade_offers(editor, uri)
+        offers[who] = offer
+        print(f"  {who}: {Path(uri).name}: {offer.message}")
+    for who, editor in (("Ann", ann), ("Bob", bob)):
+        with Store(editor.workspace / ".scion" / "scion.db") as store:
+            deployed = [d for d in store.deployments(IMPROVED) if not d["rolled_back"]]
+        if deployed:
+            print(f"  {who}'s server deployed {deployed[0]['version']} into its workspace")
+    with connected(ann_url, "ann-laptop") as hub:
+        for row in hub.pull_templates(0):
+            print(f"  the hub holds {row['template_id']} {row['version']}, deployed once, by {row['instance_id']}")
+    return len(offers) == 2
+
+
+def _upgrade_offers(editor: Editor, uri: str) -> list:
+    return [d for d in editor.diagnostics(uri) if d.code == "scion.upgrade"]
 
 
 async def _decided(editor: Editor) -> bool:

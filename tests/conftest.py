@@ -14,6 +14,17 @@ from sqlite_utils import Database
 from server.store.connection import migrate
 
 
+@pytest.fixture(autouse=True, scope="session")
+def no_user_settings(tmp_path_factory: pytest.TempPathFactory):
+    """The suite never reads the developer's own settings (~/.config/scion/config.toml, copier's settings.yml):
+    the CLI processes and servers the tests start inherit this environment."""
+    config = tmp_path_factory.mktemp("user-config")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CONFIG_HOME", str(config))
+        patch.setenv("COPIER_SETTINGS_PATH", str(config / "copier-settings.yml"))
+        yield
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     """An empty workspace: a folder with `.scion/`, so the CLI and the server agree on its root."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from server.common.instance import ENV, instance_id
 from server.store import Store
 from server.store.outbox import Sharing
 from tests.conftest import old_database
+from tests.support.outbox import pending
 
 
 def record(store: Store, generation_id: str = "g1", path: str = "/ws/src/shop/order.py") -> str:
@@ -64,7 +67,7 @@ def test_the_share_level_decides_what_a_payload_holds(tmp_path, level, has_answe
         )
         store.decide("g1", "accepted", 0.9, "class Order: ...\n")
         store.mark_execution_kept("g1", None, True)
-        entries = store.outbox_batch()
+        entries = pending(store)
     kinds = [entry["kind"] for entry in entries]
     assert kinds == (
         ["generation", "execution"] if has_answers else ["generation"]
@@ -92,11 +95,60 @@ def test_acknowledged_entries_leave_and_ids_never_repeat(tmp_path):
     with Store(tmp_path / "scion.db") as store:
         store.sharing = Sharing("laptop-of-ann")
         record(store, "g1")
-        (first,) = store.outbox_batch()
-        store.acknowledge([first["id"]])
+        (first,) = pending(store)
+        store.acknowledge_through(first["id"])
         record(store, "g2")
-        (second,) = store.outbox_batch()
+        (second,) = pending(store)
         assert second["id"] > first["id"]
+
+
+@pytest.mark.parametrize("on_disk", [True, False])
+def test_a_slice_is_the_oldest_entries_as_one_json_array_read_apart(tmp_path, on_disk):
+    """What the sync pushes: the oldest entries, payloads as objects, as text SQLite made (on disk: on its second
+    connection)."""
+    with Store(tmp_path / "scion.db" if on_disk else ":memory:") as store:
+        store.sharing = Sharing("laptop-of-ann")
+        for number in range(5):
+            record(store, f"g{number}")
+        part = store.outbox_slice(limit=3)
+        assert part is not None and part.count == 3
+        entries = json.loads(part.entries_json)
+        assert [entry["key"] for entry in entries] == ["g0", "g1", "g2"] and part.last_id == entries[-1]["id"]
+        assert all(entry["kind"] == "generation" and entry["payload"]["id"] == entry["key"] for entry in entries)
+        if on_disk:  # another thread holds the store's lock (a long write): the slice is read all the same
+            held, release, read = threading.Event(), threading.Event(), []
+
+            def writer() -> None:
+                with store._lock:
+                    held.set()
+                    release.wait(30)
+
+            holder = threading.Thread(target=writer)
+            holder.start()
+            held.wait()
+            reader = threading.Thread(target=lambda: read.append(store.outbox_slice(limit=1)))
+            reader.start()
+            reader.join(10)
+            finished_while_held = not reader.is_alive()
+            release.set()
+            holder.join()
+            reader.join()
+            assert finished_while_held and read[0] is not None and read[0].count == 1
+
+
+def test_acknowledging_a_slice_keeps_what_was_written_after_it(tmp_path):
+    with Store(tmp_path / "scion.db") as store:
+        store.sharing = Sharing("laptop-of-ann")
+        record(store, "g1")
+        record(store, "g2")
+        part = store.outbox_slice()
+        assert part is not None and part.count == 2
+        store.decide("g1", "accepted")  # g1's next state, written while the slice was on its way
+        store.acknowledge_through(part.last_id)
+        left = pending(store)
+        assert [(entry["key"], entry["payload"]["status"]) for entry in left] == [("g1", "accepted")]
+        store.acknowledge_through(left[0]["id"])
+        assert store.outbox_slice() is None and store.outbox_size() == 0
 
 
 def test_the_instance_id_is_stable_and_can_be_set(monkeypatch, tmp_path):

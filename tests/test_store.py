@@ -646,7 +646,21 @@ def test_a_database_at_version_3_gets_the_hub_tables_and_keeps_its_edit_totals(t
         " 'g1')",
     )
     with Store(path) as migrated:
-        assert migrated.schema_version == SCHEMA_VERSION == 4
+        assert migrated.schema_version == SCHEMA_VERSION == 5
         assert migrated._scalar("SELECT n FROM kept_edit_totals WHERE template_id = 't'") == 1
         assert migrated.get_generation("g1")["instance_id"] is None  # it held the generation's own id
         assert migrated.outbox_size() == 0 and migrated.hub_state("team") is None
+
+
+def test_a_database_at_version_4_keeps_its_teammates_generations_as_shared_with_their_code(tmp_path):
+    path = tmp_path / "scion.db"
+    old_database(  # version 4: the team hub, before every decision counted the team's evidence
+        path,
+        4,
+        "INSERT INTO team_generations (origin, id, template_id, template_version, status, rendered_text,"
+        " retained_text, created_at) VALUES ('bob', 'g1', 't', '1.0', 'accepted', 'x = 1\n', 'x = 2\n',"
+        " '2026-11-01T09:00:00+00:00')",
+    )
+    with Store(path) as migrated:
+        assert migrated.team_generation_totals() == {("t", "1.0"): (1, 0, 1)}  # pulled with code: edited counts
+        assert migrated.team_arm_counts("t", "1.0", "2026-11-01") == (1, 1)

@@ -36,8 +36,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Where:
     """The workspace and the settings a command works with: `--workspace`, `--db` and other flags.
 
-    Settings come from the workspace's `.scion/config.toml`, with the flags
-    over it (each flag its own layer, named as typed); problems are warned
+    Settings come from the user's file (`~/.config/scion/config.toml`), the
+    workspace's `.scion/config.toml` over it, and the flags over both (each flag its own layer, named as typed); problems are warned
     about once.
     """
 
@@ -70,14 +70,14 @@ class Where:
         return self.resolved(workspace).settings
 
     def defaults_only(self, workspace: Path) -> bool:
-        """No flag, no --db and no settings file: every setting is its default, and nothing needs validating.
+        """No flag, no --db and no settings file (the user's or the workspace's): every setting is its default, and nothing needs validating.
 
         Validating loads the settings model (pydantic), about a tenth of a second
         of CPU that a batch upgrade on the defaults does not need.
         """
-        from server.common.config_file import has_workspace_config
+        from server.common.config_file import has_user_config, has_workspace_config
 
-        return not self.flags and not self.db and not has_workspace_config(workspace)
+        return not self.flags and not self.db and not has_workspace_config(workspace) and not has_user_config()
 
     def store_path(self, workspace: Path) -> Path:
         if self.defaults_only(workspace):

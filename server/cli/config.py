@@ -1,8 +1,8 @@
 """`scion config show`: the effective settings and where each came from.
 
-Layers, later wins: the defaults, the workspace's `.scion/config.toml`, the
-command's flags (the editor adds its user settings between the two; the CLI
-has none). Secrets (`llm.apiKey`) show only as set or not.
+Layers, later wins: the defaults, the user's `~/.config/scion/config.toml`,
+the workspace's `.scion/config.toml`, the command's flags (the editor adds its
+settings between the last two). Secrets (`llm.apiKey`) show only as set or not.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from server.cli.common import Where, json_option, print_json, print_table, works
 
 def show_config(where: Where, as_json: bool) -> int:
     from server.common.config import as_raw, leaf_keys, shown_value, value_at
-    from server.common.config_file import config_path
+    from server.common.config_file import config_path, user_config_path
 
     workspace = where.root()
     resolved = where.resolved(workspace)
@@ -25,6 +25,8 @@ def show_config(where: Where, as_json: bool) -> int:
             {
                 "file": config_path(workspace),
                 "fileExists": config_path(workspace).is_file(),
+                "userFile": user_config_path(),
+                "userFileExists": user_config_path().is_file(),
                 "settings": [{"key": key, "value": value, "source": source} for key, value, source in rows],
                 "problems": resolved.problems,
             },
@@ -43,7 +45,9 @@ def _shown(value: object) -> str:
 
 # A group with no action of its own: `scion config` alone shows its help.
 config_group = click.Group(
-    "config", help="The settings the CLI and the server use: .scion/config.toml, editor settings, flags."
+    "config",
+    help="The settings the CLI and the server use: your ~/.config/scion/config.toml, .scion/config.toml, "
+    "editor settings, flags.",
 )
 
 

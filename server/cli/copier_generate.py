@@ -34,6 +34,7 @@ def generate_copier(
     from server.copier.copy import copy_template
     from server.copier.record import record_copy
     from server.copier.session import RunOptions
+    from server.copier.user_settings import load_copier_settings
 
     destination = target.expanduser().absolute()
     workspace = where.root(destination.parent)
@@ -44,6 +45,7 @@ def generate_copier(
         trusted=trust or source_trusted(where, workspace, src),
         skip_tasks=skip_tasks,
         overwrite=force,
+        settings_defaults=dict(load_copier_settings().defaults),
     )
     result = copy_template(
         src,
@@ -75,10 +77,12 @@ def generate_copier(
 
 
 def trusted_sources(where: Where, workspace: Path) -> tuple[str, ...]:
-    """`scion.templates.trusted` from the effective settings (never from the workspace's own file)."""
-    if where.defaults_only(workspace):
-        return ()  # nothing to validate: the default trusts nothing
-    return tuple(where.settings(workspace).templates.trusted)
+    """`scion.templates.trusted` from the effective settings (your user file and flags, never the workspace's
+    own file), and the `trust` list of copier's own user settings file."""
+    from server.copier.user_settings import load_copier_settings
+
+    ours = () if where.defaults_only(workspace) else tuple(where.settings(workspace).templates.trusted)
+    return ours + load_copier_settings().trust
 
 
 def source_trusted(where: Where, workspace: Path, src: str) -> bool:
@@ -123,18 +127,9 @@ def describe_copier_template(template_id: str, folder: Path) -> dict[str, Any]:
 def ask_on_terminal(question: Any, default: Any) -> Any:
     from server.cli.prompt import ask_on_tty
     from server.common.errors import AnswerError
-    from server.copier.questions import MISSING
+    from server.copier.questions import ask_payload
 
-    choices = [{"label": choice.label, "value": choice.value} for choice in question.choices]
-    payload = {
-        "name": question.name,
-        "type": question.type_name,
-        "help": question.help_text().strip(),
-        "default": None if default is MISSING else default,
-        "choices": choices or None,
-        "secret": question.secret,
-        "multiselect": question.multiselect,
-    }
+    payload = ask_payload(question, default)
     while True:
         raw = ask_on_tty([payload])[question.name]
         try:

@@ -42,6 +42,10 @@ def copier_answers_files(workspace: Path, paths: list[Path]) -> list[Path]:
 def upgrade_copier_projects(
     where: Where, workspace: Path, paths: list[Path], run: CopierRun
 ) -> tuple[list[dict[str, Any]], int]:
+    answers_files = copier_answers_files(workspace, paths)
+    if not answers_files:
+        return [], 0
+    # Only now: a workspace without copier projects (most) need not load copier's update machinery.
     from server.cli.copier_generate import ask_on_terminal, trusted_sources
     from server.cli.output import note
     from server.cli.prompt import can_ask
@@ -49,9 +53,6 @@ def upgrade_copier_projects(
     from server.copier.trust import is_trusted
     from server.copier.update import UpgradeRequest, apply_upgrade, plan_upgrade
 
-    answers_files = copier_answers_files(workspace, paths)
-    if not answers_files:
-        return [], 0
     trusted = trusted_sources(where, workspace)
     interactive = not run.defaults and can_ask()
     results: list[dict[str, Any]] = []

@@ -1,4 +1,5 @@
-"""Typed settings (attrs, structured by cattrs) from layers: defaults < `.scion/config.toml` < editor < CLI flags.
+"""Typed settings (attrs, structured by cattrs) from layers: defaults < the user's file < `.scion/config.toml` < editor
+< CLI flags.
 
 Every layer uses the editor's names without the `scion.` prefix (camelCase,
 nested: `{"tracking": {"keepThreshold": 0.6}}`; snake_case is accepted too).

@@ -20,6 +20,14 @@ alone (editor settings or CLI flags), never a repository's:
   a root is scanned, and `/` or your home folder must not be.
 
 A refused or broken value is reported and the next layer decides.
+
+The user's own file, `config.toml` in Scion's user configuration folder
+(`$XDG_CONFIG_HOME/scion/config.toml`, i.e. `~/.config/scion/config.toml` on
+Linux; platformdirs elsewhere), has the same layout and is the user's: it may
+set every key, the user-only ones included. Layers, later wins: defaults <
+the user's file < the workspace's file < the editor's settings < CLI flags.
+Both the CLI and the server read it (the server under the editor's settings,
+which stay the place for per-editor choices).
 """
 
 from __future__ import annotations
@@ -50,12 +58,27 @@ def default_database_path(workspace: Path | None) -> str:
     return str((workspace or Path.cwd()) / ".scion" / "scion.db")
 
 
+def user_config_path() -> Path:
+    from platformdirs import user_config_path as platform_config
+
+    return platform_config("scion", appauthor=False) / CONFIG_NAME
+
+
+def user_source() -> str:
+    """How messages and `scion config show` name the user's file: its path, with `~` for the home folder."""
+    path = str(user_config_path())
+    home = os.path.expanduser("~")
+    return "~" + path[len(home) :] if home not in ("", "~", "/") and path.startswith(home + os.sep) else path
+
+
 def load_settings(workspace: Path | None, *later: Layer) -> Resolved:
-    """The effective settings: the defaults, the workspace's file, then `later` layers (editor, flags) in order."""
+    """The effective settings: the defaults, the user's file, the workspace's file, then `later` layers (editor,
+    flags) in order."""
     from server.common.config import resolve_settings
 
+    user, user_problems = read_user_config()
     layer, refused = read_workspace_config(workspace)
-    return resolve_settings([layer, *later], refused)
+    return resolve_settings([user, layer, *later], [*user_problems, *refused])
 
 
 def has_workspace_config(workspace: Path) -> bool:
@@ -63,10 +86,22 @@ def has_workspace_config(workspace: Path) -> bool:
     return os.path.lexists(config_path(workspace))
 
 
+def has_user_config() -> bool:
+    """Whether the user has a settings file (cheap: nothing is read or validated)."""
+    return os.path.lexists(user_config_path())
+
+
+def read_user_config() -> tuple[Layer, list[Dropped]]:
+    """The user's layer (empty when there is no file): every key allowed, it is theirs."""
+    from server.common.config import Layer
+
+    source = user_source()
+    raw, problems = _read_toml(user_config_path(), source)
+    return Layer(source, raw), problems
+
+
 def read_workspace_config(workspace: Path | None) -> tuple[Layer, list[Dropped]]:
     """The workspace layer (empty when there is no file) and what was refused in it."""
-    import tomllib
-
     from server.common.config import Dropped, Layer
 
     if workspace is None:
@@ -74,24 +109,33 @@ def read_workspace_config(workspace: Path | None) -> tuple[Layer, list[Dropped]]
     path = config_path(workspace)
     try:
         inside_workspace(workspace, path, what="settings file")
+    except PathEscapeError as error:
+        return Layer(SOURCE, {}), [Dropped(SOURCE, "", f"{error.message}; ignored")]
+    raw, refused = _read_toml(path, SOURCE)
+    return Layer(SOURCE, _trusted_part(raw, workspace, refused)), refused
+
+
+def _read_toml(path: Path, source: str) -> tuple[dict[str, Any], list[Dropped]]:
+    """A settings file's tables ({} when there is none), bounded in size; what went wrong is noted, never raised."""
+    import tomllib
+
+    from server.common.config import Dropped
+
+    try:
         with open(path, "rb") as file:
             data = file.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        return Layer(SOURCE, {}), []
-    except PathEscapeError as error:
-        return Layer(SOURCE, {}), [Dropped(SOURCE, "", f"{error.message}; ignored")]
+        return {}, []
     except OSError as error:
-        return Layer(SOURCE, {}), [Dropped(SOURCE, "", f"cannot be read ({error.strerror or error}); ignored")]
+        return {}, [Dropped(source, "", f"cannot be read ({error.strerror or error}); ignored")]
     if len(data) > MAX_BYTES:
-        return Layer(SOURCE, {}), [Dropped(SOURCE, "", f"is over {MAX_BYTES // 1024} KiB; ignored")]
+        return {}, [Dropped(source, "", f"is over {MAX_BYTES // 1024} KiB; ignored")]
     try:
-        raw = tomllib.loads(data.decode("utf-8"))
+        return tomllib.loads(data.decode("utf-8")), []
     except UnicodeDecodeError:
-        return Layer(SOURCE, {}), [Dropped(SOURCE, "", "is not UTF-8; ignored")]
+        return {}, [Dropped(source, "", "is not UTF-8; ignored")]
     except (tomllib.TOMLDecodeError, RecursionError) as error:
-        return Layer(SOURCE, {}), [Dropped(SOURCE, "", f"is not valid TOML ({str(error)[:120]}); ignored")]
-    refused: list[Dropped] = []
-    return Layer(SOURCE, _trusted_part(raw, workspace, refused)), refused
+        return {}, [Dropped(source, "", f"is not valid TOML ({str(error)[:120]}); ignored")]
 
 
 def _trusted_part(raw: dict[str, Any], workspace: Path, refused: list[Dropped]) -> dict[str, Any]:

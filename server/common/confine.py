@@ -58,16 +58,28 @@ def inside_workspace(root: str | Path, path: str | Path, *, what: str = "path") 
     The result is `path` normalised; resolved when it passes through a symlink
     (one that stays inside), so callers compare it with resolved folders.
     """
-    real_root = _realpath(os.fspath(root))
-    candidate = os.path.normpath(os.path.abspath(path))
+    root_text = os.fspath(root)
+    real_root = _realpath(root_text)
+    candidate = os.path.abspath(path)  # normalised too
     # Both spellings of the root: the caller's (which may pass through a symlink the
     # user chose, e.g. /home -> /data/home) and its resolved form.
-    for spelling in dict.fromkeys((os.path.normpath(os.path.abspath(root)), real_root)):
+    spellings = _spellings(root_text) if os.path.isabs(root_text) else _spelled(os.path.abspath(root_text), real_root)
+    for spelling in spellings:
         relative = _below(spelling, candidate)
         if relative is not None:
             crossed_link = _check_links(spelling, relative, real_root, path, what)
             return os.path.realpath(candidate) if crossed_link else candidate
     raise PathEscapeError(f"refusing {what} {os.fspath(path)!r}: it is outside the workspace {real_root}")
+
+
+@functools.lru_cache(maxsize=64)
+def _spellings(root: str) -> tuple[str, ...]:
+    """An absolute root's spellings (see inside_workspace); cached like `_realpath`, a batch asks for every path."""
+    return _spelled(os.path.normpath(root), _realpath(root))
+
+
+def _spelled(given: str, real: str) -> tuple[str, ...]:
+    return (given,) if given == real else (given, real)
 
 
 @functools.lru_cache(maxsize=64)

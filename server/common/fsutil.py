@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from pathlib import Path
 
 
@@ -55,3 +56,35 @@ def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
+
+
+def read_all(path: str | Path, *, limit: int | None = None, flags: int = 0) -> bytes:
+    """The file's bytes through the bare file descriptor, sized by fstat; at most `limit` + 1 bytes when given.
+
+    A buffered `open()` costs about 15 µs more a file, which a batch of a
+    thousand files pays several times over. `flags` are added to O_RDONLY
+    (O_NOFOLLOW: the journal never reads through a link). FileNotFoundError passes.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | flags)
+    try:
+        cap = sys.maxsize if limit is None else limit + 1
+        expected = os.fstat(fd).st_size
+        chunks: list[bytes] = []
+        size = 0
+        while size < cap:
+            # One byte more than fstat said: a file that grew since shows it, and is read on.
+            wanted = min(expected + 1 - size if size <= expected else 64 * 1024, cap - size)
+            chunk = os.read(fd, wanted)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size == expected and len(chunk) < wanted:
+                break  # the whole file as fstat sized it (no extra read to find the end)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    except OSError as error:  # reading a folder fails here, not at open: name the path as open() would
+        if error.filename is None:
+            error.filename = os.fspath(path)
+        raise
+    finally:
+        os.close(fd)

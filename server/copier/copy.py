@@ -75,21 +75,31 @@ def _say_message(say: Say, text: str) -> None:
         say(text)
 
 
-def write_render(
-    render: ProjectRender, destination: Path, *, overwrite: bool
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Write the files that differ; returns (written, skipped). Conflicts fail before anything is written."""
-    destination.mkdir(parents=True, exist_ok=True)
+@dataclass(frozen=True)
+class WritePlan:
+    """What writing a render into a destination changes, decided before anything is written."""
+
+    targets: tuple[tuple[RenderedFile, Path], ...]  # the files to write, with their confined paths
+    skipped: tuple[str, ...]  # kept as they are (`_skip_if_exists`)
+    folders: tuple[Path, ...]  # confined
+
+    @property
+    def written(self) -> tuple[str, ...]:
+        return tuple(file.path for file, _ in self.targets)
+
+
+def plan_writes(render: ProjectRender, destination: Path, *, overwrite: bool) -> WritePlan:
+    """The files that differ from the destination's; conflicts fail here, before anything is written."""
     root = destination.resolve()
     targets: list[tuple[RenderedFile, Path]] = []
     skipped: list[str] = []
     conflicts: list[str] = []
     for file in render.files:
-        path = Path(inside_workspace(root, root / file.path, what="rendered path"))
+        path = entry_path(root, file.path)
         existing = _existing(path)
         if existing is None:
             targets.append((file, path))
-        elif existing == (file.content, file.executable):
+        elif existing == (file.content, file.executable, file.is_link):
             continue
         elif render.skipped_if_exists(file.path):
             skipped.append(file.path)
@@ -100,25 +110,51 @@ def write_render(
     if conflicts:
         shown = ", ".join(conflicts[:5]) + (f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else "")
         raise DestinationConflict(f"would overwrite {shown} in {destination}: pass --force to overwrite")
-    for folder in render.folders:
-        Path(inside_workspace(root, root / folder, what="rendered folder")).mkdir(parents=True, exist_ok=True)
-    for file, path in targets:
+    folders = tuple(Path(inside_workspace(root, root / folder, what="rendered folder")) for folder in render.folders)
+    return WritePlan(tuple(targets), tuple(skipped), folders)
+
+
+def write_render(
+    render: ProjectRender, destination: Path, *, overwrite: bool
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Write the files that differ; returns (written, skipped). Conflicts fail before anything is written."""
+    destination.mkdir(parents=True, exist_ok=True)
+    plan = plan_writes(render, destination, overwrite=overwrite)
+    for folder in plan.folders:
+        folder.mkdir(parents=True, exist_ok=True)
+    for file, path in plan.targets:
         write_file(path, file)
-    return tuple(file.path for file, _ in targets), tuple(skipped)
+    return plan.written, plan.skipped
+
+
+def entry_path(root: Path, relative: str) -> Path:
+    """Where the project entry `relative` is: its folder confined (server/common/confine.py), its own name
+    not resolved, so a symlink there is the entry itself (replaced, as copier does, never written through)."""
+    pure = Path(relative)
+    inside_workspace(root, root / pure, what="rendered path")  # refuses a symlink there that leads out
+    return Path(inside_workspace(root, root / pure.parent, what="rendered path")) / pure.name
 
 
 def write_file(path: Path, file: RenderedFile) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_symlink():
         path.unlink()  # the file replaces the link; writing through it would write elsewhere
+    if file.is_link:  # a preserved symlink (render.py checked that it points inside the project)
+        if path.exists():
+            path.unlink()
+        os.symlink(file.content.decode(), path)
+        return
     path.write_bytes(file.content)
     if stat.S_IMODE(path.stat().st_mode) != file.mode:
         os.chmod(path, file.mode)
 
 
-def _existing(path: Path) -> tuple[bytes, bool] | None:
-    if path.is_symlink() or not path.exists():
-        return None if not path.is_symlink() else (b"", False)
+def _existing(path: Path) -> tuple[bytes, bool, bool] | None:
+    """(content, executable, is a symlink) of what is at `path`; a symlink's content is its target."""
+    if path.is_symlink():
+        return os.readlink(path).encode(), False, True
+    if not path.exists():
+        return None
     if path.is_dir():
         raise DestinationConflict(f"{path} is a folder; the template writes a file there")
-    return path.read_bytes(), bool(path.stat().st_mode & 0o111)
+    return path.read_bytes(), bool(path.stat().st_mode & 0o111), False

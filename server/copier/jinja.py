@@ -6,7 +6,8 @@
   root, and never from outside it (a symlink out is refused).
 - copier's filters are jinja2-ansible-filters' (`to_nice_yaml`, `regex_search`,
   `bool`, `hash`, ...), the library copier itself ships; `to_json` also takes
-  paths; the `pathjoin` global.
+  paths; the `pathjoin` global; the `{% yield %}` tag of file and folder
+  names (yield_tag.py).
 - `_envops` as the template gives them (other delimiters, `trim_blocks`, ...),
   with `keep_trailing_newline` on unless the template turns it off, and
   `undefined` limited to the two classes copier allows. Without it, undefined
@@ -17,6 +18,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
@@ -27,6 +29,8 @@ from jinja2_ansible_filters import AnsibleCoreFiltersExtension
 
 from server.common.errors import TemplateError
 from server.templates.limits import BoundedEnvironment
+
+from .yield_tag import YieldExtension
 
 _UNDEFINED = {"jinja2.Undefined": jinja2.Undefined, "jinja2.StrictUndefined": jinja2.StrictUndefined}
 _PATH_TYPES = {"posix": PurePosixPath, "windows": PureWindowsPath, "native": PurePath}
@@ -70,6 +74,9 @@ class TemplateStrings:
 
     Most of them hold no Jinja at all: those render to themselves, and are not
     compiled (compiling costs a millisecond; a template has hundreds of them).
+    The others are kept in the environment's bytecode cache, when it has one,
+    like the template's files: generating from the same version again compiles
+    nothing (the cache checks each entry against its source's checksum).
     """
 
     def __init__(self, env: jinja2.Environment) -> None:
@@ -92,8 +99,32 @@ class TemplateStrings:
             return text
         template = self._compiled.get(text)
         if template is None:
-            template = self._compiled[text] = self.env.from_string(text)
+            template = self._compiled[text] = self._load(text)
         return template.render(context)
+
+    def _load(self, text: str) -> jinja2.Template:
+        """`env.from_string(text)`, through the bytecode cache (keyed by the text itself)."""
+        cache = self.env.bytecode_cache
+        if cache is None:
+            return self.env.from_string(text)
+        name = "string:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        bucket = cache.get_bucket(self.env, name, None, text)
+        if bucket.code is None:
+            bucket.code = self.env.compile(text)
+            cache.set_bucket(bucket)
+        return self.env.template_class.from_code(self.env, bucket.code, self.env.make_globals(None), None)
+
+
+def environment_key(envops: dict[str, Any], extensions: tuple[str, ...]) -> str:
+    """What compiled code depends on besides its source: the options, the extensions and Scion's sandbox.
+
+    Compiled templates are kept per key (Jinja's bytecode cache knows only the
+    source), so two versions with other delimiters never share compiled code.
+    """
+    from server import __version__
+
+    described = json.dumps([envops, list(extensions), __version__], sort_keys=True, default=str)
+    return hashlib.sha256(described.encode()).hexdigest()[:32]
 
 
 def copier_environment(
@@ -121,7 +152,7 @@ def copier_environment(
         options["bytecode_cache"] = jinja2.FileSystemBytecodeCache(str(bytecode_folder))
     try:
         env = BoundedEnvironment(
-            loader=CopierLoader(root), extensions=[AnsibleCoreFiltersExtension, *extensions], **options
+            loader=CopierLoader(root), extensions=[AnsibleCoreFiltersExtension, YieldExtension, *extensions], **options
         )
     except (TypeError, ValueError, AssertionError) as error:
         raise TemplateError(f"bad _envops: {error}") from None

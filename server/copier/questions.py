@@ -253,3 +253,16 @@ class Question:
 
     def help_text(self) -> str:
         return str(self.render(self.details.get("help", "")) or "")
+
+
+def ask_payload(question: Question, default: Any) -> dict[str, Any]:
+    """One question as a `scion/ask` question (docs/internals.md): what a terminal or an editor shows."""
+    return {
+        "name": question.name,
+        "type": question.type_name,
+        "help": question.help_text().strip(),
+        "default": None if default is MISSING else default,
+        "choices": [{"label": choice.label, "value": choice.value} for choice in question.choices] or None,
+        "secret": question.secret,
+        "multiselect": question.multiselect,
+    }

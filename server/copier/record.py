@@ -62,14 +62,6 @@ def generation_rows(destination: Path, result: CopyResult) -> list[dict[str, Any
 
 
 def record_copy(explicit_db: str | None, destination: Path, result: CopyResult) -> None:
-    from server.store import Store
+    from server.store.append import append_generations  # the standard library's sqlite3 when the schema is current
 
-    path = database_for(destination, explicit_db)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    store = Store(str(path))
-    try:
-        store.import_generations(generation_rows(destination, result))
-    finally:
-        close = getattr(store, "close", None)
-        if close is not None:
-            close()
+    append_generations(database_for(destination, explicit_db), generation_rows(destination, result))

@@ -6,26 +6,34 @@ copier 9's rules, in the order it applies them:
 - each path segment is rendered; a segment that renders empty drops the file
   or folder (conditional names); a segment that renders to the answers file's
   path is that path;
+- a segment holding `{% yield NAME from ITEMS %}` stands for one file or folder
+  per item, NAME bound in everything below it (yield_tag.py);
 - files ending in `_templates_suffix` (default `.jinja`) are rendered and lose
   the suffix; other files are copied byte for byte (binary ones too) and are
   left out when a suffixed twin exists; modes are the template file's
   (executable bits kept);
 - `_exclude` (given by the session: copier's defaults when the template sets
   none and has no subdirectory) matches the rendered path with gitignore rules (pathspec, as
-  copier); `_skip_if_exists` patterns are kept for the writer.
+  copier); `_skip_if_exists` patterns are kept for the writer;
+- symlinks are followed (their target's content is copied) unless
+  `_preserve_symlinks` is true: then each is a link in the project too, its
+  target kept as written (rendered when its name ends in the suffix).
 
 Untrusted input: the subdirectory and every rendered path must stay inside
 the template and the destination (no absolute path, no `..`), a symlink in the
-template must point inside it, and the walk is bounded.
+template must point inside it (copier lets a preserved one point anywhere:
+Scion does not), a preserved link must point inside the destination, and the
+walk and the paths it renders are bounded.
 """
 
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import stat
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -36,22 +44,28 @@ from pathspec import PathSpec
 from server.common.errors import PathEscapeError, TemplateError
 
 from .jinja import TemplateStrings
+from .yield_tag import YieldFound, render_watching_yield
 
 DEFAULT_EXCLUDE = ("copier.yaml", "copier.yml", "~*", "*.py[co]", "__pycache__", ".git", ".DS_Store", ".svn")
 DEFAULT_SUFFIX = ".jinja"
-MAX_ENTRIES = 50_000  # files and folders in one template; symlink loops stop here
+MAX_ENTRIES = 50_000  # files and folders in one template (and in its render); symlink loops stop here
+LINK_MODE = stat.S_IFLNK | 0o777  # the mode of a preserved symlink: its content is the link's target
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
 class RenderedFile:
     path: str  # POSIX, relative to the destination
-    content: bytes
-    mode: int  # permission bits
+    content: bytes  # a symlink's: its target
+    mode: int  # permission bits, or LINK_MODE for a symlink
 
     @property
     def executable(self) -> bool:
-        return bool(self.mode & 0o111)
+        return bool(self.mode & 0o111) and not self.is_link
+
+    @property
+    def is_link(self) -> bool:
+        return stat.S_ISLNK(self.mode)
 
 
 @dataclass(frozen=True)
@@ -83,7 +97,7 @@ class TreeRenderer:
         root: Path,
         exclude: tuple[str, ...],
         settings: dict[str, Any],
-        env: jinja2.Environment,
+        strings: TemplateStrings,
         context: dict[str, Any],
         answers_file: str,
         operation: str,
@@ -91,17 +105,22 @@ class TreeRenderer:
         self.root = root.resolve()
         self.exclude = exclude
         self.settings = settings
-        self.env = env
-        self.strings = TemplateStrings(env)
+        self.env = strings.env
+        self.strings = strings
         self.context = context
         self.answers_file = answers_file
         self.operation = operation
         suffix = settings.get("templates_suffix")
         self.suffix = DEFAULT_SUFFIX if suffix is None else str(suffix)
+        self.preserve_symlinks = bool(settings.get("preserve_symlinks", False))
 
     def string(self, text: str, extra: dict[str, Any] | None = None) -> str:
+        return self._string_and_yield(text, extra)[0]
+
+    def _string_and_yield(self, text: str, extra: dict[str, Any] | None) -> tuple[str, YieldFound | None]:
+        context = {**self.context, **extra} if extra else self.context
         try:
-            return self.strings.render(text, {**self.context, **extra} if extra else self.context)
+            return render_watching_yield(self.env, lambda: self.strings.render(text, context))
         except jinja2.TemplateError as error:
             raise TemplateError(f"cannot render {text[:60]!r}: {error}") from None
 
@@ -110,17 +129,22 @@ class TreeRenderer:
         exclude = self._exclude_matcher()
         files: dict[str, RenderedFile] = {}
         folders: list[str] = []
-        for entry in _walk(copy_root, self.root):
+        for entry in _walk(copy_root, self.root, follow_symlinks=not self.preserve_symlinks):
             relpath = Path(entry).relative_to(copy_root)
-            is_dir = os.path.isdir(entry)
-            for dst in self._render_path(copy_root, relpath):
+            is_link = self.preserve_symlinks and os.path.islink(entry)
+            is_dir = not is_link and os.path.isdir(entry)
+            for dst, extra in self._render_path(copy_root, relpath):
                 text = _confined(dst)
                 if exclude(text):
                     continue
-                if is_dir:
+                if len(files) + len(folders) >= MAX_ENTRIES:
+                    raise TemplateError(f"the template renders more than {MAX_ENTRIES} files and folders")
+                if is_link:
+                    files[text] = self._render_link(Path(entry), text, extra)
+                elif is_dir:
                     folders.append(text)
                 else:
-                    files[text] = self._render_file(Path(entry), text)
+                    files[text] = self._render_file(Path(entry), text, extra)
         skips = tuple(self.string(pattern) for pattern in self.settings.get("skip_if_exists") or ())
         return ProjectRender(tuple(files.values()), tuple(folders), self.answers_file, skips)
 
@@ -140,30 +164,62 @@ class TreeRenderer:
             patterns.extend(_LINE_BREAK.split(rendered))
         return path_matcher(patterns)
 
-    def _render_path(self, copy_root: Path, relpath: Path) -> Iterator[str]:
+    def _render_path(self, copy_root: Path, relpath: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Each destination path of one template entry, with the names its yield tags bound."""
         suffix = self.suffix
         is_template = relpath.name.endswith(suffix)
         if suffix and (copy_root / f"{relpath}{suffix}").exists():
             return  # the suffixed twin is the one that counts
         if suffix and is_template:
             relpath = relpath.with_suffix("")
-        rendered: list[str] = []
-        for part in relpath.parts:
-            try:
-                text = self.string(part)
-            except TemplateError as error:
-                raise TemplateError(f"cannot render the path {relpath}: {error}") from None
-            if not text:
-                return  # a segment rendered empty: the file or folder is left out
-            if text == self.answers_file:
-                yield self.answers_file
-                return
-            rendered.append(text)
-        path = "/".join(rendered)
-        if is_template or not (self.root / f"{path}{suffix}").exists():
-            yield path
+        yield from self._render_parts(relpath, relpath.parts, (), {}, is_template)
 
-    def _render_file(self, source: Path, destination: str) -> RenderedFile:
+    def _render_parts(
+        self, relpath: Path, parts: tuple[str, ...], done: tuple[str, ...], extra: dict[str, Any], is_template: bool
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        if not parts:
+            path = "/".join(done)
+            if is_template or not (self.root / f"{path}{self.suffix}").exists():
+                yield path, extra
+            return
+        text, found = self._path_part(relpath, parts[0], extra)
+        bound: Iterable[tuple[str, dict[str, Any]]] = [(text, extra)]
+        if found is not None:
+            bound = self._each_item(relpath, parts[0], extra, found)
+        for text, context in bound:
+            if not text:
+                continue  # a segment rendered empty: the file or folder is left out
+            if text == self.answers_file:
+                yield self.answers_file, context
+                continue
+            yield from self._render_parts(relpath, parts[1:], (*done, text), context, is_template)
+
+    def _each_item(
+        self, relpath: Path, part: str, extra: dict[str, Any], found: YieldFound
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The segment rendered once per item of its yield tag (lazily, and never more than MAX_ENTRIES)."""
+        for count, item in enumerate(found.items or ()):
+            if count >= MAX_ENTRIES:
+                raise TemplateError(f"the yield tag of {relpath} gives more than {MAX_ENTRIES} items")
+            context = {**extra, found.name: item}
+            yield self._path_part(relpath, part, context)[0], context
+
+    def _path_part(self, relpath: Path, part: str, extra: dict[str, Any]) -> tuple[str, YieldFound | None]:
+        try:
+            return self._string_and_yield(part, extra)
+        except TemplateError as error:
+            raise TemplateError(f"cannot render the path {relpath}: {error}") from None
+
+    def _render_link(self, source: Path, destination: str, extra: dict[str, Any]) -> RenderedFile:
+        target = os.readlink(source)
+        if source.name.endswith(self.suffix):
+            target = self.string(target, extra)
+        landing = posixpath.normpath(posixpath.join(posixpath.dirname(destination), target.replace("\\", "/")))
+        if posixpath.isabs(landing) or landing == ".." or landing.startswith("../"):
+            raise PathEscapeError(f"refusing the symlink {destination} -> {target}: it points out of the project")
+        return RenderedFile(destination, target.encode(), LINK_MODE)
+
+    def _render_file(self, source: Path, destination: str, extra: dict[str, Any]) -> RenderedFile:
         mode = stat.S_IMODE(source.stat().st_mode)
         if source.name.endswith(self.suffix):
             template_name = source.relative_to(self.root).as_posix()
@@ -175,11 +231,14 @@ class TreeRenderer:
                 return RenderedFile(destination, source.read_bytes(), mode)
             except jinja2.TemplateSyntaxError as error:
                 raise TemplateError(f"{error.message}", path=source, line=error.lineno) from None
+            context = {**self.context, **extra}
             try:
-                content = template.render(self.context).encode()
+                text, found = render_watching_yield(self.env, lambda: template.render(context))
             except jinja2.TemplateError as error:
                 raise TemplateError(f"cannot render it: {error}", path=source) from None
-            return RenderedFile(destination, content, mode)
+            if found is not None:
+                raise TemplateError("a yield tag is only allowed in file and folder names", path=source)
+            return RenderedFile(destination, text.encode(), mode)
         return RenderedFile(destination, source.read_bytes(), mode)
 
 
@@ -190,8 +249,8 @@ def _confined(path: str) -> str:
     return pure.as_posix()
 
 
-def _walk(folder: Path, root: Path) -> Iterator[str]:
-    """Every entry below `folder`, symlinks followed (as copier does) but only inside `root`."""
+def _walk(folder: Path, root: Path, *, follow_symlinks: bool = True) -> Iterator[str]:
+    """Every entry below `folder`; symlinks followed (copier's default) but only inside `root`."""
     count = 0
     pending = [str(folder)]
     while pending:
@@ -206,6 +265,6 @@ def _walk(folder: Path, root: Path) -> Iterator[str]:
             if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
                 raise PathEscapeError(f"refusing the template: {entry.path} is a symlink out of it")
             yield entry.path
-            if entry.is_dir(follow_symlinks=True):
+            if entry.is_dir(follow_symlinks=follow_symlinks):
                 below.append(entry.path)
         pending.extend(reversed(below))

@@ -14,6 +14,15 @@ that it does not have or when the newest tag is wanted; each commit's tree is
 checked out once (with a throw-away index) into `~/.cache/scion/copier/trees/<commit>/` and then reused, so
 generating again costs no git at all. A local repository needs no network.
 git runs with hooks and fsmonitor disabled: the repository is untrusted.
+
+A local repository's HEAD with uncommitted changes is rendered as copier
+renders it: from a throw-away commit of the working tree (`git add -A` into an
+empty index, so .gitignore applies; copier's message and author), whose
+`git describe` is the `_commit` recorded (`v1.0.0-1-g<hash>`). Scion never
+writes into the user's repository for it: the commit's objects go to a store
+of its own in the cache (`drafts/objects`), where a ref the repository does
+not know is looked up, so upgrading a project made from a draft finds its
+base again.
 """
 
 from __future__ import annotations
@@ -32,6 +41,8 @@ from platformdirs import user_cache_path
 
 from server.common.errors import TemplateError, TemplateNotFound
 
+from .git_answers import ask_git
+
 _GIT_PREFIXES = ("git@", "git://", "git+", "https://github.com/", "https://gitlab.com/")
 _SHORTCUTS = (
     (re.compile(r"^gh:/?(.*\.git)$"), r"https://github.com/\1"),
@@ -42,6 +53,14 @@ _SHORTCUTS = (
 # A fetched mirror younger than this is not fetched again to find the newest tag.
 MIRROR_FRESH_SECONDS = 300.0
 GIT_TIMEOUT = 300.0
+# What copier's throw-away commit of a dirty local template carries (copier's vcs.py).
+DRAFT_MESSAGE = "Copier automated commit for draft changes"
+DRAFT_AUTHOR = {
+    "GIT_AUTHOR_NAME": "Copier",
+    "GIT_AUTHOR_EMAIL": "copier@copier",
+    "GIT_COMMITTER_NAME": "Copier",
+    "GIT_COMMITTER_EMAIL": "copier@copier",
+}
 _SAFE_GIT = ("-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "protocol.ext.allow=never")
 
 
@@ -142,6 +161,15 @@ class TemplateSource:
     def is_git(self) -> bool:
         return self.url is not None or (self.local is not None and is_git_root(self.local))
 
+    def _ask(self, *args: str, env: dict[str, str] | None = None) -> bytes:
+        """A git command about refs and commits, its answer kept until the refs change (git_answers.py)."""
+        if self.url is not None:
+            git_dir = _mirror(self.url)
+        else:
+            assert self.local is not None
+            git_dir = self.local / ".git"
+        return ask_git(cache_root() / "git-answers", run_git, git_dir, *args, env=env)
+
     def _git_dir_args(self) -> tuple[str, ...]:
         if self.url is not None:
             return ("--git-dir", str(_mirror(self.url)))
@@ -154,7 +182,7 @@ class TemplateSource:
             return []
         if self.url is not None:
             _ensure_mirror(self.url, refresh=True)
-        listing = run_git(*self._git_dir_args(), "for-each-ref", "--format=%(refname:strip=2)", "refs/tags")
+        listing = self._ask("for-each-ref", "--format=%(refname:strip=2)", "refs/tags")
         found = []
         for tag in listing.decode("utf-8", "replace").splitlines():
             version = valid_version(tag)
@@ -176,18 +204,62 @@ class TemplateSource:
         if self.url is not None and not self._has(wanted):
             _ensure_mirror(self.url, refresh=True, force=True)
         if not self._has(wanted):
-            raise TemplateNotFound(f"{self.src} has no tag or commit {wanted!r}")
-        commit_hash = run_git(*self._git_dir_args(), "rev-parse", f"{wanted}^{{commit}}").decode().strip()
-        describe = run_git(*self._git_dir_args(), "describe", "--tags", "--always", commit_hash).decode().strip()
+            saved = self._saved_draft(wanted, ref)
+            if saved is None:
+                raise TemplateNotFound(f"{self.src} has no tag or commit {wanted!r}")
+            return saved
+        commit_hash = self._ask("rev-parse", f"{wanted}^{{commit}}").decode().strip()
+        describe = self._ask("describe", "--tags", "--always", commit_hash).decode().strip()
         if self.local is not None and wanted == "HEAD" and _dirty(self.local):
-            # copier renders a local HEAD with its uncommitted changes: so does Scion (the folder itself).
-            return Checkout(self.local.resolve(), self.src, describe, commit_hash, ref)
+            return self._draft_checkout(self.local, ref)
         tree = _extract(self._git_dir_args(), commit_hash)
         return Checkout(tree, self.src, describe, commit_hash, ref)
 
+    def _draft_checkout(self, local: Path, ref: str | None) -> Checkout:
+        """copier's throw-away commit of the working tree, made in Scion's draft store (see the module doc)."""
+        drafts = _draft_objects()
+        drafts.mkdir(parents=True, exist_ok=True)
+        own_objects = (
+            local / run_git("-C", str(local), "rev-parse", "--git-path", "objects").decode().strip()
+        ).resolve()
+        git_dir = ("--git-dir", str(local / ".git"))
+        with tempfile.TemporaryDirectory(prefix="scion-draft-") as staging:
+            # The tree is written without the repository's objects in sight: git would otherwise "freshen"
+            # (touch) each object it finds there already. Only the commit needs its parent.
+            alone = {**DRAFT_AUTHOR, "GIT_OBJECT_DIRECTORY": str(drafts), "GIT_INDEX_FILE": str(Path(staging) / "i")}
+            run_git(*git_dir, "--work-tree", str(local), "add", "-A", env=alone)
+            tree = run_git(*git_dir, "write-tree", env=alone).decode().strip()
+            parent = run_git("-C", str(local), "rev-parse", "HEAD^{commit}").decode().strip()
+            with_parent = {**alone, "GIT_ALTERNATE_OBJECT_DIRECTORIES": str(own_objects)}
+            commit_hash = (
+                run_git(
+                    *git_dir, "commit-tree", "--no-gpg-sign", tree, "-p", parent, "-m", DRAFT_MESSAGE, env=with_parent
+                )
+                .decode()
+                .strip()
+            )
+        env = {"GIT_ALTERNATE_OBJECT_DIRECTORIES": str(drafts)}
+        describe = _describe(git_dir, commit_hash, env)
+        # Extracted by its tree: drafts of the same content share one folder (their commits differ by date).
+        return Checkout(_extract(git_dir, tree, env), self.src, describe, commit_hash, ref)
+
+    def _saved_draft(self, wanted: str, ref: str | None) -> Checkout | None:
+        """A draft commit made earlier of this local repository (a project's `_commit`), from the draft store."""
+        drafts = _draft_objects()
+        if self.local is None or not drafts.is_dir():
+            return None
+        git_dir = ("--git-dir", str(self.local / ".git"))
+        env = {"GIT_ALTERNATE_OBJECT_DIRECTORIES": str(drafts)}
+        try:
+            commit_hash = run_git(*git_dir, "rev-parse", "--verify", "--quiet", f"{wanted}^{{commit}}", env=env)
+        except TemplateError:
+            return None
+        found = commit_hash.decode().strip()
+        return Checkout(_extract(git_dir, found, env), self.src, _describe(git_dir, found, env), found, ref)
+
     def _has(self, ref: str) -> bool:
         try:
-            run_git(*self._git_dir_args(), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+            self._ask("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
         except TemplateError:
             return False
         return True
@@ -204,8 +276,17 @@ def open_source(src: str) -> TemplateSource:
     return TemplateSource(src, None, folder.absolute())
 
 
+def _draft_objects() -> Path:
+    return cache_root() / "drafts" / "objects"
+
+
+def _describe(git_dir_args: tuple[str, ...], commit_hash: str, env: dict[str, str]) -> str:
+    return run_git(*git_dir_args, "describe", "--tags", "--always", commit_hash, env=env).decode().strip()
+
+
 def _dirty(repo: Path) -> bool:
-    return bool(run_git("-C", str(repo), "status", "--porcelain").strip())
+    # GIT_OPTIONAL_LOCKS=0: status would otherwise refresh (write) the user's index.
+    return bool(run_git("-C", str(repo), "status", "--porcelain", env={"GIT_OPTIONAL_LOCKS": "0"}).strip())
 
 
 def _mirror(url: str) -> Path:
@@ -237,8 +318,8 @@ def _ensure_mirror(url: str, *, refresh: bool, force: bool = False) -> Path:
     return mirror
 
 
-def _extract(git_dir_args: tuple[str, ...], commit_hash: str) -> Path:
-    """The tree of `commit_hash`, checked out once, as a clone's checkout writes it (modes, links, eol)."""
+def _extract(git_dir_args: tuple[str, ...], commit_hash: str, git_env: dict[str, str] | None = None) -> Path:
+    """The tree of `commit_hash` (or of a tree's hash), checked out once, as a clone's checkout writes it."""
     tree = cache_root() / "trees" / commit_hash
     if tree.is_dir():
         return tree
@@ -247,7 +328,7 @@ def _extract(git_dir_args: tuple[str, ...], commit_hash: str) -> Path:
         target = Path(staging) / "tree"
         target.mkdir()
         index = Path(staging) / "index"
-        env = {"GIT_INDEX_FILE": str(index)}
+        env = {**(git_env or {}), "GIT_INDEX_FILE": str(index)}
         run_git(*git_dir_args, "read-tree", commit_hash, env=env)
         run_git(*git_dir_args, "--work-tree", str(target), "checkout-index", "--all", "--force", env=env)
         try:

@@ -22,6 +22,8 @@ did not change.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,10 +34,10 @@ from server.common.errors import ScionError
 from server.upgrades.merge import three_way_merge
 
 from .answers import AskFunction
-from .config import load_config
-from .copy import write_file
+from .cached import checkout_config
+from .copy import entry_path, write_file
 from .project import CopierProject
-from .render import ProjectRender, RenderedFile
+from .render import LINK_MODE, ProjectRender, RenderedFile
 from .session import RunOptions, Session
 from .source import Checkout, open_source, version_of
 from .tasks import migration_tasks, run_tasks
@@ -101,7 +103,7 @@ def newer_version(project: CopierProject) -> str | None:
 
 
 def template_has_tasks(checkout: Checkout) -> bool:
-    return bool(load_config(checkout.root).setting("tasks"))
+    return bool(checkout_config(checkout).setting("tasks"))
 
 
 def plan_upgrade(project: CopierProject, request: UpgradeRequest, ask: AskFunction | None = None) -> ProjectUpgrade:
@@ -115,7 +117,7 @@ def plan_upgrade(project: CopierProject, request: UpgradeRequest, ask: AskFuncti
     if project.commit is None:
         raise ScionError(f"{project.answers_file}: no _commit recorded; this project cannot be upgraded")
     old_checkout = source.checkout(project.commit)
-    migrations = bool(load_config(new_checkout.root).setting("migrations")) and new_version != old_version
+    migrations = bool(checkout_config(new_checkout).setting("migrations")) and new_version != old_version
     options = RunOptions(
         data=dict(request.data or {}),
         defaults=request.defaults or ask is None,
@@ -165,7 +167,7 @@ def _changes(root: Path, base: ProjectRender, theirs: ProjectRender, *, label: s
     old, new = base.by_path(), theirs.by_path()
     changes: list[PathChange] = []
     for path in sorted(set(old) | set(new)):
-        target = Path(inside_workspace(root, root / path, what="rendered path"))
+        target = entry_path(root, path)
         ours = _read(target)
         before, after = old.get(path), new.get(path)
         change = _decide(path, ours, before, after, theirs, label)
@@ -175,9 +177,16 @@ def _changes(root: Path, base: ProjectRender, theirs: ProjectRender, *, label: s
 
 
 def _read(path: Path) -> tuple[bytes, int] | None:
-    if path.is_symlink() or not path.is_file():
+    """(content, mode) of the project's file; a symlink is (its target, LINK_MODE)."""
+    if path.is_symlink():
+        return os.readlink(path).encode(), LINK_MODE
+    if not path.is_file():
         return None
     return path.read_bytes(), path.stat().st_mode & 0o777
+
+
+def _same(ours: tuple[bytes, int], file: RenderedFile) -> bool:
+    return ours[0] == file.content and stat.S_ISLNK(ours[1]) == file.is_link
 
 
 def _decide(
@@ -192,7 +201,7 @@ def _decide(
         assert before is not None
         if ours is None:
             return None
-        if ours[0] == before.content:
+        if _same(ours, before):
             return PathChange(path, DELETE)
         return PathChange(path, KEPT, note="the template dropped it; your edited copy is kept")
     if path == theirs.answers_file:
@@ -203,9 +212,22 @@ def _decide(
         return PathChange(path, CREATE, after.content, after.mode)
     if theirs.skipped_if_exists(path):
         return None
+    if after.is_link or stat.S_ISLNK(ours[1]) or (before is not None and before.is_link):
+        return _link_change(path, ours, before, after)
     mode = after.mode if before is None or ours[1] & 0o111 == before.mode & 0o111 else ours[1]
     base_content = before.content if before is not None else b""
     return _merged(path, ours, base_content, after, mode, label)
+
+
+def _link_change(
+    path: str, ours: tuple[bytes, int], before: RenderedFile | None, after: RenderedFile
+) -> PathChange | None:
+    """A symlink on some side: no merging; the template's when the user left it as it was."""
+    if _same(ours, after):
+        return None
+    if before is None or _same(ours, before):
+        return PathChange(path, UPDATE, after.content, after.mode)
+    return PathChange(path, KEPT, note="you changed it and so did the template (a symlink on one side); yours is kept")
 
 
 def _merged(
@@ -238,6 +260,38 @@ def apply_upgrade(upgrade: ProjectUpgrade, request: UpgradeRequest, say: Callabl
     root = upgrade.project.root.resolve()
     if upgrade.messages_before:
         say(upgrade.messages_before)
+    config = checkout_config(upgrade.checkout)
+    runs_tasks = not request.skip_tasks and bool(config.setting("tasks"))
+    # The plan refused untrusted migrations; never run them without trust.
+    runs_migrations = request.trusted and bool(config.setting("migrations"))
+    stages: dict[str, list[Any]] = {"before": [], "after": []}
+    session = _tasks_session(upgrade, request) if runs_tasks or runs_migrations else None
+    if session is not None and runs_migrations:
+        stages = {
+            stage: migration_tasks(session, stage, upgrade.from_commit, upgrade.to_commit)
+            for stage in ("before", "after")
+        }
+    if session is not None and stages["before"]:
+        run_tasks(session, say, stages["before"], phase="migrate")
+    for folder in upgrade.folders:
+        Path(inside_workspace(root, root / folder, what="rendered folder")).mkdir(parents=True, exist_ok=True)
+    for change in upgrade.changes:
+        target = entry_path(root, change.path)
+        if change.action == DELETE:
+            target.unlink(missing_ok=True)
+            _remove_empty_parents(target.parent, root)
+        elif change.content is not None and change.mode is not None:
+            write_file(target, RenderedFile(change.path, change.content, change.mode))
+    if session is not None and runs_tasks:
+        run_tasks(session, say)
+    if session is not None and stages["after"]:
+        run_tasks(session, say, stages["after"], phase="migrate")
+    if upgrade.messages_after:
+        say(upgrade.messages_after)
+
+
+def _tasks_session(upgrade: ProjectUpgrade, request: UpgradeRequest) -> Session:
+    """The new version with the upgrade's answers, for its tasks and migrations (only made when it has some)."""
     options = RunOptions(
         data=_plain(upgrade.answers),
         defaults=True,
@@ -247,28 +301,7 @@ def apply_upgrade(upgrade: ProjectUpgrade, request: UpgradeRequest, say: Callabl
     )
     session = Session(upgrade.checkout, upgrade.project.root, options)
     session.ask()
-    stages = {
-        stage: migration_tasks(session, stage, upgrade.from_commit, upgrade.to_commit) for stage in ("before", "after")
-    }
-    if not request.trusted:  # the plan refused untrusted migrations; never run them without trust
-        stages = {"before": [], "after": []}
-    if stages["before"]:
-        run_tasks(session, say, stages["before"], phase="migrate")
-    for folder in upgrade.folders:
-        Path(inside_workspace(root, root / folder, what="rendered folder")).mkdir(parents=True, exist_ok=True)
-    for change in upgrade.changes:
-        target = Path(inside_workspace(root, root / change.path, what="rendered path"))
-        if change.action == DELETE:
-            target.unlink(missing_ok=True)
-            _remove_empty_parents(target.parent, root)
-        elif change.content is not None and change.mode is not None:
-            write_file(target, RenderedFile(change.path, change.content, change.mode))
-    if not request.skip_tasks:
-        run_tasks(session, say)
-    if stages["after"]:
-        run_tasks(session, say, stages["after"], phase="migrate")
-    if upgrade.messages_after:
-        say(upgrade.messages_after)
+    return session
 
 
 def _plain(answers: dict[str, Any]) -> dict[str, Any]:

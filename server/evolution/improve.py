@@ -4,8 +4,10 @@ A version is analysed when it is the newest of its template, has at least
 `min_decided` decided generations (this instance's, plus its teammates' pulled
 from the team hub with their code: `team_generations`), and either a success rate below
 `improve_below` or an edit rate (the share of its kept generations whose users
-changed the code) of at least `improve_edited_above`: code that is kept but
-edited the same way every time is evidence too. Candidates are the folded
+changed the code, the teammates' counted too) of at least `improve_edited_above`:
+code that is kept but edited the same way every time is evidence too. The
+answers linked to rejections count the teammates' generations shared with
+their answers (store.answer_verdicts). Candidates are the folded
 common edits and, with an LLM configured, the LLM's rewrite; each is validated
 in the isolated render process, and the one that replays history closest to
 what users kept is compared with the current version generation by generation
@@ -110,7 +112,7 @@ def _targets(
 
 
 def with_team_evidence(
-    rates: list[dict[str, Any]], team: dict[tuple[str, str], tuple[int, int]]
+    rates: list[dict[str, Any]], team: dict[tuple[str, str], tuple[int, int, int]]
 ) -> list[dict[str, Any]]:
     """This workspace's totals per version plus the teammates' decided generations pulled with their code.
 
@@ -119,14 +121,17 @@ def with_team_evidence(
     whole team through the hub (server/hub/templates.py).
     """
     by_version = {(row["template_id"], row["version"]): dict(row) for row in rates}
-    for (template_id, version), (accepted, rejected) in team.items():
+    for (template_id, version), (accepted, rejected, edited) in team.items():
         empty = {"template_id": template_id, "version": version, "decided": 0, "accepted": 0, "rejected": 0}
-        row = by_version.setdefault((template_id, version), {**empty, "undecided": 0, "rate": None})
+        row = by_version.setdefault((template_id, version), {**empty, "undecided": 0, "rate": None, "edited": 0})
         row["accepted"] += accepted
         row["rejected"] += rejected
         row["decided"] += accepted + rejected
+        row["edited"] = (row.get("edited") or 0) + edited
         row["team_decided"] = accepted + rejected
+        row["team_edited"] = edited
         row["rate"] = row["accepted"] / row["decided"] if row["decided"] else None
+        row["edit_rate"] = row["edited"] / row["accepted"] if row["accepted"] else None
     return list(by_version.values())
 
 
@@ -181,7 +186,7 @@ def improve_version(
         "accepted": totals["accepted"],
         "success_rate": totals["rate"],
         "edit_rate": totals.get("edit_rate"),
-        "rejection_answers": rejection_answers(store.success_by_answer(template.id, template.version), totals["rate"]),
+        "rejection_answers": rejection_answers(store.answer_verdicts(template.id, template.version), totals["rate"]),
     }
     baseline_distances = current_distances(template, history)
     baseline = mean(baseline_distances)

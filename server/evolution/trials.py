@@ -9,7 +9,9 @@ with probability `trialShare` (`serve`), the current newest version otherwise;
 the generation records the version it rendered, so verdicts land in the right
 arm. Every evolution run reviews the running trials (`review_trials`) with
 the sequential test of server/evolution/sequential.py on the kept rates of
-both arms since the trial began: a win moves the folder into the workspace
+both arms since the trial began (this instance's verdicts and the teammates'
+pulled from the team hub, `arm`: a teammate serving the same candidate
+version, evolved from the same team evidence, adds to the same arms): a win moves the folder into the workspace
 template root and records a deployment; a loss moves it to the withdrawn
 folder (`.scion/rolled-back/`), so files generated from it are offered a
 merge back. Trials end by themselves; every decision is kept in the store.
@@ -87,8 +89,8 @@ def review_trials(store: Store, workspace: Path | None, dry_run: bool = False) -
         if trial["state"] != "running":
             continue
         template_id, version, parent = trial["template_id"], trial["version"], trial["parent_version"]
-        candidate = Arm(*store.arm_counts(template_id, version, trial["started_at"]))
-        control = Arm(*store.arm_counts(template_id, parent, trial["started_at"]))
+        candidate = arm(store, template_id, version, trial["started_at"])
+        control = arm(store, template_id, parent, trial["started_at"])
         decision = decide(candidate, control)
         entry = {
             "template_id": template_id,
@@ -109,6 +111,14 @@ def review_trials(store: Store, workspace: Path | None, dry_run: bool = False) -
             report["dropped"].append(entry)
         store.end_trial(template_id, version, "deployed" if decision.verdict == DEPLOY else "dropped", entry)
     return report
+
+
+def arm(store: Store, template_id: str, version: str, since: str) -> Arm:
+    """The verdicts on one version since `since`: this instance's plus its teammates' (never counted twice:
+    the teammates' table holds no generation of this instance)."""
+    kept, decided = store.arm_counts(template_id, version, since)
+    team_kept, team_decided = store.team_arm_counts(template_id, version, since)
+    return Arm(kept + team_kept, decided + team_decided)
 
 
 def _promote(workspace: Path, store: Store, trial: dict[str, Any], decision: dict[str, Any]) -> None:
@@ -139,8 +149,8 @@ def trial_rows(store: Store) -> list[dict[str, Any]]:
     """Every trial, newest first, with each arm's verdicts (live for a running one) and its decision so far."""
     rows = []
     for trial in reversed(store.trials()):
-        candidate = Arm(*store.arm_counts(trial["template_id"], trial["version"], trial["started_at"]))
-        control = Arm(*store.arm_counts(trial["template_id"], trial["parent_version"], trial["started_at"]))
+        candidate = arm(store, trial["template_id"], trial["version"], trial["started_at"])
+        control = arm(store, trial["template_id"], trial["parent_version"], trial["started_at"])
         decision = decide(candidate, control).as_json() if trial["state"] == "running" else trial["decision"]
         rows.append(
             {

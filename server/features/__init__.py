@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from server.features import (
     code_actions,
+    copier_generate,
     copier_projects,
     documents,
     evolution,
@@ -32,6 +33,7 @@ FEATURES = (
     tracking,
     upgrades,
     copier_projects,
+    copier_generate,
     watched_files,
     evolution,
     hub,

@@ -25,6 +25,7 @@ from server.common.errors import ScionError
 from server.copier.project import ANSWERS_NAME, read_project
 from server.copier.trust import is_trusted
 from server.copier.update import UpgradeRequest, apply_upgrade, newer_version, plan_upgrade, template_has_tasks
+from server.copier.user_settings import load_copier_settings
 from server.lsp import ScionServer
 
 log = logging.getLogger("scion.copier")
@@ -98,11 +99,12 @@ def register(server: ScionServer) -> None:
         if not ANSWERS_NAME.match(path.name):
             raise ScionError(f"{path.name} is not a copier answers file")
         project = await asyncio.to_thread(read_project, path)
-        trusted = is_trusted(project.src, ls.settings.templates.trusted)
+        copier_trust = (await asyncio.to_thread(load_copier_settings)).trust  # copier's own settings.yml
+        trusted = is_trusted(project.src, (*ls.settings.templates.trusted, *copier_trust))
         request = UpgradeRequest(to_ref=argument.get("to"), defaults=True, trusted=trusted, skip_tasks=True)
         plan = await asyncio.to_thread(plan_upgrade, project, request)
         if trusted and await asyncio.to_thread(template_has_tasks, plan.checkout):
-            request = replace(request, skip_tasks=not await _confirm_tasks(ls, project.src))
+            request = replace(request, skip_tasks=not await confirm_tasks(ls, project.src))
         lines: list[str] = []
         await asyncio.to_thread(apply_upgrade, plan, request, lines.append)
         for line in lines:
@@ -122,7 +124,7 @@ def _newer(path: Path) -> str | None:
     return newer_version(read_project(path))
 
 
-async def _confirm_tasks(ls: ScionServer, source: str) -> bool:
+async def confirm_tasks(ls: ScionServer, source: str) -> bool:
     answer = await ls.window_show_message_request_async(
         types.ShowMessageRequestParams(
             type=types.MessageType.Info,

@@ -203,8 +203,9 @@ class EvolutionService:
                 )
         if summary.get("promoted") and not summary["dryRun"]:
             self.server.send_status("ready", f"evolution: {summary['promoted']} task(s) promoted")
-        if (summary.get("promoted") or summary.get("programs")) and not summary["dryRun"] and self.server.hub:
-            self.server.hub.wake()  # the team hears of it at once, not at the next poll
+        shared = summary.get("promoted") or summary.get("programs") or _templates_changed(summary)
+        if shared and not summary["dryRun"] and self.server.hub:
+            self.server.hub.wake()  # the team hears of it (a program, a deployed version) at once, not at the next poll
 
     async def _begin_progress(self, dry_run: bool) -> RunProgress | None:
         token = await self.server.create_progress("evolve")

@@ -19,8 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from server.common.errors import HubError, ScionError
 from server.lsp import ScionServer
@@ -29,6 +33,10 @@ if TYPE_CHECKING:
     from server.hub.sync import HubLink, SyncResult
 
 log = logging.getLogger("scion.hub")
+T = TypeVar("T")
+# The sync's thread is niced: on a busy machine the scheduler runs the editor's requests first
+# (bench/hub_codeaction.py). Linux only, where a thread id names the thread for setpriority.
+SYNC_NICENESS = 10
 
 HUB_STATUS = "scion.hubStatus"
 HUB_SYNC = "scion.hubSync"
@@ -62,6 +70,7 @@ class HubService:
         self._sync_lock: asyncio.Lock | None = None
         self._listening: asyncio.Task | None = None
         self._stop_listening = threading.Event()
+        self._worker: ThreadPoolExecutor | None = None
 
     # -- configuration ----------------------------------------------------------
 
@@ -94,7 +103,16 @@ class HubService:
 
     # -- the background task ----------------------------------------------------
 
+    async def _in_worker(self, work: Callable[..., T], *args: Any) -> T:
+        """`work(*args)` in the hub's own thread, which runs at a lower CPU priority than the editor's requests."""
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(1, "scion-hub", initializer=_lower_priority)
+        return await asyncio.get_running_loop().run_in_executor(self._worker, work, *args)
+
     async def _sync_forever(self, url: str) -> None:
+        # The hub's modules and psycopg take a few hundred ms to import: in a worker thread, not
+        # on the event loop, where every request would wait for them (bench/hub_codeaction.py).
+        await self._in_worker(_load_hub_modules)
         from platformdirs import user_data_path
 
         from server.common.instance import instance_id
@@ -125,7 +143,7 @@ class HubService:
                 await self._sleep(delay)
         finally:
             self._stop_listening.set()
-            await asyncio.to_thread(link.close)
+            await self._in_worker(link.close)
 
     async def _sleep(self, delay: float) -> None:
         assert self._wake is not None
@@ -141,7 +159,7 @@ class HubService:
         await self.server.ready()
         store = self.server.require_store()
         async with self._sync_lock:
-            result = await asyncio.to_thread(link.sync, store)
+            result = await self._in_worker(link.sync, store)
         self.result = result
         self._went("connected", "", "hub connected: team %s, %s instance(s)", result.team, result.team_size)
         if result.pushed or result.pulled:
@@ -216,6 +234,9 @@ class HubService:
     def close(self) -> None:
         """At shutdown: the listener thread ends within its tick; the task is cancelled with the others."""
         self._stop()
+        if self._worker is not None:
+            self._worker.shutdown(wait=False, cancel_futures=True)
+            self._worker = None
 
     # -- commands and status ------------------------------------------------------
 
@@ -247,3 +268,25 @@ class HubService:
             "teamSize": self.result.team_size if self.result else 0,
             "lastSync": store.hub_state("last_sync") if store is not None else None,
         }
+
+
+def _load_hub_modules() -> None:
+    """Import what the sync needs (psycopg too, when installed; a missing one is the sync's HubError)."""
+    import importlib
+
+    for name in ("platformdirs", "server.hub.sync", "psycopg"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+
+
+def _lower_priority() -> None:
+    """Nice the calling thread by SYNC_NICENESS more than it was (Linux); elsewhere, or when refused, it stays."""
+    if sys.platform != "linux":
+        return
+    try:
+        thread = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + SYNC_NICENESS))
+    except OSError as error:
+        log.debug("the hub's thread keeps its priority: %s", error)

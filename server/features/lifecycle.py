@@ -21,7 +21,7 @@ from server.common.logs import open_log_file
 from server.lsp import ScionServer
 from server.templates.catalog import Catalog, default_roots
 
-if TYPE_CHECKING:  # sqlite-utils loads in the start-up worker, not at import
+if TYPE_CHECKING:  # the store loads in the start-up worker, not at import
     from server.store import Store
 
 log = logging.getLogger("scion.lifecycle")
@@ -109,7 +109,7 @@ def load_catalog(ls: ScionServer, *, with_store: bool = False) -> None:
     """Load the templates (and at start-up open the database) in a worker thread.
 
     `initialize` answers at once; `ls.ready()` waits for this. Importing
-    sqlite-utils, reading every manifest and opening SQLite cost more than
+    the store, reading every manifest and opening SQLite cost more than
     the whole handshake.
     """
     roots = default_roots(ls.workspace_root, template_roots(ls.settings, ls.workspace_root))

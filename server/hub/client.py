@@ -26,27 +26,47 @@ if TYPE_CHECKING:
 # concurrent pushes, so a row may appear below a cursor already passed. The
 # local side ignores what it already has.
 PULL_OVERLAP = 1000
-PULL_LIMIT = 5000
+PULL_LIMIT = 5000  # rows per page
 GENERATIONS_OVERLAP = "10 seconds"  # generations are pulled by push time: commits land out of order
+# Bounds of what one sync pulls (docs/hub.md has the numbers at 10,000 members): nothing pushed longer
+# ago than the window, and at most this many rows per sync. When more are waiting (the first sync of a
+# new member, one back after a long time offline), the newest are taken and the older ones skipped.
+GENERATIONS_WINDOW = "30 days"
+MAX_ROWS_PER_SYNC = 10_000
 
-# One statement per batch (arrays unnested on the server): a row at a time costs a round of
-# parse, plan and execute for each, which halves the ingest rate (bench/hub_ingest.py).
-_UPSERT_GENERATIONS = """
-INSERT INTO scion_hub.generations
-    (team, instance_id, generation_id, revision, template_id, template_version, status, data)
-SELECT %s, %s, g, r, t, v, s, d::jsonb
-FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[]) AS u(g, r, t, v, s, d)
-ON CONFLICT (instance_id, generation_id) DO UPDATE SET
-    revision = excluded.revision, template_id = excluded.template_id,
-    template_version = excluded.template_version, status = excluded.status,
-    data = excluded.data, pushed_at = now()
-WHERE scion_hub.generations.revision < excluded.revision
-"""
+# A position in the teammates' generations: (push time ISO, instance id, generation id).
+Keyset = tuple[str, str, str]
 
-_UPSERT_EXECUTIONS = """
+# One statement per batch, and the batch is one parameter: the outbox's JSON array as SQLite
+# made it (store/outbox.py), taken apart by PostgreSQL. A row at a time costs a round of parse,
+# plan and execute each (half the ingest rate); arrays of columns built in Python cost the
+# sync's thread a JSON decode and encode per entry, and psycopg's text array quoting ran a
+# regular expression per double quote of every payload (80% of a push's client time). Now the
+# client's work per batch does not grow with the batch (bench/hub_ingest.py, hub_codeaction.py).
+# One parse of the array serves both tables (a data-modifying WITH runs exactly once). A
+# statement may touch a row once: DISTINCT ON keeps the newest state of each key.
+_UPSERT = """
+WITH batch AS MATERIALIZED (
+    SELECT e ->> 'kind' AS kind, (e ->> 'id')::bigint AS revision, e -> 'payload' AS p
+    FROM jsonb_array_elements(%(entries)s::jsonb) AS e
+), generation_rows AS (
+    INSERT INTO scion_hub.generations
+        (team, instance_id, generation_id, revision, template_id, template_version, status, data)
+    SELECT DISTINCT ON (p ->> 'id') %(team)s::text, %(instance)s::text, p ->> 'id', revision,
+           p ->> 'template_id', p ->> 'template_version', p ->> 'status', p
+    FROM batch WHERE kind = 'generation'
+    ORDER BY p ->> 'id', revision DESC
+    ON CONFLICT (instance_id, generation_id) DO UPDATE SET
+        revision = excluded.revision, template_id = excluded.template_id,
+        template_version = excluded.template_version, status = excluded.status,
+        data = excluded.data, pushed_at = now()
+    WHERE scion_hub.generations.revision < excluded.revision
+)
 INSERT INTO scion_hub.executions (team, instance_id, generation_id, task, revision, kept, data)
-SELECT %s, %s, g, t, r, k, d::jsonb
-FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::boolean[], %s::text[]) AS u(g, t, r, k, d)
+SELECT DISTINCT ON (p ->> 'generation_id', p ->> 'task') %(team)s::text, %(instance)s::text,
+       p ->> 'generation_id', p ->> 'task', revision, (p ->> 'kept')::boolean, p
+FROM batch WHERE kind = 'execution'
+ORDER BY p ->> 'generation_id', p ->> 'task', revision DESC
 ON CONFLICT (instance_id, generation_id, task) DO UPDATE SET
     revision = excluded.revision, kept = excluded.kept, data = excluded.data,
     seq = nextval('scion_hub.executions_seq_seq')
@@ -59,7 +79,8 @@ SELECT template_id, template_version,
        count(*) FILTER (WHERE status = 'rejected') AS rejected,
        count(DISTINCT instance_id) AS instances
 FROM scion_hub.generations
-WHERE status IN ('accepted', 'rejected')
+WHERE team = (SELECT scion_hub.my_team()) AND pushed_at > now() - %(window)s::interval
+  AND status IN ('accepted', 'rejected')
 GROUP BY template_id, template_version
 """
 
@@ -71,7 +92,7 @@ SELECT template_id, question, value_json, kept, total FROM (
            row_number() OVER (PARTITION BY template_id, answer.key
                               ORDER BY count(*) DESC, max(pushed_at) DESC) AS rank
     FROM scion_hub.generations, jsonb_each(data -> 'answers') AS answer
-    WHERE status = 'accepted'
+    WHERE team = (SELECT scion_hub.my_team()) AND pushed_at > now() - %(window)s::interval AND status = 'accepted'
     GROUP BY template_id, answer.key, answer.value::text
 ) AS ranked WHERE rank = 1
 """
@@ -85,6 +106,7 @@ class Pulled:
     defaults: list[tuple[str, str, str, int, int]] = field(default_factory=list)
     executions: list[dict[str, Any]] = field(default_factory=list)
     cursor: int = 0
+    last: int = 0  # the sequence value of the page's last execution (0: none)
 
 
 class HubClient:
@@ -128,74 +150,93 @@ class HubClient:
         return self.team
 
     def push(self, entries: Sequence[dict[str, Any]]) -> list[int]:
-        """Store outbox entries {id, kind, key, payload} in one transaction; returns the ids stored."""
-        newest: dict[tuple[str, str], dict[str, Any]] = {}
-        for entry in entries:  # one statement may touch a row once: the latest state of each key
-            key = (entry["kind"], entry["key"])
-            if key not in newest or newest[key]["id"] < entry["id"]:
-                newest[key] = entry
-        generations: list[list[Any]] = [[], [], [], [], [], []]
-        executions: list[list[Any]] = [[], [], [], [], []]
-        for entry in newest.values():
-            payload = entry["payload"]
-            data = json.dumps(payload, default=str)
-            if entry["kind"] == "generation":
-                row = (
-                    payload["id"],
-                    entry["id"],
-                    payload["template_id"],
-                    payload["template_version"],
-                    payload["status"],
-                    data,
-                )
-                for column, value in zip(generations, row, strict=True):
-                    column.append(value)
-            elif entry["kind"] == "execution":
-                values = (payload["generation_id"], payload["task"], entry["id"], bool(payload["kept"]), data)
-                for column, value in zip(executions, values, strict=True):
-                    column.append(value)
-        with translated(self.url), self.conn.transaction():
-            if generations[0]:
-                self.conn.execute(_UPSERT_GENERATIONS, (self.team, self.instance_id, *generations))
-            if executions[0]:
-                self.conn.execute(_UPSERT_EXECUTIONS, (self.team, self.instance_id, *executions))
+        """Store outbox entries {id, kind, key, payload} given as objects; returns the ids stored."""
+        self.push_json(json.dumps(list(entries), ensure_ascii=False, default=str))
         return [entry["id"] for entry in entries]
 
-    def pull(self, cursor: int) -> Pulled:
-        """The team's rates and defaults, and the teammates' executions changed since `cursor`."""
-        pulled = Pulled(cursor=cursor)
+    def push_json(self, entries_json: str) -> None:
+        """Store outbox entries given as the JSON array text `[{id, kind, key, payload}, ...]`, in one transaction.
+
+        Kinds other than generations and executions are left out; of several
+        states of one row, the newest (largest id) is stored.
+        """
+        params = {"entries": entries_json, "team": self.team, "instance": self.instance_id}
         with translated(self.url), self.conn.transaction():
-            pulled.rates = [tuple(row) for row in self.conn.execute(_TEAM_RATES)]
-            pulled.defaults = [tuple(row) for row in self.conn.execute(_TEAM_DEFAULTS)]
+            self.conn.execute(_UPSERT, params)
+
+    def executions_start(self, cursor: int, most: int = MAX_ROWS_PER_SYNC) -> int:
+        """Where this sync's pull of teammates' executions begins: `cursor` less the overlap, or later when
+        more than `most` are waiting (then the newest `most` are pulled; the evolution engine reads recent
+        evidence)."""
+        start = max(0, cursor - PULL_OVERLAP)
+        with translated(self.url), self.conn.transaction():
+            row = self.conn.execute(
+                "SELECT seq FROM scion_hub.executions WHERE team = (SELECT scion_hub.my_team())"
+                " AND seq > %s AND instance_id <> %s ORDER BY seq DESC OFFSET %s LIMIT 1",
+                (start, self.instance_id, most),
+            ).fetchone()
+        return int(row[0]) if row is not None else start
+
+    def pull(self, cursor: int, after: int | None = None, limit: int = PULL_LIMIT, *, stats: bool = True) -> Pulled:
+        """A page of teammates' executions changed since `cursor` (less the overlap; strictly after `after`
+        when given), and (`stats`) the team's rates and defaults over the window: aggregates over the team's
+        generations, asked once per sync."""
+        pulled = Pulled(cursor=cursor)
+        window = {"window": GENERATIONS_WINDOW}
+        with translated(self.url), self.conn.transaction():
+            if stats:
+                pulled.rates = [tuple(row) for row in self.conn.execute(_TEAM_RATES, window)]
+                pulled.defaults = [tuple(row) for row in self.conn.execute(_TEAM_DEFAULTS, window)]
             rows = self.conn.execute(
                 "SELECT instance_id, generation_id, task, kept, data, seq FROM scion_hub.executions"
                 " WHERE seq > %s AND instance_id <> %s ORDER BY seq LIMIT %s",
-                (max(0, cursor - PULL_OVERLAP), self.instance_id, PULL_LIMIT),
+                (max(0, cursor - PULL_OVERLAP) if after is None else after, self.instance_id, limit),
             ).fetchall()
         for instance, generation_id, task, kept, data, seq in rows:
             pulled.executions.append(
                 {"origin": instance, "generation_id": generation_id, "task": task, "kept": kept, "data": data}
             )
             pulled.cursor = max(pulled.cursor, int(seq))
+            pulled.last = int(seq)
         return pulled
 
-    def pull_generations(self, cursor: str) -> tuple[list[dict[str, Any]], str]:
-        """Teammates' decided generations shared with their code, pushed since `cursor` (an ISO time; "" for all).
+    def generations_start(self, cursor: Keyset | None, most: int = MAX_ROWS_PER_SYNC) -> Keyset:
+        """Where this sync's pull of teammates' decided generations begins: just after `cursor`, less the
+        overlap, but never before the window, and no earlier than the `most`-th newest row waiting."""
+        since = cursor[0] if cursor else None
+        with translated(self.url), self.conn.transaction():
+            row = self.conn.execute(
+                "SELECT greatest(coalesce(%s::timestamptz - %s::interval, '-infinity'), now() - %s::interval)",
+                (since, GENERATIONS_OVERLAP, GENERATIONS_WINDOW),
+            ).fetchone()
+            start = row[0] if row else None
+            newest = self.conn.execute(
+                "SELECT pushed_at, instance_id, generation_id FROM scion_hub.generations"
+                " WHERE team = (SELECT scion_hub.my_team()) AND pushed_at > %s AND instance_id <> %s"
+                " ORDER BY pushed_at DESC, instance_id DESC, generation_id DESC OFFSET %s LIMIT 1",
+                (start, self.instance_id, most),
+            ).fetchone()
+        if newest is not None:  # more than `most` waiting: begin after the one just older than the `most` newest
+            return (newest[0].isoformat(), newest[1], newest[2])
+        return (start.isoformat() if start is not None else "", "", "")
 
-        Rows are pulled again from GENERATIONS_OVERLAP before the cursor: pushes commit
-        out of order. Returns them ({origin, data}) and the new cursor.
-        """
+    def pull_generations(self, after: Keyset, limit: int = PULL_LIMIT) -> tuple[list[dict[str, Any]], Keyset]:
+        """One page of teammates' decided generations pushed after `after`, oldest first (every share level:
+        the payload says what was shared). Returns them ({origin, data}) and the position of the last one."""
         with translated(self.url), self.conn.transaction():
             rows = self.conn.execute(
-                "SELECT instance_id, data, pushed_at FROM scion_hub.generations"
-                " WHERE instance_id <> %s AND status IN ('accepted', 'rejected') AND data ? 'rendered_text'"
-                " AND pushed_at > coalesce(%s::timestamptz - %s::interval, '-infinity')"
-                " ORDER BY pushed_at LIMIT %s",
-                (self.instance_id, cursor or None, GENERATIONS_OVERLAP, PULL_LIMIT),
+                "SELECT instance_id, generation_id, data, pushed_at FROM scion_hub.generations"
+                " WHERE team = (SELECT scion_hub.my_team()) AND instance_id <> %s"
+                " AND (pushed_at, instance_id, generation_id) > (%s::timestamptz, %s, %s)"
+                " AND status IN ('accepted', 'rejected')"
+                " ORDER BY pushed_at, instance_id, generation_id LIMIT %s",
+                (self.instance_id, after[0] or "-infinity", after[1], after[2], limit),
             ).fetchall()
-        found = [{"origin": instance, "data": data} for instance, data, _ in rows]
-        newest = max((pushed_at.isoformat() for _, _, pushed_at in rows), default=cursor)
-        return found, max(newest, cursor)
+        found = [{"origin": instance, "data": data} for instance, _, data, _ in rows]
+        if not rows:
+            return found, after
+        instance, generation, _, pushed_at = rows[-1]
+        return found, (pushed_at.isoformat(), instance, generation)
 
     def publish_program(self, entry: dict[str, Any], stage: str) -> str:
         """Publish a promoted program as the task's next immutable version, if this instance gets to decide.

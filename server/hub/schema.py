@@ -177,8 +177,14 @@ V4_TEMPLATES = [
         FOR EACH ROW EXECUTE FUNCTION scion_hub.notify_team()""",
 ]
 
+V5_BOUNDED_PULLS = [
+    # Teammates' decided generations are pulled by push time in pages (keyset on push time, instance,
+    # generation) from a bounded start: the newest rows of a window, found by walking this index backwards.
+    "CREATE INDEX generations_by_push ON scion_hub.generations (team, pushed_at, instance_id, generation_id)",
+]
+
 # Index i holds the migration from version i to i + 1. Append only.
-MIGRATIONS: list[list[str]] = [V1_CORE, V2_LEARNING, V3_PROGRAMS, V4_TEMPLATES]
+MIGRATIONS: list[list[str]] = [V1_CORE, V2_LEARNING, V3_PROGRAMS, V4_TEMPLATES, V5_BOUNDED_PULLS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -11,17 +11,18 @@ the hub is unreachable.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from server.common.errors import HubError, ScionError
 from server.hub import shown
-from server.hub.client import PULL_LIMIT, HubClient, connected
+from server.hub.client import MAX_ROWS_PER_SYNC, PULL_LIMIT, HubClient, Keyset, connected
 from server.hub.programs import ProgramExchange, adopt_programs, publish_programs
 from server.hub.schema import channel_for
 from server.hub.templates import TemplateExchange, install_templates, publish_templates
@@ -30,6 +31,10 @@ if TYPE_CHECKING:
     from server.store import Store
 
 BATCH = 500
+# Teammates' generations kept locally: a month, and the newest of each version (template improvement
+# replays at most a few hundred; trials decide within MAX_TRIAL_DECIDED).
+KEEP_DAYS = 30
+KEEP_PER_VERSION = 2000
 LAST_SYNC = "last_sync"
 EXECUTIONS_CURSOR = "executions_cursor"
 GENERATIONS_CURSOR = "generations_cursor"
@@ -67,8 +72,12 @@ class HubLink:
         user_templates: Path | None = None,
         batch: int = BATCH,
         pause_s: float = 0.0,
+        page: int = PULL_LIMIT,
+        max_rows: int = MAX_ROWS_PER_SYNC,
     ) -> None:
         self.url = url
+        self.page = page  # rows per pulled page
+        self.max_rows = max_rows  # rows of each kind pulled per sync at most
         # The server pushes small batches with a pause between them: the worker thread then
         # never holds the interpreter long enough to slow the editor's requests.
         self.batch = batch
@@ -100,6 +109,8 @@ class HubLink:
                 user_templates=self.user_templates,
                 batch=self.batch,
                 pause_s=self.pause_s,
+                page=self.page,
+                max_rows=self.max_rows,
             )
         except ScionError:  # the hub's failures, and the local store's (those say so themselves)
             self.close()  # the next attempt starts from a fresh connection
@@ -119,37 +130,22 @@ def sync_once(
     user_templates: Path | None = None,
     batch: int = BATCH,
     pause_s: float = 0.0,
+    page: int = PULL_LIMIT,
+    max_rows: int = MAX_ROWS_PER_SYNC,
 ) -> SyncResult:
     report = progress or (lambda what, done, total: None)
     total = store.outbox_size()
     pushed = 0
     report("push", 0, total)
-    while entries := store.outbox_batch(batch):
-        store.acknowledge(client.push(entries))
-        pushed += len(entries)
+    while (entries := store.outbox_slice(batch)) is not None:
+        client.push_json(entries.entries_json)
+        store.acknowledge_through(entries.last_id)
+        pushed += entries.count
         report("push", pushed, max(total, pushed))
         if pause_s:
             time.sleep(pause_s)
-    pulled = 0
-    cursor = int(store.hub_state(EXECUTIONS_CURSOR) or 0)
-    while True:
-        found = client.pull(cursor)
-        pulled += store.merge_team_executions(found.executions)
-        report("pull", pulled, None)
-        if found.cursor <= cursor:
-            break
-        cursor = found.cursor
-        store.set_hub_state(EXECUTIONS_CURSOR, str(cursor))
-    store.replace_team_stats(found.rates, found.defaults)
-    since = store.hub_state(GENERATIONS_CURSOR) or ""
-    while True:  # teammates' code-level generations: template improvement's team evidence
-        generations, newest = client.pull_generations(since)
-        store.merge_team_generations(generations)
-        if newest <= since or len(generations) < PULL_LIMIT:
-            store.set_hub_state(GENERATIONS_CURSOR, newest)
-            break
-        since = newest
-        store.set_hub_state(GENERATIONS_CURSOR, since)
+    pulled = pull_executions(client, store, report, page, max_rows)
+    pull_generations(client, store, page, max_rows)
     programs = ProgramExchange()
     adopt_programs(client, store, workspace, min_accuracy, programs)
     programs.published = publish_programs(client, store)
@@ -162,6 +158,56 @@ def sync_once(
     store.set_hub_state(TEAM, client.team)
     store.set_hub_state(TEAM_SIZE, str(size))
     return SyncResult(client.team, size, pushed, pulled, store.outbox_size(), programs, templates)
+
+
+def pull_executions(client: HubClient, store: Store, report: SyncProgress, page: int, max_rows: int) -> int:
+    """Teammates' executions since the cursor, in pages, at most `max_rows` (the newest); also the team's
+    rates and defaults. Returns how many local rows changed."""
+    pulled = seen = 0
+    cursor = int(store.hub_state(EXECUTIONS_CURSOR) or 0)
+    after = client.executions_start(cursor, max_rows)
+    first = True
+    while True:
+        found = client.pull(cursor, after, page, stats=first)
+        if first:
+            store.replace_team_stats(found.rates, found.defaults)
+            first = False
+        pulled += store.merge_team_executions(found.executions)
+        seen += len(found.executions)
+        report("pull", pulled, None)
+        if found.cursor > cursor:
+            cursor = found.cursor
+            store.set_hub_state(EXECUTIONS_CURSOR, str(cursor))
+        after = found.last
+        if len(found.executions) < page or seen >= max_rows:
+            break
+    return pulled
+
+
+def pull_generations(client: HubClient, store: Store, page: int, max_rows: int) -> int:
+    """Teammates' decided generations (the evidence of template improvement, trials and answer verdicts)
+    pushed since the cursor, within the window, at most `max_rows` (the newest); the local copy is then
+    pruned to the window and the newest of each version. Returns how many arrived."""
+    stored = store.hub_state(GENERATIONS_CURSOR) or ""
+    # The cursor is a keyset; an older database holds a bare push time.
+    cursor: Keyset | None = None
+    if stored.startswith("["):
+        time, instance, generation = json.loads(stored)
+        cursor = (str(time), str(instance), str(generation))
+    elif stored:
+        cursor = (stored, "", "")
+    after = client.generations_start(cursor, max_rows)
+    seen = 0
+    while True:
+        generations, after = client.pull_generations(after, page)
+        store.merge_team_generations(generations)
+        seen += len(generations)
+        store.set_hub_state(GENERATIONS_CURSOR, json.dumps(after))
+        if len(generations) < page or seen >= max_rows:
+            break
+    cutoff = (datetime.now(UTC) - timedelta(days=KEEP_DAYS)).isoformat(timespec="seconds")
+    store.prune_team_generations(cutoff, KEEP_PER_VERSION)
+    return seen
 
 
 class Backoff:

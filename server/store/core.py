@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, overload
 
-if TYPE_CHECKING:  # sqlite-utils is imported when a database is opened, not at start-up
-    from sqlite_utils import Database
+if TYPE_CHECKING:
+    from server.store.connection import Database
 
-from server.store.connection import MEMORY, describe_error, open_database, transaction
+from server.store.connection import MEMORY, describe_error, open_database, open_reader, transaction
 
 Clock = Callable[[], datetime]
 Row = dict[str, Any]
@@ -22,6 +22,17 @@ Row = dict[str, Any]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def iso_utc(moment: datetime) -> str:
+    """`moment` as the ISO 8601 UTC string every time column holds; naive times count as UTC.
+
+    Always UTC with the same shape, so the strings sort in time order and
+    their first ten characters are the UTC day.
+    """
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def to_json(value: Any) -> str:
@@ -67,6 +78,10 @@ class StoreCore:
         self._lock = threading.RLock()
         self._db: Database = open_database(path)  # the raw text: Path() would fold a URL's `//`
         self.path: Path | str = path if str(path) == MEMORY else Path(path)
+        # A read-only second connection for a background reader (the hub's sync), opened when
+        # first needed; its own lock, so that reader never waits for, nor holds, `_lock`.
+        self._reader: sqlite3.Connection | None = None
+        self._reader_lock = threading.Lock()
 
     @property
     def schema_version(self) -> int:
@@ -74,6 +89,10 @@ class StoreCore:
         return version
 
     def close(self) -> None:
+        with self._reader_lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
         with self._lock:
             self._db.conn.close()
 
@@ -84,20 +103,10 @@ class StoreCore:
         self.close()
 
     def now(self, at: datetime | str | None = None) -> str:
-        """`at` (or the clock's now) as an ISO 8601 UTC string; naive times count as UTC.
-
-        Always UTC with the same shape, so the strings sort in time order and
-        their first ten characters are the UTC day.
-        """
+        """`at` (or the clock's now) as an ISO 8601 UTC string (`iso_utc`)."""
         if at is None:
-            moment = self._clock()
-        elif isinstance(at, str):
-            moment = datetime.fromisoformat(at)
-        else:
-            moment = at
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC).isoformat(timespec="microseconds")
+            return iso_utc(self._clock())
+        return iso_utc(datetime.fromisoformat(at) if isinstance(at, str) else at)
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self._lock, self._translated_errors():
@@ -118,6 +127,18 @@ class StoreCore:
         with self._lock, self._translated_errors():
             row = self._db.execute(sql, params).fetchone()
         return None if row is None else row[0]
+
+    def _row_apart(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        """One row read on the read-only second connection (an in-memory store has none: its own, then)."""
+        if not isinstance(self.path, Path):
+            with self._lock, self._translated_errors():
+                row: tuple[Any, ...] | None = self._db.execute(sql, params).fetchone()
+            return row
+        with self._reader_lock, self._translated_errors():
+            if self._reader is None:
+                self._reader = open_reader(self.path)
+            row = self._reader.execute(sql, params).fetchone()
+        return row
 
     @contextmanager
     def _writing(self) -> Iterator[Database]:

@@ -13,7 +13,7 @@ from server.store.outbox import OutboxMixin
 from server.store.schema import DECIDED_STATUSES, GENERATION_STATUSES
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from server.store.connection import Database
 
 # A bulk import touches index pages all over the file; with SQLite's default
 # 2 MB cache they spill to the WAL again and again (twice as slow at 1M rows).
@@ -73,23 +73,25 @@ class GenerationsMixin(OutboxMixin):
 
         `rendered_sha` defaults to the sha256 of `rendered_text`.
         """
-        row = self._generation_row(
-            template_id,
-            template_version,
-            file_path,
-            mode,
-            answers,
-            answer_sources,
-            rendered_text,
-            rendered_sha,
-            region,
-            instance_id,
-            status,
-            generation_id,
-            created_at,
+        row = generation_values(
+            {
+                "template_id": template_id,
+                "template_version": template_version,
+                "file_path": file_path,
+                "mode": mode,
+                "answers": answers,
+                "answer_sources": answer_sources,
+                "rendered_text": rendered_text,
+                "rendered_sha": rendered_sha,
+                "region": region,
+                "instance_id": instance_id,
+                "status": status,
+                "generation_id": generation_id,
+            },
+            self.now(created_at),
         )
         with self._writing() as db:
-            db.execute(_INSERT_GENERATION, row)
+            db.execute(INSERT_GENERATION, row)
             self._share_generation(db, row[0])
         inserted: str = row[0]
         return inserted
@@ -99,59 +101,9 @@ class GenerationsMixin(OutboxMixin):
 
         Each mapping takes the keyword names of `record_generation`.
         """
-        rows = (
-            self._generation_row(
-                g["template_id"],
-                g["template_version"],
-                g["file_path"],
-                g["mode"],
-                g["answers"],
-                g.get("answer_sources"),
-                g.get("rendered_text", ""),
-                g.get("rendered_sha"),
-                g.get("region"),
-                g.get("instance_id"),
-                g.get("status", "offered"),
-                g.get("generation_id"),
-                g.get("created_at"),
-            )
-            for g in generations
-        )
+        rows = (generation_values(g, self.now(g.get("created_at"))) for g in generations)
         with self._lock, self._larger_page_cache(_IMPORT_CACHE_KIB), self._writing() as db:
-            return db.conn.executemany(_INSERT_GENERATION, rows).rowcount
-
-    def _generation_row(
-        self,
-        template_id: str,
-        template_version: str,
-        file_path: str,
-        mode: str,
-        answers: Mapping[str, Any],
-        answer_sources: Mapping[str, str] | None,
-        rendered_text: str,
-        rendered_sha: str | None,
-        region: Mapping[str, Any] | None,
-        instance_id: str | None,
-        status: str,
-        generation_id: str | None,
-        created_at: datetime | str | None,
-    ) -> tuple[Any, ...]:
-        _check_status(status)
-        return (
-            generation_id or str(uuid.uuid4()),
-            template_id,
-            template_version,
-            str(file_path),
-            mode,
-            to_json(dict(answers)),
-            to_json(dict(answer_sources or {})),
-            rendered_text,
-            rendered_sha if rendered_sha is not None else sha256_text(rendered_text),
-            None if region is None else to_json(region),
-            instance_id,
-            self.now(created_at),
-            status,
-        )
+            return db.conn.executemany(INSERT_GENERATION, rows).rowcount
 
     def get_generation(self, generation_id: str) -> Row | None:
         """The generation as a dict (JSON columns parsed), or None."""
@@ -292,7 +244,34 @@ class GenerationsMixin(OutboxMixin):
         return status
 
 
-_INSERT_GENERATION = f"INSERT INTO generations ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
+def generation_values(generation: Mapping[str, Any], created_at: str) -> tuple[Any, ...]:
+    """The INSERT_GENERATION parameters of one generation, given by the keyword names of `record_generation`.
+
+    `created_at` is already an ISO 8601 UTC string (Store.now).
+    """
+    status = generation.get("status", "offered")
+    _check_status(status)
+    rendered_text = generation.get("rendered_text", "")
+    rendered_sha = generation.get("rendered_sha")
+    region = generation.get("region")
+    return (
+        generation.get("generation_id") or str(uuid.uuid4()),
+        generation["template_id"],
+        generation["template_version"],
+        str(generation["file_path"]),
+        generation["mode"],
+        to_json(dict(generation["answers"])),
+        to_json(dict(generation.get("answer_sources") or {})),
+        rendered_text,
+        rendered_sha if rendered_sha is not None else sha256_text(rendered_text),
+        None if region is None else to_json(region),
+        generation.get("instance_id"),
+        created_at,
+        status,
+    )
+
+
+INSERT_GENERATION = f"INSERT INTO generations ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
 
 
 def _version_filter(template_id: str, version: str | None) -> tuple[str, tuple[Any, ...]]:

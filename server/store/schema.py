@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # sqlite-utils is imported when a database is opened, not at start-up
-    from sqlite_utils import Database
+if TYPE_CHECKING:
+    from server.store.connection import Database
 
 GENERATION_STATUSES = ("offered", "applied", "pending", "accepted", "rejected", "cancelled")
 DECIDED_STATUSES = ("accepted", "rejected")
@@ -326,6 +326,26 @@ def add_team_hub(db: Database) -> None:
     )
 
 
+def add_team_evidence(db: Database) -> None:
+    """Version 5: teammates' decided generations at every share level, so every decision counts the team.
+
+    - `team_generations.shared`: the share level a teammate's row came at
+      (`stats`, `answers` or `code`; the rows pulled before had their code).
+      What is not shared is not counted: trial verdicts count every level,
+      answer verdicts `answers` and `code`, edit rates and the improvement's
+      history `code` only. Below `code`, `rendered_text` is ''.
+    - An index by creation time within a version: a trial's arms count the
+      verdicts since the trial began.
+    """
+    _run(
+        db,
+        [
+            "ALTER TABLE team_generations ADD COLUMN shared TEXT NOT NULL DEFAULT 'code'",
+            "CREATE INDEX team_generations_by_time ON team_generations (template_id, template_version, created_at)",
+        ],
+    )
+
+
 Migration = Callable[["Database"], None]
 
 # Index i holds the migration from version i to i + 1. Append only.
@@ -334,5 +354,6 @@ MIGRATIONS: list[Migration] = [
     add_generation_totals,
     add_edit_totals_and_trials,
     add_team_hub,
+    add_team_evidence,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -30,6 +30,8 @@ class MigrationResult:
 
 def _migrations_between(versions: list[Template], old: str, new: str) -> list[tuple[Template, Migration]]:
     """Migrations with old < version <= new, once each; a newer manifest's copy of a step wins."""
+    if not any(template.migrations for template in versions):
+        return []  # most templates have none: a batch need not sort and compare versions per file
     chosen: dict[str, tuple[Template, Migration]] = {}
     for template in sorted(versions, key=lambda t: version_key(t.version)):
         if version_key(template.version) > version_key(new):

@@ -10,7 +10,6 @@ first one. Size and nesting are capped so parsing itself stays short.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from ruamel.yaml.composer import Composer, ComposerError
 from ruamel.yaml.events import AliasEvent
 
 from server.common.errors import ScionError
+from server.common.fsutil import read_all
 
 MAX_YAML_BYTES = 4 * 1024 * 1024  # a manifest or an answer file is a few KB; 4 MB is far beyond any real one
 MAX_YAML_DEPTH = 64  # levels of nested collections; real files nest five or six deep
@@ -59,13 +59,7 @@ def read_bounded_text(path: Path, error: type[ScionError], *, universal_newlines
 
     `universal_newlines`: \r\n and \r read as \n, like Path.read_text.
     """
-    with open(path, "rb") as handle:
-        # Sized by the file (one byte more shows growth past the cap): a read of the whole cap allocates 4 MB,
-        # which cost more than the reading in a batch of a thousand answer files.
-        limit = MAX_YAML_BYTES + 1
-        data = handle.read(min(os.fstat(handle.fileno()).st_size + 1, limit))
-        while len(data) < limit and (more := handle.read(min(64 * 1024, limit - len(data)))):
-            data += more  # the file grew since fstat
+    data = read_all(path, limit=MAX_YAML_BYTES)  # sized by the file: never a buffer of the whole cap
     if len(data) > MAX_YAML_BYTES:
         raise error(
             f"larger than {MAX_YAML_BYTES // (1024 * 1024)} MB; template manifests and answer files must be smaller",

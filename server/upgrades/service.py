@@ -22,7 +22,7 @@ from typing import Any
 
 from server.common.confine import inside_workspace
 from server.common.errors import AnswerError, ScionError, TemplateError, TemplateNotFound
-from server.common.fsutil import sha256_text
+from server.common.fsutil import read_all, sha256_text
 from server.context import context_for_path
 from server.store import Store
 from server.templates.answerfile import AnswerRecord, answer_file_of, now_iso, primary_file, read_source
@@ -48,8 +48,7 @@ ReadText = Callable[[Path], "str | None"]
 
 def read_from_disk(path: Path) -> str | None:
     try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            return handle.read()
+        return read_all(path).decode("utf-8")  # line endings as they are (newline="")
     except FileNotFoundError:
         return None
 

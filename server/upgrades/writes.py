@@ -43,7 +43,7 @@ from pathlib import Path
 
 from server.common.confine import confine_relative, inside_workspace, relative_key
 from server.common.errors import PathEscapeError
-from server.common.fsutil import write_all
+from server.common.fsutil import read_all, write_all
 from server.common.gitignore import JOURNALS, ignore_in_scion_folder
 
 try:  # flock tells a live batch's journal from an abandoned one
@@ -351,11 +351,9 @@ def _check_unchanged(write: _Write) -> None:
 
 def _read_original(path: Path) -> bytes | None:
     try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+        return read_all(path, flags=_NOFOLLOW)
     except FileNotFoundError:
         return None
-    with os.fdopen(fd, "rb") as handle:
-        return handle.read()
 
 
 def _apply(writes: list[_Write]) -> OSError | None:

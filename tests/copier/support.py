@@ -74,25 +74,27 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-def run(argv: list[str], *, cwd: Path, home: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    argv: list[str], *, cwd: Path, home: Path, stdin: str | None = None, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         argv,
         cwd=cwd,
         capture_output=True,
         text=True,
-        env=isolated_env(home),
+        env={**isolated_env(home), **(env or {})},
         input=stdin,
         stdin=None if stdin is not None else subprocess.DEVNULL,
         timeout=300,
     )
 
 
-def copier(*args: str, cwd: Path, home: Path) -> subprocess.CompletedProcess[str]:
-    return run([sys.executable, "-m", "copier", *args], cwd=cwd, home=home)
+def copier(*args: str, cwd: Path, home: Path, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return run([sys.executable, "-m", "copier", *args], cwd=cwd, home=home, env=env)
 
 
-def scion(*args: str, cwd: Path, home: Path) -> subprocess.CompletedProcess[str]:
-    return run([sys.executable, "-P", "-m", "server", *args], cwd=cwd, home=home)
+def scion(*args: str, cwd: Path, home: Path, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return run([sys.executable, "-P", "-m", "server", *args], cwd=cwd, home=home, env=env)
 
 
 def tree(root: Path) -> dict[str, object]:

@@ -119,9 +119,11 @@ def test_hostile_templates_are_refused_and_write_nothing_outside(tmp_path: Path,
     assert not Path("/tmp/scion-escape-test").exists()
 
 
-def test_a_symlink_out_of_the_template_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("config", ["x: 1\n", "_preserve_symlinks: true\nx: 1\n"], ids=["followed", "preserved"])
+def test_a_symlink_out_of_the_template_is_refused(tmp_path: Path, config: str) -> None:
+    # copier copies a preserved link pointing anywhere; Scion refuses it all the same (README: differences).
     (tmp_path / "secret.txt").write_text("secret")
-    git_template(tmp_path / "template", [("v1.0.0", {"copier.yml": "x: 1\n", "a.txt": "a"})])
+    git_template(tmp_path / "template", [("v1.0.0", {"copier.yml": config, "a.txt": "a"})])
     os.symlink(tmp_path / "secret.txt", tmp_path / "template/leak.txt")
     os.symlink("../secret.txt", tmp_path / "template/relative-leak.txt")
     from tests.copier.support import git

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from server.hub.admin import add_member
+from server.hub.schema import SCHEMA_VERSION
 from server.hub.sync import HubLink
 from server.store import Store
 from server.store.outbox import Sharing
@@ -30,7 +31,10 @@ def scion(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subproces
 
 def test_init_add_member_generate_status_and_sync(hub_db, workspace):
     init = scion("hub", "init", hub_db, cwd=workspace)
-    assert init.returncode == 0 and "hub schema at version 4 (4 migration(s) applied)" in init.stdout
+    assert (
+        init.returncode == 0
+        and f"hub schema at version {SCHEMA_VERSION} ({SCHEMA_VERSION} migration(s) applied)" in init.stdout
+    )
     member = scion("hub", "add-member", "ann", "--team", "shop", "--hub", hub_db, cwd=workspace)
     assert member.returncode == 0, member.stderr
     ann = {"SCION_HUB_URL": member_url(hub_db, "ann")}

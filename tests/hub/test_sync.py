@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+import threading
+
 import psycopg
 import pytest
 
@@ -12,6 +17,7 @@ from server.hub.sync import Backoff, HubLink
 from server.store import Store
 from server.store.outbox import Sharing
 from tests.hub.conftest import member_url
+from tests.support.outbox import pending
 
 TASK = "python/dataclass:class_name"
 
@@ -51,20 +57,41 @@ def test_the_same_batch_pushed_twice_is_stored_once(team, tmp_path):
         store.sharing = Sharing("ann-laptop")
         teach(store, "g1", "order", "OrderModel")
         teach(store, "g2", "user", "UserModel", "rejected")
-        batch = store.outbox_batch()
+        batch = pending(store)
         assert ann.push(batch) == [entry["id"] for entry in batch]
         ann.push(batch)
         assert hub_rows(team, "generations") == 2 and hub_rows(team, "executions") == 2
         # An older state arriving after a newer one changes nothing.
-        store.acknowledge([entry["id"] for entry in batch])
+        store.acknowledge_through(batch[-1]["id"])
         store.decide("g2", "accepted")
-        newer = store.outbox_batch()
+        newer = pending(store)
         ann.push(newer)
         ann.push(batch)
     with psycopg.connect(team) as conn:
         assert conn.execute("SELECT status FROM scion_hub.generations WHERE generation_id = 'g2'").fetchone() == (
             "accepted",
         )
+
+
+def test_a_slice_with_several_states_of_a_row_stores_the_newest(team, tmp_path):
+    """The sync's path: SQLite's JSON array pushed as it is; one statement may touch a row once."""
+    with Store(tmp_path / "ann.db") as store, connected(member_url(team, "ann"), "ann-laptop") as ann:
+        store.sharing = Sharing("ann-laptop")
+        teach(store, "g1", "order", "OrderModel", "rejected")
+        part = store.outbox_slice()
+        assert part is not None
+        entries = json.loads(part.entries_json)
+        newer = [dict(entry, id=entry["id"] + 100) for entry in entries]
+        for entry in newer:
+            entry["payload"] = dict(entry["payload"], status="accepted", kept=True)
+        ann.push_json(json.dumps(newer + entries))  # the newer states first: order does not matter
+        store.acknowledge_through(part.last_id)
+        assert store.outbox_slice() is None
+    with psycopg.connect(team) as conn:
+        assert conn.execute("SELECT status, revision FROM scion_hub.generations").fetchall() == [
+            ("accepted", newer[0]["id"])
+        ]
+        assert conn.execute("SELECT kept FROM scion_hub.executions").fetchall() == [(True,)]
 
 
 def test_a_hub_that_stops_and_starts_again_loses_nothing(team, pg_cluster, tmp_path):
@@ -122,3 +149,22 @@ def test_backoff_doubles_up_to_its_ceiling_and_resets():
     assert [backoff.failed() for _ in range(5)] == [1, 2, 4, 5, 5]
     backoff.succeeded()
     assert backoff.failed() == 1
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="thread priorities by thread id are Linux's")
+def test_the_servers_sync_thread_runs_niced_below_the_editors_requests():
+    from server.features.hub import SYNC_NICENESS, _lower_priority
+
+    seen: list[int] = []
+
+    def in_the_sync_thread() -> None:
+        before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        _lower_priority()
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) - before)
+
+    thread = threading.Thread(target=in_the_sync_thread)
+    thread.start()
+    thread.join()
+    process = os.getpriority(os.PRIO_PROCESS, 0)
+    assert seen == [min(19, process + SYNC_NICENESS) - process]  # niceness stops at 19
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == os.getpriority(os.PRIO_PROCESS, 0)

@@ -15,6 +15,7 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import psycopg
 import pytest
 import yaml
 from lsprotocol import types
@@ -34,18 +35,25 @@ from tests.support.client_compat import fix_code_action_union
 LEARNING = {"debounce": 0.2, "minExecutions": 4, "minKeptRate": 0.75}
 
 
-def options(hub_url: str) -> dict:
+# A version is worth improving once 8 generations are decided and most were kept but edited: each
+# developer decides 5 (one kept as generated, four edited), too few alone. The team shares its code,
+# so each sees the other's edits.
+IMPROVING = {**LEARNING, "minDecided": 8, "improveBelow": 0.5, "improveEditedAbove": 0.6, "trialShare": 0.0}
+TEAM_EDIT = "from typing import ClassVar\n"  # what both developers add under the generated import
+
+
+def options(hub_url: str, evolution: dict | None = None, share: str = "answers") -> dict:
     return {
         "ask": True,
         "scion": {
             "tracking": FAST_TRACKING,
-            "evolution": LEARNING,
-            "hub": {"url": hub_url, "pollInterval": 1.0},
+            "evolution": evolution or LEARNING,
+            "hub": {"url": hub_url, "pollInterval": 1.0, "share": share},
         },
     }
 
 
-async def start_editor(workspace: Path, instance: str, hub_url: str) -> Editor:
+async def start_editor(workspace: Path, instance: str, hub_url: str, **settings) -> Editor:
     (workspace / ".scion").mkdir(parents=True)
     config = ClientServerConfig(
         server_command=[sys.executable, "-P", "-m", "server"],
@@ -59,7 +67,7 @@ async def start_editor(workspace: Path, instance: str, hub_url: str) -> Editor:
     client = await config.start()
     fix_code_action_union(client.protocol._converter)
     editor = Editor(client, workspace)
-    await client.initialize_session(initialize_params("visual_studio_code", workspace, options(hub_url)))
+    await client.initialize_session(initialize_params("visual_studio_code", workspace, options(hub_url, **settings)))
     return editor
 
 
@@ -69,8 +77,8 @@ async def team(hub, tmp_path) -> AsyncIterator[Callable]:
     add_member(hub, "bob", "shop")
     started: list[Editor] = []
 
-    async def developer(name: str) -> Editor:
-        editor = await start_editor(tmp_path / name, f"{name}-laptop", member_url(hub, name))
+    async def developer(name: str, **settings) -> Editor:
+        editor = await start_editor(tmp_path / name, f"{name}-laptop", member_url(hub, name), **settings)
         started.append(editor)
         return editor
 
@@ -157,3 +165,44 @@ async def test_a_template_version_the_team_deployed_is_offered_as_an_upgrade(tea
 
 def upgrade_offers(editor: Editor, uri: str) -> list:
     return [d for d in editor.diagnostics(uri) if d.code == "scion.upgrade"]
+
+
+async def generate_and_edit(editor: Editor, rel: str, edit: bool = True) -> str:
+    """A dataclass in a new module, then (`edit`) the team's edit under its import; returns the file's uri
+    once kept."""
+    editor.answer = lambda params: {q["name"]: q.get("default") for q in params["questions"]}
+    uri = editor.open(rel, MODULE)
+    result = await editor.generate(uri, "python/dataclass", line=2, answers=DATACLASS_ANSWERS)
+    assert editor.text(uri).splitlines()[2] == "from dataclasses import dataclass"
+    if edit:
+        editor.change(uri, 3, 0, 3, 0, TEAM_EDIT)
+        editor.save(uri)
+    generation_id = result["generationId"]
+    await editor.wait_for(lambda: status_of(editor.workspace, generation_id) == "accepted", timeout=90)
+    return uri
+
+
+async def test_a_template_improved_from_both_developers_edits_is_offered_to_both(team, hub):
+    ann = await team("ann", evolution=IMPROVING, share="code")
+    bob = await team("bob", evolution=IMPROVING, share="code")
+    # Each keeps one file as generated (the one the upgrade is offered for), then edits four.
+    ann_plain = await generate_and_edit(ann, "shop/order.py", edit=False)
+    bob_plain = await generate_and_edit(bob, "geo/tile.py", edit=False)
+    for name in ("invoice", "refund", "basket", "coupon"):
+        await generate_and_edit(ann, f"shop/{name}.py")
+    for name in ("route", "place", "zone", "area"):
+        await generate_and_edit(bob, f"geo/{name}.py")
+
+    # Each server evolves after its own verdicts (5 decided: too few) and again once the other's
+    # generations arrive from the hub (10): one of them deploys 1.2.0 and publishes it, the other installs it.
+    for editor, uri in ((ann, ann_plain), (bob, bob_plain)):
+        [offer] = await editor.wait_for(lambda e=editor, u=uri: upgrade_offers(e, u), timeout=180)
+        assert offer.data["to"] == "1.2.0", offer
+    with psycopg.connect(hub) as conn:
+        deployed = conn.execute(
+            "SELECT template_id, version, parent_version FROM scion_hub.template_versions"
+        ).fetchall()
+    assert deployed == [("python/dataclass", "1.2.0", "1.1.0")]
+    for who in (ann, bob):
+        with Store(who.workspace / ".scion" / "scion.db") as store:
+            assert store.team_generation_totals()[("python/dataclass", "1.1.0")] == (5, 0, 4)  # the other's, with code

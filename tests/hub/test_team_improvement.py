@@ -63,7 +63,9 @@ def test_a_version_evolved_from_both_teammates_evidence_is_offered_to_both(hub, 
 
         bob_link.sync(bob)
         ann_link.sync(ann)
-        assert ann.team_generation_totals() == {(TEMPLATE, "1.1.0"): (4, 2)}  # bob's, pulled with their code
+        assert ann.team_generation_totals() == {
+            (TEMPLATE, "1.1.0"): (4, 2, 4)
+        }  # bob's: 4 kept (all edited), 2 rejected
         catalog = catalog_of(ann_ws)
         report = run_improvement(ann, catalog, ann_ws, SETTINGS, None)
         [entry] = report["analysed"]

@@ -53,7 +53,10 @@ H.test('the server attaches to the other builtin languages and not to text', fun
 end)
 
 H.test(':Scion completes its subcommands and their arguments', function()
-  H.eq({ 'evolve', 'generate', 'log', 'restart', 'stats', 'upgrade' }, vim.fn.getcompletion('Scion ', 'cmdline'))
+  H.eq(
+    { 'copier', 'evolve', 'generate', 'log', 'restart', 'stats', 'upgrade' },
+    vim.fn.getcompletion('Scion ', 'cmdline')
+  )
   H.eq({ 'all' }, vim.fn.getcompletion('Scion upgrade ', 'cmdline'))
   H.eq({ 'dry-run' }, vim.fn.getcompletion('Scion evolve d', 'cmdline'))
   H.eq({}, vim.fn.getcompletion('Scion generate ', 'cmdline'))

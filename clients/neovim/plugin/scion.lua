@@ -29,6 +29,11 @@ local subcommands = {
       require('scion.commands').generate()
     end,
   },
+  copier = {
+    run = function()
+      require('scion.commands').copier()
+    end,
+  },
   upgrade = with_switch('upgrade', 'all'),
   stats = with_switch('stats', 'open'),
   evolve = with_switch('evolve', 'dry-run'),
@@ -59,7 +64,7 @@ end
 
 vim.api.nvim_create_user_command('Scion', scion, {
   nargs = '+',
-  desc = 'Scion templates: generate, upgrade [all], stats [open], evolve [dry-run], restart, log [lsp]',
+  desc = 'Scion templates: generate, copier, upgrade [all], stats [open], evolve [dry-run], restart, log [lsp]',
   complete = function(arg_lead, cmdline)
     local words = vim.split(cmdline:gsub('^%s*%S+%s*', ''), '%s+', { trimempty = false })
     local candidates

@@ -31,34 +31,41 @@ _SPECIAL_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "null", "
 def emit(records: list[AnswerRecord]) -> str | None:
     """The answer file in the layout write_answer_record produces, or None for values it cannot write."""
     lines = [f"# {HEADER}", "generations:"]
+    append = lines.append
     for record in records:
-        first = True
+        prefix = "  - "
         for key, value in record_values(record).items():
-            prefix = "  - " if first else "    "
-            first = False
             if key == "region":
-                lines.append(f"{prefix}region:")
-                lines.append(f"      start: [{value['start'][0]}, {value['start'][1]}]")
-                lines.append(f"      end: [{value['end'][0]}, {value['end'][1]}]")
-            elif isinstance(value, dict):
+                append(f"{prefix}region:")
+                append(f"      start: [{value['start'][0]}, {value['start'][1]}]")
+                append(f"      end: [{value['end'][0]}, {value['end'][1]}]")
+            elif type(value) is dict or isinstance(value, dict):
                 if not value:
-                    lines.append(f"{prefix}{key}: {{}}")
-                    continue
-                lines.append(f"{prefix}{key}:")
-                for name, item in value.items():
-                    name_text, item_text = _scalar(name), _scalar(item)
-                    if name_text is None or item_text is None:
-                        return None
-                    lines.append(f"      {name_text}: {item_text}")
+                    append(f"{prefix}{key}: {{}}")
+                else:
+                    append(f"{prefix}{key}:")
+                    for name, item in value.items():
+                        name_text, item_text = _scalar(name), _scalar(item)
+                        if name_text is None or item_text is None:
+                            return None
+                        append(f"      {name_text}: {item_text}")
             else:
                 text = _scalar(value)
                 if text is None:
                     return None
-                lines.append(f"{prefix}{key}: {text}")
+                append(f"{prefix}{key}: {text}")
+            prefix = "    "
     return "\n".join(lines) + "\n"
 
 
 def _scalar(value: Any) -> str | None:
+    kind = type(value)  # the exact types first: a batch emits a thousand files of them
+    if kind is str:
+        return _string_scalar(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return str(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):

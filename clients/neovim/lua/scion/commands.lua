@@ -124,6 +124,54 @@ function M.on_generated(result, uri, template)
   end
 end
 
+--- A new project from a copier template of the template roots (`scion.generateCopier`). The server asks
+--- which template, the project folder and the template's questions through `scion/ask`; the text files
+--- it creates arrive as an edit, which leaves them in modified buffers: a project is files on disk, so
+--- they are written.
+function M.copier()
+  local bufnr = vim.api.nvim_get_current_buf()
+  local client = M.client(bufnr, true)
+  if not client then
+    return
+  end
+  local argument = {}
+  if vim.api.nvim_buf_get_name(bufnr) ~= '' then
+    argument.uri = vim.uri_from_bufnr(bufnr)
+  end
+  M.execute(client, 'scion.generateCopier', argument, function(result)
+    if type(result) ~= 'table' then
+      return -- cancelled
+    end
+    local files = result.files or {}
+    for _, uri in ipairs(files) do
+      local created = vim.fn.bufnr(vim.uri_to_fname(uri))
+      if created ~= -1 and vim.api.nvim_buf_is_loaded(created) and vim.bo[created].modified then
+        -- The text went into an empty buffer, whose one empty line stays last: as lines plus 'eol' the file
+        -- is the text exactly (a text without a final newline is written without one).
+        local last = vim.api.nvim_buf_line_count(created)
+        local ends_with_newline = last > 1 and vim.api.nvim_buf_get_lines(created, last - 1, last, false)[1] == ''
+        if ends_with_newline then
+          vim.api.nvim_buf_set_lines(created, last - 1, last, false, {})
+        end
+        vim.bo[created].eol = ends_with_newline
+        vim.bo[created].fixeol = ends_with_newline
+        -- `write!`: the server may have written the same text already (before the template's tasks ran).
+        vim.api.nvim_buf_call(created, function()
+          vim.cmd('silent write!')
+        end)
+      end
+    end
+    notify(
+      ('new project from %s in %s (%d file%s).'):format(
+        result.templateId,
+        vim.uri_to_fname(result.destination),
+        #files,
+        #files == 1 and '' or 's'
+      )
+    )
+  end, bufnr)
+end
+
 ---@param summary table
 ---@return string
 local function counts(summary)
