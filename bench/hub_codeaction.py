@@ -35,19 +35,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from bench.common import python_source, start_hub_cluster, start_server, stop_server, summary, table
+from bench.common import code_action_params, python_source, start_hub_cluster, start_server, stop_server, summary, table
 from server.hub.admin import add_member, init_hub
 from server.store import Store
 from server.store.outbox import Sharing
-
-
-def code_action_params(uri: str, line: int) -> types.CodeActionParams:
-    position = types.Position(line=line, character=0)
-    return types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        range=types.Range(start=position, end=position),
-        context=types.CodeActionContext(diagnostics=[]),
-    )
 
 
 def fill_backlog(workspace: Path, count: int) -> None:

@@ -97,9 +97,8 @@ def _hub_option(whose: str):
     return click.option("--hub", "hub", metavar="URL", help=f"{whose} (default: $SCION_HUB_URL)")
 
 
-@click.group("hub", help="Share what Scion learns with a team (a PostgreSQL hub).")
-def hub_group() -> None:
-    pass
+# A group with no action of its own: `scion hub` alone shows its help.
+hub_group = click.Group("hub", help="Share what Scion learns with a team (a PostgreSQL hub).")
 
 
 @hub_group.command("init", help="Create or migrate the hub's schema, roles and policies (URL: an administrator's).")
