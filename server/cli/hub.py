@@ -186,11 +186,10 @@ def hub_sync(store, url: str, progress=None, workspace=None) -> dict[str, Any]:
     from platformdirs import user_data_path
 
     from server.common.instance import instance_id
-    from server.hub.sync import HubLink
+    from server.hub.sync import HubLink, SyncOptions
 
-    link = HubLink(
-        url, instance_id(), workspace=workspace, user_templates=user_data_path("scion", appauthor=False) / "templates"
-    )
+    options = SyncOptions(workspace=workspace, user_templates=user_data_path("scion", appauthor=False) / "templates")
+    link = HubLink(url, instance_id(), options)
     try:
         result = link.sync(store, progress)
     finally:

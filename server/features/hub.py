@@ -116,18 +116,17 @@ class HubService:
         from platformdirs import user_data_path
 
         from server.common.instance import instance_id
-        from server.hub.sync import Backoff, HubLink
+        from server.hub.sync import Backoff, HubLink, SyncOptions
 
         settings = self.server.settings
-        self._link = link = HubLink(
-            url,
-            instance_id(),
+        options = SyncOptions(
             workspace=self.server.workspace_root,
             min_accuracy=settings.evolution.min_kept_rate,
             user_templates=user_data_path("scion", appauthor=False) / "templates",
             batch=100,
             pause_s=0.02,
         )
+        self._link = link = HubLink(url, instance_id(), options)
         backoff = Backoff()
         try:
             while True:

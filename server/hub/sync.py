@@ -46,6 +46,21 @@ SyncProgress = Callable[[str, int, int | None], None]
 
 
 @dataclass(frozen=True)
+class SyncOptions:
+    """How one instance syncs: where what comes back goes, and the pace and bounds of the exchange."""
+
+    workspace: Path | None = None  # where adopted programs' readable copies go
+    min_accuracy: float = 0.9  # of this workspace's kept answers an adopted program must get right
+    user_templates: Path | None = None  # where teammates' evolved template versions are installed
+    # The server pushes small batches with a pause between them: the worker thread then
+    # never holds the interpreter long enough to slow the editor's requests.
+    batch: int = BATCH
+    pause_s: float = 0.0
+    page: int = PULL_LIMIT  # rows per pulled page
+    max_rows: int = MAX_ROWS_PER_SYNC  # rows of each kind pulled per sync at most
+
+
+@dataclass(frozen=True)
 class SyncResult:
     team: str
     team_size: int
@@ -62,30 +77,10 @@ class HubLink:
     Used from one thread at a time (the server's sync worker, or the CLI).
     """
 
-    def __init__(
-        self,
-        url: str,
-        instance_id: str,
-        *,
-        workspace: Path | None = None,
-        min_accuracy: float = 0.9,
-        user_templates: Path | None = None,
-        batch: int = BATCH,
-        pause_s: float = 0.0,
-        page: int = PULL_LIMIT,
-        max_rows: int = MAX_ROWS_PER_SYNC,
-    ) -> None:
+    def __init__(self, url: str, instance_id: str, options: SyncOptions | None = None) -> None:
         self.url = url
-        self.page = page  # rows per pulled page
-        self.max_rows = max_rows  # rows of each kind pulled per sync at most
-        # The server pushes small batches with a pause between them: the worker thread then
-        # never holds the interpreter long enough to slow the editor's requests.
-        self.batch = batch
-        self.pause_s = pause_s
         self.instance_id = instance_id
-        self.workspace = workspace  # where adopted programs' readable copies go
-        self.min_accuracy = min_accuracy  # of this workspace's kept answers an adopted program must get right
-        self.user_templates = user_templates  # where teammates' evolved template versions are installed
+        self.options = options or SyncOptions()
         self._client: HubClient | None = None
 
     def client(self) -> HubClient:
@@ -100,18 +95,7 @@ class HubLink:
 
     def sync(self, store: Store, progress: SyncProgress | None = None) -> SyncResult:
         try:
-            return sync_once(
-                self.client(),
-                store,
-                progress,
-                workspace=self.workspace,
-                min_accuracy=self.min_accuracy,
-                user_templates=self.user_templates,
-                batch=self.batch,
-                pause_s=self.pause_s,
-                page=self.page,
-                max_rows=self.max_rows,
-            )
+            return sync_once(self.client(), store, progress, self.options)
         except ScionError:  # the hub's failures, and the local store's (those say so themselves)
             self.close()  # the next attempt starts from a fresh connection
             raise
@@ -121,38 +105,29 @@ class HubLink:
 
 
 def sync_once(
-    client: HubClient,
-    store: Store,
-    progress: SyncProgress | None = None,
-    *,
-    workspace: Path | None = None,
-    min_accuracy: float = 0.9,
-    user_templates: Path | None = None,
-    batch: int = BATCH,
-    pause_s: float = 0.0,
-    page: int = PULL_LIMIT,
-    max_rows: int = MAX_ROWS_PER_SYNC,
+    client: HubClient, store: Store, progress: SyncProgress | None = None, options: SyncOptions | None = None
 ) -> SyncResult:
+    options = options or SyncOptions()
     report = progress or (lambda what, done, total: None)
     total = store.outbox_size()
     pushed = 0
     report("push", 0, total)
-    while (entries := store.outbox_slice(batch)) is not None:
+    while (entries := store.outbox_slice(options.batch)) is not None:
         client.push_json(entries.entries_json)
         store.acknowledge_through(entries.last_id)
         pushed += entries.count
         report("push", pushed, max(total, pushed))
-        if pause_s:
-            time.sleep(pause_s)
-    pulled = pull_executions(client, store, report, page, max_rows)
-    pull_generations(client, store, page, max_rows)
+        if options.pause_s:
+            time.sleep(options.pause_s)
+    pulled = pull_executions(client, store, report, options.page, options.max_rows)
+    pull_generations(client, store, options.page, options.max_rows)
     programs = ProgramExchange()
-    adopt_programs(client, store, workspace, min_accuracy, programs)
+    adopt_programs(client, store, options.workspace, options.min_accuracy, programs)
     programs.published = publish_programs(client, store)
     templates = TemplateExchange()
-    if user_templates is not None:
-        install_templates(client, store, user_templates, templates)
-    publish_templates(client, store, workspace, templates)
+    if options.user_templates is not None:
+        install_templates(client, store, options.user_templates, templates)
+    publish_templates(client, store, options.workspace, templates)
     size = client.team_size()
     store.set_hub_state(LAST_SYNC, datetime.now(UTC).isoformat(timespec="seconds"))
     store.set_hub_state(TEAM, client.team)

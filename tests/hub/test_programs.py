@@ -10,7 +10,7 @@ from server.evolution.programs import source_digest
 from server.evolution.stages import StageThresholds
 from server.hub.admin import add_member
 from server.hub.client import connected
-from server.hub.sync import HubLink
+from server.hub.sync import HubLink, SyncOptions
 from server.store import Store
 from server.store.outbox import Sharing
 from server.templates.filters import pascal
@@ -36,7 +36,7 @@ def promoted_at_ann(tmp_path, team) -> Store:
         teach(store, f"a{number}", stem, pascal(stem) + "Model")
     LearnedTasks(store, tmp_path / "ann", THRESHOLDS, synthesis_budget_s=2.0).run()
     assert store.get_stage(TASK) == "hybrid"
-    result = HubLink(member_url(team, "ann"), "ann-laptop", workspace=tmp_path / "ann").sync(store)
+    result = HubLink(member_url(team, "ann"), "ann-laptop", SyncOptions(workspace=tmp_path / "ann")).sync(store)
     assert result.programs.published == [TASK]
     return store
 
@@ -47,7 +47,7 @@ def test_a_promoted_program_is_published_once_and_adopted_after_checks(team, tmp
     assert again.programs.published == []  # the hub has it: nothing is published twice
     with Store(tmp_path / "bob.db") as bob:
         bob.sharing = Sharing("bob-laptop")
-        result = HubLink(member_url(team, "bob"), "bob-laptop", workspace=tmp_path / "bob").sync(bob)
+        result = HubLink(member_url(team, "bob"), "bob-laptop", SyncOptions(workspace=tmp_path / "bob")).sync(bob)
         assert result.programs.adopted == [TASK] and result.programs.rejected == []
         program = bob.active_program(TASK)
         assert program["provenance"]["hub"] == {"version": 1, "published_by": "ann-laptop", "stage": "hybrid"}

@@ -18,7 +18,7 @@ from server.common.config import EvolutionSettings
 from server.evolution.improve import run_improvement, with_team_evidence
 from server.evolution.trials import review_trials, start_trial, trial_rows
 from server.hub.admin import add_member
-from server.hub.sync import HubLink
+from server.hub.sync import HubLink, SyncOptions
 from server.store import Store
 from server.store.learning import task_name
 from server.store.outbox import Sharing
@@ -40,8 +40,8 @@ class Pair:
         self.bob = Store(root / "bob.db")
         self.ann.sharing = Sharing("ann-laptop", ann_share, self.ann_ws)
         self.bob.sharing = Sharing("bob-laptop", bob_share, self.bob_ws)
-        self.ann_link = HubLink(member_url(hub, "ann"), "ann-laptop", workspace=self.ann_ws)
-        self.bob_link = HubLink(member_url(hub, "bob"), "bob-laptop", workspace=self.bob_ws)
+        self.ann_link = HubLink(member_url(hub, "ann"), "ann-laptop", SyncOptions(workspace=self.ann_ws))
+        self.bob_link = HubLink(member_url(hub, "bob"), "bob-laptop", SyncOptions(workspace=self.bob_ws))
 
     def sync(self) -> None:
         for link, store in ((self.ann_link, self.ann), (self.bob_link, self.bob), (self.ann_link, self.ann)):
@@ -217,7 +217,7 @@ def test_own_rows_coming_back_from_the_hub_are_not_counted_twice(pair, hub):
 
     # The same database under a new instance id (a reinstalled machine): its old rows are teammates' now.
     team.ann.sharing = Sharing("ann-desktop", "code", team.ann_ws)
-    renamed = HubLink(member_url(hub, "ann"), "ann-desktop", workspace=team.ann_ws)
+    renamed = HubLink(member_url(hub, "ann"), "ann-desktop", SyncOptions(workspace=team.ann_ws))
     try:
         renamed.sync(team.ann)
     finally:
@@ -233,7 +233,7 @@ def test_a_pull_is_bounded_to_the_newest_rows_in_pages(pair, hub):
     for index in range(25):
         teach(team.bob, f"g{index:02}", f"m{index}", f"M{index}Model")
     team.bob_link.sync(team.bob)
-    capped = HubLink(member_url(hub, "ann"), "ann-laptop", workspace=team.ann_ws, page=4, max_rows=10)
+    capped = HubLink(member_url(hub, "ann"), "ann-laptop", SyncOptions(workspace=team.ann_ws, page=4, max_rows=10))
     try:
         capped.sync(team.ann)  # a new member: 25 of each waiting, 10 pulled (the newest), 4 at a time
         pulled = team.ann._rows("SELECT id FROM team_generations ORDER BY id")

@@ -12,7 +12,7 @@ from pathlib import Path
 from server.common.config import EvolutionSettings
 from server.evolution.improve import run_improvement
 from server.hub.admin import add_member
-from server.hub.sync import HubLink
+from server.hub.sync import HubLink, SyncOptions
 from server.store import Store
 from server.store.outbox import Sharing
 from server.templates.catalog import BUILTIN_ROOT, Catalog
@@ -52,8 +52,10 @@ def test_a_version_evolved_from_both_teammates_evidence_is_offered_to_both(hub, 
     add_member(hub, "bob", "shop")
     ann_ws, bob_ws = workspace_of(tmp_path / "ann"), workspace_of(tmp_path / "bob")
     bob_user_root = tmp_path / "bob-data" / "templates"
-    ann_link = HubLink(member_url(hub, "ann"), "ann-laptop", workspace=ann_ws)
-    bob_link = HubLink(member_url(hub, "bob"), "bob-laptop", workspace=bob_ws, user_templates=bob_user_root)
+    ann_link = HubLink(member_url(hub, "ann"), "ann-laptop", SyncOptions(workspace=ann_ws))
+    bob_link = HubLink(
+        member_url(hub, "bob"), "bob-laptop", SyncOptions(workspace=bob_ws, user_templates=bob_user_root)
+    )
     with Store(tmp_path / "ann.db") as ann, Store(tmp_path / "bob.db") as bob:
         ann.sharing, bob.sharing = Sharing("ann-laptop", "code", ann_ws), Sharing("bob-laptop", "code", bob_ws)
         decide(ann, catalog_of(ann_ws), range(6))

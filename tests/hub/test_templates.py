@@ -10,7 +10,7 @@ import yaml
 
 from server.hub.admin import add_member
 from server.hub.client import connected
-from server.hub.sync import HubLink
+from server.hub.sync import HubLink, SyncOptions
 from server.store import Store
 from server.store.outbox import Sharing
 from server.templates.catalog import BUILTIN_ROOT, Catalog
@@ -42,13 +42,15 @@ def test_an_evolved_version_is_deployed_once_and_installed_by_a_teammate(team, t
     with Store(tmp_path / "ann.db") as ann_store, Store(tmp_path / "bob.db") as bob_store:
         ann_store.sharing, bob_store.sharing = Sharing("ann-laptop"), Sharing("bob-laptop")
         deploy_at_ann(tmp_path / "ann", ann_store)
-        ann = HubLink(member_url(team, "ann"), "ann-laptop", workspace=tmp_path / "ann")
+        ann = HubLink(member_url(team, "ann"), "ann-laptop", SyncOptions(workspace=tmp_path / "ann"))
         assert ann.sync(ann_store).templates.published == [f"python/dataclass@{EVOLVED}"]
         assert ann.sync(ann_store).templates.published == []  # once
         ann.close()
 
         user_root = tmp_path / "bob-data" / "templates"
-        bob = HubLink(member_url(team, "bob"), "bob-laptop", workspace=tmp_path / "bob", user_templates=user_root)
+        bob = HubLink(
+            member_url(team, "bob"), "bob-laptop", SyncOptions(workspace=tmp_path / "bob", user_templates=user_root)
+        )
         assert bob.sync(bob_store).templates.installed == [f"python/dataclass@{EVOLVED}"]
         assert bob.sync(bob_store).templates.installed == []
         bob.close()
@@ -71,7 +73,7 @@ def test_a_published_version_that_is_unsafe_or_broken_is_not_installed(team, tmp
     user_root = tmp_path / "bob-data" / "templates"
     with Store(tmp_path / "bob.db") as bob_store:
         bob_store.sharing = Sharing("bob-laptop")
-        result = HubLink(member_url(team, "bob"), "bob-laptop", user_templates=user_root).sync(bob_store)
+        result = HubLink(member_url(team, "bob"), "bob-laptop", SyncOptions(user_templates=user_root)).sync(bob_store)
     assert result.templates.installed == [] and reason in result.templates.rejected[0]["reason"]
     assert not (tmp_path / "escape.txt").exists() and not (tmp_path / "bob-data" / "escape.txt").exists()
     assert not any(path.is_file() for path in user_root.rglob("*")) if user_root.exists() else True
