@@ -8,6 +8,12 @@ starts from a fresh copy of the same project (generated at the older tag by
 copier, committed, edited by the user, committed: copier needs git, Scion does
 not). Ratios are copier's median over Scion's. Target: >= 10x.
 
+Scion runs two ways, both through the installed `scion` command: warm, as
+every run after a user's first one (through the warm process of
+server/warm/, started before timing; the CPU column adds the warm child's
+CPU to the client's), and cold, a fresh interpreter per run (SCION_WARM=0).
+The headline ratios are the warm ones; the cold ones are beside them.
+
 Both run from bytecode, as installed packages do: Scion's own modules are
 compiled first (an editable install under PYTHONDONTWRITEBYTECODE would
 otherwise compile them from source in every run, which copier, installed with
@@ -15,8 +21,9 @@ its bytecode, never does).
 
 A second table gives the floors under both tools, CPU milliseconds of a
 process that only starts: Python itself, Python with what any copier render
-needs (Jinja, PyYAML), copier's import, and `scion --version`. A ratio of
-10x needs copier's time to be ten times Scion's, floors included.
+needs (Jinja, PyYAML), copier's import, and `scion --version`, cold and
+warm. A ratio of 10x needs copier's time to be ten times Scion's, floors
+included.
 
     .venv/bin/python bench/bench_copier.py [--runs N] [--template NAME]... [--floors-only]
 """
@@ -37,6 +44,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import summary, table
+from bench.scion_process import SCION, ScionProcess
 from tests.copier.support import git, git_template_from_folders, isolated_env
 from tests.copier.test_real_templates import REAL, TEMPLATES
 
@@ -46,19 +54,12 @@ CPU: dict[str, list[float]] = {}  # CPU seconds (user + system, the process and 
 def timed(argv: list[str], cwd: Path, home: Path, tool: str = "", warm: bool = False) -> float:
     """Wall-clock seconds of one run; its CPU seconds go to CPU[tool] (less sensitive to a loaded machine).
 
-    `warm`: Scion as users run it, through its warm process (server/warm/). The
-    forked child that does the work is the warm process's child, not ours, so
-    it writes its CPU seconds to SCION_WARM_CPU_FILE and they are added here.
-    Otherwise Scion runs cold (SCION_WARM=0): a fresh interpreter, as before.
+    `warm`: Scion as users run it after their first run, through its warm
+    process (bench/scion_process.py); otherwise a cold Scion (a fresh
+    interpreter, SCION_WARM=0). copier ignores both.
     """
-    env = isolated_env(home)
-    env["XDG_RUNTIME_DIR"] = str(_runtime(home))
-    cpu_file = home / "warm-cpu"
-    cpu_file.unlink(missing_ok=True)
-    if warm:
-        env["SCION_WARM_CPU_FILE"] = str(cpu_file)
-    else:
-        env["SCION_WARM"] = "0"
+    scion = ScionProcess(home)
+    env = scion.env(isolated_env(home), warm)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
@@ -67,21 +68,9 @@ def timed(argv: list[str], cwd: Path, home: Path, tool: str = "", warm: bool = F
     if done.returncode != 0:
         raise SystemExit(f"{argv[:5]} failed: {done.stderr[-2000:]}")
     if tool:
-        worker = sum(map(float, cpu_file.read_text().split())) if cpu_file.exists() else 0.0
         spent = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-        CPU.setdefault(tool, []).append(spent + worker)
+        CPU.setdefault(tool, []).append(spent + scion.warm_child_cpu())
     return elapsed
-
-
-def _runtime(home: Path) -> Path:
-    folder = home / "run"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
-
-
-def start_warm(home: Path) -> None:
-    """Start Scion's warm process and wait until it serves: runs after it are what a user's second run is."""
-    timed(scion_argv("warm", "start"), home, home)
 
 
 def copier_argv(*args: str) -> list[str]:
@@ -89,8 +78,7 @@ def copier_argv(*args: str) -> list[str]:
 
 
 def scion_argv(*args: str) -> list[str]:
-    """The installed `scion` command, as users run it."""
-    return [str(Path(sys.executable).parent / "scion"), *args]
+    return [SCION, *args]
 
 
 TOOLS = ("copier", "scion", "scion cold")
@@ -115,7 +103,7 @@ def bench_template(name: str, root: Path, runs: int) -> list[list]:
                 copy_times[tool].append(seconds)
             shutil.rmtree(out)
         if run == 0:
-            start_warm(home)
+            ScionProcess(home).start(isolated_env(home))
     project = root / "project"
     timed(
         copier_argv(
@@ -148,7 +136,7 @@ def bench_template(name: str, root: Path, runs: int) -> list[list]:
             if run:
                 update_times[tool].append(seconds)
             shutil.rmtree(scratch)
-    timed(scion_argv("warm", "stop"), root, home)
+    ScionProcess(home).stop(isolated_env(home))
     rows = []
     for operation, key, times in (
         ("copy / generate", "copy", copy_times),
@@ -181,6 +169,7 @@ FLOORS = (
     ("python -c 'import jinja2, yaml'", [sys.executable, "-c", "import jinja2, yaml"]),
     ("python -c 'import copier'", [sys.executable, "-c", "import copier"]),
     ("scion --version", scion_argv("--version")),
+    ("scion --version, warm", scion_argv("--version")),
 )
 
 
@@ -188,11 +177,13 @@ def floors(runs: int) -> list[list]:
     """CPU milliseconds (median, p99) of processes that only start, alternating, after one untimed round."""
     samples: dict[str, list[float]] = {name: [] for name, _ in FLOORS}
     with tempfile.TemporaryDirectory(prefix="scion-bench-floors-") as folder:
+        ScionProcess(Path(folder)).start(isolated_env(Path(folder)))
         for run in range(runs + 1):
             for name, argv in FLOORS:
-                timed(argv, Path(folder), Path(folder), f"floor {name}")
+                timed(argv, Path(folder), Path(folder), f"floor {name}", warm=name.endswith("warm"))
                 if run:
                     samples[name].append(CPU[f"floor {name}"][-1] * 1000)
+        ScionProcess(Path(folder)).stop(isolated_env(Path(folder)))
     return [[name, *summary(values)] for name, values in samples.items()]
 
 
