@@ -17,6 +17,7 @@ error names its setting.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,14 +26,14 @@ from typing import Any, NewType
 import attrs
 
 from server.common.config_file import default_database_path
-from server.evolution.stages import StageThresholds
-from server.tracking.tracker import DEFAULT_CHECKPOINTS, DEFAULT_KEEP_THRESHOLD
 
 DEFAULT_SOURCE = "default"
 SECRET_KEYS = frozenset({"llm.apiKey"})  # never printed
 LOG_LEVELS = ("debug", "info", "warning", "error")
 SHARE_LEVELS = ("stats", "answers", "code")  # server/store/outbox.py says what each one shares
 HUB_SCHEMES = ("postgresql://", "postgres://")
+_URL_PASSWORD = re.compile(r"(://[^:/@]*):[^@]*@")
+_URL_PASSWORD_PARAM = re.compile(r"(password=)[^&\s]*", re.IGNORECASE)
 
 # The kinds of values, each with its check (see _HOOKS).
 Count = NewType("Count", int)  # a whole number >= 0
@@ -66,22 +67,24 @@ class LlmSettings:
     timeout: Seconds = Seconds(20.0)
 
 
+# The defaults below are the only ones: the tracker (server/tracking/tracker.py) and the stage rules
+# (server/evolution/stages.py) read theirs from these classes, since "common" sits below every domain package.
+
+
 @attrs.frozen
 class TrackingSettings:
     # GitHub's completion-persistence windows: 30 s, 2 min, 5 min, 10 min.
-    # The defaults are the tracker's own (one place to change them).
-    checkpoints: Checkpoints = Checkpoints(DEFAULT_CHECKPOINTS)
-    keep_threshold: Share = Share(DEFAULT_KEEP_THRESHOLD)
+    checkpoints: Checkpoints = Checkpoints((30.0, 120.0, 300.0, 600.0))
+    keep_threshold: Share = Share(0.5)
 
 
 @attrs.frozen
 class EvolutionSettings:
     enabled: bool = True
-    # The stage thresholds' defaults are the domain's own (one place to change them).
-    min_executions: Count = Count(StageThresholds.min_executions)
-    min_kept_rate: Share = Share(StageThresholds.min_kept_rate)
-    hybrid_confidence: Share = Share(StageThresholds.hybrid_confidence)
-    code_first_confidence: Share = Share(StageThresholds.code_first_confidence)
+    min_executions: Count = Count(100)
+    min_kept_rate: Share = Share(0.9)
+    hybrid_confidence: Share = Share(0.8)
+    code_first_confidence: Share = Share(0.7)
     min_decided: Count = Count(10)
     improve_below: Share = Share(0.8)
     # A version whose kept generations were edited at least this often is analysed too, however well it does.
@@ -369,10 +372,13 @@ def shown_value(dotted: str, value: Any) -> Any:
     if dotted in SECRET_KEYS:
         return "(set)" if value else ""
     if dotted == "hub.url" and value:
-        from server.hub import shown
-
-        return shown(value)  # the URL, never its password
+        return shown_url(value)
     return list(value) if isinstance(value, tuple) else value
+
+
+def shown_url(url: str) -> str:
+    """A hub URL as it may appear in a message or a log: never the password."""
+    return _URL_PASSWORD_PARAM.sub(r"\1***", _URL_PASSWORD.sub(r"\1:***@", url))
 
 
 def value_at(settings: Settings, dotted: str) -> Any:
