@@ -245,7 +245,7 @@ class HubClient:
         hub's newest version already has this source at this stage or a later
         one; "published": a new version was added.
         """
-        from server.evolution.stages import STAGES
+        from server.store.schema import STAGES
 
         task = entry["task"]
         with translated(self.url), self.conn.transaction():
