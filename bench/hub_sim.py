@@ -32,8 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pytest_lsp import ClientServerConfig
 
-from bench.common import start_hub_cluster, table
-from server.hub.admin import add_member, init_hub
+from bench.common import table, team_hub
 from server.store import Store
 from server.templates.filters import pascal
 from tests.e2e.conftest import initialize_params
@@ -133,17 +132,10 @@ def main() -> int:
     parser.add_argument("--min-executions", type=int, default=20)
     parser.add_argument("--max-rounds", type=int, default=30)
     args = parser.parse_args()
-    cluster = start_hub_cluster()
-    if cluster is None:
-        return 1
     results = {}
-    try:
-        admin = cluster.create_database("team")
-        init_hub(admin)
-        for i in range(args.developers):
-            add_member(admin, f"dev{i}", "team")
+    with team_hub("team", "team", [f"dev{i}" for i in range(args.developers)]) as hub:
         for label, hub_for in (
-            ("one hub", lambda i: cluster.url("team", user=f"dev{i}")),
+            ("one hub", lambda i: hub.member(f"dev{i}")),
             ("no hub", lambda i: ""),
         ):
             started = time.perf_counter()
@@ -159,8 +151,6 @@ def main() -> int:
                     )
                 )
             results[label] = (asks, time.perf_counter() - started)
-    finally:
-        cluster.stop()
     print(
         f"\n{args.developers} developers, minExecutions {args.min_executions}, load average {os.getloadavg()[0]:.1f}\n"
     )
