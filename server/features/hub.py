@@ -244,13 +244,7 @@ class HubService:
         if not self.url or self._link is None:
             raise ScionError("no team hub configured: set scion.hub.url")
         result = await self._sync(self._link)
-        return {
-            "team": result.team,
-            "teamSize": result.team_size,
-            "pushed": result.pushed,
-            "pulled": result.pulled,
-            "backlog": result.backlog,
-        }
+        return result.counts()
 
     def status(self) -> dict | None:
         """The hub part of `scion/status`; None when no hub is configured."""
