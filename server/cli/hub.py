@@ -195,7 +195,11 @@ def hub_sync(store, url: str, progress=None, workspace=None) -> dict[str, Any]:
     finally:
         link.close()
     return {
-        **result.counts(),
+        "team": result.team,
+        "teamSize": result.team_size,
+        "pushed": result.pushed,
+        "pulled": result.pulled,
+        "backlog": result.backlog,
         "programsAdopted": result.programs.adopted,
         "programsRejected": result.programs.rejected,
         "programsPublished": result.programs.published,

@@ -244,7 +244,13 @@ class HubService:
         if not self.url or self._link is None:
             raise ScionError("no team hub configured: set scion.hub.url")
         result = await self._sync(self._link)
-        return result.counts()
+        return {
+            "team": result.team,
+            "teamSize": result.team_size,
+            "pushed": result.pushed,
+            "pulled": result.pulled,
+            "backlog": result.backlog,
+        }
 
     def status(self) -> dict | None:
         """The hub part of `scion/status`; None when no hub is configured."""

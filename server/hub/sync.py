@@ -70,16 +70,6 @@ class SyncResult:
     programs: ProgramExchange = field(default_factory=ProgramExchange)
     templates: TemplateExchange = field(default_factory=TemplateExchange)
 
-    def counts(self) -> dict[str, Any]:
-        """The team and what moved, as `scion.hubSync` and `scion hub sync` report them."""
-        return {
-            "team": self.team,
-            "teamSize": self.team_size,
-            "pushed": self.pushed,
-            "pulled": self.pulled,
-            "backlog": self.backlog,
-        }
-
 
 class HubLink:
     """One instance's link to the hub, kept open between syncs and opened again after a failure.
