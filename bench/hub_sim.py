@@ -37,13 +37,11 @@ from server.store import Store
 from server.templates.filters import pascal
 from tests.e2e.conftest import initialize_params
 from tests.e2e.editor import Editor
+from tests.support.answers import generate_dataclass
 from tests.support.client_compat import fix_code_action_union
 
 WORDS = ["order", "item", "user", "invoice", "line", "client", "policy", "session", "store", "token", "cache"]
 WORDS += ["email", "sender", "retry", "price", "rule", "ticket", "queue", "batch", "event", "record", "map"]
-OTHER_ANSWERS = {"fields": "id: int", "frozen": False, "order": False, "slots": True, "kw_only": False}
-OTHER_ANSWERS |= {"docstring": "", "add_import": True}
-MODULE = "import os\n\n\n"
 TASK = "python/dataclass:class_name"
 
 
@@ -70,15 +68,9 @@ async def start(workspace: Path, instance: str, hub_url: str, min_executions: in
 
 
 async def one_generation(editor: Editor, rel: str) -> bool:
-    stem = Path(rel).stem
-    editor.answer = lambda params: {
-        q["name"]: pascal(stem) + "Model" if q["name"] == "class_name" else q.get("default")
-        for q in params["questions"]
-    }
-    before = len(editor.asked)
-    uri = editor.open(rel, MODULE)
-    await editor.generate(uri, "python/dataclass", line=2, answers=OTHER_ANSWERS)
-    return len(editor.asked) > before
+    """Whether the developer, who names each dataclass pascal(stem) + "Model", was asked."""
+    _, _, asked = await generate_dataclass(editor, rel, pascal(Path(rel).stem) + "Model")
+    return asked
 
 
 async def settle(editors: list[Editor], evidence: list[int], timeout: float = 90.0) -> None:
