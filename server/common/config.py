@@ -185,10 +185,19 @@ def _paths(value: Any, _: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _text(value: Any, _: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"expected a string, got {value!r}")
-    return value
+def _exactly(kind: type, expected: str) -> Callable[[Any, Any], Any]:
+    """The check of a plain value: of type `kind`, never coerced (`"yes"` is not true, 1 is not a string)."""
+
+    def check(value: Any, _: Any) -> Any:
+        if not isinstance(value, kind):
+            raise TypeError(f"expected {expected}, got {value!r}")
+        return value
+
+    return check
+
+
+_text = _exactly(str, "a string")
+_flag = _exactly(bool, "true or false")
 
 
 def _hub_url(value: Any, _: Any) -> str:
@@ -202,12 +211,6 @@ def _share_level(value: Any, _: Any) -> str:
     if value not in SHARE_LEVELS:
         raise ValueError(f"expected one of {', '.join(SHARE_LEVELS)}, got {value!r}")
     return str(value)
-
-
-def _flag(value: Any, _: Any) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"expected true or false, got {value!r}")
-    return value
 
 
 _HOOKS: dict[Any, Callable[[Any, Any], Any]] = {
