@@ -43,20 +43,45 @@ from tests.copier.test_real_templates import REAL, TEMPLATES
 CPU: dict[str, list[float]] = {}  # CPU seconds (user + system, the process and its git children) per tool
 
 
-def timed(argv: list[str], cwd: Path, home: Path, tool: str = "") -> float:
-    """Wall-clock seconds of one run; its CPU seconds go to CPU[tool] (less sensitive to a loaded machine)."""
+def timed(argv: list[str], cwd: Path, home: Path, tool: str = "", warm: bool = False) -> float:
+    """Wall-clock seconds of one run; its CPU seconds go to CPU[tool] (less sensitive to a loaded machine).
+
+    `warm`: Scion as users run it, through its warm process (server/warm/). The
+    forked child that does the work is the warm process's child, not ours, so
+    it writes its CPU seconds to SCION_WARM_CPU_FILE and they are added here.
+    Otherwise Scion runs cold (SCION_WARM=0): a fresh interpreter, as before.
+    """
+    env = isolated_env(home)
+    env["XDG_RUNTIME_DIR"] = str(_runtime(home))
+    cpu_file = home / "warm-cpu"
+    cpu_file.unlink(missing_ok=True)
+    if warm:
+        env["SCION_WARM_CPU_FILE"] = str(cpu_file)
+    else:
+        env["SCION_WARM"] = "0"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(
-        argv, cwd=cwd, env=isolated_env(home), capture_output=True, text=True, stdin=subprocess.DEVNULL
-    )
+    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     elapsed = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{argv[:5]} failed: {done.stderr[-2000:]}")
     if tool:
-        CPU.setdefault(tool, []).append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        worker = sum(map(float, cpu_file.read_text().split())) if cpu_file.exists() else 0.0
+        spent = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        CPU.setdefault(tool, []).append(spent + worker)
     return elapsed
+
+
+def _runtime(home: Path) -> Path:
+    folder = home / "run"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def start_warm(home: Path) -> None:
+    """Start Scion's warm process and wait until it serves: runs after it are what a user's second run is."""
+    timed(scion_argv("warm", "start"), home, home)
 
 
 def copier_argv(*args: str) -> list[str]:
@@ -64,7 +89,11 @@ def copier_argv(*args: str) -> list[str]:
 
 
 def scion_argv(*args: str) -> list[str]:
-    return [sys.executable, "-P", "-m", "server", *args]
+    """The installed `scion` command, as users run it."""
+    return [str(Path(sys.executable).parent / "scion"), *args]
+
+
+TOOLS = ("copier", "scion", "scion cold")
 
 
 def bench_template(name: str, root: Path, runs: int) -> list[list]:
@@ -73,18 +102,20 @@ def bench_template(name: str, root: Path, runs: int) -> list[list]:
     home = root / "home"
     copier_data = [f"--data={k}={v}" for k, v in data.items()]
     scion_data = [a for k, v in data.items() for a in ("--answer", f"{k}={v}")]
-    copy_times: dict[str, list[float]] = {"copier": [], "scion": []}
+    copy_times: dict[str, list[float]] = {tool: [] for tool in TOOLS}
     for run in range(runs + 1):  # run 0 warms the caches and is not counted
-        for tool in ("copier", "scion"):
-            out = root / f"{tool}-copy-{run}"
+        for tool in TOOLS:
+            out = root / f"{tool}-copy-{run}".replace(" ", "-")
             if tool == "copier":
                 argv = copier_argv("copy", "--defaults", "-q", *flags, *copier_data, str(template), str(out))
             else:
                 argv = scion_argv("generate", str(template), "--path", str(out), "--defaults", *flags, *scion_data)
-            seconds = timed(argv, root, home, f"{name} copy {tool}" if run else "")
+            seconds = timed(argv, root, home, f"{name} copy {tool}" if run else "", warm=tool == "scion")
             if run:
                 copy_times[tool].append(seconds)
             shutil.rmtree(out)
+        if run == 0:
+            start_warm(home)
     project = root / "project"
     timed(
         copier_argv(
@@ -102,10 +133,10 @@ def bench_template(name: str, root: Path, runs: int) -> list[list]:
     git("commit", "-qm", "edit", cwd=project)
     answers_file = next(project.glob(".copier-answers*.yml")).name
     trust = ["--trust"] if "--skip-tasks" in flags and "--trust" not in flags else []
-    update_times: dict[str, list[float]] = {"copier": [], "scion": []}
+    update_times: dict[str, list[float]] = {tool: [] for tool in TOOLS}
     for run in range(runs + 1):
-        for tool in ("copier", "scion"):
-            scratch = root / f"{tool}-update-{run}"
+        for tool in TOOLS:
+            scratch = root / f"{tool}-update-{run}".replace(" ", "-")
             shutil.copytree(
                 project, scratch, symlinks=True, ignore=None if tool == "copier" else shutil.ignore_patterns(".git")
             )
@@ -113,10 +144,11 @@ def bench_template(name: str, root: Path, runs: int) -> list[list]:
                 argv = copier_argv("update", "--defaults", "-q", *flags, *trust, "--answers-file", answers_file)
             else:
                 argv = scion_argv("upgrade", "--all", "--defaults", *flags, "--workspace", str(scratch))
-            seconds = timed(argv, scratch, home, f"{name} update {tool}" if run else "")
+            seconds = timed(argv, scratch, home, f"{name} update {tool}" if run else "", warm=tool == "scion")
             if run:
                 update_times[tool].append(seconds)
             shutil.rmtree(scratch)
+    timed(scion_argv("warm", "stop"), root, home)
     rows = []
     for operation, key, times in (
         ("copy / generate", "copy", copy_times),
@@ -124,8 +156,8 @@ def bench_template(name: str, root: Path, runs: int) -> list[list]:
     ):
         copier_median, copier_p99 = summary(times["copier"])
         scion_median, scion_p99 = summary(times["scion"])
-        copier_cpu = summary(CPU[f"{name} {key} copier"])[0]
-        scion_cpu = summary(CPU[f"{name} {key} scion"])[0]
+        cold_median = summary(times["scion cold"])[0]
+        copier_cpu, scion_cpu, cold_cpu = (summary(CPU[f"{name} {key} {tool}"])[0] for tool in TOOLS)
         rows.append(
             [
                 name,
@@ -136,6 +168,9 @@ def bench_template(name: str, root: Path, runs: int) -> list[list]:
                 scion_p99,
                 f"{copier_median / scion_median:.1f}x",
                 f"{copier_cpu / scion_cpu:.1f}x",
+                cold_median,
+                f"{copier_median / cold_median:.1f}x",
+                f"{copier_cpu / cold_cpu:.1f}x",
             ]
         )
     return rows
@@ -176,8 +211,9 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(f"\n{args.runs} runs each, load average {load:.1f}, copier {_version()}\n")
     headers = ["template", "operation", "copier median s", "copier p99 s", "scion median s", "scion p99 s"]
+    cold = ["cold scion median s", "cold wall ratio", "cold CPU ratio"]
     if rows:
-        print(table([*headers, "wall ratio", "CPU ratio"], rows))
+        print(table([*headers, "wall ratio", "CPU ratio", *cold], rows))
     print(f"\nstart-up floors, CPU ms over {args.runs * 4} runs each\n")
     print(table(["process", "median ms", "p99 ms"], floors(args.runs * 4)))
 
