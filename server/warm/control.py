@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import socket
 import time
 from typing import Any
 
 from server.common.errors import ScionError
 from server.warm.launch import start_warm_process, warm_allowed
 from server.warm.place import identity, peer_uid, private_folder, runtime_folder, socket_path
-from server.warm.wire import Channel
+from server.warm.wire import Channel, unix_socket
 
 START_WAIT_S = 60.0  # preloading takes about a second on a quiet machine; a loaded one may need far more
 POLL_S = 0.05
@@ -60,7 +59,7 @@ def stop() -> bool:
 
 
 def _ask(path: str, request: dict[str, Any]) -> dict[str, Any] | None:
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock = unix_socket()
     sock.settimeout(5.0)
     try:
         sock.connect(path)

@@ -1,7 +1,9 @@
 """The `scion` command's entry point: hand the run to the warm process, or run it here (cold).
 
-Everything here is standard library and cheap to import: it runs before
-every command, and the warm path's whole point is to start nothing heavy.
+Everything here is built into the interpreter and cheap to import (`_socket`
+and `_signal`, the cores of `socket` and `signal`, which build enums at
+import): it runs before every command, and the warm path's whole point is to
+start nothing heavy.
 A warm run that cannot start (no warm process yet, another installation,
 stale code, a descriptor that cannot be passed) falls back to a cold run
 before anything happened; once the warm child has started the command,
@@ -11,13 +13,13 @@ never runs twice.
 
 from __future__ import annotations
 
+import _signal
+import _socket
 import os
-import signal
-import socket
 import sys
 
 from server.warm.place import identity, peer_uid, private_folder, runtime_folder, socket_path
-from server.warm.wire import STDIO_FDS, Channel
+from server.warm.wire import STDIO_FDS, Channel, unix_socket
 
 TYPE_CHECKING = False  # typing itself costs the client ~2 ms of start-up; mypy reads this as usual
 if TYPE_CHECKING:
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 COLD_COMMANDS = frozenset({"serve", "warm"})
 OFF = frozenset({"0", "off", "false", "no"})
 # What a terminal user or a parent process may send; the child gets it as a fresh process would.
-FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGWINCH)
+FORWARDED = (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP, _signal.SIGQUIT, _signal.SIGWINCH)
 CONNECT_TIMEOUT_S = 2.0  # a warm process that does not answer this fast is stuck: run cold
 
 
@@ -53,7 +55,7 @@ def run_cold(args: list[str]) -> int:
 def warm_allowed(args: list[str], environ: dict[str, str] | os._Environ[str]) -> bool:
     if environ.get("SCION_WARM", "").strip().lower() in OFF:
         return False
-    if not hasattr(socket, "AF_UNIX") or not hasattr(socket, "send_fds") or not hasattr(os, "fork"):
+    if not hasattr(_socket, "AF_UNIX") or not hasattr(_socket, "SCM_RIGHTS") or not hasattr(os, "fork"):
         return False
     command = next((arg for arg in args if not arg.startswith("-")), "")
     return command not in COLD_COMMANDS and user_allows_warm(environ)
@@ -94,7 +96,7 @@ def run_warm(args: list[str]) -> int | None:
         return None
     who = identity(os.environ)
     path = socket_path(folder, who)
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock = unix_socket()
     try:
         sock.settimeout(CONNECT_TIMEOUT_S)
         try:
@@ -132,7 +134,7 @@ def _wait(channel: Channel, pid: int) -> int:
             pass
 
     for signum in FORWARDED:
-        signal.signal(signum, forward)
+        _signal.signal(signum, forward)
     try:
         message, _ = channel.receive()
     except (OSError, ValueError):

@@ -1,4 +1,4 @@
-"""Where the warm process listens, and which installation it belongs to (standard library only: the client imports this).
+"""Where the warm process listens, and which installation it belongs to (built-in modules only: the client imports this).
 
 The socket lives in a folder only the user can enter: `$XDG_RUNTIME_DIR/scion`
 (a per-login tmpfs on systemd machines), else `<tempdir>/scion-<uid>`. Both
@@ -18,8 +18,8 @@ never the wrong code.
 
 from __future__ import annotations
 
+import _socket
 import os
-import socket
 import stat
 import struct
 import sys
@@ -81,9 +81,9 @@ def socket_path(folder: str, who: str) -> str:
     return os.path.join(folder, f"warm-{zlib.crc32(who.encode()):08x}.sock")
 
 
-def peer_uid(sock: socket.socket) -> int:
+def peer_uid(sock: _socket.socket) -> int:
     """The user id of the process at the other end of a Unix socket."""
-    if not hasattr(socket, "SO_PEERCRED"):  # not Linux: the private folder is the only check
+    if not hasattr(_socket, "SO_PEERCRED"):  # not Linux: the private folder is the only check
         return os.getuid()
-    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    creds = sock.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, struct.calcsize("3i"))
     return int(struct.unpack("3i", creds)[1])
