@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +91,9 @@ class UpgradeRequest:
     defaults: bool = False
     trusted: bool = False
     skip_tasks: bool = False
+    # copier's user settings `defaults` (user_settings.py): the defaults of the questions they name, in every
+    # render of the upgrade, as `copier update` uses them (recorded and given answers still win).
+    settings_defaults: Mapping[str, Any] = field(default_factory=dict)
 
 
 def newer_version(project: CopierProject) -> str | None:
@@ -126,6 +129,7 @@ def plan_upgrade(project: CopierProject, request: UpgradeRequest, ask: AskFuncti
         overwrite=True,
         operation="update",
         migrations=migrations,
+        settings_defaults=dict(request.settings_defaults),
     )
     session = Session(new_checkout, project.root, options, last=project.answers)
     base = _render_base(project, old_checkout, request, session.exclusions())
@@ -157,6 +161,7 @@ def _render_base(
         skip_tasks=True,
         operation="update",
         exclude=new_exclude,
+        settings_defaults=dict(request.settings_defaults),
     )
     session = Session(checkout, project.root, options)
     session.ask()
@@ -298,6 +303,7 @@ def _tasks_session(upgrade: ProjectUpgrade, request: UpgradeRequest) -> Session:
         trusted=request.trusted,
         skip_tasks=request.skip_tasks,
         operation="update",
+        settings_defaults=dict(request.settings_defaults),
     )
     session = Session(upgrade.checkout, upgrade.project.root, options)
     session.ask()
