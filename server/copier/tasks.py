@@ -22,6 +22,7 @@ from .questions import cast_to_bool
 
 if TYPE_CHECKING:
     from .session import Session
+    from .update import ProjectUpgrade
 
 TASK_TIMEOUT = 600.0
 
@@ -45,14 +46,13 @@ def template_tasks(session: Session) -> list[tuple[Any, dict[str, Any], Any, str
 
 
 def migration_tasks(
-    session: Session, stage: str, from_commit: str | None, to_commit: str | None
+    session: Session, stage: str, upgrade: ProjectUpgrade
 ) -> list[tuple[Any, dict[str, Any], Any, str]]:
-    """The `_migrations` entries for `stage` (before/after) whose version lies in (from, to] (copier 9's format)."""
+    """The `_migrations` entries for `stage` (before/after) whose version lies in (from, to] (copier 9's format),
+    compared with copier's versions of the upgrade's two commits."""
     from packaging.version import Version
 
-    from .source import version_of
-
-    old, new = version_of(from_commit), version_of(to_commit)
+    old, new = upgrade.from_version, upgrade.to_version
     if old is None or new is None:
         return []
     envops = session.config.setting("envops") or {}
@@ -60,8 +60,8 @@ def migration_tasks(
     default_condition = f'{start} _stage == "after" {end}'
     base = {
         "stage": stage,
-        "version_from": from_commit,
-        "version_to": to_commit,
+        "version_from": upgrade.from_commit,
+        "version_to": upgrade.to_commit,
         "version_pep440_from": old,
         "version_pep440_to": new,
     }

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from packaging.version import Version
+
 from server.common.confine import inside_workspace
 from server.common.errors import ScionError
 from server.upgrades.merge import three_way_merge
@@ -39,7 +41,7 @@ from .copy import entry_path, write_file
 from .project import CopierProject
 from .render import LINK_MODE, ProjectRender, RenderedFile
 from .session import RunOptions, Session
-from .source import Checkout, open_source, version_of
+from .source import Checkout, open_source
 from .tasks import migration_tasks, run_tasks
 
 CREATE, UPDATE, DELETE, CONFLICT, KEPT = "create", "update", "delete", "conflict", "kept"
@@ -72,6 +74,9 @@ class ProjectUpgrade:
     answers: dict[str, Any]  # the answers the new version was rendered with (secrets included: never saved)
     messages_before: str = ""
     messages_after: str = ""
+    # copier's versions of both commits (versions.py): they choose the `_migrations` that run.
+    from_version: Version | None = None
+    to_version: Version | None = None
 
     @property
     def conflicted(self) -> int:
@@ -97,9 +102,13 @@ class UpgradeRequest:
 
 
 def newer_version(project: CopierProject) -> str | None:
-    """The template's newest tag when it is newer than the project's `_commit` (what `scion check` reports)."""
-    newest = open_source(project.source_for_open()).latest_ref()
-    old, new = version_of(project.commit), version_of(newest)
+    """The template's newest tag when it is newer than the project's `_commit` (what `scion check` reports).
+
+    Newer as copier decides it: by copier's versions of both commits (versions.py)."""
+    source = open_source(project.source_for_open())
+    newest = source.latest_ref()
+    old = source.ref_version(project.commit) if project.commit else None
+    new = source.ref_version(newest)
     if new is not None and (old is None or new > old):
         return newest
     return None
@@ -110,16 +119,17 @@ def template_has_tasks(checkout: Checkout) -> bool:
 
 
 def plan_upgrade(project: CopierProject, request: UpgradeRequest, ask: AskFunction | None = None) -> ProjectUpgrade:
-    source = open_source(project.source_for_open())
-    new_checkout = source.checkout(request.to_ref or source.latest_ref())
-    old_version, new_version = version_of(project.commit), version_of(new_checkout.commit)
-    if old_version is not None and new_version is not None and new_version < old_version:
-        raise DowngradeRefused(
-            f"{project.answers_file}: the project is at {project.commit}, newer than {new_checkout.commit}"
-        )
     if project.commit is None:
         raise ScionError(f"{project.answers_file}: no _commit recorded; this project cannot be upgraded")
+    source = open_source(project.source_for_open())
+    new_checkout = source.checkout(request.to_ref or source.latest_ref())
     old_checkout = source.checkout(project.commit)
+    old_version, new_version = source.version(old_checkout), source.version(new_checkout)
+    if old_version is not None and new_version is not None and new_version < old_version:
+        raise DowngradeRefused(
+            f"{project.answers_file}: the project is at {project.commit} ({old_version}), "
+            f"newer than {new_checkout.commit} ({new_version})"
+        )
     migrations = bool(checkout_config(new_checkout).setting("migrations")) and new_version != old_version
     options = RunOptions(
         data=dict(request.data or {}),
@@ -147,6 +157,8 @@ def plan_upgrade(project: CopierProject, request: UpgradeRequest, ask: AskFuncti
         session.layers.combined(),
         before,
         session.message("message_after_update"),
+        old_version,
+        new_version,
     )
 
 
@@ -272,10 +284,7 @@ def apply_upgrade(upgrade: ProjectUpgrade, request: UpgradeRequest, say: Callabl
     stages: dict[str, list[Any]] = {"before": [], "after": []}
     session = _tasks_session(upgrade, request) if runs_tasks or runs_migrations else None
     if session is not None and runs_migrations:
-        stages = {
-            stage: migration_tasks(session, stage, upgrade.from_commit, upgrade.to_commit)
-            for stage in ("before", "after")
-        }
+        stages = {stage: migration_tasks(session, stage, upgrade) for stage in ("before", "after")}
     if session is not None and stages["before"]:
         run_tasks(session, say, stages["before"], phase="migrate")
     for folder in upgrade.folders:
