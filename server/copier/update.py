@@ -43,6 +43,7 @@ from .render import LINK_MODE, ProjectRender, RenderedFile
 from .session import RunOptions, Session
 from .source import Checkout, open_source
 from .tasks import migration_tasks, run_tasks
+from .versions import VersionCrossing
 
 CREATE, UPDATE, DELETE, CONFLICT, KEPT = "create", "update", "delete", "conflict", "kept"
 
@@ -77,6 +78,10 @@ class ProjectUpgrade:
     # copier's versions of both commits (versions.py): they choose the `_migrations` that run.
     from_version: Version | None = None
     to_version: Version | None = None
+
+    @property
+    def crossing(self) -> VersionCrossing:
+        return VersionCrossing(self.from_commit, self.to_commit, self.from_version, self.to_version)
 
     @property
     def conflicted(self) -> int:
@@ -130,7 +135,9 @@ def plan_upgrade(project: CopierProject, request: UpgradeRequest, ask: AskFuncti
             f"{project.answers_file}: the project is at {project.commit} ({old_version}), "
             f"newer than {new_checkout.commit} ({new_version})"
         )
-    migrations = bool(checkout_config(new_checkout).setting("migrations")) and new_version != old_version
+    crossing = VersionCrossing(project.commit, new_checkout.commit, old_version, new_version)
+    config = checkout_config(new_checkout)
+    migrations = any(migration_tasks(config, stage, crossing) for stage in ("before", "after"))
     options = RunOptions(
         data=dict(request.data or {}),
         defaults=request.defaults or ask is None,
@@ -284,7 +291,7 @@ def apply_upgrade(upgrade: ProjectUpgrade, request: UpgradeRequest, say: Callabl
     stages: dict[str, list[Any]] = {"before": [], "after": []}
     session = _tasks_session(upgrade, request) if runs_tasks or runs_migrations else None
     if session is not None and runs_migrations:
-        stages = {stage: migration_tasks(session, stage, upgrade) for stage in ("before", "after")}
+        stages = {stage: migration_tasks(config, stage, upgrade.crossing) for stage in ("before", "after")}
     if session is not None and stages["before"]:
         run_tasks(session, say, stages["before"], phase="migrate")
     for folder in upgrade.folders:

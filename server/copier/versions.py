@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
@@ -43,6 +44,16 @@ _SERIALIZED = re.compile(
 _STAGE_SPELLINGS = {"alpha": "a", "beta": "b", "c": "rc", "pre": "rc", "preview": "rc"}
 _DESCRIBED = re.compile(r"^.+-\d+-g\w+$")
 _TAG_FIELDS = "%(refname)%00%(creatordate:iso-strict)%00%(*committerdate:iso-strict)%00%(taggerdate:iso-strict)"
+
+
+@dataclass(frozen=True)
+class VersionCrossing:
+    """An upgrade's two commits (copier's `_commit`s) and copier's versions of them: what `_migrations` see."""
+
+    from_commit: str | None
+    to_commit: str | None
+    from_version: Version | None
+    to_version: Version | None
 
 
 class _Tag(NamedTuple):
