@@ -22,6 +22,8 @@ def no_user_settings(tmp_path_factory: pytest.TempPathFactory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CONFIG_HOME", str(config))
         patch.setenv("COPIER_SETTINGS_PATH", str(config / "copier-settings.yml"))
+        # Cold runs unless a test asks for warm ones (tests/warm/ runs the same commands both ways).
+        patch.setenv("SCION_WARM", "0")
         yield
 
 

@@ -111,6 +111,13 @@ class ServerSettings:
 
 
 @attrs.frozen
+class CliSettings:
+    # Warm runs (server/warm/): the `scion` client reads this from the user's file itself, before anything loads.
+    # The user's alone, like hub.*: a repository's .scion/config.toml has no say in how `scion` starts.
+    warm: bool = True
+
+
+@attrs.frozen
 class Settings:
     database: DatabaseSettings = DatabaseSettings()
     templates: TemplateSettings = TemplateSettings()
@@ -120,6 +127,7 @@ class Settings:
     log: LogSettings = LogSettings()
     hub: HubSettings = HubSettings()
     server: ServerSettings = ServerSettings()
+    cli: CliSettings = CliSettings()
 
 
 SECTIONS: tuple[type, ...] = (
@@ -131,6 +139,7 @@ SECTIONS: tuple[type, ...] = (
     LogSettings,
     HubSettings,
     ServerSettings,
+    CliSettings,
     Settings,
 )
 
