@@ -108,7 +108,7 @@ def _tags_nearest_first(ask: AskGit, commit_hash: str) -> list[_Tag]:
     lines = [line for line in topo.splitlines() if " (" not in line or "tag: " in line]
     for offset, line in enumerate(lines):
         _, _, decorations = line.partition("(")
-        for decoration in decorations.rstrip(")").split(", "):
+        for decoration in decorations.removesuffix(")").split(", "):
             if decoration.strip().startswith("tag: "):
                 offsets[decoration.split()[-1]] = offset
     listing = ask("for-each-ref", "--merged", commit_hash, f"--format={_TAG_FIELDS}", "refs/tags")
