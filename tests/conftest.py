@@ -3,6 +3,7 @@ generation, an old database."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -35,14 +36,17 @@ def workspace(tmp_path: Path) -> Path:
     return root
 
 
-def scion_process(*args: str, cwd: Path, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
-    """`scion ARGS` as users run it (`python -P -m server`), without a terminal."""
+def scion_process(
+    *args: str, cwd: Path, timeout: float | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`scion ARGS` as users run it (`python -P -m server`), without a terminal; `env` is laid over ours."""
     return subprocess.run(
         [sys.executable, "-P", "-m", "server", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
+        env={**os.environ, **env} if env else None,
         timeout=timeout,
     )
 

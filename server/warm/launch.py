@@ -106,7 +106,8 @@ def run_warm(args: list[str]) -> int | None:
             return None
         channel = Channel(sock)
         try:
-            channel.send(_request(who, args), fds=list(range(STDIO_FDS)))
+            request = _request(who, args)  # OSError: the working folder is gone; a cold run says so its own way
+            channel.send(request, fds=list(range(STDIO_FDS)))
             first, _ = channel.receive()
         except (OSError, ValueError):
             return None

@@ -134,3 +134,17 @@ def test_a_signal_to_the_client_reaches_the_command(warm, workspace, tmp_path, s
     assert client.returncode == code, stderr
     with pytest.raises(OSError):  # nobody reads the FIFO any more: the command itself has ended
         os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+
+
+def test_a_working_folder_that_is_gone_runs_cold(warm, tmp_path):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    client = subprocess.Popen(
+        ["sh", "-c", f"cd {gone} && rmdir {gone} && exec {' '.join(SCION)} --version"],
+        env=warm.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    out, err = client.communicate(timeout=60)
+    assert client.returncode == 0 and out.startswith("scion "), err
