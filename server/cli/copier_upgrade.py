@@ -52,8 +52,10 @@ def upgrade_copier_projects(
     from server.copier.project import read_project
     from server.copier.trust import is_trusted
     from server.copier.update import UpgradeRequest, apply_upgrade, plan_upgrade
+    from server.copier.user_settings import load_copier_settings
 
     trusted = trusted_sources(where, workspace)
+    settings_defaults = load_copier_settings().defaults  # copier's own settings.yml: they answer new questions
     interactive = not run.defaults and can_ask()
     results: list[dict[str, Any]] = []
     exit_code = 0
@@ -67,6 +69,7 @@ def upgrade_copier_projects(
                 defaults=run.defaults,
                 trusted=run.trust or is_trusted(project.src, trusted),
                 skip_tasks=run.skip_tasks,
+                settings_defaults=settings_defaults,
             )
             upgrade = plan_upgrade(project, request, ask_on_terminal if interactive else None)
             if not run.dry_run:

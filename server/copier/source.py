@@ -42,6 +42,7 @@ from platformdirs import user_cache_path
 from server.common.errors import TemplateError, TemplateNotFound
 
 from .git_answers import ask_git
+from .versions import commit_version
 
 _GIT_PREFIXES = ("git@", "git://", "git+", "https://github.com/", "https://gitlab.com/")
 _SHORTCUTS = (
@@ -119,21 +120,6 @@ def valid_version(tag: str) -> Version | None:
         return None
 
 
-def version_of(commit: str | None) -> Version | None:
-    """The PEP 440 version of a `git describe` string: `v1.2.0`, or `v1.2.0-3-gabc1234` (a post-release)."""
-    if not commit:
-        return None
-    found = valid_version(commit)
-    if found is not None:
-        return found
-    described = re.match(r"^(.+)-(\d+)-g(\w+)$", commit)
-    if described:
-        base = valid_version(described.group(1))
-        if base is not None:
-            return Version(f"{base.public}.post{described.group(2)}+{described.group(3)}")
-    return None
-
-
 @dataclass(frozen=True)
 class Checkout:
     """One version of a template on disk, ready to render (never written to)."""
@@ -143,10 +129,6 @@ class Checkout:
     commit: str | None  # `git describe --tags --always`: copier's `_commit`
     commit_hash: str | None
     ref: str | None  # the ref that was asked for (copier's `_copier_conf.vcs_ref`)
-
-    @property
-    def version(self) -> Version | None:
-        return version_of(self.commit)
 
 
 @dataclass(frozen=True)
@@ -256,6 +238,29 @@ class TemplateSource:
             return None
         found = commit_hash.decode().strip()
         return Checkout(_extract(git_dir, found, env), self.src, _describe(git_dir, found, env), found, ref)
+
+    def ref_version(self, ref: str) -> Version | None:
+        """copier's version of a ref (a tag, or a project's `_commit`), without checking it out."""
+        if not self.is_git:
+            return None
+        commit_hash = self._ask_with_drafts("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
+        described = self._ask_with_drafts("describe", "--tags", "--always", commit_hash).decode().strip()
+        return commit_version(self._ask_with_drafts, commit_hash, described)
+
+    def version(self, checkout: Checkout) -> Version | None:
+        """copier's PEP 440 version of a checkout (versions.py); None for a folder without git, as in copier."""
+        if checkout.commit_hash is None or not self.is_git:
+            return None
+        return commit_version(self._ask_with_drafts, checkout.commit_hash, checkout.commit)
+
+    def _ask_with_drafts(self, *args: str) -> bytes:
+        """`_ask`, and for a local repository's draft commit (only in Scion's draft store) `_ask` with the store."""
+        try:
+            return self._ask(*args)
+        except TemplateError:
+            if self.local is None or not _draft_objects().is_dir():
+                raise
+            return self._ask(*args, env={"GIT_ALTERNATE_OBJECT_DIRECTORIES": str(_draft_objects())})
 
     def _has(self, ref: str) -> bool:
         try:

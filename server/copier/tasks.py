@@ -15,22 +15,28 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from packaging.version import InvalidVersion, Version
+
 from server.common.confine import inside_workspace
-from server.common.errors import ScionError
+from server.common.errors import ScionError, TemplateError
 
 from .questions import cast_to_bool
 
 if TYPE_CHECKING:
+    from .config import CopierConfig
     from .session import Session
+    from .versions import VersionCrossing
 
 TASK_TIMEOUT = 600.0
+# (command, extra variables, condition, working directory)
+Task = tuple[Any, dict[str, Any], Any, str]
 
 
 class TaskFailed(ScionError):
     """A template task exited with an error."""
 
 
-def template_tasks(session: Session) -> list[tuple[Any, dict[str, Any], Any, str]]:
+def template_tasks(session: Session) -> list[Task]:
     """(command, extra variables, condition, working directory) of each `_tasks` entry."""
     tasks = []
     for task in session.config.setting("tasks") or []:
@@ -44,41 +50,37 @@ def template_tasks(session: Session) -> list[tuple[Any, dict[str, Any], Any, str
     return tasks
 
 
-def migration_tasks(
-    session: Session, stage: str, from_commit: str | None, to_commit: str | None
-) -> list[tuple[Any, dict[str, Any], Any, str]]:
-    """The `_migrations` entries for `stage` (before/after) whose version lies in (from, to] (copier 9's format)."""
-    from packaging.version import Version
-
-    from .source import version_of
-
-    old, new = version_of(from_commit), version_of(to_commit)
+def migration_tasks(config: CopierConfig, stage: str, crossing: VersionCrossing) -> list[Task]:
+    """The `_migrations` entries for `stage` (before/after) whose version lies in (from, to] (copier 9's format),
+    compared with copier's versions of the upgrade's two commits. Copier asks trust for an update only when
+    this is not empty for one of the stages; their `when` conditions are rendered later, when they run."""
+    old, new = crossing.from_version, crossing.to_version
     if old is None or new is None:
         return []
-    envops = session.config.setting("envops") or {}
+    envops = config.setting("envops") or {}
     start, end = envops.get("variable_start_string", "{{"), envops.get("variable_end_string", "}}")
     default_condition = f'{start} _stage == "after" {end}'
     base = {
         "stage": stage,
-        "version_from": from_commit,
-        "version_to": to_commit,
+        "version_from": crossing.from_commit,
+        "version_to": crossing.to_commit,
         "version_pep440_from": old,
         "version_pep440_to": new,
     }
-    tasks: list[tuple[Any, dict[str, Any], Any, str]] = []
-    for migration in session.config.setting("migrations") or []:
+    tasks: list[Task] = []
+    for migration in config.setting("migrations") or []:
         if isinstance(migration, (str, list)):
             tasks.append((migration, base, default_condition, "."))
             continue
         extra = dict(base)
         if "before" in migration or "after" in migration:  # copier's older format: commands per stage
-            current = Version(str(migration.get("version", "0")))
+            current = _migration_version(migration.get("version", "0"))
             if new >= current > old:
                 extra |= {"version_current": migration.get("version"), "version_pep440_current": current}
                 tasks.extend((command, extra, True, ".") for command in migration.get(stage) or [])
             continue
         if "version" in migration:
-            current = Version(str(migration["version"]))
+            current = _migration_version(migration["version"])
             if not new >= current > old:
                 continue
             extra |= {"version_current": migration["version"], "version_pep440_current": current}
@@ -87,10 +89,17 @@ def migration_tasks(
     return tasks
 
 
+def _migration_version(raw: Any) -> Version:
+    try:
+        return Version(str(raw))
+    except InvalidVersion:
+        raise TemplateError(f"_migrations: version {raw!r} is not a PEP 440 version") from None
+
+
 def run_tasks(
     session: Session,
     say: Callable[[str], None],
-    tasks: list[tuple[Any, dict[str, Any], Any, str]] | None = None,
+    tasks: list[Task] | None = None,
     phase: str = "tasks",
 ) -> int:
     """Run the tasks (default: the template's `_tasks`); returns how many ran."""

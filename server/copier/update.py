@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from packaging.version import Version
 
 from server.common.confine import inside_workspace
 from server.common.errors import ScionError
@@ -39,8 +41,9 @@ from .copy import entry_path, write_file
 from .project import CopierProject
 from .render import LINK_MODE, ProjectRender, RenderedFile
 from .session import RunOptions, Session
-from .source import Checkout, open_source, version_of
+from .source import Checkout, open_source
 from .tasks import migration_tasks, run_tasks
+from .versions import VersionCrossing
 
 CREATE, UPDATE, DELETE, CONFLICT, KEPT = "create", "update", "delete", "conflict", "kept"
 
@@ -72,6 +75,13 @@ class ProjectUpgrade:
     answers: dict[str, Any]  # the answers the new version was rendered with (secrets included: never saved)
     messages_before: str = ""
     messages_after: str = ""
+    # copier's versions of both commits (versions.py): they choose the `_migrations` that run.
+    from_version: Version | None = None
+    to_version: Version | None = None
+
+    @property
+    def crossing(self) -> VersionCrossing:
+        return VersionCrossing(self.from_commit, self.to_commit, self.from_version, self.to_version)
 
     @property
     def conflicted(self) -> int:
@@ -91,12 +101,19 @@ class UpgradeRequest:
     defaults: bool = False
     trusted: bool = False
     skip_tasks: bool = False
+    # copier's user settings `defaults` (user_settings.py): the defaults of the questions they name, in every
+    # render of the upgrade, as `copier update` uses them (recorded and given answers still win).
+    settings_defaults: Mapping[str, Any] = field(default_factory=dict)
 
 
 def newer_version(project: CopierProject) -> str | None:
-    """The template's newest tag when it is newer than the project's `_commit` (what `scion check` reports)."""
-    newest = open_source(project.source_for_open()).latest_ref()
-    old, new = version_of(project.commit), version_of(newest)
+    """The template's newest tag when it is newer than the project's `_commit` (what `scion check` reports).
+
+    Newer as copier decides it: by copier's versions of both commits (versions.py)."""
+    source = open_source(project.source_for_open())
+    newest = source.latest_ref()
+    old = source.ref_version(project.commit) if project.commit else None
+    new = source.ref_version(newest)
     if new is not None and (old is None or new > old):
         return newest
     return None
@@ -107,17 +124,20 @@ def template_has_tasks(checkout: Checkout) -> bool:
 
 
 def plan_upgrade(project: CopierProject, request: UpgradeRequest, ask: AskFunction | None = None) -> ProjectUpgrade:
-    source = open_source(project.source_for_open())
-    new_checkout = source.checkout(request.to_ref or source.latest_ref())
-    old_version, new_version = version_of(project.commit), version_of(new_checkout.commit)
-    if old_version is not None and new_version is not None and new_version < old_version:
-        raise DowngradeRefused(
-            f"{project.answers_file}: the project is at {project.commit}, newer than {new_checkout.commit}"
-        )
     if project.commit is None:
         raise ScionError(f"{project.answers_file}: no _commit recorded; this project cannot be upgraded")
+    source = open_source(project.source_for_open())
+    new_checkout = source.checkout(request.to_ref or source.latest_ref())
     old_checkout = source.checkout(project.commit)
-    migrations = bool(checkout_config(new_checkout).setting("migrations")) and new_version != old_version
+    old_version, new_version = source.version(old_checkout), source.version(new_checkout)
+    if old_version is not None and new_version is not None and new_version < old_version:
+        raise DowngradeRefused(
+            f"{project.answers_file}: the project is at {project.commit} ({old_version}), "
+            f"newer than {new_checkout.commit} ({new_version})"
+        )
+    crossing = VersionCrossing(project.commit, new_checkout.commit, old_version, new_version)
+    config = checkout_config(new_checkout)
+    migrations = any(migration_tasks(config, stage, crossing) for stage in ("before", "after"))
     options = RunOptions(
         data=dict(request.data or {}),
         defaults=request.defaults or ask is None,
@@ -126,6 +146,7 @@ def plan_upgrade(project: CopierProject, request: UpgradeRequest, ask: AskFuncti
         overwrite=True,
         operation="update",
         migrations=migrations,
+        settings_defaults=dict(request.settings_defaults),
     )
     session = Session(new_checkout, project.root, options, last=project.answers)
     base = _render_base(project, old_checkout, request, session.exclusions())
@@ -143,6 +164,8 @@ def plan_upgrade(project: CopierProject, request: UpgradeRequest, ask: AskFuncti
         session.layers.combined(),
         before,
         session.message("message_after_update"),
+        old_version,
+        new_version,
     )
 
 
@@ -157,6 +180,7 @@ def _render_base(
         skip_tasks=True,
         operation="update",
         exclude=new_exclude,
+        settings_defaults=dict(request.settings_defaults),
     )
     session = Session(checkout, project.root, options)
     session.ask()
@@ -267,10 +291,7 @@ def apply_upgrade(upgrade: ProjectUpgrade, request: UpgradeRequest, say: Callabl
     stages: dict[str, list[Any]] = {"before": [], "after": []}
     session = _tasks_session(upgrade, request) if runs_tasks or runs_migrations else None
     if session is not None and runs_migrations:
-        stages = {
-            stage: migration_tasks(session, stage, upgrade.from_commit, upgrade.to_commit)
-            for stage in ("before", "after")
-        }
+        stages = {stage: migration_tasks(config, stage, upgrade.crossing) for stage in ("before", "after")}
     if session is not None and stages["before"]:
         run_tasks(session, say, stages["before"], phase="migrate")
     for folder in upgrade.folders:
@@ -298,6 +319,7 @@ def _tasks_session(upgrade: ProjectUpgrade, request: UpgradeRequest) -> Session:
         trusted=request.trusted,
         skip_tasks=request.skip_tasks,
         operation="update",
+        settings_defaults=dict(request.settings_defaults),
     )
     session = Session(upgrade.checkout, upgrade.project.root, options)
     session.ask()

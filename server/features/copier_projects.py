@@ -99,9 +99,15 @@ def register(server: ScionServer) -> None:
         if not ANSWERS_NAME.match(path.name):
             raise ScionError(f"{path.name} is not a copier answers file")
         project = await asyncio.to_thread(read_project, path)
-        copier_trust = (await asyncio.to_thread(load_copier_settings)).trust  # copier's own settings.yml
-        trusted = is_trusted(project.src, (*ls.settings.templates.trusted, *copier_trust))
-        request = UpgradeRequest(to_ref=argument.get("to"), defaults=True, trusted=trusted, skip_tasks=True)
+        user = await asyncio.to_thread(load_copier_settings)  # copier's own settings.yml: trust and answer defaults
+        trusted = is_trusted(project.src, (*ls.settings.templates.trusted, *user.trust))
+        request = UpgradeRequest(
+            to_ref=argument.get("to"),
+            defaults=True,
+            trusted=trusted,
+            skip_tasks=True,
+            settings_defaults=user.defaults,
+        )
         plan = await asyncio.to_thread(plan_upgrade, project, request)
         if trusted and await asyncio.to_thread(template_has_tasks, plan.checkout):
             request = replace(request, skip_tasks=not await confirm_tasks(ls, project.src))

@@ -138,3 +138,31 @@ def test_a_symlink_out_of_the_template_is_refused(tmp_path: Path, config: str) -
         assert done.returncode == 2
         assert "symlink" in done.stderr and "Traceback" not in done.stderr
         assert not (tmp_path / f"out-{ref}").exists()
+
+
+def migrating(version: str) -> dict[str, str]:
+    return {"copier.yml": f"_migrations:\n  - version: {version}\n    command: touch migrated.txt\n", **ANSWERS}
+
+
+@pytest.mark.parametrize(("version", "needs_trust"), [("v0.5.0", False), ("v1.5.0", True)], ids=["outside", "crossed"])
+def test_an_upgrade_needs_trust_only_for_migrations_it_crosses(tmp_path: Path, version: str, needs_trust: bool) -> None:
+    from tests.copier.support import git
+
+    git_template(tmp_path / "template", [("v1.0.0", migrating(version)), ("v2.0.0", migrating(version))])
+    home = tmp_path / "home"
+    by_copier, by_scion = tmp_path / "c/project", tmp_path / "s/project"
+    for project in (by_copier, by_scion):
+        template = str(tmp_path / "template")
+        done = copier("copy", "--defaults", "--vcs-ref", "v1.0.0", template, str(project), cwd=tmp_path, home=home)
+        assert done.returncode == 0, done.stderr
+    git("init", "-q", "-b", "main", cwd=by_copier)
+    git("add", "-A", cwd=by_copier)
+    git("commit", "-qm", "generated", cwd=by_copier)
+    expected = copier("update", "--defaults", cwd=by_copier, home=home)
+    ours = scion("upgrade", "--all", "--defaults", "--workspace", str(by_scion), cwd=by_scion, home=home)
+    assert (expected.returncode != 0) == needs_trust, expected.stderr
+    assert (ours.returncode != 0) == needs_trust, ours.stderr
+    if needs_trust:
+        assert "_migrations" in ours.stderr and "--trust" in ours.stderr and "Traceback" not in ours.stderr
+    assert differences(tree(by_copier), tree(by_scion)) == []
+    assert not (by_scion / "migrated.txt").exists()
