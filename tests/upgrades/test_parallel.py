@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -11,9 +12,10 @@ import pytest
 from server.common.cpu_sample import MIN_SAMPLE, CpuReading, CpuSample, allowed_cpus, free_cores, read_cpu
 from server.store import Store
 from server.upgrades import parallel, workers
-from server.upgrades.batch import generated_files, upgrade_many
+from server.upgrades.batch import generated_files, plan_batch, upgrade_many
 from server.upgrades.parallel import plan_each
 from server.upgrades.workers import sampled_workers, workers_for
+from tests.conftest import scion_process
 from tests.upgrades.test_service import V1, V2
 from tests.upgrades.trees import Workspace
 
@@ -213,3 +215,27 @@ def test_the_sample_reads_the_cores_this_process_may_run_on():
         assert time.monotonic() < deadline + 1
     free = sample.free_cores()
     assert free is None or 0.0 <= free <= sample.cores
+
+
+def test_a_large_batch_through_the_cli_process_is_what_one_process_plans(tmp_path):
+    """Whatever the sample says on this machine now, the CLI upgrades a large batch as one process would."""
+    workspace = Workspace(tmp_path / "ws")
+    workspace.add(V1)
+    names = [f"mod{index}" for index in range(workers.PARALLEL_MIN_FILES + 20)]
+    for name in names:
+        workspace.generate("demo/module", "1.0.0", f"src/{name}.py", {"name": name})
+    workspace.add(V2)
+    for name in names[::7]:  # some edited by the user: merged
+        workspace.write(
+            f"src/{name}.py", workspace.read(f"src/{name}.py").replace("def main():\n", "def main():\n    setup()\n")
+        )
+    planned = plan_batch(workspace.upgrader(), generated_files(workspace.root), workers=1)
+    expected = {path: update.new_text for plan in planned.files for path, update in plan.updates.items()}
+
+    done = scion_process("upgrade", "--all", "--defaults", "--json", "--workspace", str(workspace.root), cwd=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["summary"]["upgraded"] == len(names)
+    assert len(planned.files) == len(names) and all(plan.status == "upgraded" for plan in planned.files)
+    # Every file the plans touch holds what one process planned (None: 2.0.0 dropped it).
+    assert all((path.read_text() if path.exists() else None) == text for path, text in expected.items())
