@@ -65,8 +65,8 @@ def read_cpu(cpus: Collection[int] | None = None) -> CpuReading | None:
 def free_cores(start: CpuReading, end: CpuReading, cores: int) -> float | None:
     """Cores that were idle or busy with this very process between the readings; None when the sample is too short.
 
-    This process counts as free: work it hands to other processes is work it
-    no longer does itself.
+    This process counts as free: the core it keeps busy is one its own work
+    may go on using.
     """
     idle, total = end.idle - start.idle, end.total - start.total
     wall = end.wall - start.wall

@@ -26,7 +26,7 @@ MAX_WORKERS = 8
 
 
 def workers_for(files: int, cores: int, free: float) -> int:
-    """Processes to plan `files` files with, given `free` cores: one per core that is free enough, else 1."""
+    """Processes (this one included) to plan `files` files with, given `free` cores: one per core free enough."""
     if files < PARALLEL_MIN_FILES:
         return 1
     usable = int(free + (1 - IDLE_CORE))  # a core counts when it is at least IDLE_CORE free
