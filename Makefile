@@ -11,7 +11,10 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,llm,hub]'
+	# compat mode puts a plain path in a .pth file, as a regular install costs nothing at start-up; the default
+	# editable finder costs every `scion` process 10-15 ms. setuptools calls compat transitional: fall back when it goes.
+	$(PY) -m pip install --quiet -e '.[dev,llm,hub]' --config-settings editable_mode=compat 2>/dev/null \
+		|| $(PY) -m pip install --quiet -e '.[dev,llm,hub]'
 	touch $(STAMP)
 
 demo: $(STAMP)

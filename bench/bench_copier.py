@@ -8,6 +8,12 @@ starts from a fresh copy of the same project (generated at the older tag by
 copier, committed, edited by the user, committed: copier needs git, Scion does
 not). Ratios are copier's median over Scion's. Target: >= 10x.
 
+Scion runs two ways, both through the installed `scion` command: warm, as
+every run after a user's first one (through the warm process of
+server/warm/, started before timing; the CPU column adds the warm child's
+CPU to the client's), and cold, a fresh interpreter per run (SCION_WARM=0).
+The headline ratios are the warm ones; the cold ones are beside them.
+
 Both run from bytecode, as installed packages do: Scion's own modules are
 compiled first (an editable install under PYTHONDONTWRITEBYTECODE would
 otherwise compile them from source in every run, which copier, installed with
@@ -15,8 +21,9 @@ its bytecode, never does).
 
 A second table gives the floors under both tools, CPU milliseconds of a
 process that only starts: Python itself, Python with what any copier render
-needs (Jinja, PyYAML), copier's import, and `scion --version`. A ratio of
-10x needs copier's time to be ten times Scion's, floors included.
+needs (Jinja, PyYAML), copier's import, and `scion --version`, cold and
+warm. A ratio of 10x needs copier's time to be ten times Scion's, floors
+included.
 
     .venv/bin/python bench/bench_copier.py [--runs N] [--template NAME]... [--floors-only]
 """
@@ -37,25 +44,32 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import summary, table
+from bench.scion_process import SCION, ScionProcess
 from tests.copier.support import git, git_template_from_folders, isolated_env
 from tests.copier.test_real_templates import REAL, TEMPLATES
 
 CPU: dict[str, list[float]] = {}  # CPU seconds (user + system, the process and its git children) per tool
 
 
-def timed(argv: list[str], cwd: Path, home: Path, tool: str = "") -> float:
-    """Wall-clock seconds of one run; its CPU seconds go to CPU[tool] (less sensitive to a loaded machine)."""
+def timed(argv: list[str], cwd: Path, home: Path, tool: str = "", warm: bool = False) -> float:
+    """Wall-clock seconds of one run; its CPU seconds go to CPU[tool] (less sensitive to a loaded machine).
+
+    `warm`: Scion as users run it after their first run, through its warm
+    process (bench/scion_process.py); otherwise a cold Scion (a fresh
+    interpreter, SCION_WARM=0). copier ignores both.
+    """
+    scion = ScionProcess(home)
+    env = scion.env(isolated_env(home), warm)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(
-        argv, cwd=cwd, env=isolated_env(home), capture_output=True, text=True, stdin=subprocess.DEVNULL
-    )
+    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     elapsed = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{argv[:5]} failed: {done.stderr[-2000:]}")
     if tool:
-        CPU.setdefault(tool, []).append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        spent = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        CPU.setdefault(tool, []).append(spent + scion.warm_child_cpu())
     return elapsed
 
 
@@ -64,7 +78,10 @@ def copier_argv(*args: str) -> list[str]:
 
 
 def scion_argv(*args: str) -> list[str]:
-    return [sys.executable, "-P", "-m", "server", *args]
+    return [SCION, *args]
+
+
+TOOLS = ("copier", "scion", "scion cold")
 
 
 def bench_template(name: str, root: Path, runs: int) -> list[list]:
@@ -73,18 +90,20 @@ def bench_template(name: str, root: Path, runs: int) -> list[list]:
     home = root / "home"
     copier_data = [f"--data={k}={v}" for k, v in data.items()]
     scion_data = [a for k, v in data.items() for a in ("--answer", f"{k}={v}")]
-    copy_times: dict[str, list[float]] = {"copier": [], "scion": []}
+    copy_times: dict[str, list[float]] = {tool: [] for tool in TOOLS}
     for run in range(runs + 1):  # run 0 warms the caches and is not counted
-        for tool in ("copier", "scion"):
-            out = root / f"{tool}-copy-{run}"
+        for tool in TOOLS:
+            out = root / f"{tool}-copy-{run}".replace(" ", "-")
             if tool == "copier":
                 argv = copier_argv("copy", "--defaults", "-q", *flags, *copier_data, str(template), str(out))
             else:
                 argv = scion_argv("generate", str(template), "--path", str(out), "--defaults", *flags, *scion_data)
-            seconds = timed(argv, root, home, f"{name} copy {tool}" if run else "")
+            seconds = timed(argv, root, home, f"{name} copy {tool}" if run else "", warm=tool == "scion")
             if run:
                 copy_times[tool].append(seconds)
             shutil.rmtree(out)
+        if run == 0:
+            ScionProcess(home).start(isolated_env(home))
     project = root / "project"
     timed(
         copier_argv(
@@ -102,10 +121,10 @@ def bench_template(name: str, root: Path, runs: int) -> list[list]:
     git("commit", "-qm", "edit", cwd=project)
     answers_file = next(project.glob(".copier-answers*.yml")).name
     trust = ["--trust"] if "--skip-tasks" in flags and "--trust" not in flags else []
-    update_times: dict[str, list[float]] = {"copier": [], "scion": []}
+    update_times: dict[str, list[float]] = {tool: [] for tool in TOOLS}
     for run in range(runs + 1):
-        for tool in ("copier", "scion"):
-            scratch = root / f"{tool}-update-{run}"
+        for tool in TOOLS:
+            scratch = root / f"{tool}-update-{run}".replace(" ", "-")
             shutil.copytree(
                 project, scratch, symlinks=True, ignore=None if tool == "copier" else shutil.ignore_patterns(".git")
             )
@@ -113,10 +132,11 @@ def bench_template(name: str, root: Path, runs: int) -> list[list]:
                 argv = copier_argv("update", "--defaults", "-q", *flags, *trust, "--answers-file", answers_file)
             else:
                 argv = scion_argv("upgrade", "--all", "--defaults", *flags, "--workspace", str(scratch))
-            seconds = timed(argv, scratch, home, f"{name} update {tool}" if run else "")
+            seconds = timed(argv, scratch, home, f"{name} update {tool}" if run else "", warm=tool == "scion")
             if run:
                 update_times[tool].append(seconds)
             shutil.rmtree(scratch)
+    ScionProcess(home).stop(isolated_env(home))
     rows = []
     for operation, key, times in (
         ("copy / generate", "copy", copy_times),
@@ -124,8 +144,8 @@ def bench_template(name: str, root: Path, runs: int) -> list[list]:
     ):
         copier_median, copier_p99 = summary(times["copier"])
         scion_median, scion_p99 = summary(times["scion"])
-        copier_cpu = summary(CPU[f"{name} {key} copier"])[0]
-        scion_cpu = summary(CPU[f"{name} {key} scion"])[0]
+        cold_median = summary(times["scion cold"])[0]
+        copier_cpu, scion_cpu, cold_cpu = (summary(CPU[f"{name} {key} {tool}"])[0] for tool in TOOLS)
         rows.append(
             [
                 name,
@@ -136,6 +156,9 @@ def bench_template(name: str, root: Path, runs: int) -> list[list]:
                 scion_p99,
                 f"{copier_median / scion_median:.1f}x",
                 f"{copier_cpu / scion_cpu:.1f}x",
+                cold_median,
+                f"{copier_median / cold_median:.1f}x",
+                f"{copier_cpu / cold_cpu:.1f}x",
             ]
         )
     return rows
@@ -146,6 +169,7 @@ FLOORS = (
     ("python -c 'import jinja2, yaml'", [sys.executable, "-c", "import jinja2, yaml"]),
     ("python -c 'import copier'", [sys.executable, "-c", "import copier"]),
     ("scion --version", scion_argv("--version")),
+    ("scion --version, warm", scion_argv("--version")),
 )
 
 
@@ -153,11 +177,13 @@ def floors(runs: int) -> list[list]:
     """CPU milliseconds (median, p99) of processes that only start, alternating, after one untimed round."""
     samples: dict[str, list[float]] = {name: [] for name, _ in FLOORS}
     with tempfile.TemporaryDirectory(prefix="scion-bench-floors-") as folder:
+        ScionProcess(Path(folder)).start(isolated_env(Path(folder)))
         for run in range(runs + 1):
             for name, argv in FLOORS:
-                timed(argv, Path(folder), Path(folder), f"floor {name}")
+                timed(argv, Path(folder), Path(folder), f"floor {name}", warm=name.endswith("warm"))
                 if run:
                     samples[name].append(CPU[f"floor {name}"][-1] * 1000)
+        ScionProcess(Path(folder)).stop(isolated_env(Path(folder)))
     return [[name, *summary(values)] for name, values in samples.items()]
 
 
@@ -176,8 +202,9 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(f"\n{args.runs} runs each, load average {load:.1f}, copier {_version()}\n")
     headers = ["template", "operation", "copier median s", "copier p99 s", "scion median s", "scion p99 s"]
+    cold = ["cold scion median s", "cold wall ratio", "cold CPU ratio"]
     if rows:
-        print(table([*headers, "wall ratio", "CPU ratio"], rows))
+        print(table([*headers, "wall ratio", "CPU ratio", *cold], rows))
     print(f"\nstart-up floors, CPU ms over {args.runs * 4} runs each\n")
     print(table(["process", "median ms", "p99 ms"], floors(args.runs * 4)))
 

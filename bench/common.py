@@ -6,6 +6,9 @@ import asyncio
 import statistics
 import sys
 import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -113,12 +116,36 @@ def python_source(lines: int) -> str:
     return "\n".join(out[:lines]) + "\n"
 
 
-def start_hub_cluster() -> Any:
-    """A started throwaway PostgreSQL cluster for the hub benches, or None (said on stdout) when none is installed."""
+@dataclass(frozen=True)
+class TeamHub:
+    """A hub in a throwaway cluster: its owner's URL, and each member's."""
+
+    cluster: Any  # tests.support.pg_cluster.Cluster
+    database: str
+    admin: str
+
+    def member(self, name: str) -> str:
+        return self.cluster.url(self.database, user=name)
+
+
+@contextmanager
+def team_hub(database: str, team: str, members: Iterable[str]) -> Iterator[TeamHub]:
+    """A throwaway PostgreSQL cluster holding an initialised hub with a login per member of `team`, stopped after.
+
+    Exits with status 1 (said on stderr) when PostgreSQL is not installed.
+    """
+    from server.hub.admin import add_member, init_hub
     from tests.support.pg_cluster import Cluster, binaries
 
     bin_dir = binaries()
     if bin_dir is None:
-        print("PostgreSQL 15+ is not installed (apt-get install postgresql)")
-        return None
-    return Cluster(bin_dir).start()
+        raise SystemExit("PostgreSQL 15+ is not installed (apt-get install postgresql)")
+    cluster = Cluster(bin_dir).start()
+    try:
+        admin = cluster.create_database(database)
+        init_hub(admin)
+        for name in members:
+            add_member(admin, name, team)
+        yield TeamHub(cluster, database, admin)
+    finally:
+        cluster.stop()

@@ -35,8 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from bench.common import code_action_params, python_source, start_hub_cluster, start_server, stop_server, summary, table
-from server.hub.admin import add_member, init_hub
+from bench.common import code_action_params, python_source, start_server, stop_server, summary, table, team_hub
 from server.store import Store
 from server.store.outbox import Sharing
 
@@ -156,16 +155,8 @@ def main() -> int:
     parser.add_argument("--backlog", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    cluster = start_hub_cluster()
-    if cluster is None:
-        return 1
-    try:
-        admin = cluster.create_database("hub")
-        init_hub(admin)
-        add_member(admin, "bench", "bench")
-        asyncio.run(run(args.backlog, args.runs, cluster.url("hub", user="bench")))
-    finally:
-        cluster.stop()
+    with team_hub("hub", "bench", ["bench"]) as hub:
+        asyncio.run(run(args.backlog, args.runs, hub.member("bench")))
     return 0
 
 

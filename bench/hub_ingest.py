@@ -27,9 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import start_hub_cluster, summary, table
+from bench.common import summary, table, team_hub
 from server.evolution.programs import source_digest
-from server.hub.admin import add_member, init_hub
 from server.hub.client import HubClient, connected
 from server.hub.sync import listen
 
@@ -153,16 +152,10 @@ def main() -> int:
     parser.add_argument("--batches", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args()
-    cluster = start_hub_cluster()
-    if cluster is None:
-        return 1
-    try:
-        admin = cluster.create_database("bench")
-        init_hub(admin)
-        for number in range(args.instances):
-            add_member(admin, f"m{number}", "bench")
+    members = [f"m{number}" for number in range(args.instances)]
+    with team_hub("bench", "bench", members) as hub:
         total = args.instances * args.batches * BATCH
-        first, again, stored = ingest(admin, args.instances, args.batches)
+        first, again, stored = ingest(hub.admin, args.instances, args.batches)
         print(f"load average {os.getloadavg()[0]:.1f}, {args.instances} instances, {total} events\n")
         print(
             table(
@@ -173,7 +166,7 @@ def main() -> int:
                 ],
             )
         )
-        latencies = promotion(admin, args.instances, args.repeats)
+        latencies = promotion(hub.admin, args.instances, args.repeats)
         median, p99 = summary(latencies)
         print()
         print(
@@ -182,8 +175,6 @@ def main() -> int:
                 [["LISTEN/NOTIFY + pull", len(latencies), median * 1000, p99 * 1000, max(latencies) * 1000]],
             )
         )
-    finally:
-        cluster.stop()
     return 0
 
 

@@ -27,8 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import start_hub_cluster, summary, table
-from server.hub.admin import add_member, init_hub
+from bench.common import summary, table, team_hub
 from server.hub.client import MAX_ROWS_PER_SYNC, HubClient, connected
 from server.hub.sync import HubLink, sync_once
 from server.store import Store
@@ -122,15 +121,8 @@ def main() -> int:
     parser.add_argument("--generations", type=int, default=50_000)
     parser.add_argument("--repeats", type=int, default=50)
     args = parser.parse_args()
-    cluster = start_hub_cluster()
-    if cluster is None:
-        return 1
-    try:
-        admin = cluster.create_database("hub")
-        init_hub(admin)
-        for name in ("ann", "bob"):
-            add_member(admin, name, "shop")
-        ann, bob = cluster.url("hub", user="ann"), cluster.url("hub", user="bob")
+    with team_hub("hub", "shop", ["ann", "bob"]) as hub:
+        ann, bob = hub.member("ann"), hub.member("bob")
         teammate_generations(bob, 1000)  # a small team's month
         with tempfile.TemporaryDirectory() as folder:
             print("\n### One sync with nothing new, 1,000 teammates' generations on the hub (ms)\n")
@@ -148,8 +140,6 @@ def main() -> int:
                     bounded_pulls(ann, args.generations + 1000, Path(folder)),
                 )
             )
-    finally:
-        cluster.stop()
     return 0
 
 

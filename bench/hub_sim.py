@@ -32,19 +32,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pytest_lsp import ClientServerConfig
 
-from bench.common import start_hub_cluster, table
-from server.hub.admin import add_member, init_hub
+from bench.common import table, team_hub
 from server.store import Store
 from server.templates.filters import pascal
 from tests.e2e.conftest import initialize_params
 from tests.e2e.editor import Editor
+from tests.support.answers import generate_dataclass
 from tests.support.client_compat import fix_code_action_union
 
 WORDS = ["order", "item", "user", "invoice", "line", "client", "policy", "session", "store", "token", "cache"]
 WORDS += ["email", "sender", "retry", "price", "rule", "ticket", "queue", "batch", "event", "record", "map"]
-OTHER_ANSWERS = {"fields": "id: int", "frozen": False, "order": False, "slots": True, "kw_only": False}
-OTHER_ANSWERS |= {"docstring": "", "add_import": True}
-MODULE = "import os\n\n\n"
 TASK = "python/dataclass:class_name"
 
 
@@ -71,15 +68,9 @@ async def start(workspace: Path, instance: str, hub_url: str, min_executions: in
 
 
 async def one_generation(editor: Editor, rel: str) -> bool:
-    stem = Path(rel).stem
-    editor.answer = lambda params: {
-        q["name"]: pascal(stem) + "Model" if q["name"] == "class_name" else q.get("default")
-        for q in params["questions"]
-    }
-    before = len(editor.asked)
-    uri = editor.open(rel, MODULE)
-    await editor.generate(uri, "python/dataclass", line=2, answers=OTHER_ANSWERS)
-    return len(editor.asked) > before
+    """Whether the developer, who names each dataclass pascal(stem) + "Model", was asked."""
+    _, _, asked = await generate_dataclass(editor, rel, pascal(Path(rel).stem) + "Model")
+    return asked
 
 
 async def settle(editors: list[Editor], evidence: list[int], timeout: float = 90.0) -> None:
@@ -133,17 +124,10 @@ def main() -> int:
     parser.add_argument("--min-executions", type=int, default=20)
     parser.add_argument("--max-rounds", type=int, default=30)
     args = parser.parse_args()
-    cluster = start_hub_cluster()
-    if cluster is None:
-        return 1
     results = {}
-    try:
-        admin = cluster.create_database("team")
-        init_hub(admin)
-        for i in range(args.developers):
-            add_member(admin, f"dev{i}", "team")
+    with team_hub("team", "team", [f"dev{i}" for i in range(args.developers)]) as hub:
         for label, hub_for in (
-            ("one hub", lambda i: cluster.url("team", user=f"dev{i}")),
+            ("one hub", lambda i: hub.member(f"dev{i}")),
             ("no hub", lambda i: ""),
         ):
             started = time.perf_counter()
@@ -159,8 +143,6 @@ def main() -> int:
                     )
                 )
             results[label] = (asks, time.perf_counter() - started)
-    finally:
-        cluster.stop()
     print(
         f"\n{args.developers} developers, minExecutions {args.min_executions}, load average {os.getloadavg()[0]:.1f}\n"
     )

@@ -39,6 +39,7 @@ from server.store import Store
 from server.templates.filters import pascal
 from tests.e2e.conftest import initialize_params
 from tests.e2e.editor import Editor
+from tests.support.answers import MODULE, generate_dataclass
 from tests.support.client_compat import fix_code_action_union
 from tests.support.pg_cluster import Cluster, binaries
 
@@ -46,9 +47,6 @@ ROOT = Path("demo-team")
 TASK = "python/dataclass:class_name"
 ANN_FILES = ["shop/order_item.py", "accounts/user.py", "billing/invoice_line.py", "jobs/email_sender.py"]
 BOB_FILES = ["geo/map_tile.py", "auth/token_cache.py"]
-OTHER_ANSWERS = {"fields": "id: int", "frozen": False, "order": False, "slots": True, "kw_only": False}
-OTHER_ANSWERS |= {"docstring": "", "add_import": True}
-MODULE = "import os\n\n\n"
 IMPROVED = "python/pydantic-model"
 TEAM_EDIT = "from typing import ClassVar\n"  # both developers add it under the generated import
 ANN_MODELS = ["shop/order.py", "shop/invoice.py", "shop/refund.py", "shop/basket.py", "shop/coupon.py"]
@@ -88,15 +86,7 @@ async def developer(name: str, hub_url: str) -> Editor:
 
 async def generate(editor: Editor, who: str, rel: str) -> bool:
     """One dataclass in a new module; the developer answers class_name by the convention. True when asked."""
-    stem = Path(rel).stem
-    editor.answer = lambda params: {
-        q["name"]: pascal(stem) + "Model" if q["name"] == "class_name" else q.get("default")
-        for q in params["questions"]
-    }
-    asked_before = len(editor.asked)
-    uri = editor.open(rel, MODULE)
-    await editor.generate(uri, "python/dataclass", line=2, answers=OTHER_ANSWERS)
-    asked = len(editor.asked) > asked_before
+    uri, _, asked = await generate_dataclass(editor, rel, pascal(Path(rel).stem) + "Model")
     name = next(line for line in editor.text(uri).splitlines() if line.startswith("class "))
     print(f"  {who}: {rel:28} {'asked, answered' if asked else 'not asked:     '} -> {name}")
     return asked

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 
 __version__ = "0.1.0"
@@ -19,6 +18,8 @@ def install_command(extra: str = "") -> str:
     Scion is not on PyPI yet, so it names the checkout this package runs from
     when there is one, else a placeholder for it.
     """
+    import shlex  # here, not at the top: every `scion` run imports this package, few need this
+
     checkout = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     if not os.path.exists(os.path.join(checkout, "pyproject.toml")):
         checkout = "<path of your Scion checkout>"

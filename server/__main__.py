@@ -2,7 +2,7 @@
 
 import sys
 
-from server.cli import main
+from server.warm.launch import main
 
 
 def _arguments(argv: list[str]) -> list[str]:

@@ -3,6 +3,7 @@ generation, an old database."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +23,8 @@ def no_user_settings(tmp_path_factory: pytest.TempPathFactory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CONFIG_HOME", str(config))
         patch.setenv("COPIER_SETTINGS_PATH", str(config / "copier-settings.yml"))
+        # Cold runs unless a test asks for warm ones (tests/warm/ runs the same commands both ways).
+        patch.setenv("SCION_WARM", "0")
         yield
 
 
@@ -33,14 +36,17 @@ def workspace(tmp_path: Path) -> Path:
     return root
 
 
-def scion_process(*args: str, cwd: Path, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
-    """`scion ARGS` as users run it (`python -P -m server`), without a terminal."""
+def scion_process(
+    *args: str, cwd: Path, timeout: float | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`scion ARGS` as users run it (`python -P -m server`), without a terminal; `env` is laid over ours."""
     return subprocess.run(
         [sys.executable, "-P", "-m", "server", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
+        env={**os.environ, **env} if env else None,
         timeout=timeout,
     )
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.warm import Warm
+
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux to be a terminal")
 DEADLINE_S = 60.0
 
@@ -61,17 +63,24 @@ class Terminal:
         subprocess.run([*self.tmux, "kill-server"], capture_output=True)
 
 
-@pytest.fixture
-def terminal(workspace: Path) -> Iterator[Callable[..., Terminal]]:
+@pytest.fixture(params=["cold", "warm"])
+def terminal(request: pytest.FixtureRequest, workspace: Path, tmp_path: Path) -> Iterator[Callable[..., Terminal]]:
+    """A terminal for `scion`, run cold or through a warm process (the child prompts on the client's terminal)."""
     opened: list[Terminal] = []
+    warm = Warm(tmp_path / "warm") if request.param == "warm" else None
+    if warm:
+        warm.start()
 
     def open_terminal(command: str, cwd: Path = workspace) -> Terminal:
-        opened.append(Terminal(command, cwd))
+        opened.append(Terminal(f"{warm.shell_prefix()} {command}" if warm else command, cwd))
         return opened[-1]
 
     yield open_terminal
     for session in opened:
         session.close()
+    if warm:
+        assert warm.status()["runs"] == len(opened)  # every command ran in a warm child
+        warm.stop()
 
 
 SCION = f"{sys.executable} -P -m server"

@@ -1,4 +1,5 @@
-"""The layering, checked on every run: no import cycle and no domain module importing the adapter or the CLI."""
+"""The layering, checked on every run: no import cycle, no domain module importing the adapter or the CLI, and
+nothing in server/common importing the rest of the package."""
 
 from __future__ import annotations
 
@@ -23,14 +24,19 @@ def test_the_server_package_has_no_cycle_and_no_upward_edge():
 def test_the_graph_sees_cycles_and_upward_edges(tmp_path):
     # A package made to fail both checks: the checks are not vacuous.
     package = tmp_path / "server"
-    for folder in ("templates", "lsp"):
+    for folder in ("templates", "lsp", "common"):
         (package / folder).mkdir(parents=True)
         (package / folder / "__init__.py").write_text("")
     (package / "__init__.py").write_text("")
     (package / "templates" / "a.py").write_text("from server.templates import b\nfrom server.lsp import serve\n")
     (package / "templates" / "b.py").write_text("from . import a\n")
     (package / "lsp" / "serve.py").write_text("def run():\n    from server.templates import a\n")
+    (package / "common" / "config.py").write_text("from server.common import errors\nfrom server.templates import b\n")
+    (package / "common" / "errors.py").write_text("")
     graph = import_graph.build(package)
     assert graph.cycles() == [["server.templates.a", "server.templates.b"]]
-    assert graph.upward() == [("server.templates.a", "server.lsp.serve")]
+    assert graph.upward() == [
+        ("server.common.config", "server.templates.b"),
+        ("server.templates.a", "server.lsp.serve"),
+    ]
     assert ("server.lsp.serve", "server.templates.a") in graph.edges - graph.eager  # a deferred import

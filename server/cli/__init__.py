@@ -33,6 +33,7 @@ COMMAND_MODULES = {
     "hub": "hub",
     "config": "config",
     "completion": "completion",
+    "warm": "warm",
 }
 
 

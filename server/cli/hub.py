@@ -159,13 +159,13 @@ def add_member(url: str, name: str, team: str, password: str | None) -> None:
 
 def hub_status(store, url: str) -> dict[str, Any]:
     """Reachable (and why not), backlog, last sync and team size, as this instance sees them."""
+    from server.common.config import shown_url
     from server.common.instance import instance_id
-    from server.hub import shown
     from server.hub.client import connected
     from server.hub.sync import LAST_SYNC, TEAM, TEAM_SIZE
 
     report: dict[str, Any] = {
-        "hub": shown(url),
+        "hub": shown_url(url),
         "instance": instance_id(),
         "reachable": False,
         "problem": "",

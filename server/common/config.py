@@ -17,6 +17,7 @@ error names its setting.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,14 +26,14 @@ from typing import Any, NewType
 import attrs
 
 from server.common.config_file import default_database_path
-from server.evolution.stages import StageThresholds
-from server.tracking.tracker import DEFAULT_CHECKPOINTS, DEFAULT_KEEP_THRESHOLD
 
 DEFAULT_SOURCE = "default"
 SECRET_KEYS = frozenset({"llm.apiKey"})  # never printed
 LOG_LEVELS = ("debug", "info", "warning", "error")
 SHARE_LEVELS = ("stats", "answers", "code")  # server/store/outbox.py says what each one shares
 HUB_SCHEMES = ("postgresql://", "postgres://")
+_URL_PASSWORD = re.compile(r"(://[^:/@]*):[^@]*@")
+_URL_PASSWORD_PARAM = re.compile(r"(password=)[^&\s]*", re.IGNORECASE)
 
 # The kinds of values, each with its check (see _HOOKS).
 Count = NewType("Count", int)  # a whole number >= 0
@@ -66,22 +67,24 @@ class LlmSettings:
     timeout: Seconds = Seconds(20.0)
 
 
+# The defaults below are the only ones: the tracker (server/tracking/tracker.py) and the stage rules
+# (server/evolution/stages.py) read theirs from these classes, since "common" sits below every domain package.
+
+
 @attrs.frozen
 class TrackingSettings:
     # GitHub's completion-persistence windows: 30 s, 2 min, 5 min, 10 min.
-    # The defaults are the tracker's own (one place to change them).
-    checkpoints: Checkpoints = Checkpoints(DEFAULT_CHECKPOINTS)
-    keep_threshold: Share = Share(DEFAULT_KEEP_THRESHOLD)
+    checkpoints: Checkpoints = Checkpoints((30.0, 120.0, 300.0, 600.0))
+    keep_threshold: Share = Share(0.5)
 
 
 @attrs.frozen
 class EvolutionSettings:
     enabled: bool = True
-    # The stage thresholds' defaults are the domain's own (one place to change them).
-    min_executions: Count = Count(StageThresholds.min_executions)
-    min_kept_rate: Share = Share(StageThresholds.min_kept_rate)
-    hybrid_confidence: Share = Share(StageThresholds.hybrid_confidence)
-    code_first_confidence: Share = Share(StageThresholds.code_first_confidence)
+    min_executions: Count = Count(100)
+    min_kept_rate: Share = Share(0.9)
+    hybrid_confidence: Share = Share(0.8)
+    code_first_confidence: Share = Share(0.7)
     min_decided: Count = Count(10)
     improve_below: Share = Share(0.8)
     # A version whose kept generations were edited at least this often is analysed too, however well it does.
@@ -111,6 +114,13 @@ class ServerSettings:
 
 
 @attrs.frozen
+class CliSettings:
+    # Warm runs (server/warm/): the `scion` client reads this from the user's file itself, before anything loads.
+    # The user's alone, like hub.*: a repository's .scion/config.toml has no say in how `scion` starts.
+    warm: bool = True
+
+
+@attrs.frozen
 class Settings:
     database: DatabaseSettings = DatabaseSettings()
     templates: TemplateSettings = TemplateSettings()
@@ -120,6 +130,7 @@ class Settings:
     log: LogSettings = LogSettings()
     hub: HubSettings = HubSettings()
     server: ServerSettings = ServerSettings()
+    cli: CliSettings = CliSettings()
 
 
 SECTIONS: tuple[type, ...] = (
@@ -131,6 +142,7 @@ SECTIONS: tuple[type, ...] = (
     LogSettings,
     HubSettings,
     ServerSettings,
+    CliSettings,
     Settings,
 )
 
@@ -182,10 +194,19 @@ def _paths(value: Any, _: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _text(value: Any, _: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"expected a string, got {value!r}")
-    return value
+def _exactly(kind: type, expected: str) -> Callable[[Any, Any], Any]:
+    """The check of a plain value: of type `kind`, never coerced (`"yes"` is not true, 1 is not a string)."""
+
+    def check(value: Any, _: Any) -> Any:
+        if not isinstance(value, kind):
+            raise TypeError(f"expected {expected}, got {value!r}")
+        return value
+
+    return check
+
+
+_text = _exactly(str, "a string")
+_flag = _exactly(bool, "true or false")
 
 
 def _hub_url(value: Any, _: Any) -> str:
@@ -199,12 +220,6 @@ def _share_level(value: Any, _: Any) -> str:
     if value not in SHARE_LEVELS:
         raise ValueError(f"expected one of {', '.join(SHARE_LEVELS)}, got {value!r}")
     return str(value)
-
-
-def _flag(value: Any, _: Any) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"expected true or false, got {value!r}")
-    return value
 
 
 _HOOKS: dict[Any, Callable[[Any, Any], Any]] = {
@@ -369,10 +384,13 @@ def shown_value(dotted: str, value: Any) -> Any:
     if dotted in SECRET_KEYS:
         return "(set)" if value else ""
     if dotted == "hub.url" and value:
-        from server.hub import shown
-
-        return shown(value)  # the URL, never its password
+        return shown_url(value)
     return list(value) if isinstance(value, tuple) else value
+
+
+def shown_url(url: str) -> str:
+    """A hub URL as it may appear in a message or a log: never the password."""
+    return _URL_PASSWORD_PARAM.sub(r"\1***", _URL_PASSWORD.sub(r"\1:***@", url))
 
 
 def value_at(settings: Settings, dotted: str) -> Any:

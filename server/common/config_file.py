@@ -14,6 +14,7 @@ alone (editor settings or CLI flags), never a repository's:
   to its own database (`hub.url`) or widen what you share (`hub.share`);
 - `templates.trusted`: a repository must not trust its own copier templates
   (their extensions, tasks and migrations run code);
+- every `cli.*` setting (`cli.warm`): how `scion` starts is the user's;
 - `database.path` outside the workspace (`:memory:` and paths inside are fine);
 - template roots that are absolute, start with `~`, or are the workspace
   itself or a folder above it (a sibling like `../shared-templates` is fine):
@@ -46,7 +47,7 @@ CONFIG_NAME = "config.toml"
 SOURCE = ".scion/config.toml"
 MAX_BYTES = 64 * 1024  # a settings file is a few hundred bytes
 USER_ONLY = frozenset({"llm.model", "llm.apiBase", "llm.apiKey", "server.pythonPath", "templates.trusted"})
-USER_ONLY_SECTIONS = frozenset({"hub"})  # every key under them, known or not
+USER_ONLY_SECTIONS = frozenset({"hub", "cli"})  # every key under them, known or not
 
 
 def config_path(workspace: Path) -> Path:

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from server.common.config import EvolutionSettings
+
 # The stages are defined once, beside the database constraint that checks them.
 from server.store.schema import CODE_FIRST as CODE_FIRST
 from server.store.schema import CODE_ONLY as CODE_ONLY
@@ -21,14 +23,15 @@ from server.store.schema import LLM_ONLY as LLM_ONLY
 from server.store.schema import STAGES as STAGES
 
 Answerer = Literal["code", "teacher"]
+_DEFAULTS = EvolutionSettings()  # the settings own the defaults (`scion.evolution.*`)
 
 
 @dataclass(frozen=True)
 class StageThresholds:
-    min_executions: int = 100
-    min_kept_rate: float = 0.9
-    hybrid_confidence: float = 0.8
-    code_first_confidence: float = 0.7
+    min_executions: int = _DEFAULTS.min_executions
+    min_kept_rate: float = _DEFAULTS.min_kept_rate
+    hybrid_confidence: float = _DEFAULTS.hybrid_confidence
+    code_first_confidence: float = _DEFAULTS.code_first_confidence
     # Code answers needed before their kept rate may demote a task: a few early
     # rejections are noise, not evidence.
     min_code_answers: int = 20

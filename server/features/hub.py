@@ -26,6 +26,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from server.common.config import shown_url
 from server.common.errors import HubError, ScionError
 from server.lsp import ScionServer
 
@@ -256,12 +257,10 @@ class HubService:
         if not self.url:
             return None
         store = self.server.store
-        from server.hub import shown
-
         return {
             "state": self.state,
             "message": self.problem,
-            "hub": shown(self.url),
+            "hub": shown_url(self.url),
             "backlog": store.outbox_size() if store is not None else 0,
             "team": self.result.team if self.result else None,
             "teamSize": self.result.team_size if self.result else 0,

@@ -10,23 +10,15 @@ Nothing here imports LSP types; the server's side is server/features/hub.py.
 from __future__ import annotations
 
 import os
-import re
 
 from server.common.errors import HubError
 
 URL_ENV = "SCION_HUB_URL"
-_PASSWORD = re.compile(r"(://[^:/@]*):[^@]*@")
-_PASSWORD_PARAM = re.compile(r"(password=)[^&\s]*", re.IGNORECASE)
 
 
 def hub_url(flag: str | None = None, setting: str = "") -> str:
     """The hub to use: `--hub URL`, else the `scion.hub.url` setting, else $SCION_HUB_URL; "" for none."""
     return (flag or setting or os.environ.get(URL_ENV, "")).strip()
-
-
-def shown(url: str) -> str:
-    """The URL as it may appear in a message or a log: never the password."""
-    return _PASSWORD_PARAM.sub(r"\1***", _PASSWORD.sub(r"\1:***@", url))
 
 
 def require_psycopg() -> None:

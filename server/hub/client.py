@@ -245,7 +245,7 @@ class HubClient:
         hub's newest version already has this source at this stage or a later
         one; "published": a new version was added.
         """
-        from server.evolution.stages import STAGES
+        from server.store.schema import STAGES
 
         task = entry["task"]
         with translated(self.url), self.conn.transaction():
@@ -278,16 +278,7 @@ class HubClient:
 
     def pull_programs(self, cursor: int) -> list[dict[str, Any]]:
         """Programs published since `cursor` (with an overlap; the caller skips versions it has seen)."""
-        with translated(self.url), self.conn.transaction():
-            rows = self.conn.execute(
-                "SELECT task, version, instance_id, stage, entry, seq FROM scion_hub.programs"
-                " WHERE seq > %s ORDER BY seq",
-                (max(0, cursor - PULL_OVERLAP),),
-            ).fetchall()
-        return [
-            {"task": task, "version": version, "instance_id": instance, "stage": stage, "entry": entry, "seq": seq}
-            for task, version, instance, stage, entry, seq in rows
-        ]
+        return self._published_since("programs", "task, version, instance_id, stage, entry", cursor)
 
     def publish_template(
         self, template_id: str, version: str, parent: str | None, changelog: str, files: dict[str, str]
@@ -316,16 +307,21 @@ class HubClient:
 
     def pull_templates(self, cursor: int) -> list[dict[str, Any]]:
         """Template versions deployed since `cursor` (with an overlap)."""
+        return self._published_since("template_versions", "template_id, version, instance_id, files", cursor)
+
+    def _published_since(self, table: str, columns: str, cursor: int) -> list[dict[str, Any]]:
+        """The rows of a team-wide table (`columns` and `seq`, by name) above `cursor` less the overlap, by seq."""
+        from psycopg.rows import dict_row
+
         with translated(self.url), self.conn.transaction():
-            rows = self.conn.execute(
-                "SELECT template_id, version, instance_id, files, seq FROM scion_hub.template_versions"
-                " WHERE seq > %s ORDER BY seq",
-                (max(0, cursor - PULL_OVERLAP),),
-            ).fetchall()
-        return [
-            {"template_id": template, "version": version, "instance_id": instance, "files": files, "seq": seq}
-            for template, version, instance, files, seq in rows
-        ]
+            return (
+                self.conn.cursor(row_factory=dict_row)
+                .execute(
+                    f"SELECT {columns}, seq FROM scion_hub.{table} WHERE seq > %s ORDER BY seq",  # our own names
+                    (max(0, cursor - PULL_OVERLAP),),
+                )
+                .fetchall()
+            )
 
     def team_size(self) -> int:
         with translated(self.url), self.conn.transaction():

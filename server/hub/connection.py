@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from server.common.config import shown_url
 from server.common.errors import HubError
-from server.hub import require_psycopg, shown
+from server.hub import require_psycopg
 
 if TYPE_CHECKING:
     import psycopg
@@ -49,7 +50,7 @@ def describe(error: Exception, url: str) -> HubError:
         hint = "this login may not use the hub; ask for one with `scion hub add-member NAME`"
     else:
         hint = "the hub cannot be reached"
-    return HubError(f"{hint} ({shown(url)}: {shown(text)})")
+    return HubError(f"{hint} ({shown_url(url)}: {shown_url(text)})")
 
 
 @contextmanager

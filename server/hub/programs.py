@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from server.evolution.programs import library_entry, source_digest, validate_entry, write_program_file
-from server.evolution.stages import STAGES
-from server.store.schema import LLM_ONLY
+from server.store.schema import LLM_ONLY, STAGES
 
 if TYPE_CHECKING:
     from server.hub.client import HubClient

@@ -20,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from server.common.config import shown_url
 from server.common.errors import HubError, ScionError
-from server.hub import shown
 from server.hub.client import MAX_ROWS_PER_SYNC, PULL_LIMIT, HubClient, Keyset, connected
 from server.hub.programs import ProgramExchange, adopt_programs, publish_programs
 from server.hub.schema import channel_for
@@ -101,7 +101,7 @@ class HubLink:
             raise
         except Exception as error:  # a broken connection can surface as anything psycopg raises
             self.close()
-            raise HubError(f"the sync with the hub failed ({shown(self.url)}: {error})") from error
+            raise HubError(f"the sync with the hub failed ({shown_url(self.url)}: {error})") from error
 
 
 def sync_once(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from typing import Any
 
 from server.store.core import Row, StoreCore
@@ -53,6 +54,21 @@ _ANSWER_AS_JSON = """
 def with_rate(row: Row) -> Row:
     row["rate"] = row["accepted"] / row["decided"] if row["decided"] else None
     return row
+
+
+def answer_rates(rows: Iterable[Row]) -> list[Row]:
+    """Rows of (question, value_json, decided, accepted) as {question, value, decided, accepted, rate}."""
+    return [
+        with_rate(
+            {
+                "question": row["question"],
+                "value": json.loads(row["value_json"]),
+                "decided": row["decided"],
+                "accepted": row["accepted"],
+            }
+        )
+        for row in rows
+    ]
 
 
 def with_edit_rate(row: Row) -> Row:
@@ -139,17 +155,7 @@ class StatsMixin(StoreCore):
             " GROUP BY question, value_json ORDER BY question, decided DESC, value_json",
             params,
         )
-        return [
-            with_rate(
-                {
-                    "question": row["question"],
-                    "value": json.loads(row["value_json"]),
-                    "decided": row["decided"],
-                    "accepted": row["accepted"],
-                }
-            )
-            for row in rows
-        ]
+        return answer_rates(rows)
 
     def learned_default(self, template_id: str, question: str) -> tuple[Any, int, int, float] | None:
         """The answer most often kept for `question`: (value, kept_count, total, confidence), or None.

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from server.store.core import Row, StoreCore, to_json
-from server.store.stats import _ANSWER_AS_JSON, wilson_lower_bound, with_rate
+from server.store.stats import _ANSWER_AS_JSON, answer_rates, wilson_lower_bound, with_rate
 
 # Kept generations whose users changed the code (as kept_edit_totals counts them locally).
 _EDITED = (
@@ -226,17 +226,7 @@ class TeamMixin(StoreCore):
             " GROUP BY question, value_json ORDER BY question, decided DESC, value_json",
             (template_id, version, template_id, version),
         )
-        return [
-            with_rate(
-                {
-                    "question": row["question"],
-                    "value": json.loads(row["value_json"]),
-                    "decided": row["decided"],
-                    "accepted": row["accepted"],
-                }
-            )
-            for row in rows
-        ]
+        return answer_rates(rows)
 
 
 def share_level_of(payload: Mapping[str, Any]) -> str:

@@ -27,13 +27,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from server.common.config import TrackingSettings
 from server.tracking.pending import PendingGeneration
 from server.tracking.regions import Position, PositionEncoding, Region, shift_region, text_in_region
 from server.tracking.relocate import locate
 from server.tracking.survival import normalise, survival
 
-DEFAULT_CHECKPOINTS: tuple[float, ...] = (30.0, 120.0, 300.0, 600.0)
-DEFAULT_KEEP_THRESHOLD = 0.5
+_DEFAULTS = TrackingSettings()  # the settings own the defaults
 
 
 class Verdict(StrEnum):
@@ -59,8 +59,8 @@ class Tracker:
         self,
         clock: Callable[[], float] = time.time,
         encoding: PositionEncoding = "utf-16",
-        checkpoints: Iterable[float] = DEFAULT_CHECKPOINTS,
-        keep_threshold: float = DEFAULT_KEEP_THRESHOLD,
+        checkpoints: Iterable[float] = _DEFAULTS.checkpoints,
+        keep_threshold: float = _DEFAULTS.keep_threshold,
     ):
         self.clock = clock
         self.encoding = encoding

@@ -18,7 +18,7 @@ from server.store import Store
 from server.templates.filters import pascal
 from tests.e2e.conftest import FAST_TRACKING
 from tests.e2e.editor import Editor
-from tests.support.answers import DATACLASS_ANSWERS
+from tests.support.answers import generate_dataclass
 
 TASK = "python/dataclass:class_name"
 LEARNING = {
@@ -39,7 +39,6 @@ TRAINING = [
     "db/connection_pool.py",
 ]
 NEW_FILES = ["geo/map_tile.py", "cli/arg_parser.py", "auth/token_cache.py"]
-MODULE = "import os\n\n\n"
 
 
 def status_of(workspace: Path, generation_id: str) -> str:
@@ -53,13 +52,7 @@ async def generate_with_convention(editor: Editor, rel: str, suffix: str = "Mode
     When the server named the class itself and got it wrong, the user renames it in the code.
     """
     wanted = pascal(Path(rel).stem) + suffix
-    editor.answer = lambda params: {
-        q["name"]: (wanted if q["name"] == "class_name" else q.get("default")) for q in params["questions"]
-    }
-    asked_before = len(editor.asked)
-    uri = editor.open(rel, MODULE)
-    result = await editor.generate(uri, "python/dataclass", line=2, answers=DATACLASS_ANSWERS)
-    asked = len(editor.asked) > asked_before
+    uri, result, asked = await generate_dataclass(editor, rel, wanted)
     text = editor.text(uri)
     if f"class {wanted}:" not in text:
         line = next(i for i, row in enumerate(text.splitlines()) if row.startswith("class "))

@@ -43,6 +43,16 @@ def hub(hub_db: str) -> str:
     return hub_db
 
 
+@pytest.fixture
+def team(hub: str) -> str:
+    """A hub whose team `shop` has two members, ann and bob: the administrator's URL."""
+    from server.hub.admin import add_member
+
+    add_member(hub, "ann", "shop")
+    add_member(hub, "bob", "shop")
+    return hub
+
+
 def member_url(admin_url: str, name: str) -> str:
     """The URL a member logs in with (trust authentication: no password on this throwaway cluster)."""
     return admin_url.replace("postgresql://postgres@", f"postgresql://{name}@", 1)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from server.hub.admin import add_member
@@ -13,20 +11,13 @@ from server.hub.schema import SCHEMA_VERSION
 from server.hub.sync import HubLink
 from server.store import Store
 from server.store.outbox import Sharing
+from tests.conftest import scion_process
 from tests.hub.conftest import member_url
 from tests.hub.test_sync import teach
 
 
 def scion(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-P", "-m", "server", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, "SCION_INSTANCE_ID": "cli-ann", **(env or {})},
-        timeout=120,
-    )
+    return scion_process(*args, cwd=cwd, env={"SCION_INSTANCE_ID": "cli-ann", **(env or {})}, timeout=120)
 
 
 def test_init_add_member_generate_status_and_sync(hub_db, workspace):

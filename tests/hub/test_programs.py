@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import psycopg
-import pytest
 
 from server.evolution.engine import LearnedTasks
 from server.evolution.programs import source_digest
 from server.evolution.stages import StageThresholds
-from server.hub.admin import add_member
 from server.hub.client import connected
 from server.hub.sync import HubLink, SyncOptions
 from server.store import Store
@@ -19,13 +17,6 @@ from tests.hub.test_sync import TASK, teach
 
 THRESHOLDS = StageThresholds(min_executions=4, min_kept_rate=0.75, min_code_answers=1)
 STEMS = ["order_item", "user", "http_client", "invoice_line", "email_sender"]
-
-
-@pytest.fixture
-def team(hub):
-    add_member(hub, "ann", "shop")
-    add_member(hub, "bob", "shop")
-    return hub
 
 
 def promoted_at_ann(tmp_path, team) -> Store:

@@ -11,7 +11,6 @@ import psycopg
 import pytest
 
 from server.common.errors import HubError
-from server.hub.admin import add_member
 from server.hub.client import connected
 from server.hub.sync import Backoff, HubLink
 from server.store import Store
@@ -38,13 +37,6 @@ def teach(store: Store, generation_id: str, stem: str, answer: str, verdict: str
     store.record_execution(TASK, {"stem": stem}, answer, "user", generation_id=generation_id)
     store.decide(generation_id, verdict)
     store.mark_execution_kept(generation_id, None, verdict == "accepted")
-
-
-@pytest.fixture
-def team(hub):
-    add_member(hub, "ann", "shop")
-    add_member(hub, "bob", "shop")
-    return hub
 
 
 def hub_rows(admin_url: str, table: str) -> int:

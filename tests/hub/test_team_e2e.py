@@ -27,9 +27,9 @@ from server.store import Store
 from server.templates.catalog import BUILTIN_ROOT
 from tests.e2e.conftest import FAST_TRACKING, initialize_params
 from tests.e2e.editor import Editor
-from tests.e2e.test_evolution import MODULE, TASK, TRAINING, generate_with_convention, status_of
+from tests.e2e.test_evolution import TASK, TRAINING, generate_with_convention, status_of
 from tests.hub.conftest import member_url
-from tests.support.answers import DATACLASS_ANSWERS
+from tests.support.answers import DATACLASS_ANSWERS, MODULE
 from tests.support.client_compat import fix_code_action_union
 
 LEARNING = {"debounce": 0.2, "minExecutions": 4, "minKeptRate": 0.75}

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from server.hub.admin import add_member
 from server.hub.client import connected
 from server.hub.sync import HubLink, SyncOptions
 from server.store import Store
@@ -17,13 +16,6 @@ from server.templates.catalog import BUILTIN_ROOT, Catalog
 from tests.hub.conftest import member_url
 
 EVOLVED = "1.2.0"
-
-
-@pytest.fixture
-def team(hub):
-    add_member(hub, "ann", "shop")
-    add_member(hub, "bob", "shop")
-    return hub
 
 
 def deploy_at_ann(workspace: Path, store: Store) -> Path:

@@ -8,6 +8,55 @@ from server.templates.loader import load_template
 from server.templates.model import Template
 from tests.file_tree import build_file_tree
 
+# A dataclass template's questions: a context default, a validator, a default over an earlier answer, a
+# `when`, choices. The loader's tests read them back; the answers' tests resolve them.
+DATACLASS_QUESTIONS = """\
+questions:
+  class_name:
+    type: str
+    help: Name of the class
+    default: "{{ ctx.stem | pascal }}"
+    validator: "{% if not class_name.isidentifier() %}not a Python identifier{% endif %}"
+  module:
+    default: "{{ class_name | snake }}"
+  frozen:
+    type: bool
+    default: false
+  fields:
+    type: str
+    default: "id: int"
+    when: "{{ not frozen }}"
+  kind:
+    choices: {Plain: plain, Slots: slots}
+    default: plain
+"""
+
+# Every key of a manifest, those questions included.
+DATACLASS = (
+    """\
+title: Python dataclass
+description: A dataclass
+mode: file
+where: [module, empty_file]
+languages: [python]
+primary: "{{ module }}.py.jinja"
+"""
+    + DATACLASS_QUESTIONS
+    + """\
+changelog:
+  1.0.0: First version
+migrations:
+  - version: 1.1.0
+    rename: {name: class_name}
+    defaults: {slots: true}
+    transform: {fields: "{{ value | replace(';', ',') }}"}
+examples:
+  - answers: {class_name: Order, frozen: true}
+    context: {stem: order}
+    contains: ["class Order"]
+"""
+)
+
 
 def make_template(
     root: Path,

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from server.common.errors import AnswerFileError
@@ -11,20 +13,21 @@ from server.templates.answerfile import (
 )
 from tests.file_tree import build_file_tree
 
+ORDER = AnswerRecord(
+    template="python/dataclass",
+    version="1.0.0",
+    generation_id="gen-1",
+    generated_at="2026-11-22T10:00:00+00:00",
+    sha256=sha256_text("class Order: ...\n"),
+    files={"order.py": sha256_text("class Order: ...\n")},
+    answers={"class_name": "Order", "frozen": True, "fields": ["id", "name"]},
+    sources={"class_name": "context", "frozen": "default"},
+)
+
 
 def record(**changes) -> AnswerRecord:
-    values = {
-        "template": "python/dataclass",
-        "version": "1.0.0",
-        "generation_id": "gen-1",
-        "generated_at": "2026-11-22T10:00:00+00:00",
-        "sha256": sha256_text("class Order: ...\n"),
-        "files": {"order.py": sha256_text("class Order: ...\n")},
-        "answers": {"class_name": "Order", "frozen": True, "fields": ["id", "name"]},
-        "sources": {"class_name": "context", "frozen": "default"},
-    }
-    values.update(changes)
-    return AnswerRecord(**values)
+    """ORDER with `changes`."""
+    return replace(ORDER, **changes)
 
 
 def test_answer_file_for():

@@ -3,30 +3,17 @@ import pytest
 from server.common.errors import AnswerError
 from server.templates.answers import AnswerProviders, Candidate, ask_params, ask_payload, resolve_answers
 
-from .helpers import load
+from .helpers import DATACLASS_QUESTIONS, load
 
-MANIFEST = """\
-title: Python dataclass
-questions:
-  class_name:
-    help: Name of the class
-    default: "{{ ctx.stem | pascal }}"
-    validator: "{% if not class_name.isidentifier() %}not a Python identifier{% endif %}"
-  module:
-    default: "{{ class_name | snake }}"
-  frozen:
-    type: bool
-    default: false
-  fields:
-    default: "id: int"
-    when: "{{ not frozen }}"
-  kind:
-    choices: {Plain: plain, Slots: slots}
-    default: plain
+MANIFEST = (
+    "title: Python dataclass\n"
+    + DATACLASS_QUESTIONS
+    + """\
   token:
     secret: true
     placeholder: paste it
 """
+)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from server.common.errors import TemplateNotFound
 from server.templates.catalog import BUILTIN_ROOT, Catalog, default_roots
 
-from .helpers import make_template
+from .helpers import DATACLASS, make_template
 
 PY = "title: {title}\nlanguages: [python]\nwhere: [{where}]\n"
 
@@ -133,9 +133,10 @@ def test_default_roots_order(tmp_path):
 
 
 def test_loading_many_templates_is_fast(tmp_path):
-    manifest = (Path(__file__).parent / "test_loader.py").read_text().split('DATACLASS = """\\\n')[1].split('"""')[0]
     for index in range(40):
-        make_template(tmp_path, manifest, {"{{ module }}.py.jinja": "x\n"}, template_id=f"py/t{index}", version="1.0.0")
+        make_template(
+            tmp_path, DATACLASS, {"{{ module }}.py.jinja": "x\n"}, template_id=f"py/t{index}", version="1.0.0"
+        )
     started = time.perf_counter()
     catalog = Catalog([(tmp_path, "workspace")])
     elapsed = time.perf_counter() - started

@@ -4,45 +4,7 @@ from server.common.errors import TemplateError
 from server.templates.loader import check_sources, load_template
 from tests.file_tree import build_file_tree
 
-from .helpers import load, make_template
-
-DATACLASS = """\
-title: Python dataclass
-description: A dataclass
-mode: file
-where: [module, empty_file]
-languages: [python]
-primary: "{{ module }}.py.jinja"
-questions:
-  class_name:
-    type: str
-    help: Name of the class
-    default: "{{ ctx.stem | pascal }}"
-    validator: "{% if not class_name.isidentifier() %}not a Python identifier{% endif %}"
-  module:
-    default: "{{ class_name | snake }}"
-  frozen:
-    type: bool
-    default: false
-  kind:
-    choices: {Plain: plain, Slots: slots}
-    default: plain
-  fields:
-    type: str
-    default: "id: int"
-    when: "{{ not frozen }}"
-changelog:
-  1.0.0: First version
-migrations:
-  - version: 1.1.0
-    rename: {name: class_name}
-    defaults: {slots: true}
-    transform: {fields: "{{ value | replace(';', ',') }}"}
-examples:
-  - answers: {class_name: Order, frozen: true}
-    context: {stem: order}
-    contains: ["class Order"]
-"""
+from .helpers import DATACLASS, load, make_template
 
 
 def load_error(tmp_path, manifest, files=None) -> TemplateError:
@@ -61,7 +23,7 @@ def test_loads_every_key(tmp_path):
     )
     assert template.where == ("module", "empty_file")
     assert template.languages == ("python",)
-    assert [q.name for q in template.questions] == ["class_name", "module", "frozen", "kind", "fields"]
+    assert [q.name for q in template.questions] == ["class_name", "module", "frozen", "fields", "kind"]
     class_name = template.question("class_name")
     assert class_name.help == "Name of the class" and class_name.line == 8
     assert template.question("frozen").default is False

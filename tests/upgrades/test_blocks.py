@@ -4,7 +4,8 @@ import time
 
 import pytest
 
-from server.upgrades import locate_block, splice, three_way_merge
+from server.upgrades.blocks import locate_block, splice
+from server.upgrades.merge import three_way_merge
 
 BLOCK = "@dataclass\nclass Order:\n    id: int\n    name: str\n    total: float\n"
 ABOVE = "import os\n\n"

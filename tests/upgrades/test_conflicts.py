@@ -3,7 +3,8 @@
 import pytest
 
 from server.common.errors import ScionError
-from server.upgrades import parse_conflicts, resolve_conflict, three_way_merge
+from server.upgrades.conflicts import parse_conflicts, resolve_conflict
+from server.upgrades.merge import three_way_merge
 
 LABEL = "template 1.1.0"
 TWO_CONFLICTS = three_way_merge("a\nb\nc\nd\ne\n", "A1\nb\nc\nD1\ne\n", "A2\nb\nc\nD2\ne\n", LABEL).text

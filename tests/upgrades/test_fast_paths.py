@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+from dataclasses import replace
 
 import pytest
 import yaml
@@ -22,19 +23,21 @@ from tests.upgrades.trees import template_files
 # -- reading answer files --------------------------------------------------------------
 
 
+# Values YAML could read otherwise: a key like a number, blank and quoted strings, a number as text.
+ODD_VALUES = AnswerRecord(
+    template="demo/module",
+    version="1.0.0",
+    generation_id="0a1b",
+    generated_at="2026-01-02T03:04:05+00:00",
+    sha256="90184d4c",
+    files={"app.py": "90184d4c", "1.0": "ab"},
+    answers={"name": "app", "count": 3, "flag": True, "blank": "", "quote": "it's", "num": "12"},
+    sources={"name": "explicit"},
+)
+
+
 def _record(**changes) -> AnswerRecord:
-    values = {
-        "template": "demo/module",
-        "version": "1.0.0",
-        "generation_id": "0a1b",
-        "generated_at": "2026-01-02T03:04:05+00:00",
-        "sha256": "90184d4c",
-        "files": {"app.py": "90184d4c", "1.0": "ab"},
-        "answers": {"name": "app", "count": 3, "flag": True, "blank": "", "quote": "it's", "num": "12"},
-        "sources": {"name": "explicit"},
-    }
-    values.update(changes)
-    return AnswerRecord(**values)
+    return replace(ODD_VALUES, **changes)
 
 
 @pytest.mark.parametrize(

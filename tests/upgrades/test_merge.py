@@ -7,7 +7,8 @@ missing final newline, base that cannot be reproduced.
 
 from textwrap import dedent
 
-from server.upgrades import parse_conflicts, three_way_merge
+from server.upgrades.conflicts import parse_conflicts
+from server.upgrades.merge import three_way_merge
 
 LABEL = "template 1.1.0"
 

@@ -3,7 +3,8 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.upgrades import parse_conflicts, resolve_conflict, three_way_merge
+from server.upgrades.conflicts import parse_conflicts, resolve_conflict
+from server.upgrades.merge import three_way_merge
 
 # A small alphabet makes equal lines (and so ambiguous alignments) common;
 # no marker characters, so every marker in a result comes from the merge.

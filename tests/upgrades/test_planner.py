@@ -1,6 +1,7 @@
 """plan_file_upgrades: what happens to each file of a generation on upgrade."""
 
-from server.upgrades import plan_file_upgrades, sha256_text
+from server.common.fsutil import sha256_text
+from server.upgrades.planner import plan_file_upgrades
 
 V1 = "class Order:\n    id: int\n    name: str\n"
 V2 = "class Order:\n    __slots__ = ()\n    id: int\n    name: str\n"

@@ -1,0 +1,337 @@
+"""The warm process: import everything a command may need once, then fork a child per `scion` run.
+
+Started by a cold run (`launch.start_warm_process`) as
+`python -P -m server.warm.zygote SOCKET`, in its own session, with no
+terminal and `/` as its working folder: nothing of the workspace that
+started it is on its import path or held open. It serves one installation
+(`place.identity`) and steps aside when that installation changes under it
+(a file of a loaded Scion module or a folder of the import path changed):
+the request that notices gets a cold run, and the process exits so that the
+next run starts a fresh one. It exits too after `IDLE_S` without a request,
+or on `scion warm stop`.
+
+The process stays single-threaded and opens no database or file a child
+could share by accident: a fork copies the process as it is, and a child
+must start as clean as a fresh interpreter. Each child takes the client's
+stdin/stdout/stderr, working folder, environment, umask and argv, runs
+`server.cli.main`, reports the exit code and leaves with `os._exit` (the
+interpreter's teardown buys a short-lived process nothing).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import gc
+import importlib
+import io
+import os
+import pkgutil
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from typing import Any
+
+import server
+from server.warm.place import identity, peer_uid, private_folder
+from server.warm.wire import STDIO_FDS, Channel
+
+IDLE_S = float(os.environ.get("SCION_WARM_IDLE_S", "") or 15 * 60)
+REQUEST_TIMEOUT_S = 5.0  # a connection that sends no request in this time is dropped
+# Modules that are scripts of their own (a child process reads stdin on import) or this process itself.
+NOT_PRELOADED = ("server.__main__", "server.warm.", "server.evolution.sandbox_child", "server.evolution.render_child")
+# Third-party modules Scion imports inside functions, on first use.
+LAZY_DEPENDENCIES = (
+    *("rich.console", "rich.progress", "rich.table", "rich.text"),
+    *("questionary", "prompt_toolkit.output", "psycopg", "copier"),
+)
+
+
+class Log:
+    """A few lines about what the warm process did, beside its socket (`scion warm status` shows the path)."""
+
+    MAX_BYTES = 1 << 20  # past this, a new warm process starts the log afresh
+
+    def __init__(self, path: str) -> None:
+        mode = "a" if os.path.exists(path) and os.path.getsize(path) < self.MAX_BYTES else "w"
+        self.file = open(path, mode, encoding="utf-8", buffering=1)  # noqa: SIM115 - open for the process's life
+
+    def __call__(self, message: str) -> None:
+        self.file.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} [{os.getpid()}] {message}\n")
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or not private_folder(os.path.dirname(argv[1]), create=False):
+        return 2
+    path = argv[1]
+    os.chdir("/")
+    with contextlib.ExitStack() as stack:
+        lock = stack.enter_context(open(path + ".lock", "w"))  # held for the process's life
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return 0  # another warm process for this socket is starting or serving
+        if _answers(path):
+            return 0
+        log = Log(path + ".log")
+        started = time.perf_counter()
+        failed = preload()
+        for name, error in failed:
+            log(f"not preloaded: {name}: {error}")
+        log(f"preloaded {len(sys.modules)} modules in {time.perf_counter() - started:.2f} s")
+        listener = stack.enter_context(_listen(path))
+        Zygote(path, listener, log).serve()
+    return 0
+
+
+def preload() -> list[tuple[str, str]]:
+    """Import every Scion module a command may use, and the dependencies they import lazily."""
+    failed: list[tuple[str, str]] = []
+    names = [info.name for info in pkgutil.walk_packages(server.__path__, "server.", onerror=lambda _name: None)]
+    for name in [*names, *LAZY_DEPENDENCIES]:
+        if name.startswith(NOT_PRELOADED):
+            continue
+        try:
+            importlib.import_module(name)
+        except Exception as error:  # an optional extra not installed: its commands import it themselves
+            failed.append((name, f"{type(error).__name__}: {error}"))
+    from server.cli import all_commands
+
+    all_commands()
+    return failed
+
+
+def _answers(path: str) -> bool:
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.connect(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.close()
+
+
+@contextlib.contextmanager
+def _listen(path: str) -> Iterator[socket.socket]:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)  # a socket left by a warm process that died (we hold the lock: nobody serves it)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    os.chmod(path, 0o600)
+    inode = os.stat(path).st_ino
+    listener.listen(64)
+    try:
+        yield listener
+    finally:
+        listener.close()
+        with contextlib.suppress(OSError):
+            if os.stat(path).st_ino == inode:  # still ours, not a successor's
+                os.unlink(path)
+
+
+class Zygote:
+    def __init__(self, path: str, listener: socket.socket, log: Log) -> None:
+        self.path = path
+        self.listener = listener
+        self.log = log
+        self.identity = identity(os.environ)
+        self.watched = _snapshot()
+        self.started = time.time()
+        self.served = 0
+
+    def serve(self) -> None:
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel; their clients get the code
+        signal.signal(signal.SIGTERM, _exit_quietly)
+        signal.signal(signal.SIGINT, _exit_quietly)
+        gc.collect()
+        gc.freeze()  # what was loaded stays out of the collector: children do not copy those pages by touching them
+        self.listener.settimeout(IDLE_S)
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                self.log(f"idle for {IDLE_S:.0f} s: exiting after {self.served} runs")
+                return
+            with conn:
+                if not self.handle(conn):
+                    return
+
+    def handle(self, conn: socket.socket) -> bool:
+        """Serve one connection; False when this process should exit."""
+        if peer_uid(conn) != os.getuid():
+            return True
+        conn.settimeout(REQUEST_TIMEOUT_S)
+        channel = Channel(conn)
+        try:
+            request, fds = channel.receive(max_fds=STDIO_FDS)
+        except (OSError, ValueError) as error:
+            self.log(f"bad request: {error}")
+            return True
+        try:
+            if request is None:
+                return True
+            if "control" in request:
+                return self.control(channel, request)
+            if request.get("identity") != self.identity or len(fds) != STDIO_FDS:
+                channel.send({"cold": "another installation"})
+                return True
+            if changed := _changed(self.watched):
+                self.log(f"stale ({changed} changed): exiting")
+                channel.send({"cold": "stale"})
+                return False
+            self.served += 1
+            if os.fork() == 0:
+                self.listener.close()
+                run_child(channel, request, fds)  # never returns
+            return True
+        finally:
+            for fd in fds:  # the parent's copies (a child has taken its own by now)
+                os.close(fd)
+
+    def control(self, channel: Channel, request: dict[str, Any]) -> bool:
+        if request["control"] == "stop":
+            self.log("stopped by `scion warm stop`")
+            channel.send({"stopped": os.getpid()})
+            return False
+        channel.send(
+            {
+                "pid": os.getpid(),
+                "since": self.started,
+                "runs": self.served,
+                "modules": len(sys.modules),
+                "log": self.path + ".log",
+                "idleExitS": IDLE_S,
+            }
+        )
+        return True
+
+
+def run_child(channel: Channel, request: dict[str, Any], fds: list[int]) -> None:
+    """Become the client's process, run the command, report its exit code, exit."""
+    code = 1
+    done = threading.Event()
+    try:
+        os.setsid()  # the warm process's exit or signals never reach a running command
+        for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        _become_client(request, fds)
+        channel.send({"pid": os.getpid()})
+        threading.Thread(target=_hang_up_with_client, args=(channel.sock, done), daemon=True).start()
+        code = _run_command(request["argv"][1:])
+    except BaseException:  # the exit code must reach the client whatever happened
+        traceback.print_exc()
+    finally:
+        done.set()
+        _flush()
+        _report_cpu()
+        with contextlib.suppress(OSError):
+            channel.send({"exit": code})
+        os._exit(code & 0xFF)
+
+
+def _become_client(request: dict[str, Any], fds: list[int]) -> None:
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+    for fd in fds:
+        if fd >= STDIO_FDS:
+            os.close(fd)
+    os.chdir(request["cwd"])
+    os.umask(int(request["umask"]))
+    os.environ.clear()
+    os.environ.update(request["env"])
+    time.tzset()
+    import tempfile
+
+    tempfile.tempdir = None  # looked up again from this environment
+    sys.argv = list(request["argv"])
+    streams = [_stream(fd, spec) for fd, spec in enumerate(request["stdio"])]
+    sys.stdin, sys.stdout, sys.stderr = streams
+    sys.__stdin__, sys.__stdout__, sys.__stderr__ = streams  # type: ignore[misc]
+
+
+def _stream(fd: int, spec: list[Any]) -> io.TextIOWrapper:
+    encoding, errors, line_buffered = spec
+    raw = io.FileIO(fd, "r" if fd == 0 else "w", closefd=False)
+    buffered = io.BufferedReader(raw) if fd == 0 else io.BufferedWriter(raw)
+    return io.TextIOWrapper(
+        buffered, encoding=encoding, errors=errors, newline="\n", line_buffering=line_buffered, write_through=fd == 2
+    )
+
+
+def _run_command(args: list[str]) -> int:
+    from server.cli import main as cli_main
+
+    try:
+        return cli_main(args)
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _hang_up_with_client(sock: socket.socket, done: threading.Event) -> None:
+    """The client went away (killed, its terminal closed): end the command as a hung-up process would end."""
+    with contextlib.suppress(OSError):
+        sock.settimeout(None)
+        while sock.recv(1 << 12):
+            pass
+    if not done.is_set():
+        os.kill(os.getpid(), signal.SIGHUP)
+
+
+def _flush() -> None:
+    import atexit
+
+    with contextlib.suppress(Exception):
+        atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+
+
+def _report_cpu() -> None:
+    """For benchmarks: a warm child's CPU is not its client's, so it is written where SCION_WARM_CPU_FILE says."""
+    if path := os.environ.get("SCION_WARM_CPU_FILE"):
+        import resource
+
+        used = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+        with contextlib.suppress(OSError), open(path, "a", encoding="utf-8") as file:
+            file.write(f"{sum(u.ru_utime + u.ru_stime for u in used):.6f}\n")
+
+
+def _snapshot() -> dict[str, tuple[int, int]]:
+    """What, if changed, makes this process's modules differ from a fresh process's."""
+    package = os.path.dirname(os.path.abspath(server.__file__))
+    files = [
+        file
+        for module in list(sys.modules.values())
+        if isinstance(file := getattr(module, "__file__", None), str) and file.startswith(package)
+    ]
+    folders = [entry for entry in sys.path if entry and os.path.isdir(entry)]
+    return {path: _stamp(path) for path in [*files, *folders]}
+
+
+def _changed(watched: dict[str, tuple[int, int]]) -> str:
+    return next((path for path, stamp in watched.items() if _stamp(path) != stamp), "")
+
+
+def _stamp(path: str) -> tuple[int, int]:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return (-1, -1)
+    return (info.st_mtime_ns, info.st_size)
+
+
+def _exit_quietly(_signum: int, _frame: Any) -> None:
+    raise SystemExit(0)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
