@@ -19,6 +19,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import compileall
+import contextlib
+import logging
 import os
 import resource
 import shutil
@@ -26,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -91,25 +94,51 @@ def count_edited(root: Path) -> int:
     return sum('print("called")' in path.read_text() for path in root.glob("pkg/*/*.py"))
 
 
-def time_scion_domain(pristine: Path, scratch: Path, runs: int, workers: int | None = None) -> tuple[list[float], dict]:
-    """`workers`: processes preparing the batch; None: what `scion upgrade` picks (one per core for a large batch)."""
+def time_scion_domain(
+    pristine: Path, scratch: Path, runs: int, workers: int | None = None
+) -> tuple[list[float], dict, list[int]]:
+    """`workers`: processes preparing the batch; None: what `scion upgrade` picks (a sample of the cores from the
+    run's start decides). Also returns the processes each run planned the bulk of its files in."""
+    from server.common.cpu_sample import CpuSample
     from server.templates.catalog import Catalog
     from server.upgrades.batch import generated_files, upgrade_many
-    from server.upgrades.parallel import default_workers
     from server.upgrades.service import Upgrader
 
-    times, counts = [], {}
+    times, counts, chosen = [], {}, []
     for run in range(runs):
         work = scratch / f"scion-{run}"
         shutil.copytree(pristine, work)
-        started = time.perf_counter()
-        catalog = Catalog([(work / ".scion/templates", "workspace")])
-        paths = generated_files(work)
-        result = upgrade_many(Upgrader(catalog, work), paths, workers=workers or default_workers(len(paths)))
-        times.append(time.perf_counter() - started)
+        with _decisions() as decided:
+            started = time.perf_counter()
+            sample = CpuSample()
+            catalog = Catalog([(work / ".scion/templates", "workspace")])
+            paths = generated_files(work)
+            result = upgrade_many(Upgrader(catalog, work), paths, workers=workers or sample)
+            times.append(time.perf_counter() - started)
+        chosen.append(workers or (decided[-1] if decided else 1))
         counts = result.counts
         shutil.rmtree(work)
-    return times, counts
+    return times, counts, chosen
+
+
+@contextlib.contextmanager
+def _decisions() -> Iterator[list[int]]:
+    """The worker counts the batch decided on while inside (from the log of server/upgrades/workers.py)."""
+    decided: list[int] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            decided.append(int(record.args[1]))  # type: ignore[index]
+
+    logger = logging.getLogger("scion.upgrades.workers")
+    handler, level = Collect(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield decided
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def children_cpu() -> float:
@@ -295,18 +324,18 @@ def main() -> None:
         scratch = Path(temp)
         pristine = scion_workspace(scratch / "pristine", args.files, args.edited)
         edited = count_edited(pristine)
-        domain, counts = time_scion_domain(pristine, scratch, args.runs)
-        domain_alone, _ = time_scion_domain(pristine, scratch, args.runs, workers=1)
+        domain, counts, chosen = time_scion_domain(pristine, scratch, args.runs)
+        domain_alone, _, _ = time_scion_domain(pristine, scratch, args.runs, workers=1)
         cli, cli_cpu = time_scion_cli(pristine, scratch, args.runs)
         one_file = scion_workspace(scratch / "pristine-one", 1, 1)
-        domain_one, _ = time_scion_domain(one_file, scratch, args.runs)
+        domain_one, _, _ = time_scion_domain(one_file, scratch, args.runs)
         cli_one, cli_one_cpu = time_scion_cli(one_file, scratch, args.runs)
 
         print(f"## Batch upgrade: {args.files} generated files, {edited} edited by the user (1.0.0 -> 2.0.0)\n")
         print(f"Scion outcome: {counts}\n")
         rows = [
             [
-                f"Scion, domain (`scion upgrade --all` semantics, {_workers(args.files)} worker processes by the load)",
+                f"Scion, domain (`scion upgrade --all` semantics; processes by the cores' sample: {chosen})",
                 args.files,
                 *summary(domain),
             ],
@@ -361,12 +390,6 @@ def main() -> None:
                 ],
             )
         )
-
-
-def _workers(files: int) -> int:
-    from server.upgrades.parallel import default_workers
-
-    return default_workers(files)
 
 
 def _copier_version() -> str:

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from server.common.confine import confine_key, confine_relative, inside_workspace, relative_key
+from server.common.confine import checked_folders, confine_key, confine_relative, inside_workspace, relative_key
 from server.common.errors import PathEscapeError
 
 
@@ -72,3 +72,20 @@ def test_a_root_reached_through_a_link_is_the_same_root(tmp_path):
         tmp_path / "link" / "pkg" / "a.py"
     )
     assert inside_workspace(tmp_path / "link", real / "pkg" / "a.py") == str(real / "pkg" / "a.py")
+
+
+def test_a_batch_block_answers_again_as_the_first_check_did(ws):
+    """Inside checked_folders() a path checked once is not checked again; the answers stay those of a first check."""
+    (ws / "real" / "a.py").write_text("x")
+    with checked_folders():
+        for _ in range(2):
+            assert inside_workspace(ws, ws / "real" / "a.py") == str(ws / "real/a.py")
+            # Through the link that stays inside: resolved every time, not taken for a real folder.
+            assert inside_workspace(ws, ws / "inside" / "a.py") == str(ws / "real/a.py")
+            with pytest.raises(PathEscapeError, match="symlink"):
+                inside_workspace(ws, ws / "inside" / "out" / "b.py")
+    # A new block checks afresh: a file replaced by a link that leaves is refused now.
+    (ws / "real" / "a.py").unlink()
+    os.symlink(ws.parent / "outside", ws / "real" / "a.py")
+    with checked_folders(), pytest.raises(PathEscapeError, match="symlink"):
+        inside_workspace(ws, ws / "real" / "a.py")

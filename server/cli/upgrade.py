@@ -56,6 +56,10 @@ def _upgrade(
     trust: bool = False,
     skip_tasks: bool = False,
 ) -> int:
+    from server.common.cpu_sample import CpuSample
+
+    # What the other cores do from now until the batch starts decides on workers (started first: the longer, the surer).
+    sample = CpuSample()
     from server.cli.copier_upgrade import (
         CopierRun,
         copier_answers_files,
@@ -78,11 +82,9 @@ def _upgrade(
         # A copier project and nothing of Scion's own: no batch, no catalog (a tenth of a second to load).
         return _copier_only(workspace, dry_run, as_json, copier_results, copier_exit)
     from server.upgrades.batch import apply_batch, generated_files, plan_batch
-    from server.upgrades.parallel import CoreSampler, default_workers
     from server.upgrades.renders import Renderer
     from server.upgrades.service import Upgrader
 
-    sample = CoreSampler()  # how busy the other cores are while the templates load decides on workers
     targets = [path.expanduser() for path in own_paths] if paths else generated_files(workspace)
     # A copier-only project gets no database of Scion's (nothing of Scion's is added to it).
     store = None if dry_run or not targets else where.open_store(workspace)
@@ -97,10 +99,9 @@ def _upgrade(
         renderer=Renderer(size=0),  # one run renders each file's answers once: nothing to cache
     )
     gc.freeze()  # start-up is done: see upgrade()
-    workers = 1 if asks else default_workers(len(targets), sample)
     shown = len(targets) >= PROGRESS_MIN_FILES and not asks  # a bar would fight with the prompts
     with progress_bar(len(targets), "planning", show=shown) as bar:
-        result = plan_batch(upgrader, targets, to_version, progress=_shown_on(bar), workers=workers)
+        result = plan_batch(upgrader, targets, to_version, progress=_shown_on(bar), workers=sample)
     if not dry_run:
         result = apply_batch(upgrader, result)
     if result.rolled_back:

@@ -33,17 +33,20 @@ from server.common.errors import PathEscapeError
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
-# The folders found to be real folders (no symlink) inside a `checked_folders()` block.
+# The folders and files found inside a `checked_folders()` block to be real (no symlink), and every
+# component on the way to them too.
 _CHECKED: ContextVar[set[str] | None] = ContextVar("scion_checked_folders", default=None)
 
 
 @contextmanager
 def checked_folders() -> Iterator[None]:
-    """Inside this block a folder found to be no symlink is not checked again.
+    """Inside this block a folder or file found to be no symlink (nor any folder above it) is not checked again.
 
-    A batch confines thousands of paths in a few folders: without this, every
-    path would `lstat` the same folders again. Each block starts afresh, so the
-    writes of a batch check again what its planning checked.
+    A batch confines thousands of paths in a few folders, and each generated
+    file several times (its answer file's key, its render's output path):
+    without this, every path would `lstat` the same folders and files again.
+    Each block starts afresh, so the writes of a batch check again what its
+    planning checked.
     """
     token = _CHECKED.set(set())
     try:
@@ -158,6 +161,8 @@ def _check_links(root: str, relative: str, real_root: str, original: str | Path,
     """
     current, crossed = root, False
     checked = _CHECKED.get()
+    if checked is not None and relative and os.path.join(root, relative) in checked:
+        return False  # checked in this block, and every component on the way: none was a link
     for part in relative.split(os.sep) if relative else ():
         current = os.path.join(current, part)
         if checked is not None and current in checked:
@@ -175,6 +180,6 @@ def _check_links(root: str, relative: str, real_root: str, original: str | Path,
                     f"refusing {what} {os.fspath(original)!r}: {current} is a symlink to {target}, outside the workspace"
                 )
             crossed = True
-        elif checked is not None and stat.S_ISDIR(mode):
-            checked.add(current)
+        elif checked is not None and not crossed and (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+            checked.add(current)  # below a link it is not: the next path must cross the link again
     return crossed

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from server.common.confine import checked_folders
+from server.common.cpu_sample import CpuSample
 from server.common.errors import ScionError
 from server.templates.answerfile import answer_file_of
 from server.upgrades.apply import apply_to_disk, record_upgrades
@@ -72,13 +73,14 @@ def plan_batch(
     to_version: str | None = None,
     *,
     progress: Progress | None = None,
-    workers: int = 1,
+    workers: int | CpuSample = 1,
 ) -> BatchResult:
     """Each file's plan (a generated file or its answer file; each answer file once), in order; nothing written.
 
     An earlier batch that was interrupted is rolled back first, so that even a
     dry run's diffs start from the files as the user had them. `workers` > 1
-    plans in that many processes where that is safe (see parallel.py).
+    plans in that many processes where that is safe; a CpuSample lets the
+    cores' sample decide (see parallel.py).
     """
     rolled_back = tuple(recover(upgrader.workspace))
     unique = list(dict.fromkeys(answer_file_of(path) for path in resolved_paths(paths)))
@@ -105,7 +107,7 @@ def upgrade_many(
     to_version: str | None = None,
     *,
     progress: Progress | None = None,
-    workers: int = 1,
+    workers: int | CpuSample = 1,
 ) -> BatchResult:
     """Plan every file, then apply the plans to the disk."""
     return apply_batch(upgrader, plan_batch(upgrader, paths, to_version, progress=progress, workers=workers))

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import re
+import time
 
 import pytest
 
+from server.common.cpu_sample import MIN_SAMPLE, CpuReading, CpuSample, allowed_cpus, free_cores, read_cpu
 from server.store import Store
-from server.upgrades import parallel
-from server.upgrades.batch import generated_files, upgrade_many
-from server.upgrades.parallel import default_workers, plan_each
+from server.upgrades import parallel, workers
+from server.upgrades.batch import generated_files, plan_batch, upgrade_many
+from server.upgrades.parallel import plan_each
+from server.upgrades.workers import sampled_workers, workers_for
+from tests.conftest import scion_process
 from tests.upgrades.test_service import V1, V2
 from tests.upgrades.trees import Workspace
 
@@ -82,63 +88,154 @@ def test_asking_or_a_memory_store_keeps_the_batch_in_one_process(ws, monkeypatch
     list(plan_each(ws.upgrader(Store(":memory:")), answer_files, None, workers=4))
 
 
-def test_small_batches_use_one_process(monkeypatch):
-    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
-    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
-    monkeypatch.setattr(parallel.sys, "platform", "linux")
-    assert default_workers(parallel.PARALLEL_MIN_FILES - 1) == 1
-    assert default_workers(parallel.PARALLEL_MIN_FILES) == 4
+def _readings(*readings):
+    """A `read` for CpuSample that returns these readings in turn, then the last one again."""
+    queue = list(readings)
+    return lambda: queue.pop(0) if len(queue) > 1 else queue[0]
 
 
-def test_large_batches_use_one_process_per_usable_core_up_to_the_cap(monkeypatch):
-    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (0.1, 0.0, 0.0))
-    monkeypatch.setattr(parallel.sys, "platform", "linux")
-    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0}, raising=False)
-    assert default_workers(10_000) == 1
-    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
-    assert default_workers(10_000) == parallel.MAX_WORKERS
+def _sample(end_idle: int, *, ticks: int = 12, steps_before_long: int = 0) -> CpuSample:
+    """A sample of 2 cores over 60 ms in which this process was busy all along and the cores idled `end_idle` ticks."""
+    calls = iter(range(10_000))
+    start = CpuReading(idle=1000, total=5000, wall=10.0, own=1.0)
+    end = CpuReading(idle=1000 + end_idle, total=5000 + ticks, wall=10.06, own=1.06)
+    return CpuSample(_readings(start, end), cores=2, clock=lambda: 10.0 if next(calls) < steps_before_long else 10.06)
 
 
-def test_other_systems_prepare_in_one_process(monkeypatch):
-    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
-    monkeypatch.setattr(parallel.sys, "platform", "darwin")
-    assert default_workers(10_000) == 1
+@pytest.fixture
+def small_batches(monkeypatch):
+    """Workers for batches of 4 files or more, so that the twelve-file workspace is a large batch."""
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_FILES", 4)
+    monkeypatch.setattr(workers, "PARALLEL_MIN_FILES", 4)
+    monkeypatch.setattr(workers.sys, "platform", "linux")
 
 
-def test_workers_go_only_to_idle_cores(monkeypatch):
-    """A worker on a busy core made the batch slower (0.98 s against 0.60 s in one process)."""
-    monkeypatch.setattr(parallel.sys, "platform", "linux")
-    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (1.0, 1.0, 1.0))  # the other core is busy
-    assert default_workers(10_000) == 1
-    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (0.2, 1.0, 1.0))
-    assert default_workers(10_000) == 2
-    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
-    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (5.0, 5.0, 5.0))
-    assert default_workers(10_000) == 3
+def test_the_parent_plans_while_the_sample_is_short_then_forks_onto_the_idle_core(ws, small_batches, caplog):
+    answer_files = [path.with_name(path.name + ".template-answers.yml") for path in generated_files(ws.root)]
+    alone = [_outcome(upgrade) for upgrade in plan_each(ws.upgrader(), answer_files, None, workers=1)]
+    caplog.set_level(logging.INFO, logger="scion.upgrades.workers")
+
+    # The other core idled half of the sample's ticks (6 of 12): it is free.
+    sampled = list(plan_each(ws.upgrader(), answer_files, None, workers=_sample(6, steps_before_long=4)))
+
+    assert [_outcome(upgrade) for upgrade in sampled] == alone
+    # Four files were planned while the sample grew (the fifth look found it long enough); two workers did the rest.
+    assert [record.getMessage() for record in caplog.records] == [
+        "8 files: 2 process(es), 2.00 of 2 cores free (sampled)"
+    ]
 
 
-class _Sample:
-    def __init__(self, free):
-        self.free = free
+def test_a_busy_other_core_keeps_the_batch_in_one_process(ws, small_batches, monkeypatch, caplog):
+    import multiprocessing
 
-    def free_cores(self, cores):
-        return self.free
+    monkeypatch.setattr(multiprocessing, "get_context", lambda *args: pytest.fail("no workers expected"))
+    caplog.set_level(logging.INFO, logger="scion.upgrades.workers")
+    answer_files = [path.with_name(path.name + ".template-answers.yml") for path in generated_files(ws.root)]
 
+    plans = list(plan_each(ws.upgrader(), answer_files, None, workers=_sample(0)))
 
-def test_a_sample_of_the_other_cores_decides_before_the_load_average(monkeypatch):
-    monkeypatch.setattr(parallel.sys, "platform", "linux")
-    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (2.0, 2.0, 2.0))  # a minute ago: busy
-    assert default_workers(10_000, _Sample(1.9)) == 2  # now: the other core is idle
-    assert default_workers(10_000, _Sample(1.1)) == 1  # now: the other core is busy
-    assert default_workers(10_000, _Sample(None)) == 1  # too short to tell: the load average
+    assert len(plans) == len(answer_files)
+    assert [record.getMessage() for record in caplog.records] == [
+        "12 files: 1 process(es), 1.00 of 2 cores free (sampled)"
+    ]
 
 
-def test_the_core_sampler_reads_this_machine():
-    sample = parallel.CoreSampler()
-    deadline = parallel.time.monotonic() + 0.2
-    while parallel.time.monotonic() < deadline:
-        pass
-    free = sample.free_cores(len(parallel.os.sched_getaffinity(0)))
-    assert free is None or 0.0 <= free <= len(parallel.os.sched_getaffinity(0)) + 1
+def test_asking_needs_no_sample(ws, small_batches, caplog):
+    caplog.set_level(logging.INFO, logger="scion.upgrades.workers")
+    answer_files = [path.with_name(path.name + ".template-answers.yml") for path in generated_files(ws.root)]
+    sample = _sample(6, steps_before_long=10_000)  # never long enough: a wait would plan every file first
+    assert len(list(plan_each(ws.upgrader(ask=lambda params: {}), answer_files, None, workers=sample))) == 12
+    assert not caplog.records
+
+
+def test_free_cores_count_idle_ticks_and_this_process():
+    start = CpuReading(idle=100, total=500, wall=1.0, own=0.5)
+    # 2 cores over 60 ms: 12 ticks; this process ran all along.
+    other_idle = CpuReading(idle=106, total=512, wall=1.06, own=0.56)
+    other_busy = CpuReading(idle=100, total=512, wall=1.06, own=0.56)
+    other_half = CpuReading(idle=103, total=512, wall=1.06, own=0.56)
+    assert free_cores(start, other_idle, 2) == pytest.approx(2.0)
+    assert free_cores(start, other_busy, 2) == pytest.approx(1.0)
+    assert free_cores(start, other_half, 2) == pytest.approx(1.5)
+    # This process waiting (on the disk, say) while both cores idled: both free.
+    assert free_cores(start, CpuReading(112, 512, 1.06, 0.5), 2) == pytest.approx(2.0)
+    # Fewer than 5 ticks a core: noise.
+    assert free_cores(start, CpuReading(104, 508, 1.04, 0.54), 2) is None
+
+
+def test_workers_go_only_to_cores_free_enough():
+    assert workers_for(10_000, 2, 2.0) == 2
+    assert workers_for(10_000, 2, 1.75) == 2
+    assert workers_for(10_000, 2, 1.5) == 1  # half a core: a worker there costs more than it gives
+    assert workers_for(10_000, 2, 1.0) == 1
+    assert workers_for(10_000, 8, 3.7) == 3  # the fourth core, 0.7 free, is not free enough
+    assert workers_for(10_000, 64, 64.0) == workers.MAX_WORKERS
+    assert workers_for(workers.PARALLEL_MIN_FILES - 1, 8, 8.0) == 1
+
+
+def test_no_sample_falls_back_to_the_load_average(monkeypatch):
+    monkeypatch.setattr(workers.sys, "platform", "linux")
+    no_proc = CpuSample(lambda: None, cores=2)
+    assert no_proc.long_enough()  # nothing to wait for
+    monkeypatch.setattr(workers.os, "getloadavg", lambda: (0.2, 1.0, 1.0))
+    assert sampled_workers(10_000, no_proc) == 2
+    monkeypatch.setattr(workers.os, "getloadavg", lambda: (1.0, 1.0, 1.0))
+    assert sampled_workers(10_000, no_proc) == 1
+
+
+def test_a_sample_decides_before_the_load_average(monkeypatch):
+    monkeypatch.setattr(workers.sys, "platform", "linux")
+    monkeypatch.setattr(workers.os, "getloadavg", lambda: (2.0, 2.0, 2.0))  # a minute ago: busy
+    assert sampled_workers(10_000, _sample(6)) == 2  # now: the other core is idle
+    monkeypatch.setattr(workers.os, "getloadavg", lambda: (0.0, 0.0, 0.0))  # a minute ago: idle
+    assert sampled_workers(10_000, _sample(0)) == 1  # now: the other core is busy
+
+
+def test_small_batches_and_other_systems_use_one_process(monkeypatch):
+    monkeypatch.setattr(workers.sys, "platform", "linux")
+    assert sampled_workers(workers.PARALLEL_MIN_FILES - 1, _sample(6)) == 1
+    assert sampled_workers(workers.PARALLEL_MIN_FILES, _sample(6)) == 2
+    monkeypatch.setattr(workers.sys, "platform", "darwin")
+    assert sampled_workers(10_000, _sample(6)) == 1
+
+
+def test_the_sample_reads_the_cores_this_process_may_run_on():
+    cpus = sorted(allowed_cpus())
+    everything, first = read_cpu(cpus), read_cpu(cpus[:1])
+    if everything is None:
+        pytest.skip("no /proc/stat here")
+    assert first is not None and 0 <= first.idle <= first.total
+    # One core's ticks are its share of all the allowed cores' (read a moment apart: within a few ticks).
+    assert first.total <= everything.total + 10
+    if len(cpus) > 1:
+        assert first.total < everything.total
+    sample = CpuSample()
+    deadline = time.monotonic() + MIN_SAMPLE
+    while not sample.long_enough():
+        assert time.monotonic() < deadline + 1
+    free = sample.free_cores()
+    assert free is None or 0.0 <= free <= sample.cores
+
+
+def test_a_large_batch_through_the_cli_process_is_what_one_process_plans(tmp_path):
+    """Whatever the sample says on this machine now, the CLI upgrades a large batch as one process would."""
+    workspace = Workspace(tmp_path / "ws")
+    workspace.add(V1)
+    names = [f"mod{index}" for index in range(workers.PARALLEL_MIN_FILES + 20)]
+    for name in names:
+        workspace.generate("demo/module", "1.0.0", f"src/{name}.py", {"name": name})
+    workspace.add(V2)
+    for name in names[::7]:  # some edited by the user: merged
+        workspace.write(
+            f"src/{name}.py", workspace.read(f"src/{name}.py").replace("def main():\n", "def main():\n    setup()\n")
+        )
+    planned = plan_batch(workspace.upgrader(), generated_files(workspace.root), workers=1)
+    expected = {path: update.new_text for plan in planned.files for path, update in plan.updates.items()}
+
+    done = scion_process("upgrade", "--all", "--defaults", "--json", "--workspace", str(workspace.root), cwd=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["summary"]["upgraded"] == len(names)
+    assert len(planned.files) == len(names) and all(plan.status == "upgraded" for plan in planned.files)
+    # Every file the plans touch holds what one process planned (None: 2.0.0 dropped it).
+    assert all((path.read_text() if path.exists() else None) == text for path, text in expected.items())
