@@ -4,7 +4,8 @@ Usage: .venv/bin/python bench/bench_upgrade.py [--files 1000] [--edited 300] [--
 
 1. Batch upgrade of N generated files (E of them edited by the user) from
    1.0.0 to 2.0.0: the domain function behind `scion upgrade --all`, and the
-   CLI as a process (start-up included).
+   CLI as a process (start-up included), warm (through the warm process, as
+   every run after a user's first) and cold (a fresh interpreter).
    Wall and CPU time (user + system of the process and its children) of the CLI.
 2. copier updating the same content: a copier-format copy of the template
    (git tags v1/v2) built here at run time; a one-file project, and an N-file
@@ -38,6 +39,7 @@ from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path
 
 from bench.common import summary, table
+from bench.scion_process import SCION, ScionProcess
 
 QUESTIONS = "questions:\n  name:\n    type: str\n    default: module\n  greeting:\n    type: str\n    default: hello\n"
 MANIFEST = "title: Bench module\nmode: file\nwhere: [empty_file]\nlanguages: [python]\n" + QUESTIONS
@@ -147,23 +149,32 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def time_scion_cli(pristine: Path, scratch: Path, runs: int) -> tuple[list[float], list[float]]:
-    """Wall and CPU seconds of each `scion upgrade --all` process."""
+def time_scion_cli(pristine: Path, scratch: Path, runs: int, warm: bool) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of each `scion upgrade --all` process, run warm (after the user's first run:
+    through the warm process, its child's CPU added) or cold (a fresh interpreter)."""
+    scion = ScionProcess(scratch / ("warm" if warm else "cold"))
+    base = dict(os.environ)
+    if warm:
+        scion.start(base)
     times, cpu = [], []
     for run in range(runs):
         work = scratch / f"cli-{run}"
         shutil.copytree(pristine, work)
+        env = scion.env(base, warm)
         cpu_before = children_cpu()
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-P", "-m", "server", "upgrade", "--all", "--defaults", "--workspace", str(work)],
+            [SCION, "upgrade", "--all", "--defaults", "--workspace", str(work)],
             check=True,
             stdout=subprocess.DEVNULL,
             cwd=Path(__file__).resolve().parent.parent,
+            env=env,
         )
         times.append(time.perf_counter() - started)
-        cpu.append(children_cpu() - cpu_before)
+        cpu.append(children_cpu() - cpu_before + scion.warm_child_cpu())
         shutil.rmtree(work)
+    if warm:
+        scion.stop(base)
     return times, cpu
 
 
@@ -326,10 +337,12 @@ def main() -> None:
         edited = count_edited(pristine)
         domain, counts, chosen = time_scion_domain(pristine, scratch, args.runs)
         domain_alone, _, _ = time_scion_domain(pristine, scratch, args.runs, workers=1)
-        cli, cli_cpu = time_scion_cli(pristine, scratch, args.runs)
+        cli, cli_cpu = time_scion_cli(pristine, scratch, args.runs, warm=True)
+        cold, cold_cpu = time_scion_cli(pristine, scratch, args.runs, warm=False)
         one_file = scion_workspace(scratch / "pristine-one", 1, 1)
         domain_one, _, _ = time_scion_domain(one_file, scratch, args.runs)
-        cli_one, cli_one_cpu = time_scion_cli(one_file, scratch, args.runs)
+        cli_one, cli_one_cpu = time_scion_cli(one_file, scratch, args.runs, warm=True)
+        cold_one, cold_one_cpu = time_scion_cli(one_file, scratch, args.runs, warm=False)
 
         print(f"## Batch upgrade: {args.files} generated files, {edited} edited by the user (1.0.0 -> 2.0.0)\n")
         print(f"Scion outcome: {counts}\n")
@@ -340,9 +353,11 @@ def main() -> None:
                 *summary(domain),
             ],
             ["Scion, domain, one process", args.files, *summary(domain_alone)],
-            ["Scion, CLI process (start-up included)", args.files, *summary(cli)],
+            ["Scion, CLI process, warm (as every run after the first)", args.files, *summary(cli)],
+            ["Scion, CLI process, cold (a fresh interpreter)", args.files, *summary(cold)],
             ["Scion, domain", 1, *summary(domain_one)],
-            ["Scion, CLI process", 1, *summary(cli_one)],
+            ["Scion, CLI process, warm", 1, *summary(cli_one)],
+            ["Scion, CLI process, cold", 1, *summary(cold_one)],
         ]
         copier_times: dict[int, float] = {}
         copier_cpu: dict[int, float] = {}
@@ -359,8 +374,10 @@ def main() -> None:
         print(table(["run", "files", "median s", "p99 s"], rows))
         print("\nCPU seconds (user + system, the process and its children), median (p99):\n")
         cpu_rows = [
-            ["Scion, CLI process", args.files, *summary(cli_cpu)],
-            ["Scion, CLI process", 1, *summary(cli_one_cpu)],
+            ["Scion, CLI process, warm", args.files, *summary(cli_cpu)],
+            ["Scion, CLI process, cold", args.files, *summary(cold_cpu)],
+            ["Scion, CLI process, warm", 1, *summary(cli_one_cpu)],
+            ["Scion, CLI process, cold", 1, *summary(cold_one_cpu)],
         ]
         cpu_rows += [[f"copier {_copier_version()} update (one run)", n, cpu, cpu] for n, cpu in copier_cpu.items()]
         print(table(["run", "files", "median CPU s", "p99 CPU s"], cpu_rows))
@@ -370,12 +387,18 @@ def main() -> None:
                 f"| domain | {copier_times[1] / summary(domain_one)[0]:.0f}x | {copier_times[args.files] / summary(domain)[0]:.0f}x |"
             )
             print(f"| domain, one process | | {copier_times[args.files] / summary(domain_alone)[0]:.0f}x |")
-            print(
-                f"| CLI process | {copier_times[1] / summary(cli_one)[0]:.1f}x | {copier_times[args.files] / summary(cli)[0]:.1f}x |"
-            )
-            print(
-                f"| CLI process, CPU time | {copier_cpu[1] / summary(cli_one_cpu)[0]:.1f}x | {copier_cpu[args.files] / summary(cli_cpu)[0]:.1f}x |"
-            )
+            for label, wall, wall_one, cpu, cpu_one in (
+                ("CLI process, warm", cli, cli_one, cli_cpu, cli_one_cpu),
+                ("CLI process, cold", cold, cold_one, cold_cpu, cold_one_cpu),
+            ):
+                print(
+                    f"| {label} | {copier_times[1] / summary(wall_one)[0]:.1f}x"
+                    f" | {copier_times[args.files] / summary(wall)[0]:.1f}x |"
+                )
+                print(
+                    f"| {label}, CPU time | {copier_cpu[1] / summary(cpu_one)[0]:.1f}x"
+                    f" | {copier_cpu[args.files] / summary(cpu)[0]:.1f}x |"
+                )
 
         scan, first, upgrade_all = asyncio.run(time_server_diagnostics(scratch / "pristine", args.files))
         print(f"\nload average after the batch runs: {os.getloadavg()[0]:.1f}")
