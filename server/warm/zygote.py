@@ -25,8 +25,10 @@ import fcntl
 import gc
 import importlib
 import io
+import marshal
 import os
 import pkgutil
+import select
 import signal
 import socket
 import sys
@@ -37,6 +39,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import server
+from server.warm.learn import import_learned, installed_roots, new_installed_modules
 from server.warm.place import identity, peer_uid, private_folder
 from server.warm.wire import STDIO_FDS, Channel
 
@@ -141,6 +144,10 @@ class Zygote:
         self.log = log
         self.identity = identity(os.environ)
         self.watched = _snapshot()
+        self.roots = installed_roots()
+        self.preloaded = frozenset(sys.modules)
+        # Children report the installed modules they imported here (learn.py); one datagram each.
+        self.learned, self.report_to = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.started = time.time()
         self.served = 0
 
@@ -148,18 +155,42 @@ class Zygote:
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel; their clients get the code
         signal.signal(signal.SIGTERM, _exit_quietly)
         signal.signal(signal.SIGINT, _exit_quietly)
-        gc.collect()
-        gc.freeze()  # what was loaded stays out of the collector: children do not copy those pages by touching them
-        self.listener.settimeout(IDLE_S)
+        self._settle()
         while True:
-            try:
-                conn, _ = self.listener.accept()
-            except TimeoutError:
+            ready, _, _ = select.select([self.listener, self.learned], [], [], IDLE_S)
+            if not ready:
                 self.log(f"idle for {IDLE_S:.0f} s: exiting after {self.served} runs")
                 return
-            with conn:
-                if not self.handle(conn):
-                    return
+            if self.learned in ready:
+                self.learn()
+            if self.listener in ready:
+                conn, _ = self.listener.accept()
+                with conn:
+                    if not self.handle(conn):
+                        return
+
+    def _settle(self) -> None:
+        """Freeze what is loaded: children do not copy those pages when the collector would have touched them."""
+        gc.collect()
+        gc.freeze()
+        self.preloaded = frozenset(sys.modules)
+
+    def learn(self) -> None:
+        """Import what children reported (learn.py); several reports may be waiting."""
+        names: list[str] = []
+        while True:
+            try:
+                report = marshal.loads(self.learned.recv(1 << 16, socket.MSG_DONTWAIT))
+            except BlockingIOError:
+                break
+            except (OSError, ValueError, EOFError, TypeError):
+                continue
+            if isinstance(report, list):
+                names.extend(report)
+        if imported := import_learned(names, self.roots):
+            self._settle()
+            shown = sorted({name.split(".")[0] for name in imported})
+            self.log(f"learned {len(imported)} modules from runs: {', '.join(shown)}")
 
     def handle(self, conn: socket.socket) -> bool:
         """Serve one connection; False when this process should exit."""
@@ -187,7 +218,8 @@ class Zygote:
             self.served += 1
             if os.fork() == 0:
                 self.listener.close()
-                run_child(channel, request, fds)  # never returns
+                self.learned.close()
+                run_child(channel, request, fds, Report(self.report_to, self.preloaded, self.roots))  # never returns
             return True
         finally:
             for fd in fds:  # the parent's copies (a child has taken its own by now)
@@ -211,7 +243,19 @@ class Zygote:
         return True
 
 
-def run_child(channel: Channel, request: dict[str, Any], fds: list[int]) -> None:
+class Report:
+    """Where a child tells the warm process which installed modules it imported (after its exit code)."""
+
+    def __init__(self, sock: socket.socket, preloaded: frozenset[str], roots: tuple[str, ...]) -> None:
+        self.sock, self.preloaded, self.roots = sock, preloaded, roots
+
+    def send(self) -> None:
+        with contextlib.suppress(Exception):  # learning is an optimisation: never a failure of the run
+            if names := new_installed_modules(self.preloaded, self.roots):
+                self.sock.send(marshal.dumps(names))
+
+
+def run_child(channel: Channel, request: dict[str, Any], fds: list[int], report: Report) -> None:
     """Become the client's process, run the command, report its exit code, exit."""
     code = 1
     done = threading.Event()
@@ -232,6 +276,7 @@ def run_child(channel: Channel, request: dict[str, Any], fds: list[int]) -> None
         _report_cpu()
         with contextlib.suppress(OSError):
             channel.send({"exit": code})
+        report.send()
         os._exit(code & 0xFF)
 
 
