@@ -181,9 +181,9 @@ class Zygote:
         while True:
             try:
                 report = marshal.loads(self.learned.recv(1 << 16, socket.MSG_DONTWAIT))
-            except BlockingIOError:
+            except OSError:  # BlockingIOError: nothing more waiting
                 break
-            except (OSError, ValueError, EOFError, TypeError):
+            except (ValueError, EOFError, TypeError):  # not a report of ours: the next one may be
                 continue
             if isinstance(report, list):
                 names.extend(report)
