@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from server.common.errors import ScionError
-from server.warm.launch import start_warm_process, warm_allowed
+from server.warm.launch import start_warm_process, warm_enabled
 from server.warm.place import identity, peer_uid, private_folder, runtime_folder, socket_path
 from server.warm.wire import Channel, unix_socket
 
@@ -34,7 +34,7 @@ def status() -> dict[str, Any]:
     """What the warm process says about itself, or {"running": False}."""
     path = where()
     answer = _ask(path, {"control": "status"})
-    enabled = warm_allowed(["status"], os.environ)
+    enabled = warm_enabled(os.environ)
     if answer is None:
         return {"running": False, "enabled": enabled, "socket": path}
     return {"running": True, "enabled": enabled, "socket": path, **answer}

@@ -53,12 +53,18 @@ def run_cold(args: list[str]) -> int:
 
 
 def warm_allowed(args: list[str], environ: dict[str, str] | os._Environ[str]) -> bool:
+    """Whether this run may go to the warm process: warm runs are on, and the command is not one that runs cold."""
+    command = next((arg for arg in args if not arg.startswith("-")), "")
+    return command not in COLD_COMMANDS and warm_enabled(environ)
+
+
+def warm_enabled(environ: dict[str, str] | os._Environ[str]) -> bool:
+    """Warm runs are on: not turned off (SCION_WARM, the user's config) and possible on this platform."""
     if environ.get("SCION_WARM", "").strip().lower() in OFF:
         return False
     if not hasattr(_socket, "AF_UNIX") or not hasattr(_socket, "SCM_RIGHTS") or not hasattr(os, "fork"):
         return False
-    command = next((arg for arg in args if not arg.startswith("-")), "")
-    return command not in COLD_COMMANDS and user_allows_warm(environ)
+    return user_allows_warm(environ)
 
 
 def user_allows_warm(environ: dict[str, str] | os._Environ[str]) -> bool:

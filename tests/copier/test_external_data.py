@@ -43,6 +43,17 @@ def seeded(folder: Path, files: dict[str, str]) -> Path:
     return folder
 
 
+def generated_as_copier_does(tmp_path: Path) -> dict[str, object]:
+    """`copier copy` into copier/out and `scion generate` into scion/out, both with defaults: Scion's tree, equal to copier's."""
+    expected = copier("copy", "--defaults", "template", "copier/out", cwd=tmp_path, home=tmp_path)
+    assert expected.returncode == 0, expected.stderr
+    ours = scion("generate", "template", "--path", "scion/out", "--defaults", cwd=tmp_path, home=tmp_path)
+    assert ours.returncode == 0, ours.stderr
+    generated = tree(tmp_path / "scion/out")
+    assert differences(tree(tmp_path / "copier/out"), generated) == []
+    return generated
+
+
 @pytest.mark.parametrize(
     "project",
     [
@@ -56,12 +67,7 @@ def test_external_data_renders_as_copier_renders_it(tmp_path: Path, project: dic
     git_template(tmp_path / "template", [("v1.0.0", TEMPLATE)])
     for side in ("copier", "scion"):
         seeded(tmp_path / side / "out", project)
-    expected = copier("copy", "--defaults", "template", "copier/out", cwd=tmp_path, home=tmp_path)
-    assert expected.returncode == 0, expected.stderr
-    ours = scion("generate", "template", "--path", "scion/out", "--defaults", cwd=tmp_path, home=tmp_path)
-    assert ours.returncode == 0, ours.stderr
-    generated = tree(tmp_path / "scion/out")
-    assert differences(tree(tmp_path / "copier/out"), generated) == []
+    generated = generated_as_copier_does(tmp_path)
     if project.get(".copier-answers.base.yml"):
         assert generated["out.txt"][0].startswith(b"Shared Name / MIT")  # type: ignore[index]
 
@@ -98,10 +104,5 @@ def test_the_answers_file_may_be_named_by_external_data(tmp_path: Path) -> None:
     git_template(tmp_path / "template", [("v1.0.0", template)])
     for side in ("copier", "scion"):
         seeded(tmp_path / side / "out", {"conf.yml": "answers: .answers/main.yml\n"})
-    expected = copier("copy", "--defaults", "template", "copier/out", cwd=tmp_path, home=tmp_path)
-    assert expected.returncode == 0, expected.stderr
-    ours = scion("generate", "template", "--path", "scion/out", "--defaults", cwd=tmp_path, home=tmp_path)
-    assert ours.returncode == 0, ours.stderr
-    generated = tree(tmp_path / "scion/out")
-    assert differences(tree(tmp_path / "copier/out"), generated) == []
+    generated = generated_as_copier_does(tmp_path)
     assert ".answers/main.yml" in generated

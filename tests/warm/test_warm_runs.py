@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -67,8 +68,14 @@ def test_a_warm_run_matches_a_cold_run(warm, workspace, args):
 
 def test_a_generation_writes_the_same_file_and_record(warm, workspace):
     same_run(warm, "generate", "python/dataclass", "--path", "shop/order.py", "--defaults", cwd=workspace)
+    written = {mode: (workspace.parent / f"ws-{mode}" / "shop/order.py").read_text() for mode in ("warm", "cold")}
+    assert written["warm"] == written["cold"] and "class Order" in written["warm"]  # the answer file has ids and times
     for mode in ("warm", "cold"):
-        assert "class Order" in (workspace.parent / f"ws-{mode}" / "shop/order.py").read_text()
+        copy = workspace.parent / f"ws-{mode}"
+        with sqlite3.connect(copy / ".scion/scion.db") as db:  # the child recorded it, as a cold run does
+            assert db.execute("SELECT template_id, file_path FROM generations").fetchall() == [
+                ("python/dataclass", str(copy / "shop/order.py"))
+            ]
 
 
 def test_a_copier_template_generates_the_same_tree(warm, tmp_path):
