@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from server.common.errors import StoreError
 from server.store import SCHEMA_VERSION, Store
-from server.store.append import append_generations
+from server.store.append import BackgroundAppend, append_generations
 from server.store.connection import migrate
 
 
@@ -80,3 +80,47 @@ def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:
     path.write_bytes(b"not sqlite at all, " * 100)
     with pytest.raises(StoreError, match="not a Scion database"):
         append_generations(path, rows(1))
+
+
+def count(path: Path) -> int:
+    return sqlite3.connect(path).execute("SELECT count(*) FROM generations").fetchone()[0]
+
+
+def test_a_background_append_is_seen_only_once_committed(tmp_path: Path) -> None:
+    path = tmp_path / "scion.db"
+    Store(path).close()
+    pending = BackgroundAppend(path, lambda: rows(3))
+    # The rows are in (the thread holds the write lock) but not visible: the files they describe are being written.
+    with sqlite3.connect(path, timeout=0) as reader:
+        assert reader.execute("SELECT count(*) FROM generations").fetchone() == (0,)
+    assert pending.commit() == 3
+    assert count(path) == 3
+
+
+def test_an_abandoned_background_append_leaves_nothing_and_releases_the_database(tmp_path: Path) -> None:
+    path = tmp_path / "scion.db"
+    Store(path).close()
+    BackgroundAppend(path, lambda: rows(2)).abandon()
+    assert count(path) == 0
+    assert append_generations(path, rows(1)) == 1  # the write lock was released
+
+
+def test_a_background_append_to_a_new_database_goes_through_the_store_at_commit(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "scion.db"
+    assert BackgroundAppend(path, lambda: rows(2)).commit() == 2
+    assert count(path) == 2
+
+
+def test_a_failure_in_the_background_is_raised_by_commit(tmp_path: Path) -> None:
+    path = tmp_path / "scion.db"
+    path.write_bytes(b"not sqlite at all, " * 100)
+    with pytest.raises(StoreError, match="not a Scion database"):
+        BackgroundAppend(path, lambda: rows(1)).commit()
+
+    def broken() -> list[dict]:
+        raise ValueError("no rows")
+
+    Store(tmp_path / "ok.db").close()
+    with pytest.raises(ValueError, match="no rows"):
+        BackgroundAppend(tmp_path / "ok.db", broken).commit()
+    BackgroundAppend(tmp_path / "ok.db", broken).abandon()  # never raises

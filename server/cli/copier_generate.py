@@ -54,8 +54,8 @@ def generate_copier(
         vcs_ref=vcs_ref,
         ask=ask_on_terminal if interactive else None,
         say=note,
+        record=lambda rendered: record_copy(where.db, destination, rendered),
     )
-    record_copy(where.db, destination, result)
     if as_json:
         print_json(
             {

@@ -14,11 +14,11 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from server.common.confine import inside_workspace
+from server.common.confine import checked_folders, inside_workspace
 from server.common.errors import ScionError
 
 from .answers import AskFunction
@@ -46,6 +46,18 @@ class CopyResult:
 Say = Callable[[str], None]
 
 
+class Recording(Protocol):
+    """A record of the generation being made while its files are written (server/store/append.py)."""
+
+    def commit(self) -> object: ...
+
+    def abandon(self) -> None: ...
+
+
+# Given the render (nothing written yet), starts recording it; kept once the files are written.
+Record = Callable[[CopyResult], Recording]
+
+
 def copy_template(
     src: str,
     destination: Path,
@@ -54,20 +66,32 @@ def copy_template(
     vcs_ref: str | None = None,
     ask: AskFunction | None = None,
     say: Say = lambda _text: None,
+    record: Record | None = None,
 ) -> CopyResult:
+    """Render and write the template; `record` (if given) records the generation beside the writing, and keeps
+    it once every file is written, before the template's tasks run (their failure does not unwrite the files)."""
     checkout = open_source(src).checkout(vcs_ref)
     session = Session(checkout, destination, options)
     _say_message(say, session.message("message_before_copy"))
     answers = session.ask(ask)
     render = session.render()
-    written, skipped = write_render(render, session.destination, overwrite=options.overwrite)
-    if not options.skip_tasks:
-        run_tasks(session, say)
-    _say_message(say, session.message("message_after_copy"))
     secrets = tuple(
         str(answers[name]) for name in session.config.secret_questions if name in answers and str(answers[name])
     )
-    return CopyResult(checkout, render, written, skipped, answers, session.remembered, secrets)
+    rendered = CopyResult(checkout, render, (), (), answers, session.remembered, secrets)
+    recording = record(rendered) if record else None
+    try:
+        written, skipped = write_render(render, session.destination, overwrite=options.overwrite)
+    except BaseException:
+        if recording:
+            recording.abandon()
+        raise
+    if recording:
+        recording.commit()
+    if not options.skip_tasks:
+        run_tasks(session, say)
+    _say_message(say, session.message("message_after_copy"))
+    return replace(rendered, written=written, skipped=skipped)
 
 
 def _say_message(say: Say, text: str) -> None:
@@ -119,11 +143,13 @@ def write_render(
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Write the files that differ; returns (written, skipped). Conflicts fail before anything is written."""
     destination.mkdir(parents=True, exist_ok=True)
-    plan = plan_writes(render, destination, overwrite=overwrite)
-    for folder in plan.folders:
-        folder.mkdir(parents=True, exist_ok=True)
-    for file, path in plan.targets:
-        write_file(path, file)
+    with checked_folders():  # each folder checked once for the plan (not once per file in it)...
+        plan = plan_writes(render, destination, overwrite=overwrite)
+    with checked_folders():  # ...and once again for the writes
+        for folder in plan.folders:
+            folder.mkdir(parents=True, exist_ok=True)
+        for file, path in plan.targets:
+            write_file(path, file)
     return plan.written, plan.skipped
 
 

@@ -14,11 +14,14 @@ from __future__ import annotations
 import hashlib
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from platformdirs import user_data_path
 
 from .copy import CopyResult
+
+if TYPE_CHECKING:
+    from server.store.append import BackgroundAppend
 
 BINARY_PLACEHOLDER = ""
 SECRET_PLACEHOLDER = "«secret»"
@@ -61,7 +64,9 @@ def generation_rows(destination: Path, result: CopyResult) -> list[dict[str, Any
     return rows
 
 
-def record_copy(explicit_db: str | None, destination: Path, result: CopyResult) -> None:
-    from server.store.append import append_generations  # the standard library's sqlite3 when the schema is current
+def record_copy(explicit_db: str | None, destination: Path, rendered: CopyResult) -> BackgroundAppend:
+    """Start recording a generation (`copy_template`'s `record`): rows built and inserted in a thread while
+    the files are written, committed by `copy_template` once they are."""
+    from server.store.append import BackgroundAppend  # the standard library's sqlite3 when the schema is current
 
-    append_generations(database_for(destination, explicit_db), generation_rows(destination, result))
+    return BackgroundAppend(database_for(destination, explicit_db), lambda: generation_rows(destination, rendered))

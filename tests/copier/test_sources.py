@@ -70,9 +70,30 @@ def test_existing_different_files_are_refused_before_anything_is_written(tmp_pat
     assert done.returncode == 2
     assert "version.txt" in done.stderr and "--force" in done.stderr and "Traceback" not in done.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["version.txt"]
+    assert recorded(tmp_path) == []  # nothing written, nothing recorded
     forced = scion("generate", "template", "--path", "out", "--defaults", "--force", cwd=tmp_path, home=tmp_path)
     assert forced.returncode == 0, forced.stderr
     assert (tmp_path / "out/version.txt").read_text() == "v1.9.0 n\n"
+    assert recorded(tmp_path) == [".copier-answers.yml", "version.txt"]
+
+
+def test_files_written_before_a_task_fails_are_recorded(tmp_path: Path) -> None:
+    """The record is kept once the files are written, before the tasks: a failing task does not unwrite them."""
+    files = {"copier.yml": "_tasks:\n  - exit 3\n", "a.txt": "a\n", **ANSWERS}
+    git_template(tmp_path / "template", [("v1.0.0", files)])
+    done = scion("generate", "template", "--path", "out", "--defaults", "--trust", cwd=tmp_path, home=tmp_path)
+    assert done.returncode != 0 and "exit code 3" in done.stderr and "Traceback" not in done.stderr
+    assert (tmp_path / "out/a.txt").read_text() == "a\n"
+    assert recorded(tmp_path) == [".copier-answers.yml", "a.txt"]
+
+
+def recorded(home: Path) -> list[str]:
+    """The names of the files the user database records a generation of (none when there is no database)."""
+    database = home / ".local/share/scion/scion.db"
+    if not database.exists():
+        return []
+    rows = sqlite3.connect(database).execute("select file_path from generations").fetchall()
+    return sorted(Path(path).name for (path,) in rows)
 
 
 def test_a_missing_required_answer_names_the_question(tmp_path: Path) -> None:
