@@ -42,8 +42,23 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write("cancelled\n")
             return 130
         if code is not None:
-            return code
+            leave(code)
     return run_cold(args)
+
+
+def leave(code: int) -> None:
+    """End a client whose command ran warm, skipping the interpreter's finalisation.
+
+    The command ran in the warm child; this process holds nothing to clean
+    up (no files, no threads, no atexit work of Scion's), and tearing the
+    interpreter down would cost it about 4 ms, a sixth of a small command.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code & 0xFF)
 
 
 def run_cold(args: list[str]) -> int:
