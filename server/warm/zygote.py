@@ -16,6 +16,13 @@ must start as clean as a fresh interpreter. Each child takes the client's
 stdin/stdout/stderr, working folder, environment, umask and argv, runs
 `server.cli.main`, reports the exit code and leaves with `os._exit` (the
 interpreter's teardown buys a short-lived process nothing).
+
+The child for the next run is forked ahead of it (a spare, as pre-forking
+servers do): forking a process of this size takes about 3 ms, which the
+spare spends while nobody waits. It waits on a socket pair for the
+request, its connection and the client's descriptors; when the warm process
+goes away (or learns modules, which the spare would lack), the spare sees
+the end of that socket and exits.
 """
 
 from __future__ import annotations
@@ -150,24 +157,58 @@ class Zygote:
         self.learned, self.report_to = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.started = time.time()
         self.served = 0
+        self.spare: socket.socket | None = None  # our end of the spare child's socket pair
 
     def serve(self) -> None:
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel; their clients get the code
         signal.signal(signal.SIGTERM, _exit_quietly)
         signal.signal(signal.SIGINT, _exit_quietly)
         self._settle()
-        while True:
-            ready, _, _ = select.select([self.listener, self.learned], [], [], IDLE_S)
-            if not ready:
-                self.log(f"idle for {IDLE_S:.0f} s: exiting after {self.served} runs")
-                return
-            if self.learned in ready:
-                self.learn()
-            if self.listener in ready:
-                conn, _ = self.listener.accept()
-                with conn:
-                    if not self.handle(conn):
-                        return
+        try:
+            while True:
+                if self.spare is None:
+                    self.spare = self._fork_spare()
+                ready, _, _ = select.select([self.listener, self.learned], [], [], IDLE_S)
+                if not ready:
+                    self.log(f"idle for {IDLE_S:.0f} s: exiting after {self.served} runs")
+                    return
+                if self.learned in ready:
+                    self.learn()
+                if self.listener in ready:
+                    conn, _ = self.listener.accept()
+                    with conn:
+                        if not self.handle(conn):
+                            return
+        finally:
+            self._drop_spare()
+
+    def _fork_spare(self) -> socket.socket | None:
+        """Fork the child of the next run now; it waits for its request (None: no spare, fork per run)."""
+        try:
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        except OSError:
+            return None
+        report = Report(self.report_to, self.preloaded, self.roots)
+        try:
+            pid = os.fork()
+        except OSError as error:
+            self.log(f"cannot fork a spare child: {error}")
+            ours.close()
+            theirs.close()
+            return None
+        if pid == 0:
+            self.listener.close()
+            self.learned.close()
+            ours.close()
+            wait_as_spare(theirs, report)  # never returns
+        theirs.close()
+        return ours
+
+    def _drop_spare(self) -> None:
+        """The spare sees its socket end and exits (we exit, or it lacks modules learned since its fork)."""
+        if self.spare is not None:
+            self.spare.close()
+            self.spare = None
 
     def _settle(self) -> None:
         """Freeze what is loaded: children do not copy those pages when the collector would have touched them."""
@@ -188,6 +229,7 @@ class Zygote:
             if isinstance(report, list):
                 names.extend(report)
         if imported := import_learned(names, self.roots):
+            self._drop_spare()
             self._settle()
             shown = sorted({name.split(".")[0] for name in imported})
             self.log(f"learned {len(imported)} modules from runs: {', '.join(shown)}")
@@ -216,14 +258,28 @@ class Zygote:
                 channel.send({"cold": "stale"})
                 return False
             self.served += 1
-            if os.fork() == 0:
+            if not self._hand_to_spare(conn, request, fds) and os.fork() == 0:
                 self.listener.close()
                 self.learned.close()
+                self._drop_spare()
                 run_child(channel, request, fds, Report(self.report_to, self.preloaded, self.roots))  # never returns
             return True
         finally:
             for fd in fds:  # the parent's copies (a child has taken its own by now)
                 os.close(fd)
+
+    def _hand_to_spare(self, conn: socket.socket, request: dict[str, Any], fds: list[int]) -> bool:
+        """Pass the run to the spare child (it becomes the client's process); False when there is none."""
+        spare, self.spare = self.spare, None  # used up either way; the loop forks the next one
+        if spare is None:
+            return False
+        with spare:
+            try:
+                Channel(spare).send({"run": request}, fds=[conn.fileno(), *fds])
+                return True
+            except OSError as error:  # the spare died: this run gets a child forked now
+                self.log(f"spare child gone: {error}")
+                return False
 
     def control(self, channel: Channel, request: dict[str, Any]) -> bool:
         if request["control"] == "stop":
@@ -253,6 +309,21 @@ class Report:
         with contextlib.suppress(Exception):  # learning is an optimisation: never a failure of the run
             if names := new_installed_modules(self.preloaded, self.roots):
                 self.sock.send(marshal.dumps(names))
+
+
+def wait_as_spare(sock: socket.socket, report: Report) -> None:
+    """A spare child: wait for a run (the request, its connection, the client's stdio) and run it; exit when the
+    warm process closes the socket instead."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        message, fds = Channel(sock).receive(max_fds=1 + STDIO_FDS)
+    except (OSError, ValueError):
+        message, fds = None, []
+    if message is None or not isinstance(message.get("run"), dict) or len(fds) != 1 + STDIO_FDS:
+        os._exit(0)
+    sock.close()
+    run_child(Channel(socket.socket(fileno=fds[0])), message["run"], fds[1:], report)
 
 
 def run_child(channel: Channel, request: dict[str, Any], fds: list[int], report: Report) -> None:

@@ -155,3 +155,34 @@ def test_a_working_folder_that_is_gone_runs_cold(warm, tmp_path):
     )
     out, err = client.communicate(timeout=60)
     assert client.returncode == 0 and out.startswith("scion "), err
+
+
+def children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def wait_for(predicate, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+@pytest.mark.skipif(not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists(), reason="Linux /proc")
+def test_the_next_run_is_forked_ahead_and_no_spare_outlives_the_warm_process(tmp_path):
+    """A spare child waits for the next run (its fork is paid while nobody waits); it exits with the warm process."""
+    warm = Warm(tmp_path / "spare")
+    try:
+        pid = warm.start()["pid"]
+        assert wait_for(lambda: len(children(pid)) == 1)
+        spare = children(pid)[0]
+        done = warm.run("--version", cwd=tmp_path)
+        assert done.returncode == 0 and done.stdout == f"scion {server.__version__}\n"
+        # The spare ran it (it is gone) and the next one waits already: one at a time.
+        assert wait_for(lambda: not Path(f"/proc/{spare}").exists() and len(children(pid)) == 1)
+        spare = children(pid)[0]
+    finally:
+        warm.stop()
+    assert wait_for(lambda: not Path(f"/proc/{spare}").exists())
