@@ -25,13 +25,18 @@ needs (Jinja, PyYAML), copier's import, and `scion --version`, cold and
 warm. A ratio of 10x needs copier's time to be ten times Scion's, floors
 included.
 
-Where the files go matters on some disks: on this project's CI machines
-(ext4 in a Firecracker VM) creating a file costs from 0.02 ms to 0.8 ms of
-kernel CPU depending on how many files were created and deleted in the
-seconds before. So no output is deleted between timed runs (each
-template's scratch folder goes when the template is done), and `--scratch
-DIR` puts the scratch folders elsewhere (/dev/shm for the tools' own cost,
-free of the disk's state; the default is the system's temporary folder).
+Where the files go matters on ext4: creating a file there skips every
+inode of its block group deleted in the last 30 seconds or so
+(`recently_deleted` in the kernel's `find_inode_bit`, seen with perf), so
+on this project's machines a create costs from 0.02 ms to 0.8 ms of kernel
+CPU depending on what was deleted just before. copier clones the template
+into a temporary folder and deletes it on every run: the run after it,
+Scion's, would pay for those deletions. So both tools get a TMPDIR of
+their own on /dev/shm (`--tmpdir`; many systems keep /tmp in memory anyway),
+the projects they write stay on the disk (`--scratch DIR`, default the
+system's temporary folder), no output is deleted between timed runs (each
+template's scratch folder goes when the template is done), and each
+template's runs start after `--settle` seconds (35) without deletions.
 
     .venv/bin/python bench/bench_copier.py [--runs N] [--template NAME]... [--floors-only] [--scratch DIR]
 """
@@ -40,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import contextlib
 import os
 import resource
 import shutil
@@ -90,11 +96,13 @@ def scion_argv(*args: str) -> list[str]:
 
 
 TOOLS = ("copier", "scion", "scion cold")
+SHM = Path("/dev/shm")
 
 
-def bench_template(name: str, root: Path, runs: int) -> list[list]:
+def bench_template(name: str, root: Path, runs: int, settle: float = 0.0) -> list[list]:
     tags, data, flags, edited = TEMPLATES[name]
     template = git_template_from_folders(root / "template", [(tag, REAL / name / tag) for tag in tags])
+    time.sleep(settle)  # until the inodes deleted before (the last template's scratch folder) count as free again
     home = root / "home"
     copier_data = [f"--data={k}={v}" for k, v in data.items()]
     scion_data = [a for k, v in data.items() for a in ("--answer", f"{k}={v}")]
@@ -199,16 +207,37 @@ def main() -> None:
     parser.add_argument("--template", action="append", choices=sorted(TEMPLATES), help="only these (repeatable)")
     parser.add_argument("--floors-only", action="store_true", help="only the start-up floors")
     parser.add_argument("--scratch", type=Path, help="where the templates, projects and outputs go (default: TMPDIR)")
+    parser.add_argument(
+        "--tmpdir",
+        type=Path,
+        default=SHM if SHM.is_dir() else None,
+        help="TMPDIR of both tools, for their throw-away files (default: /dev/shm when there is one)",
+    )
+    parser.add_argument(
+        "--settle", type=float, default=35.0, help="seconds to wait before each template's runs (see above; 0: none)"
+    )
     args = parser.parse_args()
     compileall.compile_dir(Path(__file__).resolve().parent.parent / "server", quiet=1)
-    rows = []
-    for name in [] if args.floors_only else sorted(args.template or TEMPLATES):
-        with tempfile.TemporaryDirectory(prefix="scion-bench-copier-", dir=args.scratch) as folder:
-            rows.extend(bench_template(name, Path(folder), args.runs))
-            print(f"{name} done", file=sys.stderr)
+    scratch = args.scratch or Path(tempfile.gettempdir())  # before TMPDIR moves
+    with contextlib.ExitStack() as stack:
+        if args.tmpdir:
+            temporary = stack.enter_context(tempfile.TemporaryDirectory(prefix="scion-bench-tmp-", dir=args.tmpdir))
+            os.environ["TMPDIR"] = temporary  # both tools (and their git) inherit it
+            tempfile.tempdir = None
+        rows = []
+        for name in [] if args.floors_only else sorted(args.template or TEMPLATES):
+            with tempfile.TemporaryDirectory(prefix="scion-bench-copier-", dir=scratch) as folder:
+                rows.extend(bench_template(name, Path(folder), args.runs, args.settle))
+                print(f"{name} done", file=sys.stderr)
+        _report(args, scratch, rows)
+
+
+def _report(args: argparse.Namespace, scratch: Path, rows: list[list]) -> None:
     load = os.getloadavg()[0]
-    where = args.scratch or tempfile.gettempdir()
-    print(f"\n{args.runs} runs each, load average {load:.1f}, copier {_version()}, scratch in {where}\n")
+    print(
+        f"\n{args.runs} runs each, load average {load:.1f}, copier {_version()}, "
+        f"scratch in {scratch}, TMPDIR in {args.tmpdir or scratch}, {args.settle:.0f} s settle\n"
+    )
     headers = ["template", "operation", "copier median s", "copier p99 s", "scion median s", "scion p99 s"]
     cold = ["cold scion median s", "cold wall ratio", "cold CPU ratio"]
     if rows:

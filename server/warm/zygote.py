@@ -344,6 +344,7 @@ def run_child(channel: Channel, request: dict[str, Any], fds: list[int], report:
     finally:
         done.set()
         _flush()
+        _let_go_of_stdio()
         _report_cpu()
         with contextlib.suppress(OSError):
             channel.send({"exit": code})
@@ -409,6 +410,17 @@ def _flush() -> None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
+
+
+def _let_go_of_stdio() -> None:
+    """The client's stdout and stderr end with the command, not with this process: a pipe reader (`scion … |
+    cat`, a script capturing the output) sees the end as soon as the command is done, not after the report
+    below and the teardown of a process this size (several milliseconds)."""
+    with contextlib.suppress(OSError):
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in range(STDIO_FDS):
+            os.dup2(null, fd)
+        os.close(null)
 
 
 def _report_cpu() -> None:
