@@ -22,7 +22,9 @@ servers do): forking a process of this size takes about 3 ms, which the
 spare spends while nobody waits. It waits on a socket pair for the
 request, its connection and the client's descriptors; when the warm process
 goes away (or learns modules, which the spare would lack), the spare sees
-the end of that socket and exits.
+the end of that socket and exits. Once a run has ended, the spare is also
+told which pages of memory the last two runs both wrote, and copies them
+ahead (pages.py), so the next run does not stop on each first write.
 """
 
 from __future__ import annotations
@@ -47,10 +49,12 @@ from typing import Any
 
 import server
 from server.warm.learn import import_learned, installed_roots, new_installed_modules
+from server.warm.pages import as_runs, owned_pages, pages_of, take_ahead, writable_ranges
 from server.warm.place import identity, peer_uid, private_folder
 from server.warm.wire import STDIO_FDS, Channel
 
 IDLE_S = float(os.environ.get("SCION_WARM_IDLE_S", "") or 15 * 60)
+REPORT_BYTES = 1 << 18  # a child's report: module names and page runs (pages.py bounds them)
 REQUEST_TIMEOUT_S = 5.0  # a connection that sends no request in this time is dropped
 # Modules that are scripts of their own (a child process reads stdin on import) or this process itself.
 NOT_PRELOADED = ("server.__main__", "server.warm.", "server.evolution.sandbox_child", "server.evolution.render_child")
@@ -158,6 +162,8 @@ class Zygote:
         self.started = time.time()
         self.served = 0
         self.spare: socket.socket | None = None  # our end of the spare child's socket pair
+        self.pages: list[tuple[int, int]] = []  # what the next child will likely write of our memory (pages.py)
+        self.last_written: set[int] = set()  # the pages the last child wrote
 
     def serve(self) -> None:
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel; their clients get the code
@@ -217,22 +223,37 @@ class Zygote:
         self.preloaded = frozenset(sys.modules)
 
     def learn(self) -> None:
-        """Import what children reported (learn.py); several reports may be waiting."""
+        """Import the modules children reported (learn.py), and pass the pages they wrote to the spare (pages.py);
+        several reports may be waiting."""
         names: list[str] = []
         while True:
             try:
-                report = marshal.loads(self.learned.recv(1 << 16, socket.MSG_DONTWAIT))
+                report = marshal.loads(self.learned.recv(REPORT_BYTES, socket.MSG_DONTWAIT))
             except OSError:  # BlockingIOError: nothing more waiting
                 break
             except (ValueError, EOFError, TypeError):  # not a report of ours: the next one may be
                 continue
-            if isinstance(report, list):
-                names.extend(report)
+            if isinstance(report, dict):
+                names.extend(report.get("modules") or ())
+                written = pages_of(report.get("pages") or [])
+                # Pages the last two runs both wrote: the next run will most likely write them too.
+                self.pages, self.last_written = as_runs(list(written & self.last_written)), written
         if imported := import_learned(names, self.roots):
             self._drop_spare()
             self._settle()
+            self.spare = self._fork_spare()
             shown = sorted({name.split(".")[0] for name in imported})
             self.log(f"learned {len(imported)} modules from runs: {', '.join(shown)}")
+        self._spare_takes_pages()
+
+    def _spare_takes_pages(self) -> None:
+        """Send the spare the pages to take ahead; only after a run has ended (a report came), so that copying them
+        never competes with a running command."""
+        if self.spare is not None and self.pages:
+            try:
+                Channel(self.spare).send({"pages": self.pages})
+            except OSError:
+                self._drop_spare()
 
     def handle(self, conn: socket.socket) -> bool:
         """Serve one connection; False when this process should exit."""
@@ -300,15 +321,20 @@ class Zygote:
 
 
 class Report:
-    """Where a child tells the warm process which installed modules it imported (after its exit code)."""
+    """Where a child tells the warm process, after its exit code, which installed modules it imported and which
+    pages of the warm process's memory it wrote (learn.py, pages.py)."""
 
     def __init__(self, sock: socket.socket, preloaded: frozenset[str], roots: tuple[str, ...]) -> None:
         self.sock, self.preloaded, self.roots = sock, preloaded, roots
+        self.ranges = writable_ranges()  # the warm process's memory, as this child starts with it
 
     def send(self) -> None:
         with contextlib.suppress(Exception):  # learning is an optimisation: never a failure of the run
-            if names := new_installed_modules(self.preloaded, self.roots):
-                self.sock.send(marshal.dumps(names))
+            report = {
+                "modules": new_installed_modules(self.preloaded, self.roots),
+                "pages": as_runs(owned_pages(self.ranges)),
+            }
+            self.sock.send(marshal.dumps(report))
 
 
 def wait_as_spare(sock: socket.socket, report: Report) -> None:
@@ -316,10 +342,16 @@ def wait_as_spare(sock: socket.socket, report: Report) -> None:
     warm process closes the socket instead."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-    try:
-        message, fds = Channel(sock).receive(max_fds=1 + STDIO_FDS)
-    except (OSError, ValueError):
-        message, fds = None, []
+    channel = Channel(sock)
+    while True:
+        try:
+            message, fds = channel.receive(max_fds=1 + STDIO_FDS)
+        except (OSError, ValueError):
+            message, fds = None, []
+        if message is None or "pages" not in message:
+            break
+        with contextlib.suppress(Exception):  # pages written by past runs, copied now rather than during ours
+            take_ahead(message["pages"])
     if message is None or not isinstance(message.get("run"), dict) or len(fds) != 1 + STDIO_FDS:
         os._exit(0)
     sock.close()
