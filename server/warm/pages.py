@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import os
 from typing import Any
 
@@ -92,6 +93,8 @@ def take_ahead(runs: list[tuple[int, int]]) -> int:
     for start, end in overlaps(spans, sorted(writable_ranges())):
         if madvise(ctypes.c_void_p(start), ctypes.c_size_t(end - start), MADV_POPULATE_WRITE) == 0:
             taken += (end - start) // PAGE
+        elif ctypes.get_errno() == errno.EINVAL:
+            break  # a kernel before 5.14: no page can be taken ahead
     return taken
 
 
