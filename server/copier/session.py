@@ -127,16 +127,19 @@ class Session:
     def answers_file(self) -> str:
         """The answers file's path, rendered (copier: the template's `_answers_file`, else .copier-answers.yml)."""
         raw = str(self.config.setting("answers_file") or DEFAULT_ANSWERS_FILE)
-        context = {
-            "_external_data": self.external,
-            **self.layers.combined(),
-            "_copier_conf": self._conf(answers_file=""),
-        }
-        try:
-            with render_budget():
-                path = self.strings.render(raw, context)
-        except jinja2.TemplateError as error:
-            raise TemplateError(f"cannot render _answers_file {raw!r}: {error}", path=self.config.path) from None
+        if self.strings.is_plain(raw):
+            path = raw  # no Jinja in it (the usual case): no context to build, for every question's context
+        else:
+            context = {
+                "_external_data": self.external,
+                **self.layers.combined(),
+                "_copier_conf": self._conf(answers_file=""),
+            }
+            try:
+                with render_budget():
+                    path = self.strings.render(raw, context)
+            except jinja2.TemplateError as error:
+                raise TemplateError(f"cannot render _answers_file {raw!r}: {error}", path=self.config.path) from None
         if not path or PurePath(path).is_absolute() or ".." in PurePath(path).parts:
             raise TemplateError(f"_answers_file must be a relative path inside the project, not {path!r}")
         return PurePath(path).as_posix()
