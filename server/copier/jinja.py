@@ -20,16 +20,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+import os
+import posixpath
+from collections.abc import Callable, MutableMapping
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import Any
 
 import jinja2
+import jinja2.bccache
+from jinja2.loaders import split_template_path
 from jinja2_ansible_filters import AnsibleCoreFiltersExtension
 
 from server.common.errors import TemplateError
 from server.templates.limits import BoundedEnvironment
 
+from . import warm_code
 from .yield_tag import YieldExtension
 
 _UNDEFINED = {"jinja2.Undefined": jinja2.Undefined, "jinja2.StrictUndefined": jinja2.StrictUndefined}
@@ -45,9 +50,46 @@ class CopierLoader(jinja2.FileSystemLoader):
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         source, filename, uptodate = super().get_source(environment, template)
+        self._check_inside(template, filename)
+        return source, filename, uptodate
+
+    def load(
+        self, environment: jinja2.Environment, name: str, globals: MutableMapping[str, Any] | None = None
+    ) -> jinja2.Template:
+        """Jinja's load, but with the code the warm process holds for an unchanged file (warm_code.py)."""
+        key = getattr(environment.bytecode_cache, "key", None)
+        if key is not None and warm_code.HELD:
+            filename = posixpath.join(str(self.root), *split_template_path(name))
+            stamp = warm_code.stamp_of(filename)
+            code = warm_code.held(key, filename, stamp) if stamp is not None else None
+            if code is not None:
+                self._check_inside(name, filename)
+                return environment.template_class.from_code(
+                    environment, code, globals or {}, lambda: warm_code.stamp_of(filename) == stamp
+                )
+        return super().load(environment, name, globals)
+
+    def _check_inside(self, template: str, filename: str) -> None:
         if not Path(filename).resolve().is_relative_to(self.root):
             raise jinja2.TemplateNotFound(f"{template} (it resolves outside the template)")
-        return source, filename, uptodate
+
+
+class KeyedBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """The bytecode cache of one environment key (`environment_key`); notes what it loads for the warm process."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(str(folder))
+        self.key = folder.name
+
+    def get_bucket(
+        self, environment: jinja2.Environment, name: str, filename: str | None, source: str
+    ) -> jinja2.bccache.Bucket:
+        bucket = super().get_bucket(environment, name, filename, source)
+        if bucket.code is not None:
+            what, stamp = (filename, warm_code.stamp_of(filename)) if filename else (name, None)
+            cache_file = os.path.join(self.directory, self.pattern % (bucket.key,))
+            warm_code.note_loaded(self.key, what, stamp, bucket.checksum, cache_file)
+        return bucket
 
 
 def _json_fallback(value: Any) -> Any:
@@ -108,6 +150,9 @@ class TemplateStrings:
         if cache is None:
             return self.env.from_string(text)
         name = "string:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        key = getattr(cache, "key", None)
+        if key is not None and (code := warm_code.held(key, name)) is not None:
+            return self.env.template_class.from_code(self.env, code, self.env.make_globals(None), None)
         bucket = cache.get_bucket(self.env, name, None, text)
         if bucket.code is None:
             bucket.code = self.env.compile(text)
@@ -149,7 +194,7 @@ def copier_environment(
             raise TemplateError(f"_envops.{forbidden} is not a setting copier templates may change")
     if bytecode_folder is not None:
         bytecode_folder.mkdir(parents=True, exist_ok=True)
-        options["bytecode_cache"] = jinja2.FileSystemBytecodeCache(str(bytecode_folder))
+        options["bytecode_cache"] = KeyedBytecodeCache(bytecode_folder)
     try:
         env = BoundedEnvironment(
             loader=CopierLoader(root), extensions=[AnsibleCoreFiltersExtension, YieldExtension, *extensions], **options

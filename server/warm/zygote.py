@@ -48,6 +48,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import server
+from server.copier import warm_code
+from server.copier.source import cache_root
 from server.warm.learn import import_learned, installed_roots, new_installed_modules
 from server.warm.pages import as_runs, owned_pages, pages_of, take_ahead, writable_ranges
 from server.warm.place import identity, peer_uid, private_folder
@@ -223,9 +225,10 @@ class Zygote:
         self.preloaded = frozenset(sys.modules)
 
     def learn(self) -> None:
-        """Import the modules children reported (learn.py), and pass the pages they wrote to the spare (pages.py);
-        several reports may be waiting."""
+        """Import the modules children reported (learn.py), hold the compiled templates they loaded
+        (copier/warm_code.py), and pass the pages they wrote to the spare (pages.py); several reports may wait."""
         names: list[str] = []
+        compiled = 0
         while True:
             try:
                 report = marshal.loads(self.learned.recv(REPORT_BYTES, socket.MSG_DONTWAIT))
@@ -235,15 +238,20 @@ class Zygote:
                 continue
             if isinstance(report, dict):
                 names.extend(report.get("modules") or ())
+                compiled += warm_code.hold(report.get("code") or [], cache_root() / "jinja")
                 written = pages_of(report.get("pages") or [])
                 # Pages the last two runs both wrote: the next run will most likely write them too.
                 self.pages, self.last_written = as_runs(list(written & self.last_written)), written
-        if imported := import_learned(names, self.roots):
+        imported = import_learned(names, self.roots)
+        if imported or compiled:  # the spare lacks them: a new one
             self._drop_spare()
             self._settle()
             self.spare = self._fork_spare()
+        if imported:
             shown = sorted({name.split(".")[0] for name in imported})
             self.log(f"learned {len(imported)} modules from runs: {', '.join(shown)}")
+        if compiled:
+            self.log(f"holds {compiled} more compiled templates ({len(warm_code.HELD)} in all)")
         self._spare_takes_pages()
 
     def _spare_takes_pages(self) -> None:
@@ -332,6 +340,7 @@ class Report:
         with contextlib.suppress(Exception):  # learning is an optimisation: never a failure of the run
             report = {
                 "modules": new_installed_modules(self.preloaded, self.roots),
+                "code": warm_code.loaded(),
                 "pages": as_runs(owned_pages(self.ranges)),
             }
             self.sock.send(marshal.dumps(report))

@@ -186,3 +186,36 @@ def test_the_next_run_is_forked_ahead_and_no_spare_outlives_the_warm_process(tmp
     finally:
         warm.stop()
     assert wait_for(lambda: not Path(f"/proc/{spare}").exists())
+
+
+def test_templates_compiled_in_the_warm_process_render_the_same_and_follow_edits(tmp_path):
+    """The warm process holds the compiled templates runs loaded (copier/warm_code.py); an edited file is not held."""
+    template = tmp_path / "template"
+    (template / "sub").mkdir(parents=True)
+    (template / "copier.yml").write_text("name:\n  default: demo\n")
+    (template / "{{ name }}.txt.jinja").write_text("hello {{ name }}\n")
+    (template / "sub/{{ name }}.md.jinja").write_text("{% if name %}# {{ name | upper }}{% endif %}\n")
+    warm = Warm(tmp_path / "warm")
+    for env in (warm.env, warm.cold_env):
+        env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    projects = tmp_path / "projects"
+    projects.mkdir()
+
+    def generate(out: str, hot: bool = True) -> None:
+        done = warm.run("generate", str(template), "--path", out, "--defaults", cwd=projects, warm=hot)
+        assert done.returncode == 0, done.stderr
+
+    try:
+        log = Path(warm.start()["log"])
+        generate("first")  # compiles and fills the bytecode cache
+        generate("second")  # loads from it, and reports what it loaded
+        assert wait_for(lambda: "compiled templates" in log.read_text())
+        generate("held")
+        generate("cold", hot=False)
+        assert tree(projects / "held") == tree(projects / "cold")
+        assert (projects / "held/sub/demo.md").read_text() == "# DEMO\n"
+        (template / "{{ name }}.txt.jinja").write_text("bye {{ name }}, edited\n")
+        generate("edited")
+        assert (projects / "edited/demo.txt").read_text() == "bye demo, edited\n"
+    finally:
+        warm.stop()
