@@ -24,7 +24,9 @@ request, its connection and the client's descriptors; when the warm process
 goes away (or learns modules, which the spare would lack), the spare sees
 the end of that socket and exits. Once a run has ended, the spare is also
 told which pages of memory the last two runs both wrote, and copies them
-ahead (pages.py), so the next run does not stop on each first write.
+ahead (pages.py), so the next run does not stop on each first write. And
+the warm process holds the compiled templates runs loaded from Scion's
+bytecode cache (copier/warm_code.py), for the next runs to find in memory.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ from server.warm.place import identity, peer_uid, private_folder
 from server.warm.wire import STDIO_FDS, Channel
 
 IDLE_S = float(os.environ.get("SCION_WARM_IDLE_S", "") or 15 * 60)
-REPORT_BYTES = 1 << 18  # a child's report: module names and page runs (pages.py bounds them)
+REPORT_BYTES = 1 << 18  # a child's report: module names, cache entries and page runs (each bounded where made)
 REQUEST_TIMEOUT_S = 5.0  # a connection that sends no request in this time is dropped
 # Modules that are scripts of their own (a child process reads stdin on import) or this process itself.
 NOT_PRELOADED = ("server.__main__", "server.warm.", "server.evolution.sandbox_child", "server.evolution.render_child")
@@ -329,8 +331,9 @@ class Zygote:
 
 
 class Report:
-    """Where a child tells the warm process, after its exit code, which installed modules it imported and which
-    pages of the warm process's memory it wrote (learn.py, pages.py)."""
+    """Where a child tells the warm process, after its exit code, which installed modules it imported, which
+    compiled templates it loaded from the cache and which pages of the warm process's memory it wrote (learn.py,
+    copier/warm_code.py, pages.py)."""
 
     def __init__(self, sock: socket.socket, preloaded: frozenset[str], roots: tuple[str, ...]) -> None:
         self.sock, self.preloaded, self.roots = sock, preloaded, roots
