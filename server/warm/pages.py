@@ -25,7 +25,7 @@ from typing import Any
 
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 MADV_POPULATE_WRITE = 23
-MAX_PAGES = 16_384  # at most 64 MB taken ahead, whatever the reports say
+MAX_PAGES = 8_192  # at most 32 MB taken ahead (a generation writes some 3,500), whatever the reports say
 MAX_RUNS = 4_096  # and a report stays well under the warm process's datagram size
 _ENTRY = 8  # bytes per page in /proc/self/pagemap
 # The eighth byte of an entry holds bit 63 (present) and bit 56 (exclusively mapped).
