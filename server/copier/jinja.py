@@ -65,7 +65,7 @@ class CopierLoader(jinja2.FileSystemLoader):
             if code is not None:
                 self._check_inside(name, filename)
                 return environment.template_class.from_code(
-                    environment, code, globals or {}, lambda: warm_code.stamp_of(filename) == stamp
+                    environment, code, {} if globals is None else globals, lambda: warm_code.stamp_of(filename) == stamp
                 )
         return super().load(environment, name, globals)
 
