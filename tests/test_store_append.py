@@ -6,6 +6,7 @@ import hashlib
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -90,9 +91,13 @@ def test_a_background_append_is_seen_only_once_committed(tmp_path: Path) -> None
     path = tmp_path / "scion.db"
     Store(path).close()
     pending = BackgroundAppend(path, lambda: rows(3))
-    # The rows are in (the thread holds the write lock) but not visible: the files they describe are being written.
-    with sqlite3.connect(path, timeout=0) as reader:
-        assert reader.execute("SELECT count(*) FROM generations").fetchone() == (0,)
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        assert holds_the_write_lock(other)  # the rows are in: the thread's transaction is open
+        # ...but not visible: the files they describe are being written.
+        assert other.execute("SELECT count(*) FROM generations").fetchone() == (0,)
+    finally:
+        other.close()
     assert pending.commit() == 3
     assert count(path) == 3
 
@@ -124,3 +129,16 @@ def test_a_failure_in_the_background_is_raised_by_commit(tmp_path: Path) -> None
     with pytest.raises(ValueError, match="no rows"):
         BackgroundAppend(tmp_path / "ok.db", broken).commit()
     BackgroundAppend(tmp_path / "ok.db", broken).abandon()  # never raises
+
+
+def holds_the_write_lock(connection: sqlite3.Connection, seconds: float = 10.0) -> bool:
+    """Whether another connection holds the database's write lock within `seconds` (BEGIN IMMEDIATE is refused)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return True
+        connection.execute("ROLLBACK")
+        time.sleep(0.01)
+    return False

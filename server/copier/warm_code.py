@@ -83,9 +83,9 @@ def hold(reported: list[tuple[str, str, tuple[int, int] | None, str, str]], cach
         if len(HELD) >= MAX_ENTRIES:
             break
         try:
-            key, what, stamp, checksum, cache_file = entry
-            stamp = tuple(stamp) if stamp is not None else None  # type: ignore[assignment]
-            if HELD.get((key, what)) is not None and HELD[(key, what)].stamp == stamp:
+            key, what, stamp, checksum, cache_file = entry  # marshal keeps the stamp a tuple
+            known = HELD.get((key, what))
+            if known is not None and known.stamp == stamp:
                 continue
             if not os.path.realpath(cache_file).startswith(folder):
                 continue  # only Scion's own cache

@@ -23,7 +23,7 @@ from server.warm.wire import STDIO_FDS, Channel, unix_socket
 
 TYPE_CHECKING = False  # typing itself costs the client ~2 ms of start-up; mypy reads this as usual
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, NoReturn
 
 # The language server owns its process; `scion warm` manages the warm process itself.
 COLD_COMMANDS = frozenset({"serve", "warm"})
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     return run_cold(args)
 
 
-def leave(code: int) -> None:
+def leave(code: int) -> NoReturn:
     """End a client whose command ran warm, skipping the interpreter's finalisation.
 
     The command ran in the warm child; this process holds nothing to clean
