@@ -25,18 +25,20 @@ needs (Jinja, PyYAML), copier's import, and `scion --version`, cold and
 warm. A ratio of 10x needs copier's time to be ten times Scion's, floors
 included.
 
-Where the files go matters on ext4: creating a file there skips every
-inode of its block group deleted in the last 30 seconds or so
-(`recently_deleted` in the kernel's `find_inode_bit`, seen with perf), so
-on this project's machines a create costs from 0.02 ms to 0.8 ms of kernel
-CPU depending on what was deleted just before. copier clones the template
-into a temporary folder and deletes it on every run: the run after it,
-Scion's, would pay for those deletions. So both tools get a TMPDIR of
-their own on /dev/shm (`--tmpdir`; many systems keep /tmp in memory anyway),
-the projects they write stay on the disk (`--scratch DIR`, default the
-system's temporary folder), no output is deleted between timed runs (each
-template's scratch folder goes when the template is done), and each
-template's runs start after `--settle` seconds (35) without deletions.
+Where the files go matters on ext4 without a journal (this project's
+machines): creating a file there skips every inode of its block group
+deleted in the last minute, or six minutes while that part of the inode
+table is not yet written back (`recently_deleted` in the kernel's
+`find_inode_bit`, seen with perf). A create then costs from 0.02 ms to
+0.8 ms of kernel CPU depending on what was deleted before, whoever deleted
+it. copier clones the template into a temporary folder and deletes it on
+every run: the run after it, Scion's, would pay for those deletions. So:
+both tools get a TMPDIR of their own on /dev/shm (`--tmpdir`; many systems
+keep /tmp in memory anyway); the projects they write stay on the disk
+(`--scratch DIR`, default the system's temporary folder); the benchmark
+deletes nothing until every template is done; and before the first run it
+waits (at most `--settle` seconds, 400) until creating a file in the scratch
+folder costs under 50 µs, and reports that cost before and after.
 
     .venv/bin/python bench/bench_copier.py [--runs N] [--template NAME]... [--floors-only] [--scratch DIR]
 """
@@ -99,10 +101,9 @@ TOOLS = ("copier", "scion", "scion cold")
 SHM = Path("/dev/shm")
 
 
-def bench_template(name: str, root: Path, runs: int, settle: float = 0.0) -> list[list]:
+def bench_template(name: str, root: Path, runs: int) -> list[list]:
     tags, data, flags, edited = TEMPLATES[name]
     template = git_template_from_folders(root / "template", [(tag, REAL / name / tag) for tag in tags])
-    time.sleep(settle)  # until the inodes deleted before (the last template's scratch folder) count as free again
     home = root / "home"
     copier_data = [f"--data={k}={v}" for k, v in data.items()]
     scion_data = [a for k, v in data.items() for a in ("--answer", f"{k}={v}")]
@@ -214,7 +215,10 @@ def main() -> None:
         help="TMPDIR of both tools, for their throw-away files (default: /dev/shm when there is one)",
     )
     parser.add_argument(
-        "--settle", type=float, default=35.0, help="seconds to wait before each template's runs (see above; 0: none)"
+        "--settle",
+        type=float,
+        default=400.0,
+        help="at most this many seconds waiting for file creation in the scratch folder to be cheap (see above)",
     )
     args = parser.parse_args()
     compileall.compile_dir(Path(__file__).resolve().parent.parent / "server", quiet=1)
@@ -224,19 +228,48 @@ def main() -> None:
             temporary = stack.enter_context(tempfile.TemporaryDirectory(prefix="scion-bench-tmp-", dir=args.tmpdir))
             os.environ["TMPDIR"] = temporary  # both tools (and their git) inherit it
             tempfile.tempdir = None
+        # One folder for every template, deleted when all are done: no run pays for the deletions of another.
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="scion-bench-copier-", dir=scratch)))
+        costs = [settle(folder, args.settle)]
         rows = []
         for name in [] if args.floors_only else sorted(args.template or TEMPLATES):
-            with tempfile.TemporaryDirectory(prefix="scion-bench-copier-", dir=scratch) as folder:
-                rows.extend(bench_template(name, Path(folder), args.runs, args.settle))
-                print(f"{name} done", file=sys.stderr)
-        _report(args, scratch, rows)
+            rows.extend(bench_template(name, folder / name, args.runs))
+            print(f"{name} done", file=sys.stderr)
+        costs.append(create_cost(folder))
+        _report(args, scratch, rows, costs)
 
 
-def _report(args: argparse.Namespace, scratch: Path, rows: list[list]) -> None:
+QUIET = 50e-6  # seconds per file created: what a create costs on this disk when nothing was deleted lately
+
+
+def create_cost(folder: Path, files: int = 50) -> float:
+    """Seconds one file creation takes in `folder` now (the files stay: deleting them would raise the cost)."""
+    probe = folder / f"probe-{time.monotonic_ns()}"
+    probe.mkdir()
+    started = time.perf_counter()
+    for index in range(files):
+        os.close(os.open(probe / str(index), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+    return (time.perf_counter() - started) / files
+
+
+def settle(folder: Path, limit: float) -> float:
+    """Wait (at most `limit` seconds) until creating a file in `folder` is cheap; the last cost measured."""
+    deadline = time.monotonic() + limit
+    while True:
+        cost = create_cost(folder)
+        if cost <= QUIET or time.monotonic() >= deadline:
+            return cost
+        print(f"a file create costs {cost * 1e6:.0f} µs in {folder}: waiting", file=sys.stderr)
+        time.sleep(10)
+
+
+def _report(args: argparse.Namespace, scratch: Path, rows: list[list], costs: list[float]) -> None:
     load = os.getloadavg()[0]
+    before, after = (f"{cost * 1e6:.0f}" for cost in costs)
     print(
         f"\n{args.runs} runs each, load average {load:.1f}, copier {_version()}, "
-        f"scratch in {scratch}, TMPDIR in {args.tmpdir or scratch}, {args.settle:.0f} s settle\n"
+        f"scratch in {scratch}, TMPDIR in {args.tmpdir or scratch}, "
+        f"a file create in the scratch folder {before} µs before the runs and {after} µs after\n"
     )
     headers = ["template", "operation", "copier median s", "copier p99 s", "scion median s", "scion p99 s"]
     cold = ["cold scion median s", "cold wall ratio", "cold CPU ratio"]
