@@ -2,7 +2,10 @@
 
 A warm run's work is done by a child of the warm process (server/warm/), not
 of the benchmark, so RUSAGE_CHILDREN misses it: the child writes its CPU
-seconds to SCION_WARM_CPU_FILE, and `cpu_of_last_run` adds them. Each
+seconds to SCION_WARM_CPU_FILE, and `warm_child_cpu` adds them. The child
+writes them as it leaves, after its client has exited (it first finishes
+what it had left, such as a record's closing checkpoint): the benchmark
+waits for them. Each
 benchmark gets a runtime folder (and so a warm process) of its own, started
 before timing: a user's second run, not the first one that starts it.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 SCION = str(Path(sys.executable).parent / "scion")  # the installed console script
@@ -32,9 +36,16 @@ class ScionProcess:
             env["SCION_WARM"] = "0"
         return env
 
-    def warm_child_cpu(self) -> float:
-        """CPU seconds the warm child of the last run spent (0 for a cold run)."""
-        return sum(map(float, self.cpu_file.read_text().split())) if self.cpu_file.exists() else 0.0
+    def warm_child_cpu(self, wait: float = 5.0) -> float:
+        """CPU seconds the warm child of the last run spent (0 for a cold run), once it has written them
+        (a child makes the file before its client exits, and writes its line as it leaves)."""
+        deadline = time.monotonic() + wait
+        while self.cpu_file.exists():
+            text = self.cpu_file.read_text()
+            if text.endswith("\n") or time.monotonic() > deadline:
+                return sum(map(float, text.split()))
+            time.sleep(0.001)
+        return 0.0
 
     def start(self, base: dict[str, str]) -> None:
         subprocess.run([SCION, "warm", "start"], env=self.env(base, True), check=True, capture_output=True)

@@ -131,6 +131,28 @@ def test_a_failure_in_the_background_is_raised_by_commit(tmp_path: Path) -> None
     BackgroundAppend(tmp_path / "ok.db", broken).abandon()  # never raises
 
 
+def test_a_process_that_commits_and_exits_leaves_the_database_closed(tmp_path: Path) -> None:
+    # commit() returns before the connection's closing checkpoint; the interpreter waits for it at exit.
+    path = tmp_path / "scion.db"
+    Store(path).close()
+    script = (
+        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[2])\n"
+        "from server.store.append import BackgroundAppend\n"
+        "rows = [dict(template_id='t', template_version='v', file_path=f'/p/{i}', mode='file', answers={}, "
+        "rendered_text='x', status='applied') for i in range(3)]\n"
+        "print(BackgroundAppend(Path(sys.argv[1]), lambda: rows).commit())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path), str(Path(__file__).resolve().parent.parent)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout == "3\n"
+    assert not Path(f"{path}-wal").exists()  # checkpointed and removed by the last connection's close
+    assert count(path) == 3
+
+
 def holds_the_write_lock(connection: sqlite3.Connection, seconds: float = 10.0) -> bool:
     """Whether another connection holds the database's write lock within `seconds` (BEGIN IMMEDIATE is refused)."""
     deadline = time.monotonic() + seconds

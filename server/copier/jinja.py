@@ -31,7 +31,8 @@ import jinja2.bccache
 from jinja2.loaders import split_template_path
 from jinja2_ansible_filters import AnsibleCoreFiltersExtension
 
-from server.common.errors import TemplateError
+from server.common.confine import inside_workspace
+from server.common.errors import PathEscapeError, TemplateError
 from server.templates.limits import BoundedEnvironment
 
 from . import warm_code
@@ -70,8 +71,11 @@ class CopierLoader(jinja2.FileSystemLoader):
         return super().load(environment, name, globals)
 
     def _check_inside(self, template: str, filename: str) -> None:
-        if not Path(filename).resolve().is_relative_to(self.root):
-            raise jinja2.TemplateNotFound(f"{template} (it resolves outside the template)")
+        # The root is resolved: only the components below it can be links (an lstat each, not a realpath from /).
+        try:
+            inside_workspace(self.root, filename, what="template file")
+        except PathEscapeError:
+            raise jinja2.TemplateNotFound(f"{template} (it resolves outside the template)") from None
 
 
 class KeyedBytecodeCache(jinja2.FileSystemBytecodeCache):

@@ -41,6 +41,7 @@ from typing import Any
 import jinja2
 from pathspec import PathSpec
 
+from server.common.confine import already_safe
 from server.common.errors import PathEscapeError, TemplateError
 
 from .jinja import TemplateStrings
@@ -113,6 +114,8 @@ class TreeRenderer:
         suffix = settings.get("templates_suffix")
         self.suffix = DEFAULT_SUFFIX if suffix is None else str(suffix)
         self.preserve_symlinks = bool(settings.get("preserve_symlinks", False))
+        self._copy_root_path = self.root  # the rendered _subdirectory, once render() has it
+        self._present: set[str] = set()  # the walked entries that exist (render() fills it)
 
     def string(self, text: str, extra: dict[str, Any] | None = None) -> str:
         return self._string_and_yield(text, extra)[0]
@@ -127,30 +130,37 @@ class TreeRenderer:
     def render(self) -> ProjectRender:
         copy_root = self._copy_root()
         exclude = self._exclude_matcher()
+        entries = list(_walk(copy_root, self.root, follow_symlinks=not self.preserve_symlinks))
+        # What `exists()` would find below the walked folder, looked up instead of asked for.
+        self._present = {entry.relative for entry in entries if entry.present}
         files: dict[str, RenderedFile] = {}
         folders: list[str] = []
-        for entry in _walk(copy_root, self.root, follow_symlinks=not self.preserve_symlinks):
-            relpath = Path(entry).relative_to(copy_root)
-            is_link = self.preserve_symlinks and os.path.islink(entry)
-            is_dir = not is_link and os.path.isdir(entry)
-            for dst, extra in self._render_path(copy_root, relpath):
+        for entry in entries:
+            for dst, extra in self._render_path(entry):
                 text = _confined(dst)
                 if exclude(text):
                     continue
                 if len(files) + len(folders) >= MAX_ENTRIES:
                     raise TemplateError(f"the template renders more than {MAX_ENTRIES} files and folders")
-                if is_link:
-                    files[text] = self._render_link(Path(entry), text, extra)
-                elif is_dir:
+                if entry.is_link:
+                    files[text] = self._render_link(Path(entry.path), text, extra)
+                elif entry.is_dir:
                     folders.append(text)
                 else:
-                    files[text] = self._render_file(Path(entry), text, extra)
+                    files[text] = self._render_file(entry, text, extra)
         skips = tuple(self.string(pattern) for pattern in self.settings.get("skip_if_exists") or ())
         return ProjectRender(tuple(files.values()), tuple(folders), self.answers_file, skips)
+
+    def _exists(self, relative: str, walked: bool) -> bool:
+        """Whether the template has `relative` (below the walked folder when `walked`, else below its root)."""
+        if walked or self._copy_root_path == self.root:
+            return relative in self._present
+        return os.path.exists(os.path.join(self.root, relative))
 
     def _copy_root(self) -> Path:
         subdirectory = self.string(str(self.settings.get("subdirectory") or ""))
         path = (self.root / subdirectory).resolve()
+        self._copy_root_path = path
         if not path.is_relative_to(self.root):
             raise PathEscapeError(f"refusing _subdirectory {subdirectory!r}: it leaves the template")
         if not path.is_dir():
@@ -164,22 +174,22 @@ class TreeRenderer:
             patterns.extend(_LINE_BREAK.split(rendered))
         return path_matcher(patterns)
 
-    def _render_path(self, copy_root: Path, relpath: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    def _render_path(self, entry: _Entry) -> Iterator[tuple[str, dict[str, Any]]]:
         """Each destination path of one template entry, with the names its yield tags bound."""
-        suffix = self.suffix
-        is_template = relpath.name.endswith(suffix)
-        if suffix and (copy_root / f"{relpath}{suffix}").exists():
+        suffix, relative = self.suffix, entry.relative
+        is_template = relative.endswith(suffix)
+        if suffix and self._exists(f"{relative}{suffix}", walked=True):
             return  # the suffixed twin is the one that counts
         if suffix and is_template:
-            relpath = relpath.with_suffix("")
-        yield from self._render_parts(relpath, relpath.parts, (), {}, is_template)
+            relative = _without_suffix(relative)
+        yield from self._render_parts(relative, tuple(relative.split("/")), (), {}, is_template)
 
     def _render_parts(
-        self, relpath: Path, parts: tuple[str, ...], done: tuple[str, ...], extra: dict[str, Any], is_template: bool
+        self, relpath: str, parts: tuple[str, ...], done: tuple[str, ...], extra: dict[str, Any], is_template: bool
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         if not parts:
             path = "/".join(done)
-            if is_template or not (self.root / f"{path}{self.suffix}").exists():
+            if is_template or not self._exists(f"{path}{self.suffix}", walked=False):
                 yield path, extra
             return
         text, found = self._path_part(relpath, parts[0], extra)
@@ -195,7 +205,7 @@ class TreeRenderer:
             yield from self._render_parts(relpath, parts[1:], (*done, text), context, is_template)
 
     def _each_item(
-        self, relpath: Path, part: str, extra: dict[str, Any], found: YieldFound
+        self, relpath: str, part: str, extra: dict[str, Any], found: YieldFound
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         """The segment rendered once per item of its yield tag (lazily, and never more than MAX_ENTRIES)."""
         for count, item in enumerate(found.items or ()):
@@ -204,7 +214,7 @@ class TreeRenderer:
             context = {**extra, found.name: item}
             yield self._path_part(relpath, part, context)[0], context
 
-    def _path_part(self, relpath: Path, part: str, extra: dict[str, Any]) -> tuple[str, YieldFound | None]:
+    def _path_part(self, relpath: str, part: str, extra: dict[str, Any]) -> tuple[str, YieldFound | None]:
         try:
             return self._string_and_yield(part, extra)
         except TemplateError as error:
@@ -219,10 +229,10 @@ class TreeRenderer:
             raise PathEscapeError(f"refusing the symlink {destination} -> {target}: it points out of the project")
         return RenderedFile(destination, target.encode(), LINK_MODE)
 
-    def _render_file(self, source: Path, destination: str, extra: dict[str, Any]) -> RenderedFile:
-        mode = stat.S_IMODE(source.stat().st_mode)
+    def _render_file(self, entry: _Entry, destination: str, extra: dict[str, Any]) -> RenderedFile:
+        source, mode = Path(entry.path), stat.S_IMODE(os.stat(entry.path).st_mode)
         if source.name.endswith(self.suffix):
-            template_name = source.relative_to(self.root).as_posix()
+            template_name = os.path.relpath(entry.path, self.root).replace(os.sep, "/")
             try:
                 template = self.env.get_template(template_name)
             except UnicodeDecodeError:
@@ -243,18 +253,38 @@ class TreeRenderer:
 
 
 def _confined(path: str) -> str:
+    if already_safe(path):
+        return path
     pure = PurePosixPath(path.replace("\\", "/"))
     if pure.is_absolute() or ".." in pure.parts or re.match(r"^[A-Za-z]:", path):
         raise PathEscapeError(f"refusing the rendered path {path!r}: it leaves the destination")
     return pure.as_posix()
 
 
-def _walk(folder: Path, root: Path, *, follow_symlinks: bool = True) -> Iterator[str]:
-    """Every entry below `folder`; symlinks followed (copier's default) but only inside `root`."""
+def _without_suffix(relative: str) -> str:
+    """`Path.with_suffix("")` of a POSIX relative path: its last name loses its last extension."""
+    folder, _, name = relative.rpartition("/")
+    dot = name.rfind(".")
+    bare = name[:dot] if 0 < dot < len(name) - 1 else name  # pathlib's rule: a leading dot starts no suffix
+    return f"{folder}/{bare}" if folder else bare
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    path: str  # absolute
+    relative: str  # POSIX, below the walked folder
+    is_link: bool
+    is_dir: bool  # through a symlink when the walk follows them
+    present: bool  # what `exists()` says: a symlink's target is there
+
+
+def _walk(folder: Path, root: Path, *, follow_symlinks: bool = True) -> Iterator[_Entry]:
+    """Every entry below `folder`, each folder's sorted by name; symlinks followed (copier's default) but only
+    inside `root`."""
     count = 0
-    pending = [str(folder)]
+    pending = [(str(folder), "")]
     while pending:
-        current = pending.pop()
+        current, prefix = pending.pop()
         with os.scandir(current) as entries:
             listed = sorted(entries, key=lambda entry: entry.name)
         below = []
@@ -262,9 +292,13 @@ def _walk(folder: Path, root: Path, *, follow_symlinks: bool = True) -> Iterator
             count += 1
             if count > MAX_ENTRIES:
                 raise TemplateError(f"the template has more than {MAX_ENTRIES} files and folders")
-            if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
+            is_link = entry.is_symlink()
+            if is_link and not Path(entry.path).resolve().is_relative_to(root):
                 raise PathEscapeError(f"refusing the template: {entry.path} is a symlink out of it")
-            yield entry.path
-            if entry.is_dir(follow_symlinks=follow_symlinks):
-                below.append(entry.path)
+            relative = f"{prefix}{entry.name}"
+            is_dir = entry.is_dir(follow_symlinks=follow_symlinks)
+            present = not is_link or os.path.exists(entry.path)
+            yield _Entry(entry.path, relative, is_link and not follow_symlinks, is_dir, present)
+            if is_dir:
+                below.append((entry.path, f"{relative}/"))
         pending.extend(reversed(below))

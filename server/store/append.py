@@ -16,6 +16,7 @@ then costs nothing in wall time.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -54,24 +55,31 @@ class BackgroundAppend:
     only as long as the caller takes to write its files (the CLI commits
     before a template's tasks run). Either `commit()` or `abandon()` must be
     called; a process that exits without either leaves the database as it was.
+
+    `commit()` returns once the rows are committed; the thread then closes the
+    connection, which on the last one checkpoints the WAL into the database
+    and syncs it (about 3 ms on a disk). It is not a daemon: the interpreter
+    waits for it at exit, and a warm child joins it once its client has the
+    exit code (server/warm/zygote.py).
     """
 
     def __init__(self, path: Path, make_rows: Callable[[], Generations]) -> None:
         self.path = path
         self._make_rows = make_rows
         self._decided = threading.Event()
+        self._settled = threading.Event()  # committed, rolled back, or failed: the caller may go on
         self._keep = False
         self._count = 0
         self._error: BaseException | None = None
         self._for_the_store: Generations | None = None  # a new or older database: the Store writes them at commit
-        self._thread = threading.Thread(target=self._run, name="scion-record", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="scion-record")
         self._thread.start()
 
     def commit(self) -> int:
         """Wait for the rows and keep them; the number of generations recorded. StoreError when that failed."""
         self._keep = True
         self._decided.set()
-        self._thread.join()
+        self._settled.wait()
         if self._error is not None:
             raise self._error
         if self._for_the_store is not None:
@@ -81,25 +89,29 @@ class BackgroundAppend:
     def abandon(self) -> None:
         """Roll the rows back (what they describe was not written); never raises: the caller's error matters."""
         self._decided.set()
-        self._thread.join()
+        self._settled.wait()
 
     def _run(self) -> None:
+        connection = None
         try:
             rows = self._make_rows()
             connection = _open_current(self.path)
             if connection is None:
                 self._for_the_store = rows
                 return
-            try:
-                self._count = _insert(connection, rows)
-                self._decided.wait()
-                connection.execute("COMMIT" if self._keep else "ROLLBACK")
-            except sqlite3.Error as error:
-                raise describe_error(error, self.path) from error
-            finally:
-                connection.close()
+            self._count = _insert(connection, rows)
+            self._decided.wait()
+            connection.execute("COMMIT" if self._keep else "ROLLBACK")
+        except sqlite3.Error as error:
+            self._error = describe_error(error, self.path)
+            self._error.__cause__ = error
         except BaseException as error:  # handed to commit(), in the caller's thread
             self._error = error
+        finally:
+            self._settled.set()  # the caller goes on; the closing checkpoint happens meanwhile
+            if connection is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    connection.close()
 
 
 def _open_current(path: Path) -> sqlite3.Connection | None:

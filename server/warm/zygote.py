@@ -389,9 +389,11 @@ def run_child(channel: Channel, request: dict[str, Any], fds: list[int], report:
         done.set()
         _flush()
         _let_go_of_stdio()
-        _report_cpu()
+        _report_cpu(announce=True)
         with contextlib.suppress(OSError):
             channel.send({"exit": code})
+        _join_threads()
+        _report_cpu()
         report.send()
         os._exit(code & 0xFF)
 
@@ -456,6 +458,15 @@ def _flush() -> None:
             stream.flush()
 
 
+def _join_threads(timeout: float = 30.0) -> None:
+    """What the interpreter does at exit, after the client has its exit code: wait for the threads that are
+    not daemons (a record's closing checkpoint, server/store/append.py), so that they end their work."""
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
 def _let_go_of_stdio() -> None:
     """The client's stdout and stderr end with the command, not with this process: a pipe reader (`scion … |
     cat`, a script capturing the output) sees the end as soon as the command is done, not after the report
@@ -467,14 +478,19 @@ def _let_go_of_stdio() -> None:
         os.close(null)
 
 
-def _report_cpu() -> None:
-    """For benchmarks: a warm child's CPU is not its client's, so it is written where SCION_WARM_CPU_FILE says."""
+def _report_cpu(announce: bool = False) -> None:
+    """For benchmarks: a warm child's CPU is not its client's, so it is written where SCION_WARM_CPU_FILE says.
+
+    The file is made (empty) before the exit code is sent, and its line is
+    written once the child's threads are done: a benchmark finding the file
+    waits for the line."""
     if path := os.environ.get("SCION_WARM_CPU_FILE"):
         import resource
 
         used = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+        line = "" if announce else f"{sum(u.ru_utime + u.ru_stime for u in used):.6f}\n"
         with contextlib.suppress(OSError), open(path, "a", encoding="utf-8") as file:
-            file.write(f"{sum(u.ru_utime + u.ru_stime for u in used):.6f}\n")
+            file.write(line)
 
 
 def _snapshot() -> dict[str, tuple[int, int]]:

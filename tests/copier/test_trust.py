@@ -140,6 +140,24 @@ def test_a_symlink_out_of_the_template_is_refused(tmp_path: Path, config: str) -
         assert not (tmp_path / f"out-{ref}").exists()
 
 
+def test_an_include_through_a_symlink_beside_the_subdirectory_is_refused(tmp_path: Path) -> None:
+    # The walk below `_subdirectory` never meets the link: the loader's own check refuses it.
+    from tests.copier.support import git
+
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.txt").write_text("secret")
+    files = {"copier.yml": "_subdirectory: project\nx: 1\n", "project/a.txt.jinja": "{% include 'parts/secret.txt' %}"}
+    git_template(tmp_path / "template", [("v1.0.0", files)])
+    os.symlink(tmp_path / "outside", tmp_path / "template/parts")
+    git("add", "-A", cwd=tmp_path / "template")
+    git("commit", "-qm", "link", cwd=tmp_path / "template")
+    git("tag", "v2.0.0", cwd=tmp_path / "template")
+    done = scion("generate", "template", "--path", "out", "--defaults", cwd=tmp_path, home=tmp_path / "home")
+    assert done.returncode == 2, done.stdout
+    assert "resolves outside the template" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def migrating(version: str) -> dict[str, str]:
     return {"copier.yml": f"_migrations:\n  - version: {version}\n    command: touch migrated.txt\n", **ANSWERS}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -86,6 +87,22 @@ def test_a_copier_template_generates_the_same_tree(warm, tmp_path):
     args = ["generate", str(template), "--path", "out", "--defaults", "--skip-tasks"]
     same_run(warm, *args, cwd=projects, outputs=("out",))
     assert (tmp_path / "projects-warm/out/.copier-answers.autopretty.yml").is_file()
+
+
+def test_a_warm_child_finishes_its_record_after_the_client_has_exited(warm, tmp_path):
+    # The client leaves once the rows are committed; the child closes the database (its checkpoint) afterwards.
+    template = git_template_from_folders(tmp_path / "template", [("v0.4.2", REAL / "autopretty" / "v0.4.2")])
+    database = tmp_path / "records" / "scion.db"
+    args = ["generate", str(template), "--db", str(database), "--defaults", "--skip-tasks", "--path"]
+    for out in ("first", "second"):  # a new database (through the Store), then a current one (the background append)
+        done = warm.run(*args, out, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    deadline = time.monotonic() + 10
+    while Path(f"{database}-wal").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not Path(f"{database}-wal").exists()  # no connection but the child's: it checkpointed and closed
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        assert db.execute("SELECT count(DISTINCT instance_id) FROM generations").fetchone() == (2,)
 
 
 def test_the_working_folder_umask_and_environment_are_the_clients(warm, tmp_path):
