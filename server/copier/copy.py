@@ -11,7 +11,6 @@ by the template.
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 from collections.abc import Callable
@@ -177,7 +176,8 @@ def entry_path(root: Path, relative: str) -> Path:
 
 
 # A file is opened without following a symlink at its own name: a link there is replaced, never written through.
-_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 
 
 def write_file(path: Path, file: RenderedFile) -> None:
@@ -193,6 +193,8 @@ def write_file(path: Path, file: RenderedFile) -> None:
             path.unlink()
         os.symlink(file.content.decode(), path)
         return
+    if not _NOFOLLOW and path.is_symlink():  # no O_NOFOLLOW on this system: the link is looked for
+        path.unlink()
     fd = _open_for_writing(path, file.mode)
     try:
         write_all(fd, file.content)
@@ -207,8 +209,8 @@ def _open_for_writing(path: Path, mode: int) -> int:
         return os.open(path, _WRITE_FLAGS, mode)
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        if error.errno != errno.ELOOP or not path.is_symlink():
+    except OSError:
+        if not path.is_symlink():  # ELOOP on Linux and macOS, EMLINK on FreeBSD: a link at the name
             raise
         path.unlink()  # the file replaces the link; writing through it would write elsewhere
     return os.open(path, _WRITE_FLAGS, mode)
