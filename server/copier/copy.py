@@ -71,6 +71,7 @@ def copy_template(
 ) -> CopyResult:
     """Render and write the template; `record` (if given) records the generation beside the writing, and keeps
     it once every file is written, before the template's tasks run (their failure does not unwrite the files)."""
+    check_destination(destination)  # before any question is asked
     checkout = open_source(src).checkout(vcs_ref)
     session = Session(checkout, destination, options)
     _say_message(say, session.message("message_before_copy"))
@@ -113,8 +114,18 @@ class WritePlan:
         return tuple(file.path for file, _ in self.targets)
 
 
+def check_destination(destination: Path) -> None:
+    """Refuse a destination that is a file, or below one: the project goes in a folder (made when missing)."""
+    for folder in (destination, *destination.parents):
+        if os.path.isdir(folder):
+            return
+        if os.path.lexists(folder):
+            raise DestinationConflict(f"{folder} is not a folder: the project needs a folder there")
+
+
 def plan_writes(render: ProjectRender, destination: Path, *, overwrite: bool) -> WritePlan:
     """The files that differ from the destination's; conflicts fail here, before anything is written."""
+    check_destination(destination)
     root = destination.resolve()
     empty = _is_empty(root)  # a new project: nothing there to compare (nor read), every file is written
     targets: list[tuple[RenderedFile, Path]] = []

@@ -51,7 +51,7 @@ from server.common.confine import inside_workspace
 from server.common.errors import AnswerError, Cancelled, ScionError
 from server.common.jsonish import plain
 from server.copier.config import load_config
-from server.copier.copy import CopyResult, WritePlan, plan_writes, write_file
+from server.copier.copy import CopyResult, WritePlan, check_destination, plan_writes, write_file
 from server.copier.questions import Question, ask_payload
 from server.copier.record import generation_rows
 from server.copier.render import ProjectRender, RenderedFile
@@ -203,6 +203,7 @@ async def _generate(
     if request.destination is None and ask is not None:
         chosen = await asyncio.to_thread(ask.destination, template_id, _shown(destination, workspace))
         destination = _confined(workspace, workspace / chosen)
+    await asyncio.to_thread(check_destination, destination)  # a file there: said before the questions
     options = RunOptions(
         data=request.answers, defaults=ask is None, trusted=trusted, settings_defaults=dict(user.defaults)
     )

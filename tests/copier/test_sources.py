@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from tests.copier.support import copier, differences, git_template, scion, tree
 
 ANSWERS = {"{{ _copier_conf.answers_file }}.jinja": "{{ _copier_answers|to_nice_yaml -}}\n"}
@@ -75,6 +77,18 @@ def test_existing_different_files_are_refused_before_anything_is_written(tmp_pat
     assert forced.returncode == 0, forced.stderr
     assert (tmp_path / "out/version.txt").read_text() == "v1.9.0 n\n"
     assert recorded(tmp_path) == [".copier-answers.yml", "version.txt"]
+
+
+@pytest.mark.parametrize("where", ["a-file", "a-file/below"])
+def test_a_destination_that_is_a_file_is_refused_before_any_question(tmp_path: Path, where: str) -> None:
+    git_template(tmp_path / "template", versions()[:1])
+    (tmp_path / "a-file").write_text("mine\n")
+    done = scion("generate", "template", "--path", where, cwd=tmp_path, home=tmp_path)  # no --defaults: it would ask
+    assert done.returncode == 2, done.stdout
+    assert done.stderr.startswith("error:") and "a-file is not a folder" in done.stderr
+    assert "Traceback" not in done.stderr and "?" not in done.stdout  # refused before the first question
+    assert (tmp_path / "a-file").read_text() == "mine\n"
+    assert recorded(tmp_path) == []
 
 
 def test_files_written_before_a_task_fails_are_recorded(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from server.copier.copy import DestinationConflict, plan_writes, write_file
+from server.copier.copy import DestinationConflict, check_destination, plan_writes, write_file
 from server.copier.render import ProjectRender, RenderedFile
 
 
@@ -91,3 +91,14 @@ def test_a_new_destination_plans_every_file_and_an_existing_one_only_what_differ
     with pytest.raises(DestinationConflict, match="src/other.txt"):
         plan_writes(render_of(same, other), existing, overwrite=False)
     assert plan_writes(render_of(same, other), existing, overwrite=True).written == ("src/other.txt",)
+
+
+def test_a_destination_is_a_folder_or_nothing_yet(tmp_path: Path) -> None:
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    for fine in ("folder", "folder/new/deeper", "new"):
+        check_destination(tmp_path / fine)
+    for refused in ("file", "file/below", "dangling"):
+        with pytest.raises(DestinationConflict, match="is not a folder"):
+            check_destination(tmp_path / refused)

@@ -132,6 +132,18 @@ async def test_cancelling_a_question_writes_nothing(editor, workspace: Path) -> 
     assert not [m for m in editor.messages if m.type == types.MessageType.Error]
 
 
+@pytest.mark.setup.with_args(make_templates)
+async def test_a_destination_that_is_a_file_is_refused_before_any_question(editor, workspace: Path) -> None:
+    uri = editor.open("src/main.py")
+    with pytest.raises(Exception, match="is not a folder"):
+        await editor.command(
+            "scion.generateCopier", {"templateId": "web/site", "uri": uri, "destination": "src/main.py"}
+        )
+    assert (workspace / "src/main.py").read_text() == "print('hello')\n"
+    assert any("is not a folder" in m.message for m in editor.messages if m.type == types.MessageType.Error)
+    assert editor.asked == []
+
+
 @pytest.mark.setup.with_args(make_task_template)
 async def test_an_untrusted_template_with_tasks_is_refused_naming_the_setting(editor, workspace: Path) -> None:
     uri = editor.open("notes.txt")
