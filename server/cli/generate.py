@@ -67,17 +67,24 @@ def generate(
             force=force,
             as_json=as_json,
         )
-    return _generate_from_catalog(
-        where,
-        template_id,
-        target,
-        version=version,
-        answers=answers,
-        line_number=line_number,
-        defaults=defaults,
-        force=force,
-        as_json=as_json,
-    )
+    from server.common.errors import TemplateNotFound
+
+    try:
+        return _generate_from_catalog(
+            where,
+            template_id,
+            target,
+            version=version,
+            answers=answers,
+            line_number=line_number,
+            defaults=defaults,
+            force=force,
+            as_json=as_json,
+        )
+    except TemplateNotFound as error:
+        if Path(template_id).expanduser().is_dir():  # meant as a copier template's folder: say what it lacks
+            raise TemplateNotFound(f"{error} (the folder {template_id} has no copier.yml or copier.yaml)") from None
+        raise
 
 
 def _generate_from_catalog(

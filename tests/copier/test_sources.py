@@ -91,6 +91,13 @@ def test_a_destination_that_is_a_file_is_refused_before_any_question(tmp_path: P
     assert recorded(tmp_path) == []
 
 
+def test_a_folder_without_copier_yml_is_named_as_such(tmp_path: Path) -> None:
+    (tmp_path / "not-a-template").mkdir()
+    done = scion("generate", "not-a-template", "--path", "out", "--defaults", cwd=tmp_path, home=tmp_path)
+    assert done.returncode == 2
+    assert "the folder not-a-template has no copier.yml" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_files_written_before_a_task_fails_are_recorded(tmp_path: Path) -> None:
     """The record is kept once the files are written, before the tasks: a failing task does not unwrite them."""
     files = {"copier.yml": "_tasks:\n  - exit 3\n", "a.txt": "a\n", **ANSWERS}
