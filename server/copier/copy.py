@@ -124,8 +124,8 @@ def check_destination(destination: Path) -> None:
 
 
 def plan_writes(render: ProjectRender, destination: Path, *, overwrite: bool) -> WritePlan:
-    """The files that differ from the destination's; conflicts fail here, before anything is written."""
-    check_destination(destination)
+    """The files that differ from the destination's; conflicts fail here, before anything is written.
+    `destination` passed `check_destination` (its callers check it before asking any question)."""
     root = destination.resolve()
     empty = _is_empty(root)  # a new project: nothing there to compare (nor read), every file is written
     targets: list[tuple[RenderedFile, Path]] = []

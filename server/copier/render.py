@@ -114,8 +114,9 @@ class TreeRenderer:
         suffix = settings.get("templates_suffix")
         self.suffix = DEFAULT_SUFFIX if suffix is None else str(suffix)
         self.preserve_symlinks = bool(settings.get("preserve_symlinks", False))
-        self._copy_root_path = self.root  # the rendered _subdirectory, once render() has it
-        self._present: set[str] = set()  # the walked entries that exist (render() fills it)
+        # Filled by render(): the walked entries that exist, and whether the walk covers the whole template.
+        self._present: set[str] = set()
+        self._walked_whole = True
 
     def string(self, text: str, extra: dict[str, Any] | None = None) -> str:
         return self._string_and_yield(text, extra)[0]
@@ -133,6 +134,7 @@ class TreeRenderer:
         entries = list(_walk(copy_root, self.root, follow_symlinks=not self.preserve_symlinks))
         # What `exists()` would find below the walked folder, looked up instead of asked for.
         self._present = {entry.relative for entry in entries if entry.present}
+        self._walked_whole = copy_root == self.root
         files: dict[str, RenderedFile] = {}
         folders: list[str] = []
         for entry in entries:
@@ -153,14 +155,13 @@ class TreeRenderer:
 
     def _exists(self, relative: str, walked: bool) -> bool:
         """Whether the template has `relative` (below the walked folder when `walked`, else below its root)."""
-        if walked or self._copy_root_path == self.root:
+        if walked or self._walked_whole:
             return relative in self._present
         return os.path.exists(os.path.join(self.root, relative))
 
     def _copy_root(self) -> Path:
         subdirectory = self.string(str(self.settings.get("subdirectory") or ""))
         path = (self.root / subdirectory).resolve()
-        self._copy_root_path = path
         if not path.is_relative_to(self.root):
             raise PathEscapeError(f"refusing _subdirectory {subdirectory!r}: it leaves the template")
         if not path.is_dir():

@@ -485,12 +485,16 @@ def _report_cpu(announce: bool = False) -> None:
     written once the child's threads are done: a benchmark finding the file
     waits for the line."""
     if path := os.environ.get("SCION_WARM_CPU_FILE"):
-        import resource
-
-        used = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
-        line = "" if announce else f"{sum(u.ru_utime + u.ru_stime for u in used):.6f}\n"
+        line = "" if announce else f"{_cpu_seconds():.6f}\n"
         with contextlib.suppress(OSError), open(path, "a", encoding="utf-8") as file:
             file.write(line)
+
+
+def _cpu_seconds() -> float:
+    import resource
+
+    used = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return sum(u.ru_utime + u.ru_stime for u in used)
 
 
 def _snapshot() -> dict[str, tuple[int, int]]:
